@@ -1,0 +1,93 @@
+package snmp
+
+import (
+	"io"
+	"log/slog"
+	"net"
+	"time"
+)
+
+// Option configures a [Client].
+type Option func(*clientConfig)
+
+type clientConfig struct {
+	logger         *slog.Logger
+	timeout        time.Duration
+	retries        int
+	version        Version
+	maxRepetitions uint32
+	maxVarbinds    int
+	conn           net.Conn
+}
+
+func defaultClientConfig() clientConfig {
+	return clientConfig{
+		logger:         slog.New(slog.NewTextHandler(io.Discard, nil)),
+		timeout:        2 * time.Second,
+		retries:        1,
+		maxRepetitions: 25,
+		maxVarbinds:    20000,
+	}
+}
+
+// WithLogger sets the logger (default: discard). Secrets are never logged.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *clientConfig) {
+		if l != nil {
+			c.logger = l
+		}
+	}
+}
+
+// WithTimeout sets how long one request waits for its answer before a retry
+// (default 2 s). The context's deadline, when sooner, wins.
+func WithTimeout(d time.Duration) Option {
+	return func(c *clientConfig) {
+		if d > 0 {
+			c.timeout = d
+		}
+	}
+}
+
+// WithRetries sets how many times a request is resent (default 1).
+func WithRetries(n int) Option {
+	return func(c *clientConfig) {
+		if n >= 0 {
+			c.retries = n
+		}
+	}
+}
+
+// WithVersion forces the SNMP version. The default, [VersionAuto], uses v3
+// when the credential has a USM user and v2c otherwise; pass [Version1] for
+// agents that only speak v1.
+func WithVersion(v Version) Option {
+	return func(c *clientConfig) { c.version = v }
+}
+
+// WithMaxRepetitions sets the GETBULK max-repetitions of table walks
+// (default 25).
+func WithMaxRepetitions(n uint32) Option {
+	return func(c *clientConfig) {
+		if n > 0 {
+			c.maxRepetitions = n
+		}
+	}
+}
+
+// WithMaxVarbinds caps how many variables one table walk may return
+// (default 20000), so a misbehaving agent cannot grow a walk without end.
+func WithMaxVarbinds(n int) Option {
+	return func(c *clientConfig) {
+		if n > 0 {
+			c.maxVarbinds = n
+		}
+	}
+}
+
+// WithConn makes the client use conn (a connected UDP socket or any
+// datagram-preserving net.Conn, e.g. a tunnel) instead of dialling the
+// target. The client closes conn on Close.
+func WithConn(conn net.Conn) Option {
+	return func(c *clientConfig) { c.conn = conn }
+}
