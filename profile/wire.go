@@ -150,7 +150,6 @@ func newDocument(profiles []Profile, def string, withSecrets bool) wireDocument 
 	return d
 }
 
-
 // profiles converts a decoded document, checking its header, that names are
 // unique and that the default names one of the profiles (or the built-in
 // default). Each profile is converted but validated only when validate.
