@@ -1,0 +1,128 @@
+package tasks
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/oobkit/oobkit"
+)
+
+// Dialer opens a client of one protocol for a target with a credential. A
+// protocol package is plugged in with a one-line adapter, for example:
+//
+//	conn.Register(oobkit.IPMI, func(ctx context.Context, t oobkit.Target, c oobkit.Credential) (oobkit.Client, error) {
+//		return ipmi.New(t, c)
+//	})
+//
+// A Dialer may connect at once or lazily; an authentication failure may come
+// from the Dialer or from the first call on the client (both are handled).
+type Dialer func(ctx context.Context, t oobkit.Target, c oobkit.Credential) (oobkit.Client, error)
+
+// NamedCredential is one credential a [Credentials] source offers, with the
+// name reports use for it (a profile name such as "default" or "runtime").
+// The name is never secret.
+type NamedCredential struct {
+	Name       string
+	Credential oobkit.Credential
+}
+
+// Credentials supplies, for a target and protocol, the credentials to try in
+// order (explicit task profile, default profile, runtime profile of known-good
+// credentials…) and learns which one worked. Package profile's store is the
+// usual implementation; [StaticCredentials] is a fixed one.
+type Credentials interface {
+	// Candidates returns the credentials to try, first choice first. An empty
+	// list means the protocol is not configured for the target.
+	Candidates(t oobkit.Target, p oobkit.Protocol) []NamedCredential
+	// Worked records that cred was accepted by protocol p on target t.
+	Worked(t oobkit.Target, p oobkit.Protocol, cred NamedCredential)
+}
+
+// StaticCredentials is a fixed list of credentials per protocol, tried in
+// order for every target. It learns nothing; it is for tests and simple tools.
+type StaticCredentials map[oobkit.Protocol][]NamedCredential
+
+// Candidates returns the list for p.
+func (s StaticCredentials) Candidates(_ oobkit.Target, p oobkit.Protocol) []NamedCredential {
+	return s[p]
+}
+
+// Worked does nothing.
+func (s StaticCredentials) Worked(oobkit.Target, oobkit.Protocol, NamedCredential) {}
+
+// Connector knows how to reach every protocol: a [Dialer] per protocol, the
+// preference order among them, and where credentials come from. It is safe
+// for concurrent use; register dialers before running jobs.
+type Connector struct {
+	mu      sync.RWMutex
+	dialers map[oobkit.Protocol]Dialer
+	order   []oobkit.Protocol
+	creds   Credentials
+}
+
+// NewConnector returns a Connector that takes credentials from creds.
+func NewConnector(creds Credentials) *Connector {
+	return &Connector{dialers: map[oobkit.Protocol]Dialer{}, creds: creds}
+}
+
+// Register adds (or replaces) the dialer of protocol p. Protocols are
+// preferred in the order of [oobkit.Protocols] unless [Connector.SetOrder]
+// says otherwise.
+func (c *Connector) Register(p oobkit.Protocol, d Dialer) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.dialers[p] = d
+}
+
+// SetOrder sets the preference order among registered protocols. Registered
+// protocols missing from order come after it, in the order of [oobkit.Protocols].
+func (c *Connector) SetOrder(order ...oobkit.Protocol) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.order = slices.Clone(order)
+}
+
+// Protocols returns the registered protocols in preference order.
+func (c *Connector) Protocols() []oobkit.Protocol {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	var out []oobkit.Protocol
+	for _, p := range append(slices.Clone(c.order), oobkit.Protocols...) {
+		if _, ok := c.dialers[p]; ok && !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func (c *Connector) dialer(p oobkit.Protocol) (Dialer, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	d, ok := c.dialers[p]
+	return d, ok
+}
+
+func (c *Connector) candidates(t oobkit.Target, p oobkit.Protocol) []NamedCredential {
+	if c.creds == nil {
+		return nil
+	}
+	return c.creds.Candidates(t, p)
+}
+
+func (c *Connector) worked(t oobkit.Target, p oobkit.Protocol, nc NamedCredential) {
+	if c.creds != nil {
+		c.creds.Worked(t, p, nc)
+	}
+}
+
+// errNoCredential says a protocol has no credential for a target; it counts
+// as an authentication failure so protocol choice moves on.
+func errNoCredential(p oobkit.Protocol) error {
+	return &oobkit.Error{Protocol: p, Op: "connect", Class: oobkit.ErrAuth, Message: "no credential configured"}
+}
+
+func errNoDialer(p oobkit.Protocol) error {
+	return &oobkit.Error{Protocol: p, Op: "connect", Class: oobkit.ErrUnsupported, Message: fmt.Sprintf("no dialer registered for %s", p)}
+}

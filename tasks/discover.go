@@ -1,0 +1,103 @@
+package tasks
+
+import (
+	"context"
+
+	"github.com/oobkit/oobkit"
+)
+
+// Identifier is implemented by protocol clients that can say what they are
+// talking to: for AMT, the firmware version and provisioning state; for
+// IPMI, the BMC's device ID. The keys are the client's own. Discover uses it
+// when present, and otherwise reads the power state to prove the protocol
+// answers. (The oobkit vocabulary has no such interface yet; a client
+// implements it structurally, without importing this package.)
+type Identifier interface {
+	Identify(ctx context.Context) (map[string]string, error)
+}
+
+// DiscoverTask finds which management technologies answer on a computer.
+type DiscoverTask struct {
+	// Protocols limits and orders the protocols probed; empty means all.
+	Protocols []oobkit.Protocol `json:"protocols,omitempty"`
+}
+
+// Presence is what Discover learned about one protocol.
+type Presence struct {
+	Protocol oobkit.Protocol `json:"protocol"`
+	// Answered says the protocol is there and accepted a credential.
+	Answered bool `json:"answered"`
+	// Class is the error class when it did not ("unreachable", "auth"…).
+	Class string `json:"class,omitempty"`
+	// Credential names the credential that worked.
+	Credential string `json:"credential,omitempty"`
+	// Details is what an [Identifier] reported (version, provisioning state…).
+	Details map[string]string `json:"details,omitempty"`
+}
+
+// DiscoverOutput is what a [DiscoverTask] returns.
+type DiscoverOutput struct {
+	Protocols []Presence `json:"protocols"`
+}
+
+// Answering returns the protocols that answered.
+func (o *DiscoverOutput) Answering() []oobkit.Protocol {
+	var out []oobkit.Protocol
+	for _, p := range o.Protocols {
+		if p.Answered {
+			out = append(out, p.Protocol)
+		}
+	}
+	return out
+}
+
+// Kind returns "discover".
+func (t *DiscoverTask) Kind() string { return "discover" }
+
+// Run probes every protocol. It fails only when none answers.
+func (t *DiscoverTask) Run(ctx context.Context, env *Env) (any, error) {
+	order := env.Order()
+	if len(t.Protocols) > 0 {
+		order = env.Only(t.Protocols...)
+	}
+	out := &DiscoverOutput{}
+	var best error
+	for _, p := range order {
+		if err := ctx.Err(); err != nil {
+			return out, pick(best, err)
+		}
+		env.rec.try(p)
+		pr := Presence{Protocol: p}
+		err := env.Session.Use(ctx, p, func(c oobkit.Client) error {
+			if id, ok := c.(Identifier); ok {
+				d, err := id.Identify(ctx)
+				pr.Details = d
+				return err
+			}
+			r, err := Capability[oobkit.PowerStateReader](c, "power state")
+			if err != nil {
+				return err
+			}
+			_, err = r.PowerState(ctx)
+			return err
+		})
+		if err == nil {
+			pr.Answered = true
+			pr.Credential = env.Session.CredentialName(p)
+			if env.rec.protocol == "" {
+				env.rec.protocol = p
+			}
+		} else {
+			pr.Class = oobkit.ClassName(err)
+			best = pick(best, err)
+		}
+		out.Protocols = append(out.Protocols, pr)
+	}
+	if len(out.Answering()) == 0 {
+		if best == nil {
+			best = &oobkit.Error{Op: "discover", Class: oobkit.ErrNotDetected, Message: "no protocol configured"}
+		}
+		return out, best
+	}
+	return out, nil
+}

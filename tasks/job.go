@@ -1,0 +1,218 @@
+package tasks
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strconv"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/oobkit/oobkit"
+)
+
+// OnError says what a target does when one of its steps fails.
+type OnError string
+
+// OnError policies.
+const (
+	// Stop skips the target's remaining steps (they report not-run). The default.
+	Stop OnError = "stop"
+	// Continue runs the target's remaining steps anyway.
+	Continue OnError = "continue"
+)
+
+// Job is an ordered list of steps run on every target. Each target runs the
+// steps in order, on its own; a step may read the output of an earlier step
+// of the same target (see [PowerTask.Restore]).
+//
+// In a job file (YAML or JSON):
+//
+//	name: maintenance
+//	onError: continue
+//	timeout: 5m
+//	steps:
+//	  - id: on
+//	    task: power
+//	    with: {action: on}
+//	  - task: inventory
+//	  - task: power
+//	    with: {restore: on}
+type Job struct {
+	// Name identifies the job in reports, schedules and the activity log.
+	Name string `json:"name"`
+	// Steps run in order on each target.
+	Steps []Step `json:"steps"`
+	// OnError is the per-target failure policy; empty means [Stop].
+	OnError OnError `json:"onError,omitempty"`
+	// Protocols limits and orders the protocols used; empty means every
+	// protocol the connector has, in its order.
+	Protocols []oobkit.Protocol `json:"protocols,omitempty"`
+	// Timeout is the per-target deadline for the whole job; zero means the
+	// runner's.
+	Timeout Duration `json:"timeout,omitempty"`
+}
+
+// Step is one task of a job.
+type Step struct {
+	// ID names the step so later steps can read its output; it defaults to
+	// the step's index ("0", "1"…).
+	ID string
+	// Task is what the step does.
+	Task Task
+	// ContinueOnError runs the following steps even when this one fails,
+	// whatever the job's OnError.
+	ContinueOnError bool
+}
+
+type stepJSON struct {
+	ID              string          `json:"id,omitempty"`
+	Task            string          `json:"task"`
+	With            json.RawMessage `json:"with,omitempty"`
+	ContinueOnError bool            `json:"continueOnError,omitempty"`
+}
+
+// MarshalJSON writes {"id", "task": kind, "with": parameters}.
+func (s Step) MarshalJSON() ([]byte, error) {
+	if s.Task == nil {
+		return nil, fmt.Errorf("%w: step %q has no task", oobkit.ErrInvalidArgument, s.ID)
+	}
+	with, err := json.Marshal(s.Task)
+	if err != nil {
+		return nil, err
+	}
+	if string(with) == "{}" || string(with) == "null" {
+		with = nil
+	}
+	return json.Marshal(stepJSON{ID: s.ID, Task: s.Task.Kind(), With: with, ContinueOnError: s.ContinueOnError})
+}
+
+// UnmarshalJSON reads a step, building the task from its kind.
+func (s *Step) UnmarshalJSON(b []byte) error {
+	var sj stepJSON
+	if err := strictJSON(b, &sj); err != nil {
+		return err
+	}
+	if sj.Task == "" {
+		return fmt.Errorf("%w: step %q has no task kind", oobkit.ErrInvalidArgument, sj.ID)
+	}
+	t, err := newTaskOfKind(sj.Task)
+	if err != nil {
+		return err
+	}
+	if len(sj.With) > 0 && string(sj.With) != "null" {
+		if err := strictJSON(sj.With, t); err != nil {
+			return fmt.Errorf("%w: step %q (%s): %v", oobkit.ErrInvalidArgument, sj.ID, sj.Task, err)
+		}
+	}
+	*s = Step{ID: sj.ID, Task: t, ContinueOnError: sj.ContinueOnError}
+	return nil
+}
+
+func strictJSON(b []byte, v any) error {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.DisallowUnknownFields()
+	if err := d.Decode(v); err != nil {
+		return fmt.Errorf("%w: %v", oobkit.ErrInvalidArgument, err)
+	}
+	return nil
+}
+
+// Validate checks the job: at least one step, unique ids, a valid failure
+// policy, every task's own checks, and that a power restore names an earlier
+// power step. It fills in missing step ids.
+func (j *Job) Validate() error {
+	if len(j.Steps) == 0 {
+		return fmt.Errorf("%w: job %q has no steps", oobkit.ErrInvalidArgument, j.Name)
+	}
+	switch j.OnError {
+	case "", Stop, Continue:
+	default:
+		return fmt.Errorf("%w: job %q: onError must be stop or continue, not %q", oobkit.ErrInvalidArgument, j.Name, j.OnError)
+	}
+	for _, p := range j.Protocols {
+		if !p.Valid() {
+			return fmt.Errorf("%w: job %q: unknown protocol %q", oobkit.ErrInvalidArgument, j.Name, p)
+		}
+	}
+	seen := map[string]Task{}
+	for i := range j.Steps {
+		st := &j.Steps[i]
+		if st.ID == "" {
+			st.ID = strconv.Itoa(i)
+		}
+		if st.Task == nil {
+			return fmt.Errorf("%w: job %q: step %q has no task", oobkit.ErrInvalidArgument, j.Name, st.ID)
+		}
+		if _, dup := seen[st.ID]; dup {
+			return fmt.Errorf("%w: job %q: two steps have id %q", oobkit.ErrInvalidArgument, j.Name, st.ID)
+		}
+		if v, ok := st.Task.(Validator); ok {
+			if err := v.Validate(); err != nil {
+				return fmt.Errorf("job %q: step %q: %w", j.Name, st.ID, err)
+			}
+		}
+		if pt, ok := st.Task.(*PowerTask); ok && pt.Restore != "" {
+			if _, ok := seen[pt.Restore].(*PowerTask); !ok {
+				return fmt.Errorf("%w: job %q: step %q restores %q, which is not an earlier power step", oobkit.ErrInvalidArgument, j.Name, st.ID, pt.Restore)
+			}
+		}
+		seen[st.ID] = st.Task
+	}
+	return nil
+}
+
+// ParseJob reads a job from YAML or JSON (JSON is YAML) and validates it.
+// Unknown fields are errors, so a misspelt option is not silently ignored.
+func ParseJob(data []byte) (*Job, error) {
+	var doc any
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("%w: job file: %v", oobkit.ErrInvalidArgument, err)
+	}
+	b, err := json.Marshal(jsonable(doc))
+	if err != nil {
+		return nil, fmt.Errorf("%w: job file: %v", oobkit.ErrInvalidArgument, err)
+	}
+	var j Job
+	if err := strictJSON(b, &j); err != nil {
+		return nil, fmt.Errorf("job file: %w", err)
+	}
+	if err := j.Validate(); err != nil {
+		return nil, err
+	}
+	return &j, nil
+}
+
+// LoadJob reads and parses a job file.
+func LoadJob(path string) (*Job, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return ParseJob(b)
+}
+
+// jsonable turns YAML's generic values into ones encoding/json accepts
+// (maps with non-string keys get their keys printed).
+func jsonable(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			x[k] = jsonable(e)
+		}
+		return x
+	case map[any]any:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			m[fmt.Sprint(k)] = jsonable(e)
+		}
+		return m
+	case []any:
+		for i, e := range x {
+			x[i] = jsonable(e)
+		}
+		return x
+	}
+	return v
+}

@@ -1,0 +1,12 @@
+package tasks
+
+func init() {
+	RegisterKind("power", func() Task { return &PowerTask{} })
+	RegisterKind("powerstate", func() Task { return &PowerStateTask{} })
+	RegisterKind("boot", func() Task { return &BootTask{} })
+	RegisterKind("inventory", func() Task { return &InventoryTask{} })
+	RegisterKind("discover", func() Task { return &DiscoverTask{} })
+	RegisterKind("portcheck", func() Task { return &PortCheckTask{} })
+	RegisterKind("eventlog", func() Task { return &EventLogTask{} })
+	RegisterKind("alerts", func() Task { return &AlertSettingsTask{} })
+}

@@ -1,0 +1,147 @@
+package tasks
+
+import (
+	"time"
+
+	"github.com/oobkit/oobkit"
+)
+
+// Status is the outcome of a step or of a whole target.
+type Status string
+
+// Statuses.
+const (
+	StatusOK       Status = "ok"       // everything asked was done
+	StatusFailed   Status = "failed"   // a step failed (see Class, Code, Error)
+	StatusSkipped  Status = "skipped"  // the target did not answer the reachability probe; nothing was sent
+	StatusCanceled Status = "canceled" // the caller canceled the job before the target finished
+	StatusNotRun   Status = "not-run"  // a step not run because an earlier one failed
+)
+
+// Duration is a time.Duration that reads and writes as text ("2s", "150ms")
+// in job files and reports.
+type Duration time.Duration
+
+// MarshalText writes the duration as Go's time.Duration string.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
+
+// UnmarshalText reads a duration such as "2s" or "1m30s".
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return &oobkit.Error{Op: "duration", Class: oobkit.ErrInvalidArgument, Message: err.Error()}
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// StepResult is what one step did on one target.
+type StepResult struct {
+	// ID is the step's id (or its index as text when it has none).
+	ID string `json:"id"`
+	// Task is the task kind.
+	Task   string `json:"task"`
+	Status Status `json:"status"`
+	// Code is the stable return code ([oobkit.ReturnCode]).
+	Code int `json:"code"`
+	// Class is the error class name ([oobkit.ClassName]).
+	Class string `json:"class"`
+	// DeviceCode is the device's own code, if the error carried one.
+	DeviceCode string `json:"deviceCode,omitempty"`
+	// Error is the error text of the last attempt.
+	Error string `json:"error,omitempty"`
+	// Protocol is the protocol that acted.
+	Protocol oobkit.Protocol `json:"protocol,omitempty"`
+	// Tried lists every protocol tried, in order.
+	Tried []oobkit.Protocol `json:"tried,omitempty"`
+	// Attempts counts runs of the step (1 + retries).
+	Attempts int      `json:"attempts"`
+	Duration Duration `json:"duration"`
+	// Output is the task's output, if any.
+	Output any `json:"output,omitempty"`
+
+	err error
+}
+
+// Err returns the error of the last attempt (nil on success). It is not
+// serialised; Class, Code and Error carry it in reports.
+func (s *StepResult) Err() error { return s.err }
+
+// Result is the final result of a job on one target. When the target failed,
+// the reason is on the Result itself (Class, Code, DeviceCode, Error, Step),
+// copied from the first step that failed.
+type Result struct {
+	// Target is the target's name (or address).
+	Target  string `json:"target"`
+	Address string `json:"address"`
+	Status  Status `json:"status"`
+	Code    int    `json:"code"`
+	Class   string `json:"class"`
+	// DeviceCode is the device's own code of the failure.
+	DeviceCode string `json:"deviceCode,omitempty"`
+	Error      string `json:"error,omitempty"`
+	// Step is the id of the step that failed.
+	Step string `json:"step,omitempty"`
+	// Protocol is the protocol that acted in the last step that did.
+	Protocol oobkit.Protocol `json:"protocol,omitempty"`
+	// Tried lists every protocol tried by any step, in order.
+	Tried []oobkit.Protocol `json:"tried,omitempty"`
+	// Attempts counts step runs, retries included.
+	Attempts int          `json:"attempts"`
+	Started  time.Time    `json:"started"`
+	Duration Duration     `json:"duration"`
+	Steps    []StepResult `json:"steps"`
+
+	err error
+}
+
+// Err returns the error that failed the target, or nil.
+func (r *Result) Err() error { return r.err }
+
+// Output returns the output of the step with the given id, or nil.
+func (r *Result) Output(stepID string) any {
+	for _, s := range r.Steps {
+		if s.ID == stepID {
+			return s.Output
+		}
+	}
+	return nil
+}
+
+// Report is the outcome of a job over many targets: one Result per target,
+// in the order the targets were given.
+type Report struct {
+	Job      string    `json:"job"`
+	Started  time.Time `json:"started"`
+	Finished time.Time `json:"finished"`
+	Results  []Result  `json:"results"`
+}
+
+// Counts returns how many targets ended in each status.
+func (r *Report) Counts() map[Status]int {
+	m := map[Status]int{}
+	for _, res := range r.Results {
+		m[res.Status]++
+	}
+	return m
+}
+
+// ByClass returns how many targets ended in each error class ("ok" for successes).
+func (r *Report) ByClass() map[string]int {
+	m := map[string]int{}
+	for _, res := range r.Results {
+		m[res.Class]++
+	}
+	return m
+}
+
+// Failed returns the results whose status is not ok.
+func (r *Report) Failed() []Result {
+	var out []Result
+	for _, res := range r.Results {
+		if res.Status != StatusOK {
+			out = append(out, res)
+		}
+	}
+	return out
+}

@@ -1,0 +1,239 @@
+package tasks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"sync"
+
+	"github.com/oobkit/oobkit"
+)
+
+// Task is one unit of work against one target: power on, collect inventory,
+// check ports… Run receives an [Env] that gives the target, its connections
+// and the outputs of earlier steps of the job, and returns an output (any
+// JSON-marshalable value, nil allowed) and an error. A Task holds only its
+// parameters, so one value serves every target of a job concurrently.
+type Task interface {
+	// Kind is the task's name in job files ("power", "inventory"…).
+	Kind() string
+	// Run performs the task. It may return an output together with an
+	// error (e.g. the power state read before an action that failed).
+	Run(ctx context.Context, env *Env) (any, error)
+}
+
+// Validator is implemented by tasks that can check their parameters before a
+// job starts.
+type Validator interface {
+	Validate() error
+}
+
+// Env is what a task sees while it runs on one target.
+type Env struct {
+	// Target is the computer the task runs on.
+	Target oobkit.Target
+	// Session holds the target's connections.
+	Session *Session
+
+	outputs map[string]any
+	rec     *attemptRecord
+}
+
+// attemptRecord collects what one attempt of a step did.
+type attemptRecord struct {
+	protocol oobkit.Protocol
+	tried    []oobkit.Protocol
+}
+
+func (r *attemptRecord) try(p oobkit.Protocol) {
+	if !slices.Contains(r.tried, p) {
+		r.tried = append(r.tried, p)
+	}
+}
+
+// Output returns the output of the earlier step with the given id, and
+// whether that step produced one.
+func (e *Env) Output(stepID string) (any, bool) {
+	v, ok := e.outputs[stepID]
+	return v, ok && v != nil
+}
+
+// Order returns the target's protocols with prefer first (in prefer's order)
+// and the rest after, in preference order. Protocols the target does not
+// have are dropped from prefer.
+func (e *Env) Order(prefer ...oobkit.Protocol) []oobkit.Protocol {
+	all := e.Session.Protocols()
+	var out []oobkit.Protocol
+	for _, p := range prefer {
+		if slices.Contains(all, p) && !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	for _, p := range all {
+		if !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Only returns those of ps the target has, in the order of ps.
+func (e *Env) Only(ps ...oobkit.Protocol) []oobkit.Protocol {
+	all := e.Session.Protocols()
+	var out []oobkit.Protocol
+	for _, p := range ps {
+		if slices.Contains(all, p) && !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// First runs fn on the client of each protocol in order until one succeeds,
+// and records which protocol acted and which were tried. fn should return an
+// error wrapping [oobkit.ErrUnsupported] when the client lacks the capability
+// (see [Capability]). Protocol choice moves on past errors that say "not
+// here" (unreachable, not detected, auth, not provisioned, unsupported, busy,
+// malformed reply) and stops at any other error, which it returns. When every
+// protocol failed, the most telling error is returned: a refused credential
+// or a busy device rather than an absent protocol.
+func (e *Env) First(ctx context.Context, order []oobkit.Protocol, fn func(oobkit.Client) error) (oobkit.Protocol, error) {
+	var best error
+	for _, p := range order {
+		if err := ctx.Err(); err != nil {
+			return "", pick(best, err)
+		}
+		e.rec.try(p)
+		err := e.Session.Use(ctx, p, fn)
+		if err == nil {
+			e.rec.protocol = p
+			return p, nil
+		}
+		if !moveOn(err) || ctx.Err() != nil {
+			return "", err
+		}
+		best = pick(best, err)
+	}
+	if best == nil {
+		best = fmt.Errorf("%w: no protocol configured for %s", oobkit.ErrUnsupported, e.Target)
+	}
+	return "", best
+}
+
+// Each runs fn on the client of every protocol in order and returns the
+// protocols that succeeded. Errors that say "not here" are skipped; the
+// most telling one is returned only when no protocol succeeded.
+func (e *Env) Each(ctx context.Context, order []oobkit.Protocol, fn func(oobkit.Protocol, oobkit.Client) error) ([]oobkit.Protocol, error) {
+	var ok []oobkit.Protocol
+	var best error
+	for _, p := range order {
+		if err := ctx.Err(); err != nil {
+			return ok, pick(best, err)
+		}
+		e.rec.try(p)
+		err := e.Session.Use(ctx, p, func(c oobkit.Client) error { return fn(p, c) })
+		if err == nil {
+			ok = append(ok, p)
+			if e.rec.protocol == "" {
+				e.rec.protocol = p
+			}
+			continue
+		}
+		if !moveOn(err) {
+			return ok, err
+		}
+		best = pick(best, err)
+	}
+	if len(ok) == 0 {
+		if best == nil {
+			best = fmt.Errorf("%w: no protocol configured for %s", oobkit.ErrUnsupported, e.Target)
+		}
+		return nil, best
+	}
+	return ok, nil
+}
+
+// Capability returns c as a T, or an error wrapping [oobkit.ErrUnsupported]
+// naming what is missing, for use inside [Env.First] callbacks.
+func Capability[T any](c oobkit.Client, what string) (T, error) {
+	v, ok := c.(T)
+	if !ok {
+		var zero T
+		return zero, &oobkit.Error{Protocol: c.Protocol(), Op: what, Class: oobkit.ErrUnsupported, Message: "the client does not offer " + what}
+	}
+	return v, nil
+}
+
+// moveOn reports whether protocol choice should try the next protocol after err.
+func moveOn(err error) bool {
+	for _, c := range []error{oobkit.ErrUnreachable, oobkit.ErrNotDetected, oobkit.ErrAuth, oobkit.ErrNotProvisioned,
+		oobkit.ErrUnsupported, oobkit.ErrBusy, oobkit.ErrProtocol} {
+		if errors.Is(err, c) {
+			return true
+		}
+	}
+	return false
+}
+
+// tellingRank orders errors by how much they tell an operator: an absent
+// protocol tells least.
+func tellingRank(err error) int {
+	switch {
+	case err == nil:
+		return -1
+	case errors.Is(err, oobkit.ErrUnreachable):
+		return 0
+	case errors.Is(err, oobkit.ErrUnsupported):
+		return 1
+	case errors.Is(err, oobkit.ErrNotDetected):
+		return 2
+	}
+	return 3
+}
+
+func pick(best, err error) error {
+	if tellingRank(err) > tellingRank(best) {
+		return err
+	}
+	return best
+}
+
+// Kinds: the registry of task kinds that job files may name.
+
+var (
+	kindsMu sync.RWMutex
+	kinds   = map[string]func() Task{}
+)
+
+// RegisterKind makes a task kind available to job files: newTask returns a
+// zero task whose fields the step's "with" object fills. Registering a kind
+// twice replaces it. The built-in kinds are registered at init.
+func RegisterKind(kind string, newTask func() Task) {
+	kindsMu.Lock()
+	defer kindsMu.Unlock()
+	kinds[kind] = newTask
+}
+
+// Kinds returns the registered task kinds, sorted.
+func Kinds() []string {
+	kindsMu.RLock()
+	defer kindsMu.RUnlock()
+	out := make([]string, 0, len(kinds))
+	for k := range kinds {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func newTaskOfKind(kind string) (Task, error) {
+	kindsMu.RLock()
+	defer kindsMu.RUnlock()
+	f, ok := kinds[kind]
+	if !ok {
+		return nil, fmt.Errorf("%w: unknown task kind %q", oobkit.ErrInvalidArgument, kind)
+	}
+	return f(), nil
+}
