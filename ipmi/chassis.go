@@ -1,0 +1,149 @@
+package ipmi
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/bougou/go-ipmi/pkg/client"
+)
+
+// ChassisStatus is the answer to Get Chassis Status (IPMI v2.0 §28.2).
+type ChassisStatus struct {
+	PowerOn            bool   `json:"powerOn"`
+	PowerOverload      bool   `json:"powerOverload,omitempty"`
+	Interlock          bool   `json:"interlock,omitempty"`
+	PowerFault         bool   `json:"powerFault,omitempty"`
+	PowerControlFault  bool   `json:"powerControlFault,omitempty"`
+	PowerRestorePolicy string `json:"powerRestorePolicy"` // "always-off", "previous", "always-on", "unknown"
+	// LastPowerEvent is "command", "fault", "interlock", "overload", "ac-failed" or "".
+	LastPowerEvent    string `json:"lastPowerEvent,omitempty"`
+	Intrusion         bool   `json:"intrusion,omitempty"`
+	FrontPanelLockout bool   `json:"frontPanelLockout,omitempty"`
+	DriveFault        bool   `json:"driveFault,omitempty"`
+	FanFault          bool   `json:"fanFault,omitempty"`
+	// Identify is "off", "temporary", "indefinite", or "" when the BMC does
+	// not report the identify state.
+	Identify string `json:"identify,omitempty"`
+}
+
+// ChassisStatus reads the chassis status.
+func (c *Client) ChassisStatus(ctx context.Context) (*ChassisStatus, error) {
+	var out *ChassisStatus
+	err := c.do(ctx, "Get Chassis Status", func(cl *client.Client) error {
+		r, err := cl.GetChassisStatus(ctx)
+		if err != nil {
+			return err
+		}
+		out = &ChassisStatus{
+			PowerOn: r.PowerIsOn, PowerOverload: r.PowerOverload, Interlock: r.InterLock,
+			PowerFault: r.PowerFault, PowerControlFault: r.PowerControlFault,
+			PowerRestorePolicy: r.PowerRestorePolicy.String(),
+			Intrusion:          r.ChassisIntrusionActive, FrontPanelLockout: r.FrontPanelLockoutActive,
+			DriveFault: r.DriveFault, FanFault: r.CollingFanFault,
+		}
+		switch {
+		case r.ACFailed:
+			out.LastPowerEvent = "ac-failed"
+		case r.LastPowerDownByPowerOverload:
+			out.LastPowerEvent = "overload"
+		case r.LastPowerDownByPowerInterlockActivated:
+			out.LastPowerEvent = "interlock"
+		case r.LastPowerDownByPowerFault:
+			out.LastPowerEvent = "fault"
+		case r.LastPowerOnByCommand:
+			out.LastPowerEvent = "command"
+		}
+		if r.ChassisIdentifySupported {
+			out.Identify = [...]string{"off", "temporary", "indefinite", "reserved"}[r.ChassisIdentifyState&3]
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Identify turns the chassis identify light on for seconds (1–255), off
+// (seconds 0), or on until turned off (forever true) (§28.5).
+func (c *Client) Identify(ctx context.Context, seconds int, forever bool) error {
+	if seconds < 0 || seconds > 255 {
+		return fmt.Errorf("ipmi: identify interval %d s out of range 0–255: %w", seconds, errInvalid)
+	}
+	return c.do(ctx, "Chassis Identify", func(cl *client.Client) error {
+		_, err := cl.ChassisIdentify(ctx, uint8(seconds), forever)
+		return err
+	})
+}
+
+// DeviceID is the answer to Get Device ID (§20.1), what discovery records
+// about a BMC.
+type DeviceID struct {
+	DeviceID       uint8  `json:"deviceID"`
+	DeviceRevision uint8  `json:"deviceRevision"`
+	Firmware       string `json:"firmware"`    // "major.minor", e.g. "9.08"
+	IPMIVersion    string `json:"ipmiVersion"` // e.g. "2.0"
+	ManufacturerID uint32 `json:"manufacturerID"`
+	ProductID      uint16 `json:"productID"`
+	Available      bool   `json:"available"` // false during a firmware/SDR update
+	ProvidesSDRs   bool   `json:"providesSDRs,omitempty"`
+	// Supports lists the additional logical devices: "chassis", "bridge",
+	// "event-generator", "event-receiver", "fru", "sel", "sdr", "sensor".
+	Supports []string `json:"supports,omitempty"`
+}
+
+// DeviceID reads Get Device ID.
+func (c *Client) DeviceID(ctx context.Context) (*DeviceID, error) {
+	var out *DeviceID
+	err := c.do(ctx, "Get Device ID", func(cl *client.Client) error {
+		r, err := cl.GetDeviceID(ctx)
+		if err != nil {
+			return err
+		}
+		out = &DeviceID{
+			DeviceID: r.DeviceID, DeviceRevision: r.DeviceRevision,
+			Firmware:       fmt.Sprintf("%d.%02x", r.MajorFirmwareRevision, r.MinorFirmwareRevision),
+			IPMIVersion:    fmt.Sprintf("%d.%d", r.MajorIPMIVersion, r.MinorIPMIVersion),
+			ManufacturerID: r.ManufacturerID, ProductID: r.ProductID,
+			Available: r.DeviceAvailable, ProvidesSDRs: r.ProvideDeviceSDRs,
+		}
+		s := r.AdditionalDeviceSupport
+		for _, f := range []struct {
+			on   bool
+			name string
+		}{
+			{s.SupportChassis, "chassis"}, {s.SupportBridge, "bridge"},
+			{s.SupportIPMBEventGenerator, "event-generator"}, {s.SupportIPMBEventReceiver, "event-receiver"},
+			{s.SupportFRUInventory, "fru"}, {s.SupportSEL, "sel"}, {s.SupportSDRRepo, "sdr"}, {s.SupportSensor, "sensor"},
+		} {
+			if f.on {
+				out.Supports = append(out.Supports, f.name)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// GUID reads Get System GUID (§22.14) and formats it as ipmitool's
+// "mc guid" does: the 16 bytes are least-significant byte first, so the text
+// is the bytes reversed, in RFC 4122 groups.
+func (c *Client) GUID(ctx context.Context) (string, error) {
+	var out string
+	err := c.do(ctx, "Get System GUID", func(cl *client.Client) error {
+		r, err := cl.GetSystemGUID(ctx)
+		if err != nil {
+			return err
+		}
+		out = formatGUID(r.GUID)
+		return nil
+	})
+	return out, err
+}
+
+// formatGUID writes the IPMI GUID (least-significant byte first, §20.8) as
+// RFC 4122 text.
+func formatGUID(g [16]byte) string {
+	var b [16]byte
+	for i := range g {
+		b[i] = g[15-i]
+	}
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}

@@ -1,0 +1,258 @@
+package ipmi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/bougou/go-ipmi/pkg/client"
+	"github.com/bougou/go-ipmi/pkg/types"
+
+	"github.com/oobkit/oobkit"
+)
+
+// Cipher suites this package negotiates, strongest first: 17
+// (RAKP-HMAC-SHA256, HMAC-SHA256-128, AES-CBC-128) and 3 (RAKP-HMAC-SHA1,
+// HMAC-SHA1-96, AES-CBC-128). IPMI v2.0 §22.15.2 Table 22-20.
+var DefaultCipherSuites = []uint8{17, 3}
+
+// Default per-exchange settings (ipmitool's lanplus defaults: 1 s, 4 retries
+// would make an absent BMC cost 5 s; we keep the timeout and use 2 retries).
+const (
+	DefaultTimeout = time.Second
+	DefaultRetries = 2
+)
+
+// Option configures a [Client].
+type Option func(*Client)
+
+// WithLogger sets the logger (default: discard). Secrets are never logged.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *Client) {
+		if l != nil {
+			c.log = l
+		}
+	}
+}
+
+// WithTimeout sets how long one UDP exchange waits for the BMC's answer
+// before a retry (default [DefaultTimeout]). The caller's context deadline
+// still bounds every call.
+func WithTimeout(d time.Duration) Option {
+	return func(c *Client) {
+		if d > 0 {
+			c.timeout = d
+		}
+	}
+}
+
+// WithRetries sets how many times an unanswered exchange is re-sent (default
+// [DefaultRetries]).
+func WithRetries(n int) Option {
+	return func(c *Client) {
+		if n >= 0 {
+			c.retries = n
+		}
+	}
+}
+
+// WithCipherSuites sets the RMCP+ cipher suites to try, in order (default
+// [DefaultCipherSuites]: 17, then 3 for BMCs such as OpenIPMI's ipmi_sim that
+// only offer the SHA-1 suites).
+func WithCipherSuites(ids ...uint8) Option {
+	return func(c *Client) {
+		if len(ids) > 0 {
+			c.suites = append([]uint8(nil), ids...)
+		}
+	}
+}
+
+// Client is an IPMI v2.0 RMCP+ (lanplus) client for one BMC, built on
+// github.com/bougou/go-ipmi. It opens a session on first use and reuses it
+// for every later call; a call that fails for lack of an answer drops the
+// session so the next call opens a fresh one. Calls are serialised, so a
+// Client is safe for concurrent use. Close ends the session.
+//
+// Client implements [oobkit.Client], [oobkit.PowerStateReader],
+// [oobkit.PowerController], [oobkit.BootController],
+// [oobkit.InventoryReader] and [oobkit.EventLogReader].
+type Client struct {
+	target  oobkit.Target
+	cred    oobkit.Credential
+	log     *slog.Logger
+	timeout time.Duration
+	retries int
+	suites  []uint8
+
+	mu     sync.Mutex
+	conn   *client.Client
+	suite  uint8
+	closed bool
+}
+
+var (
+	_ oobkit.Client           = (*Client)(nil)
+	_ oobkit.PowerStateReader = (*Client)(nil)
+	_ oobkit.PowerController  = (*Client)(nil)
+	_ oobkit.BootController   = (*Client)(nil)
+	_ oobkit.InventoryReader  = (*Client)(nil)
+	_ oobkit.EventLogReader   = (*Client)(nil)
+)
+
+// New returns a client for target's BMC at target.Address, UDP port
+// target.Port(oobkit.IPMI) (623 unless overridden), authenticating with
+// cred's Username and Password. It does not touch the network: the session
+// is opened by the first call.
+func New(target oobkit.Target, cred oobkit.Credential, opts ...Option) (*Client, error) {
+	if err := target.Validate(); err != nil {
+		return nil, err
+	}
+	if cred.Auth != "" && cred.Auth != oobkit.AuthPassword {
+		return nil, fmt.Errorf("%w: ipmi: credential kind %q is not supported (want %q)", oobkit.ErrInvalidArgument, cred.Auth, oobkit.AuthPassword)
+	}
+	if len(cred.Username) > 16 { // IPMI v2.0 §13.20: user names are at most 16 bytes
+		return nil, fmt.Errorf("%w: ipmi: user name longer than 16 bytes", oobkit.ErrInvalidArgument)
+	}
+	if len(cred.Password.Reveal()) > 20 { // §13.31: RMCP+ passwords are at most 20 bytes
+		return nil, fmt.Errorf("%w: ipmi: password longer than 20 bytes", oobkit.ErrInvalidArgument)
+	}
+	c := &Client{
+		target:  target,
+		cred:    cred,
+		log:     slog.New(slog.DiscardHandler),
+		timeout: DefaultTimeout,
+		retries: DefaultRetries,
+		suites:  DefaultCipherSuites,
+	}
+	for _, o := range opts {
+		o(c)
+	}
+	return c, nil
+}
+
+// Protocol returns [oobkit.IPMI].
+func (c *Client) Protocol() oobkit.Protocol { return oobkit.IPMI }
+
+// Target returns the target the client manages.
+func (c *Client) Target() oobkit.Target { return c.target }
+
+// CipherSuite returns the cipher suite of the open session, 0 if none is open.
+func (c *Client) CipherSuite() uint8 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.conn == nil {
+		return 0
+	}
+	return c.suite
+}
+
+// Close ends the session (Close Session, then the socket). Later calls fail
+// with an error wrapping [oobkit.ErrInvalidState].
+func (c *Client) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.closed = true
+	c.dropLocked(true)
+	return nil
+}
+
+// dropLocked forgets the session. When graceful, it first sends Close Session
+// (bounded by one exchange timeout); otherwise it only releases the socket.
+func (c *Client) dropLocked(graceful bool) {
+	if c.conn == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
+	if !graceful {
+		cancel() // go-ipmi skips the exchange on a done context but still closes the socket
+	}
+	defer cancel()
+	err := c.conn.Close(ctx)
+	c.conn = nil
+	if err != nil {
+		c.log.Debug("ipmi: close session", "target", c.target.String(), "err", err)
+	}
+}
+
+// do runs fn with an open session, opening one if needed. op names the IPMI
+// command for errors. An unanswered exchange drops the session.
+func (c *Client) do(ctx context.Context, op string, fn func(*client.Client) error) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return &oobkit.Error{Protocol: oobkit.IPMI, Op: op, Class: oobkit.ErrInvalidState, Message: "client is closed"}
+	}
+	if err := ctx.Err(); err != nil {
+		return classify(op, err)
+	}
+	if c.conn == nil {
+		if err := c.connectLocked(ctx); err != nil {
+			return err
+		}
+	}
+	err := fn(c.conn)
+	if err == nil {
+		return nil
+	}
+	e := classify(op, err)
+	if errors.Is(e, oobkit.ErrUnreachable) || errors.Is(e, context.DeadlineExceeded) || errors.Is(e, context.Canceled) {
+		// The exchange may have left the session out of step (sequence numbers);
+		// start afresh next time.
+		c.dropLocked(false)
+	}
+	return e
+}
+
+// connectLocked opens an RMCP+ session, trying each cipher suite in turn. A
+// refused credential or a silent BMC ends the search at once: another suite
+// would not change either.
+func (c *Client) connectLocked(ctx context.Context) error {
+	var errs []error
+	for _, id := range c.suites {
+		conn, err := c.newConn(id)
+		if err != nil {
+			return classify("Open Session", err)
+		}
+		start := time.Now()
+		err = conn.Connect(ctx)
+		if err == nil {
+			c.conn, c.suite = conn, id
+			c.log.Debug("ipmi: session open", "target", c.target.String(), "cipherSuite", id, "took", time.Since(start))
+			return nil
+		}
+		closeFailed(conn)
+		e := classify("Open Session", err)
+		c.log.Debug("ipmi: session failed", "target", c.target.String(), "cipherSuite", id, "err", e)
+		if errors.Is(e, oobkit.ErrAuth) || errors.Is(e, oobkit.ErrUnreachable) || ctx.Err() != nil {
+			return e
+		}
+		errs = append(errs, fmt.Errorf("cipher suite %d: %w", id, e))
+	}
+	return &oobkit.Error{Protocol: oobkit.IPMI, Op: "Open Session", Class: oobkit.ErrUnsupported,
+		Message: fmt.Sprintf("no cipher suite of %v accepted", c.suites), Err: errors.Join(errs...)}
+}
+
+// newConn builds a go-ipmi lanplus client for one cipher suite.
+func (c *Client) newConn(suite uint8) (*client.Client, error) {
+	conn, err := client.NewClient(c.target.Address, c.target.Port(oobkit.IPMI, false), c.cred.Username, c.cred.Password.Reveal())
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", oobkit.ErrInvalidArgument, err)
+	}
+	conn.WithInterface(client.InterfaceLanplus).
+		WithTimeout(c.timeout).
+		WithRetry(c.retries).
+		WithCipherSuiteID(types.CipherSuiteID(suite)).
+		WithMaxPrivilegeLevel(types.PrivilegeLevelAdministrator)
+	return conn, nil
+}
+
+// closeFailed releases the socket of a client whose Connect failed, without
+// waiting for a Close Session the BMC would not answer.
+func closeFailed(conn *client.Client) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_ = conn.Close(ctx)
+}
