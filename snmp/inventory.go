@@ -159,7 +159,7 @@ func (c *Client) hostResources(ctx context.Context, inv *oobkit.Inventory) error
 			d := oobkit.Disk{Source: oobkit.SNMP, Name: descr, Kind: "disk"}
 			if drow, ok := disks.rows[idx]; ok {
 				d.CapacityMB = pduInt(drow[4]) / 1024 // hrDiskStorageCapacity is in KBytes
-				if pduInt(drow[3]) == 1 {            // hrDiskStorageRemoveble true(1)
+				if pduInt(drow[3]) == 1 {             // hrDiskStorageRemoveble true(1)
 					d.Kind = "removable"
 				}
 			}
