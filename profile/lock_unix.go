@@ -19,6 +19,9 @@ type fileLock struct{ f *os.File }
 // lockFile takes a shared or exclusive lock on path (created 0600 if
 // absent), polling so that ctx can cancel the wait.
 func lockFile(ctx context.Context, path string, exclusive bool) (*fileLock, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("profile: opening lock file: %w", err)
