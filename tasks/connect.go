@@ -20,24 +20,37 @@ import (
 // from the Dialer or from the first call on the client (both are handled).
 type Dialer func(ctx context.Context, t oobkit.Target, c oobkit.Credential) (oobkit.Client, error)
 
-// NamedCredential is one credential a [Credentials] source offers, with the
-// name reports use for it (a profile name such as "default" or "runtime").
-// The name is never secret.
+// NamedCredential is one credential a [Credentials] source offers, with
+// where it came from, for reports. Neither field but Credential is secret,
+// and Credential redacts itself.
 type NamedCredential struct {
-	Name       string
+	// Name is the profile the credential came from ("default", "lab"…).
+	Name string
+	// Source says why it is offered ("explicit", "default", "runtime").
+	Source string
+	// Credential is what the protocol presents.
 	Credential oobkit.Credential
+	// Port, when not 0, overrides the protocol's port for this credential's
+	// profile.
+	Port int
+
+	ref any // the source's own handle, handed back to Succeeded/Failed
 }
 
 // Credentials supplies, for a target and protocol, the credentials to try in
-// order (explicit task profile, default profile, runtime profile of known-good
-// credentials…) and learns which one worked. Package profile's store is the
-// usual implementation; [StaticCredentials] is a fixed one.
+// order (explicit task profile, default profile, runtime profile of
+// known-good credentials…) and learns which one worked. [ProfileCredentials]
+// adapts package profile's runtime profile; [StaticCredentials] is a fixed
+// list.
 type Credentials interface {
 	// Candidates returns the credentials to try, first choice first. An empty
 	// list means the protocol is not configured for the target.
-	Candidates(t oobkit.Target, p oobkit.Protocol) []NamedCredential
-	// Worked records that cred was accepted by protocol p on target t.
-	Worked(t oobkit.Target, p oobkit.Protocol, cred NamedCredential)
+	Candidates(ctx context.Context, t oobkit.Target, p oobkit.Protocol) ([]NamedCredential, error)
+	// Succeeded records that cred was accepted by protocol p on target t.
+	Succeeded(t oobkit.Target, p oobkit.Protocol, cred NamedCredential)
+	// Failed records that cred failed on target t with err (an auth failure
+	// or any other).
+	Failed(t oobkit.Target, p oobkit.Protocol, cred NamedCredential, err error)
 }
 
 // StaticCredentials is a fixed list of credentials per protocol, tried in
@@ -45,12 +58,15 @@ type Credentials interface {
 type StaticCredentials map[oobkit.Protocol][]NamedCredential
 
 // Candidates returns the list for p.
-func (s StaticCredentials) Candidates(_ oobkit.Target, p oobkit.Protocol) []NamedCredential {
-	return s[p]
+func (s StaticCredentials) Candidates(_ context.Context, _ oobkit.Target, p oobkit.Protocol) ([]NamedCredential, error) {
+	return s[p], nil
 }
 
-// Worked does nothing.
-func (s StaticCredentials) Worked(oobkit.Target, oobkit.Protocol, NamedCredential) {}
+// Succeeded does nothing.
+func (s StaticCredentials) Succeeded(oobkit.Target, oobkit.Protocol, NamedCredential) {}
+
+// Failed does nothing.
+func (s StaticCredentials) Failed(oobkit.Target, oobkit.Protocol, NamedCredential, error) {}
 
 // Connector knows how to reach every protocol: a [Dialer] per protocol, the
 // preference order among them, and where credentials come from. It is safe
@@ -104,16 +120,22 @@ func (c *Connector) dialer(p oobkit.Protocol) (Dialer, bool) {
 	return d, ok
 }
 
-func (c *Connector) candidates(t oobkit.Target, p oobkit.Protocol) []NamedCredential {
+func (c *Connector) candidates(ctx context.Context, t oobkit.Target, p oobkit.Protocol) ([]NamedCredential, error) {
 	if c.creds == nil {
-		return nil
+		return nil, nil
 	}
-	return c.creds.Candidates(t, p)
+	return c.creds.Candidates(ctx, t, p)
 }
 
-func (c *Connector) worked(t oobkit.Target, p oobkit.Protocol, nc NamedCredential) {
+func (c *Connector) succeeded(t oobkit.Target, p oobkit.Protocol, nc NamedCredential) {
 	if c.creds != nil {
-		c.creds.Worked(t, p, nc)
+		c.creds.Succeeded(t, p, nc)
+	}
+}
+
+func (c *Connector) failed(t oobkit.Target, p oobkit.Protocol, nc NamedCredential, err error) {
+	if c.creds != nil {
+		c.creds.Failed(t, p, nc, err)
 	}
 }
 

@@ -135,6 +135,8 @@ func (t *PowerTask) Run(ctx context.Context, env *Env) (any, error) {
 // readPowerState reads the state through the first protocol that can; it
 // returns PowerUnknown when none can (the table then lets the device decide).
 func readPowerState(ctx context.Context, env *Env, order []oobkit.Protocol) oobkit.PowerState {
+	acted := env.rec.protocol // reading is not acting
+	defer func() { env.rec.protocol = acted }()
 	var st oobkit.PowerState
 	_, err := env.First(ctx, order, func(c oobkit.Client) error {
 		r, err := Capability[oobkit.PowerStateReader](c, "power state")

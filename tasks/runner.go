@@ -303,6 +303,9 @@ func (r *Runner) finish(res *Result, job *Job, st Status, err error, step string
 		res.Error = err.Error()
 		res.DeviceCode = oobkit.DeviceCode(err)
 	}
+	if st == StatusCanceled { // whatever the step saw, the caller canceled
+		res.Code, res.Class = oobkit.CodeCanceled, oobkit.ClassName(context.Canceled)
+	}
 	if len(res.Steps) == 0 {
 		for i, s := range job.Steps {
 			res.Steps = append(res.Steps, StepResult{ID: stepID(s, i), Task: s.Task.Kind(), Status: StatusNotRun})

@@ -3,6 +3,7 @@ package tasks
 import (
 	"context"
 	"errors"
+	"maps"
 	"slices"
 
 	"github.com/oobkit/oobkit"
@@ -21,12 +22,14 @@ type Session struct {
 	protocols []oobkit.Protocol
 	clients   map[oobkit.Protocol]*sessionClient
 	dead      map[oobkit.Protocol]error
+
+	refusedCreds map[oobkit.Protocol][]oobkit.Credential
 }
 
 type sessionClient struct {
 	client oobkit.Client
-	cred   int // index of the credential in use
-	proven bool
+	cred   NamedCredential
+	proven bool // the credential has worked at least once
 }
 
 func newSession(t oobkit.Target, conn *Connector, protocols []oobkit.Protocol) *Session {
@@ -36,6 +39,8 @@ func newSession(t oobkit.Target, conn *Connector, protocols []oobkit.Protocol) *
 		protocols: protocols,
 		clients:   map[oobkit.Protocol]*sessionClient{},
 		dead:      map[oobkit.Protocol]error{},
+
+		refusedCreds: map[oobkit.Protocol][]oobkit.Credential{},
 	}
 }
 
@@ -60,8 +65,8 @@ func (s *Session) Close() error {
 
 // Use runs fn with the client of protocol p. When the device refuses the
 // credential (an error wrapping [oobkit.ErrAuth]), the next candidate
-// credential is tried; the one that works is reported to the
-// [Credentials] source.
+// credential is tried; every outcome is reported to the [Credentials]
+// source, so it learns which credential works on this computer.
 func (s *Session) Use(ctx context.Context, p oobkit.Protocol, fn func(oobkit.Client) error) error {
 	if err := s.dead[p]; err != nil {
 		return err
@@ -70,56 +75,106 @@ func (s *Session) Use(ctx context.Context, p oobkit.Protocol, fn func(oobkit.Cli
 	if !ok {
 		return errNoDialer(p)
 	}
-	cands := s.conn.candidates(s.target, p)
-	start := 0
 	if sc := s.clients[p]; sc != nil {
 		err := fn(sc.client)
+		s.report(p, sc, err)
 		if !errors.Is(err, oobkit.ErrAuth) {
-			s.noteWorked(p, sc, cands, err)
 			return err
 		}
 		_ = sc.client.Close()
 		delete(s.clients, p)
-		start = sc.cred + 1
+	}
+	cands, err := s.conn.candidates(ctx, s.target, p)
+	if err != nil {
+		return err
 	}
 	if len(cands) == 0 {
 		return errNoCredential(p)
 	}
 	lastErr := errNoCredential(p)
-	for i := start; i < len(cands); i++ {
+	for _, cand := range cands {
+		if s.refused(p, cand) {
+			continue
+		}
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		c, err := d(ctx, s.target, cands[i].Credential)
+		t := s.target
+		if cand.Port > 0 {
+			t.Ports = maps.Clone(t.Ports)
+			if t.Ports == nil {
+				t.Ports = map[oobkit.Protocol]int{}
+			}
+			t.Ports[p] = cand.Port
+		}
+		c, err := d(ctx, t, cand.Credential)
 		if err != nil {
+			s.conn.failed(s.target, p, cand, err)
 			if errors.Is(err, oobkit.ErrAuth) {
+				s.refuse(p, cand)
 				lastErr = err
 				continue
 			}
 			s.markDead(p, err)
 			return err
 		}
+		sc := &sessionClient{client: c, cred: cand}
 		err = fn(c)
+		s.report(p, sc, err)
 		if errors.Is(err, oobkit.ErrAuth) {
 			_ = c.Close()
+			s.refuse(p, cand)
 			lastErr = err
 			continue
 		}
-		sc := &sessionClient{client: c, cred: i}
 		s.clients[p] = sc
-		s.noteWorked(p, sc, cands, err)
 		s.markDead(p, err)
 		return err
 	}
 	return lastErr
 }
 
-func (s *Session) noteWorked(p oobkit.Protocol, sc *sessionClient, cands []NamedCredential, err error) {
-	if err != nil || sc.proven || sc.cred >= len(cands) {
-		return
+// report tells the credential source how a call went: the first success, and
+// every failure.
+func (s *Session) report(p oobkit.Protocol, sc *sessionClient, err error) {
+	switch {
+	case err == nil && !sc.proven:
+		sc.proven = true
+		s.conn.succeeded(s.target, p, sc.cred)
+	case connectionFailure(err):
+		s.conn.failed(s.target, p, sc.cred, err)
+		if errors.Is(err, oobkit.ErrAuth) {
+			s.refuse(p, sc.cred)
+		}
 	}
-	sc.proven = true
-	s.conn.worked(s.target, p, cands[sc.cred])
+}
+
+// connectionFailure reports whether err says something about reaching the
+// device with this credential (refused, unreachable, busy, garbled, timed
+// out), as opposed to the device declining an operation.
+func connectionFailure(err error) bool {
+	for _, c := range []error{oobkit.ErrAuth, oobkit.ErrUnreachable, oobkit.ErrBusy, oobkit.ErrProtocol, context.DeadlineExceeded} {
+		if errors.Is(err, c) {
+			return true
+		}
+	}
+	return false
+}
+
+// refused credentials are not offered again to the same protocol in this
+// session.
+func (s *Session) refuse(p oobkit.Protocol, c NamedCredential) {
+	s.refusedCreds[p] = append(s.refusedCreds[p], c.Credential)
+}
+
+func (s *Session) refused(p oobkit.Protocol, c NamedCredential) bool {
+	for _, r := range s.refusedCreds[p] {
+		if r.Username == c.Credential.Username && r.Password.Equal(c.Credential.Password) &&
+			r.Community.Equal(c.Credential.Community) && r.Auth == c.Credential.Auth {
+			return true
+		}
+	}
+	return false
 }
 
 // markDead remembers p as absent when err says nothing answers there.
@@ -129,16 +184,12 @@ func (s *Session) markDead(p oobkit.Protocol, err error) {
 	}
 }
 
-// CredentialName returns the name of the credential that protocol p accepted
-// in this session, or "".
+// CredentialName returns the name of the profile whose credential protocol
+// p accepted in this session, or "".
 func (s *Session) CredentialName(p oobkit.Protocol) string {
 	sc := s.clients[p]
 	if sc == nil || !sc.proven {
 		return ""
 	}
-	cands := s.conn.candidates(s.target, p)
-	if sc.cred < len(cands) {
-		return cands[sc.cred].Name
-	}
-	return ""
+	return sc.cred.Name
 }
