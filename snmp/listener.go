@@ -34,7 +34,8 @@ const maxDatagram = 65535
 type Listener struct {
 	conn        *net.UDPConn
 	log         *slog.Logger
-	params      *gosnmp.GoSNMP
+	params      *gosnmp.GoSNMP // decodes v1/v2c
+	paramsV3    *gosnmp.GoSNMP // decodes v3 with the USM users' table
 	communities [][]byte
 	anyV1V2c    bool
 	haveUSM     bool
@@ -185,8 +186,8 @@ func Listen(ctx context.Context, addr string, opts ...ListenerOption) (*Listener
 				return nil, &oobkit.Error{Protocol: oobkit.SNMP, Op: "listen", Class: oobkit.ErrInvalidArgument, Err: err}
 			}
 		}
-		l.params.SecurityModel = gosnmp.UserSecurityModel
-		l.params.SetTrapSecurityParametersTable(table)
+		l.paramsV3 = &gosnmp.GoSNMP{Version: gosnmp.Version3, SecurityModel: gosnmp.UserSecurityModel, Logger: gosnmp.NewLogger(nil)}
+		l.paramsV3.SetTrapSecurityParametersTable(table)
 	}
 	l.stopCtx = context.AfterFunc(ctx, func() { _ = l.Close() })
 	l.wg.Add(1)
@@ -261,7 +262,11 @@ func (l *Listener) handle(msg []byte, from *net.UDPAddr) {
 		l.stats.rejected.Add(1)
 		return
 	}
-	pkt, err := l.params.UnmarshalTrap(msg, true)
+	params := l.params
+	if version == gosnmp.Version3 {
+		params = l.paramsV3
+	}
+	pkt, err := params.UnmarshalTrap(msg, true)
 	if err != nil {
 		if version == gosnmp.Version3 {
 			l.stats.rejected.Add(1) // unknown user, bad digest, undecryptable
