@@ -6,14 +6,14 @@ import (
 	"github.com/oobkit/oobkit"
 )
 
-// Identifier is implemented by protocol clients that can say what they are
+// Describer is implemented by protocol clients that can say what they are
 // talking to: for AMT, the firmware version and provisioning state; for
 // IPMI, the BMC's device ID. The keys are the client's own. Discover uses it
 // when present, and otherwise reads the power state to prove the protocol
 // answers. (The oobkit vocabulary has no such interface yet; a client
 // implements it structurally, without importing this package.)
-type Identifier interface {
-	Identify(ctx context.Context) (map[string]string, error)
+type Describer interface {
+	Describe(ctx context.Context) (map[string]string, error)
 }
 
 // DiscoverTask finds which management technologies answer on a computer.
@@ -31,7 +31,7 @@ type Presence struct {
 	Class string `json:"class,omitempty"`
 	// Credential names the credential that worked.
 	Credential string `json:"credential,omitempty"`
-	// Details is what an [Identifier] reported (version, provisioning state…).
+	// Details is what a [Describer] reported (version, provisioning state…).
 	Details map[string]string `json:"details,omitempty"`
 }
 
@@ -69,8 +69,8 @@ func (t *DiscoverTask) Run(ctx context.Context, env *Env) (any, error) {
 		env.rec.try(p)
 		pr := Presence{Protocol: p}
 		err := env.Session.Use(ctx, p, func(c oobkit.Client) error {
-			if id, ok := c.(Identifier); ok {
-				d, err := id.Identify(ctx)
+			if id, ok := c.(Describer); ok {
+				d, err := id.Describe(ctx)
 				pr.Details = d
 				return err
 			}

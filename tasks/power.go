@@ -25,8 +25,14 @@ type PowerTask struct {
 	Action oobkit.PowerAction `json:"action,omitzero"`
 	// Restore is the id of an earlier power step of the job: this step puts
 	// back the state that step found (turns off only the computers that step
-	// turned on, and on only those it turned off).
+	// turned on, and on only those it turned off). Turning off is a hard
+	// power off, as the computer was off before and any session it started
+	// belongs to the job; set RestoreGraceful to shut down through the OS
+	// first instead.
 	Restore string `json:"restore,omitempty"`
+	// RestoreGraceful makes a restore shut down gracefully (with the usual
+	// hard fallback) rather than power off hard.
+	RestoreGraceful bool `json:"restoreGraceful,omitempty"`
 	// Boot, when set, is applied through the same protocol just before the
 	// action: lock keyboard, disable power buttons, bypass the startup
 	// password, progress events, boot device.
@@ -74,6 +80,9 @@ func (t *PowerTask) Run(ctx context.Context, env *Env) (any, error) {
 		a, err := restoreAction(env, t.Restore)
 		if err != nil || a == oobkit.ActionNone {
 			return &PowerOutput{}, err
+		}
+		if a == oobkit.ActionOff && t.RestoreGraceful {
+			a = oobkit.ActionShutdown
 		}
 		action = a
 	}
@@ -176,7 +185,7 @@ func hardEquivalent(a oobkit.PowerAction) oobkit.PowerAction {
 
 // restoreAction returns the action that undoes the earlier power step id on
 // this target, or ActionNone when that step changed nothing. A computer that
-// was off (or asleep) before is shut down, gracefully first.
+// was off (or asleep) before is powered off.
 func restoreAction(env *Env, id string) (oobkit.PowerAction, error) {
 	v, ok := env.Output(id)
 	if !ok {
@@ -192,7 +201,7 @@ func restoreAction(env *Env, id string) (oobkit.PowerAction, error) {
 	switch {
 	case prev.Before.IsOff() && prev.Action.Column() == oobkit.ColumnPowerOn,
 		prev.Before.IsOff() && prev.Action == oobkit.ActionOnToBIOS:
-		return oobkit.ActionShutdown, nil
+		return oobkit.ActionOff, nil
 	case prev.Before.IsOn() && prev.Action.Column() == oobkit.ColumnPowerOff:
 		return oobkit.ActionOn, nil
 	}

@@ -36,7 +36,7 @@ func TestRestoreStatePerComputer(t *testing.T) {
 		{"on-amt", oobkit.PowerS0, []oobkit.Protocol{oobkit.AMT}, nil},
 		{"off-ipmi", oobkit.PowerLegacyOff, []oobkit.Protocol{oobkit.IPMI}, []string{"ipmi:on", "ipmi:off"}},
 		{"on-ipmi", oobkit.PowerLegacyOn, []oobkit.Protocol{oobkit.IPMI}, nil},
-		{"off-wmi-amt", oobkit.PowerS5, []oobkit.Protocol{oobkit.WMI, oobkit.AMT}, []string{"amt:on", "wmi:shutdown"}},
+		{"off-wmi-amt", oobkit.PowerS5, []oobkit.Protocol{oobkit.WMI, oobkit.AMT}, []string{"amt:on", "amt:off"}},
 		{"hibernating", oobkit.PowerS4, []oobkit.Protocol{oobkit.DASH}, []string{"dash:on", "dash:off"}},
 	}
 	var targets []oobkit.Target
