@@ -1,0 +1,556 @@
+package wsman
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	ntlmssp "github.com/Azure/go-ntlmssp"
+
+	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/internal/digest"
+)
+
+// DefaultMaxResponseBytes caps a response body unless WithMaxResponseBytes
+// says otherwise. The largest real AMT responses (event log pages, full
+// enumerations) stay well under 1 MiB.
+const DefaultMaxResponseBytes = 4 << 20
+
+// Client talks WS-Management to one endpoint. It is safe for concurrent use
+// and serialises requests to its device.
+type Client struct {
+	endpoint string
+	path     string
+	protocol oobkit.Protocol
+	user     string
+	password oobkit.Secret
+	auth     oobkit.AuthKind
+	digest   *digest.Client
+	httpc    *http.Client
+	maxBody  int64
+	opTime   time.Duration
+	log      *slog.Logger
+	hooks    Hooks
+	sem      chan struct{}
+
+	calls, requests, unauthorized, newConns atomic.Int64
+}
+
+// Hooks observe the client without a dependency: attach metrics or tracing.
+// Each hook runs synchronously on the calling goroutine; keep it cheap.
+type Hooks struct {
+	// OnRequest runs before each HTTP request (an operation that must answer
+	// a digest challenge makes two).
+	OnRequest func(RequestInfo)
+	// OnResponse runs after each HTTP exchange, successful or not.
+	OnResponse func(ResponseInfo)
+	// OnRetry runs when the client repeats a request (a digest challenge or a
+	// stale nonce).
+	OnRetry func(RequestInfo, string)
+}
+
+// RequestInfo describes one HTTP request.
+type RequestInfo struct {
+	Action, ResourceURI string
+	Attempt             int
+}
+
+// ResponseInfo describes one HTTP exchange.
+type ResponseInfo struct {
+	RequestInfo
+	Status   int
+	Bytes    int64
+	Duration time.Duration
+	Err      error
+}
+
+// Stats counts what the client did, for benchmarks and observability.
+type Stats struct {
+	// Calls is the number of operations (Get, Put, …).
+	Calls int64
+	// Requests is the number of HTTP requests sent.
+	Requests int64
+	// Unauthorized is the number of 401 answers.
+	Unauthorized int64
+	// NewConnections is the number of TCP connections opened.
+	NewConnections int64
+}
+
+// Option configures a Client.
+type Option func(*config) error
+
+type config struct {
+	protocol  oobkit.Protocol
+	rt        http.RoundTripper
+	dial      func(ctx context.Context, network, addr string) (net.Conn, error)
+	log       *slog.Logger
+	hooks     Hooks
+	maxBody   int64
+	opTime    time.Duration
+	realm     string
+	authInt   bool
+	timeout   time.Duration
+	tlsConfig *tls.Config
+}
+
+// WithProtocol tags errors with the protocol that uses the client (amt,
+// dash, wmi). Default oobkit.AMT.
+func WithProtocol(p oobkit.Protocol) Option {
+	return func(c *config) error { c.protocol = p; return nil }
+}
+
+// WithTransport sends requests through rt instead of the client's own
+// http.Transport (tunnels, tests, a fleet sharing one pool). TLS settings of
+// the credential are then the transport's business.
+func WithTransport(rt http.RoundTripper) Option {
+	return func(c *config) error { c.rt = rt; return nil }
+}
+
+// WithDialContext makes the client's own transport dial through f (SOCKS,
+// SSH, an in-memory pipe) while keeping its TLS settings.
+func WithDialContext(f func(ctx context.Context, network, addr string) (net.Conn, error)) Option {
+	return func(c *config) error { c.dial = f; return nil }
+}
+
+// WithLogger logs requests at debug level (action, resource, status,
+// duration; never bodies or credentials). Default: discard.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) error { c.log = l; return nil }
+}
+
+// WithHooks installs observability hooks.
+func WithHooks(h Hooks) Option { return func(c *config) error { c.hooks = h; return nil } }
+
+// WithMaxResponseBytes caps response bodies (default DefaultMaxResponseBytes).
+func WithMaxResponseBytes(n int64) Option {
+	return func(c *config) error {
+		if n <= 0 {
+			return fmt.Errorf("%w: response cap must be positive", oobkit.ErrInvalidArgument)
+		}
+		c.maxBody = n
+		return nil
+	}
+}
+
+// WithOperationTimeout sets wsman:OperationTimeout on every request.
+func WithOperationTimeout(d time.Duration) Option {
+	return func(c *config) error { c.opTime = d; return nil }
+}
+
+// WithPinnedRealm refuses digest challenges from another realm (AMT's realm
+// is unique per device).
+func WithPinnedRealm(realm string) Option { return func(c *config) error { c.realm = realm; return nil } }
+
+// WithAuthInt prefers digest qop=auth-int (body integrity) when offered.
+func WithAuthInt() Option { return func(c *config) error { c.authInt = true; return nil } }
+
+// WithTimeout bounds each HTTP exchange when the caller's context has no
+// earlier deadline. Default 30 s.
+func WithTimeout(d time.Duration) Option { return func(c *config) error { c.timeout = d; return nil } }
+
+// New returns a client for endpoint ("http://host:16992/wsman") with cred.
+// cred.Auth selects digest (default), basic or NTLM; Kerberos is refused with
+// ErrUnsupported. An https endpoint verifies the certificate unless
+// cred.TLS.InsecureSkipVerify is set; cred.TLS.PinnedSHA256 accepts exactly
+// the certificate with that fingerprint.
+func New(endpoint string, cred oobkit.Credential, opts ...Option) (*Client, error) {
+	cfg := config{protocol: oobkit.AMT, maxBody: DefaultMaxResponseBytes, timeout: 30 * time.Second}
+	for _, o := range opts {
+		if err := o(&cfg); err != nil {
+			return nil, err
+		}
+	}
+	u, err := url.Parse(endpoint)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("%w: WS-Management endpoint %q must be http(s)://host:port/path", oobkit.ErrInvalidArgument, endpoint)
+	}
+	if u.User != nil {
+		return nil, fmt.Errorf("%w: put credentials in oobkit.Credential, not in the endpoint URL", oobkit.ErrInvalidArgument)
+	}
+	c := &Client{
+		endpoint: u.String(), path: u.RequestURI(), protocol: cfg.protocol,
+		user: cred.Username, password: cred.Password, auth: cred.Auth,
+		maxBody: cfg.maxBody, opTime: cfg.opTime, log: cfg.log, hooks: cfg.hooks,
+		sem: make(chan struct{}, 1),
+	}
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
+	}
+	if c.auth == "" {
+		c.auth = oobkit.AuthDigest
+	}
+	switch c.auth {
+	case oobkit.AuthDigest:
+		var dopts []digest.ClientOption
+		if cfg.realm != "" {
+			dopts = append(dopts, digest.WithPinnedRealm(cfg.realm))
+		}
+		if cfg.authInt {
+			dopts = append(dopts, digest.WithAuthInt())
+		}
+		c.digest = digest.NewClient(cred.Username, cred.Password.Reveal(), dopts...)
+	case oobkit.AuthBasic, oobkit.AuthNTLM:
+	default:
+		return nil, &oobkit.Error{Protocol: c.protocol, Op: "connect", Class: oobkit.ErrUnsupported,
+			Message: fmt.Sprintf("authentication %q is not supported by the WS-Management client", c.auth)}
+	}
+	rt := cfg.rt
+	if rt == nil {
+		tr, err := newTransport(u.Scheme == "https", cred.TLS, cfg.dial)
+		if err != nil {
+			return nil, err
+		}
+		rt = tr
+	}
+	if c.auth == oobkit.AuthNTLM {
+		rt = ntlmssp.Negotiator{RoundTripper: rt}
+	}
+	c.httpc = &http.Client{Transport: rt, Timeout: cfg.timeout,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	return c, nil
+}
+
+// Endpoint returns the URL requests go to.
+func (c *Client) Endpoint() string { return c.endpoint }
+
+// Stats returns what the client has done so far.
+func (c *Client) Stats() Stats {
+	return Stats{Calls: c.calls.Load(), Requests: c.requests.Load(), Unauthorized: c.unauthorized.Load(), NewConnections: c.newConns.Load()}
+}
+
+// CloseIdleConnections closes kept-alive connections.
+func (c *Client) CloseIdleConnections() { c.httpc.CloseIdleConnections() }
+
+// TLSConfig builds the tls.Config oobkit uses for s: verification on,
+// pinning when a fingerprint is given, legacy suites only on request. Other
+// packages (redirect) use it so TLS behaves the same everywhere.
+func TLSConfig(s oobkit.TLSSettings) (*tls.Config, error) {
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: s.ServerName}
+	if s.LegacyCiphers {
+		// AMT 11/12 offer only RSA key exchange suites (console issue #445);
+		// Go dropped them from its defaults in 1.22.
+		cfg.MinVersion = tls.VersionTLS10
+		cfg.CipherSuites = append(defaultSuites(),
+			tls.TLS_RSA_WITH_AES_128_GCM_SHA256, tls.TLS_RSA_WITH_AES_256_GCM_SHA384,
+			tls.TLS_RSA_WITH_AES_128_CBC_SHA, tls.TLS_RSA_WITH_AES_256_CBC_SHA)
+	}
+	if s.CAFile != "" || s.CAPEM != "" {
+		pool := x509.NewCertPool()
+		pem := []byte(s.CAPEM)
+		if s.CAFile != "" {
+			b, err := os.ReadFile(s.CAFile)
+			if err != nil {
+				return nil, fmt.Errorf("%w: reading CA file: %v", oobkit.ErrInvalidArgument, err)
+			}
+			pem = append(pem, b...)
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("%w: no certificate found in the CA PEM", oobkit.ErrInvalidArgument)
+		}
+		cfg.RootCAs = pool
+	}
+	pin, err := s.NormalizedPin()
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case pin != "":
+		// The pin alone decides (self-signed AMT certificates): skip chain
+		// verification and compare the leaf's SHA-256 instead.
+		cfg.InsecureSkipVerify = true
+		cfg.VerifyConnection = func(cs tls.ConnectionState) error {
+			if len(cs.PeerCertificates) == 0 {
+				return errors.New("no server certificate")
+			}
+			sum := sha256.Sum256(cs.PeerCertificates[0].Raw)
+			if got := hex.EncodeToString(sum[:]); got != pin {
+				return &PinMismatchError{Want: pin, Got: got}
+			}
+			return nil
+		}
+	case s.InsecureSkipVerify:
+		cfg.InsecureSkipVerify = true
+	}
+	return cfg, nil
+}
+
+// PinMismatchError reports a server certificate whose fingerprint is not the
+// pinned one.
+type PinMismatchError struct{ Want, Got string }
+
+func (e *PinMismatchError) Error() string {
+	return fmt.Sprintf("server certificate SHA-256 %s does not match the pinned %s", e.Got, e.Want)
+}
+
+func defaultSuites() []uint16 {
+	var out []uint16
+	for _, s := range tls.CipherSuites() {
+		out = append(out, s.ID)
+	}
+	return out
+}
+
+func newTransport(useTLS bool, s oobkit.TLSSettings, dial func(context.Context, string, string) (net.Conn, error)) (*http.Transport, error) {
+	tr := &http.Transport{
+		Proxy:               nil,
+		MaxIdleConns:        4,
+		MaxIdleConnsPerHost: 2,
+		IdleConnTimeout:     60 * time.Second,
+		TLSHandshakeTimeout: 15 * time.Second,
+		ForceAttemptHTTP2:   false,
+	}
+	d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
+	tr.DialContext = d.DialContext
+	if dial != nil {
+		tr.DialContext = dial
+	}
+	if useTLS {
+		cfg, err := TLSConfig(s)
+		if err != nil {
+			return nil, err
+		}
+		tr.TLSClientConfig = cfg
+	}
+	return tr, nil
+}
+
+// acquire serialises requests to the device, honouring ctx while waiting.
+func (c *Client) acquire(ctx context.Context) error {
+	select {
+	case c.sem <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return c.netError("wait", ctx.Err())
+	}
+}
+
+func (c *Client) release() { <-c.sem }
+
+// Do sends m and returns the parsed response envelope. Operations call it;
+// it is exported for messages this package has no helper for.
+func (c *Client) Do(ctx context.Context, m *Message) (*Envelope, error) {
+	if err := c.acquire(ctx); err != nil {
+		return nil, err
+	}
+	defer c.release()
+	c.calls.Add(1)
+	m.To = c.endpoint
+	if m.Timeout == 0 {
+		m.Timeout = c.opTime
+	}
+	doc := m.Document(NewMessageID())
+	doc.WriteSettings.CanonicalEndTags = false
+	var buf bytes.Buffer
+	if _, err := doc.WriteTo(&buf); err != nil {
+		return nil, fmt.Errorf("wsman: rendering envelope: %w", err)
+	}
+	body := buf.Bytes()
+	op := opName(m.Action)
+	for attempt := 1; ; attempt++ {
+		info := RequestInfo{Action: m.Action, ResourceURI: m.ResourceURI, Attempt: attempt}
+		status, respBody, hdr, err := c.exchange(ctx, info, body)
+		if err != nil {
+			return nil, err
+		}
+		if status == http.StatusUnauthorized {
+			c.unauthorized.Add(1)
+			if retry, why, err := c.onUnauthorized(hdr, attempt); err != nil {
+				return nil, &oobkit.Error{Protocol: c.protocol, Op: op, Class: oobkit.ErrAuth, Message: err.Error()}
+			} else if retry {
+				if c.hooks.OnRetry != nil {
+					c.hooks.OnRetry(info, why)
+				}
+				continue
+			}
+			return nil, &oobkit.Error{Protocol: c.protocol, Op: op, Class: oobkit.ErrAuth, DeviceCode: "401",
+				Message: "the device refused the user name or password"}
+		}
+		return c.interpret(op, status, hdr, respBody)
+	}
+}
+
+// onUnauthorized decides whether a 401 is worth another try.
+func (c *Client) onUnauthorized(hdr http.Header, attempt int) (retry bool, why string, err error) {
+	if c.auth != oobkit.AuthDigest {
+		return false, "", nil
+	}
+	wasReady := c.digest.Ready()
+	stale, err := c.digest.Challenged(hdr.Values("WWW-Authenticate")...)
+	if err != nil {
+		return false, "", err
+	}
+	switch {
+	case attempt >= 3:
+		return false, "", nil
+	case !wasReady:
+		return true, "digest challenge", nil
+	case stale:
+		return true, "stale nonce", nil
+	case attempt == 1:
+		// The cached nonce may have been dropped by the device (reboot,
+		// nonce table full); one fresh try tells a wrong password apart.
+		return true, "nonce refused", nil
+	}
+	return false, "", nil
+}
+
+func (c *Client) exchange(ctx context.Context, info RequestInfo, body []byte) (int, []byte, http.Header, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint, bytes.NewReader(body))
+	if err != nil {
+		return 0, nil, nil, fmt.Errorf("wsman: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/soap+xml;charset=UTF-8")
+	req.Header.Set("User-Agent", "oobkit")
+	switch c.auth {
+	case oobkit.AuthDigest:
+		h, err := c.digest.Authorize(digest.Request{Method: http.MethodPost, URI: c.path, Body: body})
+		if err != nil {
+			return 0, nil, nil, &oobkit.Error{Protocol: c.protocol, Op: opName(info.Action), Class: oobkit.ErrAuth, Err: err}
+		}
+		if h != "" {
+			req.Header.Set("Authorization", h)
+		}
+	case oobkit.AuthBasic, oobkit.AuthNTLM:
+		req.SetBasicAuth(c.user, c.password.Reveal())
+	}
+	trace := &httptrace.ClientTrace{GotConn: func(ci httptrace.GotConnInfo) {
+		if !ci.Reused {
+			c.newConns.Add(1)
+		}
+	}}
+	req = req.WithContext(httptrace.WithClientTrace(req.Context(), trace))
+	if c.hooks.OnRequest != nil {
+		c.hooks.OnRequest(info)
+	}
+	c.requests.Add(1)
+	start := time.Now()
+	resp, err := c.httpc.Do(req)
+	var respBody []byte
+	status := 0
+	if err == nil {
+		status = resp.StatusCode
+		respBody, err = c.readCapped(resp)
+	}
+	dur := time.Since(start)
+	if err != nil {
+		err = c.netError(opName(info.Action), err)
+	}
+	c.log.Debug("wsman exchange", "action", info.Action, "resource", info.ResourceURI, "status", status,
+		"bytes", len(respBody), "duration", dur, "attempt", info.Attempt, "error", err)
+	if c.hooks.OnResponse != nil {
+		c.hooks.OnResponse(ResponseInfo{RequestInfo: info, Status: status, Bytes: int64(len(respBody)), Duration: dur, Err: err})
+	}
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	return status, respBody, resp.Header, nil
+}
+
+// ErrResponseTooLarge is wrapped (with oobkit.ErrProtocol) when a response
+// exceeds the cap.
+var ErrResponseTooLarge = errors.New("response exceeds the size cap")
+
+func (c *Client) readCapped(resp *http.Response) ([]byte, error) {
+	defer resp.Body.Close()
+	if resp.ContentLength > c.maxBody {
+		// Refuse without reading: closing the body drops the connection.
+		return nil, fmt.Errorf("%w: %w: Content-Length %d > %d", oobkit.ErrProtocol, ErrResponseTooLarge, resp.ContentLength, c.maxBody)
+	}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > c.maxBody {
+		return nil, fmt.Errorf("%w: %w: more than %d bytes", oobkit.ErrProtocol, ErrResponseTooLarge, c.maxBody)
+	}
+	return b, nil
+}
+
+// netError classifies a transport error.
+func (c *Client) netError(op string, err error) error {
+	var oe *oobkit.Error
+	if errors.As(err, &oe) {
+		return err
+	}
+	if errors.Is(err, oobkit.ErrProtocol) {
+		return &oobkit.Error{Protocol: c.protocol, Op: op, Class: oobkit.ErrProtocol, Err: err}
+	}
+	if errors.Is(err, context.Canceled) {
+		return &oobkit.Error{Protocol: c.protocol, Op: op, Message: "canceled", Err: err}
+	}
+	var pin *PinMismatchError
+	var uae x509.UnknownAuthorityError
+	var hne x509.HostnameError
+	var cie x509.CertificateInvalidError
+	var tlsVerify *tls.CertificateVerificationError
+	if errors.As(err, &pin) || errors.As(err, &uae) || errors.As(err, &hne) || errors.As(err, &cie) || errors.As(err, &tlsVerify) {
+		return &oobkit.Error{Protocol: c.protocol, Op: op, Class: oobkit.ErrAuth,
+			Message: "the device's TLS certificate was rejected", Err: err}
+	}
+	var rhe tls.RecordHeaderError
+	if errors.As(err, &rhe) {
+		return &oobkit.Error{Protocol: c.protocol, Op: op, Class: oobkit.ErrNotDetected,
+			Message: "the port does not speak TLS", Err: err}
+	}
+	msg := "no answer"
+	if errors.Is(err, context.DeadlineExceeded) {
+		msg = "no answer before the deadline"
+	} else if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		msg = "connection lost"
+	}
+	return &oobkit.Error{Protocol: c.protocol, Op: op, Class: oobkit.ErrUnreachable, Message: msg, Err: err}
+}
+
+// interpret turns an HTTP answer into an envelope or a classified error.
+func (c *Client) interpret(op string, status int, hdr http.Header, body []byte) (*Envelope, error) {
+	env, err := ParseEnvelope(bytes.NewReader(body))
+	var f *Fault
+	switch {
+	case errors.As(err, &f):
+		f.HTTPStatus = status
+		return nil, &oobkit.Error{Protocol: c.protocol, Op: op, Class: f.Class(), DeviceCode: f.Subcode,
+			Message: strings.TrimSpace(f.Reason + " " + bracket(f.Detail)), Err: f}
+	case err != nil:
+		if status == http.StatusOK {
+			return nil, &oobkit.Error{Protocol: c.protocol, Op: op, Class: oobkit.ErrProtocol,
+				Message: "malformed response", Err: err}
+		}
+		return nil, &oobkit.Error{Protocol: c.protocol, Op: op, Class: oobkit.ErrNotDetected, DeviceCode: strconv.Itoa(status),
+			Message: fmt.Sprintf("HTTP %d without a WS-Management answer (server %q)", status, hdr.Get("Server"))}
+	case status != http.StatusOK:
+		return nil, &oobkit.Error{Protocol: c.protocol, Op: op, Class: oobkit.ErrDevice, DeviceCode: strconv.Itoa(status),
+			Message: fmt.Sprintf("HTTP %d", status)}
+	}
+	return env, nil
+}
+
+func bracket(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "[" + s + "]"
+}
+
+// opName shortens an action URI to its last segment ("Get", "RequestPowerStateChange").
+func opName(action string) string {
+	if i := strings.LastIndexByte(action, '/'); i >= 0 {
+		return action[i+1:]
+	}
+	return action
+}
