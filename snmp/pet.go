@@ -45,7 +45,8 @@ type PET struct {
 	EventType uint8
 	// Deassertion is bit 7: the event condition went away.
 	Deassertion bool
-	// Offset is the event offset (bits 3..0); 0x0F means unspecified.
+	// Offset is the event offset (bits 3..0); 0x0F means unspecified, in
+	// which case event data 1 bits 3..0 are used when they name one.
 	Offset uint8
 
 	// GUID is the system GUID (bytes 0–15), in wire order.
@@ -135,6 +136,11 @@ func DecodePET(specific uint32, data []byte) (*PET, error) {
 	p.Entity = data[29]
 	p.EntityInstance = data[30]
 	copy(p.EventData[:], data[31:39])
+	if p.Offset == 0x0F && p.EventData[0]&0x0F != 0x0F {
+		// The specific trap leaves the offset unspecified; IPMI event data 1
+		// carries it in bits 3..0 (IPMI v2.0 Table 29-6).
+		p.Offset = p.EventData[0] & 0x0F
+	}
 	p.Language = data[39]
 	p.Manufacturer = binary.BigEndian.Uint32(data[40:44])
 	p.SystemID = binary.BigEndian.Uint16(data[44:46])
