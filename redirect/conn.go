@@ -1,0 +1,56 @@
+package redirect
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/oobkit/oobkit/redirect/internal/wire"
+)
+
+// conn is one authenticated redirection connection: a framed reader used by
+// one goroutine and a writer serialised by a mutex.
+type conn struct {
+	nc      net.Conn
+	fr      *wire.FrameReader
+	log     *slog.Logger
+	timeout time.Duration
+
+	wmu sync.Mutex
+}
+
+func newConn(nc net.Conn, cfg config) *conn {
+	return &conn{nc: nc, fr: wire.NewFrameReader(nc), log: cfg.log, timeout: cfg.timeout}
+}
+
+// write sends one message whole.
+func (c *conn) write(b []byte) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	return c.writeLocked(b)
+}
+
+// writeLocked sends b with the write timeout; the caller holds wmu.
+func (c *conn) writeLocked(b []byte) error {
+	if c.timeout > 0 {
+		_ = c.nc.SetWriteDeadline(time.Now().Add(c.timeout))
+	}
+	_, err := c.nc.Write(b)
+	return err
+}
+
+// expect reads the next message and checks its opcode.
+func (c *conn) expect(op string, want byte) (wire.Frame, error) {
+	f, err := c.fr.Next()
+	if err != nil {
+		return f, ioErr(op, err)
+	}
+	if f.Op != want {
+		return f, protoErr(op, fmt.Sprintf("expected message 0x%02x, got 0x%02x", want, f.Op))
+	}
+	return f, nil
+}
+
+func protoErr(op, msg string) error { return wire.ProtoErr(op, msg) }

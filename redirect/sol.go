@@ -1,0 +1,319 @@
+package redirect
+
+import (
+	"context"
+	"errors"
+	"io"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/redirect/internal/wire"
+)
+
+// SOLSettings are the session parameters sent in StartSOLRedirection
+// (reference §3.1). Zero fields take the defaults amtterm uses on real
+// firmware: MaxTxBuffer 1000, TxBufferTimeout 100 ms, HostSessionRxTimeout
+// 10 s, HeartbeatInterval 5 s.
+type SOLSettings struct {
+	// MaxTxBuffer is the largest data message in bytes, both ways; Write
+	// splits at this size.
+	MaxTxBuffer int
+	// TxBufferTimeout is how long the device collects host output before
+	// sending it.
+	TxBufferTimeout time.Duration
+	// TxOverflowTimeout is passed to the device as is (0 = none).
+	TxOverflowTimeout time.Duration
+	// HostSessionRxTimeout is how long the device waits for the console.
+	HostSessionRxTimeout time.Duration
+	// HostFifoRxFlushTimeout is passed to the device as is (0 = none).
+	HostFifoRxFlushTimeout time.Duration
+	// HeartbeatInterval is how often both sides send a heartbeat; four
+	// intervals without any message end the session with an error (as
+	// amtterm does). Negative disables heartbeats and the silence check.
+	HeartbeatInterval time.Duration
+}
+
+func (s SOLSettings) withDefaults() SOLSettings {
+	if s.MaxTxBuffer <= 0 {
+		s.MaxTxBuffer = 1000
+	}
+	if s.MaxTxBuffer > 0xFFFF {
+		s.MaxTxBuffer = 0xFFFF
+	}
+	if s.TxBufferTimeout == 0 {
+		s.TxBufferTimeout = 100 * time.Millisecond
+	}
+	if s.HostSessionRxTimeout == 0 {
+		s.HostSessionRxTimeout = 10 * time.Second
+	}
+	if s.HeartbeatInterval == 0 {
+		s.HeartbeatInterval = 5 * time.Second
+	}
+	return s
+}
+
+func ms(d time.Duration) uint16 {
+	if d <= 0 {
+		return 0
+	}
+	return uint16(min(d.Milliseconds(), 0xFFFF))
+}
+
+func (s SOLSettings) wire() wire.SOLSettings {
+	return wire.SOLSettings{
+		MaxTxBuffer: uint16(s.MaxTxBuffer), TxBufferTimeout: ms(s.TxBufferTimeout),
+		TxOverflowTimeout: ms(s.TxOverflowTimeout), HostSessionRxTimeout: ms(s.HostSessionRxTimeout),
+		HostFifoRxFlushTimeout: ms(s.HostFifoRxFlushTimeout), HeartbeatInterval: ms(s.HeartbeatInterval),
+	}
+}
+
+// SerialStatus is the last control/status message (0x29) from the host's
+// virtual UART.
+type SerialStatus struct {
+	RTS, DTR, Break bool
+	TxOverflow      bool
+	Loopback        bool
+	PoweredOn       bool
+	RxFlushTimeout  bool
+	TestMode        bool
+}
+
+func parseSerialStatus(control, status byte) SerialStatus {
+	return SerialStatus{
+		RTS: control&1 != 0, DTR: control&2 != 0, Break: control&4 != 0,
+		TxOverflow: status&1 != 0, Loopback: status&2 != 0, PoweredOn: status&4 != 0,
+		RxFlushTimeout: status&8 != 0, TestMode: status&16 != 0,
+	}
+}
+
+// SOL is a serial-over-LAN terminal: Read returns what the host's serial
+// port sends, Write types to it. One goroutine may Read while another
+// Writes; Close may be called from any goroutine and unblocks both. Read
+// returns io.EOF after a clean end and an *oobkit.Error when the session
+// broke (connection lost, heartbeat silence, protocol error).
+type SOL struct {
+	c        *conn
+	settings SOLSettings
+
+	data    chan []byte // payloads from the host; closed when the reader stops
+	cur     []byte
+	closing chan struct{}
+	ended   chan struct{} // the device acknowledged EndSOL
+	wg      sync.WaitGroup
+
+	seq    uint32 // outbound data sequence, guarded by c.wmu
+	status atomic.Uint32
+	errMu  sync.Mutex
+	err    error
+	once   sync.Once
+	endErr error
+}
+
+// OpenSOL starts a serial-over-LAN session. It returns an error wrapping
+// [oobkit.ErrUnsupported] when SOL is disabled on the device and
+// [oobkit.ErrBusy] when a SOL session is already active.
+func (c *Client) OpenSOL(ctx context.Context, settings SOLSettings) (*SOL, error) {
+	s, err := c.open(ctx, wire.TagSOL)
+	if err != nil {
+		return nil, err
+	}
+	settings = settings.withDefaults()
+	stop := context.AfterFunc(ctx, func() { _ = s.nc.SetDeadline(time.Unix(1, 0)) })
+	c.stepDeadline(ctx, s.nc)
+	err = s.write(wire.SOLStart(0, settings.wire()))
+	var f wire.Frame
+	if err == nil {
+		f, err = s.expect("start SOL", wire.OpSOLStartReply)
+	} else {
+		err = ioErr("start SOL", err)
+	}
+	if err == nil && f.Raw[1] != 0 {
+		err = withCode(classErr("start SOL", oobkit.ErrUnsupported, "the device refused serial-over-LAN", nil), f.Raw[1])
+	}
+	if !stop() && err == nil {
+		err = classErr("start SOL", oobkit.ErrUnreachable, "session setup interrupted", ctx.Err())
+	}
+	if err != nil {
+		s.nc.Close()
+		return nil, err
+	}
+	_ = s.nc.SetDeadline(time.Time{})
+	sol := &SOL{c: s, settings: settings, data: make(chan []byte, 16),
+		closing: make(chan struct{}), ended: make(chan struct{})}
+	sol.wg.Add(1)
+	go sol.readLoop()
+	if settings.HeartbeatInterval > 0 {
+		sol.wg.Add(1)
+		go sol.heartbeat()
+	}
+	return sol, nil
+}
+
+// Settings returns the settings the session was started with.
+func (s *SOL) Settings() SOLSettings { return s.settings }
+
+// Status returns the last serial control/status the host reported.
+func (s *SOL) Status() SerialStatus {
+	v := s.status.Load()
+	return parseSerialStatus(byte(v>>8), byte(v))
+}
+
+// Read reads terminal output from the host.
+func (s *SOL) Read(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	if len(s.cur) == 0 {
+		b, ok := <-s.data
+		if !ok {
+			return 0, s.readErr()
+		}
+		s.cur = b
+	}
+	n := copy(p, s.cur)
+	s.cur = s.cur[n:]
+	return n, nil
+}
+
+// Write sends p to the host's serial port, split into messages of at most
+// MaxTxBuffer bytes.
+func (s *SOL) Write(p []byte) (int, error) {
+	if err := s.stopped(); err != nil {
+		return 0, err
+	}
+	s.c.wmu.Lock()
+	defer s.c.wmu.Unlock()
+	done := 0
+	for done < len(p) {
+		n := min(len(p)-done, s.settings.MaxTxBuffer)
+		s.seq++
+		if err := s.c.writeLocked(wire.SOLData(wire.OpSOLDataToHost, s.seq, p[done:done+n])); err != nil {
+			return done, s.fail(ioErr("SOL write", err))
+		}
+		done += n
+	}
+	return done, nil
+}
+
+// stopped returns an error once the session is closing or broken.
+func (s *SOL) stopped() error {
+	select {
+	case <-s.closing:
+		return classErr("SOL write", oobkit.ErrInvalidState, "session closed", nil)
+	default:
+	}
+	s.errMu.Lock()
+	defer s.errMu.Unlock()
+	return s.err
+}
+
+// Close ends the session cleanly (EndSOL, wait for the reply, EndSession)
+// and releases the connection. It waits at most the client timeout for the
+// device's reply and returns nil when the session was ended cleanly.
+func (s *SOL) Close() error {
+	s.once.Do(func() {
+		if s.stopped() == nil {
+			s.c.wmu.Lock()
+			err := s.c.writeLocked(wire.Header8(wire.OpSOLEnd, 0, 0))
+			s.c.wmu.Unlock()
+			if err == nil {
+				t := time.NewTimer(s.c.timeout)
+				select {
+				case <-s.ended:
+					_ = s.c.write([]byte{wire.OpEndSession, 0, 0, 0})
+				case <-t.C:
+					s.endErr = classErr("SOL close", oobkit.ErrProtocol, "no reply to EndSOL", nil)
+				}
+				t.Stop()
+			}
+		}
+		close(s.closing)
+		s.c.nc.Close()
+		s.wg.Wait()
+	})
+	return s.endErr
+}
+
+// fail records the first terminal error.
+func (s *SOL) fail(err error) error {
+	s.errMu.Lock()
+	defer s.errMu.Unlock()
+	if s.err == nil {
+		s.err = err
+	}
+	return s.err
+}
+
+func (s *SOL) readErr() error {
+	s.errMu.Lock()
+	defer s.errMu.Unlock()
+	if s.err == nil {
+		return io.EOF
+	}
+	return s.err
+}
+
+// readLoop dispatches messages from the device until the session ends.
+func (s *SOL) readLoop() {
+	defer s.wg.Done()
+	defer close(s.data)
+	silence := 4 * s.settings.HeartbeatInterval
+	for {
+		if silence > 0 {
+			_ = s.c.nc.SetReadDeadline(time.Now().Add(silence))
+		}
+		f, err := s.c.fr.Next()
+		if err != nil {
+			select {
+			case <-s.closing:
+			case <-s.ended:
+			default:
+				s.fail(ioErr("SOL read", err))
+			}
+			return
+		}
+		switch f.Op {
+		case wire.OpSOLDataFromHost:
+			b := append([]byte(nil), wire.SOLPayload(f.Raw)...)
+			select {
+			case s.data <- b:
+			case <-s.closing:
+				return
+			}
+		case wire.OpSOLControl:
+			s.status.Store(uint32(f.Raw[8])<<8 | uint32(f.Raw[9]))
+		case wire.OpSOLPing:
+			_ = s.c.write(wire.Header8(wire.OpSOLPong, 0, wire.Seq(f.Raw)))
+		case wire.OpSOLHeartbeat, wire.OpSOLPong:
+		case wire.OpSOLEndReply:
+			close(s.ended)
+			return
+		default:
+			s.c.log.Debug("SOL: ignoring message", "op", f.Op)
+		}
+	}
+}
+
+// heartbeat sends 0x2B every interval until the session stops.
+func (s *SOL) heartbeat() {
+	defer s.wg.Done()
+	t := time.NewTicker(s.settings.HeartbeatInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.closing:
+			return
+		case <-s.ended:
+			return
+		case <-t.C:
+			if err := s.c.write(wire.Header8(wire.OpSOLHeartbeat, 0, 0)); err != nil {
+				if !errors.Is(err, io.EOF) {
+					s.c.log.Debug("SOL heartbeat failed", "err", err)
+				}
+				return
+			}
+		}
+	}
+}
