@@ -155,7 +155,9 @@ func WithOperationTimeout(d time.Duration) Option {
 
 // WithPinnedRealm refuses digest challenges from another realm (AMT's realm
 // is unique per device).
-func WithPinnedRealm(realm string) Option { return func(c *config) error { c.realm = realm; return nil } }
+func WithPinnedRealm(realm string) Option {
+	return func(c *config) error { c.realm = realm; return nil }
+}
 
 // WithAuthInt prefers digest qop=auth-int (body integrity) when offered.
 func WithAuthInt() Option { return func(c *config) error { c.authInt = true; return nil } }
