@@ -137,7 +137,7 @@ func TestDecodePETFields(t *testing.T) {
 		{
 			name:       "unspecified offset and unknown severity",
 			specific:   0xC0700F,
-			data:       buildPET(11, 0, 0xFFFF, 0x00, 0, 0, nil, nil),
+			data:       buildPET(11, 0, 0xFFFF, 0x00, 0, 0, []byte{0x0F}, nil),
 			wantSensor: "OEM Reserved", wantEvent: "Unspecified event",
 			wantSeverity: oobkit.SeverityUnknown, wantAssert: true,
 		},
