@@ -67,9 +67,11 @@ func (c *Client) SetNextBoot(ctx context.Context, opts oobkit.BootOptions) error
 	})
 }
 
-// BootDevice reads the boot flags back (Get System Boot Options parameter 5).
-// A BMC whose flags are not valid (nothing set, or already consumed by a
-// boot) reports Device [oobkit.BootNone].
+// BootDevice reads the boot flags back (Get System Boot Options parameter 5)
+// and reports the device selector as the BMC stores it, as ipmitool's
+// "chassis bootparam get 5" shows it. The "boot flags valid" bit is not
+// consulted: some BMCs (ipmi_sim among them) never report it set, and one
+// that cleared it after a boot reports selector "no override" anyway.
 func (c *Client) BootDevice(ctx context.Context) (oobkit.BootOptions, error) {
 	flags := &types.BootOptionParam_BootFlags{}
 	err := c.do(ctx, "Get System Boot Options", func(cl *client.Client) error {
@@ -91,9 +93,6 @@ func bootOptionsFromFlags(f *types.BootOptionParam_BootFlags) (oobkit.BootOption
 		ProgressEvents:     f.ForceProgressEventTraps,
 		SOL:                f.ConsoleRedirectionControl == types.ConsoleRedirectionControl_Enable,
 	}
-	if !f.BootFlagsValid {
-		return out, nil
-	}
 	for d, s := range bootSelectors {
 		if s == f.BootDeviceSelector {
 			out.Device = d
@@ -107,4 +106,3 @@ func bootOptionsFromFlags(f *types.BootOptionParam_BootFlags) (oobkit.BootOption
 func unsupported(op, msg string) error {
 	return &oobkit.Error{Protocol: oobkit.IPMI, Op: op, Class: oobkit.ErrUnsupported, Message: msg}
 }
-

@@ -206,32 +206,41 @@ func (c *Client) do(ctx context.Context, op string, fn func(*client.Client) erro
 	return e
 }
 
-// connectLocked opens an RMCP+ session, trying each cipher suite in turn. A
-// refused credential or a silent BMC ends the search at once: another suite
-// would not change either.
+// connectLocked opens the client's session.
 func (c *Client) connectLocked(ctx context.Context) error {
+	conn, suite, err := c.dial(ctx)
+	if err != nil {
+		return err
+	}
+	c.conn, c.suite = conn, suite
+	return nil
+}
+
+// dial opens an RMCP+ session, trying each cipher suite in turn. A refused
+// credential or a silent BMC ends the search at once: another suite would
+// not change either.
+func (c *Client) dial(ctx context.Context) (*client.Client, uint8, error) {
 	var errs []error
 	for _, id := range c.suites {
 		conn, err := c.newConn(id)
 		if err != nil {
-			return classify("Open Session", err)
+			return nil, 0, classify("Open Session", err)
 		}
 		start := time.Now()
 		err = conn.Connect(ctx)
 		if err == nil {
-			c.conn, c.suite = conn, id
 			c.log.Debug("ipmi: session open", "target", c.target.String(), "cipherSuite", id, "took", time.Since(start))
-			return nil
+			return conn, id, nil
 		}
 		closeFailed(conn)
 		e := classify("Open Session", err)
 		c.log.Debug("ipmi: session failed", "target", c.target.String(), "cipherSuite", id, "err", e)
 		if errors.Is(e, oobkit.ErrAuth) || errors.Is(e, oobkit.ErrUnreachable) || ctx.Err() != nil {
-			return e
+			return nil, 0, e
 		}
 		errs = append(errs, fmt.Errorf("cipher suite %d: %w", id, e))
 	}
-	return &oobkit.Error{Protocol: oobkit.IPMI, Op: "Open Session", Class: oobkit.ErrUnsupported,
+	return nil, 0, &oobkit.Error{Protocol: oobkit.IPMI, Op: "Open Session", Class: oobkit.ErrUnsupported,
 		Message: fmt.Sprintf("no cipher suite of %v accepted", c.suites), Err: errors.Join(errs...)}
 }
 

@@ -1,0 +1,35 @@
+// Package ipmi manages a computer through its BMC with IPMI v2.0 over
+// RMCP+ ("lanplus", UDP 623), built on github.com/bougou/go-ipmi.
+//
+// A [Client] is made with [New] from an [oobkit.Target] (address, and an
+// optional port override in Target.Ports[oobkit.IPMI]) and an
+// [oobkit.Credential] (user name and password). The first call opens a
+// session — cipher suite 17 (SHA-256) first, falling back to 3 (SHA-1) for
+// BMCs such as OpenIPMI's ipmi_sim — and later calls reuse it. Calls are
+// serialised: one Client is safe for concurrent use; use one Client per BMC
+// for parallelism.
+//
+// What it does, and the oobkit interfaces it implements:
+//
+//   - power state and control ([oobkit.PowerStateReader],
+//     [oobkit.PowerController]): on, off, ACPI soft shutdown, reset, cycle,
+//     on/reset into BIOS setup; refused per [oobkit.Allowed];
+//   - next boot device ([oobkit.BootController]) once or persistent, legacy
+//     or EFI, and [Client.BootDevice] to read it back;
+//   - [Client.ChassisStatus], [Client.Identify], [Client.DeviceID] and
+//     [Client.GUID] for discovery;
+//   - inventory ([oobkit.InventoryReader]): FRU chassis/board/product areas,
+//     SDR sensors with readings, BMC firmware;
+//   - the System Event Log ([oobkit.EventLogReader], [Client.ClearSEL]),
+//     decoded by [DecodeSEL];
+//   - Serial-over-LAN as an io.ReadWriteCloser ([Client.OpenSOL]);
+//   - [Client.Raw] for any other command.
+//
+// Errors are *oobkit.Error values: no answer is [oobkit.ErrUnreachable], a
+// refused user or password [oobkit.ErrAuth], and an IPMI completion code is
+// carried in DeviceCode ("0xc1") with a class (C1h invalid command →
+// [oobkit.ErrUnsupported], C0h node busy → [oobkit.ErrBusy], …).
+//
+// Package ipmitest starts Debian's ipmi_sim (a real, independent BMC) and
+// go-ipmi's embedded BMC (cheap enough for a thousand in one test).
+package ipmi
