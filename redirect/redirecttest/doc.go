@@ -1,0 +1,21 @@
+// Package redirecttest is a simulated Intel AMT redirection endpoint (the
+// device side of ports 16994/16995), like net/http/httptest for package
+// redirect.
+//
+// A [Server] listens on 127.0.0.1, accepts SOL, IDE-R and KVM sessions,
+// checks digest (type 4) or, when Config.Legacy is set, user/password (type
+// 1) credentials, runs a [Console] behind SOL (an echo or a scripted fake
+// BIOS), acts as firmware booting from the IDE-R image ([Boot]: the ATAPI
+// sequence a BIOS sends, a full read with a SHA-256, checks of the sense
+// codes) and answers KVM with a minimal RFB server. Features can be switched
+// off ([Server.SetEnabled]) or held by another console ([Server.Occupy]) to
+// exercise ErrUnsupported and ErrBusy, and [Faults] injects dropped
+// connections, slow replies and bad sequence numbers.
+//
+// The simulator is lenient like real firmware where real clients differ: it
+// accepts both OPEN_SESSION layouts, does not enforce the console's
+// sequence numbers, and pauses after the SOL start reply so that amtterm,
+// which discards bytes behind that reply, sees everything (reference
+// shared/reference/redirection.md §6–§8). Debian's amtterm 1.4 talks to it
+// with Config.Legacy set.
+package redirecttest
