@@ -20,6 +20,9 @@ import (
 // longer is truncated by the kernel and then fails to decode.
 const maxDatagram = 65535
 
+// socketReadBuffer is the receive buffer the listener asks the kernel for.
+const socketReadBuffer = 4 << 20
+
 // Listener receives SNMP traps and informs (v1, v2c, v3) on one UDP socket,
 // keeps those that pass its filter, decodes them into [oobkit.Event] (PETs
 // fully, see [DecodePET]) and hands them over through a bounded queue.
@@ -165,6 +168,9 @@ func Listen(ctx context.Context, addr string, opts ...ListenerOption) (*Listener
 	if err != nil {
 		return nil, &oobkit.Error{Protocol: oobkit.SNMP, Op: "listen", Class: oobkit.ErrUnreachable, Err: err}
 	}
+	// A large socket buffer absorbs bursts (a fleet powering on at once);
+	// the kernel caps it at net.core.rmem_max.
+	_ = conn.SetReadBuffer(socketReadBuffer)
 	l := &Listener{
 		conn:     conn,
 		log:      cfg.logger,
