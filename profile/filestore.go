@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"sync"
@@ -30,6 +29,13 @@ type FileStore struct {
 	path string
 	key  Key
 	mu   sync.RWMutex // orders this process's goroutines; flock orders processes
+
+	// The last file content decoded for a read, and its state: a read that
+	// finds the same bytes skips decryption and parsing. The state is never
+	// modified once cached (update decodes its own copy).
+	cacheMu  sync.Mutex
+	cacheRaw []byte
+	cacheSt  *state
 }
 
 type fileConfig struct {
@@ -127,8 +133,25 @@ func (s *FileStore) read(ctx context.Context) (*state, error) {
 		return nil, err
 	}
 	defer l.unlock()
-	st, _, err := loadStoreFile(s.path, s.key)
-	return st, err
+	raw, err := readStoreBytes(s.path)
+	if err != nil || raw == nil {
+		return newState(), err
+	}
+	s.cacheMu.Lock()
+	if s.cacheSt != nil && bytes.Equal(raw, s.cacheRaw) {
+		st := s.cacheSt
+		s.cacheMu.Unlock()
+		return st, nil
+	}
+	s.cacheMu.Unlock()
+	st, err := decodeStoreFile(s.path, raw, s.key)
+	if err != nil {
+		return nil, err
+	}
+	s.cacheMu.Lock()
+	s.cacheRaw, s.cacheSt = raw, st
+	s.cacheMu.Unlock()
+	return st, nil
 }
 
 // update applies fn under the exclusive lock to the state read from disk
@@ -166,24 +189,42 @@ func (s *FileStore) update(ctx context.Context, fn func(*state) error) error {
 // (old == nil). It returns the raw bytes so the caller can keep them as the
 // backup.
 func loadStoreFile(path string, key Key) (st *state, old []byte, err error) {
-	f, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return newState(), nil, nil
+	old, err = readStoreBytes(path)
+	if err != nil || old == nil {
+		return newState(), nil, err
 	}
+	st, err = decodeStoreFile(path, old, key)
 	if err != nil {
-		return nil, nil, fmt.Errorf("profile: opening store: %w", err)
-	}
-	defer f.Close()
-	old, err = io.ReadAll(io.LimitReader(f, maxSealedSize+1))
-	if err != nil {
-		return nil, nil, fmt.Errorf("profile: reading store %s: %w", path, err)
-	}
-	st, err = decodeStore(old, key)
-	if err != nil {
-		return nil, nil, fmt.Errorf("profile: store file %s refused: %w; it was not modified, the last good copy is %s (see RecoverFile)",
-			path, err, backupPath(path))
+		return nil, nil, err
 	}
 	return st, old, nil
+}
+
+// readStoreBytes reads the store file through the size cap; a missing file
+// gives nil and no error.
+func readStoreBytes(path string) ([]byte, error) {
+	raw, err := readCapped(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("profile: reading store %s: %w", path, err)
+	}
+	if raw == nil {
+		raw = []byte{}
+	}
+	return raw, nil
+}
+
+// decodeStoreFile decodes the content of the store file at path, naming the
+// file and its backup in the error.
+func decodeStoreFile(path string, raw []byte, key Key) (*state, error) {
+	st, err := decodeStore(raw, key)
+	if err != nil {
+		return nil, fmt.Errorf("profile: store file %s refused: %w; it was not modified, the last good copy is %s (see RecoverFile)",
+			path, err, backupPath(path))
+	}
+	return st, nil
 }
 
 // encodeStore seals the state with its secrets.

@@ -188,3 +188,26 @@ func mustKey(t *testing.T, path string) Key {
 	require.NoError(t, err)
 	return k
 }
+
+// TestFileStoreSeesOtherWriters: a store that cached what it read still
+// sees a write made through another opening of the same file.
+func TestFileStoreSeesOtherWriters(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "profiles.store")
+	s1, err := OpenFile(path)
+	require.NoError(t, err)
+	s2, err := OpenFile(path)
+	require.NoError(t, err)
+	require.NoError(t, s1.Put(ctx, amtProfile("a", "one")))
+	_, err = s1.Get(ctx, "a")
+	require.NoError(t, err)
+	require.NoError(t, s2.Put(ctx, amtProfile("a", "two")))
+	p, err := s1.Get(ctx, "a")
+	require.NoError(t, err)
+	c, _ := p.Credential(oobkit.AMT)
+	assert.Equal(t, "two", c.Password.Reveal())
+	p.Protocols[oobkit.AMT] = Settings{}
+	p, err = s1.Get(ctx, "a")
+	require.NoError(t, err)
+	assert.True(t, p.Protocols[oobkit.AMT].Enabled, "the cached state is not shared with callers")
+}
