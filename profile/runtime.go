@@ -124,7 +124,9 @@ func keyOf(t oobkit.Target, p oobkit.Protocol) (entryKey, error) {
 //
 // An unknown protocol, a target without an address or an invalid explicit
 // profile is refused with an error wrapping [oobkit.ErrInvalidArgument]; an
-// empty list is an error wrapping [ErrNoCandidate].
+// empty list is an error wrapping [ErrNoCandidate]. A store that cannot be
+// read (for example [ErrCorrupt]) fails the call rather than silently
+// skipping the default profile.
 func (r *Runtime) Resolve(ctx context.Context, target oobkit.Target, p oobkit.Protocol, explicit *Profile) ([]Candidate, error) {
 	k, err := keyOf(target, p)
 	if err != nil {
