@@ -103,7 +103,7 @@ func (s *Step) UnmarshalJSON(b []byte) error {
 	}
 	if len(sj.With) > 0 && string(sj.With) != "null" {
 		if err := strictJSON(sj.With, t); err != nil {
-			return fmt.Errorf("%w: step %q (%s): %v", oobkit.ErrInvalidArgument, sj.ID, sj.Task, err)
+			return fmt.Errorf("step %q (%s): %w", sj.ID, sj.Task, err)
 		}
 	}
 	*s = Step{ID: sj.ID, Task: t, ContinueOnError: sj.ContinueOnError}

@@ -22,8 +22,8 @@ var DefaultPorts = []int{16992, 16993, 16994, 16995, 623, 664, 5985, 5986}
 type PortCheckTask struct {
 	// Ports to check; empty means [DefaultPorts].
 	Ports []int `json:"ports,omitempty"`
-	// Timeout bounds each connection attempt; 0 means 2 s.
-	Timeout time.Duration `json:"timeout,omitempty"`
+	// Timeout bounds each connection attempt ("500ms"); 0 means 2 s.
+	Timeout Duration `json:"timeout,omitempty"`
 }
 
 // PortCheckOutput is what a [PortCheckTask] returns. Every port checked is
@@ -58,7 +58,7 @@ func (t *PortCheckTask) Run(ctx context.Context, env *Env) (any, error) {
 	if len(ports) == 0 {
 		ports = DefaultPorts
 	}
-	timeout := t.Timeout
+	timeout := time.Duration(t.Timeout)
 	if timeout <= 0 {
 		timeout = 2 * time.Second
 	}

@@ -1,0 +1,48 @@
+// Package tasks is oobkit's one-to-many engine, the Real-Time System
+// Manager "Task Server" as a library: tasks that act on one computer, jobs
+// of ordered tasks whose later steps read earlier outputs, a runner that fans
+// a job out over thousands of computers, schedules, alert rules and an
+// activity log.
+//
+// # Connecting
+//
+// A [Connector] holds a [Dialer] per protocol (one line per protocol package:
+// ipmi.New, amt.New…) and a [Credentials] source, usually
+// [ProfileCredentials] over package profile's runtime profile: the job's
+// explicit profile, then the default profile, then the credential that last
+// worked on the computer; the one that works is reported back. Tasks find
+// out what a client can do by type assertion on the oobkit capability
+// interfaces ([oobkit.PowerController], [oobkit.InventoryReader]…), and pick
+// among protocols by preference order ([Env.First]). Every step result says
+// which protocol acted and which were tried.
+//
+// # Tasks
+//
+// Built in, and named so in job files: "power" ([PowerTask]: on, off,
+// shutdown, reset, reboot, cycle, to-BIOS, with boot options such as lock
+// keyboard, and "restore" of an earlier step's state; graceful actions go
+// through WMI first, then hard out of band), "powerstate", "boot"
+// ([BootTask]: PXE, disk, CD, floppy, IDE-R device), "inventory" (merged
+// from every protocol that answers), "discover" (which protocols answer),
+// "portcheck", "eventlog" and "alerts" ([AlertSettingsTask]). Products add
+// their own with [RegisterKind].
+//
+// # Running
+//
+// [Runner.Run] runs a [Job] on every target with bounded concurrency, a
+// per-target deadline, retries with backoff for the error classes where a
+// retry helps (unreachable, busy), a quick reachability probe that skips
+// dead hosts early ([TCPProbe]), cancellation and progress events. The
+// [Report] holds one [Result] per target whose Status, Code
+// ([oobkit.ReturnCode]), Class, DeviceCode and Step say why a target failed
+// in one field. [Runner.RunTarget] runs the job on one target with the same
+// semantics; a distributed executor (tasks/jetstream) calls it on workers.
+//
+// # Scheduling, alerts, audit
+//
+// A [Scheduler] runs jobs once, at a time or on a cron expression, without
+// overlapping runs of the same entry. An [AlertHandler] runs a job on the
+// computer that sent an event matching an [AlertRule] ("turn off computers in
+// critical state"). An [ActivityLog] records who ran what, where, through
+// which protocol and with what result, as JSON lines, never a secret.
+package tasks

@@ -1,0 +1,67 @@
+package tasks_test
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/ipmi"
+	"github.com/oobkit/oobkit/ipmi/ipmitest"
+	"github.com/oobkit/oobkit/tasks"
+)
+
+// Power on every computer, collect inventory, then turn off again only the
+// computers that were off — here over two embedded IPMI BMCs, one on and one
+// off.
+func Example() {
+	fleet, err := ipmitest.StartFleet(2, ipmitest.BMCConfig{Name: "node"})
+	if err != nil {
+		panic(err)
+	}
+	defer fleet.Close()
+	fleet.BMCs[0].SetPowerOn(true)
+
+	creds := tasks.StaticCredentials{oobkit.IPMI: {{Name: "lab", Credential: oobkit.UserPassword(ipmitest.BMCUser, ipmitest.BMCPassword)}}}
+	conn := tasks.NewConnector(creds)
+	conn.Register(oobkit.IPMI, func(_ context.Context, t oobkit.Target, c oobkit.Credential) (oobkit.Client, error) {
+		return ipmi.New(t, c)
+	})
+	job, err := tasks.ParseJob([]byte(`
+name: maintenance
+steps:
+  - {id: on, task: power, with: {action: on}}
+  - {task: inventory}
+  - {task: power, with: {restore: on}}
+`))
+	if err != nil {
+		panic(err)
+	}
+	r := tasks.NewRunner(conn, tasks.WithConcurrency(16), tasks.WithTargetTimeout(30*time.Second))
+	rep, err := r.Run(context.Background(), job, fleet.Targets())
+	if err != nil {
+		panic(err)
+	}
+	for i, res := range rep.Results {
+		on := res.Output("on").(*tasks.PowerOutput)
+		fmt.Printf("%s: %s via %s, was %s, powered on by the job: %v, on now: %v\n",
+			res.Target, res.Status, res.Protocol, on.Before.Token(), on.Changed, fleet.BMCs[i].PowerOn())
+	}
+	// Output:
+	// node-0: ok via ipmi, was legacy-on, powered on by the job: false, on now: true
+	// node-1: ok via ipmi, was legacy-off, powered on by the job: true, on now: false
+}
+
+// A job file names tasks by kind; unknown fields are errors.
+func ExampleParseJob() {
+	_, err := tasks.ParseJob([]byte(`{name: typo, steps: [{task: power, with: {acton: on}}]}`))
+	fmt.Println(oobkit.ClassName(err))
+	job, _ := tasks.ParseJob([]byte(`{name: status, steps: [{task: powerstate}, {task: portcheck, with: {ports: [16992, 16993]}}]}`))
+	for _, st := range job.Steps {
+		fmt.Println(st.ID, st.Task.Kind())
+	}
+	// Output:
+	// invalid-argument
+	// 0 powerstate
+	// 1 portcheck
+}
