@@ -272,7 +272,7 @@ func (l *Listener) handle(msg []byte, from *net.UDPAddr) {
 	if version == gosnmp.Version3 {
 		params = l.paramsV3
 	}
-	pkt, err := params.UnmarshalTrap(msg, true)
+	pkt, err := unmarshalTrap(params, msg)
 	if err != nil {
 		if version == gosnmp.Version3 {
 			l.stats.rejected.Add(1) // unknown user, bad digest, undecryptable
@@ -372,4 +372,17 @@ func peekVersion(msg []byte) (gosnmp.SnmpVersion, error) {
 		return v, nil
 	}
 	return 0, errBad
+}
+
+// unmarshalTrap decodes msg with gosnmp, turning a panic into an error:
+// gosnmp v1.47.0 dereferences nil security parameters on some malformed v3
+// headers (found by FuzzListenerDatagram), and a datagram from the network
+// must never stop the listener.
+func unmarshalTrap(params *gosnmp.GoSNMP, msg []byte) (pkt *gosnmp.SnmpPacket, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			pkt, err = nil, fmt.Errorf("gosnmp panicked decoding a datagram: %v", r)
+		}
+	}()
+	return params.UnmarshalTrap(msg, true)
 }
