@@ -89,7 +89,9 @@ func TestXMLErrorsNameTheLine(t *testing.T) {
 	head := "<?xml version=\"1.0\"?>\n<filterPolicy schemaVersion=\"1\" name=\"p\">\n" +
 		"  <default direction=\"receive\" action=\"drop\"/>\n  <default direction=\"transmit\" action=\"drop\"/>\n"
 	tail := "</filterPolicy>\n"
-	rule := func(s string) string { return head + "  <ip name=\"ok\" direction=\"receive\" action=\"pass\" version=\"4\"/>\n" + s + "\n" + tail }
+	rule := func(s string) string {
+		return head + "  <ip name=\"ok\" direction=\"receive\" action=\"pass\" version=\"4\"/>\n" + s + "\n" + tail
+	}
 	tests := []struct {
 		name string
 		src  string
