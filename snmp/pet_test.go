@@ -135,6 +135,15 @@ func TestDecodePETFields(t *testing.T) {
 			wantSeverity: oobkit.SeverityInfo, wantAssert: true, wantOEM: []byte{1, 2, 3},
 		},
 		{
+			name:         "offset taken from event data 1 when the trap leaves it unspecified",
+			specific:     0x01010F,
+			data:         buildPET(12, 0, 0xFFFF, 0x10, 1, 7, []byte{0x52, 0x10, 0x12}, nil),
+			wantSensor:   "Temperature",
+			wantEvent:    "Lower Critical - going low",
+			wantSeverity: oobkit.SeverityCritical,
+			wantAssert:   true,
+		},
+		{
 			name:       "unspecified offset and unknown severity",
 			specific:   0xC0700F,
 			data:       buildPET(11, 0, 0xFFFF, 0x00, 0, 0, []byte{0x0F}, nil),
