@@ -185,7 +185,7 @@ func TestStopOrContinue(t *testing.T) {
 	for _, policy := range []OnError{Stop, Continue} {
 		t.Run(string(policy), func(t *testing.T) {
 			f := newFleet()
-			d := newDevice(oobkit.PowerS0, oobkit.IPMI) // IPMI: no alert settings in this fake's protocol set? it has them; make it fail:
+			d := newDevice(oobkit.PowerS0, oobkit.IPMI)
 			tg := f.add("pc", d)
 			job := &Job{Name: "j", OnError: policy, Steps: []Step{
 				{ID: "bad", Task: &PowerTask{Action: oobkit.ActionOnToBIOS}}, // invalid in S0
