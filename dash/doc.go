@@ -1,0 +1,30 @@
+// Package dash manages computers that implement DMTF DASH (Desktop and
+// mobile Architecture for System Hardware, DSP0232) over WS-Management on
+// port 623 (http) or 664 (https).
+//
+// A [Client] covers the DASH profiles a remote-management product needs:
+//
+//   - discovery: [Client.Identify] and the registered profiles
+//     ([Client.Profiles], [Client.HasProfile]; CIM_RegisteredProfile,
+//     DSP1033), so callers know what the computer supports;
+//   - Power State Management (DSP1027): [Client.PowerState],
+//     [Client.PowerStatus], [Client.SetPower] (oobkit.PowerController: the
+//     power table is checked, then the DMTF state is chosen among those the
+//     computer offers) and [Client.RequestPowerState];
+//   - Boot Control (DSP1012): [Client.BootSources], [Client.SetBootSource]
+//     and [Client.SetNextBoot] (ChangeBootOrder then SetBootConfigRole, one
+//     time or persistent; a redirected remote image where offered);
+//   - BIOS Management (DSP1061): [Client.BIOSAttributes],
+//     [Client.SetBIOSAttribute] and [Client.SetBIOSAttributes], with the BIOS
+//     administrator password and a restart-required report;
+//   - inventory into oobkit.Inventory ([Client.Inventory]);
+//   - alerts (Indications, DSP1054): [Client.IndicationFilters],
+//     [Client.Subscriptions], [Client.Subscribe], [Client.Unsubscribe] and
+//     [Client.ApplyAlerts] (oobkit.AlertConfigurer) with Push or PushWithAck
+//     delivery. Events arrive at an indication listener
+//     (internal/indication, used by examples and tasks).
+//
+// Method return values become errors of the oobkit classes with the value as
+// DeviceCode; a feature whose profile the computer does not register is
+// oobkit.ErrUnsupported. Package dashtest is a simulated DASH computer.
+package dash
