@@ -1,0 +1,287 @@
+package amttest
+
+import (
+	"crypto/rand"
+	"fmt"
+	"encoding/hex"
+	"math/big"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/amt"
+	"github.com/oobkit/oobkit/internal/wsmantest"
+)
+
+// Config describes a simulated device. The zero value is a provisioned
+// AMT 12 desktop in admin control mode, powered on, user "admin".
+type Config struct {
+	// Username and Password are the accepted digest credential
+	// (default "admin" / "P@ssw0rd1").
+	Username, Password string
+	// Firmware is the AMT version string (default "12.0.67"). The major
+	// number decides behaviour: below 9 there is no sleep, hibernate or
+	// graceful power (12/14); 16 and later offer digest qop "auth-int, auth".
+	Firmware string
+	// Unprovisioned puts the device in pre-provisioning.
+	Unprovisioned bool
+	// ClientControl selects client control mode (CCM) instead of admin (ACM).
+	ClientControl bool
+	// Power is the initial power state (default S0). S0, S3, S4 and S5 are
+	// simulated.
+	Power oobkit.PowerState
+	// NoKVM removes CIM_KVMRedirectionSAP (AMT without KVM, e.g. 8.x on
+	// some SKUs).
+	NoKVM bool
+	// ConsentRequired is the initial IPS_OptInService.OptInRequired.
+	ConsentRequired int64
+	// GUID is the platform GUID (32 hex digits); random by default.
+	GUID string
+	// HostName is AMT_GeneralSettings.HostName (default "amt-sim").
+	HostName string
+	// Now is the device clock (default time.Now).
+	Now func() time.Time
+}
+
+func (c Config) withDefaults() Config {
+	if c.Username == "" {
+		c.Username = "admin"
+	}
+	if c.Password == "" {
+		c.Password = "P@ssw0rd1"
+	}
+	if c.Firmware == "" {
+		c.Firmware = "12.0.67"
+	}
+	if c.Power == oobkit.PowerUnknown {
+		c.Power = oobkit.PowerS0
+	}
+	if c.GUID == "" {
+		b := make([]byte, 16)
+		_, _ = rand.Read(b)
+		c.GUID = strings.ToUpper(hex.EncodeToString(b))
+	}
+	if c.HostName == "" {
+		c.HostName = "amt-sim"
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	return c
+}
+
+// Major returns the firmware's major version.
+func (c Config) Major() int {
+	n, _ := strconv.Atoi(strings.SplitN(c.Firmware, ".", 2)[0])
+	return n
+}
+
+// Credential returns the credential the device accepts.
+func (c Config) Credential() oobkit.Credential {
+	c = c.withDefaults()
+	return oobkit.UserPassword(c.Username, c.Password)
+}
+
+// BootState is what the device will do at its next boot and what it did
+// at the last one.
+type BootState struct {
+	// Settings are the AMT_BootSettingData flags.
+	Settings amt.BootSettings
+	// Source is the CIM_BootSourceSetting InstanceID chosen by
+	// ChangeBootOrder ("" none).
+	Source string
+	// SingleUse is true after SetBootConfigRole(1).
+	SingleUse bool
+	// LastBoot is what the last boot booted: "hdd", "pxe", "cd", "bios",
+	// "ider-floppy", "ider-cd" ("" before any boot).
+	LastBoot string
+	// InBIOSSetup is true while the computer sits in BIOS setup.
+	InBIOSSetup bool
+}
+
+// Device is one simulated AMT device: its state changes as methods are
+// invoked. It is safe for concurrent use.
+type Device struct {
+	srv *wsmantest.Server
+	cfg Config
+
+	mu            sync.Mutex
+	power         int // DMTF PowerState
+	boot          BootState
+	redirState    int // AMT_RedirectionService.EnabledState
+	listener      bool
+	kvmState      int
+	optRequired   int64
+	optState      int
+	optCode       string
+	idleTimeout   int
+	activeScheme  string
+	provState     int
+	provMode      int
+	records       []amt.Record // newest first
+	sessionOpen   bool
+	powerChanges  int
+}
+
+// NewDevice returns a device handler for cfg (not listening; see NewServer
+// and Fleet).
+func NewDevice(cfg Config) *Device {
+	cfg = cfg.withDefaults()
+	d := &Device{
+		cfg: cfg, srv: wsmantest.New(cfg.Username, cfg.Password),
+		redirState: 32771, listener: true, kvmState: 6,
+		optRequired: cfg.ConsentRequired, idleTimeout: 65535, activeScheme: "SCHEME 1",
+		provState: amt.StatePost, provMode: amt.ModeAdminControl,
+	}
+	if cfg.NoKVM {
+		d.kvmState = 0
+	}
+	if cfg.Major() >= 16 {
+		// AMT 16.1 advertises qop="auth-int, auth" (rps issue #779).
+		d.srv.Digest.Qop = "auth-int, auth"
+	}
+	if cfg.Unprovisioned {
+		d.provState = amt.StatePre
+	}
+	if cfg.ClientControl {
+		d.provMode = amt.ModeClientControl
+	}
+	d.power = dmtfFromState(cfg.Power)
+	d.register()
+	return d
+}
+
+func dmtfFromState(s oobkit.PowerState) int {
+	switch s {
+	case oobkit.PowerS3:
+		return amt.PowerSleepDeep
+	case oobkit.PowerS4:
+		return amt.PowerHibernate
+	case oobkit.PowerS5, oobkit.PowerG3, oobkit.PowerLegacyOff:
+		return amt.PowerOffSoft
+	}
+	return amt.PowerOn
+}
+
+// Handler returns the device's WS-Management server (an http.Handler).
+func (d *Device) Handler() *wsmantest.Server { return d.srv }
+
+// Config returns the device's configuration with defaults filled in.
+func (d *Device) Config() Config { return d.cfg }
+
+// PowerState returns the simulated power state.
+func (d *Device) PowerState() oobkit.PowerState {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return amt.StateFromDMTF(d.power)
+}
+
+// SetPowerState forces the power state (as if someone pressed the button).
+func (d *Device) SetPowerState(s oobkit.PowerState) {
+	d.mu.Lock()
+	d.power = dmtfFromState(s)
+	d.mu.Unlock()
+}
+
+// BootState returns the boot settings and the last boot.
+func (d *Device) BootState() BootState {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.boot
+}
+
+// Redirection returns the redirection settings.
+func (d *Device) Redirection() amt.RedirectionSettings {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return amt.RedirectionSettings{
+		IDER: d.redirState == 32769 || d.redirState == 32771, SOL: d.redirState == 32770 || d.redirState == 32771,
+		KVM: d.kvmState == 2 || d.kvmState == 6, Listener: d.listener,
+	}
+}
+
+// SetRedirectionSession opens or closes a simulated SOL/IDE-R/KVM session.
+// While one is open, power changes that reset or remove power are refused
+// (Intel: "power cycle or power off is rejected while a redirection session
+// is active").
+func (d *Device) SetRedirectionSession(open bool) {
+	d.mu.Lock()
+	d.sessionOpen = open
+	d.mu.Unlock()
+}
+
+// ConsentCode returns the six-digit code the device "displays" after
+// StartOptIn ("" when none).
+func (d *Device) ConsentCode() string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.optCode
+}
+
+// ConsentState returns OptInRequired and OptInState.
+func (d *Device) ConsentState() (required int64, state int) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.optRequired, d.optState
+}
+
+// MESettings returns the idle timeout and the active power scheme.
+func (d *Device) MESettings() (idleTimeout int, scheme string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.idleTimeout, d.activeScheme
+}
+
+// Provisioning returns the provisioning state and mode.
+func (d *Device) Provisioning() (state, mode int) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.provState, d.provMode
+}
+
+// Records returns the event log, newest first.
+func (d *Device) Records() []amt.Record {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]amt.Record(nil), d.records...)
+}
+
+// AddRecord appends a record to the event log.
+func (d *Device) AddRecord(r amt.Record) {
+	d.mu.Lock()
+	d.addRecordLocked(r)
+	d.mu.Unlock()
+}
+
+// maxRecords is the log's capacity; the oldest records are dropped.
+const maxRecords = 390
+
+func (d *Device) addRecordLocked(r amt.Record) {
+	if r.Time.IsZero() {
+		r.Time = d.cfg.Now()
+	}
+	d.records = append([]amt.Record{r}, d.records...)
+	if len(d.records) > maxRecords {
+		d.records = d.records[:maxRecords]
+	}
+}
+
+// PowerChanges counts accepted RequestPowerStateChange calls.
+func (d *Device) PowerChanges() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.powerChanges
+}
+
+// SetFaults injects faults into the next requests.
+func (d *Device) SetFaults(f wsmantest.Faults) { d.srv.SetFaults(f) }
+
+// Counters returns the requests, 401s and connections the device saw.
+func (d *Device) Counters() wsmantest.Counters { return d.srv.Counters() }
+
+func randomCode() string {
+	n, _ := rand.Int(rand.Reader, big.NewInt(1000000))
+	return fmt.Sprintf("%06d", n.Int64())
+}

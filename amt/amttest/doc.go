@@ -1,0 +1,17 @@
+// Package amttest simulates Intel AMT devices for tests, examples and
+// benchmarks, like net/http/httptest does for HTTP servers.
+//
+// A [Device] keeps state that changes as a console drives it: the power
+// state follows the RTSM power table and the single-use boot settings (a
+// power on after SetNextBoot(BIOS setup) lands in BIOS setup), redirection,
+// user-consent and ME settings persist, power events append ASF records to
+// the event log. The firmware version decides what is offered (no graceful
+// power before AMT 9, digest qop "auth-int, auth" from AMT 16), and a
+// device can be unprovisioned. Digest authentication, TLS with a pinnable
+// certificate, fault injection (wsmantest.Faults), an open redirection
+// session that blocks power control, and request counters come with it.
+//
+// [NewServer] and [NewTLSServer] start one device on its own loopback
+// listener. [NewFleet] starts thousands on one listener, built lazily on
+// their first request; clients reach them with amt.WithTransport(fleet.Transport()).
+package amttest

@@ -1,0 +1,67 @@
+package amttest
+
+import (
+	"strings"
+
+	"github.com/beevik/etree"
+)
+
+// registerInventory serves the hardware classes a real AMT 12 desktop
+// reports (shapes modelled on go-wsman-messages' captures).
+func (d *Device) registerInventory(enum func(string, func() []*etree.Element)) {
+	// Elements are built per request: a response document adopts them.
+	one := func(f func() *etree.Element) func() []*etree.Element {
+		return func() []*etree.Element { return []*etree.Element{f()} }
+	}
+	enum(uriSystemPackage, func() []*etree.Element {
+		return []*etree.Element{instance(uriSystemPackage, "PlatformGUID", strings.ToUpper(d.cfg.GUID))}
+	})
+	enum(uriChassis, one(func() *etree.Element {
+		return instance(uriChassis, "ChassisPackageType", "3", "CreationClassName", "CIM_Chassis",
+			"ElementName", "Managed System Chassis", "Manufacturer", "Simulated Corp.", "Model", "SIM-1",
+			"PackageType", "3", "SerialNumber", "CH-0001", "Tag", "CIM_Chassis", "Version", "1.0")
+	}))
+	enum(uriCard, one(func() *etree.Element {
+		return instance(uriCard, "CanBeFRUed", "true", "CreationClassName", "CIM_Card",
+			"ElementName", "Managed System Base Board", "Manufacturer", "Simulated Corp.", "Model", "SIMBOARD",
+			"PackageType", "9", "SerialNumber", "BB-0001", "Tag", "CIM_Card", "Version", "K47173-402")
+	}))
+	enum(uriBIOS, one(func() *etree.Element {
+		return instance(uriBIOS, "ElementName", "Primary BIOS", "Manufacturer", "Intel Corp.",
+			"Name", "Primary BIOS", "PrimaryBIOS", "true", "ReleaseDate", "2020-08-10T00:00:00Z",
+			"SoftwareElementID", "QNCFLX70.0054.2020.0810.2227", "TargetOperatingSystem", "66", "Version", "QNCFLX70.0054.2020.0810.2227")
+	}))
+	enum(uriProcessor, one(func() *etree.Element {
+		return instance(uriProcessor, "CPUStatus", "1", "CreationClassName", "CIM_Processor",
+			"CurrentClockSpeed", "2400", "DeviceID", "CPU 0", "ElementName", "Managed System CPU", "EnabledState", "2",
+			"ExternalBusClockSpeed", "100", "Family", "198", "HealthState", "0", "MaxClockSpeed", "8300",
+			"Stepping", "13", "UpgradeMethod", "1")
+	}))
+	enum(uriMemory, func() []*etree.Element {
+		return []*etree.Element{
+			instance(uriMemory, "BankLabel", "BANK 0", "Capacity", "8589934592", "ConfiguredMemoryClockSpeed", "2400",
+				"CreationClassName", "CIM_PhysicalMemory", "ElementName", "Managed System Memory Chip", "FormFactor", "13",
+				"Manufacturer", "859B", "MemoryType", "26", "PartNumber", "CT8G4SFS824A.C8FE  ", "SerialNumber", "E0000001", "Speed", "0"),
+			instance(uriMemory, "BankLabel", "BANK 2", "Capacity", "8589934592", "ConfiguredMemoryClockSpeed", "2400",
+				"CreationClassName", "CIM_PhysicalMemory", "ElementName", "Managed System Memory Chip", "FormFactor", "13",
+				"Manufacturer", "859B", "MemoryType", "26", "PartNumber", "CT8G4SFS824A.C8FE  ", "SerialNumber", "E0000002", "Speed", "0"),
+		}
+	})
+	enum(uriMediaAccess, one(func() *etree.Element {
+		return instance(uriMediaAccess, "Capabilities", "4", "CreationClassName", "CIM_MediaAccessDevice",
+			"DeviceID", "MEDIA DEV 0", "ElementName", "Managed System Media Access Device", "EnabledDefault", "2",
+			"EnabledState", "0", "MaxMediaSize", "500107862", "OperationalStatus", "0", "RequestedState", "12", "Security", "2")
+	}))
+	enum(uriEthernet, func() []*etree.Element {
+		return []*etree.Element{
+			instance(uriEthernet, "DHCPEnabled", "true", "DefaultGateway", "192.0.2.1", "ElementName", "Intel(r) AMT Ethernet Port Settings",
+				"IPAddress", "192.0.2.10", "InstanceID", "Intel(r) AMT Ethernet Port Settings 0", "IpSyncEnabled", "true",
+				"LinkIsUp", "true", "LinkPolicy", "1", "MACAddress", "a4-ae-12-00-00-01", "PhysicalConnectionType", "0",
+				"PrimaryDNS", "192.0.2.1", "SharedDynamicIP", "true", "SharedMAC", "true", "SharedStaticIp", "false",
+				"SubnetMask", "255.255.255.0"),
+			instance(uriEthernet, "DHCPEnabled", "true", "ElementName", "Intel(r) AMT Ethernet Port Settings",
+				"InstanceID", "Intel(r) AMT Ethernet Port Settings 1", "LinkIsUp", "false", "MACAddress", "a4-ae-12-00-00-02",
+				"PhysicalConnectionType", "3", "SharedMAC", "true", "WLANLinkProtectionLevel", "1"),
+		}
+	})
+}

@@ -1,0 +1,222 @@
+package amttest
+
+import (
+	"slices"
+	"strconv"
+
+	"github.com/beevik/etree"
+
+	"github.com/oobkit/oobkit/amt"
+	"github.com/oobkit/oobkit/internal/wsman"
+	"github.com/oobkit/oobkit/internal/wsmantest"
+)
+
+// available lists the DMTF values RequestPowerStateChange accepts in the
+// current state. On: the real AMT 12 capture offers 10,8,5,11,4,7,14,12;
+// before AMT 9 there is no sleep, hibernate or graceful (Intel power-state
+// table). Off or asleep: power on only.
+func (d *Device) availableLocked() []int {
+	if d.power != amt.PowerOn {
+		return []int{amt.PowerOn}
+	}
+	if d.cfg.Major() < 9 {
+		return []int{amt.PowerMasterBusReset, amt.PowerOffSoft, amt.PowerCycleOffSoft, amt.PowerNMI}
+	}
+	return []int{amt.PowerMasterBusReset, amt.PowerOffSoft, amt.PowerCycleOffSoft, amt.PowerNMI,
+		amt.PowerSleepDeep, amt.PowerHibernate, amt.PowerMasterBusResetGrace, amt.PowerOffSoftGraceful}
+}
+
+func (d *Device) associatedPower() []*etree.Element {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	in := wsman.NewInstance(uriAssociatedPower, "CIM_AssociatedPowerManagementService")
+	var avail []string
+	for _, v := range d.availableLocked() {
+		avail = append(avail, strconv.Itoa(v))
+	}
+	in.Set("AvailableRequestedPowerStates", avail...)
+	in.SetInt("PowerState", int64(d.power))
+	in.SetEPR("ServiceProvided", &wsman.EndpointReference{ResourceURI: uriPowerService, Selectors: wsman.Selectors{
+		{Name: "CreationClassName", Value: "CIM_PowerManagementService"}, {Name: "Name", Value: "Intel(r) AMT Power Management Service"},
+		{Name: "SystemCreationClassName", Value: "CIM_ComputerSystem"}, {Name: "SystemName", Value: "Intel(r) AMT"}}})
+	in.SetEPR("UserOfService", &wsman.EndpointReference{ResourceURI: wsman.CIMBase + "CIM_ComputerSystem", Selectors: wsman.Selectors{
+		{Name: "CreationClassName", Value: "CIM_ComputerSystem"}, {Name: "Name", Value: "ManagedSystem"}}})
+	return []*etree.Element{in.Element()}
+}
+
+// ASF/IPMI records the device logs on power events (sensor types 1Dh
+// "System Boot Initiated", 22h "System ACPI Power State", 0Fh "System
+// Firmware Progress"; entity 34 BIOS).
+func bootRecord(offset uint8) amt.Record {
+	return amt.Record{DeviceAddress: 0xff, SensorType: 0x1d, EventType: 0x6f, Offset: offset, SourceType: 0x68,
+		Severity: 2, SensorNumber: 0xff, Entity: 34}
+}
+
+func acpiRecord(offset uint8) amt.Record {
+	return amt.Record{DeviceAddress: 0xff, SensorType: 0x22, EventType: 0x6f, Offset: offset, SourceType: 0x68,
+		Severity: 2, SensorNumber: 0xff, Entity: 34}
+}
+
+func progressRecord(code uint8) amt.Record {
+	return amt.Record{DeviceAddress: 0xff, SensorType: 0x0f, EventType: 0x6f, Offset: 2, SourceType: 0x68,
+		Severity: 2, SensorNumber: 0xff, Entity: 34, Data: [8]byte{0x40, code}}
+}
+
+func (d *Device) requestPowerStateChange(r *wsmantest.Request) (*etree.Element, error) {
+	const m = "RequestPowerStateChange"
+	in := r.Instance()
+	v, ok := in.Int("PowerState")
+	if !ok {
+		return output(uriPowerService, m, 5), nil
+	}
+	if me := in.EPR("ManagedElement"); me == nil || me.Selectors.Get("Name") != "ManagedSystem" {
+		return output(uriPowerService, m, 5), nil
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !slices.Contains(d.availableLocked(), int(v)) {
+		// Real firmware answers 2 for a value it does not offer (sdague/amt #21).
+		return output(uriPowerService, m, 2), nil
+	}
+	if d.sessionOpen && v != amt.PowerOn {
+		return output(uriPowerService, m, 6), nil // in use: a redirection session is active
+	}
+	d.powerChanges++
+	switch int(v) {
+	case amt.PowerOn:
+		d.power = amt.PowerOn
+		d.addRecordLocked(bootRecord(0))
+		d.bootLocked()
+	case amt.PowerMasterBusReset, amt.PowerNMI:
+		d.addRecordLocked(bootRecord(1))
+		d.bootLocked()
+	case amt.PowerMasterBusResetGrace:
+		d.addRecordLocked(bootRecord(6))
+		d.bootLocked()
+	case amt.PowerCycleOffSoft:
+		d.addRecordLocked(acpiRecord(5))
+		d.addRecordLocked(bootRecord(0))
+		d.bootLocked()
+	case amt.PowerOffSoft, amt.PowerOffSoftGraceful:
+		d.power = amt.PowerOffSoft
+		d.boot.InBIOSSetup = false
+		d.addRecordLocked(acpiRecord(5))
+	case amt.PowerSleepDeep:
+		d.power = amt.PowerSleepDeep
+		d.addRecordLocked(acpiRecord(3))
+	case amt.PowerHibernate:
+		d.power = amt.PowerHibernate
+		d.addRecordLocked(acpiRecord(4))
+	}
+	return output(uriPowerService, m, 0), nil
+}
+
+// bootLocked boots the computer: the single-use boot settings decide what,
+// then they are cleared.
+func (d *Device) bootLocked() {
+	b := &d.boot
+	what := "hdd"
+	if b.SingleUse {
+		switch {
+		case b.Settings.UseIDER && b.Settings.IDERCD:
+			what = "ider-cd"
+		case b.Settings.UseIDER:
+			what = "ider-floppy"
+		case b.Settings.BIOSSetup:
+			what = "bios"
+		case b.Source == amt.BootSourcePXE:
+			what = "pxe"
+		case b.Source == amt.BootSourceCD:
+			what = "cd"
+		}
+	}
+	d.addRecordLocked(progressRecord(1)) // memory initialization
+	b.InBIOSSetup = what == "bios" || (b.SingleUse && b.Settings.BIOSPause)
+	if b.InBIOSSetup {
+		d.addRecordLocked(progressRecord(5)) // user-initiated system setup
+	} else {
+		d.addRecordLocked(progressRecord(0x13)) // starting OS boot process
+	}
+	b.LastBoot = what
+	b.Settings, b.Source, b.SingleUse = amt.BootSettings{}, "", false
+	d.addRecordLocked(acpiRecord(0))
+}
+
+// readOnlyBoot are the properties real firmware reports but refuses in a Put.
+var readOnlyBoot = []string{"WinREBootEnabled", "UEFILocalPBABootEnabled", "UEFIHTTPSBootEnabled",
+	"SecureBootControlEnabled", "BootguardStatus", "OptionsCleared", "BIOSLastStatus", "RPEEnabled"}
+
+func (d *Device) getBootSettings(r *wsmantest.Request) (*etree.Element, error) {
+	if r.Selectors.Get("InstanceID") != "Intel(r) AMT:BootSettingData 0" {
+		return nil, wsmantest.Fault("InvalidSelectors", "no such AMT_BootSettingData")
+	}
+	d.mu.Lock()
+	s := d.boot.Settings
+	d.mu.Unlock()
+	b := strconv.FormatBool
+	ider := "0"
+	if s.IDERCD {
+		ider = "1"
+	}
+	return instance(uriBootSettings,
+		"BIOSLastStatus", "2", "BIOSPause", b(s.BIOSPause), "BIOSSetup", b(s.BIOSSetup),
+		"BootMediaIndex", "0", "ConfigurationDataReset", "false", "ElementName", "Intel(r) AMT Boot Configuration Settings",
+		"EnforceSecureBoot", "false", "FirmwareVerbosity", "0", "ForcedProgressEvents", b(s.ForcedProgress),
+		"IDERBootDevice", ider, "InstanceID", "Intel(r) AMT:BootSettingData 0", "LockKeyboard", b(s.LockKeyboard),
+		"LockPowerButton", b(s.LockPowerButton), "LockResetButton", b(s.LockResetButton), "LockSleepButton", b(s.LockSleepButton),
+		"OptionsCleared", "true", "OwningEntity", "Intel(r) AMT", "ReflashBIOS", "false", "SecureErase", "false",
+		"UEFIHTTPSBootEnabled", "false", "UEFILocalPBABootEnabled", "false", "UseIDER", b(s.UseIDER), "UseSOL", b(s.UseSOL),
+		"UseSafeMode", "false", "UserPasswordBypass", b(s.UserPasswordBypass), "WinREBootEnabled", "false"), nil
+}
+
+func (d *Device) putBootSettings(r *wsmantest.Request) (*etree.Element, error) {
+	in := r.Instance()
+	for _, f := range readOnlyBoot {
+		if in.Has(f) {
+			return nil, wsmantest.Fault("InvalidRepresentation", "read-only property "+f+" in Put")
+		}
+	}
+	s := amt.DecodeBootSettings(in)
+	d.mu.Lock()
+	d.boot.Settings = s
+	d.mu.Unlock()
+	return d.getBootSettings(r)
+}
+
+var bootSources = []string{amt.BootSourcePXE, amt.BootSourceHardDrive, amt.BootSourceCD}
+
+func (d *Device) changeBootOrder(r *wsmantest.Request) (*etree.Element, error) {
+	const m = "ChangeBootOrder"
+	src := ""
+	if epr := r.Instance().EPR("Source"); epr != nil {
+		src = epr.Selectors.Get("InstanceID")
+		if !slices.Contains(bootSources, src) {
+			return output(uriBootConfig, m, 4), nil // invalid reference
+		}
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if src != "" && d.optRequired == 4294967295 && d.optState != 3 && d.optState != 4 {
+		return output(uriBootConfig, m, 6), nil // access denied: consent needed
+	}
+	s := d.boot.Settings
+	if src != "" && (s.UseSOL || s.UseIDER || s.BIOSPause || s.BIOSSetup) {
+		return output(uriBootConfig, m, 5), nil
+	}
+	d.boot.Source = src
+	return output(uriBootConfig, m, 0), nil
+}
+
+func (d *Device) setBootConfigRole(r *wsmantest.Request) (*etree.Element, error) {
+	const m = "SetBootConfigRole"
+	in := r.Instance()
+	role, _ := in.Int("Role")
+	epr := in.EPR("BootConfigSetting")
+	if role != 1 || epr == nil || epr.Selectors.Get("InstanceID") != "Intel(r) AMT: Boot Configuration 0" {
+		return output(uriBootService, m, 5), nil
+	}
+	d.mu.Lock()
+	d.boot.SingleUse = true
+	d.mu.Unlock()
+	return output(uriBootService, m, 0), nil
+}

@@ -1,0 +1,137 @@
+package amt
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/internal/wsman"
+)
+
+// Provisioning modes of AMT_SetupAndConfigurationService.ProvisioningMode.
+const (
+	ModeAdminControl  = 1 // ACM
+	ModeClientControl = 4 // CCM
+)
+
+// Provisioning states of AMT_SetupAndConfigurationService.ProvisioningState.
+const (
+	StatePre  = 0 // pre-provisioning: factory state, not remotely manageable
+	StateIn   = 1 // in provisioning
+	StatePost = 2 // post-provisioning: configured
+)
+
+// Detection is what "Out of Band Discovery" learns about a device.
+type Detection struct {
+	// AMTVersion is CIM_SoftwareIdentity "AMT" ("12.0.67").
+	AMTVersion string
+	// Major is the major version (12).
+	Major int
+	// Versions holds every CIM_SoftwareIdentity InstanceID → VersionString
+	// (Flash, Netstack, AMTApps, AMT, Sku, VendorID, Build Number…).
+	Versions map[string]string
+	// ProvisioningMode is ModeAdminControl or ModeClientControl (0 unknown).
+	ProvisioningMode int
+	// ProvisioningState is StatePre, StateIn or StatePost.
+	ProvisioningState int
+	// TLS is true when the device was reached over TLS (16993).
+	TLS bool
+	// Redirection says which redirection features are enabled.
+	Redirection RedirectionSettings
+}
+
+// ModeName returns "admin control", "client control" or "unknown".
+func (d Detection) ModeName() string {
+	switch d.ProvisioningMode {
+	case ModeAdminControl:
+		return "admin control"
+	case ModeClientControl:
+		return "client control"
+	}
+	return "unknown"
+}
+
+// Detect finds out whether AMT answers, its firmware version, provisioning
+// mode and state, TLS and the enabled redirection features. A host that
+// answers without WS-Management yields ErrNotDetected, a refused password
+// ErrAuth, a device in pre- or in-provisioning ErrNotProvisioned (with the
+// Detection filled as far as the device told).
+func (c *Client) Detect(ctx context.Context) (*Detection, error) {
+	d := &Detection{TLS: c.tls, Versions: map[string]string{}}
+	setup, err := c.get(ctx, uriSetupService, wsman.Sel("Name", setupServiceName))
+	if err != nil {
+		return nil, notDetected(err)
+	}
+	d.ProvisioningMode, d.ProvisioningState = decodeProvisioning(setup)
+	ids, err := c.enumerate(ctx, uriSoftwareID)
+	if err != nil {
+		return nil, err
+	}
+	d.AMTVersion, d.Major = decodeVersions(ids, d.Versions)
+	if d.ProvisioningState != StatePost {
+		return d, &oobkit.Error{Protocol: oobkit.AMT, Op: "Detect", Class: oobkit.ErrNotProvisioned,
+			DeviceCode: itoa(d.ProvisioningState), Message: "AMT " + d.AMTVersion + " is not provisioned (" + provisioningName(d.ProvisioningState) + ")"}
+	}
+	r, err := c.RedirectionSettings(ctx)
+	if err != nil {
+		return d, err
+	}
+	d.Redirection = r
+	return d, nil
+}
+
+// notDetected reclassifies a first answer that is not WS-Management: AMT
+// always answers /wsman with SOAP, so HTML (a web server, a printer) means
+// AMT is not there.
+func notDetected(err error) error {
+	var oe *oobkit.Error
+	if errors.As(err, &oe) && oe.Class == oobkit.ErrProtocol {
+		return &oobkit.Error{Protocol: oobkit.AMT, Op: "Detect", Class: oobkit.ErrNotDetected,
+			Message: "the port answered, but not with WS-Management: AMT not detected", Err: err}
+	}
+	return err
+}
+
+func decodeProvisioning(in *wsman.Instance) (mode, state int) {
+	m, _ := in.Int("ProvisioningMode")
+	s, ok := in.Int("ProvisioningState")
+	if !ok {
+		s = -1
+	}
+	return int(m), int(s)
+}
+
+func provisioningName(s int) string {
+	switch s {
+	case StatePre:
+		return "pre-provisioning"
+	case StateIn:
+		return "in provisioning"
+	case StatePost:
+		return "post-provisioning"
+	}
+	return "state unknown"
+}
+
+// decodeVersions fills versions from CIM_SoftwareIdentity instances and
+// returns the AMT version and its major number.
+func decodeVersions(ids []*wsman.Instance, versions map[string]string) (string, int) {
+	for _, in := range ids {
+		if id := in.Get("InstanceID"); id != "" {
+			versions[id] = strings.TrimSpace(in.Get("VersionString"))
+		}
+	}
+	v := versions["AMT"]
+	major := 0
+	for _, r := range v {
+		if r < '0' || r > '9' {
+			break
+		}
+		major = major*10 + int(r-'0')
+		if major > 1000 {
+			break
+		}
+	}
+	return v, major
+}

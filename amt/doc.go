@@ -1,0 +1,23 @@
+// Package amt manages Intel Active Management Technology (AMT) devices over
+// WS-Management (ports 16992/16993): detection ("Out of Band Discovery"),
+// power state and power control, next-boot control with the RTSM advanced
+// options, redirection settings (SOL, IDE-R, KVM, listener), user consent,
+// management-engine power settings, unprovisioning, hardware inventory and
+// the AMT event log.
+//
+// A [Client] is built from an oobkit.Target and an oobkit.Credential and
+// implements the oobkit capability interfaces: oobkit.PowerStateReader,
+// oobkit.PowerController, oobkit.BootController, oobkit.InventoryReader and
+// oobkit.EventLogReader. Every error is an *oobkit.Error whose class
+// (oobkit.ErrAuth, ErrBusy, ErrInvalidState…) a fleet operator can act on;
+// the firmware's ReturnValue or WS-Man fault subcode is kept in DeviceCode.
+//
+// Power control follows what the firmware offers: SetPower reads
+// CIM_AssociatedPowerManagementService, refuses an action the power table
+// (oobkit.Allowed, RTSM Table C-3) does not allow in the current state, and
+// picks the DMTF value from AvailableRequestedPowerStates (8 hard off, 10
+// reset, 5 cycle, 12/14 graceful on AMT 9+ with the OS agent), as iamt does.
+//
+// Package amttest simulates AMT devices (one on its own port, or fleets of
+// thousands on one listener) for tests, examples and benchmarks.
+package amt
