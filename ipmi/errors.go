@@ -74,7 +74,7 @@ func unanswered(err error) bool {
 		return true
 	}
 	s := err.Error()
-	return strings.Contains(s, "no datagram matched") || strings.Contains(s, "no matching IPMI response") ||
+	return strings.Contains(s, "datagram matched") || strings.Contains(s, "no matching IPMI response") ||
 		strings.Contains(s, "i/o timeout") || strings.Contains(s, "connection refused") ||
 		(errors.Is(err, context.DeadlineExceeded) && strings.Contains(s, "Open Session"))
 }
