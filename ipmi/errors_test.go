@@ -3,6 +3,8 @@ package ipmi_test
 import (
 	"context"
 	"net"
+	"os/exec"
+	"strconv"
 	"testing"
 	"time"
 
@@ -33,8 +35,10 @@ func TestSimRefusedCredentials(t *testing.T) {
 			assert.Equal(t, oobkit.CodeAuth, oobkit.ReturnCode(err))
 			assert.NotContains(t, err.Error(), "not-the-password")
 			// ipmitool agrees that the credential is refused.
-			_, terr := sim.Ipmitool(testCtx(t), "-U", tc.cred.Username, "-P", tc.cred.Password.Reveal(), "chassis", "power", "status")
-			_ = terr // ipmitool's own -U/-P come first; the later pair is what it uses
+			out, terr := exec.CommandContext(testCtx(t), "ipmitool", "-I", "lanplus", "-C", "3", "-N", "1", "-R", "1",
+				"-H", "127.0.0.1", "-p", strconv.Itoa(sim.Port), "-U", tc.cred.Username, "-P", tc.cred.Password.Reveal(),
+				"chassis", "power", "status").CombinedOutput()
+			require.Error(t, terr, "ipmitool accepted the credential: %s", out)
 		})
 	}
 }
