@@ -75,8 +75,13 @@ func (s *Server) serveSOL(c *devConn) error {
 		case <-time.After(s.cfg.Settle):
 		case <-ctx.Done():
 		}
-		close(port.release)
 		_ = c.write(wire.SOLControl(0, 0x03, 0x04)) // RTS, DTR; system powered on
+		// amtterm also discards what follows a 0x29 in the same read.
+		select {
+		case <-time.After(s.cfg.Settle):
+		case <-ctx.Done():
+		}
+		close(port.release)
 		_ = s.cfg.Console(ctx, port)
 	}()
 	go func() {
