@@ -1,0 +1,228 @@
+package dashtest
+
+import (
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/internal/wsman"
+	"github.com/oobkit/oobkit/internal/wsmantest"
+)
+
+// Default credential of a simulated computer.
+const (
+	DefaultUser     = "admin"
+	DefaultPassword = "P@ssw0rd"
+)
+
+// Registered profiles a computer has by default (DSP1033 RegisteredName).
+var DefaultProfiles = []string{
+	"Profile Registration", "Base Desktop and Mobile", "Power State Management", "Boot Control",
+	"BIOS Management", "Indications", "Software Inventory",
+}
+
+// Config describes a simulated computer. The zero value is a computer with
+// every default: all profiles, powered on, default BIOS attributes without a
+// password, four boot sources (one a redirected CD image), two indication
+// filters and room for 8 subscriptions.
+type Config struct {
+	// Name is the computer system's name (default "dash-sim").
+	Name string
+	// User and Password are the WS-Management credential (digest).
+	User, Password string
+	// Profiles lists the registered profiles; nil means DefaultProfiles. A
+	// feature whose profile is missing is not served at all.
+	Profiles []string
+	// PowerState is the initial DMTF power state (default 2, on).
+	PowerState int
+	// GracefulPower offers the graceful states 12–16 (an OS agent runs).
+	GracefulPower bool
+	// BIOSPassword protects BIOS changes ("" leaves the BIOS unprotected).
+	BIOSPassword string
+	// BIOS lists the attributes; nil means DefaultBIOS.
+	BIOS []Attribute
+	// BootSources lists the boot sources in boot order; nil means
+	// DefaultBootSources.
+	BootSources []BootSource
+	// Filters lists the indication filters; nil means DefaultFilters.
+	Filters []Filter
+	// MaxSubscriptions bounds subscriptions (default 8).
+	MaxSubscriptions int
+	// HideCapacity leaves out CIM_IndicationServiceCapabilities, so a full
+	// table is only discovered by a QuotaLimit fault.
+	HideCapacity bool
+	// Subscriptions are present from the start (third-party listeners).
+	Subscriptions []Subscription
+}
+
+// Computer is one simulated DASH computer. It is safe for concurrent use.
+type Computer struct {
+	cfg   Config
+	srv   *wsmantest.Server
+	httpc *http.Client
+
+	mu        sync.Mutex
+	power     int
+	requested int
+	boots     int
+	attrs     []*Attribute
+	biosPass  string
+	sources   []BootSource
+	order     []string // InstanceIDs in boot order
+	defOrder  []string // the persistent order a single-use boot returns to
+	singleUse bool
+	lastBoot  string
+	subs      []*Subscription
+	nextSub   int
+	alertSeq  int
+	inject    map[string][]int
+}
+
+// New returns a simulated computer described by cfg.
+func New(cfg Config) *Computer {
+	if cfg.Name == "" {
+		cfg.Name = "dash-sim"
+	}
+	if cfg.User == "" {
+		cfg.User, cfg.Password = DefaultUser, DefaultPassword
+	}
+	if cfg.Profiles == nil {
+		cfg.Profiles = DefaultProfiles
+	}
+	if cfg.PowerState == 0 {
+		cfg.PowerState = 2
+	}
+	if cfg.BIOS == nil {
+		cfg.BIOS = DefaultBIOS()
+	}
+	if cfg.BootSources == nil {
+		cfg.BootSources = DefaultBootSources()
+	}
+	if cfg.Filters == nil {
+		cfg.Filters = DefaultFilters()
+	}
+	if cfg.MaxSubscriptions == 0 {
+		cfg.MaxSubscriptions = 8
+	}
+	c := &Computer{cfg: cfg, srv: wsmantest.New(cfg.User, cfg.Password), power: cfg.PowerState, requested: 12,
+		biosPass: cfg.BIOSPassword, sources: cfg.BootSources, inject: map[string][]int{},
+		httpc: &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 2}}}
+	for i := range cfg.BIOS {
+		a := cfg.BIOS[i]
+		c.attrs = append(c.attrs, &a)
+	}
+	for _, s := range cfg.BootSources {
+		if s.Order > 0 {
+			c.order = append(c.order, s.InstanceID)
+		}
+	}
+	c.defOrder = append([]string(nil), c.order...)
+	for i := range cfg.Subscriptions {
+		s := cfg.Subscriptions[i]
+		c.nextSub++
+		s.handler = "handler-" + strconv.Itoa(c.nextSub)
+		c.subs = append(c.subs, &s)
+	}
+	c.register()
+	return c
+}
+
+func (c *Computer) has(profile string) bool {
+	for _, p := range c.cfg.Profiles {
+		if p == profile {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Computer) register() {
+	c.registerDiscovery()
+	c.registerInventory()
+	if c.has("Power State Management") {
+		c.registerPower()
+	}
+	if c.has("Boot Control") {
+		c.registerBoot()
+	}
+	if c.has("BIOS Management") {
+		c.registerBIOS()
+	}
+	if c.has("Indications") {
+		c.registerIndications()
+	}
+}
+
+// Server returns the WS-Management device, an http.Handler (for a
+// wsmantest.Host) with counters and fault injection.
+func (c *Computer) Server() *wsmantest.Server { return c.srv }
+
+// Start serves the computer on its own 127.0.0.1 listener over http.
+func (c *Computer) Start() error { return c.srv.Start() }
+
+// StartTLS serves the computer over https with a self-signed certificate.
+func (c *Computer) StartTLS() error { return c.srv.StartTLS() }
+
+// Close stops the listener and the alert sender's idle connections.
+func (c *Computer) Close() error {
+	c.httpc.CloseIdleConnections()
+	return c.srv.Close()
+}
+
+// URL is the computer's WS-Management endpoint.
+func (c *Computer) URL() string { return c.srv.URL() }
+
+// Target returns an oobkit target reaching the started computer.
+func (c *Computer) Target() oobkit.Target {
+	host, port, _ := net.SplitHostPort(c.srv.Addr())
+	p, _ := strconv.Atoi(port)
+	return oobkit.Target{Name: c.cfg.Name, Address: host, Ports: map[oobkit.Protocol]int{oobkit.DASH: p}}
+}
+
+// Credential returns the credential the computer accepts; over TLS it pins
+// the computer's certificate.
+func (c *Computer) Credential() oobkit.Credential {
+	cred := oobkit.UserPassword(c.cfg.User, c.cfg.Password)
+	if fp := c.srv.Fingerprint(); fp != "" {
+		cred.TLS = oobkit.TLSSettings{Enabled: true, PinnedSHA256: fp}
+	}
+	return cred
+}
+
+// AddTo serves the computer on h at hostport ("127.0.0.1:20001") and returns
+// the target that reaches it there (dial through h.Transport()).
+func (c *Computer) AddTo(h *wsmantest.Host, hostport string) oobkit.Target {
+	h.Add(hostport, c.srv)
+	host, port, _ := net.SplitHostPort(hostport)
+	p, _ := strconv.Atoi(port)
+	return oobkit.Target{Name: c.cfg.Name, Address: host, Ports: map[oobkit.Protocol]int{oobkit.DASH: p}}
+}
+
+// SetFaults injects transport faults (see wsmantest.Faults).
+func (c *Computer) SetFaults(f wsmantest.Faults) { c.srv.SetFaults(f) }
+
+// InjectReturnValue makes the next calls of method ("RequestPowerStateChange",
+// "ChangeBootOrder", "SetBootConfigRole", "SetBIOSAttribute",
+// "SetBIOSAttributes") return the given values, one per call, without
+// acting.
+func (c *Computer) InjectReturnValue(method string, values ...int) {
+	c.mu.Lock()
+	c.inject[method] = append(c.inject[method], values...)
+	c.mu.Unlock()
+}
+
+// injected pops an injected return value for method; call with c.mu held.
+func (c *Computer) injected(method string) (int, bool) {
+	q := c.inject[method]
+	if len(q) == 0 {
+		return 0, false
+	}
+	c.inject[method] = q[1:]
+	return q[0], true
+}
+
+// uri returns a CIM class's resource URI.
+func uri(class string) string { return wsman.CIMBase + class }

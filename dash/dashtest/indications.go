@@ -1,0 +1,331 @@
+package dashtest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/beevik/etree"
+
+	"github.com/oobkit/oobkit/internal/wsman"
+	"github.com/oobkit/oobkit/internal/wsmantest"
+)
+
+// Filter is an indication filter of the simulated computer.
+type Filter struct {
+	Name  string
+	Query string
+	// MinSeverity is the lowest PerceivedSeverity the filter passes
+	// (0 passes everything).
+	MinSeverity int
+}
+
+// DefaultFilters are "DASH:AllAlerts" and "DASH:CriticalAlerts"
+// (PerceivedSeverity ≥ 6).
+func DefaultFilters() []Filter {
+	return []Filter{
+		{Name: "DASH:AllAlerts", Query: "SELECT * FROM CIM_AlertIndication"},
+		{Name: "DASH:CriticalAlerts", Query: "SELECT * FROM CIM_AlertIndication WHERE PerceivedSeverity >= 6", MinSeverity: 6},
+	}
+}
+
+// Subscription is a subscription held by the simulated computer.
+type Subscription struct {
+	Filter      string
+	Destination string
+	// WithAck is true for PushWithAck delivery.
+	WithAck bool
+	// ReferenceParameters are echoed in every event header.
+	ReferenceParameters map[string]string
+
+	handler string
+}
+
+func (c *Computer) registerIndications() {
+	c.serveList("CIM_IndicationFilter", func() []*wsman.Instance {
+		var out []*wsman.Instance
+		for _, f := range c.cfg.Filters {
+			out = append(out, c.filterInstance(f))
+		}
+		return out
+	})
+	if !c.cfg.HideCapacity {
+		c.serveList("CIM_IndicationServiceCapabilities", func() []*wsman.Instance {
+			return []*wsman.Instance{inst("CIM_IndicationServiceCapabilities").Set("InstanceID", "DASH:IndicationServiceCapabilities").
+				SetInt("MaxActiveSubscriptions", int64(c.cfg.MaxSubscriptions)).SetInt("MaxListenerDestinations", int64(c.cfg.MaxSubscriptions)).
+				Set("DeliveryRetryAttempts", "0")}
+		})
+	}
+	c.serveList("CIM_IndicationSubscription", func() []*wsman.Instance {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		var out []*wsman.Instance
+		for _, s := range c.subs {
+			out = append(out, inst("CIM_IndicationSubscription").SetEPR("Filter", filterRef(s.Filter)).
+				SetEPR("Handler", handlerRef(s.handler)).Set("SubscriptionState", "2").Set("OnFatalErrorPolicy", "2"))
+		}
+		return out
+	})
+	c.serveList("CIM_ListenerDestinationWSManagement", func() []*wsman.Instance {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		var out []*wsman.Instance
+		for _, s := range c.subs {
+			mode := "2"
+			if s.WithAck {
+				mode = "3"
+			}
+			out = append(out, inst("CIM_ListenerDestinationWSManagement").Set("CreationClassName", "CIM_ListenerDestinationWSManagement").
+				Set("Name", s.handler).Set("Destination", s.Destination).Set("DeliveryMode", mode))
+		}
+		return out
+	})
+	c.srv.Handle(wsman.ActionSubscribe, uri("CIM_IndicationFilter"), c.subscribe)
+	remove := func(req *wsmantest.Request) (*etree.Element, error) { return nil, c.unsubscribe(req.Selectors) }
+	c.srv.Handle(wsman.ActionDelete, uri("CIM_IndicationSubscription"), remove)
+	c.srv.Handle(wsman.ActionUnsubscribe, uri("CIM_IndicationSubscription"), remove)
+}
+
+func (c *Computer) filterInstance(f Filter) *wsman.Instance {
+	return inst("CIM_IndicationFilter").Set("CreationClassName", "CIM_IndicationFilter").Set("Name", f.Name).
+		Set("Query", f.Query).Set("QueryLanguage", "DMTF:CQL").Set("SourceNamespace", "root/interop")
+}
+
+func filterRef(name string) *wsman.EndpointReference {
+	return &wsman.EndpointReference{ResourceURI: uri("CIM_IndicationFilter"),
+		Selectors: wsman.Sel("CreationClassName", "CIM_IndicationFilter", "Name", name)}
+}
+
+func handlerRef(name string) *wsman.EndpointReference {
+	return &wsman.EndpointReference{ResourceURI: uri("CIM_ListenerDestinationWSManagement"),
+		Selectors: wsman.Sel("CreationClassName", "CIM_ListenerDestinationWSManagement", "Name", name)}
+}
+
+// subscribe serves WS-Eventing Subscribe to an existing filter.
+func (c *Computer) subscribe(req *wsmantest.Request) (*etree.Element, error) {
+	name := req.Selectors.Get("Name")
+	if !slices.ContainsFunc(c.cfg.Filters, func(f Filter) bool { return f.Name == name }) {
+		return nil, wsmantest.Fault("InvalidSelectors", "no indication filter named "+strconv.Quote(name))
+	}
+	del := req.Body.SelectElement("Delivery")
+	if del == nil {
+		return nil, wsmantest.Fault("InvalidMessageInformationHeader", "Subscribe without Delivery")
+	}
+	s := &Subscription{Filter: name, ReferenceParameters: map[string]string{}}
+	switch del.SelectAttrValue("Mode", wsman.DeliveryPush) {
+	case wsman.DeliveryPush:
+	case wsman.DeliveryPushWithAck:
+		s.WithAck = true
+	default:
+		return nil, wsmantest.Fault("DeliveryModeRequestedUnavailable", "only Push and PushWithAck are supported")
+	}
+	if nt := del.SelectElement("NotifyTo"); nt != nil {
+		if a := nt.SelectElement("Address"); a != nil {
+			s.Destination = strings.TrimSpace(a.Text())
+		}
+		if rp := nt.SelectElement("ReferenceParameters"); rp != nil {
+			for _, p := range rp.ChildElements() {
+				s.ReferenceParameters[p.Tag] = strings.TrimSpace(p.Text())
+			}
+		}
+	}
+	if !strings.HasPrefix(s.Destination, "http://") && !strings.HasPrefix(s.Destination, "https://") {
+		return nil, wsmantest.Fault("InvalidParameter", "NotifyTo must be an http(s) URL")
+	}
+	c.mu.Lock()
+	if len(c.subs) >= c.cfg.MaxSubscriptions {
+		c.mu.Unlock()
+		return nil, wsmantest.Fault("QuotaLimit", fmt.Sprintf("the subscription table is full (%d)", c.cfg.MaxSubscriptions))
+	}
+	c.nextSub++
+	s.handler = "handler-" + strconv.Itoa(c.nextSub)
+	c.subs = append(c.subs, s)
+	c.mu.Unlock()
+
+	mgr := &wsman.EndpointReference{Address: c.srv.URL(), ResourceURI: uri("CIM_IndicationSubscription"),
+		Selectors: wsman.Selectors{{Name: "Filter", EPR: filterRef(name)}, {Name: "Handler", EPR: handlerRef(s.handler)}}}
+	resp := wsman.NewInstance(wsman.NSEventing, "SubscribeResponse").SetEPR("SubscriptionManager", mgr)
+	return resp.Element(), nil
+}
+
+func (c *Computer) unsubscribe(sel wsman.Selectors) error {
+	var handler string
+	for _, s := range sel {
+		if s.Name == "Handler" && s.EPR != nil {
+			handler = s.EPR.Selectors.Get("Name")
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	i := slices.IndexFunc(c.subs, func(s *Subscription) bool { return s.handler == handler })
+	if i < 0 {
+		return wsmantest.Fault("InvalidSelectors", "no such subscription")
+	}
+	c.subs = slices.Delete(c.subs, i, i+1)
+	return nil
+}
+
+// Subscriptions returns the subscriptions the computer holds.
+func (c *Computer) Subscriptions() []Subscription {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]Subscription, 0, len(c.subs))
+	for _, s := range c.subs {
+		out = append(out, *s)
+	}
+	return out
+}
+
+// Alert is an alert the simulated computer raises (a CIM_AlertIndication).
+type Alert struct {
+	MessageID string
+	Message   string
+	Args      []string
+	// Severity is the PerceivedSeverity (2 information … 6 critical, 7 fatal).
+	Severity int
+	// AlertType (default 5, device alert).
+	AlertType int
+	// Element is the AlertingManagedElement.
+	Element string
+	Time    time.Time
+}
+
+// Delivery is the outcome of pushing one alert to one subscriber.
+type Delivery struct {
+	Destination  string
+	Filter       string
+	AckRequested bool
+	// Acked is true when the listener answered with a matching wsman Ack.
+	Acked bool
+	// Status is the listener's HTTP status.
+	Status int
+	Err    error
+}
+
+// Alert raises an alert: it is pushed to every subscription whose filter
+// passes it, with wsman:AckRequested for PushWithAck subscriptions, whose
+// listeners must answer with the wsman Ack action related to the event.
+// It returns one Delivery per subscription reached, and an error joining
+// the failed deliveries.
+func (c *Computer) Alert(ctx context.Context, a Alert) ([]Delivery, error) {
+	if a.AlertType == 0 {
+		a.AlertType = 5
+	}
+	if a.Time.IsZero() {
+		a.Time = time.Now().UTC()
+	}
+	c.mu.Lock()
+	var targets []Subscription
+	for _, s := range c.subs {
+		i := slices.IndexFunc(c.cfg.Filters, func(f Filter) bool { return f.Name == s.Filter })
+		if i >= 0 && a.Severity >= c.cfg.Filters[i].MinSeverity {
+			targets = append(targets, *s)
+		}
+	}
+	c.alertSeq++
+	seq := c.alertSeq
+	c.mu.Unlock()
+
+	var out []Delivery
+	var errs []error
+	for _, s := range targets {
+		d := c.push(ctx, s, a, seq)
+		if d.Err != nil {
+			errs = append(errs, fmt.Errorf("dashtest: alert to %s: %w", s.Destination, d.Err))
+		}
+		out = append(out, d)
+	}
+	return out, errors.Join(errs...)
+}
+
+func (c *Computer) push(ctx context.Context, s Subscription, a Alert, seq int) Delivery {
+	d := Delivery{Destination: s.Destination, Filter: s.Filter, AckRequested: s.WithAck}
+	msgID := wsman.NewMessageID()
+	body := eventEnvelope(s, a, seq, msgID)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.Destination, bytes.NewReader(body))
+	if err != nil {
+		d.Err = err
+		return d
+	}
+	req.Header.Set("Content-Type", "application/soap+xml;charset=UTF-8")
+	resp, err := c.httpc.Do(req)
+	if err != nil {
+		d.Err = err
+		return d
+	}
+	defer resp.Body.Close()
+	d.Status = resp.StatusCode
+	if resp.StatusCode/100 != 2 {
+		d.Err = fmt.Errorf("listener answered HTTP %d", resp.StatusCode)
+		return d
+	}
+	if !s.WithAck {
+		return d
+	}
+	env, err := wsman.ParseEnvelope(io.LimitReader(resp.Body, 64<<10))
+	switch {
+	case err != nil:
+		d.Err = fmt.Errorf("no acknowledgement: %w", err)
+	case env.Action() != wsman.ActionAck:
+		d.Err = fmt.Errorf("no acknowledgement: action %q", env.Action())
+	case env.RelatesTo() != msgID:
+		d.Err = fmt.Errorf("acknowledgement relates to %q, not %q", env.RelatesTo(), msgID)
+	default:
+		d.Acked = true
+	}
+	return d
+}
+
+// eventEnvelope renders a pushed CIM_AlertIndication (DSP0226 §10.2.9).
+func eventEnvelope(s Subscription, a Alert, seq int, msgID string) []byte {
+	doc := etree.NewDocument()
+	doc.CreateProcInst("xml", `version="1.0" encoding="UTF-8"`)
+	env := doc.CreateElement("s:Envelope")
+	env.CreateAttr("xmlns:s", wsman.NSSOAP)
+	env.CreateAttr("xmlns:a", wsman.NSAddressing)
+	env.CreateAttr("xmlns:w", wsman.NSWSMan)
+	hdr := env.CreateElement("s:Header")
+	hdr.CreateElement("a:To").SetText(s.Destination)
+	hdr.CreateElement("a:Action").SetText("http://schemas.dmtf.org/wbem/wsman/1/wsman/Event")
+	hdr.CreateElement("a:MessageID").SetText(msgID)
+	hdr.CreateElement("a:ReplyTo").CreateElement("a:Address").SetText(wsman.AnonymousAddress)
+	if s.WithAck {
+		hdr.CreateElement("w:AckRequested")
+	}
+	keys := make([]string, 0, len(s.ReferenceParameters))
+	for k := range s.ReferenceParameters {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		hdr.CreateElement(k).SetText(s.ReferenceParameters[k])
+	}
+	ind := env.CreateElement("s:Body").CreateElement("h:CIM_AlertIndication")
+	ind.CreateAttr("xmlns:h", uri("CIM_AlertIndication"))
+	ind.CreateAttr("xmlns:cim", "http://schemas.dmtf.org/wbem/wscim/1/common")
+	ind.CreateElement("h:AlertType").SetText(itoa(a.AlertType))
+	if a.Element != "" {
+		ind.CreateElement("h:AlertingManagedElement").SetText(a.Element)
+	}
+	ind.CreateElement("h:IndicationFilterName").SetText(s.Filter)
+	ind.CreateElement("h:IndicationIdentifier").SetText(itoa(seq))
+	ind.CreateElement("h:IndicationTime").CreateElement("cim:Datetime").SetText(a.Time.UTC().Format(time.RFC3339))
+	if a.Message != "" {
+		ind.CreateElement("h:Message").SetText(a.Message)
+	}
+	for _, arg := range a.Args {
+		ind.CreateElement("h:MessageArguments").SetText(arg)
+	}
+	ind.CreateElement("h:MessageID").SetText(a.MessageID)
+	ind.CreateElement("h:PerceivedSeverity").SetText(itoa(a.Severity))
+	var buf bytes.Buffer
+	_, _ = doc.WriteTo(&buf)
+	return buf.Bytes()
+}
