@@ -2,8 +2,8 @@ package amttest
 
 import (
 	"crypto/rand"
-	"fmt"
 	"encoding/hex"
+	"fmt"
 	"math/big"
 	"strconv"
 	"strings"
@@ -107,22 +107,22 @@ type Device struct {
 	srv *wsmantest.Server
 	cfg Config
 
-	mu            sync.Mutex
-	power         int // DMTF PowerState
-	boot          BootState
-	redirState    int // AMT_RedirectionService.EnabledState
-	listener      bool
-	kvmState      int
-	optRequired   int64
-	optState      int
-	optCode       string
-	idleTimeout   int
-	activeScheme  string
-	provState     int
-	provMode      int
-	records       []amt.Record // newest first
-	sessionOpen   bool
-	powerChanges  int
+	mu           sync.Mutex
+	power        int // DMTF PowerState
+	boot         BootState
+	redirState   int // AMT_RedirectionService.EnabledState
+	listener     bool
+	kvmState     int
+	optRequired  int64
+	optState     int
+	optCode      string
+	idleTimeout  int
+	activeScheme string
+	provState    int
+	provMode     int
+	records      []amt.Record // newest first
+	sessionOpen  bool
+	powerChanges int
 }
 
 // NewDevice returns a device handler for cfg (not listening; see NewServer

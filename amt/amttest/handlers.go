@@ -52,7 +52,7 @@ func (d *Device) register() {
 	// Always answered, also in pre-provisioning (detection needs them).
 	s.Handle(wsman.ActionGet, uriSetupService, func(*wsmantest.Request) (*etree.Element, error) { return d.setupInstance(), nil })
 	s.HandleEnumerate(uriSoftwareID, func(*wsmantest.Request) ([]*etree.Element, error) { return d.softwareIdentities(), nil })
-	method(uriSetupService, "Unprovision", d.unprovision)
+	s.Handle(uriSetupService+"/Unprovision", uriSetupService, d.unprovision)
 
 	enum(uriAssociatedPower, d.associatedPower)
 	method(uriPowerService, "RequestPowerStateChange", d.requestPowerStateChange)
