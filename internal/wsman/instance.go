@@ -300,7 +300,7 @@ func ParseInstance(e *etree.Element) *Instance {
 		case c.SelectAttrValue("xsi:nil", c.SelectAttrValue("nil", "")) == "true":
 			p = Property{Name: name, Nil: true}
 		default:
-			p = Property{Name: name, Values: []string{c.Text()}}
+			p = Property{Name: name, Values: []string{scalarText(c)}}
 		}
 		if i, ok := index[name]; ok && p.EPR == nil && !p.Nil {
 			in.Props[i].Values = append(in.Props[i].Values, p.Values...)
@@ -310,6 +310,21 @@ func ParseInstance(e *etree.Element) *Instance {
 		in.Props = append(in.Props, p)
 	}
 	return in
+}
+
+// scalarText returns a property element's text. WinRM wraps CIM date and
+// time values in a typed child (DSP0230 §7.2.4: <cim:Datetime>,
+// <cim:Interval>, <cim:Date>, <cim:Time>); the child's text is the value.
+func scalarText(c *etree.Element) string {
+	if strings.TrimSpace(c.Text()) == "" {
+		if kids := c.ChildElements(); len(kids) == 1 {
+			switch kids[0].Tag {
+			case "Datetime", "Interval", "Date", "Time":
+				return strings.TrimSpace(kids[0].Text())
+			}
+		}
+	}
+	return c.Text()
 }
 
 // ReturnValue reads the ReturnValue of a method output. ok is false when the
