@@ -54,6 +54,10 @@ type fakeFleet struct {
 	mu      sync.Mutex
 	devices map[string]*fakeDevice
 	open    atomic.Int64 // open clients
+	// callTimeout, when set, bounds each call on a hanging device as a real
+	// client's own request timeout does (wsman.WithTimeout, ipmi.WithTimeout):
+	// the call then fails unreachable without waiting for the target deadline.
+	callTimeout time.Duration
 }
 
 func newFleet() *fakeFleet { return &fakeFleet{devices: map[string]*fakeDevice{}} }
@@ -74,7 +78,7 @@ func (f *fakeFleet) dialer(p oobkit.Protocol) Dialer {
 			return nil, &oobkit.Error{Protocol: p, Op: "dial", Class: oobkit.ErrUnreachable, Message: "no such host"}
 		}
 		f.open.Add(1)
-		return &fakeClient{p: p, d: d, cred: c, fleet: f}, nil
+		return &fakeClient{p: p, d: d, cred: c, fleet: f, callTimeout: f.callTimeout}, nil
 	}
 }
 
@@ -88,11 +92,12 @@ func (f *fakeFleet) connector(creds Credentials, protos ...oobkit.Protocol) *Con
 
 // fakeClient is one protocol's client of a fakeDevice.
 type fakeClient struct {
-	p      oobkit.Protocol
-	d      *fakeDevice
-	cred   oobkit.Credential
-	fleet  *fakeFleet
-	closed atomic.Bool
+	p           oobkit.Protocol
+	d           *fakeDevice
+	cred        oobkit.Credential
+	fleet       *fakeFleet
+	callTimeout time.Duration
+	closed      atomic.Bool
 }
 
 func (c *fakeClient) Protocol() oobkit.Protocol { return c.p }
@@ -128,6 +133,11 @@ func (c *fakeClient) enter(ctx context.Context, op string) error {
 		return fault
 	}
 	if hang {
+		if c.callTimeout > 0 {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, c.callTimeout)
+			defer cancel()
+		}
 		<-ctx.Done()
 		return &oobkit.Error{Protocol: c.p, Op: op, Class: oobkit.ErrUnreachable, Message: "no answer", Err: ctx.Err()}
 	}

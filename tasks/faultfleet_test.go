@@ -17,6 +17,12 @@ import (
 // devices with injected faults and checks that every target gets exactly one
 // result with the right class, that the runtime profile rescues devices whose
 // default credential is wrong, and that the job ends inside its deadline.
+//
+// Timing: the per-target deadline is generous (healthy and dropped devices
+// must never meet it, however loaded the machine), and blackholed devices are
+// ended by the client's own per-call timeout, as with the real clients. That
+// a per-target deadline bounds devices that outlast every client timeout is
+// proved on its own by TestHungFleetMeetsTargetDeadline.
 func TestFaultInjectedFleet(t *testing.T) {
 	const n = 1000
 	type fault struct {
@@ -45,6 +51,7 @@ func TestFaultInjectedFleet(t *testing.T) {
 	rt := profile.NewRuntime(store)
 
 	f := newFleet()
+	f.callTimeout = 200 * time.Millisecond
 	targets := make([]oobkit.Target, n)
 	for i := range n {
 		fl := faults[i%len(faults)]
@@ -57,12 +64,14 @@ func TestFaultInjectedFleet(t *testing.T) {
 		}
 	}
 	conn := f.connector(ProfileCredentials{Runtime: rt}, oobkit.AMT)
-	r := NewRunner(conn, WithProbe(nil), WithConcurrency(250), WithTargetTimeout(time.Second), WithRetry(fastRetry))
-	jobCtx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	r := NewRunner(conn, WithProbe(nil), WithConcurrency(250), WithTargetTimeout(30*time.Second), WithRetry(fastRetry))
+	jobCtx, cancel := context.WithTimeout(ctx, 45*time.Second)
 	defer cancel()
 	rep, err := r.Run(jobCtx, &Job{Name: "status", Steps: []Step{{Task: &PowerStateTask{}}}}, targets)
 	require.NoError(t, err)
 	require.NoError(t, jobCtx.Err(), "the job ended within its deadline")
+	deadline, _ := jobCtx.Deadline()
+	assert.False(t, rep.Finished.After(deadline), "the report was finished before the job's deadline")
 
 	require.Len(t, rep.Results, n)
 	seen := map[string]bool{}
@@ -79,6 +88,8 @@ func TestFaultInjectedFleet(t *testing.T) {
 		case "busy":
 			assert.Equal(t, 3, res.Attempts, res.Target)
 			assert.Equal(t, "0x82", res.DeviceCode, res.Target)
+		case "blackholed":
+			assert.Equal(t, 3, res.Attempts, "%s: each call timed out and was retried", res.Target)
 		case "wrong-cred", "malformed":
 			assert.Equal(t, 1, res.Attempts, res.Target)
 		case "runtime-cred":
@@ -92,5 +103,38 @@ func TestFaultInjectedFleet(t *testing.T) {
 		}
 	}
 	assert.Equal(t, n/len(faults)*3, rep.Counts()[StatusOK])
+	assert.Zero(t, f.open.Load(), "every client closed")
+}
+
+// TestHungFleetMeetsTargetDeadline proves the per-target deadline on its own:
+// 200 devices that never answer and a client without a call timeout. Every
+// target must fail unreachable at its short deadline, all targets at once
+// (the job takes about one deadline, not 200), and leave no client open. No
+// healthy device shares the short deadline, so machine load cannot turn a
+// pass into a failure.
+func TestHungFleetMeetsTargetDeadline(t *testing.T) {
+	const n = 200
+	f := newFleet()
+	targets := make([]oobkit.Target, n)
+	for i := range n {
+		d := newDevice(oobkit.PowerS0, oobkit.AMT)
+		d.hang = true
+		targets[i] = f.add(fmt.Sprintf("hung-%03d", i), d)
+	}
+	r := NewRunner(f.connector(goodCreds(oobkit.AMT), oobkit.AMT), WithProbe(nil), WithConcurrency(n),
+		WithTargetTimeout(300*time.Millisecond), WithRetry(fastRetry))
+	jobCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	rep, err := r.Run(jobCtx, &Job{Name: "status", Steps: []Step{{Task: &PowerStateTask{}}}}, targets)
+	require.NoError(t, err)
+	require.NoError(t, jobCtx.Err(), "the job ended within its deadline")
+	require.Len(t, rep.Results, n)
+	for i, res := range rep.Results {
+		require.Equal(t, targets[i].Name, res.Target)
+		assert.Equal(t, StatusFailed, res.Status, res.Target)
+		assert.Equal(t, "unreachable", res.Class, res.Target)
+		assert.ErrorIs(t, res.Err(), context.DeadlineExceeded, res.Target)
+		assert.Equal(t, 1, res.Attempts, "%s: no retry starts after the deadline", res.Target)
+	}
 	assert.Zero(t, f.open.Load(), "every client closed")
 }

@@ -45,7 +45,7 @@ func TestIPMIFleetRestoreState(t *testing.T) {
 	rt := profile.NewRuntime(store)
 
 	conn := NewConnector(ProfileCredentials{Runtime: rt, Explicit: &stale})
-	conn.Register(oobkit.IPMI, ipmiDialer(ipmi.WithTimeout(500*time.Millisecond), ipmi.WithRetries(1)))
+	conn.Register(oobkit.IPMI, ipmiDialer(ipmi.WithTimeout(2*time.Second), ipmi.WithRetries(1)))
 	r := NewRunner(conn, WithConcurrency(8), WithTargetTimeout(20*time.Second), WithRetry(fastRetry))
 	rep, err := r.Run(ctx, restoreJob(), fleet.Targets())
 	require.NoError(t, err)

@@ -54,19 +54,15 @@ func (c *fakeClock) advance(d time.Duration) {
 	c.waiters = kept
 }
 
-// waitForWaiters waits (bounded) until n timers are pending.
+// waitForWaiters waits (bounded by 10 s, generous for a loaded machine)
+// until n timers are pending.
 func (c *fakeClock) waitForWaiters(t *testing.T, n int) {
 	t.Helper()
-	for range 2000 {
+	require.Eventually(t, func() bool {
 		c.mu.Lock()
-		k := len(c.waiters)
-		c.mu.Unlock()
-		if k >= n {
-			return
-		}
-		time.Sleep(time.Millisecond)
-	}
-	t.Fatalf("scheduler never waited on %d timers", n)
+		defer c.mu.Unlock()
+		return len(c.waiters) >= n
+	}, 10*time.Second, time.Millisecond, "scheduler never waited on %d timers", n)
 }
 
 func TestCronNoOverlap(t *testing.T) {
@@ -98,10 +94,8 @@ func TestCronNoOverlap(t *testing.T) {
 	clock.waitForWaiters(t, 1)
 	assert.Equal(t, EntryStats{Runs: 1, Skipped: 2, Running: 1}, s.Stats("sweep"))
 	release <- struct{}{}
-	for i := 0; s.Stats("sweep").Running > 0; i++ { // the run ends asynchronously
-		require.Less(t, i, 2000)
-		time.Sleep(time.Millisecond)
-	}
+	require.Eventually(t, func() bool { return s.Stats("sweep").Running == 0 }, // the run ends asynchronously
+		10*time.Second, time.Millisecond)
 	clock.advance(5 * time.Minute)
 	<-started
 	assert.Equal(t, int64(2), s.Stats("sweep").Runs)
