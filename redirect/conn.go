@@ -1,6 +1,7 @@
 package redirect
 
 import (
+	"bufio"
 	"fmt"
 	"log/slog"
 	"net"
@@ -22,7 +23,9 @@ type conn struct {
 }
 
 func newConn(nc net.Conn, cfg config) *conn {
-	return &conn{nc: nc, fr: wire.NewFrameReader(nc), log: cfg.log, timeout: cfg.timeout}
+	// Messages from the device are small (commands, SOL output), so a small
+	// read buffer keeps per-session memory low.
+	return &conn{nc: nc, fr: wire.NewFrameReader(bufio.NewReaderSize(nc, 4096)), log: cfg.log, timeout: cfg.timeout}
 }
 
 // write sends one message whole.

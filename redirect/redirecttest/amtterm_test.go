@@ -71,7 +71,7 @@ func TestAmttermLegacySOL(t *testing.T) {
 	wait("Booting from IDE-R CD")
 	_, err = io.WriteString(stdin, "echo me\n")
 	require.NoError(t, err)
-	wait("echo me\r") // amtterm turns LF into CR; the console echoes it
+	wait("echo me\r")                  // amtterm turns LF into CR; the console echoes it
 	_, err = stdin.Write([]byte{0x1d}) // ^] quits
 	require.NoError(t, err)
 	require.NoError(t, cmd.Wait(), "stderr: %s", errOut.String())
