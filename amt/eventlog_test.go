@@ -54,9 +54,11 @@ func TestEventLogPaging(t *testing.T) {
 			EventType: 0x6f, Severity: 16, SensorNumber: 0xff, Entity: 23})
 	}
 	ctx := context.Background()
+	before := c.Stats().Calls
 	evs, err := c.EventLog(ctx, 0)
 	require.NoError(t, err)
 	require.Len(t, evs, 300)
+	assert.Equal(t, int64(1+3), c.Stats().Calls-before, "PositionToFirstRecord and three pages of 100")
 	assert.Equal(t, base.Add(299*time.Minute), evs[0].Time, "newest first")
 	assert.Equal(t, base, evs[299].Time)
 	assert.Equal(t, "Case intrusion", evs[0].Description)

@@ -14,6 +14,11 @@ func (d *Device) positionToFirstRecord(*wsmantest.Request) (*etree.Element, erro
 	return output(uriMessageLog, "PositionToFirstRecord", 0, "IterationIdentifier", "1"), nil
 }
 
+// pageLimit is the most records one GetRecords returns. Firmware may
+// return fewer records than asked; the simulator does, so clients prove
+// they loop on NoMoreRecords.
+const pageLimit = 100
+
 // getRecords pages the log newest first; the IterationIdentifier is the
 // 1-based index of the next record.
 func (d *Device) getRecords(r *wsmantest.Request) (*etree.Element, error) {
@@ -23,8 +28,8 @@ func (d *Device) getRecords(r *wsmantest.Request) (*etree.Element, error) {
 	if err != nil || start < 1 {
 		return output(uriMessageLog, "GetRecords", 2), nil
 	}
-	if max <= 0 || max > 390 {
-		max = 390
+	if max <= 0 || max > pageLimit {
+		max = pageLimit
 	}
 	d.mu.Lock()
 	recs := d.records

@@ -1,0 +1,70 @@
+package amttest_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/amt"
+	"github.com/oobkit/oobkit/amt/amttest"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func TestFleetBuildsDevicesLazily(t *testing.T) {
+	fleet, err := amttest.NewFleet(amttest.FleetConfig{Size: 10000, Vary: func(i int, c *amttest.Config) {
+		if i%2 == 1 {
+			c.Firmware = "8.1.40"
+		}
+	}})
+	require.NoError(t, err)
+	defer fleet.Close()
+	assert.Equal(t, 0, fleet.Built())
+	targets := fleet.Targets()
+	require.Len(t, targets, 10000)
+	seen := map[string]bool{}
+	for _, tg := range targets {
+		require.NoError(t, tg.Validate())
+		assert.False(t, seen[tg.Address], "duplicate address %s", tg.Address)
+		seen[tg.Address] = true
+	}
+
+	ctx := context.Background()
+	for _, i := range []int{0, 1, 9999} {
+		c, err := amt.New(targets[i], fleet.Credential(i), amt.WithTransport(fleet.Transport()))
+		require.NoError(t, err)
+		d, err := c.Detect(ctx)
+		require.NoError(t, err)
+		want := 12
+		if i%2 == 1 {
+			want = 8
+		}
+		assert.Equal(t, want, d.Major)
+		require.NoError(t, c.SetPower(ctx, oobkit.ActionOff))
+		assert.Equal(t, oobkit.PowerS5, fleet.Device(i).PowerState())
+		require.NoError(t, c.Close())
+	}
+	assert.Equal(t, 3, fleet.Built())
+	assert.Equal(t, oobkit.PowerS0, fleet.Device(2).PowerState(), "devices are independent")
+}
+
+func TestConfigDefaults(t *testing.T) {
+	d := amttest.NewDevice(amttest.Config{Firmware: "16.1.25"})
+	c := d.Config()
+	assert.Equal(t, "admin", c.Username)
+	assert.Equal(t, 16, c.Major())
+	assert.Equal(t, "auth-int, auth", d.Handler().Digest.Qop)
+	assert.Equal(t, oobkit.PowerS0, d.PowerState())
+	assert.Len(t, c.GUID, 32)
+	d.SetPowerState(oobkit.PowerS4)
+	assert.Equal(t, oobkit.PowerS4, d.PowerState())
+}
+
+func TestFleetSizeBounds(t *testing.T) {
+	_, err := amttest.NewFleet(amttest.FleetConfig{Size: 0})
+	require.ErrorIs(t, err, oobkit.ErrInvalidArgument)
+}

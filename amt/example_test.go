@@ -1,0 +1,100 @@
+package amt_test
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/amt"
+	"github.com/oobkit/oobkit/amt/amttest"
+)
+
+// Detect a device, then power it on into BIOS setup.
+func Example() {
+	dev, err := amttest.NewServer(amttest.Config{Firmware: "16.1.25", Power: oobkit.PowerS5})
+	if err != nil {
+		panic(err)
+	}
+	defer dev.Close()
+
+	c, err := amt.New(dev.Target(), dev.Credential())
+	if err != nil {
+		panic(err)
+	}
+	defer c.Close()
+	ctx := context.Background()
+
+	d, err := c.Detect(ctx)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println("AMT", d.AMTVersion, d.ModeName())
+
+	if err := c.SetPower(ctx, oobkit.ActionOnToBIOS); err != nil {
+		panic(err)
+	}
+	st, _ := c.PowerState(ctx)
+	fmt.Println(st, "booted:", dev.BootState().LastBoot)
+
+	// Powering on a running computer is refused before anything is sent.
+	err = c.SetPower(ctx, oobkit.ActionOn)
+	fmt.Println(oobkit.ClassName(err))
+	// Output:
+	// AMT 16.1.25 admin control
+	// S0 working booted: bios
+	// invalid-state
+}
+
+// Boot from an IDE-R CD image with the BIOS console on Serial-over-LAN.
+func ExampleClient_SetNextBoot() {
+	dev, _ := amttest.NewServer(amttest.Config{})
+	defer dev.Close()
+	c, _ := amt.New(dev.Target(), dev.Credential())
+	defer c.Close()
+	ctx := context.Background()
+
+	err := c.SetNextBoot(ctx, oobkit.BootOptions{Device: oobkit.BootIDERCD, SOL: true, LockKeyboard: true})
+	fmt.Println(err)
+	_ = c.SetPower(ctx, oobkit.ActionReset)
+	fmt.Println(dev.BootState().LastBoot)
+	// Output:
+	// <nil>
+	// ider-cd
+}
+
+// Read the event log, newest first.
+func ExampleClient_EventLog() {
+	dev, _ := amttest.NewServer(amttest.Config{Power: oobkit.PowerS5})
+	defer dev.Close()
+	c, _ := amt.New(dev.Target(), dev.Credential())
+	defer c.Close()
+	ctx := context.Background()
+	_ = c.SetPower(ctx, oobkit.ActionOn)
+	events, _ := c.EventLog(ctx, 2)
+	for _, e := range events {
+		fmt.Println(e.Severity, e.Description)
+	}
+	// Output:
+	// info Power state changed to S0/G0 working
+	// info BIOS progress: Starting operating system boot process
+}
+
+// A fleet of simulated devices on one listener.
+func ExampleClient_PowerState_fleet() {
+	fleet, _ := amttest.NewFleet(amttest.FleetConfig{Size: 3, Vary: func(i int, c *amttest.Config) {
+		if i == 1 {
+			c.Power = oobkit.PowerS5
+		}
+	}})
+	defer fleet.Close()
+	for i, t := range fleet.Targets() {
+		c, _ := amt.New(t, fleet.Credential(i), amt.WithTransport(fleet.Transport()))
+		st, err := c.PowerState(context.Background())
+		fmt.Println(t.Name, st.Token(), err)
+		_ = c.Close()
+	}
+	// Output:
+	// amt-0 S0 <nil>
+	// amt-1 S5 <nil>
+	// amt-2 S0 <nil>
+}
