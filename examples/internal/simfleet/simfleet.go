@@ -1,0 +1,243 @@
+// Package simfleet starts a simulated fleet of managed computers on loopback
+// for the example programs: Intel AMT devices (package amttest), each with a
+// redirection endpoint for SOL and IDE-R (package redirecttest), and IPMI BMCs
+// (go-ipmi's embedded BMC through package ipmitest). Every simulator accepts
+// the same user and password, so one profile reaches them all.
+//
+// It is used by examples/oobsim (a fleet that runs until interrupted) and by
+// `oobctl demo` (a fleet that lives for one job).
+package simfleet
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/amt/amttest"
+	"github.com/oobkit/oobkit/internal/wsmantest"
+	"github.com/oobkit/oobkit/ipmi/ipmitest"
+	"github.com/oobkit/oobkit/profile"
+	"github.com/oobkit/oobkit/redirect/redirecttest"
+)
+
+// Default credential of every simulated computer. It is a simulator's
+// password, printed on purpose so an operator can point oobctl at the fleet.
+const (
+	User     = "admin"
+	Password = "Sim-P@ssw0rd1"
+)
+
+// ProfileName is the name of the profile Fleet.Profile returns.
+const ProfileName = "oobsim"
+
+// LabelProtocols is the target label listing the protocols a simulated
+// computer has, comma-separated ("amt,redirection"). oobctl reads it to avoid
+// waiting for protocols a computer does not have.
+const LabelProtocols = "protocols"
+
+// Firmwares is the AMT firmware mix, assigned round-robin: an AMT 8 device
+// without graceful power, AMT 11 and 12, and an AMT 16 device whose digest
+// offers qop "auth-int, auth".
+var Firmwares = []string{"12.0.67", "8.1.40", "16.1.25", "11.8.50"}
+
+// Config describes a fleet.
+type Config struct {
+	// AMT is the number of AMT devices, IPMI the number of BMCs.
+	AMT, IPMI int
+	// Off says whether computer i of its kind starts powered off; nil powers
+	// off every third computer (indexes 1, 4, 7…).
+	Off func(kind oobkit.Protocol, i int) bool
+	// Faults makes some AMT devices misbehave (see Fleet.Faults): the last
+	// device refuses the fleet password, the one before is unprovisioned,
+	// the one before that has a redirection session open (busy for power
+	// changes). It needs at least four AMT devices.
+	Faults bool
+}
+
+// Computer is one simulated computer.
+type Computer struct {
+	// Target reaches it (127.0.0.1 with port overrides and the protocols
+	// label).
+	Target oobkit.Target
+	// AMT and Redirect are set for an AMT device, BMC for an IPMI computer.
+	AMT      *amttest.Server
+	Redirect *redirecttest.Server
+	BMC      *ipmitest.BMC
+	// InitiallyOn is the power state the computer started in.
+	InitiallyOn bool
+	// Fault describes the injected fault ("" for none).
+	Fault string
+}
+
+// PowerOn reports the simulated computer's power state now.
+func (c *Computer) PowerOn() bool {
+	if c.AMT != nil {
+		return c.AMT.PowerState().IsOn()
+	}
+	return c.BMC.PowerOn()
+}
+
+// Fleet is a running simulated fleet.
+type Fleet struct {
+	Computers []*Computer
+}
+
+func defaultOff(_ oobkit.Protocol, i int) bool { return i%3 == 1 }
+
+// Start starts a fleet. Close it when done.
+func Start(cfg Config) (f *Fleet, err error) {
+	if cfg.AMT < 0 || cfg.IPMI < 0 || cfg.AMT+cfg.IPMI == 0 {
+		return nil, fmt.Errorf("%w: a fleet needs at least one computer", oobkit.ErrInvalidArgument)
+	}
+	if cfg.Faults && cfg.AMT < 4 {
+		return nil, fmt.Errorf("%w: faults need at least four AMT devices", oobkit.ErrInvalidArgument)
+	}
+	off := cfg.Off
+	if off == nil {
+		off = defaultOff
+	}
+	f = &Fleet{}
+	defer func() {
+		if err != nil {
+			_ = f.Close()
+			f = nil
+		}
+	}()
+	for i := range cfg.AMT {
+		fault := ""
+		if cfg.Faults {
+			fault = faultFor(i, cfg.AMT)
+		}
+		c, err := startAMT(i, off(oobkit.AMT, i), fault)
+		if err != nil {
+			return nil, err
+		}
+		f.Computers = append(f.Computers, c)
+	}
+	for i := range cfg.IPMI {
+		on := !off(oobkit.IPMI, i)
+		b, err := ipmitest.StartBMC(ipmitest.BMCConfig{
+			Name: fmt.Sprintf("bmc-%02d", i+1), Username: User, Password: Password, PowerOn: on,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("start BMC %d: %w", i+1, err)
+		}
+		t := b.Target()
+		t.Labels = map[string]string{LabelProtocols: string(oobkit.IPMI)}
+		f.Computers = append(f.Computers, &Computer{Target: t, BMC: b, InitiallyOn: on})
+	}
+	return f, nil
+}
+
+func faultFor(i, n int) string {
+	switch i {
+	case n - 1:
+		return "auth"
+	case n - 2:
+		return "unprovisioned"
+	case n - 3:
+		return "busy"
+	}
+	return ""
+}
+
+func startAMT(i int, off bool, fault string) (*Computer, error) {
+	name := fmt.Sprintf("amt-%02d", i+1)
+	fw := Firmwares[i%len(Firmwares)]
+	cfg := amttest.Config{
+		Username: User, Password: Password, Firmware: fw, HostName: name,
+		GUID: fmt.Sprintf("%032x", 0x5eed0000+i),
+	}
+	if off {
+		cfg.Power = oobkit.PowerS5
+	}
+	switch fault {
+	case "auth":
+		cfg.Password = "Another-P@ss9"
+	case "unprovisioned":
+		cfg.Unprovisioned = true
+	}
+	srv, err := amttest.NewServer(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("start AMT device %s: %w", name, err)
+	}
+	if fault == "busy" {
+		srv.SetRedirectionSession(true)
+	}
+	red, err := redirecttest.NewServer(redirecttest.Config{
+		Users:        map[string]string{User: cfg.Password},
+		EndAfterBoot: true,
+	})
+	if err != nil {
+		_ = srv.Close()
+		return nil, fmt.Errorf("start redirection endpoint of %s: %w", name, err)
+	}
+	t := srv.Target()
+	t.Name = name
+	t.Ports[oobkit.Redirection] = red.Port()
+	t.Labels = map[string]string{
+		LabelProtocols: strings.Join([]string{string(oobkit.AMT), string(oobkit.Redirection)}, ","),
+		"firmware":     fw,
+	}
+	if fault != "" {
+		t.Labels["fault"] = fault
+	}
+	return &Computer{Target: t, AMT: srv, Redirect: red, InitiallyOn: !off, Fault: fault}, nil
+}
+
+// Targets returns every computer's target, AMT devices first.
+func (f *Fleet) Targets() []oobkit.Target {
+	out := make([]oobkit.Target, len(f.Computers))
+	for i, c := range f.Computers {
+		out[i] = c.Target
+	}
+	return out
+}
+
+// Computer returns the computer whose target is called name, or nil.
+func (f *Fleet) Computer(name string) *Computer {
+	for _, c := range f.Computers {
+		if c.Target.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// Profile returns a connection profile named [ProfileName] enabling AMT,
+// redirection and IPMI with the fleet's credential.
+func (f *Fleet) Profile() profile.Profile {
+	p := profile.Profile{Name: ProfileName, Description: "simulated fleet (examples/oobsim)"}
+	for _, proto := range []oobkit.Protocol{oobkit.AMT, oobkit.Redirection, oobkit.IPMI} {
+		_ = p.Enable(proto, oobkit.UserPassword(User, Password))
+	}
+	return p
+}
+
+// SetFaults injects WS-Management faults into every AMT device (latency,
+// dropped connections…), for load and resilience runs.
+func (f *Fleet) SetFaults(faults wsmantest.Faults) {
+	for _, c := range f.Computers {
+		if c.AMT != nil {
+			c.AMT.SetFaults(faults)
+		}
+	}
+}
+
+// Close stops every simulator.
+func (f *Fleet) Close() error {
+	var errs []error
+	for _, c := range f.Computers {
+		if c.AMT != nil {
+			errs = append(errs, c.AMT.Close())
+		}
+		if c.Redirect != nil {
+			errs = append(errs, c.Redirect.Close())
+		}
+		if c.BMC != nil {
+			errs = append(errs, c.BMC.Close())
+		}
+	}
+	return errors.Join(errs...)
+}

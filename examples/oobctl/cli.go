@@ -1,0 +1,298 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/oobkit/oobkit"
+)
+
+// Exit codes.
+const (
+	exitOK     = 0 // every target succeeded
+	exitFailed = 1 // the command ran, and at least one target failed, was skipped or canceled
+	exitUsage  = 2 // bad flags, arguments or command
+	exitSetup  = 3 // could not start: unreadable targets, job or profile file, simulator failure…
+)
+
+const usageText = `oobctl manages computers out of band with the oobkit SDK.
+
+Usage: oobctl [flags] COMMAND [ARGS] [flags]
+
+Commands over many targets (a table per computer; --json for scripts):
+  discover                          which management protocols answer
+  power status|on|off|shutdown|reboot|reset|cycle
+  boot DEVICE                       set the next boot (pxe, hdd, cd, floppy, bios, ider-cd, ider-floppy)
+                                    and power on or reset; --no-power only sets it
+  inventory                         hardware inventory merged from every protocol that answers
+  eventlog [--max N]                the event log (AMT message log, IPMI SEL)
+  portcheck [--ports 16992,16993]   which management ports accept a connection
+  job run FILE                      run a job file (YAML or JSON, see package tasks)
+
+One computer:
+  sol                               serial-over-LAN terminal (Ctrl-] quits)
+  ider --image FILE [--floppy]      serve a CD (or floppy) image over IDE-R until the device ends the session
+
+Local:
+  filter verify [FILE] [--mgmt IP]  check that a System Defense policy (XML; default: the quarantine
+                                    policy) keeps the computer manageable from the management server
+  profile list|show NAME|put FILE|delete NAME|default NAME
+                                    connection profiles in --profile-store (put reads a JSON or YAML
+                                    document as written by profile.Export)
+  alerts listen [--listen ADDR] [--community C]
+                                    print SNMP traps and PETs as they arrive (default 127.0.0.1:16162)
+  demo [--amt N] [--ipmi N]         start a simulated fleet and run the RTSM sample job on it
+
+Flags (before or after the command):
+  --target ADDR         a computer's host name or IP address (repeatable)
+  --targets-file FILE   a YAML or JSON list of targets (name, address, ports, labels)
+  --user NAME           user name for every protocol; the password is read from $OOBKIT_PASSWORD
+  --profile NAME        use the connection profile NAME from --profile-store
+  --profile-store FILE  the encrypted profile store (key in FILE.key)
+  --tls                 use TLS (AMT 16993, DASH 664, redirection 16995) with --user
+  --pin SHA256          accept exactly this certificate (implies --tls)
+  --insecure            do not verify the certificate (implies --tls)
+  --protocols LIST      only these protocols, in this order (amt,dash,ipmi,redirection,snmp)
+  --json                write JSON instead of a table
+  --concurrency N       computers handled at once (default 64)
+  --timeout D           deadline per computer for the whole command (default 2m)
+
+A target labelled protocols=amt,redirection (as oobsim writes them) is only tried
+with those protocols.
+
+Exit status: 0 every computer succeeded; 1 at least one failed, was skipped or
+canceled; 2 usage error; 3 could not start (unreadable file, profile store…).
+`
+
+// usageError is a mistake in the command line; it exits 2 with the usage.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return &usageError{msg: fmt.Sprintf(format, args...)} }
+
+// setupError is a failure before any computer was contacted; it exits 3.
+type setupError struct{ err error }
+
+func (e *setupError) Error() string { return e.err.Error() }
+func (e *setupError) Unwrap() error { return e.err }
+
+func setupf(format string, args ...any) error { return &setupError{err: fmt.Errorf(format, args...)} }
+
+// errTargetsFailed says some computer failed; the output already told which.
+var errTargetsFailed = errors.New("some computers failed")
+
+// options are the global flags.
+type options struct {
+	targets      stringList
+	targetsFile  string
+	user         string
+	profile      string
+	profileStore string
+	tls          bool
+	pin          string
+	insecure     bool
+	protocols    string
+	json         bool
+	concurrency  int
+	timeout      time.Duration
+}
+
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ",") }
+func (l *stringList) Set(s string) error { *l = append(*l, s); return nil }
+
+// app is one invocation of oobctl.
+type app struct {
+	opt    options
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	getenv func(string) string
+}
+
+// run runs oobctl with args and returns the exit status.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}
+	a.opt.concurrency = 64
+	a.opt.timeout = 2 * time.Minute
+	err := a.dispatch(ctx, args)
+	var ue *usageError
+	var se *setupError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Fprint(stdout, usageText)
+		return exitOK
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "oobctl: %s\n\n%s", ue.msg, usageText)
+		return exitUsage
+	case errors.Is(err, errTargetsFailed):
+		return exitFailed
+	case errors.As(err, &se):
+		fmt.Fprintf(stderr, "oobctl: %v\n", err)
+		return exitSetup
+	default:
+		fmt.Fprintf(stderr, "oobctl: %v\n", err)
+		return exitFailed
+	}
+}
+
+// flagSet returns a flag set holding the global flags (keeping values
+// already parsed) for command name; the caller adds the command's own.
+func (a *app) flagSet(name string) *flag.FlagSet {
+	o := &a.opt
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Var(&o.targets, "target", "")
+	fs.StringVar(&o.targetsFile, "targets-file", o.targetsFile, "")
+	fs.StringVar(&o.user, "user", o.user, "")
+	fs.StringVar(&o.profile, "profile", o.profile, "")
+	fs.StringVar(&o.profileStore, "profile-store", o.profileStore, "")
+	fs.BoolVar(&o.tls, "tls", o.tls, "")
+	fs.StringVar(&o.pin, "pin", o.pin, "")
+	fs.BoolVar(&o.insecure, "insecure", o.insecure, "")
+	fs.StringVar(&o.protocols, "protocols", o.protocols, "")
+	fs.BoolVar(&o.json, "json", o.json, "")
+	fs.IntVar(&o.concurrency, "concurrency", o.concurrency, "")
+	fs.DurationVar(&o.timeout, "timeout", o.timeout, "")
+	return fs
+}
+
+// parse parses args with fs, flags and positional arguments interleaved.
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, usagef("%s: %v", fs.Name(), err)
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+func (a *app) dispatch(ctx context.Context, args []string) error {
+	fs := a.flagSet("oobctl")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usagef("%v", err)
+	}
+	rest := fs.Args()
+	if len(rest) == 0 {
+		return usagef("no command given")
+	}
+	if err := a.checkOptions(); err != nil {
+		return err
+	}
+	cmd, args := rest[0], rest[1:]
+	switch cmd {
+	case "help":
+		return flag.ErrHelp
+	case "discover":
+		return a.cmdDiscover(ctx, args)
+	case "power":
+		return a.cmdPower(ctx, args)
+	case "boot":
+		return a.cmdBoot(ctx, args)
+	case "inventory":
+		return a.cmdInventory(ctx, args)
+	case "eventlog":
+		return a.cmdEventLog(ctx, args)
+	case "portcheck":
+		return a.cmdPortCheck(ctx, args)
+	case "job":
+		return a.cmdJob(ctx, args)
+	case "sol":
+		return a.cmdSOL(ctx, args)
+	case "ider":
+		return a.cmdIDER(ctx, args)
+	case "filter":
+		return a.cmdFilter(ctx, args)
+	case "profile":
+		return a.cmdProfile(ctx, args)
+	case "alerts":
+		return a.cmdAlerts(ctx, args)
+	case "demo":
+		return a.cmdDemo(ctx, args)
+	}
+	return usagef("unknown command %q", cmd)
+}
+
+// checkOptions refuses contradictory global flags.
+func (a *app) checkOptions() error {
+	o := a.opt
+	if o.concurrency < 1 {
+		return usagef("--concurrency must be at least 1")
+	}
+	if o.timeout <= 0 {
+		return usagef("--timeout must be positive")
+	}
+	if o.pin != "" && o.insecure {
+		return usagef("--pin and --insecure contradict each other")
+	}
+	if o.pin != "" {
+		if _, err := (oobkit.TLSSettings{PinnedSHA256: o.pin}).NormalizedPin(); err != nil {
+			return usagef("--pin: %v", err)
+		}
+	}
+	if o.user != "" && o.profile != "" {
+		return usagef("--user and --profile are alternatives: give one")
+	}
+	if o.profile != "" && o.profileStore == "" {
+		return usagef("--profile needs --profile-store")
+	}
+	if o.profile != "" && (o.tls || o.pin != "" || o.insecure) {
+		return usagef("--tls, --pin and --insecure go with --user; a profile carries its own TLS settings")
+	}
+	if _, err := a.protocolList(); err != nil {
+		return err
+	}
+	return nil
+}
+
+// protocolList parses --protocols.
+func (a *app) protocolList() ([]oobkit.Protocol, error) {
+	if a.opt.protocols == "" {
+		return nil, nil
+	}
+	var out []oobkit.Protocol
+	for _, s := range strings.Split(a.opt.protocols, ",") {
+		p, err := oobkit.ParseProtocol(s)
+		if err != nil {
+			return nil, usagef("--protocols: %v", err)
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// commandArgs parses a command's arguments: its own flags (added by extra)
+// and the global ones. It re-checks the global options, as they may follow
+// the command.
+func (a *app) commandArgs(name string, args []string, extra func(fs *flag.FlagSet)) ([]string, error) {
+	fs := a.flagSet(name)
+	if extra != nil {
+		extra(fs)
+	}
+	pos, err := parse(fs, args)
+	if err != nil {
+		return nil, err
+	}
+	return pos, a.checkOptions()
+}

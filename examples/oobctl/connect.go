@@ -1,0 +1,210 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/amt"
+	"github.com/oobkit/oobkit/dash"
+	"github.com/oobkit/oobkit/ipmi"
+	"github.com/oobkit/oobkit/profile"
+	"github.com/oobkit/oobkit/redirect"
+	"github.com/oobkit/oobkit/snmp"
+	"github.com/oobkit/oobkit/tasks"
+)
+
+// labelProtocols is the target label that lists a computer's protocols.
+const labelProtocols = "protocols"
+
+// newConnector registers the dialer of every protocol the SDK has. This is
+// the one place a protocol is plugged into oobctl.
+func newConnector(creds tasks.Credentials) *tasks.Connector {
+	conn := tasks.NewConnector(creds)
+	conn.Register(oobkit.AMT, func(_ context.Context, t oobkit.Target, c oobkit.Credential) (oobkit.Client, error) {
+		return amt.New(t, c)
+	})
+	conn.Register(oobkit.DASH, func(_ context.Context, t oobkit.Target, c oobkit.Credential) (oobkit.Client, error) {
+		return dash.New(t, c)
+	})
+	conn.Register(oobkit.IPMI, func(_ context.Context, t oobkit.Target, c oobkit.Credential) (oobkit.Client, error) {
+		return ipmi.New(t, c)
+	})
+	conn.Register(oobkit.SNMP, func(_ context.Context, t oobkit.Target, c oobkit.Credential) (oobkit.Client, error) {
+		return snmp.New(t, c)
+	})
+	conn.Register(oobkit.Redirection, func(_ context.Context, t oobkit.Target, c oobkit.Credential) (oobkit.Client, error) {
+		return redirect.New(t, c)
+	})
+	return conn
+}
+
+// targetProtocols returns a computer's protocols: those its "protocols"
+// label lists, else every protocol registered.
+func targetProtocols(all []oobkit.Protocol) func(oobkit.Target) []oobkit.Protocol {
+	return func(t oobkit.Target) []oobkit.Protocol {
+		label, ok := t.Labels[labelProtocols]
+		if !ok {
+			return all
+		}
+		var out []oobkit.Protocol
+		for _, p := range all {
+			if slices.Contains(strings.Split(label, ","), string(p)) {
+				out = append(out, p)
+			}
+		}
+		return out
+	}
+}
+
+// loadTargets returns the targets of --target and --targets-file.
+func (a *app) loadTargets() ([]oobkit.Target, error) {
+	var out []oobkit.Target
+	for _, addr := range a.opt.targets {
+		out = append(out, oobkit.Target{Address: addr})
+	}
+	if a.opt.targetsFile != "" {
+		data, err := os.ReadFile(a.opt.targetsFile)
+		if err != nil {
+			return nil, setupf("targets file: %w", err)
+		}
+		var list []oobkit.Target
+		if err := yaml.Unmarshal(data, &list); err != nil {
+			return nil, setupf("targets file %s: want a YAML or JSON list of targets: %w", a.opt.targetsFile, err)
+		}
+		out = append(out, list...)
+	}
+	if len(out) == 0 {
+		return nil, usagef("no computers: give --target ADDR or --targets-file FILE")
+	}
+	for _, t := range out {
+		if err := t.Validate(); err != nil {
+			return nil, usagef("%v", err)
+		}
+	}
+	return out, nil
+}
+
+// openStore opens --profile-store.
+func (a *app) openStore() (*profile.FileStore, error) {
+	if a.opt.profileStore == "" {
+		return nil, usagef("this command needs --profile-store FILE")
+	}
+	st, err := profile.OpenFile(a.opt.profileStore)
+	if err != nil {
+		return nil, setupf("profile store: %w", err)
+	}
+	return st, nil
+}
+
+// credentials returns where credentials come from: --user with
+// $OOBKIT_PASSWORD for every protocol, or a profile store (the --profile
+// profile first, then the store's default, then what last worked).
+func (a *app) credentials(ctx context.Context) (tasks.Credentials, error) {
+	o := a.opt
+	if o.user != "" {
+		pw := a.getenv("OOBKIT_PASSWORD")
+		if pw == "" {
+			return nil, usagef("--user needs the password in $OOBKIT_PASSWORD")
+		}
+		return userCredentials(o.user, pw, a.tlsSettings()), nil
+	}
+	if o.profileStore == "" {
+		return nil, usagef("no credentials: give --user (password in $OOBKIT_PASSWORD) or --profile-store FILE [--profile NAME]")
+	}
+	st, err := a.openStore()
+	if err != nil {
+		return nil, err
+	}
+	pc := tasks.ProfileCredentials{Runtime: profile.NewRuntime(st)}
+	if o.profile != "" {
+		p, err := st.Get(ctx, o.profile)
+		if err != nil {
+			return nil, setupf("%w", err)
+		}
+		pc.Explicit = &p
+	}
+	return pc, nil
+}
+
+func (a *app) tlsSettings() oobkit.TLSSettings {
+	o := a.opt
+	return oobkit.TLSSettings{Enabled: o.tls || o.pin != "" || o.insecure, PinnedSHA256: o.pin, InsecureSkipVerify: o.insecure}
+}
+
+// userCredentials offers one user and password to every protocol that
+// takes them; TLS applies to the protocols that run over TCP.
+func userCredentials(user, password string, tls oobkit.TLSSettings) tasks.StaticCredentials {
+	creds := tasks.StaticCredentials{}
+	for _, p := range []oobkit.Protocol{oobkit.AMT, oobkit.DASH, oobkit.WMI, oobkit.Redirection, oobkit.IPMI} {
+		c := oobkit.UserPassword(user, password)
+		if p != oobkit.IPMI {
+			c.TLS = tls
+		}
+		creds[p] = []tasks.NamedCredential{{Name: "--user", Source: "explicit", Credential: c}}
+	}
+	return creds
+}
+
+// newRunner builds the runner of one-to-many commands.
+func (a *app) newRunner(conn *tasks.Connector, progress func(tasks.Progress)) *tasks.Runner {
+	opts := []tasks.Option{
+		tasks.WithConcurrency(a.opt.concurrency),
+		tasks.WithTargetTimeout(a.opt.timeout),
+		tasks.WithTargetProtocols(targetProtocols(conn.Protocols())),
+	}
+	if progress != nil {
+		opts = append(opts, tasks.WithProgress(progress))
+	}
+	return tasks.NewRunner(conn, opts...)
+}
+
+// oneTarget returns the single computer of a one-to-one command.
+func (a *app) oneTarget() (oobkit.Target, error) {
+	ts, err := a.loadTargets()
+	if err != nil {
+		return oobkit.Target{}, err
+	}
+	if len(ts) != 1 {
+		return oobkit.Target{}, usagef("this command works on one computer; %d given", len(ts))
+	}
+	return ts[0], nil
+}
+
+// withCredential runs fn with each credential offered for protocol p on t
+// until one is not refused, and tells the source what happened.
+func withCredential(ctx context.Context, creds tasks.Credentials, t oobkit.Target, p oobkit.Protocol, fn func(oobkit.Target, oobkit.Credential) error) error {
+	cands, err := creds.Candidates(ctx, t, p)
+	if err != nil {
+		return setupf("credentials: %w", err)
+	}
+	if len(cands) == 0 {
+		return setupf("no credential for %s: enable it in the profile", p)
+	}
+	var last error
+	for _, c := range cands {
+		tt := t
+		if c.Port > 0 {
+			tt.Ports = map[oobkit.Protocol]int{}
+			for k, v := range t.Ports {
+				tt.Ports[k] = v
+			}
+			tt.Ports[p] = c.Port
+		}
+		last = fn(tt, c.Credential)
+		if last == nil {
+			creds.Succeeded(t, p, c)
+			return nil
+		}
+		creds.Failed(t, p, c, last)
+		if !isAuth(last) {
+			return last
+		}
+	}
+	return fmt.Errorf("%s: every credential was refused: %w", p, last)
+}

@@ -1,0 +1,239 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/tasks"
+)
+
+// writeJSON writes v indented.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// writeTable writes one line per computer: its status, error class, the
+// protocol that acted and what each step found (or why it failed).
+func writeTable(w io.Writer, rep *tasks.Report) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "COMPUTER\tADDRESS\tSTATUS\tCLASS\tPROTOCOL\tTIME\tDETAIL")
+	for i := range rep.Results {
+		r := &rep.Results[i]
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Target, r.Address, r.Status, r.Class,
+			orDash(string(r.Protocol)), roundDuration(resultDuration(r)), detail(r))
+	}
+	_ = tw.Flush()
+	writeSummary(w, rep)
+}
+
+// writeSummary writes the counts per status and class.
+func writeSummary(w io.Writer, rep *tasks.Report) {
+	counts := rep.Counts()
+	classes := rep.ByClass()
+	var parts []string
+	for _, s := range []tasks.Status{tasks.StatusOK, tasks.StatusFailed, tasks.StatusSkipped, tasks.StatusCanceled} {
+		if n := counts[s]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, s))
+		}
+	}
+	var cls []string
+	for c, n := range classes {
+		if c != "ok" {
+			cls = append(cls, fmt.Sprintf("%s %d", c, n))
+		}
+	}
+	sort.Strings(cls)
+	line := fmt.Sprintf("%d computers: %s", len(rep.Results), strings.Join(parts, ", "))
+	if len(cls) > 0 {
+		line += " (" + strings.Join(cls, ", ") + ")"
+	}
+	fmt.Fprintf(w, "%s in %s\n", line, roundDuration(rep.Finished.Sub(rep.Started)))
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func roundDuration(d time.Duration) time.Duration {
+	if d > time.Second {
+		return d.Round(10 * time.Millisecond)
+	}
+	return d.Round(100 * time.Microsecond)
+}
+
+// detail summarises a computer's result: the error of the step that failed,
+// else what every step returned.
+func detail(r *tasks.Result) string {
+	if r.Status != tasks.StatusOK {
+		if r.Step != "" {
+			return fmt.Sprintf("step %s: %s", r.Step, r.Error)
+		}
+		return r.Error
+	}
+	var parts []string
+	for _, st := range r.Steps {
+		if s := summarise(st.Output); s != "" {
+			parts = append(parts, s)
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+// summarise says in a few words what a task returned.
+func summarise(out any) string {
+	switch o := out.(type) {
+	case *tasks.PowerStateOutput:
+		return o.State.Token()
+	case *tasks.PowerOutput:
+		if !o.Changed {
+			return fmt.Sprintf("was %s, nothing to do", o.Before.Token())
+		}
+		kind := "sent"
+		if o.Graceful {
+			kind = "sent gracefully"
+		}
+		return fmt.Sprintf("was %s, %s %s", o.Before.Token(), kind, o.Action)
+	case *tasks.BootOutput:
+		if o.Action == oobkit.ActionNone {
+			return fmt.Sprintf("next boot %s", o.Device)
+		}
+		return fmt.Sprintf("boot %s (was %s, %s)", o.Device, o.Before.Token(), o.Action)
+	case *tasks.InventoryOutput:
+		return inventorySummary(o)
+	case *tasks.DiscoverOutput:
+		return discoverSummary(o)
+	case *tasks.PortCheckOutput:
+		return fmt.Sprintf("open %v", o.Open)
+	case *tasks.EventLogOutput:
+		if len(o.Events) == 0 {
+			return "no events"
+		}
+		return fmt.Sprintf("%d events, newest: %s", len(o.Events), o.Events[0].Description)
+	case *tasks.AlertSettingsOutput:
+		return fmt.Sprintf("alerts set via %v", o.Applied)
+	case nil:
+		return ""
+	}
+	return ""
+}
+
+func inventorySummary(o *tasks.InventoryOutput) string {
+	inv := o.Inventory
+	if inv == nil {
+		return "no inventory"
+	}
+	var parts []string
+	if len(inv.System) > 0 {
+		s := inv.System[0]
+		parts = append(parts, strings.TrimSpace(s.Manufacturer+" "+s.Model))
+	}
+	parts = append(parts, fmt.Sprintf("%d cpu, %d dimm, %d disk, %d nic, %d sensors",
+		len(inv.Processors), len(inv.Memory), len(inv.Disks), len(inv.Network), len(inv.Sensors)))
+	return fmt.Sprintf("%s (from %v)", strings.Join(parts, ", "), o.Sources)
+}
+
+func discoverSummary(o *tasks.DiscoverOutput) string {
+	var parts []string
+	for _, p := range o.Protocols {
+		if !p.Answered {
+			continue
+		}
+		s := string(p.Protocol)
+		var keys []string
+		for k := range p.Details {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		var kv []string
+		for _, k := range keys {
+			kv = append(kv, k+"="+p.Details[k])
+		}
+		if len(kv) > 0 {
+			s += " (" + strings.Join(kv, " ") + ")"
+		}
+		parts = append(parts, s)
+	}
+	if len(parts) == 0 {
+		return "nothing answered"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// progressBar draws "[####....] 12/40  ok 10  failed 2" on a terminal.
+type progressBar struct {
+	mu     sync.Mutex
+	w      io.Writer
+	job    string
+	ok     int
+	failed int
+	last   time.Time
+}
+
+// newProgressBar returns a bar on w when w is a terminal, else nil.
+func newProgressBar(w io.Writer, job string) *progressBar {
+	f, ok := w.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return nil
+	}
+	return &progressBar{w: w, job: job}
+}
+
+// update takes a progress event; it is safe for concurrent use.
+func (b *progressBar) update(p tasks.Progress) {
+	if p.Kind != tasks.TargetDone {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if p.Result != nil && p.Result.Status == tasks.StatusOK {
+		b.ok++
+	} else {
+		b.failed++
+	}
+	if p.Done < p.Total && time.Since(b.last) < 100*time.Millisecond {
+		return
+	}
+	b.last = time.Now()
+	const width = 30
+	filled := width
+	if p.Total > 0 {
+		filled = width * p.Done / p.Total
+	}
+	fmt.Fprintf(b.w, "\r%s [%s%s] %d/%d  ok %d  failed %d ", b.job, strings.Repeat("#", filled),
+		strings.Repeat(".", width-filled), p.Done, p.Total, b.ok, b.failed)
+}
+
+// finish ends the bar's line.
+func (b *progressBar) finish() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	fmt.Fprintln(b.w)
+}
+
+// resultDuration is how long a computer took: the result's duration, or the
+// sum of its steps' when the runner left it zero.
+func resultDuration(r *tasks.Result) time.Duration {
+	if r.Duration > 0 {
+		return time.Duration(r.Duration)
+	}
+	var d time.Duration
+	for _, st := range r.Steps {
+		d += time.Duration(st.Duration)
+	}
+	return d
+}
