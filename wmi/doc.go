@@ -1,0 +1,38 @@
+// Package wmi manages Windows computers through WMI over WS-Management
+// (WinRM, TCP 5985 http / 5986 https): graceful shutdown and reboot,
+// processes, services, local password reset, inventory and event logs.
+//
+// A [Client] is built from an oobkit.Target and an oobkit.Credential.
+// Authentication is basic (over HTTPS; plain HTTP only with
+// [WithAllowUnencrypted]) or NTLM (cred.Auth = oobkit.AuthNTLM; NTLMv2
+// through github.com/Azure/go-ntlmssp). Resource URIs are
+// http://schemas.microsoft.com/wbem/wsman/1/wmi/root/cimv2/<Class>; queries
+// are WQL enumerations of .../root/cimv2/*; methods are WS-Management
+// custom actions (MS-WSMV §3.1.4.13, examples in §4).
+//
+//	c, err := wmi.New(oobkit.Target{Address: "pc42"}, oobkit.Credential{
+//		Auth: oobkit.AuthNTLM, Username: `PC42\Administrator`, Password: oobkit.NewSecret(pw)})
+//	err = c.Shutdown(ctx, wmi.ShutdownOptions{Reboot: true}) // users may save their work
+//	err = c.StartService(ctx, "Spooler")
+//	pid, err := c.StartProcess(ctx, wmi.StartOptions{CommandLine: `\\srv\share\setup.exe /s`})
+//
+// The client implements oobkit.PowerController (graceful shutdown and reboot
+// only: anything else is oobkit.ErrUnsupported — use AMT, DASH or IPMI),
+// oobkit.PowerStateReader (S0 when WinRM answers), oobkit.InventoryReader
+// and oobkit.EventLogReader.
+//
+// Method return values become errors with the oobkit classes: a service
+// already running is oobkit.ErrInvalidState with device code "10", a
+// dependency failure oobkit.ErrDevice with "13" ([ServiceReturn] lists all
+// 25). Connection failures carry the RTSM guide's advice: a refused
+// password (401, ErrAuth), "access denied" for a local administrator other
+// than the built-in Administrator under UAC remote restrictions (ErrAuth,
+// device code AccessDenied), a closed firewall (ErrUnreachable after the
+// deadline), nothing listening on 5985 — WinRM stopped or a Home edition,
+// which has no WinRM (ErrUnreachable, connection refused).
+//
+// [Client.SetLocalPassword] never puts the password in a command line, a log
+// or an error; its documentation says how.
+//
+// Package wmitest simulates a Windows computer for tests and examples.
+package wmi

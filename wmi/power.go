@@ -1,0 +1,112 @@
+package wmi
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/internal/wsman"
+)
+
+// Win32Shutdown flags (Microsoft Win32_OperatingSystem.Win32Shutdown).
+const (
+	FlagLogOff   = 0
+	FlagShutdown = 1
+	FlagReboot   = 2
+	FlagForce    = 4
+	FlagPowerOff = 8
+)
+
+// ShutdownOptions choose what Win32Shutdown does.
+type ShutdownOptions struct {
+	// Reboot restarts instead of shutting down.
+	Reboot bool
+	// PowerOff turns the power off after shutting down (when the hardware
+	// allows); ignored with Reboot.
+	PowerOff bool
+	// Force closes applications without asking them. Leave it false to let
+	// the logged-on user save data: applications are asked to close and one
+	// with unsaved work can hold the shutdown back. A one-to-many power task
+	// tries the non-forced graceful action first, then a forced one, then an
+	// out-of-band hard action.
+	Force bool
+}
+
+// Flags returns the Win32Shutdown Flags value for o.
+func (o ShutdownOptions) Flags() int64 {
+	f := int64(FlagShutdown)
+	if o.Reboot {
+		f = FlagReboot
+	} else if o.PowerOff {
+		f = FlagPowerOff
+	}
+	if o.Force {
+		f |= FlagForce
+	}
+	return f
+}
+
+// Shutdown shuts the computer down or restarts it through the operating
+// system (Win32_OperatingSystem.Win32Shutdown). The call returns when
+// Windows has accepted the request; the computer stops answering soon after.
+func (c *Client) Shutdown(ctx context.Context, opts ShutdownOptions) error {
+	os, err := c.operatingSystem(ctx)
+	if err != nil {
+		return err
+	}
+	in := wsman.MethodInput(uri("Win32_OperatingSystem"), "Win32Shutdown").SetInt("Flags", opts.Flags()).SetInt("Reserved", 0)
+	_, rv, err := c.invoke(ctx, "Win32_OperatingSystem", "Win32Shutdown", wsman.Sel("Name", os.Get("Name")), in)
+	if err != nil {
+		return err
+	}
+	c.log.Debug("wmi shutdown", "target", c.target.String(), "flags", opts.Flags(), "return", rv)
+	return shutdownError(rv)
+}
+
+// operatingSystem reads the one Win32_OperatingSystem instance (its key,
+// Name, addresses Win32Shutdown).
+func (c *Client) operatingSystem(ctx context.Context) (*wsman.Instance, error) {
+	items, err := c.enumerate(ctx, "Win32_OperatingSystem")
+	if err != nil {
+		return nil, err
+	}
+	if len(items) == 0 {
+		return nil, &oobkit.Error{Protocol: oobkit.WMI, Op: "Enumerate", Class: oobkit.ErrProtocol,
+			Message: "no Win32_OperatingSystem instance"}
+	}
+	return items[0], nil
+}
+
+// SetPower performs the graceful actions the operating system can:
+// oobkit.ActionShutdown (power off after shutdown) and oobkit.ActionReboot,
+// both non-forced so users may save their work. Every other action needs an
+// out-of-band protocol and returns an error wrapping oobkit.ErrUnsupported.
+func (c *Client) SetPower(ctx context.Context, action oobkit.PowerAction) error {
+	switch action {
+	case oobkit.ActionShutdown:
+		return c.Shutdown(ctx, ShutdownOptions{PowerOff: true})
+	case oobkit.ActionReboot:
+		return c.Shutdown(ctx, ShutdownOptions{Reboot: true})
+	}
+	return &oobkit.Error{Protocol: oobkit.WMI, Op: "SetPower", Class: oobkit.ErrUnsupported,
+		Message: fmt.Sprintf("WMI can only shut down or reboot gracefully through Windows, not %q", action)}
+}
+
+// PowerState reports S0 when WinRM answers an authenticated request: a
+// running Windows is the only thing that can. When nothing answers it
+// returns oobkit.PowerUnknown and the error: an unreachable computer may be
+// off, asleep, or behind a firewall, and WMI cannot tell which.
+func (c *Client) PowerState(ctx context.Context) (oobkit.PowerState, error) {
+	if _, err := c.operatingSystem(ctx); err != nil {
+		return oobkit.PowerUnknown, err
+	}
+	return oobkit.PowerS0, nil
+}
+
+var (
+	_ oobkit.Client           = (*Client)(nil)
+	_ oobkit.PowerController  = (*Client)(nil)
+	_ oobkit.PowerStateReader = (*Client)(nil)
+	_ oobkit.InventoryReader  = (*Client)(nil)
+	_ oobkit.EventLogReader   = (*Client)(nil)
+)
