@@ -91,7 +91,7 @@ func (d *Drive) command(ctx context.Context, dev Device, dma bool, cdb []byte) (
 		select {
 		case <-time.After(delay):
 		case <-ctx.Done():
-			return Result{}, ctx.Err()
+			return Result{}, d.ctxErr(ctx)
 		}
 	}
 	d.commands++
@@ -115,7 +115,7 @@ func (d *Drive) command(ctx context.Context, dev Device, dma bool, cdb []byte) (
 		case <-d.gone:
 			return Result{}, ErrSessionEnded
 		case <-ctx.Done():
-			return Result{}, ctx.Err()
+			return Result{}, d.ctxErr(ctx)
 		}
 		op := raw[0]
 		switch op {
@@ -136,6 +136,16 @@ func (d *Drive) command(ctx context.Context, dev Device, dma bool, cdb []byte) (
 		default:
 			d.free <- raw
 		}
+	}
+}
+
+// ctxErr is ErrSessionEnded when the context ended because the session did.
+func (d *Drive) ctxErr(ctx context.Context) error {
+	select {
+	case <-d.gone:
+		return ErrSessionEnded
+	default:
+		return ctx.Err()
 	}
 }
 
