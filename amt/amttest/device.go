@@ -41,6 +41,9 @@ type Config struct {
 	GUID string
 	// HostName is AMT_GeneralSettings.HostName (default "amt-sim").
 	HostName string
+	// StaticIP gives the wired interface a static address (DHCPEnabled
+	// false), which System Defense refuses.
+	StaticIP bool
 	// Now is the device clock (default time.Now).
 	Now func() time.Time
 }
@@ -123,6 +126,7 @@ type Device struct {
 	records      []amt.Record // newest first
 	sessionOpen  bool
 	powerChanges int
+	defense      defenseState
 }
 
 // NewDevice returns a device handler for cfg (not listening; see NewServer

@@ -86,6 +86,7 @@ func (d *Device) register() {
 	method(uriMessageLog, "GetRecords", d.getRecords)
 
 	d.registerInventory(enum)
+	d.registerDefense()
 }
 
 // provisioned wraps h with the pre-provisioning check.

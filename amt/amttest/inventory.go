@@ -1,6 +1,7 @@
 package amttest
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/beevik/etree"
@@ -54,7 +55,7 @@ func (d *Device) registerInventory(enum func(string, func() []*etree.Element)) {
 	}))
 	enum(uriEthernet, func() []*etree.Element {
 		return []*etree.Element{
-			instance(uriEthernet, "DHCPEnabled", "true", "DefaultGateway", "192.0.2.1", "ElementName", "Intel(r) AMT Ethernet Port Settings",
+			instance(uriEthernet, "DHCPEnabled", strconv.FormatBool(!d.cfg.StaticIP), "DefaultGateway", "192.0.2.1", "ElementName", "Intel(r) AMT Ethernet Port Settings",
 				"IPAddress", "192.0.2.10", "InstanceID", "Intel(r) AMT Ethernet Port Settings 0", "IpSyncEnabled", "true",
 				"LinkIsUp", "true", "LinkPolicy", "1", "MACAddress", "a4-ae-12-00-00-01", "PhysicalConnectionType", "0",
 				"PrimaryDNS", "192.0.2.1", "SharedDynamicIP", "true", "SharedMAC", "true", "SharedStaticIp", "false",

@@ -1,0 +1,476 @@
+package amttest
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/beevik/etree"
+
+	"github.com/oobkit/oobkit/amt"
+	"github.com/oobkit/oobkit/filter"
+	"github.com/oobkit/oobkit/internal/wsman"
+	"github.com/oobkit/oobkit/internal/wsmantest"
+)
+
+const (
+	uriIPFilter      = wsman.AMTBase + filter.ClassIPHeadersFilter
+	uriEtherFilter   = wsman.AMTBase + filter.ClassHdr8021Filter
+	uriDefensePolicy = wsman.AMTBase + filter.ClassSystemDefensePolicy
+	uriPortPolicy    = wsman.AMTBase + "AMT_NetworkPortSystemDefensePolicy"
+	uriFilterStats   = wsman.AMTBase + "AMT_ActiveFilterStatistics"
+	uriEthernetPort  = wsman.CIMBase + "CIM_EthernetPort"
+
+	// maxFilters is the device's filter capacity
+	// (AMT_GeneralSystemDefenseCapabilities.GlobalMaxSupportedFilters).
+	maxFilters = 64
+)
+
+// defenseState is the device's System Defense configuration.
+type defenseState struct {
+	next       int
+	filters    map[string]filter.AMTInstance
+	policies   map[string]*simPolicy
+	links      map[amt.Interface]string
+	matched    map[string]int64
+	reads      map[amt.Interface]int64
+	failCreate int // the n-th Create from now fails; 0 none
+}
+
+type simPolicy struct {
+	props   map[string]string
+	handles []string
+	timeout int64
+}
+
+func (s *defenseState) init() {
+	if s.filters == nil {
+		s.filters, s.policies = map[string]filter.AMTInstance{}, map[string]*simPolicy{}
+		s.links, s.matched, s.reads = map[amt.Interface]string{}, map[string]int64{}, map[amt.Interface]int64{}
+	}
+}
+
+// FailCreateAfter makes the n-th WS-Man Create from now (filters, policy,
+// port association) fail with a fault, to test an apply that breaks midway.
+func (d *Device) FailCreateAfter(n int) {
+	d.mu.Lock()
+	d.defense.failCreate = n
+	d.mu.Unlock()
+}
+
+// ActivePolicy returns the policy active on iface, decoded with the filter
+// package, or nil when the interface is unfiltered.
+func (d *Device) ActivePolicy(iface amt.Interface) *filter.Policy {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	p, _ := d.activePolicyLocked(iface)
+	return p
+}
+
+// DefenseObjects counts the filters, policies and port associations on the
+// device (what a rollback must leave unchanged).
+func (d *Device) DefenseObjects() (filters, policies, links int) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return len(d.defense.filters), len(d.defense.policies), len(d.defense.links)
+}
+
+func (d *Device) activePolicyLocked(iface amt.Interface) (*filter.Policy, []string) {
+	s := &d.defense
+	pid, ok := s.links[iface]
+	if !ok {
+		return nil, nil
+	}
+	sp := s.policies[pid]
+	a := &filter.AMTPolicy{Policy: sp.props}
+	for _, h := range sp.handles {
+		a.Filters = append(a.Filters, s.filters[h])
+	}
+	p, err := filter.FromAMT(a)
+	if err != nil {
+		return nil, nil
+	}
+	return p, sp.handles
+}
+
+// Evaluate answers "would this packet pass?" on iface with the applied
+// policy and the filter package's engine, counting a match of the deciding
+// filter as the device would. Without a policy every packet passes.
+func (d *Device) Evaluate(iface amt.Interface, pkt filter.Packet) filter.Decision {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	p, handles := d.activePolicyLocked(iface)
+	if p == nil {
+		return filter.Decision{Action: filter.Pass, By: filter.ByDefault, Index: -1}
+	}
+	dec := p.Evaluate(pkt)
+	if dec.By == filter.ByRule && dec.Index >= 0 && dec.Index < len(handles) {
+		d.defense.matched[matchKey(iface, handles[dec.Index])]++
+	}
+	return dec
+}
+
+func (d *Device) registerDefense() {
+	s := d.srv
+	for _, uri := range []string{uriIPFilter, uriEtherFilter} {
+		s.Handle(wsman.ActionCreate, uri, d.provisioned(d.createFilter))
+		s.Handle(wsman.ActionDelete, uri, d.provisioned(d.deleteFilter))
+		s.HandleEnumerate(uri, d.enumFilters)
+	}
+	s.Handle(wsman.ActionCreate, uriDefensePolicy, d.provisioned(d.createPolicy))
+	s.Handle(wsman.ActionDelete, uriDefensePolicy, d.provisioned(d.deletePolicy))
+	s.Handle(wsman.ActionGet, uriDefensePolicy, d.provisioned(d.getPolicy))
+	s.HandleEnumerate(uriDefensePolicy, d.enumPolicies)
+	s.Handle(uriDefensePolicy+"/SetTimeout", uriDefensePolicy, d.provisioned(d.setTimeout))
+	s.Handle(uriDefensePolicy+"/UpdateStatistics", uriDefensePolicy, d.provisioned(d.updateStatistics))
+	s.Handle(wsman.ActionCreate, uriPortPolicy, d.provisioned(d.createLink))
+	s.Handle(wsman.ActionDelete, uriPortPolicy, d.provisioned(d.deleteLink))
+	s.HandleEnumerate(uriPortPolicy, d.enumLinks)
+	s.HandleEnumerate(uriFilterStats, d.enumStats)
+}
+
+// takeCreateFault counts down the injected Create failure.
+func (d *Device) takeCreateFaultLocked() error {
+	s := &d.defense
+	if s.failCreate == 0 {
+		return nil
+	}
+	s.failCreate--
+	if s.failCreate == 0 {
+		return wsmantest.Fault("InternalError", "injected failure during Create")
+	}
+	return nil
+}
+
+func resourceCreated(uri, id string) *etree.Element {
+	e := etree.NewElement("t:ResourceCreated")
+	e.CreateAttr("xmlns:t", wsman.NSTransfer)
+	e.CreateAttr("xmlns:a", wsman.NSAddressing)
+	e.CreateAttr("xmlns:w", wsman.NSWSMan)
+	e.CreateElement("a:Address").SetText(wsman.AnonymousAddress)
+	rp := e.CreateElement("a:ReferenceParameters")
+	rp.CreateElement("w:ResourceURI").SetText(uri)
+	sel := rp.CreateElement("w:SelectorSet").CreateElement("w:Selector")
+	sel.CreateAttr("Name", "InstanceID")
+	sel.SetText(id)
+	return e
+}
+
+func props(in *wsman.Instance) map[string]string {
+	m := map[string]string{}
+	for _, p := range in.Props {
+		if len(p.Values) > 0 {
+			m[p.Name] = p.Values[0]
+		}
+	}
+	return m
+}
+
+func (d *Device) createFilter(r *wsmantest.Request) (*etree.Element, error) {
+	in := r.Instance()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	s := &d.defense
+	s.init()
+	if err := d.takeCreateFaultLocked(); err != nil {
+		return nil, err
+	}
+	if len(s.filters) >= maxFilters {
+		return nil, wsmantest.Fault("QuotaLimit", "no room for another filter")
+	}
+	class := className(r.ResourceURI)
+	p := props(in)
+	if class == filter.ClassHdr8021Filter && p["HdrProtocolID8021"] == "" {
+		return nil, wsmantest.Fault("InvalidRepresentation", "HdrProtocolID8021 is required")
+	}
+	s.next++
+	id := fmt.Sprintf("Intel(r) AMT:Filter %d", s.next)
+	s.filters[id] = filter.AMTInstance{Class: class, Properties: p}
+	return resourceCreated(r.ResourceURI, id), nil
+}
+
+func (d *Device) deleteFilter(r *wsmantest.Request) (*etree.Element, error) {
+	id := r.Selectors.Get("InstanceID")
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	s := &d.defense
+	f, ok := s.filters[id]
+	if !ok || f.Class != className(r.ResourceURI) {
+		return nil, wsmantest.Fault("InvalidSelectors", "no such filter "+id)
+	}
+	for pid, p := range s.policies {
+		if slices.Contains(p.handles, id) {
+			return nil, wsmantest.Fault("InvalidParameter", "filter "+id+" is used by policy "+pid)
+		}
+	}
+	delete(s.filters, id)
+	delete(s.matched, matchKey(amt.Wired, id))
+	delete(s.matched, matchKey(amt.Wireless, id))
+	return nil, nil
+}
+
+func (d *Device) filterInstances(uri string) []*etree.Element {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var out []*etree.Element
+	for _, id := range sortedIDs(d.defense.filters) {
+		f := d.defense.filters[id]
+		if wsman.AMTBase+f.Class != uri {
+			continue
+		}
+		in := wsman.NewInstance(uri, f.Class)
+		for _, k := range sortedIDs(f.Properties) {
+			in.Set(k, f.Properties[k])
+		}
+		in.Set("InstanceID", id)
+		out = append(out, in.Element())
+	}
+	return out
+}
+
+func (d *Device) enumFilters(r *wsmantest.Request) ([]*etree.Element, error) {
+	if err := d.checkProvisioned(); err != nil {
+		return nil, err
+	}
+	return d.filterInstances(r.ResourceURI), nil
+}
+
+func (d *Device) createPolicy(r *wsmantest.Request) (*etree.Element, error) {
+	in := r.Instance()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	s := &d.defense
+	s.init()
+	if err := d.takeCreateFaultLocked(); err != nil {
+		return nil, err
+	}
+	handles := in.All(filter.PropFilterCreationHandles)
+	for _, h := range handles {
+		if _, ok := s.filters[h]; !ok {
+			return nil, wsmantest.Fault("InvalidParameter", "unknown filter handle "+h)
+		}
+	}
+	p := props(in)
+	delete(p, filter.PropFilterCreationHandles)
+	s.next++
+	id := fmt.Sprintf("Intel(r) AMT:Policy %d", s.next)
+	s.policies[id] = &simPolicy{props: p, handles: handles}
+	return resourceCreated(uriDefensePolicy, id), nil
+}
+
+func (d *Device) policyElementLocked(id string) *etree.Element {
+	p := d.defense.policies[id]
+	in := wsman.NewInstance(uriDefensePolicy, filter.ClassSystemDefensePolicy)
+	for _, k := range sortedIDs(p.props) {
+		in.Set(k, p.props[k])
+	}
+	if len(p.handles) > 0 {
+		in.Set(filter.PropFilterCreationHandles, p.handles...)
+	}
+	in.Set("InstanceID", id)
+	return in.Element()
+}
+
+func (d *Device) getPolicy(r *wsmantest.Request) (*etree.Element, error) {
+	id := r.Selectors.Get("InstanceID")
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if _, ok := d.defense.policies[id]; !ok {
+		return nil, wsmantest.Fault("InvalidSelectors", "no such policy "+id)
+	}
+	return d.policyElementLocked(id), nil
+}
+
+func (d *Device) enumPolicies(*wsmantest.Request) ([]*etree.Element, error) {
+	if err := d.checkProvisioned(); err != nil {
+		return nil, err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var out []*etree.Element
+	for _, id := range sortedIDs(d.defense.policies) {
+		out = append(out, d.policyElementLocked(id))
+	}
+	return out, nil
+}
+
+func (d *Device) deletePolicy(r *wsmantest.Request) (*etree.Element, error) {
+	id := r.Selectors.Get("InstanceID")
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	s := &d.defense
+	if _, ok := s.policies[id]; !ok {
+		return nil, wsmantest.Fault("InvalidSelectors", "no such policy "+id)
+	}
+	for _, pid := range s.links {
+		if pid == id {
+			return nil, wsmantest.Fault("InvalidParameter", "policy "+id+" is active on an interface")
+		}
+	}
+	delete(s.policies, id)
+	return nil, nil
+}
+
+func (d *Device) setTimeout(r *wsmantest.Request) (*etree.Element, error) {
+	id := r.Selectors.Get("InstanceID")
+	t, ok := r.Instance().Int("Timeout")
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	p := d.defense.policies[id]
+	if p == nil || !ok || t < 0 {
+		return output(uriDefensePolicy, "SetTimeout", 5), nil
+	}
+	p.timeout = t
+	return output(uriDefensePolicy, "SetTimeout", 0), nil
+}
+
+func (d *Device) updateStatistics(r *wsmantest.Request) (*etree.Element, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	iface, ok := ifaceOf(r.Instance().EPR("NetworkInterface"))
+	if d.defense.policies[r.Selectors.Get("InstanceID")] == nil || !ok {
+		return output(uriDefensePolicy, "UpdateStatistics", 5), nil
+	}
+	d.defense.reads[iface]++
+	return output(uriDefensePolicy, "UpdateStatistics", 0), nil
+}
+
+func ifaceOf(epr *wsman.EndpointReference) (amt.Interface, bool) {
+	if epr == nil {
+		return 0, false
+	}
+	for _, i := range []amt.Interface{amt.Wired, amt.Wireless} {
+		if epr.Selectors.Get("DeviceID") == i.DeviceID() {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+func (d *Device) createLink(r *wsmantest.Request) (*etree.Element, error) {
+	in := r.Instance()
+	iface, ok := ifaceOf(in.EPR("Antecedent"))
+	dep := in.EPR("Dependent")
+	if !ok || dep == nil {
+		return nil, wsmantest.Fault("InvalidRepresentation", "Antecedent must be an AMT Ethernet port and Dependent a policy")
+	}
+	pid := dep.Selectors.Get("InstanceID")
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	s := &d.defense
+	s.init()
+	if err := d.takeCreateFaultLocked(); err != nil {
+		return nil, err
+	}
+	if s.policies[pid] == nil {
+		return nil, wsmantest.Fault("InvalidParameter", "no such policy "+pid)
+	}
+	if _, busy := s.links[iface]; busy {
+		return nil, wsmantest.Fault("AlreadyExists", "the interface already has a policy")
+	}
+	s.links[iface] = pid
+	return resourceCreated(uriPortPolicy, iface.DeviceID()), nil
+}
+
+func (d *Device) deleteLink(r *wsmantest.Request) (*etree.Element, error) {
+	var iface amt.Interface
+	var pid string
+	ok := false
+	for _, sel := range r.Selectors {
+		switch sel.Name {
+		case "Antecedent":
+			iface, ok = ifaceOf(sel.EPR)
+		case "Dependent":
+			if sel.EPR != nil {
+				pid = sel.EPR.Selectors.Get("InstanceID")
+			}
+		}
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if cur, linked := d.defense.links[iface]; !ok || !linked || cur != pid {
+		return nil, wsmantest.Fault("InvalidSelectors", "no such association")
+	}
+	delete(d.defense.links, iface)
+	return nil, nil
+}
+
+func portEPR(i amt.Interface) *wsman.EndpointReference {
+	return &wsman.EndpointReference{ResourceURI: uriEthernetPort, Selectors: wsman.Selectors{
+		{Name: "CreationClassName", Value: "CIM_EthernetPort"}, {Name: "DeviceID", Value: i.DeviceID()},
+		{Name: "SystemCreationClassName", Value: "CIM_ComputerSystem"}, {Name: "SystemName", Value: "ManagedSystem"}}}
+}
+
+func (d *Device) enumLinks(*wsmantest.Request) ([]*etree.Element, error) {
+	if err := d.checkProvisioned(); err != nil {
+		return nil, err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var out []*etree.Element
+	for _, i := range []amt.Interface{amt.Wired, amt.Wireless} {
+		pid, ok := d.defense.links[i]
+		if !ok {
+			continue
+		}
+		in := wsman.NewInstance(uriPortPolicy, "AMT_NetworkPortSystemDefensePolicy").
+			SetEPR("Antecedent", portEPR(i)).
+			SetEPR("Dependent", &wsman.EndpointReference{ResourceURI: uriDefensePolicy, Selectors: wsman.Sel("InstanceID", pid)})
+		out = append(out, in.Element())
+	}
+	return out, nil
+}
+
+func (d *Device) enumStats(*wsmantest.Request) ([]*etree.Element, error) {
+	if err := d.checkProvisioned(); err != nil {
+		return nil, err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	s := &d.defense
+	var out []*etree.Element
+	for _, i := range []amt.Interface{amt.Wired, amt.Wireless} {
+		pid, ok := s.links[i]
+		if !ok {
+			continue
+		}
+		for _, h := range s.policies[pid].handles {
+			in := wsman.NewInstance(uriFilterStats, "AMT_ActiveFilterStatistics").
+				SetEPR("Antecedent", portEPR(i)).
+				SetEPR("Dependent", &wsman.EndpointReference{ResourceURI: wsman.AMTBase + "AMT_FilterInSystemDefensePolicy",
+					Selectors: wsman.Selectors{
+						{Name: "Antecedent", EPR: &wsman.EndpointReference{ResourceURI: uriDefensePolicy, Selectors: wsman.Sel("InstanceID", pid)}},
+						{Name: "Dependent", EPR: &wsman.EndpointReference{ResourceURI: wsman.AMTBase + s.filters[h].Class, Selectors: wsman.Sel("InstanceID", h)}},
+					}})
+			in.Set("ElementName", s.filters[h].Properties["ElementName"])
+			in.SetInt("ReadCount", s.reads[i])
+			in.SetInt("FilterMatched", s.matched[matchKey(i, h)])
+			out = append(out, in.Element())
+		}
+	}
+	return out, nil
+}
+
+func sortedIDs[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b string) int {
+		// "…Filter 10" after "…Filter 9".
+		if len(a) != len(b) {
+			return len(a) - len(b)
+		}
+		if a < b {
+			return -1
+		}
+		if a > b {
+			return 1
+		}
+		return 0
+	})
+	return keys
+}
+
+
+// matchKey indexes match counters per interface and filter.
+func matchKey(i amt.Interface, filterID string) string { return i.DeviceID() + "|" + filterID }

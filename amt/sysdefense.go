@@ -1,0 +1,437 @@
+package amt
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/filter"
+	"github.com/oobkit/oobkit/internal/wsman"
+)
+
+// System Defense classes (reference amt_wsman.md §2(d); intel/lms CIM
+// framework; MeshCommander System Defense dialogs).
+const (
+	uriIPFilter       = wsman.AMTBase + filter.ClassIPHeadersFilter
+	uriEtherFilter    = wsman.AMTBase + filter.ClassHdr8021Filter
+	uriDefensePolicy  = wsman.AMTBase + filter.ClassSystemDefensePolicy
+	uriPortPolicy     = wsman.AMTBase + "AMT_NetworkPortSystemDefensePolicy"
+	uriFilterStats    = wsman.AMTBase + "AMT_ActiveFilterStatistics"
+	uriEthernetPort   = wsman.CIMBase + "CIM_EthernetPort"
+	ethernetPortWired = "Intel(r) AMT Ethernet Port 0"
+)
+
+// Interface is an AMT network interface.
+type Interface int
+
+// The interfaces System Defense filters.
+const (
+	Wired    Interface = 0 // "Intel(r) AMT Ethernet Port 0"
+	Wireless Interface = 1 // "Intel(r) AMT Ethernet Port 1"
+)
+
+// String returns "wired" or "wireless".
+func (i Interface) String() string {
+	if i == Wireless {
+		return "wireless"
+	}
+	return "wired"
+}
+
+// DeviceID is the CIM_EthernetPort DeviceID of the interface.
+func (i Interface) DeviceID() string { return "Intel(r) AMT Ethernet Port " + strconv.Itoa(int(i)) }
+
+func (i Interface) portEPR() *wsman.EndpointReference {
+	return &wsman.EndpointReference{ResourceURI: uriEthernetPort, Selectors: wsman.Selectors{
+		{Name: "CreationClassName", Value: "CIM_EthernetPort"}, {Name: "DeviceID", Value: i.DeviceID()},
+		{Name: "SystemCreationClassName", Value: "CIM_ComputerSystem"}, {Name: "SystemName", Value: "ManagedSystem"}}}
+}
+
+func policyEPR(id string) *wsman.EndpointReference {
+	return &wsman.EndpointReference{ResourceURI: uriDefensePolicy, Selectors: wsman.Sel("InstanceID", id)}
+}
+
+// ApplyOptions control ApplyPolicy.
+type ApplyOptions struct {
+	// Interfaces to filter; empty means wired only.
+	Interfaces []Interface
+	// Flows must still pass under the policy (filter.RequiredFlows for the
+	// management server); a policy that blocks one is refused unless Force.
+	Flows []filter.Flow
+	// Force applies a policy that fails verification, and skips the DHCP
+	// precondition.
+	Force bool
+}
+
+// ActivePolicy is a policy active on an interface.
+type ActivePolicy struct {
+	Interface Interface
+	// InstanceID of the AMT_SystemDefensePolicy.
+	InstanceID string
+	// Policy as read back from the device.
+	Policy *filter.Policy
+	// FilterHandles are the policy's filter InstanceIDs in precedence order.
+	FilterHandles []string
+}
+
+// ApplyPolicy puts p on the given interfaces, replacing whatever policy
+// they had. It checks the policy first (filter.CheckApply with
+// opts.Flows) and the guide's precondition that System Defense works only
+// when AMT (and the OS) use DHCP. It creates the filters, the policy and
+// then the port associations; on a failure it removes what it created and
+// restores the interfaces' previous associations, so the device is left as
+// it was. The error then wraps the failure; if the cleanup itself fails the
+// error says so and ActivePolicies tells what is active.
+func (c *Client) ApplyPolicy(ctx context.Context, p *filter.Policy, opts ApplyOptions) (*ActivePolicy, error) {
+	const op = "ApplyPolicy"
+	if err := filter.CheckApply(p, opts.Flows, opts.Force); err != nil {
+		return nil, &oobkit.Error{Protocol: oobkit.AMT, Op: op, Class: oobkit.ErrInvalidArgument, Message: err.Error(), Err: err}
+	}
+	ifaces := opts.Interfaces
+	if len(ifaces) == 0 {
+		ifaces = []Interface{Wired}
+	}
+	if !opts.Force {
+		if err := c.checkDHCP(ctx, ifaces); err != nil {
+			return nil, err
+		}
+	}
+	a, err := filter.ToAMT(p)
+	if err != nil {
+		return nil, &oobkit.Error{Protocol: oobkit.AMT, Op: op, Class: oobkit.ErrInvalidArgument, Message: err.Error(), Err: err}
+	}
+	previous, err := c.portPolicies(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var undo undoList
+	handles := make([]string, 0, len(a.Filters))
+	for _, f := range a.Filters {
+		uri := wsman.AMTBase + f.Class
+		in := wsman.NewInstance(uri, f.Class)
+		for _, k := range sortedKeys(f.Properties) {
+			in.Set(k, f.Properties[k])
+		}
+		epr, err := c.ws.Create(ctx, uri, in)
+		if err != nil {
+			return nil, c.rollback(ctx, op, err, undo)
+		}
+		id := epr.Selectors.Get("InstanceID")
+		undo.add(func(ctx context.Context) error { return c.ws.Delete(ctx, uri, wsman.Sel("InstanceID", id)) })
+		handles = append(handles, id)
+	}
+	pol := wsman.NewInstance(uriDefensePolicy, filter.ClassSystemDefensePolicy)
+	for _, k := range sortedKeys(a.Policy) {
+		pol.Set(k, a.Policy[k])
+	}
+	if len(handles) > 0 {
+		pol.Set(filter.PropFilterCreationHandles, handles...)
+	}
+	epr, err := c.ws.Create(ctx, uriDefensePolicy, pol)
+	if err != nil {
+		return nil, c.rollback(ctx, op, err, undo)
+	}
+	pid := epr.Selectors.Get("InstanceID")
+	undo.add(func(ctx context.Context) error { return c.ws.Delete(ctx, uriDefensePolicy, wsman.Sel("InstanceID", pid)) })
+	if a.TimeoutSeconds > 0 {
+		in := wsman.MethodInput(uriDefensePolicy, "SetTimeout").SetInt("Timeout", int64(a.TimeoutSeconds))
+		if _, err := c.invoke(ctx, uriDefensePolicy, "SetTimeout", wsman.Sel("InstanceID", pid), in, genericCodes); err != nil {
+			return nil, c.rollback(ctx, op, err, undo)
+		}
+	}
+	for _, iface := range ifaces {
+		if old, ok := previous[iface]; ok {
+			if err := c.unlinkPort(ctx, iface, old); err != nil {
+				return nil, c.rollback(ctx, op, err, undo)
+			}
+			undo.add(func(ctx context.Context) error { return c.linkPort(ctx, iface, old) })
+		}
+		if err := c.linkPort(ctx, iface, pid); err != nil {
+			return nil, c.rollback(ctx, op, err, undo)
+		}
+		undo.add(func(ctx context.Context) error { return c.unlinkPort(ctx, iface, pid) })
+	}
+	// The replaced policies are now unused on these interfaces; remove those
+	// no other interface still uses.
+	c.deleteUnused(ctx, previous, ifaces)
+	q, err := filter.FromAMT(a)
+	if err != nil {
+		q = p.Clone()
+	}
+	return &ActivePolicy{Interface: ifaces[0], InstanceID: pid, Policy: q, FilterHandles: handles}, nil
+}
+
+// undoList holds compensating actions, run last-in first-out.
+type undoList []func(context.Context) error
+
+func (u *undoList) add(f func(context.Context) error) { *u = append(*u, f) }
+
+// rollbackTimeout bounds the cleanup after a failed apply; it runs even
+// when the caller's context is done, so a canceled apply is undone too.
+const rollbackTimeout = 30 * time.Second
+
+// rollback runs the compensations and reports the original failure plus
+// any cleanup failure.
+func (c *Client) rollback(ctx context.Context, op string, cause error, undo undoList) error {
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
+	defer cancel()
+	var failed []string
+	for i := len(undo) - 1; i >= 0; i-- {
+		if err := undo[i](cctx); err != nil {
+			failed = append(failed, err.Error())
+		}
+	}
+	if len(failed) == 0 {
+		return fmt.Errorf("amt: %s failed and was rolled back: %w", op, cause)
+	}
+	return fmt.Errorf("amt: %s failed and the rollback did not complete (%s); read ActivePolicies: %w",
+		op, strings.Join(failed, "; "), cause)
+}
+
+func (c *Client) linkPort(ctx context.Context, iface Interface, policyID string) error {
+	in := wsman.NewInstance(uriPortPolicy, "AMT_NetworkPortSystemDefensePolicy").
+		SetEPR("Antecedent", iface.portEPR()).SetEPR("Dependent", policyEPR(policyID))
+	_, err := c.ws.Create(ctx, uriPortPolicy, in)
+	return err
+}
+
+func (c *Client) unlinkPort(ctx context.Context, iface Interface, policyID string) error {
+	return c.ws.Delete(ctx, uriPortPolicy, wsman.Selectors{
+		{Name: "Antecedent", EPR: iface.portEPR()}, {Name: "Dependent", EPR: policyEPR(policyID)}})
+}
+
+// portPolicies maps each interface to the InstanceID of its active policy.
+func (c *Client) portPolicies(ctx context.Context) (map[Interface]string, error) {
+	list, err := c.enumerate(ctx, uriPortPolicy)
+	if err != nil {
+		return nil, err
+	}
+	out := map[Interface]string{}
+	for _, in := range list {
+		ant, dep := in.EPR("Antecedent"), in.EPR("Dependent")
+		if ant == nil || dep == nil {
+			return nil, protoErr("Enumerate", "AMT_NetworkPortSystemDefensePolicy without Antecedent or Dependent")
+		}
+		iface := Wired
+		if ant.Selectors.Get("DeviceID") != ethernetPortWired {
+			iface = Wireless
+		}
+		out[iface] = dep.Selectors.Get("InstanceID")
+	}
+	return out, nil
+}
+
+// deleteUnused removes the policies replaced on ifaces, with their filters,
+// when no remaining interface uses them. Failures are left in place: the
+// policy is inactive, and RemoveAllPolicies clears it.
+func (c *Client) deleteUnused(ctx context.Context, previous map[Interface]string, ifaces []Interface) {
+	for iface, pid := range previous {
+		if !slices.Contains(ifaces, iface) {
+			continue
+		}
+		used := false
+		for other, q := range previous {
+			if q == pid && !slices.Contains(ifaces, other) {
+				used = true
+			}
+		}
+		if !used {
+			_ = c.deletePolicy(ctx, pid)
+		}
+	}
+}
+
+// deletePolicy deletes a policy and its filters.
+func (c *Client) deletePolicy(ctx context.Context, pid string) error {
+	pol, err := c.get(ctx, uriDefensePolicy, wsman.Sel("InstanceID", pid))
+	if err != nil {
+		return err
+	}
+	if err := c.ws.Delete(ctx, uriDefensePolicy, wsman.Sel("InstanceID", pid)); err != nil {
+		return err
+	}
+	for _, h := range pol.All(filter.PropFilterCreationHandles) {
+		if err := c.deleteFilter(ctx, h); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *Client) deleteFilter(ctx context.Context, id string) error {
+	err := c.ws.Delete(ctx, uriIPFilter, wsman.Sel("InstanceID", id))
+	if errors.Is(err, oobkit.ErrInvalidArgument) || errors.Is(err, oobkit.ErrUnsupported) {
+		err = c.ws.Delete(ctx, uriEtherFilter, wsman.Sel("InstanceID", id))
+	}
+	return err
+}
+
+// RemoveAllPolicies removes every System Defense association, policy and
+// filter: the device then allows all network traffic.
+func (c *Client) RemoveAllPolicies(ctx context.Context) error {
+	links, err := c.portPolicies(ctx)
+	if err != nil {
+		return err
+	}
+	for iface, pid := range links {
+		if err := c.unlinkPort(ctx, iface, pid); err != nil {
+			return err
+		}
+	}
+	for _, uri := range []string{uriDefensePolicy, uriIPFilter, uriEtherFilter} {
+		list, err := c.enumerate(ctx, uri)
+		if err != nil {
+			return err
+		}
+		for _, in := range list {
+			if err := c.ws.Delete(ctx, uri, wsman.Sel("InstanceID", in.Get("InstanceID"))); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// ActivePolicies reads the policy active on each interface, decoded back
+// into a filter.Policy.
+func (c *Client) ActivePolicies(ctx context.Context) ([]ActivePolicy, error) {
+	links, err := c.portPolicies(ctx)
+	if err != nil {
+		return nil, err
+	}
+	filters := map[string]filter.AMTInstance{}
+	for _, uri := range []string{uriIPFilter, uriEtherFilter} {
+		list, err := c.enumerate(ctx, uri)
+		if err != nil {
+			return nil, err
+		}
+		for _, in := range list {
+			filters[in.Get("InstanceID")] = toAMTInstance(in)
+		}
+	}
+	var out []ActivePolicy
+	for _, iface := range []Interface{Wired, Wireless} {
+		pid, ok := links[iface]
+		if !ok {
+			continue
+		}
+		pol, err := c.get(ctx, uriDefensePolicy, wsman.Sel("InstanceID", pid))
+		if err != nil {
+			return nil, err
+		}
+		a := &filter.AMTPolicy{Policy: toAMTInstance(pol).Properties}
+		handles := pol.All(filter.PropFilterCreationHandles)
+		for _, h := range handles {
+			f, ok := filters[h]
+			if !ok {
+				return nil, protoErr("ActivePolicies", "policy %s lists filter %s, which does not exist", pid, h)
+			}
+			a.Filters = append(a.Filters, f)
+		}
+		p, err := filter.FromAMT(a)
+		if err != nil {
+			return nil, &oobkit.Error{Protocol: oobkit.AMT, Op: "ActivePolicies", Class: oobkit.ErrProtocol, Message: err.Error(), Err: err}
+		}
+		out = append(out, ActivePolicy{Interface: iface, InstanceID: pid, Policy: p, FilterHandles: handles})
+	}
+	return out, nil
+}
+
+func toAMTInstance(in *wsman.Instance) filter.AMTInstance {
+	props := map[string]string{}
+	for _, p := range in.Props {
+		if len(p.Values) > 0 {
+			props[p.Name] = p.Values[0]
+		}
+	}
+	return filter.AMTInstance{Class: in.Class, Properties: props}
+}
+
+// FilterStatistic is one filter's counters on an interface.
+type FilterStatistic struct {
+	Interface Interface
+	// Filter is the filter's InstanceID and Rule its name (ElementName).
+	Filter, Rule string
+	// ReadCount is how many times the statistics were read; Matched how
+	// many packets matched the filter.
+	ReadCount, Matched int64
+}
+
+// FilterStatistics refreshes (UpdateStatistics) and reads
+// AMT_ActiveFilterStatistics for the policies active on each interface.
+func (c *Client) FilterStatistics(ctx context.Context) ([]FilterStatistic, error) {
+	links, err := c.portPolicies(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for iface, pid := range links {
+		in := wsman.MethodInput(uriDefensePolicy, "UpdateStatistics").
+			SetEPR("NetworkInterface", iface.portEPR()).SetBool("ResetOnRead", false)
+		if _, err := c.invoke(ctx, uriDefensePolicy, "UpdateStatistics", wsman.Sel("InstanceID", pid), in, genericCodes); err != nil {
+			return nil, err
+		}
+	}
+	list, err := c.enumerate(ctx, uriFilterStats)
+	if err != nil {
+		return nil, err
+	}
+	var out []FilterStatistic
+	for _, in := range list {
+		st := FilterStatistic{Rule: in.Get("ElementName")}
+		if ant := in.EPR("Antecedent"); ant != nil && ant.Selectors.Get("DeviceID") != ethernetPortWired {
+			st.Interface = Wireless
+		}
+		if dep := in.EPR("Dependent"); dep != nil {
+			for _, s := range dep.Selectors {
+				if s.Name == "Dependent" && s.EPR != nil {
+					st.Filter = s.EPR.Selectors.Get("InstanceID")
+				}
+			}
+		}
+		st.ReadCount, _ = in.Int("ReadCount")
+		st.Matched, _ = in.Int("FilterMatched")
+		out = append(out, st)
+	}
+	return out, nil
+}
+
+// checkDHCP enforces the RTSM guide's precondition: network filtering works
+// only when the OS and AMT use DHCP.
+func (c *Client) checkDHCP(ctx context.Context, ifaces []Interface) error {
+	list, err := c.enumerate(ctx, uriEthernet)
+	if err != nil {
+		return err
+	}
+	for _, iface := range ifaces {
+		want := "Intel(r) AMT Ethernet Port Settings " + strconv.Itoa(int(iface))
+		found := false
+		for _, in := range list {
+			if in.Get("InstanceID") != want {
+				continue
+			}
+			found = true
+			if !in.Bool("DHCPEnabled") {
+				return &oobkit.Error{Protocol: oobkit.AMT, Op: "ApplyPolicy", Class: oobkit.ErrInvalidState,
+					Message: fmt.Sprintf("the %v interface uses a static address; System Defense filtering works only when the OS and AMT use DHCP (force to apply anyway)", iface)}
+			}
+		}
+		if !found {
+			return unsupported("ApplyPolicy", fmt.Sprintf("the device has no %v interface", iface))
+		}
+	}
+	return nil
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
