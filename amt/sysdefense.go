@@ -137,7 +137,9 @@ func (c *Client) ApplyPolicy(ctx context.Context, p *filter.Policy, opts ApplyOp
 		return nil, c.rollback(ctx, op, err, undo)
 	}
 	pid := epr.Selectors.Get("InstanceID")
-	undo.add(func(ctx context.Context) error { return c.ws.Delete(ctx, uriDefensePolicy, wsman.Sel("InstanceID", pid)) })
+	undo.add(func(ctx context.Context) error {
+		return c.ws.Delete(ctx, uriDefensePolicy, wsman.Sel("InstanceID", pid))
+	})
 	if a.TimeoutSeconds > 0 {
 		in := wsman.MethodInput(uriDefensePolicy, "SetTimeout").SetInt("Timeout", int64(a.TimeoutSeconds))
 		if _, err := c.invoke(ctx, uriDefensePolicy, "SetTimeout", wsman.Sel("InstanceID", pid), in, genericCodes); err != nil {

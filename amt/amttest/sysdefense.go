@@ -471,6 +471,5 @@ func sortedIDs[V any](m map[string]V) []string {
 	return keys
 }
 
-
 // matchKey indexes match counters per interface and filter.
 func matchKey(i amt.Interface, filterID string) string { return i.DeviceID() + "|" + filterID }
