@@ -126,10 +126,7 @@ func (c *Client) open(ctx context.Context, tag string) (*conn, error) {
 	s := newConn(nc, c.cfg)
 	if err := c.handshake(ctx, s, tag); err != nil {
 		nc.Close()
-		if ctx.Err() != nil {
-			return nil, classErr(op, oobkit.ErrUnreachable, "session setup interrupted", ctx.Err())
-		}
-		return nil, err
+		return nil, interrupted(ctx, op, err)
 	}
 	_ = nc.SetDeadline(time.Time{})
 	if !stop() {
@@ -137,6 +134,31 @@ func (c *Client) open(ctx context.Context, tag string) (*conn, error) {
 		return nil, classErr(op, oobkit.ErrUnreachable, "session setup interrupted", ctx.Err())
 	}
 	return s, nil
+}
+
+// ctxDone returns the context's error, or DeadlineExceeded once its
+// deadline has passed even if its timer has not fired yet (a read deadline
+// set to the same instant can fire first).
+func ctxDone(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if dl, ok := ctx.Deadline(); ok && !time.Now().Before(dl) {
+		return context.DeadlineExceeded
+	}
+	return nil
+}
+
+// interrupted turns a setup failure caused by the caller's context into an
+// error that wraps the context's error.
+func interrupted(ctx context.Context, op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if cerr := ctxDone(ctx); cerr != nil {
+		return classErr(op, oobkit.ErrUnreachable, "session setup interrupted", cerr)
+	}
+	return err
 }
 
 // stepDeadline sets the deadline for one setup step.

@@ -148,7 +148,7 @@ func (c *Client) OpenIDER(ctx context.Context, opts IDEROptions) (*IDER, error) 
 	}
 	if err != nil {
 		s.nc.Close()
-		return nil, err
+		return nil, interrupted(ctx, "start IDE-R", err)
 	}
 	_ = s.nc.SetDeadline(time.Time{})
 	chunk := opts.MaxChunk

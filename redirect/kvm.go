@@ -39,7 +39,7 @@ func (c *Client) OpenKVM(ctx context.Context) (net.Conn, error) {
 	}
 	if err != nil {
 		s.nc.Close()
-		return nil, err
+		return nil, interrupted(ctx, op, err)
 	}
 	_ = s.nc.SetDeadline(time.Time{})
 	return &rfbConn{Conn: s.nc, r: s.fr.Buffered()}, nil

@@ -137,7 +137,7 @@ func (c *Client) OpenSOL(ctx context.Context, settings SOLSettings) (*SOL, error
 	}
 	if err != nil {
 		s.nc.Close()
-		return nil, err
+		return nil, interrupted(ctx, "start SOL", err)
 	}
 	_ = s.nc.SetDeadline(time.Time{})
 	sol := &SOL{c: s, settings: settings, data: make(chan []byte, 16),
