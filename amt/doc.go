@@ -18,6 +18,11 @@
 // picks the DMTF value from AvailableRequestedPowerStates (8 hard off, 10
 // reset, 5 cycle, 12/14 graceful on AMT 9+ with the OS agent), as iamt does.
 //
+// System Defense (ApplyPolicy, ActivePolicies, FilterStatistics,
+// RemoveAllPolicies) puts a filter.Policy on the wired and wireless
+// interfaces after filter.CheckApply and the DHCP precondition, and rolls
+// back to the previous policy when a step fails midway.
+//
 // Package amttest simulates AMT devices (one on its own port, or fleets of
 // thousands on one listener) for tests, examples and benchmarks.
 package amt
