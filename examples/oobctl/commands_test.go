@@ -1,0 +1,322 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gosnmp/gosnmp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"gopkg.in/yaml.v3"
+
+	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/examples/internal/simfleet"
+	"github.com/oobkit/oobkit/profile"
+	"github.com/oobkit/oobkit/tasks"
+)
+
+func TestPowerCommands(t *testing.T) {
+	f, targets := startFleet(t, simfleet.Config{AMT: 3, IPMI: 2})
+	base := []string{"--targets-file", targets, "--user", simfleet.User}
+
+	res := oobctl(t, nil, append(base, "power", "status", "--json")...)
+	require.Equal(t, exitOK, res.code, res.stderr)
+	rep := decodeReport(t, res.stdout)
+	require.Len(t, rep.Results, 5)
+	for _, r := range rep.Results {
+		var st tasks.PowerStateOutput
+		stepOutput(t, r, "powerstate", &st)
+		assert.Equal(t, f.Computer(r.Target).PowerOn(), st.State.IsOn(), r.Target)
+	}
+
+	res = oobctl(t, nil, append(base, "power", "on")...)
+	require.Equal(t, exitOK, res.code, res.stderr)
+	assert.Contains(t, res.stdout, "5 computers: 5 ok")
+	assert.Regexp(t, `amt-02 .* ok .*was S5, sent on`, res.stdout)
+	for _, c := range f.Computers {
+		assert.True(t, c.PowerOn(), c.Target.Name)
+	}
+
+	// Flags may follow the command.
+	res = oobctl(t, nil, "power", "off", "--targets-file", targets, "--user", simfleet.User, "--concurrency", "2")
+	require.Equal(t, exitOK, res.code, res.stderr)
+	for _, c := range f.Computers {
+		assert.False(t, c.PowerOn(), c.Target.Name)
+	}
+}
+
+func TestOneToManyCommands(t *testing.T) {
+	f, targets := startFleet(t, simfleet.Config{AMT: 2, IPMI: 1})
+	base := []string{"--targets-file", targets, "--user", simfleet.User}
+	jobFile := filepath.Join(t.TempDir(), "job.yaml")
+	require.NoError(t, os.WriteFile(jobFile, []byte(`
+name: check
+steps:
+  - {id: on, task: power, with: {action: on}}
+  - {task: inventory}
+  - {task: power, with: {restore: on}}
+`), 0o600))
+
+	tests := []struct {
+		name string
+		args []string
+		want []*regexp.Regexp
+	}{
+		{"discover", []string{"discover"}, []*regexp.Regexp{regexp.MustCompile(`amt-01 .* ok .*amt`), regexp.MustCompile(`bmc-01 .* ok .*ipmi`)}},
+		{"inventory", []string{"inventory"}, []*regexp.Regexp{regexp.MustCompile(`amt-02 .* ok .*cpu.*from \[amt\]`)}},
+		{"eventlog", []string{"eventlog", "--max", "5", "--protocols", "amt"}, []*regexp.Regexp{regexp.MustCompile(`amt-01 .* ok .*events|no events`)}},
+		{"portcheck", []string{"portcheck", "--ports", strconv.Itoa(f.Computers[0].Target.Ports[oobkit.AMT])}, []*regexp.Regexp{regexp.MustCompile(`amt-01 .* ok .*open \[\d+\]`)}},
+		{"boot", []string{"boot", "pxe", "--no-power", "--protocols", "amt"}, []*regexp.Regexp{regexp.MustCompile(`amt-01 .* ok .*next boot pxe`)}},
+		{"job", []string{"job", "run", jobFile}, []*regexp.Regexp{regexp.MustCompile(`amt-02 .* ok .*was S5, sent on.*sent off`)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := oobctl(t, nil, append(base, tt.args...)...)
+			for _, re := range tt.want {
+				assert.Regexp(t, re, res.stdout)
+			}
+			if tt.name != "eventlog" && tt.name != "boot" { // the BMC has no SEL; boot is AMT-only here
+				assert.Equal(t, exitOK, res.code, res.stdout+res.stderr)
+			}
+		})
+	}
+	assert.Contains(t, f.Computers[0].AMT.BootState().Source, "PXE", "the boot command set the next boot on the device")
+}
+
+func TestUsageErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no command", nil, "no command"},
+		{"unknown command", []string{"fly"}, `unknown command "fly"`},
+		{"unknown flag", []string{"--bogus", "power", "status"}, "bogus"},
+		{"unknown command flag", []string{"power", "status", "--bogus"}, "bogus"},
+		{"power without action", []string{"--target", "127.0.0.1", "power"}, "power wants"},
+		{"bad power action", []string{"--target", "127.0.0.1", "--user", "u", "power", "fly"}, "unknown power action"},
+		{"no targets", []string{"--user", "u", "power", "status"}, "no computers"},
+		{"no credentials", []string{"--target", "127.0.0.1", "power", "status"}, "no credentials"},
+		{"pin and insecure", []string{"--pin", strings.Repeat("ab", 32), "--insecure", "power", "status"}, "contradict"},
+		{"bad pin", []string{"--pin", "abc", "power", "status"}, "--pin"},
+		{"profile without store", []string{"--profile", "lab", "power", "status"}, "--profile-store"},
+		{"bad protocol", []string{"--protocols", "telnet", "power", "status"}, "unknown protocol"},
+		{"bad concurrency", []string{"--concurrency", "0", "power", "status"}, "concurrency"},
+		{"bad boot device", []string{"--target", "127.0.0.1", "--user", "u", "boot", "tape"}, "unknown boot device"},
+		{"bad ports", []string{"--target", "127.0.0.1", "--user", "u", "portcheck", "--ports", "99999"}, "not a port"},
+		{"address with port", []string{"--target", "127.0.0.1:623", "--user", "u", "power", "status"}, "must not carry a port"},
+		{"job without file", []string{"job", "run"}, "job run FILE"},
+		{"filter verify without mgmt", []string{"filter", "verify"}, "--mgmt"},
+		{"profile without store", []string{"profile", "list"}, "--profile-store"},
+		{"sol with two targets", []string{"--target", "127.0.0.1", "--target", "127.0.0.2", "--user", "u", "sol"}, "one computer"},
+		{"ider without image", []string{"--target", "127.0.0.1", "ider"}, "--image"},
+		{"alerts without listen", []string{"alerts"}, "alerts listen"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := oobctl(t, nil, tt.args...)
+			assert.Equal(t, exitUsage, res.code, res.stdout+res.stderr)
+			assert.Contains(t, res.stderr, tt.want)
+			assert.Contains(t, res.stderr, "Usage: oobctl")
+		})
+	}
+	res := oobctl(t, nil, "help")
+	assert.Equal(t, exitOK, res.code)
+	assert.Contains(t, res.stdout, "Exit status")
+}
+
+// A computer whose management port refuses connections fails with class
+// "unreachable" and a non-zero exit; the others still succeed.
+func TestUnreachableTarget(t *testing.T) {
+	_, targets := startFleet(t, simfleet.Config{AMT: 1})
+	var list []oobkit.Target
+	data, err := os.ReadFile(targets)
+	require.NoError(t, err)
+	require.NoError(t, yaml.Unmarshal(data, &list))
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	closed := l.Addr().(*net.TCPAddr).Port
+	require.NoError(t, l.Close())
+	list = append(list, oobkit.Target{Name: "gone", Address: "127.0.0.1",
+		Ports: map[oobkit.Protocol]int{oobkit.AMT: closed}, Labels: map[string]string{labelProtocols: "amt"}})
+	data, err = yaml.Marshal(list)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(targets, data, 0o600))
+
+	res := oobctl(t, nil, "--targets-file", targets, "--user", simfleet.User, "--json", "power", "status")
+	assert.Equal(t, exitFailed, res.code)
+	rep := decodeReport(t, res.stdout)
+	require.Len(t, rep.Results, 2)
+	assert.Equal(t, tasks.StatusOK, rep.Results[0].Status)
+	assert.NotEqual(t, tasks.StatusOK, rep.Results[1].Status)
+	assert.Equal(t, "unreachable", rep.Results[1].Class)
+
+	res = oobctl(t, nil, "--targets-file", targets, "--user", simfleet.User, "power", "status")
+	assert.Equal(t, exitFailed, res.code)
+	assert.Regexp(t, `gone .* unreachable`, res.stdout)
+	assert.Contains(t, res.stdout, "(unreachable 1)")
+}
+
+// Faulty devices fail with the class an operator acts on.
+func TestFaultClasses(t *testing.T) {
+	allOn := func(oobkit.Protocol, int) bool { return false }
+	_, targets := startFleet(t, simfleet.Config{AMT: 4, Faults: true, Off: allOn})
+	res := oobctl(t, nil, "--targets-file", targets, "--user", simfleet.User, "--json", "power", "cycle")
+	assert.Equal(t, exitFailed, res.code)
+	rep := decodeReport(t, res.stdout)
+	classes := map[string]string{}
+	for _, r := range rep.Results {
+		classes[r.Target] = r.Class
+	}
+	assert.Equal(t, "ok", classes["amt-01"])
+	assert.Equal(t, "busy", classes["amt-02"], "a redirection session blocks power control")
+	// An unprovisioned device has no admin account: the SDK sees a refused
+	// credential or, when it can tell, the provisioning state.
+	assert.Contains(t, []string{"auth", "not-provisioned"}, classes["amt-03"])
+	assert.Equal(t, "auth", classes["amt-04"])
+}
+
+func TestProfileCommandsAndProfileCredentials(t *testing.T) {
+	f, targets := startFleet(t, simfleet.Config{AMT: 1, IPMI: 1})
+	dir := t.TempDir()
+	store := filepath.Join(dir, "profiles")
+	doc := filepath.Join(dir, "oobsim.yaml")
+	mem := profile.NewMemoryStore()
+	require.NoError(t, mem.Put(context.Background(), f.Profile()))
+	var buf bytes.Buffer
+	require.NoError(t, profile.Export(context.Background(), mem, &buf, profile.ExportOptions{Format: profile.YAML, IncludeSecrets: true}))
+	require.NoError(t, os.WriteFile(doc, buf.Bytes(), 0o600))
+
+	res := oobctl(t, nil, "--profile-store", store, "profile", "put", doc)
+	require.Equal(t, exitOK, res.code, res.stderr)
+	assert.Contains(t, res.stdout, "stored 1 profile")
+
+	res = oobctl(t, nil, "--profile-store", store, "profile", "list")
+	require.Equal(t, exitOK, res.code, res.stderr)
+	assert.Regexp(t, `oobsim +amt,ipmi,redirection`, res.stdout)
+
+	res = oobctl(t, nil, "--profile-store", store, "profile", "show", "oobsim")
+	require.Equal(t, exitOK, res.code, res.stderr)
+	assert.NotContains(t, res.stdout, simfleet.Password, "secrets never print")
+	assert.Contains(t, res.stdout, oobkit.Redacted)
+
+	res = oobctl(t, nil, "--targets-file", targets, "--profile-store", store, "--profile", "oobsim", "power", "status")
+	require.Equal(t, exitOK, res.code, res.stdout+res.stderr)
+
+	res = oobctl(t, nil, "--profile-store", store, "profile", "default", "oobsim")
+	require.Equal(t, exitOK, res.code, res.stderr)
+	res = oobctl(t, nil, "--targets-file", targets, "--profile-store", store, "inventory")
+	require.Equal(t, exitOK, res.code, res.stdout+res.stderr)
+
+	res = oobctl(t, nil, "--profile-store", store, "profile", "delete", "oobsim")
+	assert.Equal(t, exitSetup, res.code, "the default profile cannot be deleted")
+	res = oobctl(t, nil, "--profile-store", store, "profile", "default", "default")
+	require.Equal(t, exitOK, res.code, res.stderr)
+	res = oobctl(t, nil, "--profile-store", store, "profile", "delete", "oobsim")
+	require.Equal(t, exitOK, res.code, res.stderr)
+	res = oobctl(t, nil, "--profile-store", store, "profile", "show", "oobsim")
+	assert.Equal(t, exitSetup, res.code)
+}
+
+func TestFilterVerify(t *testing.T) {
+	res := oobctl(t, nil, "filter", "verify", "--mgmt", "10.0.0.5")
+	require.Equal(t, exitOK, res.code, res.stderr)
+	assert.Contains(t, res.stdout, "default quarantine policy")
+	assert.Regexp(t, `dhcp.* yes`, strings.ToLower(res.stdout))
+
+	bad := filepath.Join(t.TempDir(), "drop.xml")
+	require.NoError(t, os.WriteFile(bad, []byte(`<?xml version="1.0" encoding="UTF-8"?>
+<filterPolicy schemaVersion="1" name="drop-all">
+  <default direction="receive" action="drop"/>
+  <default direction="transmit" action="drop"/>
+</filterPolicy>
+`), 0o600))
+	res = oobctl(t, nil, "filter", "verify", bad, "--mgmt", "10.0.0.5", "--json")
+	assert.Equal(t, exitFailed, res.code)
+	var out struct{ OK bool }
+	require.NoError(t, json.Unmarshal([]byte(res.stdout), &out))
+	assert.False(t, out.OK)
+	assert.Contains(t, res.stderr, "cut the computer off")
+}
+
+func TestSOL(t *testing.T) {
+	f, _ := startFleet(t, simfleet.Config{AMT: 1})
+	c := f.Computers[0]
+	// The target is given through a file so its port overrides apply.
+	file := writeTargets(t, c.Target)
+	res := oobctl(t, strings.NewReader("hello sol\r\n"), "--user", simfleet.User, "--targets-file", file, "sol", "--quiet", "300ms")
+	require.Equal(t, exitOK, res.code, res.stderr)
+	assert.Contains(t, res.stdout, "hello sol", "the simulated host echoes what is typed")
+}
+
+func TestIDER(t *testing.T) {
+	f, _ := startFleet(t, simfleet.Config{AMT: 1})
+	c := f.Computers[0]
+	img := make([]byte, 1<<20)
+	_, _ = rand.Read(img)
+	path := filepath.Join(t.TempDir(), "boot.iso")
+	require.NoError(t, os.WriteFile(path, img, 0o600))
+	res := oobctl(t, nil, "--targets-file", writeTargets(t, c.Target), "--user", simfleet.User, "--json", "ider", "--image", path)
+	require.Equal(t, exitOK, res.code, res.stderr)
+	var st struct{ BytesSent uint64 }
+	require.NoError(t, json.Unmarshal([]byte(res.stdout), &st))
+	assert.GreaterOrEqual(t, st.BytesSent, uint64(len(img)), "the simulated firmware read the whole image")
+	select {
+	case boot := <-c.Redirect.Boots():
+		require.NoError(t, boot.Err)
+		assert.Equal(t, int64(len(img)), boot.Bytes)
+	case <-time.After(5 * time.Second):
+		t.Fatal("no boot report")
+	}
+}
+
+func TestAlertsListen(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errw syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"alerts", "listen", "--listen", "127.0.0.1:0", "--json", "--community", "public"},
+			bytes.NewReader(nil), &out, &errw, func(string) string { return "" })
+	}()
+	var addr string
+	require.Eventually(t, func() bool {
+		m := regexp.MustCompile(`on (127\.0\.0\.1:\d+)`).FindStringSubmatch(errw.String())
+		if m != nil {
+			addr = m[1]
+		}
+		return m != nil
+	}, 5*time.Second, 10*time.Millisecond)
+	host, port, _ := net.SplitHostPort(addr)
+	p, _ := strconv.Atoi(port)
+	g := &gosnmp.GoSNMP{Target: host, Port: uint16(p), Community: "public", Version: gosnmp.Version2c, Timeout: time.Second}
+	require.NoError(t, g.Connect())
+	defer g.Conn.Close()
+	_, err := g.SendTrap(gosnmp.SnmpTrap{Variables: []gosnmp.SnmpPDU{
+		{Name: ".1.3.6.1.2.1.1.3.0", Type: gosnmp.TimeTicks, Value: uint32(42)},
+		{Name: ".1.3.6.1.6.3.1.1.4.1.0", Type: gosnmp.ObjectIdentifier, Value: ".1.3.6.1.6.3.1.1.5.3"},
+	}})
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return strings.Contains(out.String(), `"source":"snmp"`) }, 5*time.Second, 10*time.Millisecond)
+	cancel()
+	assert.Equal(t, exitOK, <-done)
+}
+
+func writeTargets(t *testing.T, ts ...oobkit.Target) string {
+	t.Helper()
+	data, err := yaml.Marshal(ts)
+	require.NoError(t, err)
+	path := filepath.Join(t.TempDir(), "targets.yaml")
+	require.NoError(t, os.WriteFile(path, data, 0o600))
+	return path
+}

@@ -1,0 +1,223 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/redirect"
+)
+
+// quitKey ends an interactive SOL session (Ctrl-], as telnet).
+const quitKey = 0x1d
+
+// cmdSOL opens a serial-over-LAN terminal on one computer. On a terminal,
+// stdin goes raw and Ctrl-] quits; from a pipe, the session ends once the
+// input is consumed and the host has been quiet for a moment.
+func (a *app) cmdSOL(ctx context.Context, args []string) error {
+	quiet := 500 * time.Millisecond
+	pos, err := a.commandArgs("sol", args, func(fs *flag.FlagSet) {
+		fs.DurationVar(&quiet, "quiet", quiet, "")
+	})
+	if err != nil {
+		return err
+	}
+	if err := noArgs("sol", pos); err != nil {
+		return err
+	}
+	t, err := a.oneTarget()
+	if err != nil {
+		return err
+	}
+	creds, err := a.credentials(ctx)
+	if err != nil {
+		return err
+	}
+	var sol *redirect.SOL
+	err = withCredential(ctx, creds, t, oobkit.Redirection, func(t oobkit.Target, c oobkit.Credential) error {
+		cl, err := redirect.New(t, c)
+		if err != nil {
+			return err
+		}
+		sol, err = cl.OpenSOL(ctx, redirect.SOLSettings{})
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("sol %s: %w (class %s)", t, err, oobkit.ClassName(err))
+	}
+	defer sol.Close()
+	interactive := false
+	if f, ok := a.stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		old, err := term.MakeRaw(int(f.Fd()))
+		if err == nil {
+			interactive = true
+			defer term.Restore(int(f.Fd()), old)
+			fmt.Fprintf(a.stderr, "connected to %s; Ctrl-] quits\r\n", t)
+		}
+	}
+	return bridge(ctx, sol, a.stdin, a.stdout, interactive, quiet)
+}
+
+// bridge copies in to the session and the session to out until the user
+// quits, ctx ends, the session ends, or (not interactive) the input ends and
+// the host stays quiet for quiet.
+func bridge(ctx context.Context, sol io.ReadWriteCloser, in io.Reader, out io.Writer, interactive bool, quiet time.Duration) error {
+	var mu sync.Mutex
+	lastOutput := time.Now()
+	outDone := make(chan error, 1)
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, err := sol.Read(buf)
+			if n > 0 {
+				mu.Lock()
+				lastOutput = time.Now()
+				mu.Unlock()
+				if _, werr := out.Write(buf[:n]); werr != nil {
+					outDone <- werr
+					return
+				}
+			}
+			if err != nil {
+				if errors.Is(err, io.EOF) {
+					err = nil
+				}
+				outDone <- err
+				return
+			}
+		}
+	}()
+	inDone := make(chan error, 1)
+	go func() {
+		buf := make([]byte, 1024)
+		for {
+			n, err := in.Read(buf)
+			chunk := buf[:n]
+			if interactive {
+				for i, b := range chunk {
+					if b == quitKey {
+						_, _ = sol.Write(chunk[:i])
+						inDone <- nil
+						return
+					}
+				}
+			}
+			if len(chunk) > 0 {
+				if _, werr := sol.Write(chunk); werr != nil {
+					inDone <- werr
+					return
+				}
+			}
+			if err != nil {
+				if errors.Is(err, io.EOF) {
+					err = nil
+				}
+				inDone <- err
+				return
+			}
+		}
+	}()
+	var inputEnded <-chan time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			_ = sol.Close()
+			return nil
+		case err := <-outDone:
+			return err
+		case err := <-inDone:
+			if err != nil || interactive {
+				_ = sol.Close()
+				return err
+			}
+			inDone = nil
+			tick := time.NewTicker(quiet / 5)
+			defer tick.Stop()
+			inputEnded = tick.C
+		case <-inputEnded:
+			mu.Lock()
+			idle := time.Since(lastOutput)
+			mu.Unlock()
+			if idle >= quiet {
+				return sol.Close()
+			}
+		}
+	}
+}
+
+// cmdIDER serves a CD (or floppy) image to one computer over IDE-R until the
+// device ends the session or the command is interrupted, then prints what
+// was served.
+func (a *app) cmdIDER(ctx context.Context, args []string) error {
+	var image string
+	var floppy bool
+	pos, err := a.commandArgs("ider", args, func(fs *flag.FlagSet) {
+		fs.StringVar(&image, "image", "", "")
+		fs.BoolVar(&floppy, "floppy", false, "")
+	})
+	if err != nil {
+		return err
+	}
+	if err := noArgs("ider", pos); err != nil {
+		return err
+	}
+	if image == "" {
+		return usagef("ider needs --image FILE")
+	}
+	t, err := a.oneTarget()
+	if err != nil {
+		return err
+	}
+	creds, err := a.credentials(ctx)
+	if err != nil {
+		return err
+	}
+	img, f, err := redirect.OpenImage(image)
+	if err != nil {
+		return setupf("image: %w", err)
+	}
+	defer f.Close()
+	opts := redirect.IDEROptions{CD: img}
+	if floppy {
+		opts = redirect.IDEROptions{Floppy: img}
+	}
+	var sess *redirect.IDER
+	err = withCredential(ctx, creds, t, oobkit.Redirection, func(t oobkit.Target, c oobkit.Credential) error {
+		cl, err := redirect.New(t, c)
+		if err != nil {
+			return err
+		}
+		sess, err = cl.OpenIDER(ctx, opts)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("ider %s: %w (class %s)", t, err, oobkit.ClassName(err))
+	}
+	fmt.Fprintf(a.stderr, "serving %s (%d bytes) to %s; interrupt to stop\n", image, img.Size, t)
+	werr := sess.Wait(ctx)
+	cerr := sess.Close()
+	st := sess.Stats()
+	if a.opt.json {
+		if err := writeJSON(a.stdout, st); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(a.stdout, "%s: %d commands, %d reads, %d bytes sent in %s (%.1f MB/s)\n",
+			t, st.Commands, st.Reads, st.BytesSent, roundDuration(st.Duration), st.Throughput/1e6)
+	}
+	if werr != nil && !errors.Is(werr, context.Canceled) {
+		return werr
+	}
+	if werr == nil {
+		return nil
+	}
+	return cerr
+}
