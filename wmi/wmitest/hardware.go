@@ -1,0 +1,160 @@
+package wmitest
+
+import "time"
+
+// Hardware is the simulated computer's inventory.
+type Hardware struct {
+	Manufacturer, Model, Serial  string
+	OSCaption, OSVersion, Build  string
+	BIOSVendor, BIOSVersion      string
+	BIOSDate                     time.Time
+	InstallDate                  time.Time
+	CPU                          string
+	Cores, Threads, MHz          int
+	MemoryModules                []int // sizes in MiB
+	DiskModel, DiskSerial        string
+	DiskBytes                    uint64
+	VolumeBytes, VolumeFreeBytes uint64
+	MAC, IPv4                    string
+	HotFixes                     []string
+}
+
+// DefaultHardware is a small office desktop.
+func DefaultHardware() Hardware {
+	return Hardware{
+		Manufacturer: "Contoso", Model: "OptiDesk 7000", Serial: "CZC1234XYZ",
+		OSCaption: "Microsoft Windows 11 Pro", OSVersion: "10.0.22631", Build: "22631",
+		BIOSVendor: "Contoso BIOS", BIOSVersion: "1.21.0", BIOSDate: time.Date(2024, 5, 14, 0, 0, 0, 0, time.UTC),
+		InstallDate: time.Date(2024, 9, 2, 8, 30, 0, 0, time.UTC),
+		CPU:         "Intel(R) Core(TM) i7-13700 CPU @ 2.10GHz", Cores: 16, Threads: 24, MHz: 2100,
+		MemoryModules: []int{16384, 16384},
+		DiskModel:     "NVMe SAMSUNG MZVL2512", DiskSerial: "S6WKNX0T123456", DiskBytes: 512110190592,
+		VolumeBytes: 510770802688, VolumeFreeBytes: 301234567168,
+		MAC: "00:1A:2B:3C:4D:5E", IPv4: "192.0.2.42",
+		HotFixes: []string{"KB5034441", "KB5036893"},
+	}
+}
+
+// classObjects renders every instance of class, or nil, false for a class
+// the simulator does not know.
+func (c *Computer) classObjects(class string) ([]*object, bool) {
+	h := c.Hardware
+	switch class {
+	case "Win32_ComputerSystem":
+		total := uint64(0)
+		for _, m := range h.MemoryModules {
+			total += uint64(m) << 20
+		}
+		return []*object{newObject(class).str("Name", c.Name).str("Domain", c.Domain).str("Manufacturer", h.Manufacturer).
+			str("Model", h.Model).num("TotalPhysicalMemory", total).str("UserName", c.Name+`\alice`).
+			boolean("PartOfDomain", false)}, true
+	case "Win32_OperatingSystem":
+		return []*object{newObject(class).str("Name", h.OSCaption+`|C:\Windows|\Device\Harddisk0\Partition3`).
+			str("Caption", h.OSCaption).str("Version", h.OSVersion).str("BuildNumber", h.Build).
+			str("Manufacturer", "Microsoft Corporation").str("OSArchitecture", "64-bit").str("CSName", c.Name).
+			datetime("LastBootUpTime", c.lastBoot).datetime("InstallDate", h.InstallDate).
+			datetime("LocalDateTime", c.now())}, true
+	case "Win32_BIOS":
+		return []*object{newObject(class).str("Name", h.BIOSVendor+" "+h.BIOSVersion).str("Manufacturer", h.BIOSVendor).
+			str("SMBIOSBIOSVersion", h.BIOSVersion).str("SerialNumber", h.Serial).datetime("ReleaseDate", h.BIOSDate)}, true
+	case "Win32_Processor":
+		return []*object{newObject(class).str("DeviceID", "CPU0").str("Name", h.CPU).str("Manufacturer", "GenuineIntel").
+			num("Family", 198).num("NumberOfCores", uint64(h.Cores)).num("NumberOfLogicalProcessors", uint64(h.Threads)).
+			num("MaxClockSpeed", uint64(h.MHz)).num("CurrentClockSpeed", uint64(h.MHz)).str("SocketDesignation", "LGA1700")}, true
+	case "Win32_PhysicalMemory":
+		var out []*object
+		for i, m := range h.MemoryModules {
+			out = append(out, newObject(class).str("Tag", "Physical Memory "+itoa(i)).str("BankLabel", "BANK "+itoa(i)).
+				str("DeviceLocator", "DIMM"+itoa(i+1)).str("Manufacturer", "Kingston").str("PartNumber", "KF552C40-16").
+				str("SerialNumber", "0A1B2C"+itoa(i)).num("Capacity", uint64(m)<<20).num("Speed", 5200).num("SMBIOSMemoryType", 34))
+		}
+		return out, true
+	case "Win32_DiskDrive":
+		return []*object{newObject(class).str("DeviceID", `\\.\PHYSICALDRIVE0`).str("Model", h.DiskModel).
+			str("Manufacturer", "(Standard disk drives)").str("SerialNumber", h.DiskSerial).num("Size", h.DiskBytes)}, true
+	case "Win32_LogicalDisk":
+		return []*object{
+			newObject(class).str("DeviceID", "C:").num("DriveType", 3).str("VolumeName", "Windows").
+				num("Size", h.VolumeBytes).num("FreeSpace", h.VolumeFreeBytes).str("FileSystem", "NTFS"),
+			newObject(class).str("DeviceID", "D:").num("DriveType", 5).null("VolumeName").null("Size").null("FreeSpace"),
+		}, true
+	case "Win32_NetworkAdapterConfiguration":
+		return []*object{
+			newObject(class).num("Index", 1).str("Description", "Intel(R) Ethernet Connection (17) I219-LM").
+				str("MACAddress", h.MAC).list("IPAddress", h.IPv4, "fe80::21a:2bff:fe3c:4d5e").boolean("DHCPEnabled", true).
+				boolean("IPEnabled", true),
+			newObject(class).num("Index", 2).str("Description", "WAN Miniport (IP)").null("MACAddress").null("IPAddress").
+				boolean("DHCPEnabled", false).boolean("IPEnabled", false),
+		}, true
+	case "Win32_QuickFixEngineering":
+		var out []*object
+		for _, kb := range h.HotFixes {
+			out = append(out, newObject(class).str("HotFixID", kb).str("Description", "Security Update").
+				str("InstalledOn", "1/9/2024").str("CSName", c.Name))
+		}
+		return out, true
+	case "Win32_Process":
+		c.reap()
+		var out []*object
+		for _, p := range sortedProcesses(c.processes) {
+			o := newObject(class).str("Name", p.Name).num("ProcessId", uint64(p.PID)).str("Handle", itoa(int(p.PID))).
+				num("ParentProcessId", uint64(p.ParentPID)).num("SessionId", 0).num("ThreadCount", 4).
+				num("WorkingSetSize", 8<<20).datetime("CreationDate", p.Created)
+			if p.ExecutablePath != "" {
+				o.str("ExecutablePath", p.ExecutablePath)
+			} else {
+				o.null("ExecutablePath")
+			}
+			if p.CommandLine != "" {
+				o.str("CommandLine", p.CommandLine)
+			} else {
+				o.null("CommandLine")
+			}
+			out = append(out, o)
+		}
+		return out, true
+	case "Win32_Service":
+		var out []*object
+		for _, s := range c.sortedServices() {
+			out = append(out, serviceObject(s))
+		}
+		return out, true
+	case "Win32_UserAccount":
+		var out []*object
+		for _, u := range c.sortedUsers() {
+			out = append(out, newObject(class).str("Name", u.Name).str("Domain", c.Name).str("Caption", c.Name+`\`+u.Name).
+				boolean("LocalAccount", true).boolean("Disabled", u.Disabled).num("AccountType", 512))
+		}
+		return out, true
+	case "Win32_NTLogEvent":
+		var out []*object
+		for _, log := range []string{"Application", "Security", "System"} {
+			for _, e := range c.logsNewestFirst(log) {
+				out = append(out, eventObject(c.Name, e))
+			}
+		}
+		return out, true
+	}
+	return nil, false
+}
+
+func serviceObject(s *Service) *object {
+	return newObject("Win32_Service").str("Name", s.Name).str("DisplayName", s.DisplayName).str("State", s.State).
+		str("StartMode", s.StartMode).str("PathName", s.PathName).str("StartName", s.StartName).
+		num("ProcessId", uint64(s.PID)).boolean("AcceptStop", s.AcceptStop && s.State == "Running").
+		boolean("Started", s.State == "Running").str("Status", "OK").num("ExitCode", 0)
+}
+
+func eventObject(computer string, e *Event) *object {
+	types := map[int]string{1: "Error", 2: "Warning", 3: "Information", 4: "Audit Success", 5: "Audit Failure"}
+	o := newObject("Win32_NTLogEvent").str("Logfile", e.Log).num("RecordNumber", uint64(e.Record)).
+		num("EventCode", uint64(e.Code)).num("EventIdentifier", uint64(e.Code)).num("EventType", uint64(e.Type)).
+		str("Type", types[e.Type]).str("SourceName", e.Source).str("ComputerName", computer).
+		datetime("TimeGenerated", e.Time).datetime("TimeWritten", e.Time).str("Message", e.Message).num("Category", 0)
+	if e.User != "" {
+		o.str("User", e.User)
+	} else {
+		o.null("User")
+	}
+	return o
+}

@@ -1,0 +1,160 @@
+package wmitest
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/beevik/etree"
+
+	"github.com/oobkit/oobkit/internal/wsman"
+	"github.com/oobkit/oobkit/internal/wsmantest"
+)
+
+// notFound is WinRM's fault for a selector naming no instance (WMI
+// 0x80041002, wbemErrNotFound).
+func notFound(what string) error {
+	return &wsman.Fault{Code: "Sender", Subcode: "InvalidSelectors",
+		Reason: "The WS-Management service cannot process the request because the request contained invalid selectors for the resource.",
+		Detail: "WMI error 0x80041002: not found: " + what}
+}
+
+// handle registers a handler that runs authorised and with the state locked.
+func (c *Computer) handle(action, resourceURI string, f func(*wsmantest.Request) (*etree.Element, error)) {
+	c.srv.Handle(action, resourceURI, func(r *wsmantest.Request) (*etree.Element, error) {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if err := c.authorize(r.User); err != nil {
+			return nil, err
+		}
+		c.tick()
+		return f(r)
+	})
+}
+
+// authorize applies WinRM's access rule: administrators only, and UAC
+// remote restrictions for local administrators other than the built-in one.
+func (c *Computer) authorize(user string) error {
+	u := c.users[strings.ToLower(user)]
+	denied := &wsman.Fault{Code: "Sender", Subcode: "AccessDenied", Reason: "Access is denied.",
+		Detail: "WSManFault Code=5 Machine=" + c.Name}
+	switch {
+	case u == nil, !u.Admin:
+		return denied
+	case !u.Builtin && !c.LocalAccountTokenFilterPolicy:
+		return denied
+	}
+	return nil
+}
+
+func (c *Computer) routes() {
+	classes := []string{"Win32_ComputerSystem", "Win32_OperatingSystem", "Win32_BIOS", "Win32_Processor",
+		"Win32_PhysicalMemory", "Win32_DiskDrive", "Win32_LogicalDisk", "Win32_NetworkAdapterConfiguration",
+		"Win32_QuickFixEngineering", "Win32_Process", "Win32_Service", "Win32_UserAccount", "Win32_NTLogEvent"}
+	for _, class := range classes {
+		class := class
+		c.srv.HandleEnumerate(wsman.WMIBase+class, func(r *wsmantest.Request) ([]*etree.Element, error) {
+			return c.enumerate(r, class, nil)
+		})
+	}
+	c.srv.HandleEnumerate(wsman.WMIBase+"*", func(r *wsmantest.Request) ([]*etree.Element, error) {
+		f := r.Body.SelectElement("Filter")
+		if f == nil || f.SelectAttrValue("Dialect", "") != wsman.DialectWQL {
+			return nil, wsmantest.Fault("CannotProcessFilter", "enumerating root/cimv2/* needs a WQL filter")
+		}
+		q, err := parseWQL(strings.TrimSpace(f.Text()))
+		if err != nil {
+			return nil, wsmantest.Fault("CannotProcessFilter", err.Error())
+		}
+		return c.enumerate(r, q.class, q.where)
+	})
+	svcURI := wsman.WMIBase + "Win32_Service"
+	c.handle(wsman.ActionGet, svcURI, func(r *wsmantest.Request) (*etree.Element, error) {
+		s, ok := c.services[strings.ToLower(r.Selectors.Get("Name"))]
+		if !ok {
+			return nil, notFound("Win32_Service " + r.Selectors.Get("Name"))
+		}
+		return serviceObject(s).element(), nil
+	})
+	serviceMethod := func(method string, f func(*Service, *wsman.Instance) uint32) {
+		c.handle(svcURI+"/"+method, svcURI, func(r *wsmantest.Request) (*etree.Element, error) {
+			s, ok := c.services[strings.ToLower(r.Selectors.Get("Name"))]
+			if !ok {
+				return nil, notFound("Win32_Service " + r.Selectors.Get("Name"))
+			}
+			return output("Win32_Service", method, f(s, r.Instance())), nil
+		})
+	}
+	serviceMethod("StartService", func(s *Service, _ *wsman.Instance) uint32 { return c.startService(s, 0) })
+	serviceMethod("StopService", func(s *Service, _ *wsman.Instance) uint32 { return c.stopService(s) })
+	serviceMethod("ChangeStartMode", func(s *Service, in *wsman.Instance) uint32 {
+		return c.changeStartMode(s, in.Get("StartMode"))
+	})
+	procURI := wsman.WMIBase + "Win32_Process"
+	c.handle(procURI+"/Create", procURI, func(r *wsmantest.Request) (*etree.Element, error) {
+		if r.Body == nil || r.Body.Tag != "Create_INPUT" {
+			return nil, wsmantest.Fault("InvalidParameter", "Create needs Create_INPUT")
+		}
+		var env []string
+		if st := r.Body.SelectElement("ProcessStartupInformation"); st != nil {
+			for _, v := range st.SelectElements("EnvironmentVariables") {
+				env = append(env, v.Text())
+			}
+		}
+		in := r.Instance()
+		rv, pid := c.createProcess(in.Get("CommandLine"), in.Get("CurrentDirectory"), env)
+		if rv != 0 {
+			return output("Win32_Process", "Create", rv), nil
+		}
+		return output("Win32_Process", "Create", 0, "ProcessId", strconv.FormatUint(uint64(pid), 10)), nil
+	})
+	c.handle(procURI+"/Terminate", procURI, func(r *wsmantest.Request) (*etree.Element, error) {
+		pid, err := strconv.ParseUint(r.Selectors.Get("Handle"), 10, 32)
+		p, ok := c.processes[uint32(pid)]
+		if err != nil || !ok {
+			return nil, notFound("Win32_Process " + r.Selectors.Get("Handle"))
+		}
+		if p.PID == 4 || strings.EqualFold(p.Name, "csrss.exe") || strings.EqualFold(p.Name, "wininit.exe") {
+			return output("Win32_Process", "Terminate", 2), nil // critical system process: access denied
+		}
+		delete(c.processes, p.PID)
+		for _, s := range c.services {
+			if s.PID == p.PID {
+				s.State, s.PID = "Stopped", 0
+				c.logEvent("System", 1, 7034, "Service Control Manager", "The "+s.DisplayName+" service terminated unexpectedly.", "")
+			}
+		}
+		return output("Win32_Process", "Terminate", 0), nil
+	})
+	osURI := wsman.WMIBase + "Win32_OperatingSystem"
+	c.handle(osURI+"/Win32Shutdown", osURI, func(r *wsmantest.Request) (*etree.Element, error) {
+		if !strings.HasPrefix(r.Selectors.Get("Name"), c.Hardware.OSCaption+"|") {
+			return nil, notFound("Win32_OperatingSystem " + r.Selectors.Get("Name"))
+		}
+		flags, err := strconv.ParseInt(strings.TrimSpace(r.Instance().Get("Flags")), 10, 32)
+		if err != nil {
+			return nil, wsmantest.Fault("InvalidParameter", "Flags must be an integer")
+		}
+		return output("Win32_OperatingSystem", "Win32Shutdown", c.shutdown(flags, c.Name+`\`+r.User)), nil
+	})
+}
+
+// enumerate answers an enumeration of class filtered by where.
+func (c *Computer) enumerate(r *wsmantest.Request, class string, where wqlExpr) ([]*etree.Element, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.authorize(r.User); err != nil {
+		return nil, err
+	}
+	c.tick()
+	objs, ok := c.classObjects(class)
+	if !ok {
+		return nil, wsmantest.Fault("CannotProcessFilter", "invalid class "+class)
+	}
+	var out []*etree.Element
+	for _, o := range objs {
+		if where == nil || where(o.get) {
+			out = append(out, o.element())
+		}
+	}
+	return out, nil
+}

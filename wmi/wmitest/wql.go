@@ -1,0 +1,281 @@
+package wmitest
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode"
+)
+
+// A subset of WQL (SELECT * FROM Class [WHERE …]) with AND, OR, NOT,
+// parentheses, = <> != < <= > >= LIKE, string, number and boolean literals.
+// Comparisons of strings are case-insensitive, as in WMI.
+
+type wqlQuery struct {
+	class string
+	where wqlExpr // nil: every instance
+}
+
+// wqlExpr evaluates a condition against an instance's property getter.
+type wqlExpr func(get func(string) (string, bool)) bool
+
+type wqlParser struct {
+	toks []string
+	pos  int
+}
+
+func parseWQL(q string) (*wqlQuery, error) {
+	toks, err := wqlTokens(q)
+	if err != nil {
+		return nil, err
+	}
+	p := &wqlParser{toks: toks}
+	if !p.keyword("SELECT") {
+		return nil, fmt.Errorf("WQL: expected SELECT")
+	}
+	if !p.accept("*") {
+		return nil, fmt.Errorf("WQL: the simulator answers only SELECT *")
+	}
+	if !p.keyword("FROM") {
+		return nil, fmt.Errorf("WQL: expected FROM")
+	}
+	class := p.next()
+	if !isIdent(class) {
+		return nil, fmt.Errorf("WQL: expected a class name")
+	}
+	out := &wqlQuery{class: class}
+	if p.keyword("WHERE") {
+		e, err := p.or()
+		if err != nil {
+			return nil, err
+		}
+		out.where = e
+	}
+	if p.pos != len(p.toks) {
+		return nil, fmt.Errorf("WQL: unexpected %q", p.toks[p.pos])
+	}
+	return out, nil
+}
+
+func (p *wqlParser) next() string {
+	if p.pos >= len(p.toks) {
+		return ""
+	}
+	p.pos++
+	return p.toks[p.pos-1]
+}
+
+func (p *wqlParser) peek() string {
+	if p.pos >= len(p.toks) {
+		return ""
+	}
+	return p.toks[p.pos]
+}
+
+func (p *wqlParser) accept(t string) bool {
+	if p.peek() == t {
+		p.pos++
+		return true
+	}
+	return false
+}
+
+func (p *wqlParser) keyword(k string) bool {
+	if strings.EqualFold(p.peek(), k) {
+		p.pos++
+		return true
+	}
+	return false
+}
+
+func (p *wqlParser) or() (wqlExpr, error) {
+	l, err := p.and()
+	if err != nil {
+		return nil, err
+	}
+	for p.keyword("OR") {
+		r, err := p.and()
+		if err != nil {
+			return nil, err
+		}
+		a, b := l, r
+		l = func(g func(string) (string, bool)) bool { return a(g) || b(g) }
+	}
+	return l, nil
+}
+
+func (p *wqlParser) and() (wqlExpr, error) {
+	l, err := p.not()
+	if err != nil {
+		return nil, err
+	}
+	for p.keyword("AND") {
+		r, err := p.not()
+		if err != nil {
+			return nil, err
+		}
+		a, b := l, r
+		l = func(g func(string) (string, bool)) bool { return a(g) && b(g) }
+	}
+	return l, nil
+}
+
+func (p *wqlParser) not() (wqlExpr, error) {
+	if p.keyword("NOT") {
+		e, err := p.not()
+		if err != nil {
+			return nil, err
+		}
+		return func(g func(string) (string, bool)) bool { return !e(g) }, nil
+	}
+	if p.accept("(") {
+		e, err := p.or()
+		if err != nil {
+			return nil, err
+		}
+		if !p.accept(")") {
+			return nil, fmt.Errorf("WQL: missing )")
+		}
+		return e, nil
+	}
+	return p.cmp()
+}
+
+func (p *wqlParser) cmp() (wqlExpr, error) {
+	prop := p.next()
+	if !isIdent(prop) {
+		return nil, fmt.Errorf("WQL: expected a property name, got %q", prop)
+	}
+	op := strings.ToUpper(p.next())
+	switch op {
+	case "=", "<>", "!=", "<", "<=", ">", ">=", "LIKE":
+	default:
+		return nil, fmt.Errorf("WQL: unknown operator %q", op)
+	}
+	lit := p.next()
+	val, isString := "", false
+	switch {
+	case strings.HasPrefix(lit, "'") || strings.HasPrefix(lit, `"`):
+		val, isString = lit[1:], true
+	case strings.EqualFold(lit, "TRUE"), strings.EqualFold(lit, "FALSE"):
+		val = strings.ToLower(lit)
+	default:
+		if _, err := strconv.ParseFloat(lit, 64); err != nil {
+			return nil, fmt.Errorf("WQL: expected a literal, got %q", lit)
+		}
+		val = lit
+	}
+	return func(g func(string) (string, bool)) bool {
+		v, ok := g(prop)
+		if !ok {
+			return false
+		}
+		if op == "LIKE" {
+			return likeMatch(strings.ToLower(v), strings.ToLower(val))
+		}
+		c := 0
+		a, errA := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		b, errB := strconv.ParseFloat(val, 64)
+		if !isString && errA == nil && errB == nil {
+			switch {
+			case a < b:
+				c = -1
+			case a > b:
+				c = 1
+			}
+		} else {
+			c = strings.Compare(strings.ToLower(v), strings.ToLower(val))
+		}
+		switch op {
+		case "=":
+			return c == 0
+		case "<>", "!=":
+			return c != 0
+		case "<":
+			return c < 0
+		case "<=":
+			return c <= 0
+		case ">":
+			return c > 0
+		}
+		return c >= 0
+	}, nil
+}
+
+// likeMatch matches s against a WQL LIKE pattern (% any run, _ one char).
+func likeMatch(s, pat string) bool {
+	if pat == "" {
+		return s == ""
+	}
+	switch pat[0] {
+	case '%':
+		for i := 0; i <= len(s); i++ {
+			if likeMatch(s[i:], pat[1:]) {
+				return true
+			}
+		}
+		return false
+	case '_':
+		return s != "" && likeMatch(s[1:], pat[1:])
+	}
+	return s != "" && s[0] == pat[0] && likeMatch(s[1:], pat[1:])
+}
+
+func isIdent(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, r := range s {
+		if !(r == '_' || unicode.IsLetter(r) || i > 0 && unicode.IsDigit(r)) {
+			return false
+		}
+	}
+	return true
+}
+
+// wqlTokens splits a query; a string token keeps its opening quote and has
+// its escapes (\\ and \') resolved and its closing quote removed.
+func wqlTokens(q string) ([]string, error) {
+	var out []string
+	for i := 0; i < len(q); {
+		c := q[i]
+		switch {
+		case c == ' ' || c == '\t' || c == '\r' || c == '\n':
+			i++
+		case c == '\'' || c == '"':
+			var b strings.Builder
+			b.WriteByte(c)
+			j := i + 1
+			for ; j < len(q) && q[j] != c; j++ {
+				if q[j] == '\\' && j+1 < len(q) {
+					j++
+				}
+				b.WriteByte(q[j])
+			}
+			if j >= len(q) {
+				return nil, fmt.Errorf("WQL: unterminated string")
+			}
+			out = append(out, b.String())
+			i = j + 1
+		case strings.ContainsRune("()*,", rune(c)):
+			out = append(out, string(c))
+			i++
+		case c == '<' || c == '>' || c == '!' || c == '=':
+			if i+1 < len(q) && (q[i+1] == '=' || c == '<' && q[i+1] == '>') {
+				out = append(out, q[i:i+2])
+				i += 2
+			} else {
+				out = append(out, string(c))
+				i++
+			}
+		default:
+			j := i
+			for j < len(q) && !strings.ContainsRune(" \t\r\n()*,'\"<>!=", rune(q[j])) {
+				j++
+			}
+			out = append(out, q[i:j])
+			i = j
+		}
+	}
+	return out, nil
+}
