@@ -3,10 +3,7 @@ package wsman
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"crypto/tls"
-	"crypto/x509"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -15,7 +12,6 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -25,6 +21,7 @@ import (
 
 	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/internal/digest"
+	"github.com/oobkit/oobkit/internal/tlsconf"
 )
 
 // DefaultMaxResponseBytes caps a response body unless WithMaxResponseBytes
@@ -239,74 +236,14 @@ func (c *Client) Stats() Stats {
 // CloseIdleConnections closes kept-alive connections.
 func (c *Client) CloseIdleConnections() { c.httpc.CloseIdleConnections() }
 
-// TLSConfig builds the tls.Config oobkit uses for s: verification on,
-// pinning when a fingerprint is given, legacy suites only on request. Other
-// packages (redirect) use it so TLS behaves the same everywhere.
-func TLSConfig(s oobkit.TLSSettings) (*tls.Config, error) {
-	cfg := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: s.ServerName}
-	if s.LegacyCiphers {
-		// AMT 11/12 offer only RSA key exchange suites (console issue #445);
-		// Go dropped them from its defaults in 1.22.
-		cfg.MinVersion = tls.VersionTLS10
-		cfg.CipherSuites = append(defaultSuites(),
-			tls.TLS_RSA_WITH_AES_128_GCM_SHA256, tls.TLS_RSA_WITH_AES_256_GCM_SHA384,
-			tls.TLS_RSA_WITH_AES_128_CBC_SHA, tls.TLS_RSA_WITH_AES_256_CBC_SHA)
-	}
-	if s.CAFile != "" || s.CAPEM != "" {
-		pool := x509.NewCertPool()
-		pem := []byte(s.CAPEM)
-		if s.CAFile != "" {
-			b, err := os.ReadFile(s.CAFile)
-			if err != nil {
-				return nil, fmt.Errorf("%w: reading CA file: %v", oobkit.ErrInvalidArgument, err)
-			}
-			pem = append(pem, b...)
-		}
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("%w: no certificate found in the CA PEM", oobkit.ErrInvalidArgument)
-		}
-		cfg.RootCAs = pool
-	}
-	pin, err := s.NormalizedPin()
-	if err != nil {
-		return nil, err
-	}
-	switch {
-	case pin != "":
-		// The pin alone decides (self-signed AMT certificates): skip chain
-		// verification and compare the leaf's SHA-256 instead.
-		cfg.InsecureSkipVerify = true
-		cfg.VerifyConnection = func(cs tls.ConnectionState) error {
-			if len(cs.PeerCertificates) == 0 {
-				return errors.New("no server certificate")
-			}
-			sum := sha256.Sum256(cs.PeerCertificates[0].Raw)
-			if got := hex.EncodeToString(sum[:]); got != pin {
-				return &PinMismatchError{Want: pin, Got: got}
-			}
-			return nil
-		}
-	case s.InsecureSkipVerify:
-		cfg.InsecureSkipVerify = true
-	}
-	return cfg, nil
-}
+// TLSConfig builds the tls.Config oobkit uses for s (see package
+// internal/tlsconf): verification on, pinning when a fingerprint is given,
+// legacy suites only on request.
+func TLSConfig(s oobkit.TLSSettings) (*tls.Config, error) { return tlsconf.Config(s, "") }
 
 // PinMismatchError reports a server certificate whose fingerprint is not the
 // pinned one.
-type PinMismatchError struct{ Want, Got string }
-
-func (e *PinMismatchError) Error() string {
-	return fmt.Sprintf("server certificate SHA-256 %s does not match the pinned %s", e.Got, e.Want)
-}
-
-func defaultSuites() []uint16 {
-	var out []uint16
-	for _, s := range tls.CipherSuites() {
-		out = append(out, s.ID)
-	}
-	return out
-}
+type PinMismatchError = tlsconf.PinMismatchError
 
 func newTransport(useTLS bool, s oobkit.TLSSettings, dial func(context.Context, string, string) (net.Conn, error)) (*http.Transport, error) {
 	tr := &http.Transport{
@@ -496,12 +433,7 @@ func (c *Client) netError(op string, err error) error {
 	if errors.Is(err, context.Canceled) {
 		return &oobkit.Error{Protocol: c.protocol, Op: op, Message: "canceled", Err: err}
 	}
-	var pin *PinMismatchError
-	var uae x509.UnknownAuthorityError
-	var hne x509.HostnameError
-	var cie x509.CertificateInvalidError
-	var tlsVerify *tls.CertificateVerificationError
-	if errors.As(err, &pin) || errors.As(err, &uae) || errors.As(err, &hne) || errors.As(err, &cie) || errors.As(err, &tlsVerify) {
+	if tlsconf.IsCertificateError(err) {
 		return &oobkit.Error{Protocol: c.protocol, Op: op, Class: oobkit.ErrAuth,
 			Message: "the device's TLS certificate was rejected", Err: err}
 	}
@@ -529,7 +461,7 @@ func (c *Client) interpret(op string, status int, hdr http.Header, body []byte) 
 		return nil, &oobkit.Error{Protocol: c.protocol, Op: op, Class: f.Class(), DeviceCode: f.Subcode,
 			Message: strings.TrimSpace(f.Reason + " " + bracket(f.Detail)), Err: f}
 	case err != nil:
-		if status == http.StatusOK {
+		if status == http.StatusOK && looksLikeSOAP(body) {
 			return nil, &oobkit.Error{Protocol: c.protocol, Op: op, Class: oobkit.ErrProtocol,
 				Message: "malformed response", Err: err}
 		}
@@ -540,6 +472,17 @@ func (c *Client) interpret(op string, status int, hdr http.Header, body []byte) 
 			Message: fmt.Sprintf("HTTP %d", status)}
 	}
 	return env, nil
+}
+
+// looksLikeSOAP tells a broken SOAP answer (a WS-Management service that
+// misbehaved: ErrProtocol) from a page that is not SOAP at all (a web server
+// on the port: ErrNotDetected).
+func looksLikeSOAP(body []byte) bool {
+	head := body
+	if len(head) > 512 {
+		head = head[:512]
+	}
+	return bytes.Contains(head, []byte("Envelope"))
 }
 
 func bracket(s string) string {

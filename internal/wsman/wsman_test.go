@@ -555,3 +555,24 @@ func FuzzParseEnvelope(f *testing.F) {
 		}
 	})
 }
+
+func TestNonSOAPPageIsNotDetected(t *testing.T) {
+	web := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, "<html><body>printer status</body></html>")
+	}))
+	defer web.Close()
+	c, err := wsman.New(web.URL+"/wsman", oobkit.UserPassword(user, password))
+	require.NoError(t, err)
+	defer c.CloseIdleConnections()
+	_, err = c.Get(context.Background(), uriGS, nil)
+	assert.ErrorIs(t, err, oobkit.ErrNotDetected, "a web page with 200 is not a WS-Management service")
+}
+
+func TestDatetimeProperty(t *testing.T) {
+	raw := `<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body><h:CIM_BIOSElement xmlns:h="u"><h:ReleaseDate><h:Datetime>2020-08-10T00:00:00Z</h:Datetime></h:ReleaseDate><h:Version>QNCFLX70.0054</h:Version></h:CIM_BIOSElement></s:Body></s:Envelope>`
+	env, err := wsman.ParseEnvelope(strings.NewReader(raw))
+	require.NoError(t, err)
+	in := wsman.ParseInstance(env.Content())
+	assert.Equal(t, "2020-08-10T00:00:00Z", in.Get("ReleaseDate"))
+	assert.Equal(t, "QNCFLX70.0054", in.Get("Version"))
+}

@@ -24,6 +24,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"log"
 	"math/big"
 	"net"
 	"net/http"
@@ -619,7 +620,8 @@ func (s *Server) start(useTLS bool) error {
 	if err != nil {
 		return err
 	}
-	s.srv = &http.Server{Handler: s, ConnState: s.ConnState, ReadHeaderTimeout: 10 * time.Second}
+	s.srv = &http.Server{Handler: s, ConnState: s.ConnState, ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog: log.New(io.Discard, "", 0)} // clients refusing the certificate are expected in tests
 	scheme := "http"
 	if useTLS {
 		cert, leaf, err := SelfSigned("127.0.0.1")
