@@ -1,0 +1,37 @@
+package dashtest_test
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/dash"
+	"github.com/oobkit/oobkit/dash/dashtest"
+	"github.com/oobkit/oobkit/internal/wsmantest"
+)
+
+// Many simulated computers share one listener through a wsmantest.Host.
+func ExampleComputer_AddTo() {
+	h := wsmantest.NewHost()
+	if err := h.Start(); err != nil {
+		panic(err)
+	}
+	defer h.Close()
+	tr := h.Transport()
+	defer tr.CloseIdleConnections()
+
+	for i := 0; i < 3; i++ {
+		sim := dashtest.New(dashtest.Config{Name: fmt.Sprintf("pc-%d", i), PowerState: dash.DMTFOffSoft})
+		target := sim.AddTo(h, fmt.Sprintf("127.0.0.1:%d", 30000+i))
+		c, err := dash.New(target, sim.Credential(), dash.WithTransport(tr))
+		if err != nil {
+			panic(err)
+		}
+		err = c.SetPower(context.Background(), oobkit.ActionOn)
+		fmt.Println(target.Name, oobkit.ClassName(err), sim.PowerState())
+	}
+	// Output:
+	// pc-0 ok 2
+	// pc-1 ok 2
+	// pc-2 ok 2
+}
