@@ -138,9 +138,11 @@ func inventorySummary(o *tasks.InventoryOutput) string {
 		return "no inventory"
 	}
 	var parts []string
-	if len(inv.System) > 0 {
-		s := inv.System[0]
-		parts = append(parts, strings.TrimSpace(s.Manufacturer+" "+s.Model))
+	for _, s := range inv.System {
+		if name := strings.TrimSpace(s.Manufacturer + " " + s.Model); name != "" {
+			parts = append(parts, name)
+			break
+		}
 	}
 	parts = append(parts, fmt.Sprintf("%d cpu, %d dimm, %d disk, %d nic, %d sensors",
 		len(inv.Processors), len(inv.Memory), len(inv.Disks), len(inv.Network), len(inv.Sensors)))

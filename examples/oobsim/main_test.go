@@ -1,0 +1,81 @@
+package main
+
+import (
+	"context"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+	"gopkg.in/yaml.v3"
+
+	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/profile"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// oobsim writes a targets file whose computers answer, and a profile
+// document a store imports; it stops when its context ends.
+func TestRunWritesUsableFiles(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errw syncBuffer
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"--amt", "4", "--ipmi", "1", "--faults", "--dir", dir}, &out, &errw) }()
+	require.Eventually(t, func() bool { return strings.Contains(out.String(), "Interrupt") }, 10*time.Second, 10*time.Millisecond)
+
+	data, err := os.ReadFile(dir + "/targets.yaml")
+	require.NoError(t, err)
+	var targets []oobkit.Target
+	require.NoError(t, yaml.Unmarshal(data, &targets))
+	require.Len(t, targets, 5)
+	for _, tg := range targets {
+		require.NoError(t, tg.Validate())
+		assert.NotEmpty(t, tg.Labels["protocols"], tg.Name)
+	}
+	assert.Equal(t, "auth", targets[3].Labels["fault"])
+
+	f, err := os.Open(dir + "/profile.yaml")
+	require.NoError(t, err)
+	defer f.Close()
+	st := profile.NewMemoryStore()
+	n, err := profile.Import(context.Background(), st, f, profile.YAML)
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+	p, err := st.Get(context.Background(), "oobsim")
+	require.NoError(t, err)
+	assert.Equal(t, []oobkit.Protocol{oobkit.AMT, oobkit.IPMI, oobkit.Redirection}, p.Enabled())
+
+	cancel()
+	require.NoError(t, <-done)
+}
+
+func TestBadFlags(t *testing.T) {
+	var out, errw syncBuffer
+	err := run(context.Background(), []string{"--amt", "x"}, &out, &errw)
+	require.ErrorIs(t, err, errUsage)
+	err = run(context.Background(), []string{"--amt", "2", "--faults"}, &out, &errw)
+	require.ErrorIs(t, err, oobkit.ErrInvalidArgument)
+}
