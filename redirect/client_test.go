@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -106,7 +107,7 @@ func TestDeadlineDuringSetup(t *testing.T) {
 // TestSecretsNeverLogged runs sessions with a debug logger and checks that
 // the password appears nowhere in the log.
 func TestSecretsNeverLogged(t *testing.T) {
-	var buf bytes.Buffer
+	var buf lockedBuffer
 	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	sim := newSim(t, redirecttest.Config{Logger: log, Legacy: true})
 	c := newClient(t, sim, redirect.WithLogger(log), redirect.WithLegacyAuth())
@@ -118,6 +119,7 @@ func TestSecretsNeverLogged(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, (<-sim.Boots()).Err)
 	require.NoError(t, s.Close())
+	require.NoError(t, sim.Close())
 	assert.NotEmpty(t, buf.String())
 	assert.NotContains(t, buf.String(), "P@ssw0rd")
 }
@@ -134,4 +136,22 @@ func TestIDERCloseMidTransfer(t *testing.T) {
 	rep := <-sim.Boots()
 	assert.ErrorIs(t, rep.Err, redirecttest.ErrSessionEnded)
 	assert.Less(t, s.Stats().BytesSent, uint64(8<<20))
+}
+
+// lockedBuffer is a bytes.Buffer safe for concurrent writers and a reader.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
