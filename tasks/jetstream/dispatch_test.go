@@ -1,0 +1,300 @@
+package jetstream
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/tasks"
+)
+
+const fleetGood, fleetLocked = 900, 100
+
+// TestSameResultsAsInProcess runs one job over 1,000 embedded BMCs (100 of
+// which refuse the credential) in-process and through JetStream with three
+// workers: every result is the same, in the same order, each target is
+// written exactly once, and no work item or result is left behind.
+func TestSameResultsAsInProcess(t *testing.T) {
+	targets := startFleet(t, fleetGood, fleetLocked)
+	want, err := ipmiRunner().Run(context.Background(), statusJob(), targets)
+	require.NoError(t, err)
+	require.Equal(t, fleetGood, want.Counts()[tasks.StatusOK])
+	require.Equal(t, fleetLocked, want.ByClass()["auth"])
+
+	ns := startServer(t)
+	_, js := connect(t, ns, "dispatcher")
+	var workers []*testWorker
+	for i := range 3 {
+		workers = append(workers, startWorker(t, ns, ipmiRunner(), WorkerOptions{Name: fmt.Sprint("w", i)}))
+	}
+	var progress progressLog
+	d := NewDispatcher(js, DispatcherOptions{Progress: progress.add, Timeout: time.Minute})
+	got, err := d.Run(context.Background(), statusJob(), targets)
+	require.NoError(t, err)
+
+	require.Len(t, got.Results, len(targets))
+	assert.Equal(t, want.Job, got.Job)
+	for i := range targets {
+		require.Equal(t, comparable(t, want.Results[i]), comparable(t, got.Results[i]), "target %d", i)
+	}
+	var st tasks.PowerStateOutput
+	ok, err := DecodeOutput(&got.Results[0], "state", &st)
+	if got.Results[0].Status == tasks.StatusOK {
+		require.NoError(t, err)
+		require.True(t, ok)
+		assert.Equal(t, want.Results[0].Output("state").(*tasks.PowerStateOutput).State, st.State)
+	}
+
+	assert.Equal(t, len(targets), progress.count(tasks.TargetDone))
+	assert.Positive(t, progress.count(tasks.TargetStarted))
+	assert.LessOrEqual(t, progress.count(tasks.TargetStarted), len(targets))
+	for i, ev := range doneEvents(&progress) {
+		assert.Equal(t, i+1, ev.Done)
+		assert.Equal(t, len(targets), ev.Total)
+	}
+
+	var reported int64
+	for _, w := range workers {
+		s := w.Stats()
+		assert.Positive(t, s.Reported, "every worker took a share")
+		reported += s.Reported
+	}
+	assert.EqualValues(t, len(targets), reported)
+	msgs, _ := streamState(t, js, DefaultStream)
+	assert.Zero(t, msgs, "work queue empty")
+	msgs, last := streamState(t, js, "KV_"+DefaultBucket)
+	assert.Zero(t, msgs, "results removed once collected")
+	assert.EqualValues(t, len(targets), last, "exactly one write per target")
+}
+
+func doneEvents(p *progressLog) []tasks.Progress {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []tasks.Progress
+	for _, ev := range p.events {
+		if ev.Kind == tasks.TargetDone {
+			out = append(out, ev)
+		}
+	}
+	return out
+}
+
+// TestWorkerDiesMidJob loses one of three workers mid-job (its connection
+// closes while a target runs, before it acknowledges): its items are
+// redelivered after AckWait to the others and every target still gets
+// exactly one result, the same as in-process.
+func TestWorkerDiesMidJob(t *testing.T) {
+	targets := startFleet(t, fleetGood, fleetLocked)
+	ns := startServer(t)
+	_, js := connect(t, ns, "dispatcher")
+
+	const ackWait = time.Second
+	var victim atomic.Pointer[testWorker]
+	startedByVictim := 0
+	killer := tasks.WithProgress(func(p tasks.Progress) {
+		if p.Kind != tasks.TargetStarted {
+			return
+		}
+		startedByVictim++ // one call at a time: the victim runs one target at a time
+		if startedByVictim == 50 {
+			victim.Load().nc.Close() // dies holding this item, unacknowledged
+		}
+	})
+	victim.Store(startWorker(t, ns, ipmiRunner(killer), WorkerOptions{Name: "victim", AckWait: ackWait, Concurrency: 1}))
+	survivors := []*testWorker{
+		startWorker(t, ns, ipmiRunner(), WorkerOptions{Name: "w1", AckWait: ackWait}),
+		startWorker(t, ns, ipmiRunner(), WorkerOptions{Name: "w2", AckWait: ackWait}),
+	}
+	d := NewDispatcher(js, DispatcherOptions{Timeout: time.Minute, KeepResults: true})
+	rep, err := d.Run(context.Background(), statusJob(), targets)
+	require.NoError(t, err)
+
+	require.ErrorContains(t, victim.Load().stop(t), "connection closed")
+	assert.Equal(t, fleetGood, rep.Counts()[tasks.StatusOK])
+	assert.Equal(t, fleetLocked, rep.ByClass()["auth"])
+	for i, res := range rep.Results {
+		assert.Equal(t, targets[i].String(), res.Target)
+	}
+	var reported, redelivered int64
+	for _, w := range append(survivors, victim.Load()) {
+		reported += w.Stats().Reported
+		redelivered += w.Stats().Redelivered
+	}
+	assert.Positive(t, redelivered, "the victim's item was redelivered")
+	assert.EqualValues(t, len(targets), reported)
+	msgs, last := streamState(t, js, "KV_"+DefaultBucket)
+	assert.EqualValues(t, len(targets), msgs)
+	assert.EqualValues(t, len(targets), last, "exactly one write per target")
+}
+
+// TestSiteScoping: each target goes only to workers of its site label;
+// targets without one go to the default site.
+func TestSiteScoping(t *testing.T) {
+	targets := startFleet(t, 60, 0)
+	sites := []string{"paris", "lyon", ""}
+	for i := range targets {
+		if s := sites[i%3]; s != "" {
+			targets[i].Labels = map[string]string{"site": s}
+		}
+	}
+	ns := startServer(t)
+	_, js := connect(t, ns, "dispatcher")
+	ran := map[string]*progressLog{}
+	for _, site := range []string{"paris", "lyon", DefaultSite} {
+		ran[site] = &progressLog{}
+		for i := range 2 {
+			startWorker(t, ns, ipmiRunner(tasks.WithProgress(ran[site].add)), WorkerOptions{Site: site, Name: fmt.Sprint(site, i)})
+		}
+	}
+	d := NewDispatcher(js, DispatcherOptions{Timeout: time.Minute})
+	rep, err := d.Run(context.Background(), statusJob(), targets)
+	require.NoError(t, err)
+	require.Equal(t, len(targets), rep.Counts()[tasks.StatusOK])
+
+	siteOf := map[string]string{}
+	for _, tg := range targets {
+		siteOf[tg.String()] = d.Site(tg)
+	}
+	for site, log := range ran {
+		assert.Equal(t, 20, log.count(tasks.TargetStarted), site)
+		for _, ev := range log.events {
+			assert.Equal(t, site, siteOf[ev.Target], "worker of %s ran %s", site, ev.Target)
+		}
+	}
+}
+
+// TestUnservedSiteTimesOut: with no worker for a site, the job ends at its
+// deadline; that site's targets report canceled (class timeout) as the
+// in-process runner reports unfinished targets, and their work items are
+// removed from the stream.
+func TestUnservedSiteTimesOut(t *testing.T) {
+	targets := startFleet(t, 10, 0)
+	for i := range targets {
+		targets[i].Labels = map[string]string{"site": []string{"served", "dark"}[i%2]}
+	}
+	ns := startServer(t)
+	_, js := connect(t, ns, "dispatcher")
+	w := startWorker(t, ns, ipmiRunner(), WorkerOptions{Site: "served"})
+	d := NewDispatcher(js, DispatcherOptions{Timeout: 2 * time.Second})
+	rep, err := d.Run(context.Background(), statusJob(), targets)
+	require.NoError(t, err)
+	for i, res := range rep.Results {
+		if i%2 == 0 {
+			assert.Equal(t, tasks.StatusOK, res.Status, res.Target)
+			continue
+		}
+		assert.Equal(t, tasks.StatusCanceled, res.Status, res.Target)
+		assert.Equal(t, "timeout", res.Class)
+		assert.Equal(t, oobkit.CodeTimeout, res.Code)
+		require.Len(t, res.Steps, 1)
+		assert.Equal(t, tasks.StatusNotRun, res.Steps[0].Status)
+	}
+	assert.EqualValues(t, 5, w.Stats().Received)
+	msgs, _ := streamState(t, js, DefaultStream)
+	assert.Zero(t, msgs, "the dark site's items were removed")
+}
+
+// TestLongTargetKeepsItem: a target running far longer than AckWait keeps
+// its item through in-progress acknowledgements; it is not redelivered.
+func TestLongTargetKeepsItem(t *testing.T) {
+	ns := startServer(t)
+	_, js := connect(t, ns, "dispatcher")
+	var workers []*testWorker
+	for i := range 2 {
+		workers = append(workers, startWorker(t, ns, ipmiRunner(tasks.WithProbe(nil)),
+			WorkerOptions{Name: fmt.Sprint("w", i), AckWait: 300 * time.Millisecond}))
+	}
+	job := &tasks.Job{Name: "slow", Steps: []tasks.Step{{ID: "nap", Task: &sleepTask{For: tasks.Duration(1500 * time.Millisecond)}}}}
+	targets := []oobkit.Target{{Name: "a", Address: "192.0.2.1"}, {Name: "b", Address: "192.0.2.2"}}
+	rep, err := NewDispatcher(js, DispatcherOptions{Timeout: 30 * time.Second}).Run(context.Background(), job, targets)
+	require.NoError(t, err)
+	require.Equal(t, 2, rep.Counts()[tasks.StatusOK])
+	var out map[string]string
+	ok, err := DecodeOutput(&rep.Results[1], "nap", &out)
+	require.NoError(t, err)
+	require.True(t, ok)
+	assert.Equal(t, "1.5s", out["slept"])
+	for _, w := range workers {
+		assert.Zero(t, w.Stats().Redelivered, w.name)
+	}
+}
+
+// TestShutdownReturnsItems: a worker stopped mid-target cancels it and hands
+// the item back at once (Nak); another worker runs it to completion.
+func TestShutdownReturnsItems(t *testing.T) {
+	ns := startServer(t)
+	_, js := connect(t, ns, "dispatcher")
+	first := startWorker(t, ns, ipmiRunner(tasks.WithProbe(nil)), WorkerOptions{Name: "first", AckWait: time.Minute})
+	job := &tasks.Job{Name: "slow", Steps: []tasks.Step{{Task: &sleepTask{For: tasks.Duration(time.Second)}}}}
+	targets := []oobkit.Target{{Name: "a", Address: "192.0.2.1"}}
+	var progress progressLog
+	d := NewDispatcher(js, DispatcherOptions{Timeout: 30 * time.Second, Progress: progress.add})
+	repc := make(chan *tasks.Report, 1)
+	go func() {
+		rep, err := d.Run(context.Background(), job, targets)
+		assert.NoError(t, err)
+		repc <- rep
+	}()
+	require.Eventually(t, func() bool { return progress.count(tasks.TargetStarted) == 1 }, 10*time.Second, 10*time.Millisecond)
+	require.NoError(t, first.stop(t))
+	assert.EqualValues(t, 1, first.Stats().Returned)
+	second := startWorker(t, ns, ipmiRunner(tasks.WithProbe(nil)), WorkerOptions{Name: "second", AckWait: time.Minute})
+	rep := <-repc
+	require.Equal(t, tasks.StatusOK, rep.Results[0].Status, rep.Results[0].Error)
+	assert.EqualValues(t, 1, second.Stats().Reported)
+	assert.EqualValues(t, 1, second.Stats().Redelivered)
+}
+
+// TestRunJobOnSchedule: a scheduled job dispatches over JetStream.
+func TestRunJobOnSchedule(t *testing.T) {
+	targets := startFleet(t, 20, 0)
+	ns := startServer(t)
+	_, js := connect(t, ns, "dispatcher")
+	startWorker(t, ns, ipmiRunner(), WorkerOptions{})
+	d := NewDispatcher(js, DispatcherOptions{Timeout: time.Minute})
+	s := tasks.NewScheduler(nil)
+	reports := make(chan *tasks.Report, 1)
+	require.NoError(t, s.Add("status", tasks.Once(), RunJob(d, statusJob(), func() []oobkit.Target { return targets },
+		func(rep *tasks.Report, err error) {
+			assert.NoError(t, err)
+			reports <- rep
+		})))
+	s.Run(context.Background()) // returns when Once has run
+	rep := <-reports
+	assert.Equal(t, len(targets), rep.Counts()[tasks.StatusOK])
+}
+
+// TestDispatcherRejects: invalid input fails before anything is published.
+func TestDispatcherRejects(t *testing.T) {
+	ns := startServer(t)
+	_, js := connect(t, ns, "dispatcher")
+	d := NewDispatcher(js, DispatcherOptions{})
+	tests := []struct {
+		name    string
+		job     *tasks.Job
+		targets []oobkit.Target
+		class   error
+	}{
+		{"site with a dot", statusJob(), []oobkit.Target{{Address: "192.0.2.1", Labels: map[string]string{"site": "a.b"}}}, oobkit.ErrInvalidArgument},
+		{"site wildcard", statusJob(), []oobkit.Target{{Address: "192.0.2.1", Labels: map[string]string{"site": ">"}}}, oobkit.ErrInvalidArgument},
+		{"job without steps", &tasks.Job{Name: "empty"}, []oobkit.Target{{Address: "192.0.2.1"}}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rep, err := d.Run(context.Background(), tc.job, tc.targets)
+			require.Error(t, err)
+			assert.Nil(t, rep)
+			if tc.class != nil {
+				assert.ErrorIs(t, err, tc.class)
+			}
+		})
+	}
+	w := NewWorker(js, ipmiRunner(), WorkerOptions{Site: "a b"})
+	assert.ErrorIs(t, w.Run(context.Background()), oobkit.ErrInvalidArgument)
+}

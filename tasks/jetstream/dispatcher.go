@@ -1,0 +1,293 @@
+package jetstream
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	natsjs "github.com/nats-io/nats.go/jetstream"
+
+	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/tasks"
+)
+
+// DispatcherOptions configures a [Dispatcher]. The zero value is usable.
+type DispatcherOptions struct {
+	// Names must match the workers'.
+	Names Names
+	// SiteLabel is the target label naming the site whose workers take the
+	// target (default [DefaultSiteLabel], "site"). Targets without it go to
+	// [DefaultSite].
+	SiteLabel string
+	// Timeout bounds a whole job (0: only the context passed to Run).
+	// Targets without a result by then report [tasks.StatusCanceled], as
+	// the in-process runner reports targets unfinished when its context
+	// ends, and their remaining work items are removed from the stream.
+	Timeout time.Duration
+	// Progress receives TargetStarted events (when a worker starts a target;
+	// again on redelivery) and TargetDone events (when its result arrives,
+	// with Done and Total). It is called from the goroutine running
+	// Dispatcher.Run, one event at a time, and must be quick. StepDone
+	// events happen on workers and are not forwarded; each TargetDone
+	// Result holds its steps.
+	Progress func(tasks.Progress)
+	// KeepResults leaves a job's results in the bucket after Run returns
+	// (by default they are removed once collected; the bucket's TTL removes
+	// them otherwise).
+	KeepResults bool
+	// Logger receives debug records (default: discard).
+	Logger *slog.Logger
+}
+
+// Dispatcher runs jobs over workers: it publishes one work item per target
+// to the work-queue stream, under <prefix>.<site>.<jobID> so that only
+// workers of the target's site take it, and collects the results the
+// workers write to the bucket into the same [tasks.Report] that
+// [tasks.Runner.Run] returns.
+//
+// A Dispatcher is safe for concurrent use; concurrent jobs do not mix.
+type Dispatcher struct {
+	js    natsjs.JetStream
+	names Names
+	label string
+	opts  DispatcherOptions
+	log   *slog.Logger
+
+	setupMu sync.Mutex
+	stream  natsjs.Stream
+	kv      natsjs.KeyValue
+}
+
+// NewDispatcher returns a dispatcher over js. The stream and the bucket are
+// created on first use when missing.
+func NewDispatcher(js natsjs.JetStream, opts DispatcherOptions) *Dispatcher {
+	d := &Dispatcher{js: js, names: opts.Names.withDefaults(), label: opts.SiteLabel, opts: opts, log: opts.Logger}
+	if d.label == "" {
+		d.label = DefaultSiteLabel
+	}
+	if d.log == nil {
+		d.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return d
+}
+
+func (d *Dispatcher) setup(ctx context.Context) (natsjs.Stream, natsjs.KeyValue, error) {
+	d.setupMu.Lock()
+	defer d.setupMu.Unlock()
+	if d.stream == nil {
+		s, err := ensureStream(ctx, d.js, d.names)
+		if err != nil {
+			return nil, nil, err
+		}
+		d.stream = s
+	}
+	if d.kv == nil {
+		kv, err := ensureBucket(ctx, d.js, d.names)
+		if err != nil {
+			return nil, nil, err
+		}
+		d.kv = kv
+	}
+	return d.stream, d.kv, nil
+}
+
+// Site returns the site a target belongs to: its site label, or
+// [DefaultSite].
+func (d *Dispatcher) Site(t oobkit.Target) string {
+	if s := t.Labels[d.label]; s != "" {
+		return s
+	}
+	return DefaultSite
+}
+
+// Run runs job on every target through the workers and returns one Result
+// per target, in the order given, as [tasks.Runner.Run] does. The error is
+// non-nil when the job or a target's site label is invalid, or when
+// JetStream cannot take the job (nothing is left running then); target
+// failures are in the Report. When ctx ends or the Timeout passes, targets
+// without a result report [tasks.StatusCanceled] and their work items still
+// queued are removed.
+//
+// Step outputs in the Report are the JSON the worker wrote
+// (json.RawMessage); read one with [DecodeOutput]. Result.Err is nil for
+// results that crossed JetStream: Status, Code, Class, DeviceCode and Error
+// carry the failure.
+func (d *Dispatcher) Run(ctx context.Context, job *tasks.Job, targets []oobkit.Target) (*tasks.Report, error) {
+	if err := job.Validate(); err != nil {
+		return nil, err
+	}
+	jobJSON, err := json.Marshal(job)
+	if err != nil {
+		return nil, fmt.Errorf("jetstream: job %s: %w", job.Name, err)
+	}
+	sites := make([]string, len(targets))
+	for i, t := range targets {
+		sites[i] = d.Site(t)
+		if err := checkSite(sites[i]); err != nil {
+			return nil, fmt.Errorf("target %s: %w", t, err)
+		}
+	}
+	if d.opts.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, d.opts.Timeout)
+		defer cancel()
+	}
+	stream, kv, err := d.setup(ctx)
+	if err != nil {
+		return nil, err
+	}
+	jobID := newJobID()
+	rep := &tasks.Report{Job: job.Name, Started: time.Now(), Results: make([]tasks.Result, len(targets))}
+	log := d.log.With("job", job.Name, "id", jobID)
+
+	// Listen before publishing so nothing is missed (the watch also replays
+	// what is already there).
+	watchCtx, stopWatch := context.WithCancel(context.WithoutCancel(ctx)) // outlives ctx: Run stops it
+	defer stopWatch()
+	watch, err := kv.Watch(watchCtx, jobID+".*")
+	if err != nil {
+		return nil, fmt.Errorf("jetstream: watch results: %w", err)
+	}
+	defer func() { _ = watch.Stop() }()
+	started := make(chan *nats.Msg, 1024)
+	sub, err := d.js.Conn().ChanSubscribe(d.names.startedSubject(jobID), started)
+	if err != nil {
+		return nil, fmt.Errorf("jetstream: progress subscription: %w", err)
+	}
+	defer func() { _ = sub.Unsubscribe() }()
+
+	// Whatever happens next, leave no work item of this job behind, and no
+	// result unless asked to keep them.
+	defer d.cleanup(stream, jobID, log)
+
+	deadline, _ := ctx.Deadline()
+	if err := d.publish(ctx, jobID, jobJSON, targets, sites, deadline); err != nil {
+		return nil, err
+	}
+	log.Debug("published", "targets", len(targets))
+
+	have := make([]bool, len(targets))
+	done := 0
+	for done < len(targets) && ctx.Err() == nil {
+		select {
+		case <-ctx.Done():
+		case m := <-started:
+			var ev startedEvent
+			if json.Unmarshal(m.Data, &ev) == nil && ev.Index >= 0 && ev.Index < len(targets) && !have[ev.Index] {
+				d.emit(tasks.Progress{Kind: tasks.TargetStarted, Job: job.Name, Target: targets[ev.Index].String()})
+			}
+		case e, ok := <-watch.Updates():
+			if !ok {
+				return nil, fmt.Errorf("jetstream: results watch of job %s ended", job.Name)
+			}
+			if e == nil || e.Operation() != natsjs.KeyValuePut {
+				continue // end of the initial values, or a delete
+			}
+			i, ok := parseResultKey(jobID, e.Key())
+			if !ok || i >= len(targets) || have[i] {
+				continue
+			}
+			res, err := decodeResult(e.Value())
+			if err != nil {
+				res = failedResult(targets[i], job, &oobkit.Error{Op: "jetstream result", Class: oobkit.ErrProtocol,
+					Message: "unreadable result: " + err.Error()})
+			}
+			rep.Results[i], have[i] = res, true
+			done++
+			d.emit(tasks.Progress{Kind: tasks.TargetDone, Job: job.Name, Target: res.Target, Result: &rep.Results[i],
+				Done: done, Total: len(targets)})
+		}
+	}
+	if done < len(targets) {
+		log.Debug("job ended before every result", "done", done, "targets", len(targets), "err", ctx.Err())
+		for i, t := range targets {
+			if !have[i] {
+				rep.Results[i] = canceledResult(t, job, ctx.Err())
+			}
+		}
+	}
+	rep.Finished = time.Now()
+	return rep, nil
+}
+
+// publish puts one work item per target on the stream. Each carries a
+// message id, so a publish retried after a lost acknowledgement is stored
+// once.
+func (d *Dispatcher) publish(ctx context.Context, jobID string, jobJSON []byte, targets []oobkit.Target, sites []string, deadline time.Time) error {
+	const window = 256 // publishes awaiting their acknowledgement
+	for start := 0; start < len(targets); start += window {
+		end := min(start+window, len(targets))
+		futures := make([]natsjs.PubAckFuture, 0, end-start)
+		for i := start; i < end; i++ {
+			data, err := json.Marshal(workItem{JobID: jobID, Index: i, Job: jobJSON, Target: targets[i], Deadline: deadline})
+			if err != nil {
+				return fmt.Errorf("jetstream: work item for %s: %w", targets[i], err)
+			}
+			f, err := d.js.PublishAsync(d.names.workSubject(sites[i], jobID), data, natsjs.WithMsgID(resultKey(jobID, i)))
+			if err != nil {
+				return fmt.Errorf("jetstream: publish work item: %w", err)
+			}
+			futures = append(futures, f)
+		}
+		for _, f := range futures {
+			select {
+			case <-f.Ok():
+			case err := <-f.Err():
+				return fmt.Errorf("jetstream: publish work item: %w", err)
+			case <-ctx.Done():
+				return fmt.Errorf("jetstream: publish work items: %w", ctx.Err())
+			}
+		}
+	}
+	return nil
+}
+
+// cleanup removes the job's work items still queued (targets no worker took
+// before the job ended) and, unless KeepResults, its results.
+func (d *Dispatcher) cleanup(stream natsjs.Stream, jobID string, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := stream.Purge(ctx, natsjs.WithPurgeSubject(d.names.jobFilter(jobID))); err != nil {
+		log.Debug("purge work items", "err", err)
+	}
+	if d.opts.KeepResults {
+		return
+	}
+	kvs, err := d.js.Stream(ctx, d.names.kvStream())
+	if err == nil {
+		err = kvs.Purge(ctx, natsjs.WithPurgeSubject(d.names.kvJobSubject(jobID)))
+	}
+	if err != nil {
+		log.Debug("purge results", "err", err)
+	}
+}
+
+func (d *Dispatcher) emit(p tasks.Progress) {
+	if d.opts.Progress != nil {
+		d.opts.Progress(p)
+	}
+}
+
+// canceledResult is the result of a target whose job ended before a worker
+// reported it, as the in-process runner reports a target it never finished.
+func canceledResult(t oobkit.Target, job *tasks.Job, err error) tasks.Result {
+	if err == nil {
+		err = context.Canceled
+	}
+	return tasks.Result{Target: t.String(), Address: t.Address, Status: tasks.StatusCanceled, Started: time.Now(),
+		Code: oobkit.ReturnCode(err), Class: oobkit.ClassName(err), Error: err.Error(), Steps: notRunSteps(job)}
+}
+
+// newJobID returns a random job id, unique across dispatchers.
+func newJobID() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,15 @@
+package jetstream
+
+import (
+	"os"
+	"testing"
+
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) {
+	if os.Getenv(childURLEnv) != "" { // re-executed as a worker process (process_test.go)
+		os.Exit(childWorkerMain())
+	}
+	goleak.VerifyTestMain(m)
+}

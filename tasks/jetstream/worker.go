@@ -1,0 +1,353 @@
+package jetstream
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	natsjs "github.com/nats-io/nats.go/jetstream"
+
+	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/tasks"
+)
+
+// WorkerOptions configures a [Worker]. The zero value is usable.
+type WorkerOptions struct {
+	// Names must match the dispatcher's.
+	Names Names
+	// Site is the network segment this worker reaches (default
+	// [DefaultSite]): it takes only the work items of targets whose site
+	// label is Site. Letters, digits, '-' and '_'. A worker serves one site;
+	// run one worker per site to serve several.
+	Site string
+	// Name identifies the worker in progress events and logs (default: the
+	// NATS connection's client name, or "worker").
+	Name string
+	// Concurrency is how many targets the worker runs at once (default 16).
+	Concurrency int
+	// AckWait is how long JetStream waits for a worker's acknowledgement
+	// before handing the item to another worker (default 30 s). A running
+	// target keeps its item with in-progress acknowledgements every third of
+	// AckWait, so a long power cycle is not redelivered; a worker that dies
+	// stops sending them and its items are redelivered after AckWait.
+	// All workers of a site share one consumer; the last worker started
+	// sets its AckWait and MaxDeliver.
+	AckWait time.Duration
+	// MaxDeliver caps deliveries of one item (default 10), so an item that
+	// kills every worker that takes it does not circulate forever.
+	MaxDeliver int
+	// PollWait bounds one pull request (default 5 s); it only sets how often
+	// an idle worker asks again.
+	PollWait time.Duration
+	// Logger receives debug and warning records (default: discard).
+	Logger *slog.Logger
+}
+
+// WorkerStats counts what a worker did with the items it received.
+type WorkerStats struct {
+	// Received counts deliveries, redeliveries included.
+	Received int64
+	// Redelivered counts deliveries of items delivered before (to this or
+	// another worker).
+	Redelivered int64
+	// Reported counts results this worker wrote.
+	Reported int64
+	// AlreadyReported counts items whose result another delivery had
+	// written; they were acknowledged without running the target again.
+	AlreadyReported int64
+	// Expired counts items received after their job's deadline.
+	Expired int64
+	// Returned counts items handed back (Nak) at shutdown or after a failed
+	// write, for another worker to take.
+	Returned int64
+}
+
+// Worker pulls work items of one site from the stream, runs each with
+// [tasks.Runner.RunTarget] (with the worker's own Connector, profiles and
+// credentials), writes the result to the bucket under <jobID>.<index> with a
+// create-only write, and acknowledges the item. Because the write is
+// create-only, a target is reported once even when its item is delivered
+// twice (a worker that died after writing, an acknowledgement lost).
+//
+// A Worker is safe for concurrent use; Run may be called once at a time.
+type Worker struct {
+	js     natsjs.JetStream
+	runner *tasks.Runner
+	names  Names
+	site   string
+	name   string
+	conc   int
+	ack    time.Duration
+	maxDel int
+	poll   time.Duration
+	log    *slog.Logger
+
+	jobsMu sync.Mutex
+	jobs   map[string]*tasks.Job // parsed jobs by job id, bounded
+
+	received, redelivered, reported, already, expired, returned atomic.Int64
+}
+
+// NewWorker returns a worker that runs targets with runner over js.
+func NewWorker(js natsjs.JetStream, runner *tasks.Runner, opts WorkerOptions) *Worker {
+	w := &Worker{
+		js: js, runner: runner, names: opts.Names.withDefaults(),
+		site: opts.Site, name: opts.Name, conc: opts.Concurrency,
+		ack: opts.AckWait, maxDel: opts.MaxDeliver, poll: opts.PollWait, log: opts.Logger,
+		jobs: map[string]*tasks.Job{},
+	}
+	if w.site == "" {
+		w.site = DefaultSite
+	}
+	if w.name == "" {
+		w.name = "worker"
+		if nc := js.Conn(); nc != nil && nc.Opts.Name != "" {
+			w.name = nc.Opts.Name
+		}
+	}
+	if w.conc <= 0 {
+		w.conc = 16
+	}
+	if w.ack <= 0 {
+		w.ack = 30 * time.Second
+	}
+	if w.maxDel == 0 {
+		w.maxDel = 10
+	}
+	if w.poll <= 0 {
+		w.poll = 5 * time.Second
+	}
+	if w.log == nil {
+		w.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return w
+}
+
+// Stats returns what the worker has done so far.
+func (w *Worker) Stats() WorkerStats {
+	return WorkerStats{
+		Received: w.received.Load(), Redelivered: w.redelivered.Load(), Reported: w.reported.Load(),
+		AlreadyReported: w.already.Load(), Expired: w.expired.Load(), Returned: w.returned.Load(),
+	}
+}
+
+// Run takes and runs work items until ctx ends, then cancels the targets in
+// progress, hands their items back for another worker (Nak) and returns nil.
+// It creates the stream, the bucket and the site's consumer when missing.
+// It returns an error when it cannot set up, or when the connection is
+// closed under it (a closed connection is how a process that loses NATS
+// finds out; its unacknowledged items are redelivered after AckWait).
+func (w *Worker) Run(ctx context.Context) error {
+	if err := checkSite(w.site); err != nil {
+		return err
+	}
+	if _, err := ensureStream(ctx, w.js, w.names); err != nil {
+		return err
+	}
+	kv, err := ensureBucket(ctx, w.js, w.names)
+	if err != nil {
+		return err
+	}
+	cons, err := w.js.CreateOrUpdateConsumer(ctx, w.names.Stream, natsjs.ConsumerConfig{
+		Durable:       w.names.consumerName(w.site),
+		Description:   "oobkit workers of site " + w.site,
+		FilterSubject: w.names.siteFilter(w.site),
+		AckPolicy:     natsjs.AckExplicitPolicy,
+		AckWait:       w.ack,
+		MaxDeliver:    w.maxDel,
+	})
+	if err != nil {
+		return fmt.Errorf("jetstream: consumer for site %s: %w", w.site, err)
+	}
+	w.log.Debug("worker started", "worker", w.name, "site", w.site, "concurrency", w.conc)
+
+	var (
+		wg       sync.WaitGroup
+		errOnce  sync.Once
+		fatal    error
+		loopCtx  context.Context
+		stopLoop context.CancelFunc
+	)
+	loopCtx, stopLoop = context.WithCancel(ctx)
+	defer stopLoop()
+	for range w.conc {
+		wg.Go(func() {
+			if err := w.loop(loopCtx, cons, kv); err != nil {
+				errOnce.Do(func() { fatal = err })
+				stopLoop()
+			}
+		})
+	}
+	wg.Wait()
+	return fatal
+}
+
+// loop takes one item at a time until ctx ends or the connection is lost.
+// Pulling one item per free slot means no item waits in a local buffer
+// while its AckWait runs.
+func (w *Worker) loop(ctx context.Context, cons natsjs.Consumer, kv natsjs.KeyValue) error {
+	for ctx.Err() == nil {
+		fctx, cancel := context.WithTimeout(ctx, w.poll)
+		msg, err := cons.Next(natsjs.FetchContext(fctx))
+		cancel()
+		switch {
+		case err == nil:
+			w.handle(ctx, msg, kv)
+		case ctx.Err() != nil:
+			return nil
+		case errors.Is(err, nats.ErrTimeout), errors.Is(err, context.DeadlineExceeded), errors.Is(err, natsjs.ErrNoMessages):
+			// idle: ask again
+		case errors.Is(err, nats.ErrConnectionClosed), errors.Is(err, natsjs.ErrConsumerDeleted),
+			errors.Is(err, natsjs.ErrConsumerNotFound):
+			return fmt.Errorf("jetstream: worker %s: %w", w.name, err)
+		default:
+			w.log.Warn("pull failed", "worker", w.name, "err", err)
+			select { // a moment before asking again (e.g. reconnecting)
+			case <-ctx.Done():
+			case <-time.After(250 * time.Millisecond):
+			}
+		}
+	}
+	return nil
+}
+
+// handle runs one item and reports its result.
+func (w *Worker) handle(ctx context.Context, msg natsjs.Msg, kv natsjs.KeyValue) {
+	w.received.Add(1)
+	if meta, err := msg.Metadata(); err == nil && meta.NumDelivered > 1 {
+		w.redelivered.Add(1)
+	}
+	var it workItem
+	if err := json.Unmarshal(msg.Data(), &it); err != nil || !validToken(it.JobID) {
+		w.log.Warn("unreadable work item dropped", "worker", w.name, "subject", msg.Subject())
+		_ = msg.TermWithReason("unreadable work item")
+		return
+	}
+	if !it.Deadline.IsZero() && time.Now().After(it.Deadline) {
+		w.expired.Add(1)
+		_ = msg.Ack()
+		return
+	}
+	key := resultKey(it.JobID, it.Index)
+	if _, err := kv.Get(ctx, key); err == nil { // reported by an earlier delivery
+		w.already.Add(1)
+		_ = msg.Ack()
+		return
+	}
+
+	res := w.run(ctx, msg, &it)
+	if ctx.Err() != nil { // shutting down: the target did not finish; let another worker run it
+		w.returned.Add(1)
+		_ = msg.Nak()
+		return
+	}
+	data, err := json.Marshal(res)
+	if err != nil { // an output that cannot be marshaled: report that instead
+		res = failedResult(it.Target, nil, fmt.Errorf("jetstream: result of %s: %w", res.Target, err))
+		data, _ = json.Marshal(res)
+	}
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.ack)
+	defer cancel()
+	_, err = kv.Create(wctx, key, data)
+	switch {
+	case err == nil:
+		w.reported.Add(1)
+	case errors.Is(err, natsjs.ErrKeyExists):
+		w.already.Add(1)
+	default:
+		w.log.Warn("result not written; item returned", "worker", w.name, "key", key, "err", err)
+		w.returned.Add(1)
+		_ = msg.NakWithDelay(time.Second)
+		return
+	}
+	if err := msg.DoubleAck(wctx); err != nil {
+		// The result is written; a redelivery will find it and only ack.
+		w.log.Debug("ack failed", "worker", w.name, "key", key, "err", err)
+	}
+}
+
+// run runs the item's job on its target, telling JetStream the item is in
+// progress while it runs.
+func (w *Worker) run(ctx context.Context, msg natsjs.Msg, it *workItem) tasks.Result {
+	job, err := w.job(it)
+	if err != nil {
+		return failedResult(it.Target, nil, err)
+	}
+	if nc := w.js.Conn(); nc != nil {
+		ev, _ := json.Marshal(startedEvent{Index: it.Index, Worker: w.name})
+		_ = nc.Publish(w.names.startedSubject(it.JobID), ev)
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	if !it.Deadline.IsZero() {
+		runCtx, cancel = context.WithDeadline(ctx, it.Deadline)
+	}
+	defer cancel()
+
+	done := make(chan struct{})
+	var keep sync.WaitGroup
+	keep.Go(func() {
+		t := time.NewTicker(max(w.ack/3, 10*time.Millisecond))
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				_ = msg.InProgress()
+			}
+		}
+	})
+	res := w.runner.RunTarget(runCtx, job, it.Target)
+	close(done)
+	keep.Wait()
+	return res
+}
+
+// job returns the parsed job of an item, parsing each job once.
+func (w *Worker) job(it *workItem) (*tasks.Job, error) {
+	w.jobsMu.Lock()
+	defer w.jobsMu.Unlock()
+	if j, ok := w.jobs[it.JobID]; ok {
+		return j, nil
+	}
+	j, err := tasks.ParseJob(it.Job)
+	if err != nil {
+		return nil, fmt.Errorf("jetstream: worker %s cannot read job %s: %w", w.name, it.JobID, err)
+	}
+	if len(w.jobs) >= 64 { // old jobs are done; keep the cache small
+		clear(w.jobs)
+	}
+	w.jobs[it.JobID] = j
+	return j, nil
+}
+
+// failedResult is the result of a target a worker could not run at all. A
+// job that could not be read has no steps to list.
+func failedResult(t oobkit.Target, job *tasks.Job, err error) tasks.Result {
+	res := tasks.Result{Target: t.String(), Address: t.Address, Status: tasks.StatusFailed, Started: time.Now(),
+		Code: oobkit.ReturnCode(err), Class: oobkit.ClassName(err), Error: err.Error(), DeviceCode: oobkit.DeviceCode(err)}
+	if job != nil {
+		res.Steps = notRunSteps(job)
+	}
+	return res
+}
+
+// notRunSteps lists a job's steps as not run.
+func notRunSteps(job *tasks.Job) []tasks.StepResult {
+	out := make([]tasks.StepResult, len(job.Steps))
+	for i, st := range job.Steps {
+		id := st.ID
+		if id == "" {
+			id = fmt.Sprint(i)
+		}
+		out[i] = tasks.StepResult{ID: id, Task: st.Task.Kind(), Status: tasks.StatusNotRun}
+	}
+	return out
+}
