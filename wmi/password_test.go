@@ -1,0 +1,132 @@
+package wmi_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/wmi"
+	"github.com/oobkit/oobkit/wmi/wmitest"
+)
+
+const canary = "Canary-7f3a9c1e-Secret"
+
+func TestSetLocalPassword(t *testing.T) {
+	pc := newComputer(t, true)
+	var logs bytes.Buffer
+	var hookMu sync.Mutex
+	var hookSeen []string
+	hooks := wmi.Hooks{
+		OnRequest: func(a, r string) { hookMu.Lock(); hookSeen = append(hookSeen, a, r); hookMu.Unlock() },
+		OnResponse: func(a, r string, status int, err error) {
+			hookMu.Lock()
+			hookSeen = append(hookSeen, a, r, fmt.Sprint(status), fmt.Sprint(err))
+			hookMu.Unlock()
+		},
+	}
+	c := tlsClient(t, pc, wmi.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))), wmi.WithHooks(hooks))
+
+	require.NoError(t, c.SetLocalPassword(ctx(t), `PC42\alice`, oobkit.NewSecret(canary)))
+	pw, _ := pc.Password("alice")
+	assert.Equal(t, canary, pw, "the password changed")
+
+	// The canary appears nowhere but the account: not in a command line,
+	// an event, a log line, a hook, or the client's printed form.
+	var seen strings.Builder
+	for _, p := range pc.Processes() {
+		seen.WriteString(p.CommandLine)
+	}
+	for _, log := range []string{"Application", "Security", "System"} {
+		for _, e := range pc.Events(log) {
+			seen.WriteString(e.Message)
+		}
+	}
+	procs, err := c.Processes(ctx(t))
+	require.NoError(t, err)
+	b, _ := json.Marshal(procs)
+	seen.Write(b)
+	events, err := c.EventLog(ctx(t), 0)
+	require.NoError(t, err)
+	b, _ = json.Marshal(events)
+	seen.Write(b)
+	seen.WriteString(logs.String())
+	hookMu.Lock()
+	seen.WriteString(strings.Join(hookSeen, " "))
+	hookMu.Unlock()
+	seen.WriteString(fmt.Sprintf("%v %+v %#v", c, c, c))
+	assert.NotContains(t, seen.String(), canary)
+	assert.NotContains(t, seen.String(), "Canary")
+
+	// Windows' own audit trail shows the reset happened.
+	assert.Contains(t, seen.String(), "An attempt was made to reset an account's password. Target Account Name: alice")
+}
+
+func TestSetLocalPasswordFailures(t *testing.T) {
+	pc := newComputer(t, true)
+	c := tlsClient(t, pc)
+	tests := []struct {
+		name, account, password string
+		class                   error
+		text                    string
+	}{
+		{"policy", `alice`, "short", oobkit.ErrInvalidArgument, "password policy"},
+		{"unknown user", `.\nobody`, canary, oobkit.ErrInvalidArgument, "could not be found"},
+		{"other computer", `OTHERPC\alice`, canary, oobkit.ErrDevice, "network path was not found"},
+		{"quote in name", `PC42\al'ice`, canary, oobkit.ErrInvalidArgument, "does not allow"},
+		{"too long", `a123456789012345678901`, canary, oobkit.ErrInvalidArgument, "1 to 20"},
+		{"bad computer", `PC 42\alice`, canary, oobkit.ErrInvalidArgument, "computer name"},
+		{"empty password", `alice`, "", oobkit.ErrInvalidArgument, "empty password"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := c.SetLocalPassword(ctx(t), tt.account, oobkit.NewSecret(tt.password))
+			require.ErrorIs(t, err, tt.class)
+			assert.Contains(t, err.Error(), tt.text)
+			if tt.password != "" {
+				assert.NotContains(t, err.Error(), tt.password)
+			}
+		})
+	}
+	pw, _ := pc.Password("alice")
+	assert.Equal(t, "Alice-Passw0rd", pw, "no failure changed the password")
+}
+
+func TestSetLocalPasswordRefusesPlainHTTP(t *testing.T) {
+	pc := newComputer(t, false)
+	c := ntlmClient(t, pc)
+	err := c.SetLocalPassword(ctx(t), "alice", oobkit.NewSecret(canary))
+	require.ErrorIs(t, err, oobkit.ErrInvalidArgument)
+	assert.Zero(t, pc.Server().Counters().Requests)
+
+	c = ntlmClient(t, pc, wmi.WithAllowUnencrypted())
+	require.NoError(t, c.SetLocalPassword(ctx(t), "alice", oobkit.NewSecret(canary)))
+	pw, _ := pc.Password("alice")
+	assert.Equal(t, canary, pw)
+}
+
+// TestPasswordEnvironmentNotCommandLine: the simulator saw the secret only
+// in the helper's environment.
+func TestPasswordEnvironmentNotCommandLine(t *testing.T) {
+	pc := newComputer(t, true)
+	pc.Do(func(pc *wmitest.Computer) { pc.HelperRuntime = 0 })
+	c := tlsClient(t, pc)
+	require.NoError(t, c.SetLocalPassword(ctx(t), "alice", oobkit.NewSecret(canary)))
+	events := pc.Events("Security")
+	var creation string
+	for _, e := range events {
+		if e.Code == 4688 {
+			creation = e.Message
+		}
+	}
+	require.NotEmpty(t, creation, "process creation was audited")
+	assert.Contains(t, creation, "SetPassword($env:"+wmi.PasswordEnvVar+")")
+	assert.NotContains(t, creation, canary)
+}
