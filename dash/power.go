@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/internal/wsman"
@@ -140,7 +141,8 @@ func (c *Client) SetPower(ctx context.Context, action oobkit.PowerAction) error 
 		return err
 	}
 	if err := oobkit.Allowed(ps.status.State, action); err != nil {
-		return &oobkit.Error{Protocol: oobkit.DASH, Op: op, Class: oobkit.ErrInvalidState, Err: err}
+		return &oobkit.Error{Protocol: oobkit.DASH, Op: op, Class: oobkit.ErrInvalidState,
+			Message: strings.TrimPrefix(err.Error(), oobkit.ErrInvalidState.Error()+": ")}
 	}
 	want := 0
 	for _, s := range candidates {

@@ -140,3 +140,10 @@ func TestPowerWithoutProfile(t *testing.T) {
 	_, err := c.PowerState(context.Background())
 	require.ErrorIs(t, err, oobkit.ErrUnsupported)
 }
+
+func TestInvalidStateMessage(t *testing.T) {
+	_, c := newPair(t, dashtest.Config{})
+	err := c.SetPower(context.Background(), oobkit.ActionOn)
+	require.ErrorIs(t, err, oobkit.ErrInvalidState)
+	assert.Equal(t, "dash: SetPower: invalid state: on (power on) is not possible in state S0 working: "+oobkit.PowerTableNotes[1], err.Error())
+}
