@@ -69,13 +69,13 @@ type IDEROptions struct {
 // IDERStats counts what a session did. Throughput is data bytes per second
 // of session time.
 type IDERStats struct {
-	Commands        uint64
-	Reads           uint64
-	CheckConditions uint64
-	BytesSent       uint64
-	Resets          uint64
-	Duration        time.Duration
-	Throughput      float64
+	Commands        uint64        // ATAPI commands answered
+	Reads           uint64        // READ commands that sent data
+	CheckConditions uint64        // commands answered with CHECK CONDITION
+	BytesSent       uint64        // image bytes sent
+	Resets          uint64        // RESET_OCCURED messages from the device
+	Duration        time.Duration // since the session started
+	Throughput      float64       // BytesSent per second of Duration
 }
 
 // IDER is a running IDE-R session: the client answers the ATAPI commands of

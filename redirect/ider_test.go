@@ -2,6 +2,7 @@ package redirect_test
 
 import (
 	"context"
+	"os"
 	"testing"
 	"time"
 
@@ -168,4 +169,23 @@ func TestIDERInvalidOptions(t *testing.T) {
 	assert.ErrorIs(t, err, oobkit.ErrInvalidArgument)
 	_, err = c.OpenIDER(ctxT(t), redirect.IDEROptions{CD: &redirect.Image{}})
 	assert.ErrorIs(t, err, oobkit.ErrInvalidArgument)
+}
+
+func TestIDERFromFile(t *testing.T) {
+	img, sum := image(256<<10, 21)
+	path := t.TempDir() + "/boot.iso"
+	data := make([]byte, img.Size())
+	_, _ = img.ReadAt(data, 0)
+	require.NoError(t, os.WriteFile(path, data, 0o600))
+	iso, f, err := redirect.OpenImage(path)
+	require.NoError(t, err)
+	defer f.Close()
+	assert.Equal(t, int64(256<<10), iso.Size)
+	sim := newSim(t, redirecttest.Config{Firmware: redirecttest.Boot(redirecttest.BootOptions{Device: redirecttest.CD, SHA256: sum})})
+	s, err := newClient(t, sim).OpenIDER(ctxT(t), redirect.IDEROptions{CD: iso})
+	require.NoError(t, err)
+	require.NoError(t, nextBoot(t, sim).Err)
+	require.NoError(t, s.Close())
+	_, _, err = redirect.OpenImage(path + ".missing")
+	assert.Error(t, err)
 }

@@ -72,12 +72,12 @@ func (s SOLSettings) wire() wire.SOLSettings {
 // SerialStatus is the last control/status message (0x29) from the host's
 // virtual UART.
 type SerialStatus struct {
-	RTS, DTR, Break bool
-	TxOverflow      bool
-	Loopback        bool
-	PoweredOn       bool
-	RxFlushTimeout  bool
-	TestMode        bool
+	RTS, DTR, Break bool // control lines asserted by the host
+	TxOverflow      bool // the device's transmit buffer overflowed
+	Loopback        bool // UART loopback is active
+	PoweredOn       bool // the host system is powered on
+	RxFlushTimeout  bool // the receive FIFO flush timed out
+	TestMode        bool // the UART is in test mode
 }
 
 func parseSerialStatus(control, status byte) SerialStatus {
