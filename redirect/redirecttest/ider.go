@@ -33,15 +33,15 @@ type Firmware func(ctx context.Context, d *Drive) (BootReport, error)
 
 // BootReport is the result of one firmware run.
 type BootReport struct {
-	Device    Device
-	StartMode string // "now", "graceful", "on-reboot"
-	Blocks    int64
-	BlockSize int
-	Bytes     int64  // image bytes read
-	SHA256    string // of the image bytes read, hex
-	Commands  int
-	Duration  time.Duration
-	Err       error
+	Device    Device        // the drive booted from
+	StartMode string        // "now", "graceful", "on-reboot"
+	Blocks    int64         // sectors reported by READ CAPACITY
+	BlockSize int           // bytes per sector reported by READ CAPACITY
+	Bytes     int64         // image bytes read
+	SHA256    string        // of the image bytes read, hex
+	Commands  int           // ATAPI commands issued
+	Duration  time.Duration // from the first command to the last answer
+	Err       error         // why the boot failed, nil on success
 }
 
 // ErrSessionEnded is returned by [Drive.Command] when the client ended the

@@ -109,10 +109,10 @@ type Faults struct {
 
 // Stats counts what the device saw.
 type Stats struct {
-	Sessions     uint64
-	AuthFailures uint64
-	Refused      uint64 // disabled or busy
-	Active       int
+	Sessions     uint64 // sessions accepted
+	AuthFailures uint64 // credentials refused
+	Refused      uint64 // sessions refused: disabled, busy or unknown kind
+	Active       int    // sessions running now
 }
 
 // Server is a simulated AMT redirection endpoint on 127.0.0.1.
