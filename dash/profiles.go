@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/internal/wsman"
 )
 
 // Registered profile names (DSP1033 RegisteredName of DMTF profiles).
@@ -32,7 +33,9 @@ type Profile struct {
 // Profiles lists the computer's registered profiles (enumerating
 // CIM_RegisteredProfile) and remembers them for [Client.HasProfile].
 func (c *Client) Profiles(ctx context.Context) ([]Profile, error) {
-	items, err := c.enumerate(ctx, "CIM_RegisteredProfile", false)
+	// Registered profiles live in the interop namespace (DSP1033 §7; DSP0227
+	// §7.4 names it with the __cimnamespace selector).
+	items, err := c.ws.Enumerate(ctx, uri("CIM_RegisteredProfile"), wsman.EnumerateOptions{Selectors: wsman.Sel("__cimnamespace", "interop")})
 	if err != nil {
 		return nil, err
 	}

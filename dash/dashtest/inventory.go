@@ -1,7 +1,10 @@
 package dashtest
 
 import (
+	"github.com/beevik/etree"
+
 	"github.com/oobkit/oobkit/internal/wsman"
+	"github.com/oobkit/oobkit/internal/wsmantest"
 )
 
 // Facts the simulated computer reports in its inventory.
@@ -14,14 +17,19 @@ const (
 )
 
 func (c *Computer) registerDiscovery() {
-	c.serveList("CIM_RegisteredProfile", func() []*wsman.Instance {
-		var out []*wsman.Instance
+	// Registered profiles live in the interop namespace (DSP1033): asked in
+	// the default namespace, a DASH computer has none to list.
+	c.srv.HandleEnumerate(uri("CIM_RegisteredProfile"), func(req *wsmantest.Request) ([]*etree.Element, error) {
+		if req.Selectors.Get("__cimnamespace") != "interop" {
+			return nil, nil
+		}
+		var out []*etree.Element
 		for _, p := range c.cfg.Profiles {
 			out = append(out, inst("CIM_RegisteredProfile").Set("InstanceID", "DASH:"+p).
 				Set("RegisteredOrganization", "2").Set("RegisteredName", p).Set("RegisteredVersion", "1.0.0").
-				Set("AdvertiseTypes", "3"))
+				Set("AdvertiseTypes", "3").Element())
 		}
-		return out
+		return out, nil
 	})
 	c.serveList("CIM_ComputerSystem", func() []*wsman.Instance {
 		return []*wsman.Instance{inst("CIM_ComputerSystem").Set("CreationClassName", "CIM_ComputerSystem").

@@ -137,6 +137,9 @@ type EnumerateOptions struct {
 	// MaxItems stops after this many items (0: no limit); the enumeration is
 	// released on the device.
 	MaxItems int
+	// Selectors go in the header of every Enumerate and Pull, e.g. the CIM
+	// namespace: wsman.Sel("__cimnamespace", "interop") (DSP0227 §7.4).
+	Selectors Selectors
 }
 
 // maxPages bounds how many Pulls one enumeration may take, so a device that
@@ -156,7 +159,7 @@ func (c *Client) Enumerate(ctx context.Context, resourceURI string, opts Enumera
 	if opts.Filter != nil {
 		opts.Filter.write(body)
 	}
-	env, err := c.Do(ctx, &Message{Action: ActionEnumerate, ResourceURI: resourceURI, Body: body})
+	env, err := c.Do(ctx, &Message{Action: ActionEnumerate, ResourceURI: resourceURI, Selectors: opts.Selectors, Body: body})
 	if err != nil {
 		return nil, err
 	}
@@ -182,7 +185,7 @@ func (c *Client) Enumerate(ctx context.Context, resourceURI string, opts Enumera
 		pull := etree.NewElement("n:Pull")
 		pull.CreateElement("n:EnumerationContext").SetText(ctxID)
 		pull.CreateElement("n:MaxElements").SetText(strconv.Itoa(max))
-		env, err := c.Do(ctx, &Message{Action: ActionPull, ResourceURI: resourceURI, Body: pull})
+		env, err := c.Do(ctx, &Message{Action: ActionPull, ResourceURI: resourceURI, Selectors: opts.Selectors, Body: pull})
 		if err != nil {
 			return nil, err
 		}
