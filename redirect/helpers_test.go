@@ -11,7 +11,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/redirect"
 	"github.com/oobkit/oobkit/redirect/redirecttest"
 )
@@ -52,5 +51,3 @@ func image(n int, seed uint64) (*bytes.Reader, string) {
 	sum := sha256.Sum256(b)
 	return bytes.NewReader(b), hex.EncodeToString(sum[:])
 }
-
-var _ = oobkit.Redirection

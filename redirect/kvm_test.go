@@ -9,7 +9,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/oobkit/oobkit"
-	"github.com/oobkit/oobkit/redirect"
 	"github.com/oobkit/oobkit/redirect/redirecttest"
 )
 
@@ -58,5 +57,4 @@ func TestKVMDisabled(t *testing.T) {
 	conn, err := newClient(t, sim).OpenKVM(ctxT(t))
 	require.NoError(t, err)
 	require.NoError(t, conn.Close())
-	_ = redirect.StartNow
 }
