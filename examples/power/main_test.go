@@ -1,0 +1,16 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestRun(t *testing.T) {
+	var out bytes.Buffer
+	require.NoError(t, run(context.Background(), &out))
+	assert.Equal(t, "power state: S5 soft off\nreset refused: invalid-state (return code 8)\nafter power on: S0 working\n", out.String())
+}
