@@ -13,7 +13,10 @@ import (
 
 func TestProcesses(t *testing.T) {
 	pc := newComputer(t, false)
-	pc.Do(func(pc *wmitest.Computer) { pc.Shares[`\\fileserver\tools`] = true; pc.Shares[`\\fileserver\private`] = false })
+	pc.Do(func(pc *wmitest.Computer) {
+		pc.Shares[`\\fileserver\tools`] = true
+		pc.Shares[`\\fileserver\private`] = false
+	})
 	c := ntlmClient(t, pc)
 	ctx := ctx(t)
 
