@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/amt/internal/schema"
 	"github.com/oobkit/oobkit/internal/wsman"
 )
 
@@ -119,7 +120,7 @@ func DecodeBootSettings(in *wsman.Instance) BootSettings {
 
 // BootSettings reads AMT_BootSettingData.
 func (c *Client) BootSettings(ctx context.Context) (BootSettings, error) {
-	in, err := c.get(ctx, uriBootSettings, wsman.Sel("InstanceID", bootSettingsID))
+	in, err := c.get(ctx, schema.BootSettings, wsman.Sel("InstanceID", schema.BootSettingsID))
 	if err != nil {
 		return BootSettings{}, err
 	}
@@ -140,22 +141,21 @@ func (c *Client) SetNextBoot(ctx context.Context, o oobkit.BootOptions) error {
 	if err := c.changeBootOrder(ctx, ""); err != nil {
 		return err
 	}
-	in, err := c.get(ctx, uriBootSettings, wsman.Sel("InstanceID", bootSettingsID))
+	in, err := c.get(ctx, schema.BootSettings, wsman.Sel("InstanceID", schema.BootSettingsID))
 	if err != nil {
 		return err
 	}
 	s.apply(in)
-	if _, err := c.ws.Put(ctx, uriBootSettings, wsman.Sel("InstanceID", bootSettingsID), in); err != nil {
+	if _, err := c.ws.Put(ctx, schema.BootSettings, wsman.Sel("InstanceID", schema.BootSettingsID), in); err != nil {
 		return err
 	}
 	if o.Device != oobkit.BootNone {
-		role := wsman.MethodInput(uriBootService, "SetBootConfigRole").
-			SetEPR("BootConfigSetting", &wsman.EndpointReference{ResourceURI: uriBootConfig,
-						Selectors: wsman.Sel("InstanceID", bootConfigID)}).
+		role := wsman.MethodInput(schema.BootService, "SetBootConfigRole").
+			SetEPR("BootConfigSetting", &wsman.EndpointReference{ResourceURI: schema.BootConfig,
+						Selectors: wsman.Sel("InstanceID", schema.BootConfigID)}).
 			SetInt("Role", 1) // IsNextSingleUse (intel/lms CIM_BootService.h)
-		sel := wsman.Selectors{{Name: "CreationClassName", Value: "CIM_BootService"}, {Name: "Name", Value: bootServiceName},
-			{Name: "SystemCreationClassName", Value: "CIM_ComputerSystem"}, {Name: "SystemName", Value: "Intel(r) AMT"}}
-		if _, err := c.invoke(ctx, uriBootService, "SetBootConfigRole", sel, role, bootRoleCodes); err != nil {
+		sel := schema.ServiceSelectors("CIM_BootService", schema.BootServiceName)
+		if _, err := c.invoke(ctx, schema.BootService, "SetBootConfigRole", sel, role, bootRoleCodes); err != nil {
 			return err
 		}
 	}
@@ -167,10 +167,10 @@ func (c *Client) SetNextBoot(ctx context.Context, o oobkit.BootOptions) error {
 
 // changeBootOrder sets the boot source, or clears it when source is "".
 func (c *Client) changeBootOrder(ctx context.Context, source string) error {
-	in := wsman.MethodInput(uriBootConfig, "ChangeBootOrder")
+	in := wsman.MethodInput(schema.BootConfig, "ChangeBootOrder")
 	if source != "" {
-		in.SetEPR("Source", &wsman.EndpointReference{ResourceURI: uriBootSource, Selectors: wsman.Sel("InstanceID", source)})
+		in.SetEPR("Source", &wsman.EndpointReference{ResourceURI: schema.BootSource, Selectors: wsman.Sel("InstanceID", source)})
 	}
-	_, err := c.invoke(ctx, uriBootConfig, "ChangeBootOrder", wsman.Sel("InstanceID", bootConfigID), in, bootOrderCodes)
+	_, err := c.invoke(ctx, schema.BootConfig, "ChangeBootOrder", wsman.Sel("InstanceID", schema.BootConfigID), in, bootOrderCodes)
 	return err
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/amt/internal/schema"
 	"github.com/oobkit/oobkit/internal/wsman"
 )
 
@@ -192,7 +193,7 @@ func (c *Client) first(ctx context.Context, uri string) (*wsman.Instance, error)
 	}
 	if len(list) == 0 {
 		return nil, &oobkit.Error{Protocol: oobkit.AMT, Op: "Enumerate", Class: oobkit.ErrUnsupported,
-			Message: "the device has no " + className(uri)}
+			Message: "the device has no " + schema.ClassName(uri)}
 	}
 	return list[0], nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/oobkit/oobkit/amt/internal/schema"
 	"github.com/oobkit/oobkit/internal/wsman"
 )
 
@@ -40,7 +41,7 @@ func (c Consent) Granted() bool {
 
 // Consent reads IPS_OptInService.
 func (c *Client) Consent(ctx context.Context) (Consent, error) {
-	in, err := c.get(ctx, uriOptIn, wsman.Sel("Name", optInName))
+	in, err := c.get(ctx, schema.OptIn, wsman.Sel("Name", schema.OptInName))
 	if err != nil {
 		return Consent{}, err
 	}
@@ -60,18 +61,18 @@ func (c *Client) SetConsentRequired(ctx context.Context, required int64) error {
 	if required != ConsentNone && required != ConsentKVM && required != ConsentAll {
 		return argErr("SetConsentRequired", "consent policy %d is not 0, 1 or 4294967295", required)
 	}
-	in, err := c.get(ctx, uriOptIn, wsman.Sel("Name", optInName))
+	in, err := c.get(ctx, schema.OptIn, wsman.Sel("Name", schema.OptInName))
 	if err != nil {
 		return err
 	}
 	in.SetInt("OptInRequired", required)
-	_, err = c.ws.Put(ctx, uriOptIn, wsman.Sel("Name", optInName), in)
+	_, err = c.ws.Put(ctx, schema.OptIn, wsman.Sel("Name", schema.OptInName), in)
 	return err
 }
 
 // StartConsent asks the device to display a six-digit code to its user.
 func (c *Client) StartConsent(ctx context.Context) error {
-	_, err := c.invoke(ctx, uriOptIn, "StartOptIn", wsman.Sel("Name", optInName), nil, optInCodes)
+	_, err := c.invoke(ctx, schema.OptIn, "StartOptIn", wsman.Sel("Name", schema.OptInName), nil, optInCodes)
 	return err
 }
 
@@ -80,13 +81,13 @@ func (c *Client) SendConsentCode(ctx context.Context, code int) error {
 	if code < 0 || code > 999999 {
 		return argErr("SendOptInCode", "the consent code has six digits")
 	}
-	in := wsman.MethodInput(uriOptIn, "SendOptInCode").Set("OptInCode", fmt.Sprint(code))
-	_, err := c.invoke(ctx, uriOptIn, "SendOptInCode", wsman.Sel("Name", optInName), in, optInCodes)
+	in := wsman.MethodInput(schema.OptIn, "SendOptInCode").Set("OptInCode", fmt.Sprint(code))
+	_, err := c.invoke(ctx, schema.OptIn, "SendOptInCode", wsman.Sel("Name", schema.OptInName), in, optInCodes)
 	return err
 }
 
 // CancelConsent ends a consent request or session.
 func (c *Client) CancelConsent(ctx context.Context) error {
-	_, err := c.invoke(ctx, uriOptIn, "CancelOptIn", wsman.Sel("Name", optInName), nil, optInCodes)
+	_, err := c.invoke(ctx, schema.OptIn, "CancelOptIn", wsman.Sel("Name", schema.OptInName), nil, optInCodes)
 	return err
 }

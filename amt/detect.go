@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/amt/internal/schema"
 	"github.com/oobkit/oobkit/internal/wsman"
 )
 
@@ -59,12 +60,12 @@ func (d Detection) ModeName() string {
 // Detection filled as far as the device told).
 func (c *Client) Detect(ctx context.Context) (*Detection, error) {
 	d := &Detection{TLS: c.tls, Versions: map[string]string{}}
-	setup, err := c.get(ctx, uriSetupService, wsman.Sel("Name", setupServiceName))
+	setup, err := c.get(ctx, schema.SetupService, wsman.Sel("Name", schema.SetupServiceName))
 	if err != nil {
 		return nil, notDetected(err)
 	}
 	d.ProvisioningMode, d.ProvisioningState = decodeProvisioning(setup)
-	ids, err := c.enumerate(ctx, uriSoftwareID)
+	ids, err := c.enumerate(ctx, schema.SoftwareID)
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/amt/internal/schema"
 	"github.com/oobkit/oobkit/internal/wsman"
 )
 
@@ -36,8 +37,8 @@ func (c *Client) EventLog(ctx context.Context, max int) ([]oobkit.Event, error) 
 
 // MessageLog reads the raw decoded records, newest first.
 func (c *Client) MessageLog(ctx context.Context, max int) ([]Record, error) {
-	sel := wsman.Sel("Name", messageLogName)
-	out, err := c.invoke(ctx, uriMessageLog, "PositionToFirstRecord", sel, nil, logCodes)
+	sel := wsman.Sel("Name", schema.MessageLogName)
+	out, err := c.invoke(ctx, schema.MessageLog, "PositionToFirstRecord", sel, nil, logCodes)
 	if err != nil {
 		return nil, err
 	}
@@ -51,8 +52,8 @@ func (c *Client) MessageLog(ctx context.Context, max int) ([]Record, error) {
 		if max > 0 && max-len(recs) < n {
 			n = max - len(recs)
 		}
-		in := wsman.MethodInput(uriMessageLog, "GetRecords").Set("IterationIdentifier", iter).SetInt("MaxReadRecords", int64(n))
-		out, err := c.invoke(ctx, uriMessageLog, "GetRecords", sel, in, logCodes)
+		in := wsman.MethodInput(schema.MessageLog, "GetRecords").Set("IterationIdentifier", iter).SetInt("MaxReadRecords", int64(n))
+		out, err := c.invoke(ctx, schema.MessageLog, "GetRecords", sel, in, logCodes)
 		if err != nil {
 			return nil, err
 		}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/amt/internal/schema"
 	"github.com/oobkit/oobkit/internal/wsman"
 )
 
@@ -17,17 +18,17 @@ var inventoryClasses = []struct {
 	uri    string
 	decode func(inv *oobkit.Inventory, in *wsman.Instance)
 }{
-	{uriSystemPackage, decodeSystemPackage},
-	{uriChassis, decodeChassis},
-	{uriCard, decodeCard},
-	{uriBIOS, decodeBIOS},
-	{uriProcessor, decodeProcessor},
-	{uriMemory, decodeMemory},
-	{uriMediaAccess, decodeMedia},
-	{uriEthernet, decodeEthernet},
-	{uriGeneral, decodeGeneral},
-	{uriSoftwareID, decodeSoftware},
-	{uriAgentWatchdog, decodeWatchdog},
+	{schema.SystemPackage, decodeSystemPackage},
+	{schema.Chassis, decodeChassis},
+	{schema.Card, decodeCard},
+	{schema.BIOS, decodeBIOS},
+	{schema.Processor, decodeProcessor},
+	{schema.Memory, decodeMemory},
+	{schema.MediaAccess, decodeMedia},
+	{schema.Ethernet, decodeEthernet},
+	{schema.General, decodeGeneral},
+	{schema.SoftwareID, decodeSoftware},
+	{schema.AgentWatchdog, decodeWatchdog},
 }
 
 // Inventory collects the hardware inventory AMT keeps: system GUID,

@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/amt/internal/schema"
 	"github.com/oobkit/oobkit/internal/wsman"
 )
 
@@ -64,7 +65,7 @@ func StateFromDMTF(v int) oobkit.PowerState {
 // PowerStatus reads CIM_AssociatedPowerManagementService: the current state
 // and the values the device offers.
 func (c *Client) PowerStatus(ctx context.Context) (PowerStatus, error) {
-	in, err := c.first(ctx, uriAssociatedPower)
+	in, err := c.first(ctx, schema.AssociatedPower)
 	if err != nil {
 		return PowerStatus{}, err
 	}
@@ -159,10 +160,10 @@ func (c *Client) SetPower(ctx context.Context, action oobkit.PowerAction) error 
 // RequestPowerStateChange sends one DMTF power-state value as is (no state
 // check); SetPower is the checked way.
 func (c *Client) RequestPowerStateChange(ctx context.Context, value int) error {
-	in := wsman.MethodInput(uriPowerService, "RequestPowerStateChange").
+	in := wsman.MethodInput(schema.PowerService, "RequestPowerStateChange").
 		SetInt("PowerState", int64(value)).
-		SetEPR("ManagedElement", managedSystemEPR())
-	_, err := c.invoke(ctx, uriPowerService, "RequestPowerStateChange", powerServiceSel(), in, powerChangeCodes)
+		SetEPR("ManagedElement", schema.ManagedSystemEPR())
+	_, err := c.invoke(ctx, schema.PowerService, "RequestPowerStateChange", schema.PowerServiceSelectors(), in, powerChangeCodes)
 	return err
 }
 

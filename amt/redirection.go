@@ -3,6 +3,7 @@ package amt
 import (
 	"context"
 
+	"github.com/oobkit/oobkit/amt/internal/schema"
 	"github.com/oobkit/oobkit/internal/wsman"
 )
 
@@ -33,12 +34,12 @@ type RedirectionSettings struct {
 // RedirectionSettings reads AMT_RedirectionService and, where present,
 // CIM_KVMRedirectionSAP.
 func (c *Client) RedirectionSettings(ctx context.Context) (RedirectionSettings, error) {
-	rs, err := c.get(ctx, uriRedirection, wsman.Sel("Name", redirectionName))
+	rs, err := c.get(ctx, schema.Redirection, wsman.Sel("Name", schema.RedirectionName))
 	if err != nil {
 		return RedirectionSettings{}, err
 	}
 	s := decodeRedirection(rs)
-	kvms, err := c.enumerate(ctx, uriKVMSAP)
+	kvms, err := c.enumerate(ctx, schema.KVMSAP)
 	if err != nil && !isUnsupported(err) {
 		return s, err
 	}
@@ -74,11 +75,11 @@ func (c *Client) SetRedirection(ctx context.Context, s RedirectionSettings) erro
 	if s.SOL {
 		state += 2
 	}
-	in := wsman.MethodInput(uriRedirection, "RequestStateChange").SetInt("RequestedState", state)
-	if _, err := c.invoke(ctx, uriRedirection, "RequestStateChange", wsman.Sel("Name", redirectionName), in, stateChangeCodes); err != nil {
+	in := wsman.MethodInput(schema.Redirection, "RequestStateChange").SetInt("RequestedState", state)
+	if _, err := c.invoke(ctx, schema.Redirection, "RequestStateChange", wsman.Sel("Name", schema.RedirectionName), in, stateChangeCodes); err != nil {
 		return err
 	}
-	kvms, err := c.enumerate(ctx, uriKVMSAP)
+	kvms, err := c.enumerate(ctx, schema.KVMSAP)
 	switch {
 	case err != nil && !isUnsupported(err):
 		return err
@@ -87,27 +88,27 @@ func (c *Client) SetRedirection(ctx context.Context, s RedirectionSettings) erro
 		if s.KVM {
 			want = kvmEnabled
 		}
-		in := wsman.MethodInput(uriKVMSAP, "RequestStateChange").SetInt("RequestedState", want)
-		if _, err := c.invoke(ctx, uriKVMSAP, "RequestStateChange", kvmSelectors(kvms[0]), in, stateChangeCodes); err != nil {
+		in := wsman.MethodInput(schema.KVMSAP, "RequestStateChange").SetInt("RequestedState", want)
+		if _, err := c.invoke(ctx, schema.KVMSAP, "RequestStateChange", kvmSelectors(kvms[0]), in, stateChangeCodes); err != nil {
 			return err
 		}
 	case s.KVM:
 		return unsupported("SetRedirection", "the device has no KVM (CIM_KVMRedirectionSAP)")
 	}
-	rs, err := c.get(ctx, uriRedirection, wsman.Sel("Name", redirectionName))
+	rs, err := c.get(ctx, schema.Redirection, wsman.Sel("Name", schema.RedirectionName))
 	if err != nil {
 		return err
 	}
 	rs.SetBool("ListenerEnabled", s.Listener)
 	rs.Delete("AccessLog")
-	_, err = c.ws.Put(ctx, uriRedirection, wsman.Sel("Name", redirectionName), rs)
+	_, err = c.ws.Put(ctx, schema.Redirection, wsman.Sel("Name", schema.RedirectionName), rs)
 	return err
 }
 
 func kvmSelectors(in *wsman.Instance) wsman.Selectors {
 	name := in.Get("Name")
 	if name == "" {
-		name = kvmSAPName
+		name = schema.KVMSAPName
 	}
 	return wsman.Selectors{
 		{Name: "CreationClassName", Value: "CIM_KVMRedirectionSAP"}, {Name: "Name", Value: name},

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/amt/internal/schema"
 	"github.com/oobkit/oobkit/internal/wsman"
 )
 
@@ -27,13 +28,13 @@ type PowerScheme struct {
 
 // MESettings reads the idle timeout and the offered power schemes.
 func (c *Client) MESettings(ctx context.Context) (MESettings, error) {
-	g, err := c.get(ctx, uriGeneral, wsman.Sel("InstanceID", generalSettingsID))
+	g, err := c.get(ctx, schema.General, wsman.Sel("InstanceID", schema.GeneralSettingsID))
 	if err != nil {
 		return MESettings{}, err
 	}
 	t, _ := g.Int("IdleWakeTimeout")
 	s := MESettings{IdleWakeTimeout: int(t)}
-	schemes, err := c.enumerate(ctx, uriPowerScheme)
+	schemes, err := c.enumerate(ctx, schema.PowerScheme)
 	if err != nil && !isUnsupported(err) {
 		return s, err
 	}
@@ -48,12 +49,12 @@ func (c *Client) SetIdleWakeTimeout(ctx context.Context, minutes int) error {
 	if minutes < 1 || minutes > 65535 {
 		return argErr("SetIdleWakeTimeout", "idle timeout must be 1–65535 minutes, not %d", minutes)
 	}
-	g, err := c.get(ctx, uriGeneral, wsman.Sel("InstanceID", generalSettingsID))
+	g, err := c.get(ctx, schema.General, wsman.Sel("InstanceID", schema.GeneralSettingsID))
 	if err != nil {
 		return err
 	}
 	g.SetInt("IdleWakeTimeout", int64(minutes))
-	_, err = c.ws.Put(ctx, uriGeneral, wsman.Sel("InstanceID", generalSettingsID), g)
+	_, err = c.ws.Put(ctx, schema.General, wsman.Sel("InstanceID", schema.GeneralSettingsID), g)
 	return err
 }
 
@@ -63,7 +64,7 @@ func (c *Client) SetPowerScheme(ctx context.Context, instanceID string) error {
 	if instanceID == "" {
 		return argErr("SetPowerScheme", "no power scheme named")
 	}
-	_, err := c.invoke(ctx, uriPowerScheme, "SetPowerScheme", wsman.Sel("InstanceID", instanceID), nil, genericCodes)
+	_, err := c.invoke(ctx, schema.PowerScheme, "SetPowerScheme", wsman.Sel("InstanceID", instanceID), nil, genericCodes)
 	return err
 }
 
@@ -72,11 +73,11 @@ func (c *Client) SetPowerScheme(ctx context.Context, instanceID string) error {
 // 4 CCM) or 0 to let the device use its own. After success the device is no
 // longer remotely manageable.
 func (c *Client) Unprovision(ctx context.Context, mode int) error {
-	in := wsman.MethodInput(uriSetupService, "Unprovision")
+	in := wsman.MethodInput(schema.SetupService, "Unprovision")
 	if mode != 0 {
 		in.Set("ProvisioningMode", strconv.Itoa(mode))
 	}
-	_, err := c.invoke(ctx, uriSetupService, "Unprovision", wsman.Sel("Name", setupServiceName), in, unprovisionCodes)
+	_, err := c.invoke(ctx, schema.SetupService, "Unprovision", wsman.Sel("Name", schema.SetupServiceName), in, unprovisionCodes)
 	return err
 }
 

@@ -10,21 +10,13 @@ import (
 	"time"
 
 	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/amt/internal/schema"
 	"github.com/oobkit/oobkit/filter"
 	"github.com/oobkit/oobkit/internal/wsman"
 )
 
-// System Defense classes (reference amt_wsman.md §2(d); intel/lms CIM
-// framework; MeshCommander System Defense dialogs).
-const (
-	uriIPFilter       = wsman.AMTBase + filter.ClassIPHeadersFilter
-	uriEtherFilter    = wsman.AMTBase + filter.ClassHdr8021Filter
-	uriDefensePolicy  = wsman.AMTBase + filter.ClassSystemDefensePolicy
-	uriPortPolicy     = wsman.AMTBase + "AMT_NetworkPortSystemDefensePolicy"
-	uriFilterStats    = wsman.AMTBase + "AMT_ActiveFilterStatistics"
-	uriEthernetPort   = wsman.CIMBase + "CIM_EthernetPort"
-	ethernetPortWired = "Intel(r) AMT Ethernet Port 0"
-)
+// ethernetPortWired is the DeviceID of the wired CIM_EthernetPort.
+const ethernetPortWired = schema.EthernetPortPrefix + "0"
 
 // Interface is an AMT network interface.
 type Interface int
@@ -44,17 +36,9 @@ func (i Interface) String() string {
 }
 
 // DeviceID is the CIM_EthernetPort DeviceID of the interface.
-func (i Interface) DeviceID() string { return "Intel(r) AMT Ethernet Port " + strconv.Itoa(int(i)) }
+func (i Interface) DeviceID() string { return schema.EthernetPortPrefix + strconv.Itoa(int(i)) }
 
-func (i Interface) portEPR() *wsman.EndpointReference {
-	return &wsman.EndpointReference{ResourceURI: uriEthernetPort, Selectors: wsman.Selectors{
-		{Name: "CreationClassName", Value: "CIM_EthernetPort"}, {Name: "DeviceID", Value: i.DeviceID()},
-		{Name: "SystemCreationClassName", Value: "CIM_ComputerSystem"}, {Name: "SystemName", Value: "ManagedSystem"}}}
-}
-
-func policyEPR(id string) *wsman.EndpointReference {
-	return &wsman.EndpointReference{ResourceURI: uriDefensePolicy, Selectors: wsman.Sel("InstanceID", id)}
-}
+func (i Interface) portEPR() *wsman.EndpointReference { return schema.EthernetPortEPR(i.DeviceID()) }
 
 // ApplyOptions control ApplyPolicy.
 type ApplyOptions struct {
@@ -125,24 +109,24 @@ func (c *Client) ApplyPolicy(ctx context.Context, p *filter.Policy, opts ApplyOp
 		undo.add(func(ctx context.Context) error { return c.ws.Delete(ctx, uri, wsman.Sel("InstanceID", id)) })
 		handles = append(handles, id)
 	}
-	pol := wsman.NewInstance(uriDefensePolicy, filter.ClassSystemDefensePolicy)
+	pol := wsman.NewInstance(schema.DefensePolicy, filter.ClassSystemDefensePolicy)
 	for _, k := range sortedKeys(a.Policy) {
 		pol.Set(k, a.Policy[k])
 	}
 	if len(handles) > 0 {
 		pol.Set(filter.PropFilterCreationHandles, handles...)
 	}
-	epr, err := c.ws.Create(ctx, uriDefensePolicy, pol)
+	epr, err := c.ws.Create(ctx, schema.DefensePolicy, pol)
 	if err != nil {
 		return nil, c.rollback(ctx, op, err, undo)
 	}
 	pid := epr.Selectors.Get("InstanceID")
 	undo.add(func(ctx context.Context) error {
-		return c.ws.Delete(ctx, uriDefensePolicy, wsman.Sel("InstanceID", pid))
+		return c.ws.Delete(ctx, schema.DefensePolicy, wsman.Sel("InstanceID", pid))
 	})
 	if a.TimeoutSeconds > 0 {
-		in := wsman.MethodInput(uriDefensePolicy, "SetTimeout").SetInt("Timeout", int64(a.TimeoutSeconds))
-		if _, err := c.invoke(ctx, uriDefensePolicy, "SetTimeout", wsman.Sel("InstanceID", pid), in, genericCodes); err != nil {
+		in := wsman.MethodInput(schema.DefensePolicy, "SetTimeout").SetInt("Timeout", int64(a.TimeoutSeconds))
+		if _, err := c.invoke(ctx, schema.DefensePolicy, "SetTimeout", wsman.Sel("InstanceID", pid), in, genericCodes); err != nil {
 			return nil, c.rollback(ctx, op, err, undo)
 		}
 	}
@@ -196,20 +180,20 @@ func (c *Client) rollback(ctx context.Context, op string, cause error, undo undo
 }
 
 func (c *Client) linkPort(ctx context.Context, iface Interface, policyID string) error {
-	in := wsman.NewInstance(uriPortPolicy, "AMT_NetworkPortSystemDefensePolicy").
-		SetEPR("Antecedent", iface.portEPR()).SetEPR("Dependent", policyEPR(policyID))
-	_, err := c.ws.Create(ctx, uriPortPolicy, in)
+	in := wsman.NewInstance(schema.PortPolicy, schema.PortPolicyClass).
+		SetEPR("Antecedent", iface.portEPR()).SetEPR("Dependent", schema.PolicyEPR(policyID))
+	_, err := c.ws.Create(ctx, schema.PortPolicy, in)
 	return err
 }
 
 func (c *Client) unlinkPort(ctx context.Context, iface Interface, policyID string) error {
-	return c.ws.Delete(ctx, uriPortPolicy, wsman.Selectors{
-		{Name: "Antecedent", EPR: iface.portEPR()}, {Name: "Dependent", EPR: policyEPR(policyID)}})
+	return c.ws.Delete(ctx, schema.PortPolicy, wsman.Selectors{
+		{Name: "Antecedent", EPR: iface.portEPR()}, {Name: "Dependent", EPR: schema.PolicyEPR(policyID)}})
 }
 
 // portPolicies maps each interface to the InstanceID of its active policy.
 func (c *Client) portPolicies(ctx context.Context) (map[Interface]string, error) {
-	list, err := c.enumerate(ctx, uriPortPolicy)
+	list, err := c.enumerate(ctx, schema.PortPolicy)
 	if err != nil {
 		return nil, err
 	}
@@ -250,11 +234,11 @@ func (c *Client) deleteUnused(ctx context.Context, previous map[Interface]string
 
 // deletePolicy deletes a policy and its filters.
 func (c *Client) deletePolicy(ctx context.Context, pid string) error {
-	pol, err := c.get(ctx, uriDefensePolicy, wsman.Sel("InstanceID", pid))
+	pol, err := c.get(ctx, schema.DefensePolicy, wsman.Sel("InstanceID", pid))
 	if err != nil {
 		return err
 	}
-	if err := c.ws.Delete(ctx, uriDefensePolicy, wsman.Sel("InstanceID", pid)); err != nil {
+	if err := c.ws.Delete(ctx, schema.DefensePolicy, wsman.Sel("InstanceID", pid)); err != nil {
 		return err
 	}
 	for _, h := range pol.All(filter.PropFilterCreationHandles) {
@@ -266,9 +250,9 @@ func (c *Client) deletePolicy(ctx context.Context, pid string) error {
 }
 
 func (c *Client) deleteFilter(ctx context.Context, id string) error {
-	err := c.ws.Delete(ctx, uriIPFilter, wsman.Sel("InstanceID", id))
+	err := c.ws.Delete(ctx, schema.IPFilter, wsman.Sel("InstanceID", id))
 	if errors.Is(err, oobkit.ErrInvalidArgument) || errors.Is(err, oobkit.ErrUnsupported) {
-		err = c.ws.Delete(ctx, uriEtherFilter, wsman.Sel("InstanceID", id))
+		err = c.ws.Delete(ctx, schema.EtherFilter, wsman.Sel("InstanceID", id))
 	}
 	return err
 }
@@ -285,7 +269,7 @@ func (c *Client) RemoveAllPolicies(ctx context.Context) error {
 			return err
 		}
 	}
-	for _, uri := range []string{uriDefensePolicy, uriIPFilter, uriEtherFilter} {
+	for _, uri := range []string{schema.DefensePolicy, schema.IPFilter, schema.EtherFilter} {
 		list, err := c.enumerate(ctx, uri)
 		if err != nil {
 			return err
@@ -307,7 +291,7 @@ func (c *Client) ActivePolicies(ctx context.Context) ([]ActivePolicy, error) {
 		return nil, err
 	}
 	filters := map[string]filter.AMTInstance{}
-	for _, uri := range []string{uriIPFilter, uriEtherFilter} {
+	for _, uri := range []string{schema.IPFilter, schema.EtherFilter} {
 		list, err := c.enumerate(ctx, uri)
 		if err != nil {
 			return nil, err
@@ -322,7 +306,7 @@ func (c *Client) ActivePolicies(ctx context.Context) ([]ActivePolicy, error) {
 		if !ok {
 			continue
 		}
-		pol, err := c.get(ctx, uriDefensePolicy, wsman.Sel("InstanceID", pid))
+		pol, err := c.get(ctx, schema.DefensePolicy, wsman.Sel("InstanceID", pid))
 		if err != nil {
 			return nil, err
 		}
@@ -372,13 +356,13 @@ func (c *Client) FilterStatistics(ctx context.Context) ([]FilterStatistic, error
 		return nil, err
 	}
 	for iface, pid := range links {
-		in := wsman.MethodInput(uriDefensePolicy, "UpdateStatistics").
+		in := wsman.MethodInput(schema.DefensePolicy, "UpdateStatistics").
 			SetEPR("NetworkInterface", iface.portEPR()).SetBool("ResetOnRead", false)
-		if _, err := c.invoke(ctx, uriDefensePolicy, "UpdateStatistics", wsman.Sel("InstanceID", pid), in, genericCodes); err != nil {
+		if _, err := c.invoke(ctx, schema.DefensePolicy, "UpdateStatistics", wsman.Sel("InstanceID", pid), in, genericCodes); err != nil {
 			return nil, err
 		}
 	}
-	list, err := c.enumerate(ctx, uriFilterStats)
+	list, err := c.enumerate(ctx, schema.FilterStats)
 	if err != nil {
 		return nil, err
 	}
@@ -405,12 +389,12 @@ func (c *Client) FilterStatistics(ctx context.Context) ([]FilterStatistic, error
 // checkDHCP enforces the RTSM guide's precondition: network filtering works
 // only when the OS and AMT use DHCP.
 func (c *Client) checkDHCP(ctx context.Context, ifaces []Interface) error {
-	list, err := c.enumerate(ctx, uriEthernet)
+	list, err := c.enumerate(ctx, schema.Ethernet)
 	if err != nil {
 		return err
 	}
 	for _, iface := range ifaces {
-		want := "Intel(r) AMT Ethernet Port Settings " + strconv.Itoa(int(iface))
+		want := schema.EthernetSettingsPrefix + strconv.Itoa(int(iface))
 		found := false
 		for _, in := range list {
 			if in.Get("InstanceID") != want {

@@ -5,31 +5,8 @@ import (
 
 	"github.com/oobkit/oobkit/internal/wsman"
 	"github.com/oobkit/oobkit/internal/wsmantest"
-)
 
-// Resource URIs the simulator serves.
-const (
-	uriAssociatedPower = wsman.CIMBase + "CIM_AssociatedPowerManagementService"
-	uriPowerService    = wsman.CIMBase + "CIM_PowerManagementService"
-	uriBootConfig      = wsman.CIMBase + "CIM_BootConfigSetting"
-	uriBootService     = wsman.CIMBase + "CIM_BootService"
-	uriSoftwareID      = wsman.CIMBase + "CIM_SoftwareIdentity"
-	uriKVMSAP          = wsman.CIMBase + "CIM_KVMRedirectionSAP"
-	uriSystemPackage   = wsman.CIMBase + "CIM_ComputerSystemPackage"
-	uriChassis         = wsman.CIMBase + "CIM_Chassis"
-	uriCard            = wsman.CIMBase + "CIM_Card"
-	uriBIOS            = wsman.CIMBase + "CIM_BIOSElement"
-	uriProcessor       = wsman.CIMBase + "CIM_Processor"
-	uriMemory          = wsman.CIMBase + "CIM_PhysicalMemory"
-	uriMediaAccess     = wsman.CIMBase + "CIM_MediaAccessDevice"
-	uriBootSettings    = wsman.AMTBase + "AMT_BootSettingData"
-	uriSetupService    = wsman.AMTBase + "AMT_SetupAndConfigurationService"
-	uriRedirection     = wsman.AMTBase + "AMT_RedirectionService"
-	uriGeneral         = wsman.AMTBase + "AMT_GeneralSettings"
-	uriEthernet        = wsman.AMTBase + "AMT_EthernetPortSettings"
-	uriMessageLog      = wsman.AMTBase + "AMT_MessageLog"
-	uriPowerScheme     = wsman.AMTBase + "AMT_SystemPowerScheme"
-	uriOptIn           = wsman.IPSBase + "IPS_OptInService"
+	"github.com/oobkit/oobkit/amt/internal/schema"
 )
 
 // register installs every handler on the device's server. Handlers of a
@@ -50,40 +27,40 @@ func (d *Device) register() {
 	}
 
 	// Always answered, also in pre-provisioning (detection needs them).
-	s.Handle(wsman.ActionGet, uriSetupService, func(*wsmantest.Request) (*etree.Element, error) { return d.setupInstance(), nil })
-	s.HandleEnumerate(uriSoftwareID, func(*wsmantest.Request) ([]*etree.Element, error) { return d.softwareIdentities(), nil })
-	s.Handle(uriSetupService+"/Unprovision", uriSetupService, d.unprovision)
+	s.Handle(wsman.ActionGet, schema.SetupService, func(*wsmantest.Request) (*etree.Element, error) { return d.setupInstance(), nil })
+	s.HandleEnumerate(schema.SoftwareID, func(*wsmantest.Request) ([]*etree.Element, error) { return d.softwareIdentities(), nil })
+	s.Handle(schema.SetupService+"/Unprovision", schema.SetupService, d.unprovision)
 
-	enum(uriAssociatedPower, d.associatedPower)
-	method(uriPowerService, "RequestPowerStateChange", d.requestPowerStateChange)
+	enum(schema.AssociatedPower, d.associatedPower)
+	method(schema.PowerService, "RequestPowerStateChange", d.requestPowerStateChange)
 
-	get(uriBootSettings, d.getBootSettings)
-	put(uriBootSettings, d.putBootSettings)
-	method(uriBootConfig, "ChangeBootOrder", d.changeBootOrder)
-	method(uriBootService, "SetBootConfigRole", d.setBootConfigRole)
+	get(schema.BootSettings, d.getBootSettings)
+	put(schema.BootSettings, d.putBootSettings)
+	method(schema.BootConfig, "ChangeBootOrder", d.changeBootOrder)
+	method(schema.BootService, "SetBootConfigRole", d.setBootConfigRole)
 
-	get(uriRedirection, d.getRedirection)
-	put(uriRedirection, d.putRedirection)
-	method(uriRedirection, "RequestStateChange", d.redirectionStateChange)
+	get(schema.Redirection, d.getRedirection)
+	put(schema.Redirection, d.putRedirection)
+	method(schema.Redirection, "RequestStateChange", d.redirectionStateChange)
 	if !d.cfg.NoKVM {
-		enum(uriKVMSAP, func() []*etree.Element { return []*etree.Element{d.kvmInstance()} })
-		method(uriKVMSAP, "RequestStateChange", d.kvmStateChange)
+		enum(schema.KVMSAP, func() []*etree.Element { return []*etree.Element{d.kvmInstance()} })
+		method(schema.KVMSAP, "RequestStateChange", d.kvmStateChange)
 	}
 
-	get(uriOptIn, d.getOptIn)
-	put(uriOptIn, d.putOptIn)
-	method(uriOptIn, "StartOptIn", d.startOptIn)
-	method(uriOptIn, "SendOptInCode", d.sendOptInCode)
-	method(uriOptIn, "CancelOptIn", d.cancelOptIn)
+	get(schema.OptIn, d.getOptIn)
+	put(schema.OptIn, d.putOptIn)
+	method(schema.OptIn, "StartOptIn", d.startOptIn)
+	method(schema.OptIn, "SendOptInCode", d.sendOptInCode)
+	method(schema.OptIn, "CancelOptIn", d.cancelOptIn)
 
-	get(uriGeneral, func(*wsmantest.Request) (*etree.Element, error) { return d.generalSettings(), nil })
-	put(uriGeneral, d.putGeneral)
-	enum(uriGeneral, func() []*etree.Element { return []*etree.Element{d.generalSettings()} })
-	enum(uriPowerScheme, d.powerSchemes)
-	method(uriPowerScheme, "SetPowerScheme", d.setPowerScheme)
+	get(schema.General, func(*wsmantest.Request) (*etree.Element, error) { return d.generalSettings(), nil })
+	put(schema.General, d.putGeneral)
+	enum(schema.General, func() []*etree.Element { return []*etree.Element{d.generalSettings()} })
+	enum(schema.PowerScheme, d.powerSchemes)
+	method(schema.PowerScheme, "SetPowerScheme", d.setPowerScheme)
 
-	method(uriMessageLog, "PositionToFirstRecord", d.positionToFirstRecord)
-	method(uriMessageLog, "GetRecords", d.getRecords)
+	method(schema.MessageLog, "PositionToFirstRecord", d.positionToFirstRecord)
+	method(schema.MessageLog, "GetRecords", d.getRecords)
 
 	d.registerInventory(enum)
 	d.registerDefense()

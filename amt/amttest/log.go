@@ -6,12 +6,13 @@ import (
 
 	"github.com/beevik/etree"
 
+	"github.com/oobkit/oobkit/amt/internal/schema"
 	"github.com/oobkit/oobkit/internal/wsman"
 	"github.com/oobkit/oobkit/internal/wsmantest"
 )
 
 func (d *Device) positionToFirstRecord(*wsmantest.Request) (*etree.Element, error) {
-	return output(uriMessageLog, "PositionToFirstRecord", 0, "IterationIdentifier", "1"), nil
+	return output(schema.MessageLog, "PositionToFirstRecord", 0, "IterationIdentifier", "1"), nil
 }
 
 // pageLimit is the most records one GetRecords returns. Firmware may
@@ -26,7 +27,7 @@ func (d *Device) getRecords(r *wsmantest.Request) (*etree.Element, error) {
 	start, err := strconv.Atoi(in.Get("IterationIdentifier"))
 	max, _ := in.Int("MaxReadRecords")
 	if err != nil || start < 1 {
-		return output(uriMessageLog, "GetRecords", 2), nil
+		return output(schema.MessageLog, "GetRecords", 2), nil
 	}
 	if max <= 0 || max > pageLimit {
 		max = pageLimit
@@ -40,7 +41,7 @@ func (d *Device) getRecords(r *wsmantest.Request) (*etree.Element, error) {
 	next := start + len(page)
 	more := next <= len(recs)
 	d.mu.Unlock()
-	out := wsman.NewInstance(uriMessageLog, "GetRecords_OUTPUT")
+	out := wsman.NewInstance(schema.MessageLog, "GetRecords_OUTPUT")
 	out.Set("IterationIdentifier", strconv.Itoa(next))
 	out.SetBool("NoMoreRecords", !more)
 	var vals []string

@@ -7,6 +7,7 @@ import (
 	"github.com/beevik/etree"
 
 	"github.com/oobkit/oobkit/amt"
+	"github.com/oobkit/oobkit/amt/internal/schema"
 	"github.com/oobkit/oobkit/internal/wsman"
 	"github.com/oobkit/oobkit/internal/wsmantest"
 )
@@ -29,18 +30,15 @@ func (d *Device) availableLocked() []int {
 func (d *Device) associatedPower() []*etree.Element {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	in := wsman.NewInstance(uriAssociatedPower, "CIM_AssociatedPowerManagementService")
+	in := wsman.NewInstance(schema.AssociatedPower, "CIM_AssociatedPowerManagementService")
 	var avail []string
 	for _, v := range d.availableLocked() {
 		avail = append(avail, strconv.Itoa(v))
 	}
 	in.Set("AvailableRequestedPowerStates", avail...)
 	in.SetInt("PowerState", int64(d.power))
-	in.SetEPR("ServiceProvided", &wsman.EndpointReference{ResourceURI: uriPowerService, Selectors: wsman.Selectors{
-		{Name: "CreationClassName", Value: "CIM_PowerManagementService"}, {Name: "Name", Value: "Intel(r) AMT Power Management Service"},
-		{Name: "SystemCreationClassName", Value: "CIM_ComputerSystem"}, {Name: "SystemName", Value: "Intel(r) AMT"}}})
-	in.SetEPR("UserOfService", &wsman.EndpointReference{ResourceURI: wsman.CIMBase + "CIM_ComputerSystem", Selectors: wsman.Selectors{
-		{Name: "CreationClassName", Value: "CIM_ComputerSystem"}, {Name: "Name", Value: "ManagedSystem"}}})
+	in.SetEPR("ServiceProvided", &wsman.EndpointReference{ResourceURI: schema.PowerService, Selectors: schema.PowerServiceSelectors()})
+	in.SetEPR("UserOfService", schema.ManagedSystemEPR())
 	return []*etree.Element{in.Element()}
 }
 
@@ -67,19 +65,19 @@ func (d *Device) requestPowerStateChange(r *wsmantest.Request) (*etree.Element, 
 	in := r.Instance()
 	v, ok := in.Int("PowerState")
 	if !ok {
-		return output(uriPowerService, m, 5), nil
+		return output(schema.PowerService, m, 5), nil
 	}
-	if me := in.EPR("ManagedElement"); me == nil || me.Selectors.Get("Name") != "ManagedSystem" {
-		return output(uriPowerService, m, 5), nil
+	if me := in.EPR("ManagedElement"); me == nil || me.Selectors.Get("Name") != schema.ManagedSystem {
+		return output(schema.PowerService, m, 5), nil
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if !slices.Contains(d.availableLocked(), int(v)) {
 		// Real firmware answers 2 for a value it does not offer (sdague/amt #21).
-		return output(uriPowerService, m, 2), nil
+		return output(schema.PowerService, m, 2), nil
 	}
 	if d.sessionOpen && v != amt.PowerOn {
-		return output(uriPowerService, m, 6), nil // in use: a redirection session is active
+		return output(schema.PowerService, m, 6), nil // in use: a redirection session is active
 	}
 	d.powerChanges++
 	switch int(v) {
@@ -108,7 +106,7 @@ func (d *Device) requestPowerStateChange(r *wsmantest.Request) (*etree.Element, 
 		d.power = amt.PowerHibernate
 		d.addRecordLocked(acpiRecord(4))
 	}
-	return output(uriPowerService, m, 0), nil
+	return output(schema.PowerService, m, 0), nil
 }
 
 // bootLocked boots the computer: the single-use boot settings decide what,
@@ -147,7 +145,7 @@ var readOnlyBoot = []string{"WinREBootEnabled", "UEFILocalPBABootEnabled", "UEFI
 	"SecureBootControlEnabled", "BootguardStatus", "OptionsCleared", "BIOSLastStatus", "RPEEnabled"}
 
 func (d *Device) getBootSettings(r *wsmantest.Request) (*etree.Element, error) {
-	if r.Selectors.Get("InstanceID") != "Intel(r) AMT:BootSettingData 0" {
+	if r.Selectors.Get("InstanceID") != schema.BootSettingsID {
 		return nil, wsmantest.Fault("InvalidSelectors", "no such AMT_BootSettingData")
 	}
 	d.mu.Lock()
@@ -158,11 +156,11 @@ func (d *Device) getBootSettings(r *wsmantest.Request) (*etree.Element, error) {
 	if s.IDERCD {
 		ider = "1"
 	}
-	return instance(uriBootSettings,
+	return instance(schema.BootSettings,
 		"BIOSLastStatus", "2", "BIOSPause", b(s.BIOSPause), "BIOSSetup", b(s.BIOSSetup),
 		"BootMediaIndex", "0", "ConfigurationDataReset", "false", "ElementName", "Intel(r) AMT Boot Configuration Settings",
 		"EnforceSecureBoot", "false", "FirmwareVerbosity", "0", "ForcedProgressEvents", b(s.ForcedProgress),
-		"IDERBootDevice", ider, "InstanceID", "Intel(r) AMT:BootSettingData 0", "LockKeyboard", b(s.LockKeyboard),
+		"IDERBootDevice", ider, "InstanceID", schema.BootSettingsID, "LockKeyboard", b(s.LockKeyboard),
 		"LockPowerButton", b(s.LockPowerButton), "LockResetButton", b(s.LockResetButton), "LockSleepButton", b(s.LockSleepButton),
 		"OptionsCleared", "true", "OwningEntity", "Intel(r) AMT", "ReflashBIOS", "false", "SecureErase", "false",
 		"UEFIHTTPSBootEnabled", "false", "UEFILocalPBABootEnabled", "false", "UseIDER", b(s.UseIDER), "UseSOL", b(s.UseSOL),
@@ -191,20 +189,20 @@ func (d *Device) changeBootOrder(r *wsmantest.Request) (*etree.Element, error) {
 	if epr := r.Instance().EPR("Source"); epr != nil {
 		src = epr.Selectors.Get("InstanceID")
 		if !slices.Contains(bootSources, src) {
-			return output(uriBootConfig, m, 4), nil // invalid reference
+			return output(schema.BootConfig, m, 4), nil // invalid reference
 		}
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if src != "" && d.optRequired == 4294967295 && d.optState != 3 && d.optState != 4 {
-		return output(uriBootConfig, m, 6), nil // access denied: consent needed
+		return output(schema.BootConfig, m, 6), nil // access denied: consent needed
 	}
 	s := d.boot.Settings
 	if src != "" && (s.UseSOL || s.UseIDER || s.BIOSPause || s.BIOSSetup) {
-		return output(uriBootConfig, m, 5), nil
+		return output(schema.BootConfig, m, 5), nil
 	}
 	d.boot.Source = src
-	return output(uriBootConfig, m, 0), nil
+	return output(schema.BootConfig, m, 0), nil
 }
 
 func (d *Device) setBootConfigRole(r *wsmantest.Request) (*etree.Element, error) {
@@ -212,11 +210,11 @@ func (d *Device) setBootConfigRole(r *wsmantest.Request) (*etree.Element, error)
 	in := r.Instance()
 	role, _ := in.Int("Role")
 	epr := in.EPR("BootConfigSetting")
-	if role != 1 || epr == nil || epr.Selectors.Get("InstanceID") != "Intel(r) AMT: Boot Configuration 0" {
-		return output(uriBootService, m, 5), nil
+	if role != 1 || epr == nil || epr.Selectors.Get("InstanceID") != schema.BootConfigID {
+		return output(schema.BootService, m, 5), nil
 	}
 	d.mu.Lock()
 	d.boot.SingleUse = true
 	d.mu.Unlock()
-	return output(uriBootService, m, 0), nil
+	return output(schema.BootService, m, 0), nil
 }

@@ -7,14 +7,16 @@ import (
 
 	"github.com/oobkit/oobkit/amt"
 	"github.com/oobkit/oobkit/internal/wsmantest"
+
+	"github.com/oobkit/oobkit/amt/internal/schema"
 )
 
 func (d *Device) setupInstance() *etree.Element {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return instance(uriSetupService,
+	return instance(schema.SetupService,
 		"CreationClassName", "AMT_SetupAndConfigurationService", "ElementName", "Intel(r) AMT Setup and Configuration Service",
-		"EnabledState", "5", "Name", "Intel(r) AMT Setup and Configuration Service", "PasswordModel", "1",
+		"EnabledState", "5", "Name", schema.SetupServiceName, "PasswordModel", "1",
 		"ProvisioningMode", strconv.Itoa(d.provMode), "ProvisioningServerOTP", "", "ProvisioningState", strconv.Itoa(d.provState),
 		"RequestedState", "12", "SystemCreationClassName", "CIM_ComputerSystem", "SystemName", "Intel(r) AMT",
 		"ZeroTouchConfigurationEnabled", "true")
@@ -28,7 +30,7 @@ func (d *Device) softwareIdentities() []*etree.Element {
 		{"AMT FW Core Version", v}}
 	out := make([]*etree.Element, 0, len(ids))
 	for _, id := range ids {
-		out = append(out, instance(uriSoftwareID, "InstanceID", id[0], "IsEntity", "true", "VersionString", id[1]))
+		out = append(out, instance(schema.SoftwareID, "InstanceID", id[0], "IsEntity", "true", "VersionString", id[1]))
 	}
 	return out
 }
@@ -40,22 +42,22 @@ func (d *Device) unprovision(r *wsmantest.Request) (*etree.Element, error) {
 	defer d.mu.Unlock()
 	switch {
 	case d.provState != amt.StatePost:
-		return output(uriSetupService, m, 16), nil // not permitted
+		return output(schema.SetupService, m, 16), nil // not permitted
 	case has && mode != amt.ModeAdminControl && mode != amt.ModeClientControl:
-		return output(uriSetupService, m, 36), nil // invalid parameter
+		return output(schema.SetupService, m, 36), nil // invalid parameter
 	case has && int(mode) != d.provMode:
-		return output(uriSetupService, m, 16), nil
+		return output(schema.SetupService, m, 16), nil
 	}
 	d.provState = amt.StatePre
-	return output(uriSetupService, m, 0), nil
+	return output(schema.SetupService, m, 0), nil
 }
 
 func (d *Device) getRedirection(*wsmantest.Request) (*etree.Element, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return instance(uriRedirection, "CreationClassName", "AMT_RedirectionService", "ElementName", "Intel(r) AMT Redirection Service",
+	return instance(schema.Redirection, "CreationClassName", "AMT_RedirectionService", "ElementName", "Intel(r) AMT Redirection Service",
 		"EnabledState", strconv.Itoa(d.redirState), "ListenerEnabled", strconv.FormatBool(d.listener),
-		"Name", "Intel(r) AMT Redirection Service", "SystemCreationClassName", "CIM_ComputerSystem", "SystemName", "Intel(r) AMT"), nil
+		"Name", schema.RedirectionName, "SystemCreationClassName", "CIM_ComputerSystem", "SystemName", "Intel(r) AMT"), nil
 }
 
 func (d *Device) putRedirection(r *wsmantest.Request) (*etree.Element, error) {
@@ -72,18 +74,18 @@ func (d *Device) putRedirection(r *wsmantest.Request) (*etree.Element, error) {
 func (d *Device) redirectionStateChange(r *wsmantest.Request) (*etree.Element, error) {
 	v, _ := r.Instance().Int("RequestedState")
 	if v < 32768 || v > 32771 {
-		return output(uriRedirection, "RequestStateChange", 5), nil
+		return output(schema.Redirection, "RequestStateChange", 5), nil
 	}
 	d.mu.Lock()
 	d.redirState = int(v)
 	d.mu.Unlock()
-	return output(uriRedirection, "RequestStateChange", 0), nil
+	return output(schema.Redirection, "RequestStateChange", 0), nil
 }
 
 func (d *Device) kvmInstance() *etree.Element {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return instance(uriKVMSAP, "CreationClassName", "CIM_KVMRedirectionSAP", "ElementName", "KVM Redirection Service Access Point",
+	return instance(schema.KVMSAP, "CreationClassName", "CIM_KVMRedirectionSAP", "ElementName", "KVM Redirection Service Access Point",
 		"EnabledState", strconv.Itoa(d.kvmState), "KVMProtocol", "4", "Name", "KVM Redirection Service Access Point",
 		"RequestedState", "2", "SystemCreationClassName", "CIM_ComputerSystem", "SystemName", "ManagedSystem")
 }
@@ -98,9 +100,9 @@ func (d *Device) kvmStateChange(r *wsmantest.Request) (*etree.Element, error) {
 	case 3:
 		d.kvmState = 3
 	default:
-		return output(uriKVMSAP, "RequestStateChange", 5), nil
+		return output(schema.KVMSAP, "RequestStateChange", 5), nil
 	}
-	return output(uriKVMSAP, "RequestStateChange", 0), nil
+	return output(schema.KVMSAP, "RequestStateChange", 0), nil
 }
 
 func (d *Device) getOptIn(*wsmantest.Request) (*etree.Element, error) {
@@ -110,8 +112,8 @@ func (d *Device) getOptIn(*wsmantest.Request) (*etree.Element, error) {
 	if d.provMode == amt.ModeAdminControl {
 		can = "1"
 	}
-	return instance(uriOptIn, "CanModifyOptInPolicy", can, "CreationClassName", "IPS_OptInService",
-		"ElementName", "Intel(r) AMT OptIn Service", "Name", "Intel(r) AMT OptIn Service",
+	return instance(schema.OptIn, "CanModifyOptInPolicy", can, "CreationClassName", "IPS_OptInService",
+		"ElementName", "Intel(r) AMT OptIn Service", "Name", schema.OptInName,
 		"OptInCodeTimeout", "120", "OptInDisplayTimeout", "300", "OptInRequired", strconv.FormatInt(d.optRequired, 10),
 		"OptInState", strconv.Itoa(d.optState), "SystemCreationClassName", "CIM_ComputerSystem", "SystemName", "Intel(r) AMT"), nil
 }
@@ -135,10 +137,10 @@ func (d *Device) startOptIn(*wsmantest.Request) (*etree.Element, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.optState != 0 {
-		return output(uriOptIn, "StartOptIn", 2), nil
+		return output(schema.OptIn, "StartOptIn", 2), nil
 	}
 	d.optState, d.optCode = 2, randomCode()
-	return output(uriOptIn, "StartOptIn", 0), nil
+	return output(schema.OptIn, "StartOptIn", 0), nil
 }
 
 func (d *Device) sendOptInCode(r *wsmantest.Request) (*etree.Element, error) {
@@ -146,32 +148,32 @@ func (d *Device) sendOptInCode(r *wsmantest.Request) (*etree.Element, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.optState != 1 && d.optState != 2 {
-		return output(uriOptIn, "SendOptInCode", 2), nil
+		return output(schema.OptIn, "SendOptInCode", 2), nil
 	}
 	n, err := strconv.Atoi(code)
 	want, _ := strconv.Atoi(d.optCode)
 	if err != nil || n != want {
-		return output(uriOptIn, "SendOptInCode", 4), nil
+		return output(schema.OptIn, "SendOptInCode", 4), nil
 	}
 	d.optState, d.optCode = 3, ""
-	return output(uriOptIn, "SendOptInCode", 0), nil
+	return output(schema.OptIn, "SendOptInCode", 0), nil
 }
 
 func (d *Device) cancelOptIn(*wsmantest.Request) (*etree.Element, error) {
 	d.mu.Lock()
 	d.optState, d.optCode = 0, ""
 	d.mu.Unlock()
-	return output(uriOptIn, "CancelOptIn", 0), nil
+	return output(schema.OptIn, "CancelOptIn", 0), nil
 }
 
 func (d *Device) generalSettings() *etree.Element {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return instance(uriGeneral, "AMTNetworkEnabled", "1", "DDNSPeriodicUpdateInterval", "1440", "DDNSTTL", "900",
+	return instance(schema.General, "AMTNetworkEnabled", "1", "DDNSPeriodicUpdateInterval", "1440", "DDNSTTL", "900",
 		"DDNSUpdateByDHCPServerEnabled", "true", "DDNSUpdateEnabled", "false", "DHCPv6ConfigurationTimeout", "0",
 		"DigestRealm", d.srv.Digest.Realm, "DomainName", "example.test", "ElementName", "Intel(r) AMT: General Settings",
 		"HostName", d.cfg.HostName, "HostOSFQDN", d.cfg.HostName+".example.test", "IdleWakeTimeout", strconv.Itoa(d.idleTimeout),
-		"InstanceID", "Intel(r) AMT: General Settings", "NetworkInterfaceEnabled", "true", "PingResponseEnabled", "true",
+		"InstanceID", schema.GeneralSettingsID, "NetworkInterfaceEnabled", "true", "PingResponseEnabled", "true",
 		"PowerSource", "0", "PreferredAddressFamily", "0", "PresenceNotificationInterval", "0", "PrivacyLevel", "0",
 		"RmcpPingResponseEnabled", "true", "SharedFQDN", "true", "ThunderboltDockEnabled", "0", "WsmanOnlyMode", "false")
 }
@@ -197,7 +199,7 @@ var schemes = [][3]string{
 func (d *Device) powerSchemes() []*etree.Element {
 	out := make([]*etree.Element, 0, len(schemes))
 	for _, s := range schemes {
-		out = append(out, instance(uriPowerScheme, "Description", s[1], "ElementName", "Intel(r) AMT Power Scheme",
+		out = append(out, instance(schema.PowerScheme, "Description", s[1], "ElementName", "Intel(r) AMT Power Scheme",
 			"InstanceID", s[0], "SchemeGUID", s[2]))
 	}
 	return out
@@ -210,7 +212,7 @@ func (d *Device) setPowerScheme(r *wsmantest.Request) (*etree.Element, error) {
 			d.mu.Lock()
 			d.activeScheme = id
 			d.mu.Unlock()
-			return output(uriPowerScheme, "SetPowerScheme", 0), nil
+			return output(schema.PowerScheme, "SetPowerScheme", 0), nil
 		}
 	}
 	return nil, wsmantest.Fault("InvalidSelectors", "no power scheme "+id)

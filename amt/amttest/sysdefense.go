@@ -10,16 +10,11 @@ import (
 	"github.com/oobkit/oobkit/filter"
 	"github.com/oobkit/oobkit/internal/wsman"
 	"github.com/oobkit/oobkit/internal/wsmantest"
+
+	"github.com/oobkit/oobkit/amt/internal/schema"
 )
 
 const (
-	uriIPFilter      = wsman.AMTBase + filter.ClassIPHeadersFilter
-	uriEtherFilter   = wsman.AMTBase + filter.ClassHdr8021Filter
-	uriDefensePolicy = wsman.AMTBase + filter.ClassSystemDefensePolicy
-	uriPortPolicy    = wsman.AMTBase + "AMT_NetworkPortSystemDefensePolicy"
-	uriFilterStats   = wsman.AMTBase + "AMT_ActiveFilterStatistics"
-	uriEthernetPort  = wsman.CIMBase + "CIM_EthernetPort"
-
 	// maxFilters is the device's filter capacity
 	// (AMT_GeneralSystemDefenseCapabilities.GlobalMaxSupportedFilters).
 	maxFilters = 64
@@ -111,21 +106,21 @@ func (d *Device) Evaluate(iface amt.Interface, pkt filter.Packet) filter.Decisio
 
 func (d *Device) registerDefense() {
 	s := d.srv
-	for _, uri := range []string{uriIPFilter, uriEtherFilter} {
+	for _, uri := range []string{schema.IPFilter, schema.EtherFilter} {
 		s.Handle(wsman.ActionCreate, uri, d.provisioned(d.createFilter))
 		s.Handle(wsman.ActionDelete, uri, d.provisioned(d.deleteFilter))
 		s.HandleEnumerate(uri, d.enumFilters)
 	}
-	s.Handle(wsman.ActionCreate, uriDefensePolicy, d.provisioned(d.createPolicy))
-	s.Handle(wsman.ActionDelete, uriDefensePolicy, d.provisioned(d.deletePolicy))
-	s.Handle(wsman.ActionGet, uriDefensePolicy, d.provisioned(d.getPolicy))
-	s.HandleEnumerate(uriDefensePolicy, d.enumPolicies)
-	s.Handle(uriDefensePolicy+"/SetTimeout", uriDefensePolicy, d.provisioned(d.setTimeout))
-	s.Handle(uriDefensePolicy+"/UpdateStatistics", uriDefensePolicy, d.provisioned(d.updateStatistics))
-	s.Handle(wsman.ActionCreate, uriPortPolicy, d.provisioned(d.createLink))
-	s.Handle(wsman.ActionDelete, uriPortPolicy, d.provisioned(d.deleteLink))
-	s.HandleEnumerate(uriPortPolicy, d.enumLinks)
-	s.HandleEnumerate(uriFilterStats, d.enumStats)
+	s.Handle(wsman.ActionCreate, schema.DefensePolicy, d.provisioned(d.createPolicy))
+	s.Handle(wsman.ActionDelete, schema.DefensePolicy, d.provisioned(d.deletePolicy))
+	s.Handle(wsman.ActionGet, schema.DefensePolicy, d.provisioned(d.getPolicy))
+	s.HandleEnumerate(schema.DefensePolicy, d.enumPolicies)
+	s.Handle(schema.DefensePolicy+"/SetTimeout", schema.DefensePolicy, d.provisioned(d.setTimeout))
+	s.Handle(schema.DefensePolicy+"/UpdateStatistics", schema.DefensePolicy, d.provisioned(d.updateStatistics))
+	s.Handle(wsman.ActionCreate, schema.PortPolicy, d.provisioned(d.createLink))
+	s.Handle(wsman.ActionDelete, schema.PortPolicy, d.provisioned(d.deleteLink))
+	s.HandleEnumerate(schema.PortPolicy, d.enumLinks)
+	s.HandleEnumerate(schema.FilterStats, d.enumStats)
 }
 
 // takeCreateFault counts down the injected Create failure.
@@ -254,12 +249,12 @@ func (d *Device) createPolicy(r *wsmantest.Request) (*etree.Element, error) {
 	s.next++
 	id := fmt.Sprintf("Intel(r) AMT:Policy %d", s.next)
 	s.policies[id] = &simPolicy{props: p, handles: handles}
-	return resourceCreated(uriDefensePolicy, id), nil
+	return resourceCreated(schema.DefensePolicy, id), nil
 }
 
 func (d *Device) policyElementLocked(id string) *etree.Element {
 	p := d.defense.policies[id]
-	in := wsman.NewInstance(uriDefensePolicy, filter.ClassSystemDefensePolicy)
+	in := wsman.NewInstance(schema.DefensePolicy, filter.ClassSystemDefensePolicy)
 	for _, k := range sortedIDs(p.props) {
 		in.Set(k, p.props[k])
 	}
@@ -317,10 +312,10 @@ func (d *Device) setTimeout(r *wsmantest.Request) (*etree.Element, error) {
 	defer d.mu.Unlock()
 	p := d.defense.policies[id]
 	if p == nil || !ok || t < 0 {
-		return output(uriDefensePolicy, "SetTimeout", 5), nil
+		return output(schema.DefensePolicy, "SetTimeout", 5), nil
 	}
 	p.timeout = t
-	return output(uriDefensePolicy, "SetTimeout", 0), nil
+	return output(schema.DefensePolicy, "SetTimeout", 0), nil
 }
 
 func (d *Device) updateStatistics(r *wsmantest.Request) (*etree.Element, error) {
@@ -328,10 +323,10 @@ func (d *Device) updateStatistics(r *wsmantest.Request) (*etree.Element, error) 
 	defer d.mu.Unlock()
 	iface, ok := ifaceOf(r.Instance().EPR("NetworkInterface"))
 	if d.defense.policies[r.Selectors.Get("InstanceID")] == nil || !ok {
-		return output(uriDefensePolicy, "UpdateStatistics", 5), nil
+		return output(schema.DefensePolicy, "UpdateStatistics", 5), nil
 	}
 	d.defense.reads[iface]++
-	return output(uriDefensePolicy, "UpdateStatistics", 0), nil
+	return output(schema.DefensePolicy, "UpdateStatistics", 0), nil
 }
 
 func ifaceOf(epr *wsman.EndpointReference) (amt.Interface, bool) {
@@ -368,7 +363,7 @@ func (d *Device) createLink(r *wsmantest.Request) (*etree.Element, error) {
 		return nil, wsmantest.Fault("AlreadyExists", "the interface already has a policy")
 	}
 	s.links[iface] = pid
-	return resourceCreated(uriPortPolicy, iface.DeviceID()), nil
+	return resourceCreated(schema.PortPolicy, iface.DeviceID()), nil
 }
 
 func (d *Device) deleteLink(r *wsmantest.Request) (*etree.Element, error) {
@@ -394,12 +389,6 @@ func (d *Device) deleteLink(r *wsmantest.Request) (*etree.Element, error) {
 	return nil, nil
 }
 
-func portEPR(i amt.Interface) *wsman.EndpointReference {
-	return &wsman.EndpointReference{ResourceURI: uriEthernetPort, Selectors: wsman.Selectors{
-		{Name: "CreationClassName", Value: "CIM_EthernetPort"}, {Name: "DeviceID", Value: i.DeviceID()},
-		{Name: "SystemCreationClassName", Value: "CIM_ComputerSystem"}, {Name: "SystemName", Value: "ManagedSystem"}}}
-}
-
 func (d *Device) enumLinks(*wsmantest.Request) ([]*etree.Element, error) {
 	if err := d.checkProvisioned(); err != nil {
 		return nil, err
@@ -412,9 +401,9 @@ func (d *Device) enumLinks(*wsmantest.Request) ([]*etree.Element, error) {
 		if !ok {
 			continue
 		}
-		in := wsman.NewInstance(uriPortPolicy, "AMT_NetworkPortSystemDefensePolicy").
-			SetEPR("Antecedent", portEPR(i)).
-			SetEPR("Dependent", &wsman.EndpointReference{ResourceURI: uriDefensePolicy, Selectors: wsman.Sel("InstanceID", pid)})
+		in := wsman.NewInstance(schema.PortPolicy, schema.PortPolicyClass).
+			SetEPR("Antecedent", schema.EthernetPortEPR(i.DeviceID())).
+			SetEPR("Dependent", schema.PolicyEPR(pid))
 		out = append(out, in.Element())
 	}
 	return out, nil
@@ -434,11 +423,11 @@ func (d *Device) enumStats(*wsmantest.Request) ([]*etree.Element, error) {
 			continue
 		}
 		for _, h := range s.policies[pid].handles {
-			in := wsman.NewInstance(uriFilterStats, "AMT_ActiveFilterStatistics").
-				SetEPR("Antecedent", portEPR(i)).
-				SetEPR("Dependent", &wsman.EndpointReference{ResourceURI: wsman.AMTBase + "AMT_FilterInSystemDefensePolicy",
+			in := wsman.NewInstance(schema.FilterStats, schema.FilterStatsClass).
+				SetEPR("Antecedent", schema.EthernetPortEPR(i.DeviceID())).
+				SetEPR("Dependent", &wsman.EndpointReference{ResourceURI: schema.FilterInPolicy,
 					Selectors: wsman.Selectors{
-						{Name: "Antecedent", EPR: &wsman.EndpointReference{ResourceURI: uriDefensePolicy, Selectors: wsman.Sel("InstanceID", pid)}},
+						{Name: "Antecedent", EPR: schema.PolicyEPR(pid)},
 						{Name: "Dependent", EPR: &wsman.EndpointReference{ResourceURI: wsman.AMTBase + s.filters[h].Class, Selectors: wsman.Sel("InstanceID", h)}},
 					}})
 			in.Set("ElementName", s.filters[h].Properties["ElementName"])
