@@ -1,6 +1,7 @@
 package amt
 
 import (
+	"maps"
 	"strconv"
 
 	"github.com/oobkit/oobkit"
@@ -31,20 +32,52 @@ func (t returnCodes) err(method string, rv int64) error {
 		DeviceCode: strconv.FormatInt(rv, 10), Message: rc.text}
 }
 
-// powerChangeCodes: CIM_PowerManagementService.RequestPowerStateChange
-// (DMTF DSP1027; go-wsman-messages cim/power/decoder.go).
-var powerChangeCodes = returnCodes{
+// cimMethodCodes are the return values CIM methods share (DMTF DSP0200
+// method return codes; CIM_EnabledLogicalElement.RequestStateChange,
+// CIM_PowerManagementService.RequestPowerStateChange; go-wsman-messages
+// cim/power/decoder.go). 4096 means the job started: success.
+var cimMethodCodes = returnCodes{
 	1:    {oobkit.ErrUnsupported, "not supported"},
 	2:    {oobkit.ErrDevice, "unknown or unspecified error"},
 	3:    {oobkit.ErrDevice, "cannot complete within the timeout period"},
 	4:    {oobkit.ErrDevice, "failed"},
 	5:    {oobkit.ErrInvalidArgument, "invalid parameter"},
-	6:    {oobkit.ErrBusy, "in use: a redirection session (SOL, IDE-R or KVM) blocks power control"},
+	6:    {oobkit.ErrBusy, "in use"},
 	4096: {nil, "method parameters checked, job started"},
 	4097: {oobkit.ErrInvalidState, "invalid state transition"},
 	4098: {oobkit.ErrUnsupported, "use of timeout parameter not supported"},
 	4099: {oobkit.ErrBusy, "busy"},
 }
+
+// with returns a copy of t with over's entries replacing or adding rows.
+func (t returnCodes) with(over returnCodes) returnCodes {
+	out := maps.Clone(t)
+	maps.Copy(out, over)
+	return out
+}
+
+// upTo returns a copy of t without the values above last (methods whose
+// ValueMap reserves them).
+func (t returnCodes) upTo(last int64) returnCodes {
+	out := maps.Clone(t)
+	maps.DeleteFunc(out, func(k int64, _ returnCode) bool { return k > last })
+	return out
+}
+
+// powerChangeCodes: CIM_PowerManagementService.RequestPowerStateChange;
+// "in use" is a redirection session (Intel: power off or cycle is rejected
+// while SOL, IDE-R or KVM is active).
+var powerChangeCodes = cimMethodCodes.with(returnCodes{
+	6: {oobkit.ErrBusy, "in use: a redirection session (SOL, IDE-R or KVM) blocks power control"},
+})
+
+// stateChangeCodes: RequestStateChange of AMT_RedirectionService and
+// CIM_KVMRedirectionSAP (CIM_EnabledLogicalElement).
+var stateChangeCodes = cimMethodCodes
+
+// bootRoleCodes: CIM_BootService.SetBootConfigRole, whose ValueMap stops at
+// 4096 (job started).
+var bootRoleCodes = cimMethodCodes.upTo(4096)
 
 // bootOrderCodes: CIM_BootConfigSetting.ChangeBootOrder.
 var bootOrderCodes = returnCodes{
@@ -54,30 +87,6 @@ var bootOrderCodes = returnCodes{
 	4: {oobkit.ErrInvalidArgument, "invalid reference"},
 	5: {oobkit.ErrInvalidArgument, "invalid parameter"},
 	6: {oobkit.ErrInvalidState, "access denied: user consent is required first (StartConsent, SendConsentCode)"},
-}
-
-// bootRoleCodes: CIM_BootService.SetBootConfigRole.
-var bootRoleCodes = returnCodes{
-	1:    {oobkit.ErrUnsupported, "not supported"},
-	2:    {oobkit.ErrDevice, "unknown or unspecified error"},
-	3:    {oobkit.ErrDevice, "timeout"},
-	4:    {oobkit.ErrDevice, "failed"},
-	5:    {oobkit.ErrInvalidArgument, "invalid parameter"},
-	6:    {oobkit.ErrBusy, "in use"},
-	4096: {nil, "job started"},
-}
-
-// stateChangeCodes: RequestStateChange of AMT_RedirectionService and
-// CIM_KVMRedirectionSAP (CIM_EnabledLogicalElement).
-var stateChangeCodes = returnCodes{
-	1:    {oobkit.ErrUnsupported, "not supported"},
-	2:    {oobkit.ErrDevice, "unknown or unspecified error"},
-	3:    {oobkit.ErrDevice, "cannot complete within the timeout period"},
-	4:    {oobkit.ErrDevice, "failed"},
-	5:    {oobkit.ErrInvalidArgument, "invalid parameter"},
-	6:    {oobkit.ErrBusy, "in use"},
-	4096: {nil, "job started"},
-	4097: {oobkit.ErrInvalidState, "invalid state transition"},
 }
 
 // optInCodes: IPS_OptInService methods (go-wsman-messages ips/optin/decoder.go).
