@@ -46,7 +46,8 @@ Local:
                                     document as written by profile.Export)
   alerts listen [--listen ADDR] [--community C]
                                     print SNMP traps and PETs as they arrive (default 127.0.0.1:16162)
-  demo [--amt N] [--ipmi N]         start a simulated fleet and run the RTSM sample job on it
+  demo [--amt N] [--ipmi N] [--dash N]
+                                    start a simulated fleet and run the RTSM sample job on it
 
 Flags (before or after the command):
   --target ADDR         a computer's host name or IP address (repeatable)

@@ -203,7 +203,7 @@ func TestProfileCommandsAndProfileCredentials(t *testing.T) {
 
 	res = oobctl(t, nil, "--profile-store", store, "profile", "list")
 	require.Equal(t, exitOK, res.code, res.stderr)
-	assert.Regexp(t, `oobsim +amt,ipmi,redirection`, res.stdout)
+	assert.Regexp(t, `oobsim +amt,dash,ipmi,redirection`, res.stdout)
 
 	res = oobctl(t, nil, "--profile-store", store, "profile", "show", "oobsim")
 	require.Equal(t, exitOK, res.code, res.stderr)
@@ -254,7 +254,7 @@ func TestSOL(t *testing.T) {
 	c := f.Computers[0]
 	// The target is given through a file so its port overrides apply.
 	file := writeTargets(t, c.Target)
-	res := oobctl(t, strings.NewReader("hello sol\r\n"), "--user", simfleet.User, "--targets-file", file, "sol", "--quiet", "300ms")
+	res := oobctl(t, strings.NewReader("hello sol\r\n"), "--user", simfleet.User, "--targets-file", file, "sol", "--quiet", "1s")
 	require.Equal(t, exitOK, res.code, res.stderr)
 	assert.Contains(t, res.stdout, "hello sol", "the simulated host echoes what is typed")
 }

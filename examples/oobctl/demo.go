@@ -72,10 +72,11 @@ type demoOutput struct {
 }
 
 func (a *app) cmdDemo(ctx context.Context, args []string) error {
-	nAMT, nIPMI := 6, 2
+	nAMT, nIPMI, nDASH := 6, 2, 1
 	pos, err := a.commandArgs("demo", args, func(fs *flag.FlagSet) {
 		fs.IntVar(&nAMT, "amt", nAMT, "")
 		fs.IntVar(&nIPMI, "ipmi", nIPMI, "")
+		fs.IntVar(&nDASH, "dash", nDASH, "")
 	})
 	if err != nil {
 		return err
@@ -83,10 +84,10 @@ func (a *app) cmdDemo(ctx context.Context, args []string) error {
 	if err := noArgs("demo", pos); err != nil {
 		return err
 	}
-	if nAMT < 0 || nIPMI < 0 || nAMT+nIPMI == 0 || nAMT+nIPMI > 500 {
-		return usagef("demo wants between 1 and 500 computers (--amt, --ipmi)")
+	if nAMT < 0 || nIPMI < 0 || nDASH < 0 || nAMT+nIPMI+nDASH == 0 || nAMT+nIPMI+nDASH > 500 {
+		return usagef("demo wants between 1 and 500 computers (--amt, --ipmi, --dash)")
 	}
-	fleet, err := simfleet.Start(simfleet.Config{AMT: nAMT, IPMI: nIPMI})
+	fleet, err := simfleet.Start(simfleet.Config{AMT: nAMT, IPMI: nIPMI, DASH: nDASH})
 	if err != nil {
 		return setupf("simulated fleet: %w", err)
 	}
@@ -109,8 +110,8 @@ func (a *app) cmdDemo(ctx context.Context, args []string) error {
 		return err
 	}
 	if !a.opt.json {
-		fmt.Fprintf(a.stdout, "Simulated fleet: %d AMT devices (firmware %s) and %d IPMI BMCs on 127.0.0.1.\n",
-			nAMT, strings.Join(simfleet.Firmwares[:min(nAMT, len(simfleet.Firmwares))], ", "), nIPMI)
+		fmt.Fprintf(a.stdout, "Simulated fleet: %d AMT devices (firmware %s), %d IPMI BMCs and %d DASH computers on 127.0.0.1.\n",
+			nAMT, strings.Join(simfleet.Firmwares[:min(nAMT, len(simfleet.Firmwares))], ", "), nIPMI, nDASH)
 		fmt.Fprintf(a.stdout, "Job %q:\n", job.Name)
 		for i, s := range plan {
 			mark := "runs"

@@ -31,8 +31,8 @@ func TestDemoJSON(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(res.stdout), &out))
 	assert.Equal(t, []string{"power on", "collect inventory", "restore the power state", "read the power state back"}, out.Ran[:4])
 	rep := decodeReport(t, string(out.Report))
-	require.Len(t, rep.Results, 8)
-	require.Len(t, out.Computers, 8)
+	require.Len(t, rep.Results, 9)
+	require.Len(t, out.Computers, 9)
 	offAtStart := 0
 	for i, r := range rep.Results {
 		assert.Equal(t, tasks.StatusOK, r.Status, r.Target)
@@ -71,21 +71,21 @@ func TestDemoBinary(t *testing.T) {
 	require.NoError(t, err)
 	text := string(out)
 	assert.Contains(t, text, "COMPUTER  PROTOCOL  FIRMWARE")
-	assert.Contains(t, text, "8 computers: 8 ok")
+	assert.Contains(t, text, "9 computers: 9 ok")
 	lines := 0
 	for _, l := range strings.Split(text, "\n") {
-		if strings.HasPrefix(l, "amt-") || strings.HasPrefix(l, "bmc-") {
+		if strings.HasPrefix(l, "amt-") || strings.HasPrefix(l, "bmc-") || strings.HasPrefix(l, "dash-") {
 			lines++
 			f := strings.Fields(l)
 			assert.Equal(t, "yes", f[len(f)-3], l)
 			assert.Equal(t, "ok", f[len(f)-2], l)
 		}
 	}
-	assert.Equal(t, 8, lines)
+	assert.Equal(t, 9, lines)
 }
 
 func TestDemoBadFlags(t *testing.T) {
-	res := oobctl(t, nil, "demo", "--amt", "0", "--ipmi", "0")
+	res := oobctl(t, nil, "demo", "--amt", "0", "--ipmi", "0", "--dash", "0")
 	assert.Equal(t, exitUsage, res.code)
 	assert.Contains(t, res.stderr, "Usage:")
 }

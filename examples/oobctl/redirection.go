@@ -139,6 +139,9 @@ func bridge(ctx context.Context, sol io.ReadWriteCloser, in io.Reader, out io.Wr
 				return err
 			}
 			inDone = nil
+			mu.Lock()
+			lastOutput = time.Now() // give the host time to answer the last input
+			mu.Unlock()
 			tick := time.NewTicker(quiet / 5)
 			defer tick.Stop()
 			inputEnded = tick.C

@@ -43,14 +43,16 @@ func TestRunWritesUsableFiles(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var out, errw syncBuffer
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"--amt", "4", "--ipmi", "1", "--faults", "--dir", dir}, &out, &errw) }()
+	go func() {
+		done <- run(ctx, []string{"--amt", "4", "--ipmi", "1", "--dash", "1", "--faults", "--dir", dir}, &out, &errw)
+	}()
 	require.Eventually(t, func() bool { return strings.Contains(out.String(), "Interrupt") }, 10*time.Second, 10*time.Millisecond)
 
 	data, err := os.ReadFile(dir + "/targets.yaml")
 	require.NoError(t, err)
 	var targets []oobkit.Target
 	require.NoError(t, yaml.Unmarshal(data, &targets))
-	require.Len(t, targets, 5)
+	require.Len(t, targets, 6)
 	for _, tg := range targets {
 		require.NoError(t, tg.Validate())
 		assert.NotEmpty(t, tg.Labels["protocols"], tg.Name)
@@ -66,7 +68,7 @@ func TestRunWritesUsableFiles(t *testing.T) {
 	assert.Equal(t, 1, n)
 	p, err := st.Get(context.Background(), "oobsim")
 	require.NoError(t, err)
-	assert.Equal(t, []oobkit.Protocol{oobkit.AMT, oobkit.IPMI, oobkit.Redirection}, p.Enabled())
+	assert.Equal(t, []oobkit.Protocol{oobkit.AMT, oobkit.DASH, oobkit.IPMI, oobkit.Redirection}, p.Enabled())
 
 	cancel()
 	require.NoError(t, <-done)

@@ -1,7 +1,8 @@
 // Package simfleet starts a simulated fleet of managed computers on loopback
 // for the example programs: Intel AMT devices (package amttest), each with a
 // redirection endpoint for SOL and IDE-R (package redirecttest), and IPMI BMCs
-// (go-ipmi's embedded BMC through package ipmitest). Every simulator accepts
+// (go-ipmi's embedded BMC through package ipmitest) and DASH computers
+// (package dashtest). Every simulator accepts
 // the same user and password, so one profile reaches them all.
 //
 // It is used by examples/oobsim (a fleet that runs until interrupted) and by
@@ -15,6 +16,8 @@ import (
 
 	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/amt/amttest"
+	"github.com/oobkit/oobkit/dash"
+	"github.com/oobkit/oobkit/dash/dashtest"
 	"github.com/oobkit/oobkit/internal/wsmantest"
 	"github.com/oobkit/oobkit/ipmi/ipmitest"
 	"github.com/oobkit/oobkit/profile"
@@ -43,8 +46,9 @@ var Firmwares = []string{"12.0.67", "8.1.40", "16.1.25", "11.8.50"}
 
 // Config describes a fleet.
 type Config struct {
-	// AMT is the number of AMT devices, IPMI the number of BMCs.
-	AMT, IPMI int
+	// AMT is the number of AMT devices, IPMI the number of BMCs, DASH the
+	// number of DASH computers.
+	AMT, IPMI, DASH int
 	// Off says whether computer i of its kind starts powered off; nil powers
 	// off every third computer (indexes 1, 4, 7…).
 	Off func(kind oobkit.Protocol, i int) bool
@@ -64,6 +68,7 @@ type Computer struct {
 	AMT      *amttest.Server
 	Redirect *redirecttest.Server
 	BMC      *ipmitest.BMC
+	DASH     *dashtest.Computer
 	// InitiallyOn is the power state the computer started in.
 	InitiallyOn bool
 	// Fault describes the injected fault ("" for none).
@@ -72,8 +77,11 @@ type Computer struct {
 
 // PowerOn reports the simulated computer's power state now.
 func (c *Computer) PowerOn() bool {
-	if c.AMT != nil {
+	switch {
+	case c.AMT != nil:
 		return c.AMT.PowerState().IsOn()
+	case c.DASH != nil:
+		return dash.StateFromDMTF(c.DASH.PowerState()).IsOn()
 	}
 	return c.BMC.PowerOn()
 }
@@ -87,7 +95,7 @@ func defaultOff(_ oobkit.Protocol, i int) bool { return i%3 == 1 }
 
 // Start starts a fleet. Close it when done.
 func Start(cfg Config) (f *Fleet, err error) {
-	if cfg.AMT < 0 || cfg.IPMI < 0 || cfg.AMT+cfg.IPMI == 0 {
+	if cfg.AMT < 0 || cfg.IPMI < 0 || cfg.DASH < 0 || cfg.AMT+cfg.IPMI+cfg.DASH == 0 {
 		return nil, fmt.Errorf("%w: a fleet needs at least one computer", oobkit.ErrInvalidArgument)
 	}
 	if cfg.Faults && cfg.AMT < 4 {
@@ -127,8 +135,25 @@ func Start(cfg Config) (f *Fleet, err error) {
 		t.Labels = map[string]string{LabelProtocols: string(oobkit.IPMI)}
 		f.Computers = append(f.Computers, &Computer{Target: t, BMC: b, InitiallyOn: on})
 	}
+	for i := range cfg.DASH {
+		on := !off(oobkit.DASH, i)
+		dc := dashtest.Config{Name: fmt.Sprintf("dash-%02d", i+1), User: User, Password: Password}
+		if !on {
+			dc.PowerState = dmtfSoftOff
+		}
+		comp := dashtest.New(dc)
+		if err := comp.Start(); err != nil {
+			return nil, fmt.Errorf("start DASH computer %d: %w", i+1, err)
+		}
+		t := comp.Target()
+		t.Labels = map[string]string{LabelProtocols: string(oobkit.DASH)}
+		f.Computers = append(f.Computers, &Computer{Target: t, DASH: comp, InitiallyOn: on})
+	}
 	return f, nil
 }
+
+// dmtfSoftOff is the DMTF power state "off - soft" (CIM_AssociatedPowerManagementService).
+const dmtfSoftOff = 8
 
 func faultFor(i, n int) string {
 	switch i {
@@ -209,7 +234,7 @@ func (f *Fleet) Computer(name string) *Computer {
 // redirection and IPMI with the fleet's credential.
 func (f *Fleet) Profile() profile.Profile {
 	p := profile.Profile{Name: ProfileName, Description: "simulated fleet (examples/oobsim)"}
-	for _, proto := range []oobkit.Protocol{oobkit.AMT, oobkit.Redirection, oobkit.IPMI} {
+	for _, proto := range []oobkit.Protocol{oobkit.AMT, oobkit.DASH, oobkit.Redirection, oobkit.IPMI} {
 		_ = p.Enable(proto, oobkit.UserPassword(User, Password))
 	}
 	return p
@@ -237,6 +262,9 @@ func (f *Fleet) Close() error {
 		}
 		if c.BMC != nil {
 			errs = append(errs, c.BMC.Close())
+		}
+		if c.DASH != nil {
+			errs = append(errs, c.DASH.Close())
 		}
 	}
 	return errors.Join(errs...)
