@@ -26,6 +26,10 @@ const (
 	DefaultRetries = 2
 )
 
+// opOpenSession names session set-up (Get Channel Authentication
+// Capabilities, Open Session, RAKP 1–4) in errors.
+const opOpenSession = "Open Session"
+
 // Option configures a [Client].
 type Option func(*Client)
 
@@ -89,6 +93,7 @@ type Client struct {
 
 	mu     sync.Mutex
 	conn   *client.Client
+	wire   *wire // conn's socket
 	suite  uint8
 	closed bool
 }
@@ -171,14 +176,16 @@ func (c *Client) dropLocked(graceful bool) {
 	}
 	defer cancel()
 	err := c.conn.Close(ctx)
-	c.conn = nil
+	c.conn, c.wire = nil, nil
 	if err != nil {
 		c.log.Debug("ipmi: close session", "target", c.target.String(), "err", err)
 	}
 }
 
 // do runs fn with an open session, opening one if needed. op names the IPMI
-// command for errors. An unanswered exchange drops the session.
+// command for errors. An unanswered exchange drops the session. When ctx
+// ends, a pending exchange is interrupted at once and the error wraps
+// ctx.Err().
 func (c *Client) do(ctx context.Context, op string, fn func(*client.Client) error) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -193,11 +200,13 @@ func (c *Client) do(ctx context.Context, op string, fn func(*client.Client) erro
 			return err
 		}
 	}
+	release := c.wire.watch(ctx)
 	err := fn(c.conn)
+	release(err == nil)
 	if err == nil {
 		return nil
 	}
-	e := classify(op, err)
+	e := classifyCtx(ctx, op, err)
 	if errors.Is(e, oobkit.ErrUnreachable) || errors.Is(e, context.DeadlineExceeded) || errors.Is(e, context.Canceled) {
 		// The exchange may have left the session out of step (sequence numbers);
 		// start afresh next time.
@@ -208,54 +217,59 @@ func (c *Client) do(ctx context.Context, op string, fn func(*client.Client) erro
 
 // connectLocked opens the client's session.
 func (c *Client) connectLocked(ctx context.Context) error {
-	conn, suite, err := c.dial(ctx)
+	conn, w, suite, err := c.dial(ctx)
 	if err != nil {
 		return err
 	}
-	c.conn, c.suite = conn, suite
+	c.conn, c.wire, c.suite = conn, w, suite
 	return nil
 }
 
 // dial opens an RMCP+ session, trying each cipher suite in turn. A refused
 // credential or a silent BMC ends the search at once: another suite would
 // not change either.
-func (c *Client) dial(ctx context.Context) (*client.Client, uint8, error) {
+func (c *Client) dial(ctx context.Context) (*client.Client, *wire, uint8, error) {
 	var errs []error
 	for _, id := range c.suites {
-		conn, err := c.newConn(id)
+		conn, w, err := c.newConn(id)
 		if err != nil {
-			return nil, 0, classify("Open Session", err)
+			return nil, nil, 0, classify(opOpenSession, err)
 		}
 		start := time.Now()
+		release := w.watch(ctx)
 		err = conn.Connect(ctx)
+		release(err == nil)
 		if err == nil {
 			c.log.Debug("ipmi: session open", "target", c.target.String(), "cipherSuite", id, "took", time.Since(start))
-			return conn, id, nil
+			return conn, w, id, nil
 		}
 		closeFailed(conn)
-		e := classify("Open Session", err)
+		e := classifyCtx(ctx, opOpenSession, err)
 		c.log.Debug("ipmi: session failed", "target", c.target.String(), "cipherSuite", id, "err", e)
 		if errors.Is(e, oobkit.ErrAuth) || errors.Is(e, oobkit.ErrUnreachable) || ctx.Err() != nil {
-			return nil, 0, e
+			return nil, nil, 0, e
 		}
 		errs = append(errs, fmt.Errorf("cipher suite %d: %w", id, e))
 	}
-	return nil, 0, &oobkit.Error{Protocol: oobkit.IPMI, Op: "Open Session", Class: oobkit.ErrUnsupported,
+	return nil, nil, 0, &oobkit.Error{Protocol: oobkit.IPMI, Op: opOpenSession, Class: oobkit.ErrUnsupported,
 		Message: fmt.Sprintf("no cipher suite of %v accepted", c.suites), Err: errors.Join(errs...)}
 }
 
-// newConn builds a go-ipmi lanplus client for one cipher suite.
-func (c *Client) newConn(suite uint8) (*client.Client, error) {
+// newConn builds a go-ipmi lanplus client for one cipher suite, with the
+// wire that owns its socket.
+func (c *Client) newConn(suite uint8) (*client.Client, *wire, error) {
 	conn, err := client.NewClient(c.target.Address, c.target.Port(oobkit.IPMI, false), c.cred.Username, c.cred.Password.Reveal())
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", oobkit.ErrInvalidArgument, err)
+		return nil, nil, fmt.Errorf("%w: %v", oobkit.ErrInvalidArgument, err)
 	}
+	w := &wire{}
 	conn.WithInterface(client.InterfaceLanplus).
+		WithUDPProxy(w).
 		WithTimeout(c.timeout).
 		WithRetry(c.retries).
 		WithCipherSuiteID(types.CipherSuiteID(suite)).
 		WithMaxPrivilegeLevel(types.PrivilegeLevelAdministrator)
-	return conn, nil
+	return conn, w, nil
 }
 
 // closeFailed releases the socket of a client whose Connect failed, without

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/bougou/go-ipmi/pkg/client"
 	"github.com/bougou/go-ipmi/pkg/types"
@@ -63,6 +64,31 @@ func classify(op string, err error) error {
 	return e
 }
 
+// classifyCtx is classify for a call made under ctx. When ctx has ended,
+// the failure is the caller's deadline or cancellation, whatever go-ipmi
+// made of it (an interrupted read looks like an unanswered exchange), so
+// the error wraps ctx.Err(): ReturnCode gives CodeTimeout or CodeCanceled,
+// except that a session the BMC did not open before the deadline is
+// also [oobkit.ErrUnreachable] (CodeUnreachable), as oobkit.ReturnCode
+// documents for connecting.
+func classifyCtx(ctx context.Context, op string, err error) error {
+	ctxErr := ctx.Err()
+	if dl, ok := ctx.Deadline(); ok && ctxErr == nil && !time.Now().Before(dl) {
+		// go-ipmi's read deadline is the context's, and may expire a moment
+		// before the context's own timer.
+		ctxErr = context.DeadlineExceeded
+	}
+	var oe *oobkit.Error
+	if ctxErr == nil || errors.As(err, &oe) {
+		return classify(op, err)
+	}
+	e := &oobkit.Error{Protocol: oobkit.IPMI, Op: op, Err: ctxErr}
+	if op == opOpenSession && errors.Is(ctxErr, context.DeadlineExceeded) {
+		e.Class, e.Message = oobkit.ErrUnreachable, "no session with the BMC before the deadline"
+	}
+	return e
+}
+
 // unanswered reports a UDP exchange that got no (matching) reply, or an ICMP
 // port-unreachable (ECONNREFUSED on a connected UDP socket).
 func unanswered(err error) bool {
@@ -76,7 +102,7 @@ func unanswered(err error) bool {
 	s := err.Error()
 	return strings.Contains(s, "datagram matched") || strings.Contains(s, "no matching IPMI response") ||
 		strings.Contains(s, "i/o timeout") || strings.Contains(s, "connection refused") ||
-		(errors.Is(err, context.DeadlineExceeded) && strings.Contains(s, "Open Session"))
+		(errors.Is(err, context.DeadlineExceeded) && strings.Contains(s, opOpenSession))
 }
 
 var statusRE = regexp.MustCompile(`RMCP\+ status (0x[0-9a-fA-F]{1,2})`)

@@ -59,12 +59,35 @@ func TestNoBMCListening(t *testing.T) {
 	require.ErrorIs(t, err, oobkit.ErrUnreachable)
 	assert.Equal(t, oobkit.CodeUnreachable, oobkit.ReturnCode(err))
 	assert.Less(t, time.Since(start), 5*time.Second)
+}
 
-	// The caller's deadline bounds the call.
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+func TestCallerContextBoundsSilentBMC(t *testing.T) {
+	// A socket that takes every datagram and never answers: with a 30 s
+	// exchange timeout, only the caller's context can end the call.
+	silent, err := net.ListenPacket("udp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer silent.Close()
+	target := oobkit.Target{Address: "127.0.0.1", Ports: map[oobkit.Protocol]int{oobkit.IPMI: silent.LocalAddr().(*net.UDPAddr).Port}}
+	c, err := ipmi.New(target, oobkit.UserPassword("admin", "password"), ipmi.WithTimeout(30*time.Second), ipmi.WithRetries(0))
+	require.NoError(t, err)
+	defer c.Close()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
+	start := time.Now()
 	_, err = c.PowerState(ctx)
 	require.Error(t, err)
+	assert.ErrorIs(t, err, context.DeadlineExceeded, "%v", err)
+	assert.Equal(t, oobkit.CodeUnreachable, oobkit.ReturnCode(err), "no session before the deadline: unreachable")
+	assert.Less(t, time.Since(start), 20*time.Second, "the deadline, not the exchange timeout, ended the call")
+
+	ctx, cancel = context.WithCancel(context.Background())
+	time.AfterFunc(100*time.Millisecond, cancel)
+	start = time.Now()
+	_, err = c.PowerState(ctx)
+	assert.ErrorIs(t, err, context.Canceled, "%v", err)
+	assert.Equal(t, oobkit.CodeCanceled, oobkit.ReturnCode(err))
+	assert.Less(t, time.Since(start), 20*time.Second, "cancellation, not the exchange timeout, ended the call")
 }
 
 func TestSimUnsupportedCommand(t *testing.T) {

@@ -27,6 +27,7 @@ type SOL struct {
 	conn     *client.Client
 	timeout  time.Duration
 	cancel   context.CancelFunc
+	release  func(keep bool) // lifts the interruption cancel caused
 	inW      *io.PipeWriter
 	outR     *io.PipeReader
 	done     chan struct{}
@@ -48,14 +49,16 @@ func (c *Client) OpenSOL(ctx context.Context) (*SOL, error) {
 	if closed {
 		return nil, &oobkit.Error{Protocol: oobkit.IPMI, Op: "Activate Payload", Class: oobkit.ErrInvalidState, Message: "client is closed"}
 	}
-	conn, _, err := c.dial(ctx)
+	conn, w, _, err := c.dial(ctx)
 	if err != nil {
 		return nil, err
 	}
+	release := w.watch(ctx)
 	_, err = conn.ActivatePayload(ctx, &transport.ActivatePayloadRequest{PayloadType: types.PayloadTypeSOL, PayloadInstance: 1})
+	release(err == nil)
 	if err != nil {
 		closeFailed(conn)
-		e := classify("Activate Payload", err)
+		e := classifyCtx(ctx, "Activate Payload", err)
 		var rerr *types.ResponseError
 		if errors.As(err, &rerr) && rerr.CompletionCode() == 0x80 { // §24.1: payload already active on another session
 			e = &oobkit.Error{Protocol: oobkit.IPMI, Op: "Activate Payload", Class: oobkit.ErrBusy, DeviceCode: "0x80",
@@ -66,7 +69,7 @@ func (c *Client) OpenSOL(ctx context.Context) (*SOL, error) {
 	inR, inW := io.Pipe()
 	outR, outW := io.Pipe()
 	streamCtx, cancel := context.WithCancel(context.Background())
-	s := &SOL{conn: conn, timeout: c.timeout, cancel: cancel, inW: inW, outR: outR, done: make(chan struct{})}
+	s := &SOL{conn: conn, timeout: c.timeout, cancel: cancel, release: w.watch(streamCtx), inW: inW, outR: outR, done: make(chan struct{})}
 	go func() {
 		defer close(s.done)
 		err := conn.SOLStream(streamCtx, inR, outW, &client.SOLStreamOptions{PollInterval: solPollInterval})
@@ -88,9 +91,10 @@ func (s *SOL) Write(p []byte) (int, error) { return s.inW.Write(p) }
 // Close deactivates the SOL payload and closes the session. It is idempotent.
 func (s *SOL) Close() error {
 	s.once.Do(func() {
-		s.cancel()
+		s.cancel() // interrupts the stream's pending exchange at once
 		_ = s.inW.Close()
 		<-s.done
+		s.release(true) // the session lives on for Deactivate Payload
 		ctx, cancel := context.WithTimeout(context.Background(), 2*s.timeout)
 		defer cancel()
 		if _, err := s.conn.DeactivatePayload(ctx, &transport.DeactivatePayloadRequest{PayloadType: types.PayloadTypeSOL, PayloadInstance: 1}); err != nil {

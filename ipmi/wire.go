@@ -1,0 +1,95 @@
+package ipmi
+
+import (
+	"context"
+	"net"
+	"sync"
+	"time"
+)
+
+// wire owns the UDP socket of one go-ipmi session so that a caller's context
+// can interrupt a pending read.
+//
+// go-ipmi v0.9.1 stops waiting when the context ends, but its reader
+// goroutine keeps the socket (and the session's lock) until its own read
+// deadline, one exchange timeout later, and a context without a deadline
+// never shortens that deadline. The wire is handed to go-ipmi as its UDP
+// "proxy" dialer; while interrupted, every read deadline go-ipmi sets is
+// moved into the past, so the pending read returns at once.
+type wire struct {
+	mu          sync.Mutex
+	conn        net.Conn
+	interrupted bool
+}
+
+// past is a read deadline that has expired.
+var past = time.Unix(1, 0)
+
+// Dial implements go-ipmi's proxy.Dialer: it opens the session's socket.
+func (w *wire) Dial(network, addr string) (net.Conn, error) {
+	c, err := net.Dial(network, addr)
+	if err != nil {
+		return nil, err
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.conn = c
+	if w.interrupted {
+		_ = c.SetReadDeadline(past)
+	}
+	return &wireConn{Conn: c, w: w}, nil
+}
+
+// setInterrupted turns the interruption on or off.
+func (w *wire) setInterrupted(on bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.interrupted = on
+	if on && w.conn != nil {
+		_ = w.conn.SetReadDeadline(past)
+	}
+}
+
+// watch interrupts the socket's reads when ctx ends, until the returned
+// release is called. release waits for an interruption under way; with
+// keep (the call succeeded and the session lives on) it lifts it, otherwise
+// the socket stays interrupted so that closing it never waits for a read.
+func (w *wire) watch(ctx context.Context) (release func(keep bool)) {
+	fired := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		w.setInterrupted(true)
+		close(fired)
+	})
+	return func(keep bool) {
+		if !stop() {
+			<-fired
+			if keep {
+				w.setInterrupted(false)
+			}
+		}
+	}
+}
+
+// wireConn is the socket go-ipmi uses; it keeps reads interrupted.
+type wireConn struct {
+	net.Conn
+	w *wire
+}
+
+// SetReadDeadline sets t, or an expired deadline while interrupted.
+func (c *wireConn) SetReadDeadline(t time.Time) error {
+	c.w.mu.Lock()
+	defer c.w.mu.Unlock()
+	if c.w.interrupted {
+		t = past
+	}
+	return c.Conn.SetReadDeadline(t)
+}
+
+// SetDeadline sets t for writes, and for reads unless interrupted.
+func (c *wireConn) SetDeadline(t time.Time) error {
+	if err := c.Conn.SetWriteDeadline(t); err != nil {
+		return err
+	}
+	return c.SetReadDeadline(t)
+}
