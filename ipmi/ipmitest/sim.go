@@ -166,9 +166,11 @@ func (s *Sim) writeFiles(repl *strings.Replacer, cfg SimConfig) error {
 
 func (s *Sim) chassisDir() string { return filepath.Join(s.Dir, "chassis") }
 
-// waitReady polls with ipmitool until the BMC opens a session (bounded: 10 s).
+// waitReady polls with ipmitool until the BMC opens a session (bounded:
+// 30 s, generous for CI's two cores busy with every package under -race; a
+// healthy ipmi_sim answers within a second).
 func (s *Sim) waitReady() error {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var lastErr error
 	for ctx.Err() == nil {
