@@ -81,7 +81,7 @@ func TestListenerHandlerAndClose(t *testing.T) {
 			_ = c.Close()
 		}
 		return err == nil
-	}, 2*time.Second, 10*time.Millisecond)
+	}, waitLimit, 10*time.Millisecond)
 	require.NoError(t, l.Close())
 	mu.Lock()
 	defer mu.Unlock()

@@ -141,20 +141,25 @@ func checkStorage(t *testing.T, ref snmpgetter, inv *oobkit.Inventory) {
 func TestClientErrors(t *testing.T) {
 	agent := snmptest.StartAgent(t)
 	target := agentTarget(agent)
+	// snmpd answers a refused v3 user at once with a usmStats report, so
+	// those cases get a timeout long enough for a loaded machine (it costs
+	// nothing when snmpd is quick); a wrong community gets silence, so that
+	// case waits out a short timeout.
 	tests := []struct {
-		name  string
-		cred  oobkit.Credential
-		class error
+		name    string
+		cred    oobkit.Credential
+		timeout time.Duration
+		class   error
 	}{
 		{"v3 wrong auth passphrase", oobkit.Credential{Username: snmptest.UserSHA, USM: &oobkit.USM{
 			AuthProtocol: "SHA", AuthPassphrase: oobkit.NewSecret("wrongpass1"),
-			PrivProtocol: "AES", PrivPassphrase: oobkit.NewSecret(snmptest.PrivPassphrase)}}, oobkit.ErrAuth},
-		{"v3 unknown user", usmCred("nobody", "SHA", "AES"), oobkit.ErrAuth},
-		{"v2c wrong community", oobkit.Credential{Community: oobkit.NewSecret("wrong")}, oobkit.ErrNotDetected},
+			PrivProtocol: "AES", PrivPassphrase: oobkit.NewSecret(snmptest.PrivPassphrase)}}, 10 * time.Second, oobkit.ErrAuth},
+		{"v3 unknown user", usmCred("nobody", "SHA", "AES"), 10 * time.Second, oobkit.ErrAuth},
+		{"v2c wrong community", oobkit.Credential{Community: oobkit.NewSecret("wrong")}, 300 * time.Millisecond, oobkit.ErrNotDetected},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := New(target, tt.cred, WithTimeout(300*time.Millisecond), WithRetries(0))
+			c, err := New(target, tt.cred, WithTimeout(tt.timeout), WithRetries(0))
 			require.NoError(t, err)
 			defer c.Close()
 			_, err = c.Detect(context.Background())

@@ -54,22 +54,26 @@ func nextEvent(t *testing.T, l *Listener) oobkit.Event {
 	select {
 	case ev := <-l.Events():
 		return ev
-	case <-time.After(5 * time.Second):
-		t.Fatalf("no event; stats %+v", l.Stats())
+	case <-time.After(waitLimit):
+		t.Fatalf("no event within %v; stats %+v", waitLimit, l.Stats())
 	}
 	return oobkit.Event{}
 }
 
+// waitLimit bounds how long a test waits for something that normally takes
+// milliseconds. It is generous because CI runs every package at once with
+// -race on two cores; a passing test never waits it out.
+const waitLimit = 30 * time.Second
+
 // waitStats waits until cond holds for the listener's counters.
 func waitStats(t *testing.T, l *Listener, cond func(ListenerStats) bool) ListenerStats {
 	t.Helper()
-	for i := 0; i < 250; i++ {
+	for deadline := time.Now().Add(waitLimit); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		if s := l.Stats(); cond(s) {
 			return s
 		}
-		time.Sleep(20 * time.Millisecond)
 	}
-	t.Fatalf("counters never matched: %+v", l.Stats())
+	t.Fatalf("counters never matched within %v: %+v", waitLimit, l.Stats())
 	return ListenerStats{}
 }
 

@@ -96,9 +96,9 @@ func StartAgent(t testing.TB) *Agent {
 		writeFile(t, conf, strings.ReplaceAll(snmpdConf, "@PORT@", strconv.Itoa(port)), 0o600)
 		cmd := exec.Command(snmpd, "-f", "-C", "-c", conf, "-Lf", filepath.Join(dir, "snmpd.log"))
 		cmd.Env = Env(dir)
-		start(t, cmd)
+		d := start(t, cmd)
 		a := &Agent{Addr: "127.0.0.1:" + strconv.Itoa(port), Port: port, Dir: dir}
-		if lastErr = waitFor(func() error {
+		if lastErr = d.waitFor(func() error {
 			out, err := exec.Command(snmpget, "-v2c", "-c", Community, "-m", "", "-r", "0", "-t", "0.2", a.Addr, "1.3.6.1.2.1.1.5.0").CombinedOutput()
 			if err != nil {
 				return fmt.Errorf("%v: %s", err, out)
@@ -107,7 +107,7 @@ func StartAgent(t testing.TB) *Agent {
 		}); lastErr == nil {
 			return a
 		}
-		stop(cmd)
+		d.stop()
 	}
 	log, _ := os.ReadFile(filepath.Join(dir, "snmpd.log"))
 	t.Fatalf("snmptest: snmpd did not answer: %v\n%s", lastErr, log)
@@ -141,9 +141,9 @@ func StartTrapd(t testing.TB) *Trapd {
 	logFile := filepath.Join(dir, "snmptrapd.log")
 	cmd := exec.Command(bin, "-f", "-C", "-c", conf, "-On", "-Lf", logFile)
 	cmd.Env = Env(dir)
-	start(t, cmd)
+	d := start(t, cmd)
 	td := &Trapd{Addr: "127.0.0.1:" + strconv.Itoa(port), Port: port, Dir: dir, TrapsFile: filepath.Join(dir, "traps.txt")}
-	if err := waitFor(func() error {
+	if err := d.waitFor(func() error {
 		b, _ := os.ReadFile(logFile)
 		if !bytes.Contains(b, []byte("NET-SNMP version")) {
 			return fmt.Errorf("not started: %s", b)
@@ -183,30 +183,51 @@ func writeFile(t testing.TB, path, content string, mode os.FileMode) {
 	}
 }
 
-func start(t testing.TB, cmd *exec.Cmd) {
+// daemon is a started net-snmp process; done is closed when it exited.
+type daemon struct {
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
+// start starts cmd and stops it in t.Cleanup.
+func start(t testing.TB, cmd *exec.Cmd) *daemon {
 	t.Helper()
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("snmptest: start %s: %v", cmd.Path, err)
 	}
-	t.Cleanup(func() { stop(cmd) })
+	d := &daemon{cmd: cmd, done: make(chan struct{})}
+	go func() {
+		_ = cmd.Wait()
+		close(d.done)
+	}()
+	t.Cleanup(d.stop)
+	return d
 }
 
-func stop(cmd *exec.Cmd) {
-	if cmd.ProcessState != nil || cmd.Process == nil {
-		return
-	}
-	_ = cmd.Process.Kill()
-	_ = cmd.Wait()
+// stop kills the process and waits for it; it may be called more than once.
+func (d *daemon) stop() {
+	_ = d.cmd.Process.Kill()
+	<-d.done
 }
 
-// waitFor polls check every 50 ms, at most 100 times.
-func waitFor(check func() error) error {
-	var err error
-	for i := 0; i < 100; i++ {
-		if err = check(); err == nil {
+// waitFor polls check every 50 ms until it succeeds, the daemon exits (e.g.
+// its port was taken meanwhile) or 30 s passed. A daemon normally answers
+// within milliseconds; the bound is generous because CI starts it on two
+// cores busy with every package's tests under -race.
+func (d *daemon) waitFor(check func() error) error {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		err := check()
+		if err == nil {
 			return nil
 		}
-		time.Sleep(50 * time.Millisecond)
+		if time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-d.done:
+			return fmt.Errorf("%s exited (%v): %w", filepath.Base(d.cmd.Path), d.cmd.ProcessState, err)
+		case <-time.After(50 * time.Millisecond):
+		}
 	}
-	return err
 }
