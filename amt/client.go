@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/oobkit/oobkit"
@@ -196,13 +195,6 @@ func (c *Client) first(ctx context.Context, uri string) (*wsman.Instance, error)
 			Message: "the device has no " + schema.ClassName(uri)}
 	}
 	return list[0], nil
-}
-
-func className(uri string) string {
-	if i := strings.LastIndexByte(uri, '/'); i >= 0 {
-		return uri[i+1:]
-	}
-	return uri
 }
 
 func protoErr(op, format string, args ...any) error {

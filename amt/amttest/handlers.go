@@ -14,17 +14,7 @@ import (
 // answers AccessDenied, as the firmware refuses remote management then.
 func (d *Device) register() {
 	s := d.srv
-	get := func(uri string, h wsmantest.HandlerFunc) { s.Handle(wsman.ActionGet, uri, d.provisioned(h)) }
-	put := func(uri string, h wsmantest.HandlerFunc) { s.Handle(wsman.ActionPut, uri, d.provisioned(h)) }
-	method := func(uri, m string, h wsmantest.HandlerFunc) { s.Handle(uri+"/"+m, uri, d.provisioned(h)) }
-	enum := func(uri string, f func() []*etree.Element) {
-		s.HandleEnumerate(uri, func(*wsmantest.Request) ([]*etree.Element, error) {
-			if err := d.checkProvisioned(); err != nil {
-				return nil, err
-			}
-			return f(), nil
-		})
-	}
+	get, put, method, enum := d.handleGet, d.handlePut, d.handleMethod, d.handleEnum
 
 	// Always answered, also in pre-provisioning (detection needs them).
 	s.Handle(wsman.ActionGet, schema.SetupService, func(*wsmantest.Request) (*etree.Element, error) { return d.setupInstance(), nil })
@@ -62,8 +52,41 @@ func (d *Device) register() {
 	method(schema.MessageLog, "PositionToFirstRecord", d.positionToFirstRecord)
 	method(schema.MessageLog, "GetRecords", d.getRecords)
 
-	d.registerInventory(enum)
+	d.registerInventory()
 	d.registerDefense()
+}
+
+// handleGet, handlePut, handleCreate, handleDelete and handleMethod serve
+// one action of a resource that only a provisioned device answers.
+func (d *Device) handleGet(uri string, h wsmantest.HandlerFunc) {
+	d.srv.Handle(wsman.ActionGet, uri, d.provisioned(h))
+}
+
+func (d *Device) handlePut(uri string, h wsmantest.HandlerFunc) {
+	d.srv.Handle(wsman.ActionPut, uri, d.provisioned(h))
+}
+
+func (d *Device) handleCreate(uri string, h wsmantest.HandlerFunc) {
+	d.srv.Handle(wsman.ActionCreate, uri, d.provisioned(h))
+}
+
+func (d *Device) handleDelete(uri string, h wsmantest.HandlerFunc) {
+	d.srv.Handle(wsman.ActionDelete, uri, d.provisioned(h))
+}
+
+func (d *Device) handleMethod(uri, method string, h wsmantest.HandlerFunc) {
+	d.srv.Handle(uri+"/"+method, uri, d.provisioned(h))
+}
+
+// handleEnum serves the enumeration of uri with the instances list builds
+// (per request: a response document adopts its elements).
+func (d *Device) handleEnum(uri string, list func() []*etree.Element) {
+	d.srv.HandleEnumerate(uri, func(*wsmantest.Request) ([]*etree.Element, error) {
+		if err := d.checkProvisioned(); err != nil {
+			return nil, err
+		}
+		return list(), nil
+	})
 }
 
 // provisioned wraps h with the pre-provisioning check.
@@ -99,18 +122,9 @@ func output(uri, method string, rv int, kv ...string) *etree.Element {
 
 // instance builds an instance element from name, value pairs.
 func instance(uri string, kv ...string) *etree.Element {
-	in := wsman.NewInstance(uri, className(uri))
+	in := wsman.NewInstance(uri, schema.ClassName(uri))
 	for i := 0; i+1 < len(kv); i += 2 {
 		in.Set(kv[i], kv[i+1])
 	}
 	return in.Element()
-}
-
-func className(uri string) string {
-	for i := len(uri) - 1; i >= 0; i-- {
-		if uri[i] == '/' {
-			return uri[i+1:]
-		}
-	}
-	return uri
 }

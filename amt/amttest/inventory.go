@@ -11,7 +11,8 @@ import (
 
 // registerInventory serves the hardware classes a real AMT 12 desktop
 // reports (shapes modelled on go-wsman-messages' captures).
-func (d *Device) registerInventory(enum func(string, func() []*etree.Element)) {
+func (d *Device) registerInventory() {
+	enum := d.handleEnum
 	// Elements are built per request: a response document adopts them.
 	one := func(f func() *etree.Element) func() []*etree.Element {
 		return func() []*etree.Element { return []*etree.Element{f()} }

@@ -105,35 +105,36 @@ func (d *Device) Evaluate(iface amt.Interface, pkt filter.Packet) filter.Decisio
 }
 
 func (d *Device) registerDefense() {
-	s := d.srv
 	for _, uri := range []string{schema.IPFilter, schema.EtherFilter} {
-		s.Handle(wsman.ActionCreate, uri, d.provisioned(d.createFilter))
-		s.Handle(wsman.ActionDelete, uri, d.provisioned(d.deleteFilter))
-		s.HandleEnumerate(uri, d.enumFilters)
+		d.handleCreate(uri, d.createFilter)
+		d.handleDelete(uri, d.deleteFilter)
+		d.handleEnum(uri, func() []*etree.Element { return d.filterInstances(uri) })
 	}
-	s.Handle(wsman.ActionCreate, schema.DefensePolicy, d.provisioned(d.createPolicy))
-	s.Handle(wsman.ActionDelete, schema.DefensePolicy, d.provisioned(d.deletePolicy))
-	s.Handle(wsman.ActionGet, schema.DefensePolicy, d.provisioned(d.getPolicy))
-	s.HandleEnumerate(schema.DefensePolicy, d.enumPolicies)
-	s.Handle(schema.DefensePolicy+"/SetTimeout", schema.DefensePolicy, d.provisioned(d.setTimeout))
-	s.Handle(schema.DefensePolicy+"/UpdateStatistics", schema.DefensePolicy, d.provisioned(d.updateStatistics))
-	s.Handle(wsman.ActionCreate, schema.PortPolicy, d.provisioned(d.createLink))
-	s.Handle(wsman.ActionDelete, schema.PortPolicy, d.provisioned(d.deleteLink))
-	s.HandleEnumerate(schema.PortPolicy, d.enumLinks)
-	s.HandleEnumerate(schema.FilterStats, d.enumStats)
+	d.handleCreate(schema.DefensePolicy, d.createPolicy)
+	d.handleDelete(schema.DefensePolicy, d.deletePolicy)
+	d.handleGet(schema.DefensePolicy, d.getPolicy)
+	d.handleEnum(schema.DefensePolicy, d.policyInstances)
+	d.handleMethod(schema.DefensePolicy, "SetTimeout", d.setTimeout)
+	d.handleMethod(schema.DefensePolicy, "UpdateStatistics", d.updateStatistics)
+	d.handleCreate(schema.PortPolicy, d.createLink)
+	d.handleDelete(schema.PortPolicy, d.deleteLink)
+	d.handleEnum(schema.PortPolicy, d.linkInstances)
+	d.handleEnum(schema.FilterStats, d.statInstances)
 }
 
-// takeCreateFault counts down the injected Create failure.
-func (d *Device) takeCreateFaultLocked() error {
+// startCreateLocked readies the state for a Create and counts down the
+// injected Create failure.
+func (d *Device) startCreateLocked() (*defenseState, error) {
 	s := &d.defense
+	s.init()
 	if s.failCreate == 0 {
-		return nil
+		return s, nil
 	}
 	s.failCreate--
 	if s.failCreate == 0 {
-		return wsmantest.Fault("InternalError", "injected failure during Create")
+		return s, wsmantest.Fault("InternalError", "injected failure during Create")
 	}
-	return nil
+	return s, nil
 }
 
 func resourceCreated(uri, id string) *etree.Element {
@@ -164,15 +165,14 @@ func (d *Device) createFilter(r *wsmantest.Request) (*etree.Element, error) {
 	in := r.Instance()
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	s := &d.defense
-	s.init()
-	if err := d.takeCreateFaultLocked(); err != nil {
+	s, err := d.startCreateLocked()
+	if err != nil {
 		return nil, err
 	}
 	if len(s.filters) >= maxFilters {
 		return nil, wsmantest.Fault("QuotaLimit", "no room for another filter")
 	}
-	class := className(r.ResourceURI)
+	class := schema.ClassName(r.ResourceURI)
 	p := props(in)
 	if class == filter.ClassHdr8021Filter && p["HdrProtocolID8021"] == "" {
 		return nil, wsmantest.Fault("InvalidRepresentation", "HdrProtocolID8021 is required")
@@ -189,7 +189,7 @@ func (d *Device) deleteFilter(r *wsmantest.Request) (*etree.Element, error) {
 	defer d.mu.Unlock()
 	s := &d.defense
 	f, ok := s.filters[id]
-	if !ok || f.Class != className(r.ResourceURI) {
+	if !ok || f.Class != schema.ClassName(r.ResourceURI) {
 		return nil, wsmantest.Fault("InvalidSelectors", "no such filter "+id)
 	}
 	for pid, p := range s.policies {
@@ -222,20 +222,12 @@ func (d *Device) filterInstances(uri string) []*etree.Element {
 	return out
 }
 
-func (d *Device) enumFilters(r *wsmantest.Request) ([]*etree.Element, error) {
-	if err := d.checkProvisioned(); err != nil {
-		return nil, err
-	}
-	return d.filterInstances(r.ResourceURI), nil
-}
-
 func (d *Device) createPolicy(r *wsmantest.Request) (*etree.Element, error) {
 	in := r.Instance()
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	s := &d.defense
-	s.init()
-	if err := d.takeCreateFaultLocked(); err != nil {
+	s, err := d.startCreateLocked()
+	if err != nil {
 		return nil, err
 	}
 	handles := in.All(filter.PropFilterCreationHandles)
@@ -275,17 +267,14 @@ func (d *Device) getPolicy(r *wsmantest.Request) (*etree.Element, error) {
 	return d.policyElementLocked(id), nil
 }
 
-func (d *Device) enumPolicies(*wsmantest.Request) ([]*etree.Element, error) {
-	if err := d.checkProvisioned(); err != nil {
-		return nil, err
-	}
+func (d *Device) policyInstances() []*etree.Element {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	var out []*etree.Element
 	for _, id := range sortedIDs(d.defense.policies) {
 		out = append(out, d.policyElementLocked(id))
 	}
-	return out, nil
+	return out
 }
 
 func (d *Device) deletePolicy(r *wsmantest.Request) (*etree.Element, error) {
@@ -351,9 +340,8 @@ func (d *Device) createLink(r *wsmantest.Request) (*etree.Element, error) {
 	pid := dep.Selectors.Get("InstanceID")
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	s := &d.defense
-	s.init()
-	if err := d.takeCreateFaultLocked(); err != nil {
+	s, err := d.startCreateLocked()
+	if err != nil {
 		return nil, err
 	}
 	if s.policies[pid] == nil {
@@ -389,39 +377,35 @@ func (d *Device) deleteLink(r *wsmantest.Request) (*etree.Element, error) {
 	return nil, nil
 }
 
-func (d *Device) enumLinks(*wsmantest.Request) ([]*etree.Element, error) {
-	if err := d.checkProvisioned(); err != nil {
-		return nil, err
+// linkedLocked calls f for each interface that has a policy, wired first,
+// with the policy's InstanceID.
+func (d *Device) linkedLocked(f func(iface amt.Interface, pid string)) {
+	for _, i := range []amt.Interface{amt.Wired, amt.Wireless} {
+		if pid, ok := d.defense.links[i]; ok {
+			f(i, pid)
+		}
 	}
+}
+
+func (d *Device) linkInstances() []*etree.Element {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	var out []*etree.Element
-	for _, i := range []amt.Interface{amt.Wired, amt.Wireless} {
-		pid, ok := d.defense.links[i]
-		if !ok {
-			continue
-		}
+	d.linkedLocked(func(i amt.Interface, pid string) {
 		in := wsman.NewInstance(schema.PortPolicy, schema.PortPolicyClass).
 			SetEPR("Antecedent", schema.EthernetPortEPR(i.DeviceID())).
 			SetEPR("Dependent", schema.PolicyEPR(pid))
 		out = append(out, in.Element())
-	}
-	return out, nil
+	})
+	return out
 }
 
-func (d *Device) enumStats(*wsmantest.Request) ([]*etree.Element, error) {
-	if err := d.checkProvisioned(); err != nil {
-		return nil, err
-	}
+func (d *Device) statInstances() []*etree.Element {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	s := &d.defense
 	var out []*etree.Element
-	for _, i := range []amt.Interface{amt.Wired, amt.Wireless} {
-		pid, ok := s.links[i]
-		if !ok {
-			continue
-		}
+	d.linkedLocked(func(i amt.Interface, pid string) {
 		for _, h := range s.policies[pid].handles {
 			in := wsman.NewInstance(schema.FilterStats, schema.FilterStatsClass).
 				SetEPR("Antecedent", schema.EthernetPortEPR(i.DeviceID())).
@@ -435,8 +419,8 @@ func (d *Device) enumStats(*wsmantest.Request) ([]*etree.Element, error) {
 			in.SetInt("FilterMatched", s.matched[matchKey(i, h)])
 			out = append(out, in.Element())
 		}
-	}
-	return out, nil
+	})
+	return out
 }
 
 func sortedIDs[V any](m map[string]V) []string {
