@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/oobkit/oobkit"
@@ -85,6 +87,72 @@ func FuzzEvaluate(f *testing.F) {
 			default:
 				t.Fatalf("no decider for %v", pkt)
 			}
+		}
+	})
+}
+
+// FuzzFromAMT feeds FromAMT the property values a device might report (they
+// come off the network through package amt): one filter instance of either
+// class plus the policy's properties, each as "Name=value" lines. FromAMT
+// must not panic, must refuse with oobkit.ErrProtocol, and a policy it
+// accepts must survive ToAMT and come back the same.
+func FuzzFromAMT(f *testing.F) {
+	props := func(m map[string]string) string {
+		var b strings.Builder
+		for k, v := range m {
+			b.WriteString(k + "=" + v + "\n")
+		}
+		return b.String()
+	}
+	for _, p := range []*Policy{featurePolicy(f), AllowAll(), LimitPing(3)} {
+		a, err := ToAMT(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		for _, inst := range a.Filters {
+			f.Add(inst.Class == ClassHdr8021Filter, props(inst.Properties), props(a.Policy))
+		}
+	}
+	f.Add(false, "FilterDirection=1\nFilterProfile=4\nHdrIPVersion=4\nHdrSrcAddress=192.0.2.0\nHdrSrcMask=255.255.255.0\nHdrProtocolID=17\nHdrDestPortStart=161",
+		"PolicyName=dev\nRxDefaultDrop=true")
+	parse := func(s string) map[string]string {
+		m := map[string]string{}
+		for _, line := range strings.Split(s, "\n") {
+			if k, v, ok := strings.Cut(line, "="); ok {
+				m[k] = v
+			}
+		}
+		return m
+	}
+	f.Fuzz(func(t *testing.T, ether bool, filter, policy string) {
+		class := ClassIPHeadersFilter
+		if ether {
+			class = ClassHdr8021Filter
+		}
+		a := &AMTPolicy{Policy: parse(policy), Filters: []AMTInstance{{Class: class, Properties: parse(filter)}}}
+		p, err := FromAMT(a)
+		if err != nil {
+			if !errors.Is(err, oobkit.ErrProtocol) {
+				t.Fatalf("error %v does not wrap ErrProtocol", err)
+			}
+			return
+		}
+		p.Evaluate(Packet{Direction: Receive, Src: mgmt, Protocol: TCP, SrcPort: 80, DstPort: 50000})
+		Verify(p, RequiredFlows(mgmt, FlowPorts{}))
+		Validate(p)
+		back, err := ToAMT(p)
+		if err != nil {
+			if !errors.Is(err, oobkit.ErrInvalidArgument) {
+				t.Fatalf("ToAMT error %v does not wrap ErrInvalidArgument", err)
+			}
+			return // the device reported a policy this package would not write
+		}
+		again, err := FromAMT(back)
+		if err != nil {
+			t.Fatalf("own mapping rejected: %v", err)
+		}
+		if !reflect.DeepEqual(p, again) {
+			t.Fatalf("round trip changed the policy:\n%+v\n%+v", p, again)
 		}
 	})
 }
