@@ -218,8 +218,9 @@ func (r *Runner) protocolsFor(job *Job, t oobkit.Target) []oobkit.Protocol {
 // the per-target deadline, the reachability probe, retries with backoff and
 // the job's failure policy, and closes every connection it opened. The job
 // must be valid ([Job.Validate]).
-func (r *Runner) RunTarget(ctx context.Context, job *Job, t oobkit.Target) Result {
-	res := Result{Target: t.String(), Address: t.Address, Started: time.Now()}
+func (r *Runner) RunTarget(ctx context.Context, job *Job, t oobkit.Target) (res Result) {
+	res = Result{Target: t.String(), Address: t.Address, Started: time.Now()}
+	// A named result, so the duration set here is the one returned.
 	defer func() { res.Duration = Duration(time.Since(res.Started)) }()
 	r.emit(Progress{Kind: TargetStarted, Job: job.Name, Target: res.Target})
 	if err := t.Validate(); err != nil {

@@ -61,6 +61,7 @@ func TestRestoreStatePerComputer(t *testing.T) {
 			assert.Equal(t, !c.before.IsOn(), on.Changed)
 			inv := res.Output("inv").(*InventoryOutput)
 			assert.ElementsMatch(t, c.protos, inv.Sources)
+			assert.Positive(t, res.Duration, "the result carries how long the target took")
 		})
 	}
 	assert.Zero(t, f.open.Load(), "every client closed")
