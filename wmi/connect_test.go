@@ -141,6 +141,7 @@ func TestInjectedFaults(t *testing.T) {
 		{"malformed", wsmantest.Faults{MalformedXML: true}, oobkit.ErrProtocol},
 		{"dropped", wsmantest.Faults{DropMidResponse: true}, oobkit.ErrUnreachable},
 		{"oversize", wsmantest.Faults{OversizeBytes: 5 << 20}, oobkit.ErrProtocol},
+		{"wrong-auth storm", wsmantest.Faults{WrongAuth: true}, oobkit.ErrAuth},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -152,6 +153,32 @@ func TestInjectedFaults(t *testing.T) {
 	}
 	_, err := c.Services(ctx(t))
 	require.NoError(t, err, "the client recovers")
+
+	pc.Server().SetFaults(wsmantest.Faults{Latency: time.Second})
+	defer pc.Server().SetFaults(wsmantest.Faults{})
+	cx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err = c.Services(cx)
+	require.ErrorIs(t, err, oobkit.ErrUnreachable, "a slow answer past the deadline")
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+}
+
+func TestAuthOffered(t *testing.T) {
+	pc := newComputer(t, false)
+	pc.Do(func(pc *wmitest.Computer) { pc.AllowNTLM = false })
+	_, err := ntlmClient(t, pc).Services(ctx(t))
+	require.ErrorIs(t, err, oobkit.ErrAuth, "NTLM switched off")
+
+	basic, err := wmi.New(pc.Target(), oobkit.Credential{Username: "Administrator", Password: oobkit.NewSecret(adminPassword)},
+		wmi.WithAllowUnencrypted())
+	require.NoError(t, err)
+	defer basic.Close()
+	_, err = basic.Services(ctx(t))
+	require.NoError(t, err, "basic still offered")
+
+	pc.Do(func(pc *wmitest.Computer) { pc.AllowBasic, pc.AllowNTLM = false, true })
+	_, err = basic.Services(ctx(t))
+	require.ErrorIs(t, err, oobkit.ErrAuth, "basic switched off")
 }
 
 func TestIdentifyAndBasicOverTLS(t *testing.T) {
