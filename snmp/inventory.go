@@ -3,6 +3,7 @@ package snmp
 import (
 	"context"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gosnmp/gosnmp"
@@ -212,7 +213,10 @@ func (c *Client) interfaces(ctx context.Context, inv *oobkit.Inventory) error {
 	}
 	byIf := map[string][]string{}
 	for _, p := range addrs {
-		ip := p.Name[len(OIDIPAdEntIfIndex)+1:]
+		ip, ok := strings.CutPrefix(p.Name, OIDIPAdEntIfIndex+".")
+		if !ok {
+			continue // not an ipAdEntIfIndex row: never slice what an agent sent blindly
+		}
 		idx := strconv.FormatInt(pduInt(p), 10)
 		byIf[idx] = append(byIf[idx], ip)
 	}
