@@ -277,7 +277,7 @@ func RecoverFile(ctx context.Context, path string, opts ...FileOption) (string, 
 		return "", err
 	}
 	defer l.unlock()
-	bak, err := os.ReadFile(backupPath(path))
+	bak, err := readCapped(backupPath(path))
 	if err != nil {
 		return "", fmt.Errorf("profile: no usable backup: %w", err)
 	}
