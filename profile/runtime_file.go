@@ -42,9 +42,8 @@ func (r *Runtime) Save(ctx context.Context, path string, key Key) error {
 	r.pruneLocked()
 	doc := runtimeDocument{Format: runtimeFormat, Version: documentVersion, Entries: make([]runtimeEntry, 0, len(r.entries))}
 	for _, e := range r.entries {
-		ws := toWire(Profile{Protocols: map[oobkit.Protocol]Settings{e.Protocol: e.Settings}}, true).Protocols[string(e.Protocol)]
 		doc.Entries = append(doc.Entries, runtimeEntry{Target: e.Target, Protocol: string(e.Protocol), Profile: e.Profile,
-			Settings: ws, LastSuccess: e.LastSuccess, LastFailure: e.LastFailure, Failures: e.Failures})
+			Settings: settingsToWire(e.Settings, true), LastSuccess: e.LastSuccess, LastFailure: e.LastFailure, Failures: e.Failures})
 	}
 	r.mu.Unlock()
 
@@ -122,7 +121,7 @@ func decodeRuntime(data []byte, key Key) (map[entryKey]Entry, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
 		}
-		p, err := fromWire(wireProfile{Name: re.Profile, Protocols: map[string]wireSettings{string(proto): re.Settings}})
+		s, err := settingsFromWire(re.Profile, proto, re.Settings)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
 		}
@@ -130,7 +129,7 @@ func decodeRuntime(data []byte, key Key) (map[entryKey]Entry, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
 		}
-		out[k] = Entry{Target: k.target, Protocol: proto, Profile: re.Profile, Settings: p.Protocols[proto],
+		out[k] = Entry{Target: k.target, Protocol: proto, Profile: re.Profile, Settings: s,
 			LastSuccess: re.LastSuccess, LastFailure: re.LastFailure, Failures: re.Failures}
 	}
 	return out, nil

@@ -63,32 +63,38 @@ func toWire(p Profile, withSecrets bool) wireProfile {
 		w.Protocols = make(map[string]wireSettings, len(p.Protocols))
 	}
 	for proto, s := range p.Protocols {
-		c := s.Credential
-		ws := wireSettings{
-			Enabled:  s.Enabled,
-			Port:     s.Port,
-			Retries:  s.Retries,
-			Auth:     string(c.Auth),
-			Username: c.Username,
-			TLS:      c.TLS,
-		}
-		if s.Timeout != 0 {
-			ws.Timeout = s.Timeout.String()
-		}
-		if withSecrets {
-			ws.Password = c.Password.Reveal()
-			ws.Community = c.Community.Reveal()
-		}
-		if c.USM != nil {
-			ws.USM = &wireUSM{AuthProtocol: c.USM.AuthProtocol, PrivProtocol: c.USM.PrivProtocol, ContextName: c.USM.ContextName}
-			if withSecrets {
-				ws.USM.AuthPassphrase = c.USM.AuthPassphrase.Reveal()
-				ws.USM.PrivPassphrase = c.USM.PrivPassphrase.Reveal()
-			}
-		}
-		w.Protocols[string(proto)] = ws
+		w.Protocols[string(proto)] = settingsToWire(s, withSecrets)
 	}
 	return w
+}
+
+// settingsToWire converts one protocol's settings. Secrets are revealed
+// only when withSecrets.
+func settingsToWire(s Settings, withSecrets bool) wireSettings {
+	c := s.Credential
+	ws := wireSettings{
+		Enabled:  s.Enabled,
+		Port:     s.Port,
+		Retries:  s.Retries,
+		Auth:     string(c.Auth),
+		Username: c.Username,
+		TLS:      c.TLS,
+	}
+	if s.Timeout != 0 {
+		ws.Timeout = s.Timeout.String()
+	}
+	if withSecrets {
+		ws.Password = c.Password.Reveal()
+		ws.Community = c.Community.Reveal()
+	}
+	if c.USM != nil {
+		ws.USM = &wireUSM{AuthProtocol: c.USM.AuthProtocol, PrivProtocol: c.USM.PrivProtocol, ContextName: c.USM.ContextName}
+		if withSecrets {
+			ws.USM.AuthPassphrase = c.USM.AuthPassphrase.Reveal()
+			ws.USM.PrivPassphrase = c.USM.PrivPassphrase.Reveal()
+		}
+	}
+	return ws
 }
 
 // fromWire converts back. It checks the protocol names and durations but not
@@ -100,25 +106,9 @@ func fromWire(w wireProfile) (Profile, error) {
 		if err != nil {
 			return Profile{}, fmt.Errorf("profile %q: %w", w.Name, err)
 		}
-		var timeout time.Duration
-		if ws.Timeout != "" {
-			timeout, err = time.ParseDuration(ws.Timeout)
-			if err != nil {
-				return Profile{}, fmt.Errorf("%w: profile %q, %s: timeout %q is not a duration such as 5s",
-					oobkit.ErrInvalidArgument, w.Name, proto, ws.Timeout)
-			}
-		}
-		c := oobkit.Credential{Auth: oobkit.AuthKind(ws.Auth), Username: ws.Username, TLS: ws.TLS}
-		c.Password = optionalSecret(ws.Password)
-		c.Community = optionalSecret(ws.Community)
-		if ws.USM != nil {
-			c.USM = &oobkit.USM{
-				AuthProtocol:   ws.USM.AuthProtocol,
-				AuthPassphrase: optionalSecret(ws.USM.AuthPassphrase),
-				PrivProtocol:   ws.USM.PrivProtocol,
-				PrivPassphrase: optionalSecret(ws.USM.PrivPassphrase),
-				ContextName:    ws.USM.ContextName,
-			}
+		s, err := settingsFromWire(w.Name, proto, ws)
+		if err != nil {
+			return Profile{}, err
 		}
 		if p.Protocols == nil {
 			p.Protocols = make(map[oobkit.Protocol]Settings)
@@ -126,9 +116,36 @@ func fromWire(w wireProfile) (Profile, error) {
 		if _, dup := p.Protocols[proto]; dup {
 			return Profile{}, fmt.Errorf("%w: profile %q names %s twice", oobkit.ErrInvalidArgument, w.Name, proto)
 		}
-		p.Protocols[proto] = Settings{Enabled: ws.Enabled, Credential: c, Port: ws.Port, Timeout: timeout, Retries: ws.Retries}
+		p.Protocols[proto] = s
 	}
 	return p, nil
+}
+
+// settingsFromWire converts one protocol's settings of the named profile
+// back, checking the timeout.
+func settingsFromWire(profile string, proto oobkit.Protocol, ws wireSettings) (Settings, error) {
+	var timeout time.Duration
+	if ws.Timeout != "" {
+		var err error
+		timeout, err = time.ParseDuration(ws.Timeout)
+		if err != nil {
+			return Settings{}, fmt.Errorf("%w: profile %q, %s: timeout %q is not a duration such as 5s",
+				oobkit.ErrInvalidArgument, profile, proto, ws.Timeout)
+		}
+	}
+	c := oobkit.Credential{Auth: oobkit.AuthKind(ws.Auth), Username: ws.Username, TLS: ws.TLS}
+	c.Password = optionalSecret(ws.Password)
+	c.Community = optionalSecret(ws.Community)
+	if ws.USM != nil {
+		c.USM = &oobkit.USM{
+			AuthProtocol:   ws.USM.AuthProtocol,
+			AuthPassphrase: optionalSecret(ws.USM.AuthPassphrase),
+			PrivProtocol:   ws.USM.PrivProtocol,
+			PrivPassphrase: optionalSecret(ws.USM.PrivPassphrase),
+			ContextName:    ws.USM.ContextName,
+		}
+	}
+	return Settings{Enabled: ws.Enabled, Credential: c, Port: ws.Port, Timeout: timeout, Retries: ws.Retries}, nil
 }
 
 // optionalSecret keeps an absent secret as the zero Secret.
