@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/oobkit/oobkit"
@@ -67,9 +66,10 @@ type ActivePolicy struct {
 // they had. It checks the policy first (filter.CheckApply with
 // opts.Flows) and the guide's precondition that System Defense works only
 // when AMT (and the OS) use DHCP. It creates the filters, the policy and
-// then the port associations; on a failure it removes what it created and
-// restores the interfaces' previous associations, so the device is left as
-// it was. The error then wraps the failure; if the cleanup itself fails the
+// then the port associations; on a failure it reads what the device holds
+// (a step whose answer was lost may have taken effect), restores the
+// interfaces' previous policies and deletes every policy and filter that
+// was not there before, so the device is left as it was. The error then wraps the failure; if the cleanup itself fails the
 // error says so and ActivePolicies tells what is active.
 func (c *Client) ApplyPolicy(ctx context.Context, p *filter.Policy, opts ApplyOptions) (*ActivePolicy, error) {
 	const op = "ApplyPolicy"
@@ -89,11 +89,12 @@ func (c *Client) ApplyPolicy(ctx context.Context, p *filter.Policy, opts ApplyOp
 	if err != nil {
 		return nil, &oobkit.Error{Protocol: oobkit.AMT, Op: op, Class: oobkit.ErrInvalidArgument, Message: err.Error(), Err: err}
 	}
-	previous, err := c.portPolicies(ctx)
+	before, err := c.snapshotDefense(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var undo undoList
+	previous := before.links
+	fail := func(cause error) (*ActivePolicy, error) { return nil, c.rollback(ctx, op, cause, before, ifaces) }
 	handles := make([]string, 0, len(a.Filters))
 	for _, f := range a.Filters {
 		uri := wsman.AMTBase + f.Class
@@ -103,11 +104,9 @@ func (c *Client) ApplyPolicy(ctx context.Context, p *filter.Policy, opts ApplyOp
 		}
 		epr, err := c.ws.Create(ctx, uri, in)
 		if err != nil {
-			return nil, c.rollback(ctx, op, err, undo)
+			return fail(err)
 		}
-		id := epr.Selectors.Get("InstanceID")
-		undo.add(func(ctx context.Context) error { return c.ws.Delete(ctx, uri, wsman.Sel("InstanceID", id)) })
-		handles = append(handles, id)
+		handles = append(handles, epr.Selectors.Get("InstanceID"))
 	}
 	pol := wsman.NewInstance(schema.DefensePolicy, filter.ClassSystemDefensePolicy)
 	for _, k := range sortedKeys(a.Policy) {
@@ -118,29 +117,24 @@ func (c *Client) ApplyPolicy(ctx context.Context, p *filter.Policy, opts ApplyOp
 	}
 	epr, err := c.ws.Create(ctx, schema.DefensePolicy, pol)
 	if err != nil {
-		return nil, c.rollback(ctx, op, err, undo)
+		return fail(err)
 	}
 	pid := epr.Selectors.Get("InstanceID")
-	undo.add(func(ctx context.Context) error {
-		return c.ws.Delete(ctx, schema.DefensePolicy, wsman.Sel("InstanceID", pid))
-	})
 	if a.TimeoutSeconds > 0 {
 		in := wsman.MethodInput(schema.DefensePolicy, "SetTimeout").SetInt("Timeout", int64(a.TimeoutSeconds))
 		if _, err := c.invoke(ctx, schema.DefensePolicy, "SetTimeout", wsman.Sel("InstanceID", pid), in, genericCodes); err != nil {
-			return nil, c.rollback(ctx, op, err, undo)
+			return fail(err)
 		}
 	}
 	for _, iface := range ifaces {
 		if old, ok := previous[iface]; ok {
 			if err := c.unlinkPort(ctx, iface, old); err != nil {
-				return nil, c.rollback(ctx, op, err, undo)
+				return fail(err)
 			}
-			undo.add(func(ctx context.Context) error { return c.linkPort(ctx, iface, old) })
 		}
 		if err := c.linkPort(ctx, iface, pid); err != nil {
-			return nil, c.rollback(ctx, op, err, undo)
+			return fail(err)
 		}
-		undo.add(func(ctx context.Context) error { return c.unlinkPort(ctx, iface, pid) })
 	}
 	// The replaced policies are now unused on these interfaces; remove those
 	// no other interface still uses.
@@ -152,31 +146,93 @@ func (c *Client) ApplyPolicy(ctx context.Context, p *filter.Policy, opts ApplyOp
 	return &ActivePolicy{Interface: ifaces[0], InstanceID: pid, Policy: q, FilterHandles: handles}, nil
 }
 
-// undoList holds compensating actions, run last-in first-out.
-type undoList []func(context.Context) error
+// defenseSnapshot is the System Defense configuration before an apply:
+// which policy each interface had, and which policies and filters existed.
+type defenseSnapshot struct {
+	links    map[Interface]string
+	policies map[string]bool
+	filters  map[string]bool // resource URI + " " + InstanceID
+}
 
-func (u *undoList) add(f func(context.Context) error) { *u = append(*u, f) }
+func (c *Client) snapshotDefense(ctx context.Context) (defenseSnapshot, error) {
+	links, err := c.portPolicies(ctx)
+	if err != nil {
+		return defenseSnapshot{}, err
+	}
+	snap := defenseSnapshot{links: links, policies: map[string]bool{}, filters: map[string]bool{}}
+	for _, uri := range []string{schema.DefensePolicy, schema.IPFilter, schema.EtherFilter} {
+		list, err := c.enumerate(ctx, uri)
+		if err != nil {
+			return defenseSnapshot{}, err
+		}
+		for _, in := range list {
+			if uri == schema.DefensePolicy {
+				snap.policies[in.Get("InstanceID")] = true
+			} else {
+				snap.filters[uri+" "+in.Get("InstanceID")] = true
+			}
+		}
+	}
+	return snap, nil
+}
 
 // rollbackTimeout bounds the cleanup after a failed apply; it runs even
 // when the caller's context is done, so a canceled apply is undone too.
 const rollbackTimeout = 30 * time.Second
 
-// rollback runs the compensations and reports the original failure plus
-// any cleanup failure.
-func (c *Client) rollback(ctx context.Context, op string, cause error, undo undoList) error {
+// rollback brings the device back to the snapshot, reading what it holds
+// now rather than trusting which steps seemed to succeed: a step whose
+// answer was lost may have taken effect. It restores each interface's
+// previous policy, then deletes every policy and filter the snapshot did
+// not have. It reports the original failure and, if the device could not
+// be restored, what went wrong.
+func (c *Client) rollback(ctx context.Context, op string, cause error, before defenseSnapshot, ifaces []Interface) error {
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
 	defer cancel()
-	var failed []string
-	for i := len(undo) - 1; i >= 0; i-- {
-		if err := undo[i](cctx); err != nil {
-			failed = append(failed, err.Error())
+	if err := c.restore(cctx, before, ifaces); err != nil {
+		return fmt.Errorf("amt: %s failed and the rollback did not complete (%v); read ActivePolicies: %w", op, err, cause)
+	}
+	return fmt.Errorf("amt: %s failed and was rolled back: %w", op, cause)
+}
+
+func (c *Client) restore(ctx context.Context, before defenseSnapshot, ifaces []Interface) error {
+	now, err := c.portPolicies(ctx)
+	if err != nil {
+		return err
+	}
+	for _, iface := range ifaces {
+		cur, has := now[iface]
+		old, had := before.links[iface]
+		if has == had && cur == old {
+			continue
+		}
+		if has {
+			if err := c.unlinkPort(ctx, iface, cur); err != nil {
+				return err
+			}
+		}
+		if had {
+			if err := c.linkPort(ctx, iface, old); err != nil {
+				return err
+			}
 		}
 	}
-	if len(failed) == 0 {
-		return fmt.Errorf("amt: %s failed and was rolled back: %w", op, cause)
+	for _, uri := range []string{schema.DefensePolicy, schema.IPFilter, schema.EtherFilter} {
+		list, err := c.enumerate(ctx, uri)
+		if err != nil {
+			return err
+		}
+		for _, in := range list {
+			id := in.Get("InstanceID")
+			if before.policies[id] || before.filters[uri+" "+id] {
+				continue
+			}
+			if err := c.ws.Delete(ctx, uri, wsman.Sel("InstanceID", id)); err != nil {
+				return err
+			}
+		}
 	}
-	return fmt.Errorf("amt: %s failed and the rollback did not complete (%s); read ActivePolicies: %w",
-		op, strings.Join(failed, "; "), cause)
+	return nil
 }
 
 func (c *Client) linkPort(ctx context.Context, iface Interface, policyID string) error {

@@ -127,28 +127,42 @@ func TestReplaceAndRemovePolicies(t *testing.T) {
 func TestApplyPolicyRollsBackMidApply(t *testing.T) {
 	flows := filter.RequiredFlows(mgmt, filter.FlowPorts{})
 	p := remediation(t)
+	both := []amt.Interface{amt.Wired, amt.Wireless}
 	// Creates: filters 1..n, the policy n+1, the wired link n+2, the wireless link n+3.
-	for _, failAt := range []int{1, len(p.Rules) / 2, len(p.Rules) + 1, len(p.Rules) + 2, len(p.Rules) + 3} {
-		t.Run("create "+itoa(failAt), func(t *testing.T) {
-			srv, c := start(t, amttest.Config{})
-			ctx := context.Background()
-			old := filter.LimitPing(5)
-			_, err := c.ApplyPolicy(ctx, old, amt.ApplyOptions{Interfaces: []amt.Interface{amt.Wired, amt.Wireless}})
-			require.NoError(t, err)
-			f0, p0, l0 := srv.DefenseObjects()
-
-			srv.FailCreateAfter(failAt)
-			_, err = c.ApplyPolicy(ctx, p, amt.ApplyOptions{Interfaces: []amt.Interface{amt.Wired, amt.Wireless}, Flows: flows})
-			requireClass(t, err, oobkit.ErrDevice)
-			assert.Contains(t, err.Error(), "rolled back")
-
-			f1, p1, l1 := srv.DefenseObjects()
-			assert.Equal(t, []int{f0, p0, l0}, []int{f1, p1, l1}, "no half-applied policy is left")
-			for _, iface := range []amt.Interface{amt.Wired, amt.Wireless} {
-				require.NotNil(t, srv.ActivePolicy(iface))
-				assert.Equal(t, old.Name, srv.ActivePolicy(iface).Name, "the previous policy is active again")
+	for _, late := range []bool{false, true} {
+		for _, failAt := range []int{1, len(p.Rules) / 2, len(p.Rules) + 1, len(p.Rules) + 2, len(p.Rules) + 3} {
+			name := "create " + itoa(failAt) + " refused"
+			if late {
+				name = "create " + itoa(failAt) + " applied, answer lost"
 			}
-		})
+			t.Run(name, func(t *testing.T) {
+				srv, c := start(t, amttest.Config{})
+				ctx := context.Background()
+				old := filter.LimitPing(5)
+				_, err := c.ApplyPolicy(ctx, old, amt.ApplyOptions{Interfaces: both})
+				require.NoError(t, err)
+				f0, p0, l0 := srv.DefenseObjects()
+
+				if late {
+					srv.FailCreateAfterApplying(failAt)
+				} else {
+					srv.FailCreateAfter(failAt)
+				}
+				_, err = c.ApplyPolicy(ctx, p, amt.ApplyOptions{Interfaces: both, Flows: flows})
+				requireClass(t, err, oobkit.ErrDevice)
+				assert.Contains(t, err.Error(), "rolled back")
+
+				f1, p1, l1 := srv.DefenseObjects()
+				assert.Equal(t, []int{f0, p0, l0}, []int{f1, p1, l1}, "no half-applied policy is left")
+				for _, iface := range both {
+					require.NotNil(t, srv.ActivePolicy(iface))
+					assert.Equal(t, old.Name, srv.ActivePolicy(iface).Name, "the previous policy is active again")
+				}
+				active, err := c.ActivePolicies(ctx)
+				require.NoError(t, err)
+				assert.Len(t, active, 2, "the client reads back the restored state")
+			})
+		}
 	}
 }
 

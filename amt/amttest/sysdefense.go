@@ -28,7 +28,8 @@ type defenseState struct {
 	links      map[amt.Interface]string
 	matched    map[string]int64
 	reads      map[amt.Interface]int64
-	failCreate int // the n-th Create from now fails; 0 none
+	failCreate int  // the n-th Create from now fails; 0 none
+	failLate   bool // ... after it was carried out
 }
 
 type simPolicy struct {
@@ -46,10 +47,41 @@ func (s *defenseState) init() {
 
 // FailCreateAfter makes the n-th WS-Man Create from now (filters, policy,
 // port association) fail with a fault, to test an apply that breaks midway.
-func (d *Device) FailCreateAfter(n int) {
+func (d *Device) FailCreateAfter(n int) { d.failCreate(n, false) }
+
+// FailCreateAfterApplying makes the n-th Create from now take effect and
+// then answer with a fault, as when the firmware carries out a change but
+// its answer is lost: the console cannot know what the device holds.
+func (d *Device) FailCreateAfterApplying(n int) { d.failCreate(n, true) }
+
+func (d *Device) failCreate(n int, late bool) {
 	d.mu.Lock()
-	d.defense.failCreate = n
+	d.defense.failCreate, d.defense.failLate = n, late
 	d.mu.Unlock()
+}
+
+// injectCreateFault wraps a Create handler with the injected failure.
+func (d *Device) injectCreateFault(h wsmantest.HandlerFunc) wsmantest.HandlerFunc {
+	return func(r *wsmantest.Request) (*etree.Element, error) {
+		d.mu.Lock()
+		s := &d.defense
+		fail := false
+		if s.failCreate > 0 {
+			s.failCreate--
+			fail = s.failCreate == 0
+		}
+		late := s.failLate
+		d.mu.Unlock()
+		injected := wsmantest.Fault("InternalError", "injected failure during Create")
+		if fail && !late {
+			return nil, injected
+		}
+		out, err := h(r)
+		if fail && err == nil {
+			return nil, injected
+		}
+		return out, err
+	}
 }
 
 // ActivePolicy returns the policy active on iface, decoded with the filter
@@ -106,35 +138,20 @@ func (d *Device) Evaluate(iface amt.Interface, pkt filter.Packet) filter.Decisio
 
 func (d *Device) registerDefense() {
 	for _, uri := range []string{schema.IPFilter, schema.EtherFilter} {
-		d.handleCreate(uri, d.createFilter)
+		d.handleCreate(uri, d.injectCreateFault(d.createFilter))
 		d.handleDelete(uri, d.deleteFilter)
 		d.handleEnum(uri, func() []*etree.Element { return d.filterInstances(uri) })
 	}
-	d.handleCreate(schema.DefensePolicy, d.createPolicy)
+	d.handleCreate(schema.DefensePolicy, d.injectCreateFault(d.createPolicy))
 	d.handleDelete(schema.DefensePolicy, d.deletePolicy)
 	d.handleGet(schema.DefensePolicy, d.getPolicy)
 	d.handleEnum(schema.DefensePolicy, d.policyInstances)
 	d.handleMethod(schema.DefensePolicy, "SetTimeout", d.setTimeout)
 	d.handleMethod(schema.DefensePolicy, "UpdateStatistics", d.updateStatistics)
-	d.handleCreate(schema.PortPolicy, d.createLink)
+	d.handleCreate(schema.PortPolicy, d.injectCreateFault(d.createLink))
 	d.handleDelete(schema.PortPolicy, d.deleteLink)
 	d.handleEnum(schema.PortPolicy, d.linkInstances)
 	d.handleEnum(schema.FilterStats, d.statInstances)
-}
-
-// startCreateLocked readies the state for a Create and counts down the
-// injected Create failure.
-func (d *Device) startCreateLocked() (*defenseState, error) {
-	s := &d.defense
-	s.init()
-	if s.failCreate == 0 {
-		return s, nil
-	}
-	s.failCreate--
-	if s.failCreate == 0 {
-		return s, wsmantest.Fault("InternalError", "injected failure during Create")
-	}
-	return s, nil
 }
 
 func resourceCreated(uri, id string) *etree.Element {
@@ -165,10 +182,8 @@ func (d *Device) createFilter(r *wsmantest.Request) (*etree.Element, error) {
 	in := r.Instance()
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	s, err := d.startCreateLocked()
-	if err != nil {
-		return nil, err
-	}
+	s := &d.defense
+	s.init()
 	if len(s.filters) >= maxFilters {
 		return nil, wsmantest.Fault("QuotaLimit", "no room for another filter")
 	}
@@ -226,10 +241,8 @@ func (d *Device) createPolicy(r *wsmantest.Request) (*etree.Element, error) {
 	in := r.Instance()
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	s, err := d.startCreateLocked()
-	if err != nil {
-		return nil, err
-	}
+	s := &d.defense
+	s.init()
 	handles := in.All(filter.PropFilterCreationHandles)
 	for _, h := range handles {
 		if _, ok := s.filters[h]; !ok {
@@ -340,10 +353,8 @@ func (d *Device) createLink(r *wsmantest.Request) (*etree.Element, error) {
 	pid := dep.Selectors.Get("InstanceID")
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	s, err := d.startCreateLocked()
-	if err != nil {
-		return nil, err
-	}
+	s := &d.defense
+	s.init()
 	if s.policies[pid] == nil {
 		return nil, wsmantest.Fault("InvalidParameter", "no such policy "+pid)
 	}
