@@ -27,7 +27,8 @@ func (a atSchedule) Next(after time.Time) time.Time {
 	return time.Time{}
 }
 
-// At runs once, at t.
+// At runs once, at t. A time already past when the scheduler starts is
+// overdue and runs at once.
 func At(t time.Time) Schedule { return atSchedule(t) }
 
 // Once runs once, as soon as the scheduler runs.
@@ -146,6 +147,9 @@ func (s *Scheduler) Run(ctx context.Context) {
 
 func (s *Scheduler) loop(ctx context.Context, e *entry, wg *sync.WaitGroup) {
 	prev := s.clock.Now().Add(-time.Nanosecond)
+	if _, oneShot := e.sched.(atSchedule); oneShot {
+		prev = time.Time{} // an At or Once time already past is overdue: run it now, not never
+	}
 	for {
 		next := e.sched.Next(prev)
 		if next.IsZero() {

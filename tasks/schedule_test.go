@@ -130,3 +130,24 @@ func TestScheduledJobAtTime(t *testing.T) {
 	assert.Equal(t, StatusOK, got.Results[0].Status)
 	assert.True(t, d.State().IsOn())
 }
+
+// TestOneShotOverdue: a one-shot time already past when the scheduler starts
+// (Once created a while before Run, or At delayed by a loaded machine) runs
+// at once, exactly once.
+func TestOneShotOverdue(t *testing.T) {
+	clock := &fakeClock{now: time.Now().Add(time.Hour)} // Once() below is an hour old when Run starts
+	s := NewScheduler(clock)
+	var runs sync.Map
+	count := func(name string) func(context.Context) {
+		return func(context.Context) { v, _ := runs.LoadOrStore(name, new(int)); *v.(*int)++ }
+	}
+	require.NoError(t, s.Add("past", At(clock.now.Add(-time.Minute)), count("past")))
+	require.NoError(t, s.Add("once", Once(), count("once")))
+	s.Run(context.Background()) // returns once both single runs are done
+	for _, name := range []string{"past", "once"} {
+		v, ok := runs.Load(name)
+		require.True(t, ok, name)
+		assert.Equal(t, 1, *v.(*int), name)
+		assert.Equal(t, int64(1), s.Stats(name).Runs, name)
+	}
+}
