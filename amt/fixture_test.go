@@ -193,3 +193,66 @@ func TestFixtureFault(t *testing.T) {
 	assert.Equal(t, "AccessDenied", f.Subcode)
 	assert.ErrorIs(t, f.Class(), oobkit.ErrAuth)
 }
+
+func TestFixtureSystemDefense(t *testing.T) {
+	links := fixtureInstances(t, "portpolicy_pull.xml")
+	require.Len(t, links, 2)
+	for i, want := range []Interface{Wired, Wireless} {
+		iface, pid, err := decodePortPolicy(links[i])
+		require.NoError(t, err)
+		assert.Equal(t, want, iface)
+		assert.Equal(t, "Intel(r) AMT:Policy 7", pid)
+	}
+
+	stats := fixtureInstances(t, "filterstatistics_pull.xml")
+	require.Len(t, stats, 2)
+	assert.Equal(t, FilterStatistic{Interface: Wired, Filter: "Intel(r) AMT:Filter 3", Rule: "mgmt-http", ReadCount: 4, Matched: 117},
+		decodeFilterStatistic(stats[0]), "the filter is found inside the nested EPR selector")
+	assert.Equal(t, Wireless, decodeFilterStatistic(stats[1]).Interface)
+
+	pol := fixtureInstances(t, "defensepolicy_get.xml")[0]
+	assert.Equal(t, []string{"Intel(r) AMT:Filter 3", "Intel(r) AMT:Filter 4", "Intel(r) AMT:Filter 5"},
+		pol.All("FilterCreationHandles"), "a multi-valued property keeps every value in order")
+	assert.Equal(t, "quarantine", toAMTInstance(pol).Properties["PolicyName"])
+}
+
+func TestFixtureInventory(t *testing.T) {
+	inv := &oobkit.Inventory{}
+	for _, f := range []struct {
+		file   string
+		decode func(*oobkit.Inventory, *wsman.Instance)
+	}{
+		{"bios_pull.xml", decodeBIOS},
+		{"ethernetport_pull.xml", decodeEthernet},
+		{"processor_pull.xml", decodeProcessor},
+		{"mediaaccess_pull.xml", decodeMedia},
+	} {
+		for _, in := range fixtureInstances(t, f.file) {
+			f.decode(inv, in)
+		}
+	}
+	require.Len(t, inv.BIOS, 1)
+	assert.Equal(t, "2020-08-10T00:00:00Z", inv.BIOS[0].ReleaseDate, "the <Datetime> wrapper is read through")
+	assert.Equal(t, "QNCFLX70.0054.2020.0810.2227", inv.BIOS[0].Version)
+	assert.Equal(t, "Intel Corp.", inv.BIOS[0].Vendor)
+
+	require.Len(t, inv.Network, 2)
+	wired, wireless := inv.Network[0], inv.Network[1]
+	assert.False(t, wired.Wireless)
+	assert.Equal(t, "c8-d9-d2-7a-1e-33", wired.MAC)
+	assert.Equal(t, []string{"192.168.0.24"}, wired.Addresses)
+	require.NotNil(t, wired.DHCP)
+	assert.True(t, *wired.DHCP)
+	assert.True(t, wireless.Wireless)
+	require.NotNil(t, wireless.LinkUp)
+	assert.False(t, *wireless.LinkUp)
+
+	require.Len(t, inv.Processors, 1)
+	assert.Equal(t, 8300, inv.Processors[0].MaxClockMHz)
+	assert.Equal(t, 2400, inv.Processors[0].CurrentClockM)
+	assert.Equal(t, "198", inv.Processors[0].Family)
+
+	require.Len(t, inv.Disks, 1)
+	assert.Equal(t, int64(500107), inv.Disks[0].CapacityMB)
+	assert.Equal(t, "MEDIA DEV 0", inv.Disks[0].Name)
+}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/filter"
 	"github.com/oobkit/oobkit/internal/wsman"
 )
 
@@ -75,5 +76,9 @@ func decodeAll(ins []*wsman.Instance) {
 			cl.decode(inv, in)
 		}
 		_, _ = in.ReturnValue()
+		_, _, _ = decodePortPolicy(in)
+		decodeFilterStatistic(in)
+		a := toAMTInstance(in)
+		_, _ = filter.FromAMT(&filter.AMTPolicy{Policy: a.Properties, Filters: []filter.AMTInstance{a}})
 	}
 }

@@ -78,9 +78,9 @@ func decodeBIOS(inv *oobkit.Inventory, in *wsman.Instance) {
 		Version: in.Get("Version"), ReleaseDate: cimDate(in)})
 }
 
-// cimDate reads ReleaseDate, which AMT sends as <Datetime>2020-08-10T00:00:00Z</Datetime>
-// inside the property; ParseInstance keeps only direct text, so fall back to
-// the raw value.
+// cimDate reads ReleaseDate, which AMT sends wrapped as
+// <ReleaseDate><Datetime>2020-08-10T00:00:00Z</Datetime></ReleaseDate>
+// (wsman.ParseInstance unwraps it).
 func cimDate(in *wsman.Instance) string {
 	return strings.TrimSpace(in.Get("ReleaseDate"))
 }

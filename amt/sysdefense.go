@@ -14,9 +14,6 @@ import (
 	"github.com/oobkit/oobkit/internal/wsman"
 )
 
-// ethernetPortWired is the DeviceID of the wired CIM_EthernetPort.
-const ethernetPortWired = schema.EthernetPortPrefix + "0"
-
 // Interface is an AMT network interface.
 type Interface int
 
@@ -255,17 +252,32 @@ func (c *Client) portPolicies(ctx context.Context) (map[Interface]string, error)
 	}
 	out := map[Interface]string{}
 	for _, in := range list {
-		ant, dep := in.EPR("Antecedent"), in.EPR("Dependent")
-		if ant == nil || dep == nil {
-			return nil, protoErr("Enumerate", "AMT_NetworkPortSystemDefensePolicy without Antecedent or Dependent")
+		iface, pid, err := decodePortPolicy(in)
+		if err != nil {
+			return nil, err
 		}
-		iface := Wired
-		if ant.Selectors.Get("DeviceID") != ethernetPortWired {
-			iface = Wireless
-		}
-		out[iface] = dep.Selectors.Get("InstanceID")
+		out[iface] = pid
 	}
 	return out, nil
+}
+
+// decodePortPolicy reads one AMT_NetworkPortSystemDefensePolicy: the
+// interface (Antecedent CIM_EthernetPort) and the InstanceID of its policy
+// (Dependent AMT_SystemDefensePolicy).
+func decodePortPolicy(in *wsman.Instance) (Interface, string, error) {
+	ant, dep := in.EPR("Antecedent"), in.EPR("Dependent")
+	if ant == nil || dep == nil {
+		return 0, "", protoErr("Enumerate", "AMT_NetworkPortSystemDefensePolicy without Antecedent or Dependent")
+	}
+	return interfaceOf(ant), dep.Selectors.Get("InstanceID"), nil
+}
+
+// interfaceOf names the interface a CIM_EthernetPort reference points to.
+func interfaceOf(port *wsman.EndpointReference) Interface {
+	if port != nil && port.Selectors.Get("DeviceID") == Wireless.DeviceID() {
+		return Wireless
+	}
+	return Wired
 }
 
 // deleteUnused removes the policies replaced on ifaces, with their filters,
@@ -424,22 +436,26 @@ func (c *Client) FilterStatistics(ctx context.Context) ([]FilterStatistic, error
 	}
 	var out []FilterStatistic
 	for _, in := range list {
-		st := FilterStatistic{Rule: in.Get("ElementName")}
-		if ant := in.EPR("Antecedent"); ant != nil && ant.Selectors.Get("DeviceID") != ethernetPortWired {
-			st.Interface = Wireless
-		}
-		if dep := in.EPR("Dependent"); dep != nil {
-			for _, s := range dep.Selectors {
-				if s.Name == "Dependent" && s.EPR != nil {
-					st.Filter = s.EPR.Selectors.Get("InstanceID")
-				}
-			}
-		}
-		st.ReadCount, _ = in.Int("ReadCount")
-		st.Matched, _ = in.Int("FilterMatched")
-		out = append(out, st)
+		out = append(out, decodeFilterStatistic(in))
 	}
 	return out, nil
+}
+
+// decodeFilterStatistic reads one AMT_ActiveFilterStatistics. Its
+// Dependent is an AMT_FilterInSystemDefensePolicy reference whose own
+// Dependent selector is the filter's reference.
+func decodeFilterStatistic(in *wsman.Instance) FilterStatistic {
+	st := FilterStatistic{Interface: interfaceOf(in.EPR("Antecedent")), Rule: in.Get("ElementName")}
+	if dep := in.EPR("Dependent"); dep != nil {
+		for _, s := range dep.Selectors {
+			if s.Name == "Dependent" && s.EPR != nil {
+				st.Filter = s.EPR.Selectors.Get("InstanceID")
+			}
+		}
+	}
+	st.ReadCount, _ = in.Int("ReadCount")
+	st.Matched, _ = in.Int("FilterMatched")
+	return st
 }
 
 // checkDHCP enforces the RTSM guide's precondition: network filtering works
