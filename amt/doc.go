@@ -23,6 +23,20 @@
 // interfaces after filter.CheckApply and the DHCP precondition, and rolls
 // back to the previous policy when a step fails midway.
 //
+// To start, build a client for one computer and ask what is there:
+//
+//	target := oobkit.Target{Name: "pc-042", Address: "10.1.2.42"}
+//	cred := oobkit.UserPassword("admin", os.Getenv("AMT_PASSWORD"))
+//	c, err := amt.New(target, cred, amt.WithLogger(logger))
+//	if err != nil { … }
+//	defer c.Close()
+//	d, err := c.Detect(ctx)                  // version, provisioning, redirection
+//	err = c.SetPower(ctx, oobkit.ActionReset) // checked against the power table
+//
+// Set cred.TLS.Enabled to use port 16993 (TLS is verified; pin a
+// self-signed AMT certificate with cred.TLS.PinnedSHA256). The examples run
+// against [github.com/oobkit/oobkit/amt/amttest], the simulated device.
+//
 // Package amttest simulates AMT devices (one on its own port, or fleets of
 // thousands on one listener) for tests, examples and benchmarks.
 package amt

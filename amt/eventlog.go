@@ -57,7 +57,7 @@ func (c *Client) MessageLog(ctx context.Context, max int) ([]Record, error) {
 		if err != nil {
 			return nil, err
 		}
-		page, more, next, err := DecodeGetRecords(out)
+		page, more, next, err := decodeGetRecords(out)
 		if err != nil {
 			return nil, err
 		}
@@ -72,9 +72,9 @@ func (c *Client) MessageLog(ctx context.Context, max int) ([]Record, error) {
 	}
 }
 
-// DecodeGetRecords reads a GetRecords output: the records, whether more
+// decodeGetRecords reads a GetRecords output: the records, whether more
 // remain, and the next IterationIdentifier.
-func DecodeGetRecords(out *wsman.Instance) (recs []Record, more bool, next string, err error) {
+func decodeGetRecords(out *wsman.Instance) (recs []Record, more bool, next string, err error) {
 	for _, b64 := range out.All("RecordArray") {
 		raw, derr := base64.StdEncoding.DecodeString(b64)
 		if derr != nil {

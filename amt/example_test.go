@@ -3,10 +3,13 @@ package amt_test
 import (
 	"context"
 	"fmt"
+	"net/netip"
+	"strconv"
 
 	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/amt"
 	"github.com/oobkit/oobkit/amt/amttest"
+	"github.com/oobkit/oobkit/filter"
 )
 
 // Detect a device, then power it on into BIOS setup.
@@ -97,4 +100,57 @@ func ExampleClient_PowerState_fleet() {
 	// amt-0 S0 <nil>
 	// amt-1 S5 <nil>
 	// amt-2 S0 <nil>
+}
+
+// Quarantine a computer with System Defense: the management server, DNS,
+// DHCP and the other ports of the remediation policy stay open, the rest
+// is dropped; then allow all traffic again.
+func ExampleClient_ApplyPolicy() {
+	dev, _ := amttest.NewServer(amttest.Config{})
+	defer dev.Close()
+	c, _ := amt.New(dev.Target(), dev.Credential())
+	defer c.Close()
+	ctx := context.Background()
+
+	server := netip.MustParseAddr("192.0.2.5")
+	p, _ := filter.DefaultRemediation(server, filter.RemediationOptions{})
+	flows := filter.RequiredFlows(server, filter.FlowPorts{})
+	_, err := c.ApplyPolicy(ctx, p, amt.ApplyOptions{Interfaces: []amt.Interface{amt.Wired}, Flows: flows})
+	fmt.Println("applied:", err)
+
+	pc := netip.MustParseAddr("192.0.2.10")
+	toServer := filter.Packet{Direction: filter.Transmit, Src: pc, Dst: server, Protocol: filter.TCP, SrcPort: 49152, DstPort: 80}
+	toWeb := filter.Packet{Direction: filter.Transmit, Src: pc, Dst: netip.MustParseAddr("198.51.100.7"),
+		Protocol: filter.TCP, SrcPort: 49153, DstPort: 443}
+	fmt.Println("to the server:", dev.Evaluate(amt.Wired, toServer).Action)
+	fmt.Println("to the web:", dev.Evaluate(amt.Wired, toWeb).Action)
+
+	fmt.Println("removed:", c.RemoveAllPolicies(ctx))
+	fmt.Println("to the web:", dev.Evaluate(amt.Wired, toWeb).Action)
+	// Output:
+	// applied: <nil>
+	// to the server: pass
+	// to the web: drop
+	// removed: <nil>
+	// to the web: pass
+}
+
+// Ask the user for consent before a redirection session: the device shows
+// a six-digit code, the user reads it to the operator.
+func ExampleClient_StartConsent() {
+	dev, _ := amttest.NewServer(amttest.Config{ConsentRequired: amt.ConsentAll})
+	defer dev.Close()
+	c, _ := amt.New(dev.Target(), dev.Credential())
+	defer c.Close()
+	ctx := context.Background()
+
+	fmt.Println(c.StartConsent(ctx))
+	code, _ := strconv.Atoi(dev.ConsentCode()) // what the user reads from the screen
+	fmt.Println(c.SendConsentCode(ctx, code))
+	st, _ := c.Consent(ctx)
+	fmt.Println("granted:", st.Granted())
+	// Output:
+	// <nil>
+	// <nil>
+	// granted: true
 }

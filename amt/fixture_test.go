@@ -108,7 +108,7 @@ func TestFixtureDetection(t *testing.T) {
 }
 
 func TestFixtureEventLog(t *testing.T) {
-	recs, more, next, err := DecodeGetRecords(fixtureInstances(t, "messagelog_getrecords.xml")[0])
+	recs, more, next, err := decodeGetRecords(fixtureInstances(t, "messagelog_getrecords.xml")[0])
 	require.NoError(t, err)
 	assert.False(t, more)
 	assert.Equal(t, "3", next)

@@ -71,7 +71,7 @@ func decodeAll(ins []*wsman.Instance) {
 		decodeKVM(in)
 		decodeConsent(in)
 		DecodeBootSettings(in)
-		_, _, _, _ = DecodeGetRecords(in)
+		_, _, _, _ = decodeGetRecords(in)
 		for _, cl := range inventoryClasses {
 			cl.decode(inv, in)
 		}

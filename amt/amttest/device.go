@@ -279,11 +279,20 @@ func (d *Device) PowerChanges() int {
 	return d.powerChanges
 }
 
+// Faults are the transport faults a device can inject (latency, a dropped
+// or malformed answer, an oversize body, a wrong-auth storm, busy), optionally
+// only for some actions or a number of requests. It is the shared WS-Man
+// simulator's type, named here so code outside this module can use it.
+type Faults = wsmantest.Faults
+
+// Counters are the requests, 401 challenges and TCP connections a device saw.
+type Counters = wsmantest.Counters
+
 // SetFaults injects faults into the next requests.
-func (d *Device) SetFaults(f wsmantest.Faults) { d.srv.SetFaults(f) }
+func (d *Device) SetFaults(f Faults) { d.srv.SetFaults(f) }
 
 // Counters returns the requests, 401s and connections the device saw.
-func (d *Device) Counters() wsmantest.Counters { return d.srv.Counters() }
+func (d *Device) Counters() Counters { return d.srv.Counters() }
 
 func randomCode() string {
 	n, _ := rand.Int(rand.Reader, big.NewInt(1000000))

@@ -8,7 +8,7 @@
 // the event log. The firmware version decides what is offered (no graceful
 // power before AMT 9, digest qop "auth-int, auth" from AMT 16), and a
 // device can be unprovisioned. Digest authentication, TLS with a pinnable
-// certificate, fault injection (wsmantest.Faults), an open redirection
+// certificate, fault injection ([Faults]), an open redirection
 // session that blocks power control, and request counters come with it.
 //
 // [NewServer] and [NewTLSServer] start one device on its own loopback
