@@ -103,9 +103,14 @@ func startWorker(tb testing.TB, ns *server.Server, runner *tasks.Runner, opts Wo
 	return w
 }
 
-// stop cancels the worker and returns what Run returned (once).
+// stop cancels the worker and returns what Run returned.
 func (w *testWorker) stop(tb testing.TB) error {
 	w.cancel()
+	return w.wait(tb)
+}
+
+// wait returns what Run returned, once it has (the first call only).
+func (w *testWorker) wait(tb testing.TB) error {
 	select {
 	case err, ok := <-w.done:
 		if ok {

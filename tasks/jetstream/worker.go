@@ -221,7 +221,11 @@ func (w *Worker) loop(ctx context.Context, cons natsjs.Consumer, kv natsjs.KeyVa
 // handle runs one item and reports its result.
 func (w *Worker) handle(ctx context.Context, msg natsjs.Msg, kv natsjs.KeyValue) {
 	w.received.Add(1)
-	if meta, err := msg.Metadata(); err == nil && meta.NumDelivered > 1 {
+	redelivery := true // when unknown, check for an earlier result
+	if meta, err := msg.Metadata(); err == nil {
+		redelivery = meta.NumDelivered > 1
+	}
+	if redelivery {
 		w.redelivered.Add(1)
 	}
 	var it workItem
@@ -236,10 +240,12 @@ func (w *Worker) handle(ctx context.Context, msg natsjs.Msg, kv natsjs.KeyValue)
 		return
 	}
 	key := resultKey(it.JobID, it.Index)
-	if _, err := kv.Get(ctx, key); err == nil { // reported by an earlier delivery
-		w.already.Add(1)
-		_ = msg.Ack()
-		return
+	if redelivery { // an earlier delivery may have reported it (its ack lost, or its worker died after writing)
+		if _, err := kv.Get(ctx, key); err == nil {
+			w.already.Add(1)
+			_ = msg.Ack()
+			return
+		}
 	}
 
 	res := w.run(ctx, msg, &it)
@@ -267,8 +273,9 @@ func (w *Worker) handle(ctx context.Context, msg natsjs.Msg, kv natsjs.KeyValue)
 		_ = msg.NakWithDelay(time.Second)
 		return
 	}
-	if err := msg.DoubleAck(wctx); err != nil {
-		// The result is written; a redelivery will find it and only ack.
+	// The result is written: should this ack be lost, the redelivery finds
+	// the result and only acknowledges, so no need to wait for the server.
+	if err := msg.Ack(); err != nil {
 		w.log.Debug("ack failed", "worker", w.name, "key", key, "err", err)
 	}
 }
