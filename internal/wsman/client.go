@@ -40,6 +40,7 @@ type Client struct {
 	auth     oobkit.AuthKind
 	digest   *digest.Client
 	httpc    *http.Client
+	ownsRT   bool // the transport is the client's own, not a caller's shared one
 	maxBody  int64
 	opTime   time.Duration
 	log      *slog.Logger
@@ -216,6 +217,7 @@ func New(endpoint string, cred oobkit.Credential, opts ...Option) (*Client, erro
 			return nil, err
 		}
 		rt = tr
+		c.ownsRT = true
 	}
 	if c.auth == oobkit.AuthNTLM {
 		rt = ntlmssp.Negotiator{RoundTripper: rt}
@@ -233,8 +235,15 @@ func (c *Client) Stats() Stats {
 	return Stats{Calls: c.calls.Load(), Requests: c.requests.Load(), Unauthorized: c.unauthorized.Load(), NewConnections: c.newConns.Load()}
 }
 
-// CloseIdleConnections closes kept-alive connections.
-func (c *Client) CloseIdleConnections() { c.httpc.CloseIdleConnections() }
+// CloseIdleConnections closes kept-alive connections of the client's own
+// transport. A transport handed in with WithTransport is shared (a fleet's
+// pool) and left alone: closing its idle connections would break requests
+// other clients are starting on them ("http: CloseIdleConnections called").
+func (c *Client) CloseIdleConnections() {
+	if c.ownsRT {
+		c.httpc.CloseIdleConnections()
+	}
+}
 
 // TLSConfig builds the tls.Config oobkit uses for s (see package
 // internal/tlsconf): verification on, pinning when a fingerprint is given,
