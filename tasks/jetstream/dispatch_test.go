@@ -195,7 +195,7 @@ func TestUnservedSiteTimesOut(t *testing.T) {
 		require.Len(t, res.Steps, 1)
 		assert.Equal(t, tasks.StatusNotRun, res.Steps[0].Status)
 	}
-	assert.EqualValues(t, 5, w.Stats().Received)
+	assert.EqualValues(t, 5, w.Stats().Reported)
 	msgs, _ := streamState(t, js, DefaultStream)
 	assert.Zero(t, msgs, "the dark site's items were removed")
 }
@@ -226,11 +226,12 @@ func TestLongTargetKeepsItem(t *testing.T) {
 }
 
 // TestShutdownReturnsItems: a worker stopped mid-target cancels it and hands
-// the item back at once (Nak); another worker runs it to completion.
+// the item back (Nak, offered again after PollWait, not AckWait); another
+// worker runs it to completion.
 func TestShutdownReturnsItems(t *testing.T) {
 	ns := startServer(t)
 	_, js := connect(t, ns, "dispatcher")
-	first := startWorker(t, ns, ipmiRunner(tasks.WithProbe(nil)), WorkerOptions{Name: "first", AckWait: time.Minute})
+	first := startWorker(t, ns, ipmiRunner(tasks.WithProbe(nil)), WorkerOptions{Name: "first", AckWait: time.Minute, PollWait: 500 * time.Millisecond})
 	job := &tasks.Job{Name: "slow", Steps: []tasks.Step{{Task: &sleepTask{For: tasks.Duration(time.Second)}}}}
 	targets := []oobkit.Target{{Name: "a", Address: "192.0.2.1"}}
 	var progress progressLog
@@ -249,6 +250,38 @@ func TestShutdownReturnsItems(t *testing.T) {
 	require.Equal(t, tasks.StatusOK, rep.Results[0].Status, rep.Results[0].Error)
 	assert.EqualValues(t, 1, second.Stats().Reported)
 	assert.EqualValues(t, 1, second.Stats().Redelivered)
+}
+
+// TestCancelStopsWorkers: canceling a job cancels its targets in progress
+// on the workers at once (not at a deadline), and they write no result.
+func TestCancelStopsWorkers(t *testing.T) {
+	ns := startServer(t)
+	_, js := connect(t, ns, "dispatcher")
+	w := startWorker(t, ns, ipmiRunner(tasks.WithProbe(nil)), WorkerOptions{Name: "w"})
+	job := &tasks.Job{Name: "slow", Steps: []tasks.Step{{Task: &sleepTask{For: tasks.Duration(time.Hour)}}}}
+	targets := []oobkit.Target{{Name: "a", Address: "192.0.2.1"}, {Name: "b", Address: "192.0.2.2"}}
+	var progress progressLog
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	d := NewDispatcher(js, DispatcherOptions{Progress: progress.add, KeepResults: true})
+	repc := make(chan *tasks.Report, 1)
+	go func() {
+		rep, err := d.Run(ctx, job, targets)
+		assert.NoError(t, err)
+		repc <- rep
+	}()
+	require.Eventually(t, func() bool { return progress.count(tasks.TargetStarted) == 2 }, 10*time.Second, 10*time.Millisecond)
+	cancel()
+	rep := <-repc
+	for _, res := range rep.Results {
+		assert.Equal(t, tasks.StatusCanceled, res.Status)
+		assert.Equal(t, "canceled", res.Class)
+	}
+	require.Eventually(t, func() bool { return w.Stats().Ended == 2 }, 10*time.Second, 10*time.Millisecond,
+		"the worker stopped both targets")
+	assert.Zero(t, w.Stats().Reported)
+	_, last := streamState(t, js, "KV_"+DefaultBucket)
+	assert.Zero(t, last, "no result written")
 }
 
 // TestRunJobOnSchedule: a scheduled job dispatches over JetStream.

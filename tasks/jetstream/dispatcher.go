@@ -29,7 +29,8 @@ type DispatcherOptions struct {
 	// Timeout bounds a whole job (0: only the context passed to Run).
 	// Targets without a result by then report [tasks.StatusCanceled], as
 	// the in-process runner reports targets unfinished when its context
-	// ends, and their remaining work items are removed from the stream.
+	// ends; their remaining work items are removed from the stream and
+	// workers cancel those in progress.
 	Timeout time.Duration
 	// Progress receives TargetStarted events (when a worker starts a target;
 	// again on redelivery) and TargetDone events (when its result arrives,
@@ -112,8 +113,8 @@ func (d *Dispatcher) Site(t oobkit.Target) string {
 // non-nil when the job or a target's site label is invalid, or when
 // JetStream cannot take the job (nothing is left running then); target
 // failures are in the Report. When ctx ends or the Timeout passes, targets
-// without a result report [tasks.StatusCanceled] and their work items still
-// queued are removed.
+// without a result report [tasks.StatusCanceled], their work items still
+// queued are removed, and workers are told to cancel those in progress.
 //
 // Step outputs in the Report are the JSON the worker wrote
 // (json.RawMessage); read one with [DecodeOutput]. Result.Err is nil for
@@ -207,6 +208,9 @@ func (d *Dispatcher) Run(ctx context.Context, job *tasks.Job, targets []oobkit.T
 	}
 	if done < len(targets) {
 		log.Debug("job ended before every result", "done", done, "targets", len(targets), "err", ctx.Err())
+		// Tell workers to stop the job's targets in progress (best effort:
+		// those that miss it stop at the deadline the items carry).
+		_ = d.js.Conn().Publish(d.names.endedSubject(jobID), nil)
 		for i, t := range targets {
 			if !have[i] {
 				rep.Results[i] = canceledResult(t, job, ctx.Err())

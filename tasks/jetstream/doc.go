@@ -33,7 +33,8 @@
 //     acknowledging; JetStream hands the item to another worker after
 //     WorkerOptions.AckWait. A target that runs long keeps its item with
 //     in-progress acknowledgements every third of AckWait. A worker whose
-//     context ends cancels its targets and hands their items back at once.
+//     context ends cancels its targets and hands their items back, offered
+//     again after its PollWait.
 //   - Sites: a target's "site" label (DispatcherOptions.SiteLabel) picks the
 //     subject; the workers of a site share one durable consumer filtered on
 //     <prefix>.<site>.>, so a worker never takes another site's targets.
@@ -41,7 +42,9 @@
 //   - Deadlines: when Run's context ends or DispatcherOptions.Timeout passes,
 //     targets without a result report [tasks.StatusCanceled] (class timeout
 //     or canceled, as in-process), the job's queued items are removed, and
-//     workers drop items received after the deadline.
+//     workers cancel the job's targets in progress (told on a core NATS
+//     subject; a worker that misses it stops at the deadline the items
+//     carry) and write no result for them.
 //
 // # Progress and schedules
 //

@@ -68,6 +68,10 @@ func (n Names) startedSubject(jobID string) string {
 	return n.SubjectPrefix + "-started." + jobID
 }
 
+// endedSubject is the core NATS subject on which a dispatcher says that a
+// job ended before every result arrived (canceled or past its deadline).
+func (n Names) endedSubject(jobID string) string { return n.SubjectPrefix + "-ended." + jobID }
+
 // consumerName is the durable consumer shared by one site's workers.
 func (n Names) consumerName(site string) string { return "oobkit-worker-" + site }
 

@@ -43,8 +43,9 @@ type WorkerOptions struct {
 	// MaxDeliver caps deliveries of one item (default 10), so an item that
 	// kills every worker that takes it does not circulate forever.
 	MaxDeliver int
-	// PollWait bounds one pull request (default 5 s); it only sets how often
-	// an idle worker asks again.
+	// PollWait bounds one pull request (default 5 s): how often an idle
+	// worker asks again, and how long after a worker stops the items it
+	// hands back are offered again.
 	PollWait time.Duration
 	// Logger receives debug and warning records (default: discard).
 	Logger *slog.Logger
@@ -62,8 +63,10 @@ type WorkerStats struct {
 	// AlreadyReported counts items whose result another delivery had
 	// written; they were acknowledged without running the target again.
 	AlreadyReported int64
-	// Expired counts items received after their job's deadline.
-	Expired int64
+	// Ended counts items of jobs that had ended (past their deadline, or
+	// canceled by their dispatcher) when received or while running: they
+	// were acknowledged without a result.
+	Ended int64
 	// Returned counts items handed back (Nak) at shutdown or after a failed
 	// write, for another worker to take.
 	Returned int64
@@ -92,7 +95,11 @@ type Worker struct {
 	jobsMu sync.Mutex
 	jobs   map[string]*tasks.Job // parsed jobs by job id, bounded
 
-	received, redelivered, reported, already, expired, returned atomic.Int64
+	received, redelivered, reported, already, ended, returned atomic.Int64
+
+	endedMu   sync.Mutex
+	endedJobs map[string]bool                             // jobs their dispatcher ended early, bounded
+	running   map[string]map[*workItem]context.CancelFunc // targets in progress by job
 }
 
 // NewWorker returns a worker that runs targets with runner over js.
@@ -101,7 +108,7 @@ func NewWorker(js natsjs.JetStream, runner *tasks.Runner, opts WorkerOptions) *W
 		js: js, runner: runner, names: opts.Names.withDefaults(),
 		site: opts.Site, name: opts.Name, conc: opts.Concurrency,
 		ack: opts.AckWait, maxDel: opts.MaxDeliver, poll: opts.PollWait, log: opts.Logger,
-		jobs: map[string]*tasks.Job{},
+		jobs: map[string]*tasks.Job{}, endedJobs: map[string]bool{}, running: map[string]map[*workItem]context.CancelFunc{},
 	}
 	if w.site == "" {
 		w.site = DefaultSite
@@ -134,12 +141,13 @@ func NewWorker(js natsjs.JetStream, runner *tasks.Runner, opts WorkerOptions) *W
 func (w *Worker) Stats() WorkerStats {
 	return WorkerStats{
 		Received: w.received.Load(), Redelivered: w.redelivered.Load(), Reported: w.reported.Load(),
-		AlreadyReported: w.already.Load(), Expired: w.expired.Load(), Returned: w.returned.Load(),
+		AlreadyReported: w.already.Load(), Ended: w.ended.Load(), Returned: w.returned.Load(),
 	}
 }
 
 // Run takes and runs work items until ctx ends, then cancels the targets in
-// progress, hands their items back for another worker (Nak) and returns nil.
+// progress, hands their items back for another worker (offered again after
+// PollWait) and returns nil.
 // It creates the stream, the bucket and the site's consumer when missing.
 // It returns an error when it cannot set up, or when the connection is
 // closed under it (a closed connection is how a process that loses NATS
@@ -165,6 +173,15 @@ func (w *Worker) Run(ctx context.Context) error {
 	})
 	if err != nil {
 		return fmt.Errorf("jetstream: consumer for site %s: %w", w.site, err)
+	}
+	if nc := w.js.Conn(); nc != nil {
+		sub, err := nc.Subscribe(w.names.endedSubject("*"), func(m *nats.Msg) {
+			w.endJob(m.Subject[len(w.names.endedSubject("")):])
+		})
+		if err != nil {
+			return fmt.Errorf("jetstream: subscribe to job ends: %w", err)
+		}
+		defer func() { _ = sub.Unsubscribe() }()
 	}
 	w.log.Debug("worker started", "worker", w.name, "site", w.site, "concurrency", w.conc)
 
@@ -234,8 +251,8 @@ func (w *Worker) handle(ctx context.Context, msg natsjs.Msg, kv natsjs.KeyValue)
 		_ = msg.TermWithReason("unreadable work item")
 		return
 	}
-	if !it.Deadline.IsZero() && time.Now().After(it.Deadline) {
-		w.expired.Add(1)
+	if w.jobEnded(&it) {
+		w.ended.Add(1)
 		_ = msg.Ack()
 		return
 	}
@@ -250,8 +267,16 @@ func (w *Worker) handle(ctx context.Context, msg natsjs.Msg, kv natsjs.KeyValue)
 
 	res := w.run(ctx, msg, &it)
 	if ctx.Err() != nil { // shutting down: the target did not finish; let another worker run it
+		// Not at once: this worker's pull requests stay open on the server
+		// until they expire (PollWait), and an item redelivered to one of
+		// them would wait for AckWait.
 		w.returned.Add(1)
-		_ = msg.Nak()
+		_ = msg.NakWithDelay(w.poll)
+		return
+	}
+	if w.jobEnded(&it) { // no one is waiting for this result
+		w.ended.Add(1)
+		_ = msg.Ack()
 		return
 	}
 	data, err := json.Marshal(res)
@@ -296,6 +321,10 @@ func (w *Worker) run(ctx context.Context, msg natsjs.Msg, it *workItem) tasks.Re
 		runCtx, cancel = context.WithDeadline(ctx, it.Deadline)
 	}
 	defer cancel()
+	if !w.track(it, cancel) {
+		cancel() // the job ended meanwhile
+	}
+	defer w.untrack(it)
 
 	done := make(chan struct{})
 	var keep sync.WaitGroup
@@ -357,4 +386,53 @@ func notRunSteps(job *tasks.Job) []tasks.StepResult {
 		out[i] = tasks.StepResult{ID: id, Task: st.Task.Kind(), Status: tasks.StatusNotRun}
 	}
 	return out
+}
+
+// jobEnded reports whether the item's job is past its deadline or was ended
+// by its dispatcher.
+func (w *Worker) jobEnded(it *workItem) bool {
+	if !it.Deadline.IsZero() && time.Now().After(it.Deadline) {
+		return true
+	}
+	w.endedMu.Lock()
+	defer w.endedMu.Unlock()
+	return w.endedJobs[it.JobID]
+}
+
+// endJob records that a job's dispatcher stopped waiting, and cancels the
+// job's targets in progress here.
+func (w *Worker) endJob(jobID string) {
+	w.endedMu.Lock()
+	defer w.endedMu.Unlock()
+	if len(w.endedJobs) >= 1024 { // ended jobs' items are purged; forget old ones
+		clear(w.endedJobs)
+	}
+	w.endedJobs[jobID] = true
+	for _, cancel := range w.running[jobID] {
+		cancel()
+	}
+}
+
+// track registers a running target's cancel function; it returns false when
+// the job has already ended.
+func (w *Worker) track(it *workItem, cancel context.CancelFunc) bool {
+	w.endedMu.Lock()
+	defer w.endedMu.Unlock()
+	if w.endedJobs[it.JobID] {
+		return false
+	}
+	if w.running[it.JobID] == nil {
+		w.running[it.JobID] = map[*workItem]context.CancelFunc{}
+	}
+	w.running[it.JobID][it] = cancel
+	return true
+}
+
+func (w *Worker) untrack(it *workItem) {
+	w.endedMu.Lock()
+	defer w.endedMu.Unlock()
+	delete(w.running[it.JobID], it)
+	if len(w.running[it.JobID]) == 0 {
+		delete(w.running, it.JobID)
+	}
 }
