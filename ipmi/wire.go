@@ -51,9 +51,11 @@ func (w *wire) setInterrupted(on bool) {
 }
 
 // watch interrupts the socket's reads when ctx ends, until the returned
-// release is called. release waits for an interruption under way; with
-// keep (the call succeeded and the session lives on) it lifts it, otherwise
-// the socket stays interrupted so that closing it never waits for a read.
+// release is called. With keep (the call succeeded and the session lives
+// on) release lifts an interruption; otherwise, once ctx has ended, the
+// socket stays interrupted so that closing it never waits for go-ipmi's
+// reader. (go-ipmi may return on ctx.Done before the AfterFunc ran, and
+// stop then keeps it from running: release interrupts itself.)
 func (w *wire) watch(ctx context.Context) (release func(keep bool)) {
 	fired := make(chan struct{})
 	stop := context.AfterFunc(ctx, func() {
@@ -63,9 +65,12 @@ func (w *wire) watch(ctx context.Context) (release func(keep bool)) {
 	return func(keep bool) {
 		if !stop() {
 			<-fired
-			if keep {
-				w.setInterrupted(false)
-			}
+		}
+		switch {
+		case keep:
+			w.setInterrupted(false)
+		case ctx.Err() != nil:
+			w.setInterrupted(true)
 		}
 	}
 }
