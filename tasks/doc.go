@@ -24,8 +24,10 @@
 // through WMI first, then hard out of band), "powerstate", "boot"
 // ([BootTask]: PXE, disk, CD, floppy, IDE-R device), "inventory" (merged
 // from every protocol that answers), "discover" (which protocols answer),
-// "portcheck", "eventlog" and "alerts" ([AlertSettingsTask]). Products add
-// their own with [RegisterKind].
+// "portcheck", "eventlog", "alerts" ([AlertSettingsTask]) and "filter"
+// ([NetworkFilterTask]: AMT System Defense remediation, limit PING, allow
+// all or a custom policy, verified before it is applied, or removed).
+// Products add their own with [RegisterKind].
 //
 // # Running
 //

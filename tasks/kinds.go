@@ -9,4 +9,5 @@ func init() {
 	RegisterKind("portcheck", func() Task { return &PortCheckTask{} })
 	RegisterKind("eventlog", func() Task { return &EventLogTask{} })
 	RegisterKind("alerts", func() Task { return &AlertSettingsTask{} })
+	RegisterKind("filter", func() Task { return &NetworkFilterTask{} })
 }

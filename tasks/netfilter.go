@@ -1,0 +1,287 @@
+package tasks
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"time"
+
+	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/amt"
+	"github.com/oobkit/oobkit/filter"
+)
+
+// Network filter policies a [NetworkFilterTask] applies.
+const (
+	FilterRemediation = "remediation" // filter.DefaultRemediation: quarantine
+	FilterLimitPing   = "limit-ping"  // filter.LimitPing
+	FilterAllowAll    = "allow-all"   // filter.AllowAll
+	FilterCustom      = "custom"      // a policy file (filter's XML format)
+	FilterRemove      = "remove"      // remove every System Defense policy
+)
+
+// PolicyApplier is what a client needs for a [NetworkFilterTask]: AMT
+// System Defense (package amt's Client implements it).
+type PolicyApplier interface {
+	ApplyPolicy(ctx context.Context, p *filter.Policy, opts amt.ApplyOptions) (*amt.ActivePolicy, error)
+	RemoveAllPolicies(ctx context.Context) error
+}
+
+// NetworkFilterTask applies a System Defense network-filter policy through
+// AMT: the RTSM default remediation (quarantine) policy, limit PING, allow
+// all, a custom policy file, or removes every policy. Before anything is
+// sent, the policy is verified (filter.CheckApply): it must validate, must
+// not drop all traffic of a direction, and must keep the flows the
+// management server needs (filter.RequiredFlows: ARP, DHCP, DNS, the
+// server's HTTP and tickle ports). A policy that fails is refused, with the
+// blocking rule named and class invalid-argument, unless Force is set.
+type NetworkFilterTask struct {
+	// Policy is remediation (the default), limit-ping, allow-all, custom or
+	// remove.
+	Policy string `json:"policy,omitempty"`
+	// ManagementServer is the address the filtered computer must still
+	// reach; required for remediation, and for verifying the required flows
+	// of any other policy.
+	ManagementServer string `json:"managementServer,omitempty"`
+	// HTTPPort and TicklePort are the management server's ports (defaults
+	// 80 and 52028).
+	HTTPPort   uint16 `json:"httpPort,omitempty"`
+	TicklePort uint16 `json:"ticklePort,omitempty"`
+	// AntiSpoofing is off, event, count, count-event or on; it overrides the
+	// policy's mode (a custom file's included).
+	AntiSpoofing string `json:"antiSpoofing,omitempty"`
+	// PingRate is limit-ping's packets per second (default 10).
+	PingRate uint32 `json:"pingRate,omitempty"`
+	// File is the custom policy file; XML is the same content inline (for
+	// jobs run where the file is not, such as remote workers).
+	File string `json:"file,omitempty"`
+	XML  string `json:"xml,omitempty"`
+	// Name and Timeout override the policy's name and its lifetime on the
+	// device (0: none).
+	Name    string   `json:"name,omitempty"`
+	Timeout Duration `json:"timeout,omitempty"`
+	// Interfaces are wired and/or wireless; empty means wired.
+	Interfaces []string `json:"interfaces,omitempty"`
+	// Force applies a policy that fails verification, and skips AMT's DHCP
+	// precondition.
+	Force bool `json:"force,omitempty"`
+}
+
+// NetworkFilterOutput is what a [NetworkFilterTask] returns.
+type NetworkFilterOutput struct {
+	// Policy is the name of the policy applied ("" after remove).
+	Policy string `json:"policy,omitempty"`
+	// Interfaces are the interfaces filtered.
+	Interfaces []string `json:"interfaces,omitempty"`
+	// Rules counts the policy's rules.
+	Rules int `json:"rules,omitempty"`
+	// InstanceID is the device's AMT_SystemDefensePolicy instance.
+	InstanceID string `json:"instanceID,omitempty"`
+	// Removed says every policy was removed.
+	Removed bool `json:"removed,omitempty"`
+	// Overridden lists the verification failures Force overrode.
+	Overridden []string `json:"overridden,omitempty"`
+}
+
+// Kind returns "filter".
+func (t *NetworkFilterTask) Kind() string { return "filter" }
+
+// Validate checks the options and, for all but remove, builds and verifies
+// the policy, so a job that would be refused on every computer fails before
+// it starts.
+func (t *NetworkFilterTask) Validate() error {
+	if _, err := t.interfaces(); err != nil {
+		return err
+	}
+	if t.policyName() == FilterRemove {
+		return nil
+	}
+	_, _, _, err := t.verified()
+	return err
+}
+
+func (t *NetworkFilterTask) policyName() string {
+	if t.Policy == "" {
+		return FilterRemediation
+	}
+	return t.Policy
+}
+
+func invalidf(format string, a ...any) error {
+	return &oobkit.Error{Op: "filter", Class: oobkit.ErrInvalidArgument, Message: fmt.Sprintf(format, a...)}
+}
+
+func (t *NetworkFilterTask) interfaces() ([]amt.Interface, error) {
+	var out []amt.Interface
+	for _, name := range t.Interfaces {
+		switch name {
+		case "wired":
+			out = append(out, amt.Wired)
+		case "wireless":
+			out = append(out, amt.Wireless)
+		default:
+			return nil, invalidf("unknown interface %q (want wired or wireless)", name)
+		}
+	}
+	return out, nil
+}
+
+// build returns the policy to apply and the flows it must keep.
+func (t *NetworkFilterTask) build() (*filter.Policy, []filter.Flow, error) {
+	var mgmt netip.Addr
+	if t.ManagementServer != "" {
+		a, err := netip.ParseAddr(t.ManagementServer)
+		if err != nil {
+			return nil, nil, invalidf("management server %q is not an IP address", t.ManagementServer)
+		}
+		mgmt = a
+	}
+	var p *filter.Policy
+	switch t.policyName() {
+	case FilterRemediation:
+		if !mgmt.IsValid() {
+			return nil, nil, invalidf("the remediation policy needs managementServer")
+		}
+		var err error
+		p, err = filter.DefaultRemediation(mgmt, filter.RemediationOptions{HTTPPort: t.HTTPPort, TicklePort: t.TicklePort})
+		if err != nil {
+			return nil, nil, fmt.Errorf("%w: %w", oobkit.ErrInvalidArgument, err)
+		}
+	case FilterLimitPing:
+		p = filter.LimitPing(t.PingRate)
+	case FilterAllowAll:
+		p = filter.AllowAll()
+	case FilterCustom:
+		data, err := t.customPolicy()
+		if err != nil {
+			return nil, nil, err
+		}
+		if p, err = filter.Read(bytes.NewReader(data)); err != nil {
+			return nil, nil, fmt.Errorf("%w: policy file: %w", oobkit.ErrInvalidArgument, err)
+		}
+	default:
+		return nil, nil, invalidf("unknown policy %q (want remediation, limit-ping, allow-all, custom or remove)", t.Policy)
+	}
+	if t.AntiSpoofing != "" {
+		mode, err := filter.ParseAntiSpoofing(t.AntiSpoofing)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%w: %w", oobkit.ErrInvalidArgument, err)
+		}
+		p.AntiSpoofing = mode
+	}
+	if t.Name != "" {
+		p.Name = t.Name
+	}
+	if t.Timeout > 0 {
+		p.Timeout = time.Duration(t.Timeout)
+	}
+	var flows []filter.Flow
+	if mgmt.IsValid() {
+		flows = filter.RequiredFlows(mgmt, filter.FlowPorts{HTTP: t.HTTPPort, Tickle: t.TicklePort})
+	}
+	return p, flows, nil
+}
+
+func (t *NetworkFilterTask) customPolicy() ([]byte, error) {
+	switch {
+	case t.File != "" && t.XML != "":
+		return nil, invalidf("give the custom policy as file or xml, not both")
+	case t.XML != "":
+		return []byte(t.XML), nil
+	case t.File != "":
+		fi, err := os.Stat(t.File)
+		if err != nil {
+			return nil, fmt.Errorf("%w: policy file: %w", oobkit.ErrInvalidArgument, err)
+		}
+		if fi.Size() > filter.MaxFileSize {
+			return nil, invalidf("policy file %s is larger than %d bytes", t.File, filter.MaxFileSize)
+		}
+		data, err := os.ReadFile(t.File)
+		if err != nil {
+			return nil, fmt.Errorf("%w: policy file: %w", oobkit.ErrInvalidArgument, err)
+		}
+		return data, nil
+	default:
+		return nil, invalidf("the custom policy needs file or xml")
+	}
+}
+
+// verified builds the policy and verifies it; with Force, a verification
+// failure is returned as overridden instead of as an error (a policy that
+// does not validate is refused even then).
+func (t *NetworkFilterTask) verified() (p *filter.Policy, flows []filter.Flow, overridden []string, err error) {
+	p, flows, err = t.build()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if err := filter.CheckApply(p, flows, false); err != nil {
+		if !t.Force {
+			return nil, nil, nil, err
+		}
+		if err := filter.CheckApply(p, flows, true); err != nil {
+			return nil, nil, nil, err
+		}
+		var refused *filter.RefusedError
+		if errors.As(err, &refused) {
+			for _, f := range refused.Failures {
+				overridden = append(overridden, f.String())
+			}
+			for _, f := range refused.Findings {
+				overridden = append(overridden, f.String())
+			}
+		}
+	}
+	return p, flows, overridden, nil
+}
+
+// Run verifies the policy, then applies it (or removes every policy)
+// through AMT.
+func (t *NetworkFilterTask) Run(ctx context.Context, env *Env) (any, error) {
+	ifaces, err := t.interfaces()
+	if err != nil {
+		return nil, err
+	}
+	out := &NetworkFilterOutput{}
+	if t.policyName() == FilterRemove {
+		_, err := env.First(ctx, env.Only(oobkit.AMT), func(c oobkit.Client) error {
+			pa, err := Capability[PolicyApplier](c, "System Defense")
+			if err != nil {
+				return err
+			}
+			return pa.RemoveAllPolicies(ctx)
+		})
+		out.Removed = err == nil
+		return out, err
+	}
+	p, flows, overridden, err := t.verified()
+	if err != nil {
+		return nil, err
+	}
+	opts := amt.ApplyOptions{Interfaces: ifaces, Flows: flows, Force: t.Force}
+	_, err = env.First(ctx, env.Only(oobkit.AMT), func(c oobkit.Client) error {
+		pa, err := Capability[PolicyApplier](c, "System Defense")
+		if err != nil {
+			return err
+		}
+		active, err := pa.ApplyPolicy(ctx, p, opts)
+		if err != nil {
+			return err
+		}
+		out.Policy, out.Rules, out.InstanceID = p.Name, len(p.Rules), active.InstanceID
+		return nil
+	})
+	if err != nil {
+		return out, err
+	}
+	out.Overridden = overridden
+	if len(ifaces) == 0 {
+		ifaces = []amt.Interface{amt.Wired}
+	}
+	for _, i := range ifaces {
+		out.Interfaces = append(out.Interfaces, i.String())
+	}
+	return out, nil
+}
