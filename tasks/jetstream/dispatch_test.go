@@ -284,6 +284,29 @@ func TestCancelStopsWorkers(t *testing.T) {
 	assert.Zero(t, last, "no result written")
 }
 
+// TestCanceledBeforeStart: as in-process, a job whose context has ended
+// reports every target canceled, and leaves nothing queued.
+func TestCanceledBeforeStart(t *testing.T) {
+	ns := startServer(t)
+	_, js := connect(t, ns, "dispatcher")
+	d := NewDispatcher(js, DispatcherOptions{})
+	targets := []oobkit.Target{{Name: "a", Address: "192.0.2.1"}, {Name: "b", Address: "192.0.2.2"}}
+	_, err := d.Run(context.Background(), statusJob(), nil) // sets up the stream and bucket
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	rep, err := d.Run(ctx, statusJob(), targets)
+	require.NoError(t, err)
+	require.Len(t, rep.Results, 2)
+	for i, res := range rep.Results {
+		assert.Equal(t, targets[i].Name, res.Target)
+		assert.Equal(t, tasks.StatusCanceled, res.Status)
+		assert.Equal(t, oobkit.CodeCanceled, res.Code)
+	}
+	msgs, _ := streamState(t, js, DefaultStream)
+	assert.Zero(t, msgs)
+}
+
 // TestRunJobOnSchedule: a scheduled job dispatches over JetStream.
 func TestRunJobOnSchedule(t *testing.T) {
 	targets := startFleet(t, 20, 0)

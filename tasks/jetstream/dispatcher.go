@@ -164,18 +164,18 @@ func (d *Dispatcher) Run(ctx context.Context, job *tasks.Job, targets []oobkit.T
 	}
 	defer func() { _ = sub.Unsubscribe() }()
 
-	// Whatever happens next, leave no work item of this job behind, and no
-	// result unless asked to keep them.
-	defer d.cleanup(stream, jobID, log)
-
-	deadline, _ := ctx.Deadline()
-	if err := d.publish(ctx, jobID, jobJSON, targets, sites, deadline); err != nil {
-		return nil, err
-	}
-	log.Debug("published", "targets", len(targets))
-
+	// Whatever happens next, leave no work item of this job behind, no
+	// target of it running, and no result unless asked to keep them.
 	have := make([]bool, len(targets))
 	done := 0
+	defer func() { d.cleanup(stream, jobID, done < len(targets), log) }()
+
+	deadline, _ := ctx.Deadline()
+	if err := d.publish(ctx, jobID, jobJSON, targets, sites, deadline); err != nil && ctx.Err() == nil {
+		return nil, err
+	} // when ctx ended while publishing, the targets not reported are canceled below
+	log.Debug("published", "targets", len(targets))
+
 	for done < len(targets) && ctx.Err() == nil {
 		select {
 		case <-ctx.Done():
@@ -208,9 +208,6 @@ func (d *Dispatcher) Run(ctx context.Context, job *tasks.Job, targets []oobkit.T
 	}
 	if done < len(targets) {
 		log.Debug("job ended before every result", "done", done, "targets", len(targets), "err", ctx.Err())
-		// Tell workers to stop the job's targets in progress (best effort:
-		// those that miss it stop at the deadline the items carry).
-		_ = d.js.Conn().Publish(d.names.endedSubject(jobID), nil)
 		for i, t := range targets {
 			if !have[i] {
 				rep.Results[i] = canceledResult(t, job, ctx.Err())
@@ -254,10 +251,15 @@ func (d *Dispatcher) publish(ctx context.Context, jobID string, jobJSON []byte, 
 }
 
 // cleanup removes the job's work items still queued (targets no worker took
-// before the job ended) and, unless KeepResults, its results.
-func (d *Dispatcher) cleanup(stream natsjs.Stream, jobID string, log *slog.Logger) {
+// before the job ended) and, unless KeepResults, its results. When the job
+// ended early, it tells workers to cancel the job's targets in progress
+// (best effort: a worker that misses it stops at the items' deadline).
+func (d *Dispatcher) cleanup(stream natsjs.Stream, jobID string, early bool, log *slog.Logger) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	if early {
+		_ = d.js.Conn().Publish(d.names.endedSubject(jobID), nil)
+	}
 	if err := stream.Purge(ctx, natsjs.WithPurgeSubject(d.names.jobFilter(jobID))); err != nil {
 		log.Debug("purge work items", "err", err)
 	}

@@ -316,8 +316,13 @@ func (w *Worker) run(ctx context.Context, msg natsjs.Msg, it *workItem) tasks.Re
 		ev, _ := json.Marshal(startedEvent{Index: it.Index, Worker: w.name})
 		_ = nc.Publish(w.names.startedSubject(it.JobID), ev)
 	}
-	runCtx, cancel := context.WithCancel(ctx)
-	if !it.Deadline.IsZero() {
+	var (
+		runCtx context.Context
+		cancel context.CancelFunc
+	)
+	if it.Deadline.IsZero() {
+		runCtx, cancel = context.WithCancel(ctx)
+	} else {
 		runCtx, cancel = context.WithDeadline(ctx, it.Deadline)
 	}
 	defer cancel()
