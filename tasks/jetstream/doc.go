@@ -69,6 +69,16 @@
 // durable consumer per site (oobkit-worker-<site>) are created on first use
 // when missing; existing ones are used as configured, so operators may tune
 // replicas and limits. A dispatcher removes a job's results once collected
-// unless DispatcherOptions.KeepResults is set. Work items carry no
-// credentials.
+// unless DispatcherOptions.KeepResults is set. Workers and dispatchers also
+// use two core NATS subjects outside the stream: <prefix>-started.<jobID>
+// (progress) and <prefix>-ended.<jobID> (cancellation).
+//
+// # Security
+//
+// Work items carry no credentials: each worker resolves its own. But a
+// worker runs whatever job an item holds (power off included), so anyone
+// allowed to publish under the subject prefix can drive the fleet. Secure
+// the connection as for any NATS deployment (TLS, user credentials passed to
+// nats.Connect) and grant publish permission on <prefix>.> and
+// <prefix>-ended.> to dispatchers only.
 package jetstream
