@@ -160,12 +160,17 @@ func TestWorkerProcessesSurviveSIGKILL(t *testing.T) {
 	assert.EqualValues(t, len(targets), msgs)
 	assert.EqualValues(t, len(targets), last, "exactly one write per target")
 
+	var redelivered int
 	for _, c := range others {
 		_ = c.cmd.Process.Signal(syscall.SIGTERM)
 		<-c.done
-		require.NoError(t, c.cmd.Wait())
+		require.NoError(t, c.cmd.Wait(), "clean exit on SIGTERM")
 		c.mu.Lock()
-		assert.Contains(t, c.stats, "reported=", "clean exit with stats")
+		var rep, red int
+		_, err := fmt.Sscanf(c.stats, "stats reported=%d redelivered=%d", &rep, &red)
 		c.mu.Unlock()
+		require.NoError(t, err, "stats line %q", c.stats)
+		redelivered += red
 	}
+	assert.Positive(t, redelivered, "the killed process's items were redelivered")
 }
