@@ -12,7 +12,8 @@ import (
 // options, and then, unless NoPower is set, starts the boot: power on when
 // the computer is off, reset when it is on. Serving an IDE-R image is the
 // job of a redirection session (package redirect), which must be open
-// before this task runs; this task only selects the device.
+// before this task runs; this task only selects the device ([IDERBootTask]
+// does both).
 type BootTask struct {
 	// Options is the boot device and the advanced options.
 	Options oobkit.BootOptions `json:"options"`

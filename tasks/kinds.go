@@ -10,4 +10,5 @@ func init() {
 	RegisterKind("eventlog", func() Task { return &EventLogTask{} })
 	RegisterKind("alerts", func() Task { return &AlertSettingsTask{} })
 	RegisterKind("filter", func() Task { return &NetworkFilterTask{} })
+	RegisterKind("ider", func() Task { return &IDERBootTask{} })
 }

@@ -1,0 +1,181 @@
+package tasks
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/redirect"
+)
+
+// IDEROpener is what a client needs to serve an image for an [IDERBootTask]:
+// package redirect's Client implements it. Register a redirection dialer
+// and credentials for oobkit.Redirection on the [Connector]:
+//
+//	conn.Register(oobkit.Redirection, func(_ context.Context, t oobkit.Target, c oobkit.Credential) (oobkit.Client, error) {
+//		return redirect.New(t, c)
+//	})
+type IDEROpener interface {
+	OpenIDER(ctx context.Context, opts redirect.IDEROptions) (*redirect.IDER, error)
+}
+
+// IDERBootTask boots a computer from a disk image served by this process
+// over IDE redirection (the RTSM "IDE-R image" boot): it opens the IDE-R
+// session to the computer's redirection port (16994, or Target.Ports
+// [oobkit.Redirection]), selects the IDE-R CD or floppy as the next boot
+// device through AMT and powers the computer on (or resets it), then serves
+// the image until the device ends the session, or for Wait, and reports the
+// session's statistics. The session is always closed before Run returns.
+type IDERBootTask struct {
+	// Image is the path of the image file (an ISO for CD, a floppy image).
+	Image string `json:"image,omitempty"`
+	// Source, for programs, serves any io.ReaderAt instead of Image.
+	Source *redirect.Image `json:"-"`
+	// Floppy serves the image as the floppy drive (512-byte sectors) instead
+	// of the CD/DVD drive (2048-byte sectors).
+	Floppy bool `json:"floppy,omitempty"`
+	// Start is when the device attaches the drive: on-reboot (the default:
+	// at the reset this task sends), graceful or now.
+	Start string `json:"start,omitempty"`
+	// Wait bounds how long the image is served after the boot starts; 0
+	// serves until the device ends the session (or the target's deadline).
+	Wait Duration `json:"wait,omitempty"`
+	// Options are the RTSM advanced boot options (lock keyboard…); the
+	// device is set by the task.
+	Options oobkit.BootOptions `json:"options,omitzero"`
+	// NoPower attaches the image and sets the next boot without powering on
+	// or resetting.
+	NoPower bool `json:"noPower,omitempty"`
+}
+
+// IDERSessionStats is what an IDE-R session did.
+type IDERSessionStats struct {
+	Commands        uint64   `json:"commands"`
+	Reads           uint64   `json:"reads"`
+	CheckConditions uint64   `json:"checkConditions"`
+	BytesSent       uint64   `json:"bytesSent"`
+	Resets          uint64   `json:"resets"`
+	Duration        Duration `json:"duration"`
+	// Throughput is image bytes sent per second of session.
+	Throughput float64 `json:"throughput"`
+}
+
+// IDERBootOutput is what an [IDERBootTask] returns.
+type IDERBootOutput struct {
+	// Boot is the boot step done through AMT.
+	Boot *BootOutput `json:"boot,omitempty"`
+	// Session is the IDE-R session's statistics.
+	Session IDERSessionStats `json:"session"`
+	// EndedBy says why serving stopped: "device" (the device ended the
+	// session), "wait" (Wait passed) or "deadline" (the context ended).
+	EndedBy string `json:"endedBy,omitempty"`
+}
+
+// Kind returns "ider".
+func (t *IDERBootTask) Kind() string { return "ider" }
+
+// Validate checks that there is an image and a known start mode.
+func (t *IDERBootTask) Validate() error {
+	if t.Image == "" && t.Source == nil {
+		return invalidIDER("an image is needed")
+	}
+	if _, err := t.startMode(); err != nil {
+		return err
+	}
+	if t.Wait < 0 {
+		return invalidIDER("wait must not be negative")
+	}
+	return nil
+}
+
+func invalidIDER(format string, a ...any) error {
+	return &oobkit.Error{Protocol: oobkit.Redirection, Op: "ider boot", Class: oobkit.ErrInvalidArgument, Message: fmt.Sprintf(format, a...)}
+}
+
+func (t *IDERBootTask) startMode() (redirect.StartMode, error) {
+	switch t.Start {
+	case "", "on-reboot":
+		return redirect.StartOnReboot, nil
+	case "graceful":
+		return redirect.StartGraceful, nil
+	case "now":
+		return redirect.StartNow, nil
+	}
+	return 0, invalidIDER("unknown start %q (want on-reboot, graceful or now)", t.Start)
+}
+
+// Run opens the session, starts the boot and serves the image.
+func (t *IDERBootTask) Run(ctx context.Context, env *Env) (any, error) {
+	if err := t.Validate(); err != nil {
+		return nil, err
+	}
+	mode, _ := t.startMode()
+	img := t.Source
+	if img == nil {
+		i, f, err := redirect.OpenImage(t.Image)
+		if err != nil {
+			return nil, fmt.Errorf("%w: image: %w", oobkit.ErrInvalidArgument, err)
+		}
+		defer func() { _ = f.Close() }()
+		img = i
+	}
+	opts := redirect.IDEROptions{Start: mode}
+	boot := t.Options
+	if t.Floppy {
+		opts.Floppy, boot.Device = img, oobkit.BootIDERFloppy
+	} else {
+		opts.CD, boot.Device = img, oobkit.BootIDERCD
+	}
+
+	env.rec.try(oobkit.Redirection)
+	var session *redirect.IDER
+	err := env.Session.Use(ctx, oobkit.Redirection, func(c oobkit.Client) error {
+		o, err := Capability[IDEROpener](c, "IDE redirection")
+		if err != nil {
+			return err
+		}
+		session, err = o.OpenIDER(ctx, opts)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := &IDERBootOutput{}
+	defer func() { out.Session = iderStats(session.Stats()) }()
+
+	b, err := (&BootTask{Options: boot, NoPower: t.NoPower, Protocols: []oobkit.Protocol{oobkit.AMT}}).Run(ctx, env)
+	out.Boot, _ = b.(*BootOutput)
+	if err != nil {
+		_ = session.Close()
+		return out, err
+	}
+	out.EndedBy, err = t.serve(ctx, session)
+	if cerr := session.Close(); err == nil && out.EndedBy != "device" {
+		err = cerr
+	}
+	return out, err
+}
+
+// serve waits until the session ends, Wait passes or ctx ends.
+func (t *IDERBootTask) serve(ctx context.Context, s *redirect.IDER) (string, error) {
+	var timeout <-chan time.Time
+	if t.Wait > 0 {
+		timer := time.NewTimer(time.Duration(t.Wait))
+		defer timer.Stop()
+		timeout = timer.C
+	}
+	select {
+	case <-s.Done():
+		return "device", s.Wait(ctx)
+	case <-timeout:
+		return "wait", nil
+	case <-ctx.Done():
+		return "deadline", fmt.Errorf("ider boot: the device did not end the IDE-R session: %w", ctx.Err())
+	}
+}
+
+func iderStats(s redirect.IDERStats) IDERSessionStats {
+	return IDERSessionStats{Commands: s.Commands, Reads: s.Reads, CheckConditions: s.CheckConditions, BytesSent: s.BytesSent,
+		Resets: s.Resets, Duration: Duration(s.Duration), Throughput: s.Throughput}
+}

@@ -1,0 +1,227 @@
+package tasks
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/amt/amttest"
+	"github.com/oobkit/oobkit/redirect"
+	"github.com/oobkit/oobkit/redirect/redirecttest"
+)
+
+// iderRig is one computer: a simulated AMT device (amttest) and, on its own
+// listener, its redirection side (redirecttest acting as the firmware). A
+// power change accepted by the AMT device reboots the redirection side's
+// host, as the reset of a real computer starts its BIOS.
+type iderRig struct {
+	amt    *amttest.Server
+	redir  *redirecttest.Server
+	target oobkit.Target
+	runner *Runner
+}
+
+func newIDERRig(t *testing.T, power oobkit.PowerState, cfg redirecttest.Config) *iderRig {
+	t.Helper()
+	a, err := amttest.NewServer(amttest.Config{Power: power})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = a.Close() })
+	rs, err := redirecttest.NewServer(cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = rs.Close() })
+
+	tg := a.Target()
+	tg.Ports[oobkit.Redirection] = rs.Port()
+	conn := NewConnector(StaticCredentials{
+		oobkit.AMT:         {{Name: "amt", Credential: a.Credential()}},
+		oobkit.Redirection: {{Name: "amt", Credential: rs.Credential()}},
+	})
+	conn.Register(oobkit.AMT, amtDialer(nil))
+	conn.Register(oobkit.Redirection, func(_ context.Context, t oobkit.Target, c oobkit.Credential) (oobkit.Client, error) {
+		return redirect.New(t, c)
+	})
+	r := NewRunner(conn, WithProbe(nil), WithRetry(fastRetry), WithTargetTimeout(60*time.Second),
+		WithTargetProtocols(func(oobkit.Target) []oobkit.Protocol { return []oobkit.Protocol{oobkit.AMT} }))
+
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	t.Cleanup(func() { cancel(); wg.Wait() })
+	wg.Go(func() { // the reset reaches the host: bounded by the test's end
+		tick := time.NewTicker(2 * time.Millisecond)
+		defer tick.Stop()
+		for seen := a.PowerChanges(); ; {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			if n := a.PowerChanges(); n > seen {
+				seen = n
+				rs.Reboot()
+			}
+		}
+	})
+	return &iderRig{amt: a, redir: rs, target: tg, runner: r}
+}
+
+// testImage writes a random image of size bytes and returns its path and
+// SHA-256.
+func testImage(t *testing.T, size int) (string, string) {
+	t.Helper()
+	b := make([]byte, size)
+	_, _ = rand.Read(b)
+	path := filepath.Join(t.TempDir(), "boot.img")
+	require.NoError(t, os.WriteFile(path, b, 0o600))
+	sum := sha256.Sum256(b)
+	return path, hex.EncodeToString(sum[:])
+}
+
+// mountedForever is firmware that reads the capacity and keeps the drive,
+// as a host running from the image would: the device never ends the session.
+func mountedForever(ctx context.Context, d *redirecttest.Drive) (redirecttest.BootReport, error) {
+	_, err := d.Command(ctx, redirecttest.CD, []byte{0x25, 0, 0, 0, 0, 0, 0, 0, 0, 0}) // READ CAPACITY(10)
+	if err != nil {
+		return redirecttest.BootReport{}, err
+	}
+	<-ctx.Done()
+	return redirecttest.BootReport{Device: redirecttest.CD}, nil
+}
+
+func bootReport(t *testing.T, rs *redirecttest.Server) redirecttest.BootReport {
+	t.Helper()
+	select {
+	case rep := <-rs.Boots():
+		return rep
+	case <-time.After(30 * time.Second):
+		t.Fatal("the firmware never ran")
+		return redirecttest.BootReport{}
+	}
+}
+
+func TestIDERBootServesWholeImage(t *testing.T) {
+	tests := []struct {
+		name   string
+		power  oobkit.PowerState
+		floppy bool
+		size   int
+		action oobkit.PowerAction
+		last   string
+	}{
+		{"cd, computer off", oobkit.PowerS5, false, 3 << 20, oobkit.ActionOn, "ider-cd"},
+		{"floppy, computer on", oobkit.PowerS0, true, 1474560, oobkit.ActionReset, "ider-floppy"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			path, sum := testImage(t, tc.size)
+			dev := redirecttest.CD
+			if tc.floppy {
+				dev = redirecttest.Floppy
+			}
+			rig := newIDERRig(t, tc.power, redirecttest.Config{EndAfterBoot: true,
+				Firmware: redirecttest.Boot(redirecttest.BootOptions{Device: dev, SHA256: sum})})
+			task := &IDERBootTask{Image: path, Floppy: tc.floppy, Options: oobkit.BootOptions{LockKeyboard: true}}
+			rep, err := rig.runner.Run(context.Background(), &Job{Name: "ider", Steps: []Step{{ID: "ider", Task: task}}}, []oobkit.Target{rig.target})
+			require.NoError(t, err)
+			res := rep.Results[0]
+			require.Equal(t, StatusOK, res.Status, res.Error)
+			assert.Equal(t, oobkit.AMT, res.Protocol, "AMT started the boot")
+			assert.Contains(t, res.Tried, oobkit.Redirection)
+
+			boot := bootReport(t, rig.redir)
+			require.NoError(t, boot.Err)
+			assert.Equal(t, sum, boot.SHA256, "the firmware read the whole image, unchanged")
+			assert.Equal(t, int64(tc.size), boot.Bytes)
+			assert.Equal(t, "on-reboot", boot.StartMode, "the drive attached at the task's reset")
+
+			out := res.Output("ider").(*IDERBootOutput)
+			assert.Equal(t, "device", out.EndedBy)
+			assert.Equal(t, tc.action, out.Boot.Action)
+			assert.Equal(t, tc.power, out.Boot.Before)
+			assert.GreaterOrEqual(t, out.Session.BytesSent, uint64(tc.size))
+			assert.NotZero(t, out.Session.Reads)
+			assert.NotZero(t, out.Session.Commands)
+
+			st := rig.amt.BootState()
+			assert.Equal(t, tc.last, st.LastBoot, "the AMT device booted the IDE-R drive")
+			assert.True(t, rig.amt.PowerState().IsOn())
+		})
+	}
+}
+
+func TestIDERBootWaitAndFailures(t *testing.T) {
+	image := &redirect.Image{R: bytes.NewReader(make([]byte, 64<<10)), Size: 64 << 10}
+	job := func(task *IDERBootTask, timeout time.Duration) *Job {
+		return &Job{Name: "ider", Timeout: Duration(timeout), Steps: []Step{{ID: "ider", Task: task}}}
+	}
+
+	t.Run("serves for the configured duration", func(t *testing.T) {
+		rig := newIDERRig(t, oobkit.PowerS5, redirecttest.Config{Firmware: mountedForever})
+		res := rig.runner.RunTarget(context.Background(), job(&IDERBootTask{Source: image, Wait: Duration(200 * time.Millisecond)}, 0), rig.target)
+		require.Equal(t, StatusOK, res.Status, res.Error)
+		out := res.Output("ider").(*IDERBootOutput)
+		assert.Equal(t, "wait", out.EndedBy)
+		assert.NotZero(t, out.Session.Commands)
+		bootReport(t, rig.redir) // the session was closed: the firmware's run ended
+	})
+
+	t.Run("no power: the next boot is set, with the advanced options", func(t *testing.T) {
+		rig := newIDERRig(t, oobkit.PowerS5, redirecttest.Config{Firmware: mountedForever})
+		task := &IDERBootTask{Source: image, NoPower: true, Wait: Duration(100 * time.Millisecond),
+			Options: oobkit.BootOptions{LockKeyboard: true, DisablePowerButton: true}}
+		res := rig.runner.RunTarget(context.Background(), job(task, 0), rig.target)
+		require.Equal(t, StatusOK, res.Status, res.Error)
+		assert.Equal(t, "wait", res.Output("ider").(*IDERBootOutput).EndedBy)
+		st := rig.amt.BootState()
+		assert.True(t, st.SingleUse)
+		assert.True(t, st.Settings.UseIDER && st.Settings.IDERCD, "the IDE-R CD is the next boot device")
+		assert.True(t, st.Settings.LockKeyboard && st.Settings.LockPowerButton, "advanced options reach AMT")
+		assert.Zero(t, rig.amt.PowerChanges(), "nothing was powered")
+		assert.Equal(t, oobkit.PowerS5, rig.amt.PowerState())
+	})
+
+	t.Run("a session the device never ends fails at the deadline", func(t *testing.T) {
+		rig := newIDERRig(t, oobkit.PowerS5, redirecttest.Config{Firmware: mountedForever})
+		res := rig.runner.RunTarget(context.Background(), job(&IDERBootTask{Source: image}, time.Second), rig.target)
+		assert.Equal(t, StatusFailed, res.Status)
+		assert.ErrorIs(t, res.Err(), context.DeadlineExceeded, res.Error)
+	})
+
+	t.Run("IDE-R disabled: nothing is booted", func(t *testing.T) {
+		rig := newIDERRig(t, oobkit.PowerS5, redirecttest.Config{DisableIDER: true})
+		res := rig.runner.RunTarget(context.Background(), job(&IDERBootTask{Source: image}, 0), rig.target)
+		assert.Equal(t, StatusFailed, res.Status)
+		assert.Equal(t, "unsupported", res.Class, res.Error)
+		assert.Zero(t, rig.amt.PowerChanges())
+		assert.Empty(t, rig.amt.BootState().LastBoot)
+	})
+
+	t.Run("another console holds IDE-R", func(t *testing.T) {
+		rig := newIDERRig(t, oobkit.PowerS5, redirecttest.Config{})
+		release := rig.redir.Occupy(redirecttest.IDER)
+		defer release()
+		res := rig.runner.RunTarget(context.Background(), job(&IDERBootTask{Source: image}, 0), rig.target)
+		assert.Equal(t, StatusFailed, res.Status)
+		assert.Equal(t, "busy", res.Class, res.Error)
+		assert.Equal(t, 3, res.Attempts, "busy is retried")
+		assert.Zero(t, rig.amt.PowerChanges())
+	})
+
+	t.Run("invalid options", func(t *testing.T) {
+		for _, task := range []*IDERBootTask{{}, {Source: image, Start: "later"}, {Source: image, Wait: -1}} {
+			assert.ErrorIs(t, task.Validate(), oobkit.ErrInvalidArgument)
+		}
+		_, err := ParseJob([]byte(`{name: boot, steps: [{task: ider, with: {image: /srv/boot.iso, start: now, wait: 5m}}]}`))
+		assert.NoError(t, err)
+	})
+}
