@@ -108,6 +108,7 @@ func (c *Client) open(ctx context.Context, tag string) (*conn, error) {
 	}
 	stop := context.AfterFunc(ctx, func() { _ = nc.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
+	raw := nc
 	if c.cred.TLS.Enabled {
 		host, _, _ := net.SplitHostPort(addr)
 		tc, err := tlsConfig(c.cred.TLS, host)
@@ -123,7 +124,7 @@ func (c *Client) open(ctx context.Context, tag string) (*conn, error) {
 		}
 		nc = t
 	}
-	s := newConn(nc, c.cfg)
+	s := newConn(nc, raw, c.cfg)
 	if err := c.handshake(ctx, s, tag); err != nil {
 		nc.Close()
 		return nil, interrupted(ctx, op, err)

@@ -14,7 +14,8 @@ import (
 // conn is one authenticated redirection connection: a framed reader used by
 // one goroutine and a writer serialised by a mutex.
 type conn struct {
-	nc      net.Conn
+	nc      net.Conn // TLS or TCP
+	raw     net.Conn // the TCP connection: closing it never blocks behind a stuck TLS write
 	fr      *wire.FrameReader
 	log     *slog.Logger
 	timeout time.Duration
@@ -22,11 +23,14 @@ type conn struct {
 	wmu sync.Mutex
 }
 
-func newConn(nc net.Conn, cfg config) *conn {
+func newConn(nc, raw net.Conn, cfg config) *conn {
 	// Messages from the device are small (commands, SOL output), so a small
 	// read buffer keeps per-session memory low.
-	return &conn{nc: nc, fr: wire.NewFrameReader(bufio.NewReaderSize(nc, 4096)), log: cfg.log, timeout: cfg.timeout}
+	return &conn{nc: nc, raw: raw, fr: wire.NewFrameReader(bufio.NewReaderSize(nc, 4096)), log: cfg.log, timeout: cfg.timeout}
 }
+
+// close drops the connection at once.
+func (c *conn) close() error { return c.raw.Close() }
 
 // write sends one message whole.
 func (c *conn) write(b []byte) error {

@@ -147,7 +147,7 @@ func (c *Client) OpenIDER(ctx context.Context, opts IDEROptions) (*IDER, error) 
 		err = classErr("start IDE-R", oobkit.ErrUnreachable, "session setup interrupted", ctx.Err())
 	}
 	if err != nil {
-		s.nc.Close()
+		s.close()
 		return nil, interrupted(ctx, "start IDE-R", err)
 	}
 	_ = s.nc.SetDeadline(time.Time{})
@@ -268,7 +268,7 @@ func (d *IDER) Close() error {
 			}
 		}
 		close(d.closing)
-		d.c.nc.Close()
+		d.c.close()
 		d.wg.Wait()
 	})
 	<-d.done
@@ -301,7 +301,7 @@ func (d *IDER) serve() {
 	}
 	d.err = err
 	if err != nil {
-		d.c.nc.Close()
+		d.c.close()
 	}
 }
 

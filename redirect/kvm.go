@@ -38,7 +38,7 @@ func (c *Client) OpenKVM(ctx context.Context) (net.Conn, error) {
 		err = classErr(op, oobkit.ErrUnreachable, "session setup interrupted", ctx.Err())
 	}
 	if err != nil {
-		s.nc.Close()
+		s.close()
 		return nil, interrupted(ctx, op, err)
 	}
 	_ = s.nc.SetDeadline(time.Time{})

@@ -136,7 +136,7 @@ func (c *Client) OpenSOL(ctx context.Context, settings SOLSettings) (*SOL, error
 		err = classErr("start SOL", oobkit.ErrUnreachable, "session setup interrupted", ctx.Err())
 	}
 	if err != nil {
-		s.nc.Close()
+		s.close()
 		return nil, interrupted(ctx, "start SOL", err)
 	}
 	_ = s.nc.SetDeadline(time.Time{})
@@ -230,7 +230,7 @@ func (s *SOL) Close() error {
 			}
 		}
 		close(s.closing)
-		s.c.nc.Close()
+		s.c.close()
 		s.wg.Wait()
 	})
 	return s.endErr

@@ -42,13 +42,14 @@ func TestSOLBothDirections(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			sim := newSim(t, tt.cfg)
 			c := newClient(t, sim, tt.opts...)
-			sol, err := c.OpenSOL(ctxT(t), redirect.SOLSettings{MaxTxBuffer: 7, HeartbeatInterval: 50 * time.Millisecond})
+			sol, err := c.OpenSOL(ctxT(t), redirect.SOLSettings{MaxTxBuffer: 7, HeartbeatInterval: 250 * time.Millisecond})
 			require.NoError(t, err)
+			defer sol.Close()
 			msg := "hello firmware, this is longer than MaxTxBuffer\r"
 			_, err = io.WriteString(sol, msg)
 			require.NoError(t, err)
 			assert.Equal(t, msg, readUntil(t, sol, msg))
-			time.Sleep(150 * time.Millisecond) // a few heartbeats both ways
+			// The host's control message precedes any output.
 			assert.True(t, sol.Status().PoweredOn)
 			assert.True(t, sol.Status().DTR)
 			require.NoError(t, sol.Close())

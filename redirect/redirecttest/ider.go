@@ -260,7 +260,7 @@ func (s *Server) runFirmware(c *devConn, mode string) error {
 			case <-d.gone:
 			case <-time.After(5 * time.Second):
 			}
-			c.nc.Close()
+			c.raw.Close()
 		}
 	}
 	if !start {
@@ -304,7 +304,7 @@ func (s *Server) iderReader(c *devConn, d *Drive, resetAck chan struct{}) error 
 			if f.Op == wire.OpIDERDataToHost {
 				received += int64(len(f.Raw) - wire.DataToHostPrefixLen)
 				if drop := s.cfg.Faults.DropAfterBytes; drop > 0 && received > drop {
-					c.nc.Close()
+					c.raw.Close()
 					return fmt.Errorf("redirecttest: dropped the connection after %d bytes (fault injection)", received)
 				}
 			}

@@ -311,18 +311,22 @@ func (s *Server) accept() {
 			c.Close()
 			return
 		}
-		s.conns[c] = struct{}{}
+		raw := c
+		if tc, ok := c.(*tls.Conn); ok {
+			raw = tc.NetConn()
+		}
+		s.conns[raw] = struct{}{}
 		s.wg.Add(1)
 		s.mu.Unlock()
 		go func() {
 			defer s.wg.Done()
 			defer func() {
 				s.mu.Lock()
-				delete(s.conns, c)
+				delete(s.conns, raw)
 				s.mu.Unlock()
-				c.Close()
+				raw.Close()
 			}()
-			if err := s.serve(c); err != nil && !errors.Is(err, net.ErrClosed) {
+			if err := s.serve(c, raw); err != nil && !errors.Is(err, net.ErrClosed) {
 				s.log.Debug("redirecttest: session ended", "err", err)
 			}
 		}()

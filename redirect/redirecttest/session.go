@@ -12,7 +12,8 @@ import (
 
 // devConn is the device side of one connection.
 type devConn struct {
-	nc  net.Conn
+	nc  net.Conn // TLS or TCP, for reading and writing
+	raw net.Conn // the TCP connection, for closing: closing a tls.Conn can block behind a stuck write
 	fr  *wire.FrameReader
 	wmu sync.Mutex
 	seq uint32 // device → client sequence for IDE-R, guarded by wmu
@@ -27,8 +28,8 @@ func (c *devConn) write(b []byte) error {
 
 // serve runs one connection: session start, authentication, then the
 // session kind's service.
-func (s *Server) serve(nc net.Conn) error {
-	c := &devConn{nc: nc, fr: wire.NewFrameReader(nc)}
+func (s *Server) serve(nc, raw net.Conn) error {
+	c := &devConn{nc: nc, raw: raw, fr: wire.NewFrameReader(nc)}
 	f, err := c.fr.Next()
 	if err != nil {
 		return err

@@ -64,7 +64,7 @@ func (s *Server) serveSOL(c *devConn) error {
 	defer func() {
 		cancel()
 		pw.CloseWithError(io.EOF)
-		c.nc.Close()
+		c.raw.Close()
 		wg.Wait()
 	}()
 	wg.Add(2)
