@@ -28,7 +28,12 @@
 // ([NetworkFilterTask]: AMT System Defense remediation, limit PING, allow
 // all or a custom policy, verified before it is applied, or removed) and
 // "ider" ([IDERBootTask]: serve a disk image over IDE redirection, boot the
-// computer from it through AMT and report the session's statistics).
+// computer from it through AMT and report the session's statistics),
+// "bios" ([BIOSTask], through DASH), and through WMI "password"
+// ([LocalPasswordTask]), "process" ([ProcessTask]) and "service"
+// ([ServiceTask]). Secrets a task needs (a BIOS or new account password)
+// are set by a program or read from an environment variable where the task
+// runs; they never travel in a job's JSON.
 // Products add their own with [RegisterKind].
 //
 // # Running

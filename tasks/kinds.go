@@ -11,4 +11,8 @@ func init() {
 	RegisterKind("alerts", func() Task { return &AlertSettingsTask{} })
 	RegisterKind("filter", func() Task { return &NetworkFilterTask{} })
 	RegisterKind("ider", func() Task { return &IDERBootTask{} })
+	RegisterKind("bios", func() Task { return &BIOSTask{} })
+	RegisterKind("password", func() Task { return &LocalPasswordTask{} })
+	RegisterKind("process", func() Task { return &ProcessTask{} })
+	RegisterKind("service", func() Task { return &ServiceTask{} })
 }

@@ -47,3 +47,6 @@ func labelled(t oobkit.Target, p oobkit.Protocol) oobkit.Target {
 	t.Labels = map[string]string{"protocol": string(p)}
 	return t
 }
+
+// dashNew is dash.New with the client's defaults.
+func dashNew(t oobkit.Target, c oobkit.Credential) (*dash.Client, error) { return dash.New(t, c) }
