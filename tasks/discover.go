@@ -2,8 +2,11 @@ package tasks
 
 import (
 	"context"
+	"errors"
+	"strconv"
 
 	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/amt"
 )
 
 // Describer is implemented by protocol clients that can say what they are
@@ -16,7 +19,35 @@ type Describer interface {
 	Describe(ctx context.Context) (map[string]string, error)
 }
 
+// amtDetector is AMT's "Out of Band Discovery" (package amt's Client).
+type amtDetector interface {
+	Detect(ctx context.Context) (*amt.Detection, error)
+}
+
+// describeAMT turns a detection into Presence details: the firmware
+// version, the provisioning state and mode, TLS and the redirection
+// features; nil when nothing was learned.
+func describeAMT(d *amt.Detection) map[string]string {
+	if d == nil {
+		return nil
+	}
+	state := map[int]string{amt.StatePre: "pre-provisioning", amt.StateIn: "in-provisioning", amt.StatePost: "post-provisioning"}[d.ProvisioningState]
+	return map[string]string{
+		"version":      d.AMTVersion,
+		"major":        strconv.Itoa(d.Major),
+		"provisioning": state,
+		"mode":         d.ModeName(),
+		"tls":          strconv.FormatBool(d.TLS),
+		"sol":          strconv.FormatBool(d.Redirection.SOL),
+		"ider":         strconv.FormatBool(d.Redirection.IDER),
+		"kvm":          strconv.FormatBool(d.Redirection.KVM),
+	}
+}
+
 // DiscoverTask finds which management technologies answer on a computer.
+// For AMT it runs the firmware's "Out of Band Discovery" (amt's Detect):
+// version, provisioning state and mode, TLS and redirection features; an
+// unprovisioned AMT counts as answering, with class not-provisioned.
 type DiscoverTask struct {
 	// Protocols limits and orders the protocols probed; empty means all.
 	Protocols []oobkit.Protocol `json:"protocols,omitempty"`
@@ -69,6 +100,11 @@ func (t *DiscoverTask) Run(ctx context.Context, env *Env) (any, error) {
 		env.rec.try(p)
 		pr := Presence{Protocol: p}
 		err := env.Session.Use(ctx, p, func(c oobkit.Client) error {
+			if d, ok := c.(amtDetector); ok {
+				det, err := d.Detect(ctx)
+				pr.Details = describeAMT(det)
+				return err
+			}
 			if id, ok := c.(Describer); ok {
 				d, err := id.Describe(ctx)
 				pr.Details = d
@@ -81,13 +117,14 @@ func (t *DiscoverTask) Run(ctx context.Context, env *Env) (any, error) {
 			_, err = r.PowerState(ctx)
 			return err
 		})
-		if err == nil {
+		if err == nil || (errors.Is(err, oobkit.ErrNotProvisioned) && pr.Details != nil) {
 			pr.Answered = true
 			pr.Credential = env.Session.CredentialName(p)
 			if env.rec.protocol == "" {
 				env.rec.protocol = p
 			}
-		} else {
+		}
+		if err != nil {
 			pr.Class = oobkit.ClassName(err)
 			best = pick(best, err)
 		}
