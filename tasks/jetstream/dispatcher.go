@@ -237,17 +237,35 @@ func (d *Dispatcher) publish(ctx context.Context, jobID string, jobJSON []byte, 
 			}
 			futures = append(futures, f)
 		}
-		for _, f := range futures {
+		for j, f := range futures {
 			select {
 			case <-f.Ok():
 			case err := <-f.Err():
+				settle(futures[j+1:])
 				return fmt.Errorf("jetstream: publish work item: %w", err)
 			case <-ctx.Done():
+				settle(futures[j:])
 				return fmt.Errorf("jetstream: publish work items: %w", ctx.Err())
 			}
 		}
 	}
 	return nil
+}
+
+// settle waits (a bounded time) for publishes already sent to be stored or
+// refused, so that the purge that follows removes them rather than runs
+// before them.
+func settle(futures []natsjs.PubAckFuture) {
+	timeout := time.NewTimer(5 * time.Second)
+	defer timeout.Stop()
+	for _, f := range futures {
+		select {
+		case <-f.Ok():
+		case <-f.Err():
+		case <-timeout.C:
+			return
+		}
+	}
 }
 
 // cleanup removes the job's work items still queued (targets no worker took
