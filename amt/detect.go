@@ -2,7 +2,6 @@ package amt
 
 import (
 	"context"
-	"errors"
 	"strings"
 
 	"github.com/oobkit/oobkit"
@@ -62,7 +61,10 @@ func (c *Client) Detect(ctx context.Context) (*Detection, error) {
 	d := &Detection{TLS: c.tls, Versions: map[string]string{}}
 	setup, err := c.get(ctx, schema.SetupService, wsman.Sel("Name", schema.SetupServiceName))
 	if err != nil {
-		return nil, notDetected(err)
+		// internal/wsman already says ErrNotDetected for a port that answers
+		// without SOAP (a web server, a printer), and ErrProtocol for a
+		// broken SOAP answer, which is not the same as AMT being absent.
+		return nil, err
 	}
 	d.ProvisioningMode, d.ProvisioningState = decodeProvisioning(setup)
 	ids, err := c.enumerate(ctx, schema.SoftwareID)
@@ -80,18 +82,6 @@ func (c *Client) Detect(ctx context.Context) (*Detection, error) {
 	}
 	d.Redirection = r
 	return d, nil
-}
-
-// notDetected reclassifies a first answer that is not WS-Management: AMT
-// always answers /wsman with SOAP, so HTML (a web server, a printer) means
-// AMT is not there.
-func notDetected(err error) error {
-	var oe *oobkit.Error
-	if errors.As(err, &oe) && oe.Class == oobkit.ErrProtocol {
-		return &oobkit.Error{Protocol: oobkit.AMT, Op: "Detect", Class: oobkit.ErrNotDetected,
-			Message: "the port answered, but not with WS-Management: AMT not detected", Err: err}
-	}
-	return err
 }
 
 func decodeProvisioning(in *wsman.Instance) (mode, state int) {
