@@ -2,7 +2,9 @@ package ipmi_test
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -19,4 +21,12 @@ func hex(id string) string {
 		return id
 	}
 	return fmt.Sprintf("%x", n)
+}
+
+var nonWord = regexp.MustCompile(`[^a-z0-9]+`)
+
+// looseWords lowers s and turns every run of punctuation and spaces into one
+// space, so wordings that differ only in case and punctuation compare equal.
+func looseWords(s string) string {
+	return " " + strings.Trim(nonWord.ReplaceAllString(strings.ToLower(s), " "), " ") + " "
 }

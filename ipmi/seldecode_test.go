@@ -22,7 +22,7 @@ func TestDecodeSEL(t *testing.T) {
 			rec:  []byte{0x01, 0x00, 0x02, 0x8a, 0x01, 0x00, 0x00, 0x20, 0x00, 0x04, 0x01, 0x01, 0x01, 0x59, 0x60, 0x55},
 			want: oobkit.Event{Source: oobkit.IPMI, ID: "1", Severity: oobkit.SeverityCritical, SensorType: "Temperature",
 				SensorNumber: 1, EventType: "threshold", Offset: 9, Assertion: true, Code: "010109",
-				Description: "Temperature #0x01: Upper Critical going high asserted",
+				Description: "Temperature Sensor #1: Upper Critical - going high (Assertion)",
 				Data: map[string]string{"recordType": "0x02", "generatorID": "0x0020", "evmRev": "0x04", "eventData": "596055",
 					"reading": "96", "threshold": "85", "time": "+394s after BMC initialisation"}},
 		},
@@ -31,7 +31,7 @@ func TestDecodeSEL(t *testing.T) {
 			rec:  []byte{0x34, 0x12, 0x02, 0x00, 0x00, 0x00, 0x60, 0x41, 0x00, 0x04, 0x07, 0x05, 0xEF, 0x00, 0xFF, 0xFF},
 			want: oobkit.Event{Source: oobkit.IPMI, ID: "4660", Time: time.Unix(0x60000000, 0).UTC(), Severity: oobkit.SeverityInfo,
 				SensorType: "Processor", SensorNumber: 5, EventType: "sensor-specific", Offset: 0, Assertion: false, Code: "076f00",
-				Description: "Processor #0x05: IERR deasserted",
+				Description: "Processor Sensor #5: IERR (Deassertion)",
 				Data:        map[string]string{"recordType": "0x02", "generatorID": "0x0041", "evmRev": "0x04", "eventData": "00ffff"}},
 		},
 		{
