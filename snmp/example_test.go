@@ -26,7 +26,7 @@ func ExampleDecodePET() {
 	fmt.Println(p.Description())
 	fmt.Println(p.Timestamp.Format(time.RFC3339), p.Severity(), p.Manufacturer)
 	// Output:
-	// Physical Security Sensor #115 on Sub-Chassis: General Chassis Intrusion (Deassertion, Ok)
+	// Physical Security Sensor #115: General Chassis Intrusion (Deassertion)
 	// 2011-10-10T20:50:46Z info 674
 }
 
@@ -59,7 +59,7 @@ func ExampleListen() {
 	fmt.Println(ev.Description)
 	// Output:
 	// 192.0.2.10 info Physical Security false
-	// Physical Security Sensor #115 on Sub-Chassis: General Chassis Intrusion (Deassertion, Ok)
+	// Physical Security Sensor #115: General Chassis Intrusion (Deassertion)
 }
 
 func ExampleNew() {

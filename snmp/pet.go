@@ -5,10 +5,10 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/internal/ipmispec"
 )
 
 // PETEnterprise is the SNMPv1 enterprise OID of the Platform Event Trap
@@ -161,7 +161,7 @@ func (p *PET) GUIDString() string {
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
 
-// Severity maps the PET severity byte onto [oobkit.Severity]: monitor,
+// Severity maps the sender's PET severity byte onto [oobkit.Severity]: monitor,
 // information and OK are info, non-critical is warning, critical and
 // non-recoverable are themselves; unspecified is unknown. When several bits
 // are set the most serious wins.
@@ -202,76 +202,52 @@ func (p *PET) SeverityName() string {
 	return fmt.Sprintf("Severity 0x%02X", p.SeverityCode)
 }
 
+// IPMIEvent is the IPMI event the PET carries: the fields a SEL record of
+// the same event holds too, named and rated by the tables shared with the
+// ipmi package.
+func (p *PET) IPMIEvent() ipmispec.Event {
+	return ipmispec.Event{
+		SensorType:   p.SensorType,
+		SensorNumber: p.SensorNumber,
+		EventType:    p.EventType,
+		Deassertion:  p.Deassertion,
+		Offset:       p.Offset,
+		Data:         [3]byte{p.EventData[0], p.EventData[1], p.EventData[2]},
+	}
+}
+
 // SensorTypeName is the IPMI name of SensorType ("Temperature",
-// "Physical Security"…), or "OEM Reserved"/"Unknown" for codes outside the
-// standard table.
-func (p *PET) SensorTypeName() string { return SensorTypeName(p.SensorType) }
+// "Physical Security"…), or "OEM Reserved"/"Sensor Type 0xNN" for codes
+// outside the standard table.
+func (p *PET) SensorTypeName() string { return ipmispec.SensorTypeName(p.SensorType) }
 
 // SensorName is "Sensor #N", the name an SDR-less decoder gives the sensor.
-func (p *PET) SensorName() string { return "Sensor #" + strconv.Itoa(int(p.SensorNumber)) }
+func (p *PET) SensorName() string { return p.IPMIEvent().SensorName() }
 
 // EventTypeName names the event/reading type class: "threshold",
-// "generic", "sensor-specific", "OEM" or "unspecified".
-func (p *PET) EventTypeName() string {
-	switch t := p.EventType; {
-	case t == 0x00:
-		return "unspecified"
-	case t == 0x01:
-		return "threshold"
-	case t >= 0x02 && t <= 0x0C:
-		return "generic"
-	case t == 0x6F:
-		return "sensor-specific"
-	case t >= 0x70 && t <= 0x7F:
-		return "OEM"
-	}
-	return "unknown"
-}
+// "generic", "sensor-specific", "OEM", "unspecified" or "reserved".
+func (p *PET) EventTypeName() string { return ipmispec.EventClass(p.EventType) }
 
 // EventName is the IPMI wording of the event offset for this event type
 // and sensor type ("Upper Critical - going high", "General Chassis
-// Intrusion"…), or a generic "Event offset 0xN" when no table names it.
-func (p *PET) EventName() string {
-	if name := eventOffsetName(p.EventType, p.SensorType, p.Offset); name != "" {
-		return name
-	}
-	if p.Offset == 0x0F {
-		return "Unspecified event"
-	}
-	return fmt.Sprintf("Event offset 0x%X", p.Offset)
-}
+// Intrusion"…), "Unspecified event", or "Event offset 0xN" when no table
+// names it.
+func (p *PET) EventName() string { return p.IPMIEvent().EventName() }
 
 // Direction is "Assertion" or "Deassertion".
-func (p *PET) Direction() string {
-	if p.Deassertion {
-		return "Deassertion"
-	}
-	return "Assertion"
-}
+func (p *PET) Direction() string { return p.IPMIEvent().Direction() }
 
-// Description is a one-line human sentence: sensor, event, direction and
-// severity, e.g. "Physical Security Sensor #115: General Chassis Intrusion
-// (Deassertion, Ok)".
-func (p *PET) Description() string {
-	var b strings.Builder
-	b.WriteString(p.SensorTypeName())
-	b.WriteString(" ")
-	b.WriteString(p.SensorName())
-	if e := EntityName(p.Entity); e != "" {
-		b.WriteString(" on ")
-		b.WriteString(e)
-	}
-	b.WriteString(": ")
-	b.WriteString(p.EventName())
-	b.WriteString(" (")
-	b.WriteString(p.Direction())
-	b.WriteString(", ")
-	b.WriteString(p.SeverityName())
-	b.WriteString(")")
-	return b.String()
-}
+// Description is the one-line sentence for the event, word for word what
+// the ipmi package gives a SEL record of the same event, e.g. "Physical
+// Security Sensor #115: General Chassis Intrusion (Deassertion)". The
+// entity and the sender's severity are in [PET.Event]'s Entity and Data.
+func (p *PET) Description() string { return p.IPMIEvent().Description() }
 
-// Event turns the PET into an [oobkit.Event] about target.
+// Event turns the PET into an [oobkit.Event] about target. Its Severity is
+// the IPMI event's own (as a SEL record of the same event gets), and the
+// sender's severity byte ([PET.Severity]) only when the IPMI tables do not
+// know the event (OEM types, reserved offsets); the sender's wording is in
+// Data["petSeverity"].
 func (p *PET) Event(target string) oobkit.Event {
 	data := map[string]string{
 		"guid":           p.GUIDString(),
@@ -293,24 +269,26 @@ func (p *PET) Event(target string) oobkit.Event {
 	if len(p.OEM) > 0 {
 		data["oem"] = hex.EncodeToString(p.OEM)
 	}
-	entity := EntityName(p.Entity)
-	if entity != "" && p.EntityInstance != 0 {
-		entity += " " + strconv.Itoa(int(p.EntityInstance))
+	ev := oobkit.Event{
+		Source: oobkit.SNMP,
+		Target: target,
+		Time:   p.Timestamp,
+		ID:     strconv.Itoa(int(p.Sequence)),
+		Entity: ipmispec.EntityInstanceName(p.Entity, p.EntityInstance),
+		Code:   strconv.FormatUint(uint64(p.SpecificTrap), 10),
+		Data:   data,
 	}
-	return oobkit.Event{
-		Source:       oobkit.SNMP,
-		Target:       target,
-		Time:         p.Timestamp,
-		Severity:     p.Severity(),
-		ID:           strconv.Itoa(int(p.Sequence)),
-		SensorType:   p.SensorTypeName(),
-		SensorNumber: int(p.SensorNumber),
-		EventType:    p.EventTypeName(),
-		Offset:       int(p.Offset),
-		Assertion:    !p.Deassertion,
-		Entity:       entity,
-		Description:  p.Description(),
-		Code:         strconv.FormatUint(uint64(p.SpecificTrap), 10),
-		Data:         data,
+	p.IPMIEvent().Fill(&ev)
+	if ev.Severity == oobkit.SeverityUnknown {
+		ev.Severity = p.Severity()
 	}
+	return ev
 }
+
+// SensorTypeName returns the IPMI name of a sensor type code (IPMI v2.0
+// §42.2 Table 42-3), in the same words as the ipmi package's SEL decoder.
+func SensorTypeName(code uint8) string { return ipmispec.SensorTypeName(code) }
+
+// EntityName returns the IPMI name of an entity ID (IPMI v2.0 §43.14 Table
+// 43-13), or "" when it is 0 (unspecified) or not in the table.
+func EntityName(id uint8) string { return ipmispec.EntityName(id) }

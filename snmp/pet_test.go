@@ -72,7 +72,9 @@ func TestDecodePETDell(t *testing.T) {
 	assert.Equal(t, "356224", ev.Code)
 	assert.Equal(t, "2", ev.ID)
 	assert.Equal(t, "Sub-Chassis", ev.Entity)
-	assert.Equal(t, "Physical Security Sensor #115 on Sub-Chassis: General Chassis Intrusion (Deassertion, Ok)", ev.Description)
+	assert.Equal(t, "Physical Security Sensor #115: General Chassis Intrusion (Deassertion)", ev.Description)
+	assert.Equal(t, oobkit.SeverityInfo, ev.Severity)
+	assert.Equal(t, "Ok", ev.Data["petSeverity"])
 	assert.Equal(t, "674", ev.Data["manufacturerID"])
 }
 
@@ -99,7 +101,8 @@ func TestDecodePETFields(t *testing.T) {
 		data         []byte
 		wantSensor   string
 		wantEvent    string
-		wantSeverity oobkit.Severity
+		wantSeverity oobkit.Severity // the sender's, from the severity byte
+		wantEvSev    oobkit.Severity // the IPMI event's, as a SEL record of it gets
 		wantAssert   bool
 		wantTime     time.Time
 		wantOEM      []byte
@@ -109,14 +112,14 @@ func TestDecodePETFields(t *testing.T) {
 			specific:   0x010109,
 			data:       buildPET(7, 0, 0xFFFF, 0x10, 1, 0x07, []byte{0x59, 0x62, 0x55}, nil),
 			wantSensor: "Temperature", wantEvent: "Upper Critical - going high",
-			wantSeverity: oobkit.SeverityCritical, wantAssert: true,
+			wantSeverity: oobkit.SeverityCritical, wantEvSev: oobkit.SeverityCritical, wantAssert: true,
 		},
 		{
 			name:       "power supply failure, non-recoverable, UTC+60",
 			specific:   0x086F01,
 			data:       buildPET(8, 3600, 60, 0x20, 5, 0x0A, nil, nil),
 			wantSensor: "Power Supply", wantEvent: "Power Supply Failure detected",
-			wantSeverity: oobkit.SeverityNonRecoverable, wantAssert: true,
+			wantSeverity: oobkit.SeverityNonRecoverable, wantEvSev: oobkit.SeverityCritical, wantAssert: true,
 			wantTime: time.Date(1998, 1, 1, 0, 0, 0, 0, time.UTC), // 01:00 local at UTC+1
 		},
 		{
@@ -124,7 +127,7 @@ func TestDecodePETFields(t *testing.T) {
 			specific:   0x040180,
 			data:       buildPET(9, 86400, 0xFF88, 0x08, 3, 0x1D, nil, nil), // -120 min
 			wantSensor: "Fan", wantEvent: "Lower Non-critical - going low",
-			wantSeverity: oobkit.SeverityWarning, wantAssert: false,
+			wantSeverity: oobkit.SeverityWarning, wantEvSev: oobkit.SeverityInfo, wantAssert: false,
 			wantTime: time.Date(1998, 1, 2, 2, 0, 0, 0, time.UTC),
 		},
 		{
@@ -132,7 +135,7 @@ func TestDecodePETFields(t *testing.T) {
 			specific:   0x0B0B01,
 			data:       buildPET(10, 0, 0xFFFF, 0x01, 9, 0, nil, []byte{0x01, 0x02, 0x03}),
 			wantSensor: "Other Units Based Sensor", wantEvent: "Redundancy Lost",
-			wantSeverity: oobkit.SeverityInfo, wantAssert: true, wantOEM: []byte{1, 2, 3},
+			wantSeverity: oobkit.SeverityInfo, wantEvSev: oobkit.SeverityCritical, wantAssert: true, wantOEM: []byte{1, 2, 3},
 		},
 		{
 			name:         "offset taken from event data 1 when the trap leaves it unspecified",
@@ -141,6 +144,7 @@ func TestDecodePETFields(t *testing.T) {
 			wantSensor:   "Temperature",
 			wantEvent:    "Lower Critical - going low",
 			wantSeverity: oobkit.SeverityCritical,
+			wantEvSev:    oobkit.SeverityCritical,
 			wantAssert:   true,
 		},
 		{
@@ -148,7 +152,14 @@ func TestDecodePETFields(t *testing.T) {
 			specific:   0xC0700F,
 			data:       buildPET(11, 0, 0xFFFF, 0x00, 0, 0, []byte{0x0F}, nil),
 			wantSensor: "OEM Reserved", wantEvent: "Unspecified event",
-			wantSeverity: oobkit.SeverityUnknown, wantAssert: true,
+			wantSeverity: oobkit.SeverityUnknown, wantEvSev: oobkit.SeverityUnknown, wantAssert: true,
+		},
+		{
+			name:       "OEM event: the sender's severity stands",
+			specific:   0xC07003,
+			data:       buildPET(13, 0, 0xFFFF, 0x10, 0, 0, []byte{0x03}, nil),
+			wantSensor: "OEM Reserved", wantEvent: "Event offset 0x3",
+			wantSeverity: oobkit.SeverityCritical, wantEvSev: oobkit.SeverityCritical, wantAssert: true,
 		},
 	}
 	for _, tt := range tests {
@@ -163,7 +174,7 @@ func TestDecodePETFields(t *testing.T) {
 			assert.Equal(t, tt.wantOEM, p.OEM)
 			assert.Equal(t, uint32(0x1291), p.Manufacturer)
 			ev := p.Event("host")
-			assert.Equal(t, tt.wantSeverity, ev.Severity)
+			assert.Equal(t, tt.wantEvSev, ev.Severity)
 			assert.Contains(t, ev.Description, tt.wantEvent)
 		})
 	}
