@@ -57,10 +57,15 @@
 // 1998-01-01, with the UTC offset), trap/event source, severity, sensor
 // device and number, entity, event data, language, manufacturer, system ID
 // and OEM fields from the varbind. [PET.Description] is a human sentence in
-// the IPMI specification's words and [PET.Severity] maps the PET severity
-// (monitor/information/OK → info, non-critical → warning, critical,
-// non-recoverable) onto [oobkit.Severity]. The decoding agrees with FreeIPMI's
-// ipmi-pet on sensor, event and severity (see the tests). Senders repeat a
+// the IPMI specification's words, the same the ipmi package gives a SEL
+// record of the same event (both use one set of IPMI tables), and
+// [PET.Severity] maps the sender's PET severity (monitor/information/OK →
+// info, non-critical → warning, critical, non-recoverable) onto
+// [oobkit.Severity]. The event from [PET.Event] is rated like the SEL record
+// (by sensor type, event type, offset and direction), with the sender's
+// severity as the fallback for events the IPMI tables do not know and in
+// Data "petSeverity". The decoding agrees with FreeIPMI's ipmi-pet on
+// sensor, event and severity (see the tests). Senders repeat a
 // PET (same GUID and sequence, Data "guid"/"sequence"); the listener does not
 // deduplicate.
 //
