@@ -17,7 +17,7 @@ func TestEventLog(t *testing.T) {
 	for i := 0; i < 30; i++ {
 		typ := []int{1, 2, 3}[i%3]
 		pc.LogEvent(wmitest.Event{Log: "Application", Type: typ, Code: uint32(100 + i), Source: "TestApp", Message: "app event"})
-		time.Sleep(time.Millisecond) // distinct TimeGenerated
+		pc.Advance(time.Second) // distinct TimeGenerated
 	}
 	pc.LogEvent(wmitest.Event{Log: "System", Type: 1, Code: 41, Source: "Microsoft-Windows-Kernel-Power",
 		Message: "The system has rebooted without cleanly shutting down first."})

@@ -105,7 +105,7 @@ type Computer struct {
 
 	mu        sync.Mutex
 	srv       *wsmantest.Server
-	now       func() time.Time
+	skew      time.Duration // added to the wall clock by Advance
 	processes map[uint32]*Process
 	services  map[string]*Service
 	users     map[string]*User
@@ -131,7 +131,7 @@ func New(adminPassword string) *Computer {
 		Name: "PC42", Domain: "WORKGROUP", AllowBasic: true, AllowNTLM: true,
 		MinPasswordLength: 8, Files: map[string]bool{}, Shares: map[string]bool{},
 		BootTime: 200 * time.Millisecond, HelperRuntime: 20 * time.Millisecond, Hardware: DefaultHardware(),
-		now: time.Now, processes: map[uint32]*Process{}, services: map[string]*Service{},
+		processes: map[uint32]*Process{}, services: map[string]*Service{},
 		users: map[string]*User{}, logs: map[string][]*Event{}, records: map[string]uint32{}, nextPID: 1000,
 	}
 	c.AddUser(User{Name: "Administrator", Password: adminPassword, Admin: true, Builtin: true})
@@ -161,6 +161,20 @@ func (c *Computer) Do(f func(c *Computer)) {
 	defer c.mu.Unlock()
 	f(c)
 }
+
+// Advance moves the computer's clock forward by d, as if d had passed: a
+// reboot whose BootTime has elapsed completes, helper processes past their
+// runtime exit, and new events and processes carry the later time. Tests use
+// it instead of sleeping.
+func (c *Computer) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.skew += d
+	c.tick()
+}
+
+// now is the computer's clock: the wall clock plus what Advance added.
+func (c *Computer) now() time.Time { return time.Now().Add(c.skew) }
 
 // AddUser adds or replaces a local account.
 func (c *Computer) AddUser(u User) {
