@@ -28,11 +28,28 @@ func runWSL(t *testing.T, bin string, pc *wmitest.Computer, args ...string) stri
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "HOME="+dir, "WSENDPOINT="+u.Host, "WSUSER=Administrator", "WSPASS=Adm1n-Passw0rd",
-		"WSNOSSL=1", "IPINTERACTIVE=0", "KEEPHISTORY=0", "OUTLEVEL=2")
+	// wsl runs curl in a child shell: if the deadline kills wsl, its
+	// children may still hold the output pipe; WaitDelay bounds that wait.
+	cmd.WaitDelay = 5 * time.Second
+	cmd.Env = append(withoutProxy(os.Environ()), "HOME="+dir, "WSENDPOINT="+u.Host, "WSUSER=Administrator",
+		"WSPASS=Adm1n-Passw0rd", "WSNOSSL=1", "IPINTERACTIVE=0", "KEEPHISTORY=0", "OUTLEVEL=2",
+		"NO_PROXY=127.0.0.1,localhost", "no_proxy=127.0.0.1,localhost")
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, "wsl: %s", out)
 	return string(out)
+}
+
+// withoutProxy drops proxy settings from env: a CI proxy must not see (or
+// swallow) curl's requests to the loopback simulator.
+func withoutProxy(env []string) []string {
+	var out []string
+	for _, kv := range env {
+		name, _, _ := strings.Cut(kv, "=")
+		if !strings.HasSuffix(strings.ToLower(name), "_proxy") {
+			out = append(out, kv)
+		}
+	}
+	return out
 }
 
 // TestWSLEnumeratesWin32Service: a real third-party WS-Man client (wsl,
@@ -41,6 +58,8 @@ func runWSL(t *testing.T, bin string, pc *wmitest.Computer, args ...string) stri
 func TestWSLEnumeratesWin32Service(t *testing.T) {
 	bin := peer.Require(t, "wsl", "wsl")
 	peer.Require(t, "uuidgen", "uuid-runtime")
+	peer.Require(t, "curl", "curl")             // wsl's HTTP client
+	peer.Require(t, "xmllint", "libxml2-utils") // wsl formats requests with it
 	pc := wmitest.New("Adm1n-Passw0rd")
 	pc.AllowNTLM = false // wsl speaks basic only
 	require.NoError(t, pc.Start())
