@@ -149,30 +149,19 @@ func (w *Worker) Stats() WorkerStats {
 // progress, hands their items back for another worker (offered again after
 // PollWait) and returns nil.
 // It creates the stream, the bucket and the site's consumer when missing.
-// It returns an error when it cannot set up, or when the connection is
+// It returns an error when it cannot set up (nil when ctx ended first), or when the connection is
 // closed under it (a closed connection is how a process that loses NATS
 // finds out; its unacknowledged items are redelivered after AckWait).
 func (w *Worker) Run(ctx context.Context) error {
 	if err := checkSite(w.site); err != nil {
 		return err
 	}
-	if _, err := ensureStream(ctx, w.js, w.names); err != nil {
-		return err
-	}
-	kv, err := ensureBucket(ctx, w.js, w.names)
+	kv, cons, err := w.setup(ctx)
 	if err != nil {
+		if ctx.Err() != nil { // stopped before it started: not a failure
+			return nil
+		}
 		return err
-	}
-	cons, err := w.js.CreateOrUpdateConsumer(ctx, w.names.Stream, natsjs.ConsumerConfig{
-		Durable:       w.names.consumerName(w.site),
-		Description:   "oobkit workers of site " + w.site,
-		FilterSubject: w.names.siteFilter(w.site),
-		AckPolicy:     natsjs.AckExplicitPolicy,
-		AckWait:       w.ack,
-		MaxDeliver:    w.maxDel,
-	})
-	if err != nil {
-		return fmt.Errorf("jetstream: consumer for site %s: %w", w.site, err)
 	}
 	if nc := w.js.Conn(); nc != nil {
 		sub, err := nc.Subscribe(w.names.endedSubject("*"), func(m *nats.Msg) {
@@ -204,6 +193,30 @@ func (w *Worker) Run(ctx context.Context) error {
 	}
 	wg.Wait()
 	return fatal
+}
+
+// setup creates what the worker needs on the server when missing: the
+// stream, the bucket and its site's consumer.
+func (w *Worker) setup(ctx context.Context) (natsjs.KeyValue, natsjs.Consumer, error) {
+	if _, err := ensureStream(ctx, w.js, w.names); err != nil {
+		return nil, nil, err
+	}
+	kv, err := ensureBucket(ctx, w.js, w.names)
+	if err != nil {
+		return nil, nil, err
+	}
+	cons, err := w.js.CreateOrUpdateConsumer(ctx, w.names.Stream, natsjs.ConsumerConfig{
+		Durable:       w.names.consumerName(w.site),
+		Description:   "oobkit workers of site " + w.site,
+		FilterSubject: w.names.siteFilter(w.site),
+		AckPolicy:     natsjs.AckExplicitPolicy,
+		AckWait:       w.ack,
+		MaxDeliver:    w.maxDel,
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("jetstream: consumer for site %s: %w", w.site, err)
+	}
+	return kv, cons, nil
 }
 
 // loop takes one item at a time until ctx ends or the connection is lost.
