@@ -164,7 +164,15 @@ func (c *Client) SetBIOSAttributes(ctx context.Context, settings []BIOSSetting, 
 	return all, nil
 }
 
+// setBIOS sends one SetBIOSAttribute(s) request; its error never carries
+// the administrator password or a new password value, even when the device
+// echoes them (see [redact]).
 func (c *Client) setBIOS(ctx context.Context, method string, settings []BIOSSetting, password oobkit.Secret) (*BIOSChange, error) {
+	ch, err := c.sendBIOS(ctx, method, settings, password)
+	return ch, redact(err, biosSecrets(settings, password)...)
+}
+
+func (c *Client) sendBIOS(ctx context.Context, method string, settings []BIOSSetting, password oobkit.Secret) (*BIOSChange, error) {
 	svc, err := c.first(ctx, "CIM_BIOSService")
 	if err != nil {
 		return nil, err
