@@ -1,61 +1,32 @@
 package amt
 
 import (
-	"fmt"
 	"strconv"
+
+	"github.com/oobkit/oobkit/internal/ipmispec"
 )
 
-// Sensor type names, IPMI v2.0 table 42-3 (the ASF/PET sensor types AMT
-// logs), plus the AMT-specific ones (MeshCommander _GetEventDetailStr).
-var sensorTypes = map[uint8]string{
-	0x01: "Temperature", 0x02: "Voltage", 0x03: "Current", 0x04: "Fan", 0x05: "Physical Security",
-	0x06: "Platform Security", 0x07: "Processor", 0x08: "Power Supply", 0x09: "Power Unit", 0x0a: "Cooling Device",
-	0x0b: "Other Units", 0x0c: "Memory", 0x0d: "Drive Slot", 0x0e: "POST Memory Resize", 0x0f: "System Firmware Progress",
-	0x10: "Event Logging Disabled", 0x11: "Watchdog 1", 0x12: "System Event", 0x13: "Critical Interrupt",
-	0x14: "Button / Switch", 0x15: "Module / Board", 0x16: "Microcontroller", 0x17: "Add-in Card", 0x18: "Chassis",
-	0x19: "Chip Set", 0x1a: "Other FRU", 0x1b: "Cable / Interconnect", 0x1c: "Terminator", 0x1d: "System Boot Initiated",
-	0x1e: "Boot Error", 0x1f: "OS Boot", 0x20: "OS Critical Stop", 0x21: "Slot / Connector", 0x22: "System ACPI Power State",
-	0x23: "Watchdog 2", 0x24: "Platform Alert", 0x25: "Entity Presence", 0x26: "Monitor ASIC", 0x27: "LAN",
-	0x28: "Management Subsystem Health", 0x29: "Battery", 0x2a: "Session Audit", 0x2b: "Version Change",
-	0x2c: "FRU State", 0xc0: "Intel AMT (OEM)", 0xc1: "Intel AMT remote access (OEM)",
-}
+// The names of sensor types, event types, offsets and entities are the
+// IPMI tables of package internal/ipmispec. What follows is only what AMT
+// adds: its reading of the event data of some records, and its own OEM
+// records (sensor types C0h and C1h) that no IPMI table names.
 
-// SensorTypeName names a sensor type.
-func SensorTypeName(t uint8) string {
-	if n, ok := sensorTypes[t]; ok {
-		return n
-	}
-	return "Sensor type 0x" + strconv.FormatUint(uint64(t), 16)
-}
+// entityAMT is entity ID 26h, "Remote Management Communication Device":
+// the management engine itself, which raises AMT's own records.
+const entityAMT = 0x26
 
-// Entity IDs, IPMI v2.0 table 43-13.
-var entities = []string{
-	"Unspecified", "Other", "Unknown", "Processor", "Disk", "Peripheral bay", "System management module", "System board",
-	"Memory module", "Processor module", "Power supply", "Add-in card", "Front panel board", "Back panel board",
-	"Power system board", "Drive backplane", "System internal expansion board", "Other system board", "Processor board",
-	"Power unit", "Power module", "Power management", "Chassis back panel board", "System chassis", "Sub-chassis",
-	"Other chassis board", "Disk drive bay", "Peripheral bay", "Device bay", "Fan", "Cooling unit", "Cable / interconnect",
-	"Memory device", "System management software", "BIOS", "Operating system", "System bus", "Group",
-	"Intel AMT", // 38: remote (out-of-band) management communication device
-	"External environment", "Battery", "Processing blade", "Connectivity switch", "Processor/memory module", "I/O module",
-	"Processor I/O module", "Management controller firmware", "IPMI channel", "PCI bus", "PCI Express bus", "SCSI bus",
-	"SATA/SAS bus", "Processor front-side bus", "Real-time clock",
-}
+// Sensor types whose records AMT reads further (IPMI v2.0 Table 42-3, and
+// AMT's OEM types from MeshCommander amt-0.2.0.js _GetEventDetailStr).
+const (
+	sensorPlatformSecurity = 0x06
+	sensorFirmwareProgress = 0x0F
+	sensorPlatformAlert    = 0x24
+	sensorAMTSecurity      = 0xC0
+	sensorAMTRemoteAccess  = 0xC1
+)
 
-// EntityName names an entity and its instance ("Processor 1"; instance 0
-// and the AMT-internal instances are not shown).
-func EntityName(id, instance uint8) string {
-	name := "Entity 0x" + strconv.FormatUint(uint64(id), 16)
-	if int(id) < len(entities) {
-		name = entities[id]
-	}
-	if instance > 0 && instance < 0x60 {
-		name += " " + strconv.Itoa(int(instance))
-	}
-	return name
-}
-
-// Firmware progress codes, IPMI table 42-3 sensor type 0Fh offset 02h, data 2.
+// firmwareProgress names the progress and hang codes in event data 2 of
+// sensor type 0Fh, offsets 01h and 02h (IPMI v2.0 Table 42-3).
 var firmwareProgress = []string{
 	"Unspecified", "Memory initialization", "Hard-disk initialization", "Secondary processor(s) initialization",
 	"User authentication", "User-initiated system setup", "USB resource configuration", "PCI resource configuration",
@@ -66,7 +37,8 @@ var firmwareProgress = []string{
 	"Reserved", "Floppy initialization", "Keyboard test", "Pointing device test", "Primary processor initialization",
 }
 
-// Firmware error codes, sensor type 0Fh offset 00h, data 2.
+// firmwareErrors names the error codes in event data 2 of sensor type 0Fh,
+// offset 00h (IPMI v2.0 Table 42-3).
 var firmwareErrors = []string{
 	"Unspecified", "No system memory is physically installed", "No usable system memory", "Unrecoverable hard-disk/ATAPI/IDE device failure",
 	"Unrecoverable system-board failure", "Unrecoverable diskette subsystem failure", "Unrecoverable hard-disk controller failure",
@@ -74,84 +46,62 @@ var firmwareErrors = []string{
 	"No video device detected", "Firmware (BIOS) ROM corruption detected", "CPU voltage mismatch", "CPU speed matching failure",
 }
 
-var bootInitiated = []string{"Initiated by power up", "Initiated by hard reset", "Initiated by warm reset",
-	"User requested PXE boot", "Automatic boot to diagnostic", "OS / run-time software initiated hard reset",
-	"OS / run-time software initiated warm reset", "System restart"}
-
-var acpiStates = []string{"S0/G0 working", "S1 sleeping", "S2 sleeping", "S3 sleeping", "S4 non-volatile sleep",
-	"S5/G2 soft-off", "S4/S5 soft-off", "G3 mechanical off", "Sleeping in S1, S2 or S3", "G1 sleeping",
-	"S5 entered by override", "Legacy ON state", "Legacy OFF state", "Unknown", "Unknown"}
-
-var watchdogStates = []string{"Timer expired, status only", "Hard reset", "Power down", "Power cycle"}
-
-// Description is a human sentence for the record.
+// Description is a one-line sentence for the record. When the IPMI tables
+// name the event it is the sentence the ipmi and snmp packages give the same
+// event ("Physical Security Sensor #255: General Chassis Intrusion
+// (Assertion)"), followed by "; " and [Record.Detail] when AMT's event data
+// says more ("…System Firmware Progress (Assertion); PCI resource
+// configuration"). AMT's own records that no table names are described by
+// the detail alone ("A remote Serial-over-LAN session was established").
 func (r Record) Description() string {
-	off := r.Offset & 0x7f
+	e := r.IPMIEvent()
+	detail := r.Detail()
+	switch {
+	case detail == "":
+		return e.Description()
+	case ipmispec.OffsetName(e.SensorType, e.EventType, e.Offset) == "":
+		return detail
+	}
+	return e.Description() + "; " + detail
+}
+
+// Detail is what AMT's records say beyond the IPMI tables, or "" when they
+// say nothing more: the failed-login count of AMT's authentication
+// records, the BIOS error or progress code of a firmware progress record,
+// System Defense alerts and AMT's OEM records (MeshCommander amt-0.2.0.js
+// _GetEventDetailStr; go-wsman-messages amt/messagelog/decoder.go).
+func (r Record) Detail() string {
+	e := r.IPMIEvent()
 	d := r.Data
 	switch r.SensorType {
-	case 0x05:
-		if off == 0 {
-			return "Case intrusion"
+	case sensorPlatformSecurity:
+		if e.Offset == 5 && r.Entity == entityAMT { // Out-of-band Access Password Violation
+			n := int(d[1]) | int(d[2])<<8
+			return "Authentication failed " + strconv.Itoa(n) + " times. The system may be under attack."
 		}
-	case 0x06:
-		if off == 5 && r.Entity == 38 {
-			return fmt.Sprintf("Authentication failed %d times. The system may be under attack.", d[1])
+	case sensorFirmwareProgress:
+		if d[1] == 0 { // "Unspecified": nothing to add
+			return ""
 		}
-	case 0x0f:
-		switch off {
+		switch e.Offset {
 		case 0:
-			return "BIOS error: " + pick(firmwareErrors, d[1])
-		case 1:
-			return "BIOS hang: " + pick(firmwareProgress, d[1])
-		case 2:
-			return "BIOS progress: " + pick(firmwareProgress, d[1])
+			return pick(firmwareErrors, d[1])
+		case 1, 2:
+			return pick(firmwareProgress, d[1])
 		}
-	case 0x12:
-		switch off {
-		case 0:
-			return "System reconfigured"
-		case 1:
-			return "OEM system boot event"
-		case 2:
-			return "Undetermined system hardware failure"
-		case 3:
-			return "Entry added to the auxiliary log"
-		case 5:
-			return "Timestamp clock synchronised"
-		}
-	case 0x1d:
-		if int(off) < len(bootInitiated) {
-			return "System boot: " + bootInitiated[off]
-		}
-	case 0x22:
-		if int(off) < len(acpiStates) {
-			return "Power state changed to " + acpiStates[off]
-		}
-	case 0x23:
-		if off < 4 {
-			return "Watchdog: " + watchdogStates[off]
-		}
-		if off == 8 {
-			return "Watchdog: timer interrupt"
-		}
-	case 0x24:
-		if r.Entity == 38 || d[0] == 0x40 {
+	case sensorPlatformAlert:
+		if r.Entity == entityAMT || d[0] == 0x40 {
 			return "System Defense: a network filter policy was triggered"
 		}
-	case 0xc0:
-		if d[0] == 0xaa && d[1] == 0x30 {
+	case sensorAMTSecurity:
+		if d[0] == 0xAA && d[1] == 0x30 {
 			return redirectionEvent(d[2])
 		}
 		return "Intel AMT security policy event"
-	case 0xc1:
+	case sensorAMTRemoteAccess:
 		return "Intel AMT remote access connection event"
 	}
-	verb := "asserted"
-	if !r.AssertionStatus {
-		verb = "deasserted"
-	}
-	return fmt.Sprintf("%s: %s event, offset %d %s (%s)", SensorTypeName(r.SensorType), eventTypeName(r.EventType),
-		off, verb, EntityName(r.Entity, r.EntityInstance))
+	return ""
 }
 
 // redirectionEvent decodes AMT's session start/stop records (MeshCommander

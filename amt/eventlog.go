@@ -19,7 +19,9 @@ const maxLogPages = 1000
 
 // EventLog reads AMT_MessageLog: PositionToFirstRecord, then GetRecords
 // until NoMoreRecords, newest first, at most max records (0: all). Records
-// are decoded into events with a human description.
+// are decoded by [Record.Event]: named, described and rated with the IPMI
+// tables the ipmi (SEL) and snmp (PET) packages use, so the same event reads
+// the same whichever protocol reported it.
 func (c *Client) EventLog(ctx context.Context, max int) ([]oobkit.Event, error) {
 	recs, err := c.MessageLog(ctx, max)
 	if err != nil {

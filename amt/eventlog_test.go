@@ -32,14 +32,14 @@ func TestEventLogFollowsPowerEvents(t *testing.T) {
 		assert.Equal(t, oobkit.AMT, e.Source)
 		assert.Equal(t, clock, e.Time)
 		assert.Equal(t, oobkit.SeverityInfo, e.Severity)
-		assert.Equal(t, "BIOS", e.Entity)
+		assert.Equal(t, "System Firmware", e.Entity, "entity 22h, IPMI Table 43-13")
 	}
 	// Newest first.
 	assert.Equal(t, []string{
-		"Power state changed to S0/G0 working",
-		"BIOS progress: User-initiated system setup",
-		"BIOS progress: Memory initialization",
-		"System boot: Initiated by power up",
+		`System ACPI Power State Sensor #255: S0/G0 "working" (Assertion)`,
+		"System Firmware Progress Sensor #255: System Firmware Progress (Assertion); User-initiated system setup",
+		"System Firmware Progress Sensor #255: System Firmware Progress (Assertion); Memory initialization",
+		"System Boot Initiated Sensor #255: Initiated by power up (Assertion)",
 	}, descs)
 	assert.Equal(t, "System Firmware Progress", evs[1].SensorType)
 	assert.Equal(t, "sensor-specific", evs[1].EventType)
@@ -61,9 +61,10 @@ func TestEventLogPaging(t *testing.T) {
 	assert.Equal(t, int64(1+3), c.Stats().Calls-before, "PositionToFirstRecord and three pages of 100")
 	assert.Equal(t, base.Add(299*time.Minute), evs[0].Time, "newest first")
 	assert.Equal(t, base, evs[299].Time)
-	assert.Equal(t, "Case intrusion", evs[0].Description)
-	assert.Equal(t, oobkit.SeverityCritical, evs[0].Severity)
-	assert.Equal(t, "System chassis", evs[0].Entity)
+	assert.Equal(t, "Physical Security Sensor #255: General Chassis Intrusion (Assertion)", evs[0].Description)
+	assert.Equal(t, oobkit.SeverityWarning, evs[0].Severity, "the IPMI tables rate an intrusion a warning; the ASF byte said critical")
+	assert.Equal(t, "16", evs[0].Data["asfSeverity"])
+	assert.Equal(t, "System Chassis", evs[0].Entity)
 
 	evs, err = c.EventLog(ctx, 25)
 	require.NoError(t, err)

@@ -78,8 +78,8 @@ func ExampleClient_EventLog() {
 		fmt.Println(e.Severity, e.Description)
 	}
 	// Output:
-	// info Power state changed to S0/G0 working
-	// info BIOS progress: Starting operating system boot process
+	// info System ACPI Power State Sensor #255: S0/G0 "working" (Assertion)
+	// info System Firmware Progress Sensor #255: System Firmware Progress (Assertion); Starting operating system boot process
 }
 
 // A fleet of simulated devices on one listener.

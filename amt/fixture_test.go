@@ -123,15 +123,30 @@ func TestFixtureEventLog(t *testing.T) {
 	assert.Equal(t, uint8(16), r.Severity)
 	assert.Equal(t, uint8(38), r.Entity)
 	assert.Equal(t, uint8(97), r.EntityInstance)
+	// The IPMI tables name the event (sensor type 06h offset 05h), as
+	// ipmi's SEL decoder and snmp's PET decoder name it; AMT's event data
+	// adds the count of failed logins.
 	ev := r.Event()
-	assert.Equal(t, "Authentication failed 10 times. The system may be under attack.", ev.Description)
-	assert.Equal(t, oobkit.SeverityCritical, ev.Severity)
-	assert.Equal(t, "Platform Security", ev.SensorType)
-	assert.Equal(t, "Intel AMT", ev.Entity)
+	assert.Equal(t, "Platform Security Violation Attempt Sensor #255: Out-of-band Access Password Violation (Assertion); "+
+		"Authentication failed 10 times. The system may be under attack.", ev.Description)
+	assert.Equal(t, "Authentication failed 10 times. The system may be under attack.", ev.Data["detail"])
+	assert.Equal(t, oobkit.SeverityWarning, ev.Severity, "the IPMI tables' rating, as for a SEL record of the event")
+	assert.Equal(t, oobkit.SeverityCritical, r.SeverityLevel(), "the firmware's ASF severity byte")
+	assert.Equal(t, "16", ev.Data["asfSeverity"])
+	assert.Equal(t, "Platform Security Violation Attempt", ev.SensorType)
+	assert.Equal(t, "sensor-specific", ev.EventType)
+	assert.Equal(t, 5, ev.Offset)
+	assert.True(t, ev.Assertion)
+	assert.Equal(t, "066f05", ev.Code)
+	assert.Equal(t, "Remote Management Communication Device 97", ev.Entity)
+	assert.Equal(t, "38", ev.Data["entityID"])
 	assert.Equal(t, "aa0a000000000000", ev.Data["eventData"])
 	// IgYBZf8PbwJoAf8iAEAHAAAAAAAA: BIOS progress, PCI resource configuration.
-	assert.Equal(t, "BIOS progress: PCI resource configuration", recs[1].Description())
-	assert.Equal(t, "BIOS", recs[1].Event().Entity)
+	ev = recs[1].Event()
+	assert.Equal(t, "System Firmware Progress Sensor #255: System Firmware Progress (Assertion); PCI resource configuration", ev.Description)
+	assert.Equal(t, ev.Description, recs[1].Description())
+	assert.Equal(t, "System Firmware", ev.Entity)
+	assert.Equal(t, oobkit.SeverityInfo, ev.Severity)
 	assert.Equal(t, oobkit.SeverityInfo, recs[1].SeverityLevel())
 	assert.Equal(t, recs[1], mustDecode(t, recs[1].Encode()), "Encode is Decode's inverse")
 }

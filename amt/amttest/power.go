@@ -44,7 +44,7 @@ func (d *Device) associatedPower() []*etree.Element {
 
 // ASF/IPMI records the device logs on power events (sensor types 1Dh
 // "System Boot Initiated", 22h "System ACPI Power State", 0Fh "System
-// Firmware Progress"; entity 34 BIOS).
+// Firmware Progress"; entity 22h "System Firmware", the BIOS).
 func bootRecord(offset uint8) amt.Record {
 	return amt.Record{DeviceAddress: 0xff, SensorType: 0x1d, EventType: 0x6f, Offset: offset, SourceType: 0x68,
 		Severity: 2, SensorNumber: 0xff, Entity: 34}
