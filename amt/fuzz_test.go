@@ -4,10 +4,12 @@ import (
 	"encoding/base64"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/filter"
+	"github.com/oobkit/oobkit/internal/ipmispec"
 	"github.com/oobkit/oobkit/internal/wsman"
 )
 
@@ -20,6 +22,8 @@ func FuzzDecodeRecord(f *testing.F) {
 	}
 	f.Add([]byte{})
 	f.Add(make([]byte, RecordSize))
+	f.Add(Record{SensorType: 0xc0, EventType: 0x6f, Severity: 2, Entity: 0x26, Data: [8]byte{0xaa, 0x30, 0x02}}.Encode())
+	f.Add(Record{SensorType: 0x01, EventType: 0x01, Offset: 0x89, Severity: 16, Data: [8]byte{0x59, 0x5a, 0x50}}.Encode())
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r, err := DecodeRecord(b)
 		if err != nil {
@@ -34,6 +38,18 @@ func FuzzDecodeRecord(f *testing.F) {
 		ev := r.Event()
 		if ev.Description == "" || ev.Source != oobkit.AMT {
 			t.Fatalf("event without description: %+v", ev)
+		}
+		// What the IPMI tables know reads as ipmi's SEL and snmp's PET
+		// decoders read it.
+		e := r.IPMIEvent()
+		if ev.Code != e.Code() || ev.SensorType != e.SensorTypeName() || ev.Offset != int(e.Offset) {
+			t.Fatalf("event fields differ from the IPMI event's: %+v vs %+v", ev, e)
+		}
+		if sev := e.Severity(); sev != oobkit.SeverityUnknown && ev.Severity != sev {
+			t.Fatalf("severity %v, the IPMI tables say %v", ev.Severity, sev)
+		}
+		if ipmispec.OffsetName(e.SensorType, e.EventType, e.Offset) != "" && !strings.HasPrefix(ev.Description, e.Description()) {
+			t.Fatalf("description %q does not start with the IPMI one %q", ev.Description, e.Description())
 		}
 	})
 }
