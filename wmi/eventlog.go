@@ -110,7 +110,7 @@ func (c *Client) Events(ctx context.Context, q EventQuery) ([]oobkit.Event, erro
 			return nil, err
 		}
 		for _, it := range items {
-			out = append(out, DecodeEvent(it, c.target.String()))
+			out = append(out, decodeEvent(it, c.target.String()))
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Time.After(out[j].Time) })
@@ -129,8 +129,8 @@ func (c *Client) EventLog(ctx context.Context, max int) ([]oobkit.Event, error) 
 	return c.Events(ctx, EventQuery{Max: max})
 }
 
-// DecodeEvent reads a Win32_NTLogEvent instance into an oobkit.Event.
-func DecodeEvent(in *wsman.Instance, target string) oobkit.Event {
+// decodeEvent reads a Win32_NTLogEvent instance into an oobkit.Event.
+func decodeEvent(in *wsman.Instance, target string) oobkit.Event {
 	typ := EventType(uintProp(in, "EventType"))
 	t := timeProp(in, "TimeGenerated")
 	if !t.IsZero() {

@@ -34,15 +34,15 @@ func (c *Client) Inventory(ctx context.Context) (*oobkit.Inventory, error) {
 		}
 		classes[class] = items
 	}
-	inv := DecodeInventory(classes)
+	inv := decodeInventory(classes)
 	inv.Target = c.target.String()
 	inv.Collected = time.Now().UTC()
 	return inv, nil
 }
 
-// DecodeInventory turns instances of the [InventoryClasses], keyed by class
+// decodeInventory turns instances of the [InventoryClasses], keyed by class
 // name, into an inventory.
-func DecodeInventory(classes map[string][]*wsman.Instance) *oobkit.Inventory {
+func decodeInventory(classes map[string][]*wsman.Instance) *oobkit.Inventory {
 	const src = oobkit.WMI
 	inv := &oobkit.Inventory{}
 	prop := func(name, value string) {

@@ -27,8 +27,8 @@ type Process struct {
 	SessionID       uint32
 }
 
-// DecodeProcess reads a Win32_Process instance.
-func DecodeProcess(in *wsman.Instance) Process {
+// decodeProcess reads a Win32_Process instance.
+func decodeProcess(in *wsman.Instance) Process {
 	return Process{
 		PID:             uint32(uintProp(in, "ProcessId")),
 		ParentPID:       uint32(uintProp(in, "ParentProcessId")),
@@ -50,7 +50,7 @@ func (c *Client) Processes(ctx context.Context) ([]Process, error) {
 	}
 	out := make([]Process, 0, len(items))
 	for _, it := range items {
-		out = append(out, DecodeProcess(it))
+		out = append(out, decodeProcess(it))
 	}
 	return out, nil
 }
@@ -166,7 +166,7 @@ func (c *Client) TerminateProcesses(ctx context.Context, name string) (int, erro
 	}
 	n := 0
 	for _, it := range items {
-		p := DecodeProcess(it)
+		p := decodeProcess(it)
 		if err := c.TerminateProcess(ctx, p.PID); err != nil {
 			if isNotFound(err) {
 				continue // it ended on its own meanwhile

@@ -25,8 +25,8 @@ type Service struct {
 	ExitCode   uint32
 }
 
-// DecodeService reads a Win32_Service instance.
-func DecodeService(in *wsman.Instance) Service {
+// decodeService reads a Win32_Service instance.
+func decodeService(in *wsman.Instance) Service {
 	return Service{
 		Name:        text(in, "Name"),
 		DisplayName: text(in, "DisplayName"),
@@ -62,7 +62,7 @@ func (c *Client) Services(ctx context.Context) ([]Service, error) {
 	}
 	out := make([]Service, 0, len(items))
 	for _, it := range items {
-		out = append(out, DecodeService(it))
+		out = append(out, decodeService(it))
 	}
 	return out, nil
 }
@@ -79,7 +79,7 @@ func (c *Client) Service(ctx context.Context, name string) (Service, error) {
 		}
 		return Service{}, explain(err)
 	}
-	return DecodeService(in), nil
+	return decodeService(in), nil
 }
 
 func noSuchService(op, name string, err error) error {
