@@ -33,6 +33,14 @@
 //	d, err := c.Detect(ctx)                  // version, provisioning, redirection
 //	err = c.SetPower(ctx, oobkit.ActionReset) // checked against the power table
 //
+// EventLog reads AMT_MessageLog. Its records are ASF/IPMI event records,
+// so they are named, described and rated with the same IPMI tables as the
+// ipmi package's SEL records and the snmp package's PETs: the same event
+// reads the same whichever protocol reported it. AMT's own reading of the
+// event data (failed-login counts, BIOS progress codes) follows the shared
+// sentence, and AMT's OEM records (redirection sessions) are described in
+// AMT's words.
+//
 // Set cred.TLS.Enabled to use port 16993 (TLS is verified; pin a
 // self-signed AMT certificate with cred.TLS.PinnedSHA256). The examples run
 // against [github.com/oobkit/oobkit/amt/amttest], the simulated device.
