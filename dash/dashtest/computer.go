@@ -201,8 +201,22 @@ func (c *Computer) AddTo(h *wsmantest.Host, hostport string) oobkit.Target {
 	return oobkit.Target{Name: c.cfg.Name, Address: host, Ports: map[oobkit.Protocol]int{oobkit.DASH: p}}
 }
 
-// SetFaults injects transport faults (see wsmantest.Faults).
-func (c *Computer) SetFaults(f wsmantest.Faults) { c.srv.SetFaults(f) }
+// Faults are the transport faults a computer can inject (latency, a dropped
+// or malformed answer, an oversize body, a wrong-auth storm, busy),
+// optionally only for some actions or a number of requests. It is the
+// shared WS-Management simulator's type, named here so code outside this
+// module can use it.
+type Faults = wsmantest.Faults
+
+// Counters are the requests, 401 challenges and TCP connections the
+// computer saw.
+type Counters = wsmantest.Counters
+
+// SetFaults injects transport faults into the next requests.
+func (c *Computer) SetFaults(f Faults) { c.srv.SetFaults(f) }
+
+// Counters returns what the computer has seen so far.
+func (c *Computer) Counters() Counters { return c.srv.Counters() }
 
 // InjectReturnValue makes the next calls of method ("RequestPowerStateChange",
 // "ChangeBootOrder", "SetBootConfigRole", "SetBIOSAttribute",

@@ -155,6 +155,23 @@ func New(adminPassword string) *Computer {
 // (SetFaults) and counters.
 func (c *Computer) Server() *wsmantest.Server { return c.srv }
 
+// Faults are the transport faults a computer can inject (latency, a dropped
+// or malformed answer, an oversize body, a wrong-auth storm, busy),
+// optionally only for some actions or a number of requests. It is the
+// shared WS-Management simulator's type, named here so code outside this
+// module can use it.
+type Faults = wsmantest.Faults
+
+// Counters are the requests, 401 challenges and TCP connections the
+// computer saw.
+type Counters = wsmantest.Counters
+
+// SetFaults injects transport faults into the next requests.
+func (c *Computer) SetFaults(f Faults) { c.srv.SetFaults(f) }
+
+// Counters returns what the computer has seen so far.
+func (c *Computer) Counters() Counters { return c.srv.Counters() }
+
 // Do runs f with the computer's state locked, for tests that change it.
 func (c *Computer) Do(f func(c *Computer)) {
 	c.mu.Lock()
