@@ -24,7 +24,21 @@
 //     delivery. Events arrive at an indication listener
 //     (internal/indication, used by examples and tasks).
 //
+// To start, build a client from a target and a credential (digest
+// authentication by default; set cred.TLS.Enabled for port 664) and ask the
+// computer what it supports before using a feature:
+//
+//	c, err := dash.New(oobkit.Target{Address: "10.0.0.42"}, oobkit.UserPassword("admin", pw))
+//	if err != nil { … }
+//	defer c.Close()
+//	ok, err := c.HasProfile(ctx, dash.ProfileBIOSManagement)
+//	state, err := c.PowerState(ctx)
+//	err = c.SetPower(ctx, oobkit.ActionOn)
+//
+// Package dashtest starts a simulated computer to try this against (see the
+// examples).
+//
 // Method return values become errors of the oobkit classes with the value as
 // DeviceCode; a feature whose profile the computer does not register is
-// oobkit.ErrUnsupported. Package dashtest is a simulated DASH computer.
+// oobkit.ErrUnsupported.
 package dash
