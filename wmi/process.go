@@ -15,16 +15,16 @@ import (
 
 // Process is one running process (Win32_Process).
 type Process struct {
-	PID            uint32
-	ParentPID      uint32
-	Name           string
-	ExecutablePath string
+	PID            uint32 // ProcessId
+	ParentPID      uint32 // ParentProcessId (the parent may have exited)
+	Name           string // image name, "notepad.exe"
+	ExecutablePath string // full path of the image
 	// CommandLine is empty for processes the account may not inspect.
 	CommandLine     string
-	Created         time.Time
-	Threads         uint32
-	WorkingSetBytes uint64
-	SessionID       uint32
+	Created         time.Time // CreationDate
+	Threads         uint32    // ThreadCount
+	WorkingSetBytes uint64    // WorkingSetSize
+	SessionID       uint32    // 0 for services, the logon session for user processes
 }
 
 // decodeProcess reads a Win32_Process instance.

@@ -11,18 +11,18 @@ import (
 
 // Service is one Windows service (Win32_Service).
 type Service struct {
-	Name        string
-	DisplayName string
+	Name        string // the key: "Spooler"
+	DisplayName string // what services.msc shows: "Print Spooler"
 	// State is "Running", "Stopped", "Paused", "Start Pending", "Stop Pending"…
 	State string
 	// StartMode is "Auto", "Manual", "Disabled", "Boot" or "System".
 	StartMode  string
-	PathName   string
-	StartName  string
-	PID        uint32
-	AcceptStop bool
+	PathName   string // the executable and its arguments
+	StartName  string // the account it runs as: "LocalSystem", ".\svcaccount"
+	PID        uint32 // ProcessId; 0 when not running
+	AcceptStop bool   // whether it can be stopped now
 	Started    bool
-	ExitCode   uint32
+	ExitCode   uint32 // Win32 exit code of the last run
 }
 
 // decodeService reads a Win32_Service instance.
