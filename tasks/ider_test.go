@@ -167,12 +167,13 @@ func TestIDERBootWaitAndFailures(t *testing.T) {
 
 	t.Run("serves for the configured duration", func(t *testing.T) {
 		rig := newIDERRig(t, oobkit.PowerS5, redirecttest.Config{Firmware: mountedForever})
-		res := rig.runner.RunTarget(context.Background(), job(&IDERBootTask{Source: image, Wait: Duration(200 * time.Millisecond)}, 0), rig.target)
+		task := &IDERBootTask{Source: image, Start: "now", Wait: Duration(200 * time.Millisecond)}
+		res := rig.runner.RunTarget(context.Background(), job(task, 0), rig.target)
 		require.Equal(t, StatusOK, res.Status, res.Error)
 		out := res.Output("ider").(*IDERBootOutput)
-		assert.Equal(t, "wait", out.EndedBy)
-		assert.NotZero(t, out.Session.Commands)
-		bootReport(t, rig.redir) // the session was closed: the firmware's run ended
+		assert.Equal(t, "wait", out.EndedBy, "the device never ends this session")
+		assert.Equal(t, oobkit.ActionOn, out.Boot.Action)
+		bootReport(t, rig.redir) // the task closed the session: the firmware's run ended
 	})
 
 	t.Run("no power: the next boot is set, with the advanced options", func(t *testing.T) {
@@ -192,7 +193,9 @@ func TestIDERBootWaitAndFailures(t *testing.T) {
 
 	t.Run("a session the device never ends fails at the deadline", func(t *testing.T) {
 		rig := newIDERRig(t, oobkit.PowerS5, redirecttest.Config{Firmware: mountedForever})
-		res := rig.runner.RunTarget(context.Background(), job(&IDERBootTask{Source: image}, time.Second), rig.target)
+		// 3 s: enough for a loaded machine to open the session and boot, so
+		// that it is the wait that meets the deadline
+		res := rig.runner.RunTarget(context.Background(), job(&IDERBootTask{Source: image}, 3*time.Second), rig.target)
 		assert.Equal(t, StatusFailed, res.Status)
 		assert.ErrorIs(t, res.Err(), context.DeadlineExceeded, res.Error)
 	})

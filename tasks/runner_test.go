@@ -209,15 +209,15 @@ func TestStopOrContinue(t *testing.T) {
 
 // TestTargetDeadline: a hung target fails at the job's deadline with its
 // later step not run, while a healthy target in the same run finishes. The
-// deadline is a second, far above what the healthy target needs even on a
-// loaded machine; only the hung target waits for it.
+// deadline is two seconds, far above what the healthy target needs even on
+// a loaded machine; only the hung target waits for it.
 func TestTargetDeadline(t *testing.T) {
 	f := newFleet()
 	hung := newDevice(oobkit.PowerS0, oobkit.AMT)
 	hung.hang = true
 	fine := newDevice(oobkit.PowerS0, oobkit.AMT)
 	targets := []oobkit.Target{f.add("hung", hung), f.add("fine", fine)}
-	job := &Job{Name: "status", Timeout: Duration(time.Second), Steps: []Step{{Task: &PowerStateTask{}}, {Task: &PowerStateTask{}}}}
+	job := &Job{Name: "status", Timeout: Duration(2 * time.Second), Steps: []Step{{Task: &PowerStateTask{}}, {Task: &PowerStateTask{}}}}
 	rep, err := testRunner(f, goodCreds(allProtos...)).Run(context.Background(), job, targets)
 	require.NoError(t, err)
 	hr := rep.Results[0]
