@@ -14,9 +14,9 @@ import (
 // IndicationFilter is an event filter the computer offers
 // (CIM_IndicationFilter, DSP1054).
 type IndicationFilter struct {
-	Name          string
-	Query         string
-	QueryLanguage string
+	Name          string // the filter's name, e.g. "DASH:AllAlerts"
+	Query         string // the event query selecting indications
+	QueryLanguage string // the query's dialect ("DMTF:CQL", "WQL")
 }
 
 // Subscription is an indication subscription on the computer

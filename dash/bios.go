@@ -35,8 +35,8 @@ var biosClasses = []struct {
 
 // BIOSAttribute is one BIOS setting with its current and possible values.
 type BIOSAttribute struct {
-	Kind       BIOSKind
-	InstanceID string
+	Kind       BIOSKind // which CIM_BIOSAttribute subclass
+	InstanceID string   // the instance's key on the computer
 	// Name is the AttributeName ("<OrgID>:<name>").
 	Name string
 	// Current is CurrentValue (always empty for a password).
@@ -45,10 +45,10 @@ type BIOSAttribute struct {
 	Pending []string
 	// Default is DefaultValue.
 	Default  []string
-	ReadOnly bool
+	ReadOnly bool // IsReadOnly: setting it fails
 	// PossibleValues (and their descriptions) of an enumeration.
 	PossibleValues            []string
-	PossibleValuesDescription []string
+	PossibleValuesDescription []string // parallel to PossibleValues
 	// MinLength and MaxLength bound a string or password.
 	MinLength, MaxLength int64
 	// ValueExpression is a string's regular expression, when given.
@@ -97,13 +97,13 @@ func decodeBIOSAttribute(kind BIOSKind, in *wsman.Instance) BIOSAttribute {
 // BIOSSetting is a new value for one attribute (several values for an
 // ordered-list attribute).
 type BIOSSetting struct {
-	Name   string
-	Values []string
+	Name   string   // the AttributeName, e.g. "DASH:WakeOnLAN"
+	Values []string // one value, or several for a multi-valued attribute
 }
 
 // BIOSResult is the outcome of setting one attribute.
 type BIOSResult struct {
-	Name string
+	Name string // the attribute set
 	// Code is the SetResult value: 2 current value set, 3 pending value set
 	// (applied at the next restart).
 	Code int
@@ -111,7 +111,7 @@ type BIOSResult struct {
 
 // BIOSChange reports a successful change.
 type BIOSChange struct {
-	Results []BIOSResult
+	Results []BIOSResult // one per value set, in request order
 	// RestartRequired is true when any value was stored as pending: it
 	// takes effect when the computer restarts.
 	RestartRequired bool

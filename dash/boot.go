@@ -18,13 +18,13 @@ const (
 
 // BootSource is one boot source the computer offers (CIM_BootSourceSetting).
 type BootSource struct {
-	InstanceID string
+	InstanceID string // the key SetBootSource takes
 	// StructuredBootString is "<org>:<type>:<n>", e.g. "CIM:Network:1",
 	// "CIM:Hard-Disk:1", "CIM:CD/DVD:1".
 	StructuredBootString string
-	BIOSBootString       string
-	BootString           string
-	ElementName          string
+	BIOSBootString       string // the BIOS's own name for the device
+	BootString           string // a vendor string, when the computer gives one
+	ElementName          string // a display name, "PXE boot (NIC 1)"
 	// Order is the source's place in the current boot order (1 first),
 	// 0 when it is not in the order or the computer does not say.
 	Order int

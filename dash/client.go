@@ -131,9 +131,9 @@ func (c *Client) Stats() wsman.Stats { return c.ws.Stats() }
 
 // Identity is what the computer's WS-Management service says about itself.
 type Identity struct {
-	ProtocolVersion string
-	ProductVendor   string
-	ProductVersion  string
+	ProtocolVersion string // the WS-Management protocol URI
+	ProductVendor   string // the firmware's maker
+	ProductVersion  string // the firmware's version
 }
 
 // Identify asks the computer's WS-Management service who it is. A port that

@@ -22,12 +22,12 @@ const (
 // Profile is one registered profile (CIM_RegisteredProfile, DSP1033): a
 // feature set the computer implements.
 type Profile struct {
-	InstanceID string
+	InstanceID string // the CIM_RegisteredProfile key
 	// Organization is "DMTF" for DMTF profiles, else the
 	// OtherRegisteredOrganization (a vendor).
 	Organization string
-	Name         string
-	Version      string
+	Name         string // RegisteredName, e.g. "BIOS Management"
+	Version      string // RegisteredVersion, e.g. "1.0.0"
 }
 
 // Profiles lists the computer's registered profiles (enumerating

@@ -175,9 +175,9 @@ func (c *Client) Endpoint() string { return c.ws.Endpoint() }
 
 // Identity is what WinRM's Identify reports.
 type Identity struct {
-	ProtocolVersion string
-	ProductVendor   string
-	ProductVersion  string
+	ProtocolVersion string // the WS-Management protocol URI
+	ProductVendor   string // "Microsoft Corporation"
+	ProductVersion  string // the OS and stack version ("OS: 10.0.19045 SP: 0.0 Stack: 3.0")
 }
 
 // Identify asks WinRM who it is. It is the cheapest reachability check; it

@@ -21,7 +21,7 @@ type Service struct {
 	StartName  string // the account it runs as: "LocalSystem", ".\svcaccount"
 	PID        uint32 // ProcessId; 0 when not running
 	AcceptStop bool   // whether it can be stopped now
-	Started    bool
+	Started    bool   // whether it has been started (Win32_Service.Started)
 	ExitCode   uint32 // Win32 exit code of the last run
 }
 

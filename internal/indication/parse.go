@@ -24,8 +24,8 @@ const ActionEvent = "http://schemas.dmtf.org/wbem/wsman/1/wsman/Event"
 
 // Property is one property of an indication: its values in order.
 type Property struct {
-	Name   string
-	Values []string
+	Name   string   // the element's local name, "PerceivedSeverity"
+	Values []string // one per occurrence (arrays repeat the element)
 }
 
 // Indication is one CIM indication as delivered.
