@@ -323,9 +323,15 @@ func TestRunJobOnSchedule(t *testing.T) {
 			assert.NoError(t, err)
 			reports <- rep
 		})))
-	s.Run(context.Background()) // returns when Once has run
-	rep := <-reports
-	assert.Equal(t, len(targets), rep.Counts()[tasks.StatusOK])
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	s.Run(ctx) // returns when Once has run
+	select {
+	case rep := <-reports:
+		assert.Equal(t, len(targets), rep.Counts()[tasks.StatusOK])
+	case <-ctx.Done():
+		t.Fatal("the scheduled job never reported")
+	}
 }
 
 // TestDispatcherRejects: invalid input fails before anything is published.
