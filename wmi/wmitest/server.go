@@ -6,6 +6,8 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"strconv"
@@ -170,6 +172,9 @@ func (c *Computer) start(useTLS bool) error {
 	}
 	l := &listener{ln: ln}
 	l.srv = &http.Server{Handler: c, ReadHeaderTimeout: 10 * time.Second,
+		// Clients that reject the certificate (pinning tests) would
+		// otherwise print a handshake error on stderr for each attempt.
+		ErrorLog: log.New(io.Discard, "", 0),
 		ConnState: func(conn net.Conn, st http.ConnState) {
 			c.srv.ConnState(conn, st)
 			if st == http.StateClosed || st == http.StateHijacked {
