@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/examples/internal/simfleet"
 )
 
 // Exit codes.
@@ -33,6 +34,11 @@ Commands over many targets (a table per computer; --json for scripts):
   eventlog [--max N]                the event log (AMT message log, IPMI SEL)
   portcheck [--ports 16992,16993]   which management ports accept a connection
   job run FILE                      run a job file (YAML or JSON, see package tasks)
+  filter apply [FILE] [--mgmt IP] [--policy P] [--force]
+                                    apply a System Defense policy (default: the quarantine policy,
+                                    verified first; P: remediation, limit-ping, allow-all)
+  filter remove                     remove every System Defense policy
+  filter status                     the policy active on each interface
 
 One computer:
   sol                               serial-over-LAN terminal (Ctrl-] quits)
@@ -46,8 +52,16 @@ Local:
                                     document as written by profile.Export)
   alerts listen [--listen ADDR] [--community C]
                                     print SNMP traps and PETs as they arrive (default 127.0.0.1:16162)
-  demo [--amt N] [--ipmi N] [--dash N]
+  demo [--amt N] [--ipmi N] [--dash N] [--wmi N]
                                     start a simulated fleet and run the RTSM sample job on it
+                                    (with --nats, through workers started with the simulator
+                                    credential: OOBKIT_PASSWORD='%s' oobctl worker --nats URL --user %s)
+
+Distributed (NATS JetStream):
+  worker --nats URL [--site S]      run the work items of site S (default "default") with this
+                                    process's credentials, until interrupted
+  --nats URL on any command over many targets dispatches it to the workers instead of running
+  it here; a target's "site" label picks the workers that take it.
 
 Flags (before or after the command):
   --target ADDR         a computer's host name or IP address (repeatable)
@@ -58,10 +72,11 @@ Flags (before or after the command):
   --tls                 use TLS (AMT 16993, DASH 664, redirection 16995) with --user
   --pin SHA256          accept exactly this certificate (implies --tls)
   --insecure            do not verify the certificate (implies --tls)
-  --protocols LIST      only these protocols, in this order (amt,dash,ipmi,redirection,snmp)
+  --protocols LIST      only these protocols, in this order (amt,dash,ipmi,wmi,redirection,snmp)
   --json                write JSON instead of a table
   --concurrency N       computers handled at once (default 64)
   --timeout D           deadline per computer for the whole command (default 2m)
+  --nats URL            dispatch over NATS JetStream to oobctl workers (see worker)
 
 A target labelled protocols=amt,redirection (as oobsim writes them) is only tried
 with those protocols.
@@ -69,6 +84,9 @@ with those protocols.
 Exit status: 0 every computer succeeded; 1 at least one failed, was skipped or
 canceled; 2 usage error; 3 could not start (unreadable file, profile store…).
 `
+
+// usage returns the usage text.
+func usage() string { return fmt.Sprintf(usageText, simfleet.Password, simfleet.User) }
 
 // usageError is a mistake in the command line; it exits 2 with the usage.
 type usageError struct{ msg string }
@@ -102,6 +120,7 @@ type options struct {
 	json         bool
 	concurrency  int
 	timeout      time.Duration
+	nats         string
 }
 
 type stringList []string
@@ -130,10 +149,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case err == nil:
 		return exitOK
 	case errors.Is(err, flag.ErrHelp):
-		fmt.Fprint(stdout, usageText)
+		fmt.Fprint(stdout, usage())
 		return exitOK
 	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "oobctl: %s\n\n%s", ue.msg, usageText)
+		fmt.Fprintf(stderr, "oobctl: %s\n\n%s", ue.msg, usage())
 		return exitUsage
 	case errors.Is(err, errTargetsFailed):
 		return exitFailed
@@ -164,6 +183,7 @@ func (a *app) flagSet(name string) *flag.FlagSet {
 	fs.BoolVar(&o.json, "json", o.json, "")
 	fs.IntVar(&o.concurrency, "concurrency", o.concurrency, "")
 	fs.DurationVar(&o.timeout, "timeout", o.timeout, "")
+	fs.StringVar(&o.nats, "nats", o.nats, "")
 	return fs
 }
 
@@ -231,6 +251,8 @@ func (a *app) dispatch(ctx context.Context, args []string) error {
 		return a.cmdAlerts(ctx, args)
 	case "demo":
 		return a.cmdDemo(ctx, args)
+	case "worker":
+		return a.cmdWorker(ctx, args)
 	}
 	return usagef("unknown command %q", cmd)
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/oobkit/oobkit/redirect"
 	"github.com/oobkit/oobkit/snmp"
 	"github.com/oobkit/oobkit/tasks"
+	"github.com/oobkit/oobkit/wmi"
 )
 
 // labelProtocols is the target label that lists a computer's protocols.
@@ -40,6 +41,9 @@ func newConnector(creds tasks.Credentials) *tasks.Connector {
 	})
 	conn.Register(oobkit.Redirection, func(_ context.Context, t oobkit.Target, c oobkit.Credential) (oobkit.Client, error) {
 		return redirect.New(t, c)
+	})
+	conn.Register(oobkit.WMI, func(_ context.Context, t oobkit.Target, c oobkit.Credential) (oobkit.Client, error) {
+		return wmi.New(t, c)
 	})
 	return conn
 }
@@ -138,13 +142,18 @@ func (a *app) tlsSettings() oobkit.TLSSettings {
 }
 
 // userCredentials offers one user and password to every protocol that
-// takes them; TLS applies to the protocols that run over TCP.
+// takes them; TLS applies to the protocols that run over TCP. WMI logs on
+// with NTLM, which WinRM offers by default (basic needs TLS or
+// AllowUnencrypted on the computer).
 func userCredentials(user, password string, tls oobkit.TLSSettings) tasks.StaticCredentials {
 	creds := tasks.StaticCredentials{}
 	for _, p := range []oobkit.Protocol{oobkit.AMT, oobkit.DASH, oobkit.WMI, oobkit.Redirection, oobkit.IPMI} {
 		c := oobkit.UserPassword(user, password)
 		if p != oobkit.IPMI {
 			c.TLS = tls
+		}
+		if p == oobkit.WMI {
+			c.Auth = oobkit.AuthNTLM
 		}
 		creds[p] = []tasks.NamedCredential{{Name: "--user", Source: "explicit", Credential: c}}
 	}

@@ -5,78 +5,131 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/netip"
+	"os"
 	"slices"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/examples/internal/simfleet"
+	"github.com/oobkit/oobkit/filter"
 	"github.com/oobkit/oobkit/profile"
 	"github.com/oobkit/oobkit/tasks"
 )
 
-// demoStep is one step of the RTSM sample job: power on, boot from an IDE-R
-// image, quarantine, inventory, remove the filter, restore the power state.
+// demoManagementServer is where the simulated computers reach their
+// management server: this process, on loopback. The quarantine keeps its
+// flows open.
+const demoManagementServer = "127.0.0.1"
+
+// demoStep is one step of the RTSM sample job.
 type demoStep struct {
 	// What the step does, for the output.
 	What string
-	// Kind is the task kind it needs.
-	Kind string
-	// Step is the step, nil when this build has no such task.
-	Step *tasks.Step
+	// AMTOnly marks the steps that need AMT with redirection and System
+	// Defense (IDE-R boot, quarantine, its removal): only AMT computers take
+	// them.
+	AMTOnly bool
+	Step    tasks.Step
 }
 
-// demoPlan returns the sample job's steps in order. A step whose task kind
-// this build of package tasks does not have is listed without a Step: it is
-// left out of the job, never faked, and the output says so.
-func demoPlan() []demoStep {
+// demoPlan returns the RTSM sample job's steps in order: power on, boot from
+// the IDE-R image, quarantine with the default System Defense policy,
+// collect inventory, remove the filter, restore the power state, and read
+// the state back.
+func demoPlan(image string) []demoStep {
 	return []demoStep{
-		{What: "power on", Kind: "power", Step: &tasks.Step{ID: "on", Task: &tasks.PowerTask{Action: oobkit.ActionOn}}},
-		{What: "boot from an IDE-R image", Kind: "ider"},
-		{What: "quarantine with the default System Defense policy (verified first)", Kind: "filter"},
-		{What: "collect inventory", Kind: "inventory", Step: &tasks.Step{ID: "inventory", Task: &tasks.InventoryTask{}}},
-		{What: "remove the filter", Kind: "filter"},
-		{What: "restore the power state", Kind: "power", Step: &tasks.Step{ID: "restore", Task: &tasks.PowerTask{Restore: "on"}}},
-		{What: "read the power state back", Kind: "powerstate", Step: &tasks.Step{ID: "now", Task: &tasks.PowerStateTask{}}},
+		{What: "power on", Step: tasks.Step{ID: "on", Task: &tasks.PowerTask{Action: oobkit.ActionOn}}},
+		{What: "boot from an IDE-R image", AMTOnly: true, Step: tasks.Step{ID: "boot", Task: &tasks.IDERBootTask{Image: image}}},
+		{What: "quarantine with the default System Defense policy (verified first)", AMTOnly: true, Step: tasks.Step{ID: "quarantine",
+			Task: &tasks.NetworkFilterTask{Policy: tasks.FilterRemediation, ManagementServer: demoManagementServer}}},
+		{What: "collect inventory", Step: tasks.Step{ID: "inventory", Task: &tasks.InventoryTask{}}},
+		{What: "remove the filter", AMTOnly: true, Step: tasks.Step{ID: "lift", Task: &tasks.NetworkFilterTask{Policy: tasks.FilterRemove}}},
+		{What: "restore the power state", Step: tasks.Step{ID: "restore", Task: &tasks.PowerTask{Restore: "on"}}},
+		{What: "read the power state back", Step: tasks.Step{ID: "now", Task: &tasks.PowerStateTask{}}},
 	}
 }
 
-// demoJob builds the job from the plan's available steps.
-func demoJob(plan []demoStep) *tasks.Job {
-	job := &tasks.Job{Name: "rtsm-sample"}
+// demoJobs builds the two sections of the job: every step for AMT
+// computers, and the steps that every protocol can do for the others.
+func demoJobs(plan []demoStep) (full, basic *tasks.Job) {
+	full = &tasks.Job{Name: "rtsm-sample"}
+	basic = &tasks.Job{Name: "rtsm-sample (no AMT)"}
 	for _, s := range plan {
-		if s.Step != nil {
-			job.Steps = append(job.Steps, *s.Step)
+		full.Steps = append(full.Steps, s.Step)
+		if !s.AMTOnly {
+			basic.Steps = append(basic.Steps, s.Step)
 		}
 	}
-	return job
+	return full, basic
 }
 
-// demoComputer is what the demo checked on one simulated computer, from the
-// simulator itself rather than from the SDK's report.
+// hasAMT says whether a simulated computer takes the whole job.
+func hasAMT(t oobkit.Target) bool {
+	ps := strings.Split(t.Labels[simfleet.LabelProtocols], ",")
+	return slices.Contains(ps, string(oobkit.AMT)) && slices.Contains(ps, string(oobkit.Redirection))
+}
+
+// demoComputer is what the demo checked on one simulated computer, read
+// from the simulators rather than from the SDK's report.
 type demoComputer struct {
 	Name        string `json:"name"`
 	Protocols   string `json:"protocols"`
 	Firmware    string `json:"firmware,omitempty"`
+	WholeJob    bool   `json:"wholeJob"`
 	InitiallyOn bool   `json:"initiallyOn"`
 	OnNow       bool   `json:"onNow"`
 	Restored    bool   `json:"restored"`
+	// Boot is what the host's BIOS read over IDE-R (AMT computers).
+	Boot *demoBoot `json:"boot,omitempty"`
+	// Quarantine is what the device saw of System Defense (AMT computers).
+	Quarantine *simfleet.Quarantine `json:"quarantine,omitempty"`
+	// QuarantineOK says the policy was applied once, held while the
+	// inventory was read, saw no power change and is gone.
+	QuarantineOK bool `json:"quarantineOK,omitempty"`
+	// OK says every check on the simulators passed.
+	OK bool `json:"ok"`
+}
+
+// demoBoot is the IDE-R boot as the simulated firmware saw it.
+type demoBoot struct {
+	Boots  int    `json:"boots"`
+	Bytes  int64  `json:"bytes"`
+	SHA256 string `json:"sha256"`
+	Error  string `json:"error,omitempty"`
+	// Whole says the image was read whole and its hash is the image's.
+	Whole bool `json:"whole"`
 }
 
 // demoOutput is the demo's JSON output.
 type demoOutput struct {
-	Ran        []string       `json:"ran"`
-	NotInBuild []string       `json:"notInBuild"`
-	Computers  []demoComputer `json:"computers"`
-	Report     *tasks.Report  `json:"report"`
+	Steps     []string       `json:"steps"`
+	Image     bootImage      `json:"image"`
+	Computers []demoComputer `json:"computers"`
+	Report    *tasks.Report  `json:"report"`
+}
+
+// failed says whether any computer failed the job or a check.
+func (o *demoOutput) failed() bool {
+	if len(o.Report.Failed()) > 0 {
+		return true
+	}
+	for _, c := range o.Computers {
+		if !c.OK {
+			return true
+		}
+	}
+	return false
 }
 
 func (a *app) cmdDemo(ctx context.Context, args []string) error {
-	nAMT, nIPMI, nDASH := 6, 2, 1
+	cfg := simfleet.Config{AMT: 6, IPMI: 2, DASH: 1, WMI: 1}
 	pos, err := a.commandArgs("demo", args, func(fs *flag.FlagSet) {
-		fs.IntVar(&nAMT, "amt", nAMT, "")
-		fs.IntVar(&nIPMI, "ipmi", nIPMI, "")
-		fs.IntVar(&nDASH, "dash", nDASH, "")
+		fs.IntVar(&cfg.AMT, "amt", cfg.AMT, "")
+		fs.IntVar(&cfg.IPMI, "ipmi", cfg.IPMI, "")
+		fs.IntVar(&cfg.DASH, "dash", cfg.DASH, "")
+		fs.IntVar(&cfg.WMI, "wmi", cfg.WMI, "")
 	})
 	if err != nil {
 		return err
@@ -84,87 +137,193 @@ func (a *app) cmdDemo(ctx context.Context, args []string) error {
 	if err := noArgs("demo", pos); err != nil {
 		return err
 	}
-	if nAMT < 0 || nIPMI < 0 || nDASH < 0 || nAMT+nIPMI+nDASH == 0 || nAMT+nIPMI+nDASH > 500 {
-		return usagef("demo wants between 1 and 500 computers (--amt, --ipmi, --dash)")
+	n := cfg.AMT + cfg.IPMI + cfg.DASH + cfg.WMI
+	if cfg.AMT < 0 || cfg.IPMI < 0 || cfg.DASH < 0 || cfg.WMI < 0 || n == 0 || n > 500 {
+		return usagef("demo wants between 1 and 500 computers (--amt, --ipmi, --dash, --wmi)")
 	}
-	fleet, err := simfleet.Start(simfleet.Config{AMT: nAMT, IPMI: nIPMI, DASH: nDASH})
+	dir, err := os.MkdirTemp("", "oobctl-demo-")
+	if err != nil {
+		return setupf("%w", err)
+	}
+	defer os.RemoveAll(dir)
+	image, err := writeDemoImage(dir)
+	if err != nil {
+		return setupf("boot image: %w", err)
+	}
+	cfg.BootImageSHA256 = image.SHA256
+	fleet, err := simfleet.Start(cfg)
 	if err != nil {
 		return setupf("simulated fleet: %w", err)
 	}
 	defer fleet.Close()
-
-	// The fleet's profile becomes the default of an in-memory store; the
-	// runtime profile resolves it for every computer.
-	store := profile.NewMemoryStore()
-	if err := store.Put(ctx, fleet.Profile()); err != nil {
-		return setupf("profile: %w", err)
-	}
-	if err := store.SetDefault(ctx, simfleet.ProfileName); err != nil {
-		return setupf("profile: %w", err)
-	}
-	conn := newConnector(tasks.ProfileCredentials{Runtime: profile.NewRuntime(store)})
-
-	plan := demoPlan()
-	job := demoJob(plan)
-	if err := job.Validate(); err != nil {
-		return err
-	}
 	if !a.opt.json {
-		fmt.Fprintf(a.stdout, "Simulated fleet: %d AMT devices (firmware %s), %d IPMI BMCs and %d DASH computers on 127.0.0.1.\n",
-			nAMT, strings.Join(simfleet.Firmwares[:min(nAMT, len(simfleet.Firmwares))], ", "), nIPMI, nDASH)
-		fmt.Fprintf(a.stdout, "Job %q:\n", job.Name)
-		for i, s := range plan {
-			mark := "runs"
-			if s.Step == nil {
-				mark = fmt.Sprintf("left out: no %q task kind in this build", s.Kind)
-			}
-			fmt.Fprintf(a.stdout, "  %d. %-70s %s\n", i+1, s.What, mark)
-		}
-		fmt.Fprintln(a.stdout)
+		fmt.Fprintf(a.stdout, "Simulated fleet on 127.0.0.1: %d AMT devices (firmware %s), %d IPMI BMCs, %d DASH and %d Windows (WMI) computers.\n",
+			cfg.AMT, strings.Join(simfleet.Firmwares[:min(cfg.AMT, len(simfleet.Firmwares))], ", "), cfg.IPMI, cfg.DASH, cfg.WMI)
 	}
-	rep, err := a.execute(ctx, conn, job, fleet.Targets())
+	out, err := a.runDemo(ctx, fleet, image)
 	if err != nil {
 		return err
-	}
-	out := demoOutput{Report: rep}
-	for _, s := range plan {
-		if s.Step != nil {
-			out.Ran = append(out.Ran, s.What)
-		} else {
-			out.NotInBuild = append(out.NotInBuild, s.What)
-		}
-	}
-	allRestored := true
-	for _, c := range fleet.Computers {
-		dc := demoComputer{
-			Name: c.Target.Name, Protocols: c.Target.Labels[simfleet.LabelProtocols], Firmware: c.Target.Labels["firmware"],
-			InitiallyOn: c.InitiallyOn, OnNow: c.PowerOn(),
-		}
-		dc.Restored = dc.OnNow == dc.InitiallyOn
-		allRestored = allRestored && dc.Restored
-		out.Computers = append(out.Computers, dc)
 	}
 	if a.opt.json {
 		if err := writeJSON(a.stdout, out); err != nil {
 			return err
 		}
 	} else {
-		writeDemoTable(a.stdout, rep, out.Computers)
+		writeDemoTable(a.stdout, out)
 	}
-	if len(rep.Failed()) > 0 || !allRestored {
+	if out.failed() {
 		return errTargetsFailed
 	}
 	return nil
 }
 
-// writeDemoTable writes one line per computer: what it was, what each step
-// did, the state read back and whether the simulator is back where it began.
-func writeDemoTable(w io.Writer, rep *tasks.Report, computers []demoComputer) {
+// runDemo runs the sample job on fleet, whose AMT hosts expect image, and
+// checks every computer on its simulator.
+func (a *app) runDemo(ctx context.Context, fleet *simfleet.Fleet, image bootImage) (*demoOutput, error) {
+	// The fleet's profile becomes the default of an in-memory store; the
+	// runtime profile resolves it for every computer. (With --nats the
+	// workers use their own credentials.)
+	store := profile.NewMemoryStore()
+	if err := store.Put(ctx, fleet.Profile()); err != nil {
+		return nil, setupf("profile: %w", err)
+	}
+	if err := store.SetDefault(ctx, simfleet.ProfileName); err != nil {
+		return nil, setupf("profile: %w", err)
+	}
+	conn := newConnector(tasks.ProfileCredentials{Runtime: profile.NewRuntime(store)})
+
+	plan := demoPlan(image.Path)
+	full, basic := demoJobs(plan)
+	for _, j := range []*tasks.Job{full, basic} {
+		if err := j.Validate(); err != nil {
+			return nil, err
+		}
+	}
+	var amtTargets, others []oobkit.Target
+	for _, t := range fleet.Targets() {
+		if hasAMT(t) {
+			amtTargets = append(amtTargets, t)
+		} else {
+			others = append(others, t)
+		}
+	}
+	out := &demoOutput{Image: image}
+	for _, s := range plan {
+		what := s.What
+		if s.AMTOnly {
+			what += " [AMT computers]"
+		}
+		out.Steps = append(out.Steps, what)
+	}
+	if !a.opt.json {
+		a.writeDemoPlan(out.Steps, image)
+	}
+	var reports []*tasks.Report
+	for _, sec := range []struct {
+		job     *tasks.Job
+		targets []oobkit.Target
+	}{{full, amtTargets}, {basic, others}} {
+		if len(sec.targets) == 0 {
+			continue
+		}
+		rep, err := a.execute(ctx, conn, sec.job, sec.targets)
+		if err != nil {
+			return nil, err
+		}
+		reports = append(reports, rep)
+	}
+	out.Report = mergeReports(full.Name, fleet.Targets(), reports)
+	for _, c := range fleet.Computers {
+		out.Computers = append(out.Computers, checkComputer(c, image))
+	}
+	return out, nil
+}
+
+// writeDemoPlan prints the job and the quarantine policy's verification.
+func (a *app) writeDemoPlan(steps []string, image bootImage) {
+	fmt.Fprintf(a.stdout, "Job %q (IPMI, DASH and WMI computers have no IDE-R or System Defense: they take the other steps):\n", "rtsm-sample")
+	for i, s := range steps {
+		fmt.Fprintf(a.stdout, "  %d. %s\n", i+1, s)
+	}
+	mgmt := netip.MustParseAddr(demoManagementServer)
+	if p, err := filter.DefaultRemediation(mgmt, filter.RemediationOptions{}); err == nil {
+		rep := filter.Verify(p, filter.RequiredFlows(mgmt, filter.FlowPorts{}))
+		passed := 0
+		for _, r := range rep.Results {
+			if r.Passed {
+				passed++
+			}
+		}
+		fmt.Fprintf(a.stdout, "Quarantine policy %q: %d rules; %d of %d flows the management server %s needs pass.\n",
+			p.Name, len(p.Rules), passed, len(rep.Results), mgmt)
+	}
+	fmt.Fprintf(a.stdout, "IDE-R image: %d bytes, sha256 %s…\n\n", image.Size, image.SHA256[:16])
+}
+
+// mergeReports joins the sections' reports into one, in the fleet's order.
+func mergeReports(name string, targets []oobkit.Target, reports []*tasks.Report) *tasks.Report {
+	byName := map[string]tasks.Result{}
+	out := &tasks.Report{Job: name}
+	for _, r := range reports {
+		if out.Started.IsZero() || r.Started.Before(out.Started) {
+			out.Started = r.Started
+		}
+		if r.Finished.After(out.Finished) {
+			out.Finished = r.Finished
+		}
+		for _, res := range r.Results {
+			byName[res.Target] = res
+		}
+	}
+	for _, t := range targets {
+		if res, ok := byName[t.Name]; ok {
+			out.Results = append(out.Results, res)
+		}
+	}
+	return out
+}
+
+// checkComputer reads what the simulators say about one computer.
+func checkComputer(c *simfleet.Computer, image bootImage) demoComputer {
+	dc := demoComputer{
+		Name: c.Target.Name, Protocols: c.Target.Labels[simfleet.LabelProtocols], Firmware: c.Target.Labels["firmware"],
+		WholeJob: hasAMT(c.Target), InitiallyOn: c.InitiallyOn, OnNow: c.PowerOn(),
+	}
+	dc.Restored = dc.OnNow == dc.InitiallyOn
+	dc.OK = dc.Restored
+	if !dc.WholeJob {
+		return dc
+	}
+	boots := c.BootReports()
+	b := &demoBoot{Boots: len(boots)}
+	if len(boots) > 0 {
+		last := boots[len(boots)-1]
+		b.Bytes, b.SHA256 = last.Bytes, last.SHA256
+		if last.Err != nil {
+			b.Error = last.Err.Error()
+		}
+		b.Whole = len(boots) == 1 && last.Err == nil && last.Bytes == image.Size && last.SHA256 == image.SHA256
+	}
+	dc.Boot = b
+	q := c.Quarantine()
+	dc.Quarantine = &q
+	// The inventory is read between quarantine and lift: the device must
+	// have answered it (CIM_Processor is one of its classes) under the
+	// policy, and no power change may have happened under it.
+	dc.QuarantineOK = q.Applied == 1 && q.Served["CIM_Processor"] > 0 && q.PowerChanges == 0 && !q.Active
+	dc.OK = dc.OK && b.Whole && dc.QuarantineOK
+	return dc
+}
+
+// writeDemoTable writes one line per computer: what each step did, what the
+// simulators saw, and whether the computer is back where it began.
+func writeDemoTable(w io.Writer, out *demoOutput) {
+	rep := out.Report
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "COMPUTER\tPROTOCOL\tFIRMWARE\tWAS\tPOWER ON\tINVENTORY\tRESTORE\tNOW\tRESTORED\tRESULT\tTIME")
+	fmt.Fprintln(tw, "COMPUTER\tPROTOCOL\tFIRMWARE\tWAS\tPOWER ON\tIDE-R BOOT\tQUARANTINE\tINVENTORY\tRESTORE\tNOW\tRESTORED\tRESULT\tTIME")
 	for i := range rep.Results {
 		r := &rep.Results[i]
-		c := computers[slices.IndexFunc(computers, func(c demoComputer) bool { return c.Name == r.Target })]
+		c := out.Computers[slices.IndexFunc(out.Computers, func(c demoComputer) bool { return c.Name == r.Target })]
 		was, on, inv, restore, now := "-", "-", "-", "-", "-"
 		if o, ok := r.Output("on").(*tasks.PowerOutput); ok {
 			was = o.Before.Token()
@@ -182,12 +341,38 @@ func writeDemoTable(w io.Writer, rep *tasks.Report, computers []demoComputer) {
 		result := string(r.Status)
 		if r.Status != tasks.StatusOK {
 			result = fmt.Sprintf("%s (%s at step %s)", r.Status, r.Class, r.Step)
+		} else if !c.OK {
+			result = "CHECK FAILED"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Target, orDash(string(r.Protocol)), orDash(c.Firmware),
-			was, on, inv, restore, now, yesNo(c.Restored), result, roundDuration(resultDuration(r)))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Target, orDash(string(r.Protocol)), orDash(c.Firmware),
+			was, on, bootCell(c.Boot), quarantineCell(c), inv, restore, now, yesNo(c.Restored), result, roundDuration(resultDuration(r)))
 	}
 	_ = tw.Flush()
 	writeSummary(w, rep)
+}
+
+func bootCell(b *demoBoot) string {
+	switch {
+	case b == nil:
+		return "-"
+	case b.Whole:
+		return fmt.Sprintf("read %d KiB, hash ok", b.Bytes>>10)
+	case b.Error != "":
+		return "FAILED: " + b.Error
+	}
+	return fmt.Sprintf("%d boots, %d bytes", b.Boots, b.Bytes)
+}
+
+func quarantineCell(c demoComputer) string {
+	switch {
+	case c.Quarantine == nil:
+		return "-"
+	case c.QuarantineOK:
+		return "held, lifted"
+	case c.Quarantine.Active:
+		return "STILL ACTIVE"
+	}
+	return fmt.Sprintf("applied %d, %d power changes under it", c.Quarantine.Applied, c.Quarantine.PowerChanges)
 }
 
 func powerCell(o *tasks.PowerOutput) string {

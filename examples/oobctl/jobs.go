@@ -34,13 +34,17 @@ func (a *app) runJob(ctx context.Context, job *tasks.Job) error {
 	return a.printReport(rep)
 }
 
-// execute runs job with a progress bar on a terminal.
+// execute runs job with a progress bar on a terminal: here, or through
+// the workers of --nats.
 func (a *app) execute(ctx context.Context, conn *tasks.Connector, job *tasks.Job, targets []oobkit.Target) (*tasks.Report, error) {
 	bar := newProgressBar(a.stderr, job.Name)
 	var progress func(tasks.Progress)
 	if bar != nil {
 		progress = bar.update
 		defer bar.finish()
+	}
+	if a.opt.nats != "" {
+		return a.dispatchNATS(ctx, job, targets, progress)
 	}
 	rep, err := a.newRunner(conn, progress).Run(ctx, job, targets)
 	if err != nil {

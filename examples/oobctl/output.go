@@ -124,6 +124,23 @@ func summarise(out any) string {
 			return "no events"
 		}
 		return fmt.Sprintf("%d events, newest: %s", len(o.Events), o.Events[0].Description)
+	case *tasks.NetworkFilterOutput:
+		if o.Removed {
+			return "every System Defense policy removed"
+		}
+		return fmt.Sprintf("policy %q (%d rules) on %s", o.Policy, o.Rules, strings.Join(o.Interfaces, ", "))
+	case *filterStatusOutput:
+		if len(o.Active) == 0 {
+			return "no System Defense policy"
+		}
+		var parts []string
+		for _, p := range o.Active {
+			parts = append(parts, fmt.Sprintf("%s: %q (%d rules)", p.Interface, p.Policy, p.Rules))
+		}
+		return strings.Join(parts, ", ")
+	case *tasks.IDERBootOutput:
+		return fmt.Sprintf("IDE-R served %d bytes in %s, ended by %s", o.Session.BytesSent,
+			roundDuration(time.Duration(o.Session.Duration)), o.EndedBy)
 	case *tasks.AlertSettingsOutput:
 		return fmt.Sprintf("alerts set via %v", o.Applied)
 	case nil:

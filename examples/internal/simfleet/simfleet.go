@@ -1,9 +1,17 @@
 // Package simfleet starts a simulated fleet of managed computers on loopback
 // for the example programs: Intel AMT devices (package amttest), each with a
-// redirection endpoint for SOL and IDE-R (package redirecttest), and IPMI BMCs
-// (go-ipmi's embedded BMC through package ipmitest) and DASH computers
-// (package dashtest). Every simulator accepts
-// the same user and password, so one profile reaches them all.
+// redirection endpoint for SOL and IDE-R (package redirecttest), IPMI BMCs
+// (go-ipmi's embedded BMC through package ipmitest), DASH computers (package
+// dashtest) and Windows computers answering WMI (package wmitest). Every
+// simulator accepts the same user and password, so one profile reaches them
+// all.
+//
+// An AMT device is served behind a thin host (amthost.go) that plays the
+// computer behind the firmware: when AMT powers it on or resets it with an
+// IDE-R boot device selected, its BIOS boots from the IDE-R drive (reads the
+// image whole and checks its hash, see Config.BootImageSHA256); and it notes
+// which requests the device answered while a System Defense policy was
+// active (Computer.Quarantine).
 //
 // It is used by examples/oobsim (a fleet that runs until interrupted) and by
 // `oobctl demo` (a fleet that lives for one job).
@@ -16,6 +24,7 @@ import (
 
 	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/amt/amttest"
+	"github.com/oobkit/oobkit/wmi/wmitest"
 	"github.com/oobkit/oobkit/dash"
 	"github.com/oobkit/oobkit/dash/dashtest"
 	"github.com/oobkit/oobkit/internal/wsmantest"
@@ -47,8 +56,13 @@ var Firmwares = []string{"12.0.67", "8.1.40", "16.1.25", "11.8.50"}
 // Config describes a fleet.
 type Config struct {
 	// AMT is the number of AMT devices, IPMI the number of BMCs, DASH the
-	// number of DASH computers.
-	AMT, IPMI, DASH int
+	// number of DASH computers, WMI the number of Windows computers
+	// (running: WMI cannot power a computer on).
+	AMT, IPMI, DASH, WMI int
+	// BootImageSHA256 is the hex SHA-256 of the image the AMT hosts' BIOS
+	// expects over IDE-R: a boot that reads other bytes fails. Empty boots
+	// any image.
+	BootImageSHA256 string
 	// Off says whether computer i of its kind starts powered off; nil powers
 	// off every third computer (indexes 1, 4, 7…).
 	Off func(kind oobkit.Protocol, i int) bool
@@ -64,15 +78,38 @@ type Computer struct {
 	// Target reaches it (127.0.0.1 with port overrides and the protocols
 	// label).
 	Target oobkit.Target
-	// AMT and Redirect are set for an AMT device, BMC for an IPMI computer.
-	AMT      *amttest.Server
+	// AMT and Redirect are set for an AMT device, BMC for an IPMI
+	// computer, DASH for a DASH computer, WMI for a Windows computer.
+	AMT      *amttest.Device
 	Redirect *redirecttest.Server
 	BMC      *ipmitest.BMC
 	DASH     *dashtest.Computer
+	WMI      *wmitest.Computer
 	// InitiallyOn is the power state the computer started in.
 	InitiallyOn bool
 	// Fault describes the injected fault ("" for none).
 	Fault string
+
+	host *amtHost
+}
+
+// Quarantine returns what an AMT device saw of System Defense (zero for
+// other computers).
+func (c *Computer) Quarantine() Quarantine {
+	if c.host == nil {
+		return Quarantine{}
+	}
+	return c.host.observed()
+}
+
+// BootReports returns every IDE-R boot an AMT host's firmware has run, in
+// order (nil for other computers). It reads Redirect.Boots: use one or the
+// other.
+func (c *Computer) BootReports() []redirecttest.BootReport {
+	if c.host == nil {
+		return nil
+	}
+	return c.host.boots()
 }
 
 // PowerOn reports the simulated computer's power state now.
@@ -82,6 +119,8 @@ func (c *Computer) PowerOn() bool {
 		return c.AMT.PowerState().IsOn()
 	case c.DASH != nil:
 		return dash.StateFromDMTF(c.DASH.PowerState()).IsOn()
+	case c.WMI != nil:
+		return c.WMI.IsOn()
 	}
 	return c.BMC.PowerOn()
 }
@@ -95,7 +134,7 @@ func defaultOff(_ oobkit.Protocol, i int) bool { return i%3 == 1 }
 
 // Start starts a fleet. Close it when done.
 func Start(cfg Config) (f *Fleet, err error) {
-	if cfg.AMT < 0 || cfg.IPMI < 0 || cfg.DASH < 0 || cfg.AMT+cfg.IPMI+cfg.DASH == 0 {
+	if cfg.AMT < 0 || cfg.IPMI < 0 || cfg.DASH < 0 || cfg.WMI < 0 || cfg.AMT+cfg.IPMI+cfg.DASH+cfg.WMI == 0 {
 		return nil, fmt.Errorf("%w: a fleet needs at least one computer", oobkit.ErrInvalidArgument)
 	}
 	if cfg.Faults && cfg.AMT < 4 {
@@ -117,7 +156,7 @@ func Start(cfg Config) (f *Fleet, err error) {
 		if cfg.Faults {
 			fault = faultFor(i, cfg.AMT)
 		}
-		c, err := startAMT(i, off(oobkit.AMT, i), fault)
+		c, err := startAMT(i, off(oobkit.AMT, i), fault, cfg.BootImageSHA256)
 		if err != nil {
 			return nil, err
 		}
@@ -149,7 +188,32 @@ func Start(cfg Config) (f *Fleet, err error) {
 		t.Labels = map[string]string{LabelProtocols: string(oobkit.DASH)}
 		f.Computers = append(f.Computers, &Computer{Target: t, DASH: comp, InitiallyOn: on})
 	}
+	for i := range cfg.WMI {
+		c, err := startWMI(i)
+		if err != nil {
+			return nil, err
+		}
+		f.Computers = append(f.Computers, c)
+	}
 	return f, nil
+}
+
+// startWMI starts a running Windows computer whose local administrator
+// [User] may log on remotely over NTLM (LocalAccountTokenFilterPolicy set,
+// as domain-less fleets configure it).
+func startWMI(i int) (*Computer, error) {
+	name := fmt.Sprintf("win-%02d", i+1)
+	w := wmitest.New(Password)
+	w.Name = strings.ToUpper(name)
+	w.LocalAccountTokenFilterPolicy = true
+	w.AddUser(wmitest.User{Name: User, Password: Password, Admin: true})
+	if err := w.Start(); err != nil {
+		return nil, fmt.Errorf("start Windows computer %s: %w", name, err)
+	}
+	t := w.Target()
+	t.Name = name
+	t.Labels = map[string]string{LabelProtocols: string(oobkit.WMI)}
+	return &Computer{Target: t, WMI: w, InitiallyOn: true}, nil
 }
 
 // dmtfSoftOff is the DMTF power state "off - soft" (CIM_AssociatedPowerManagementService).
@@ -167,7 +231,7 @@ func faultFor(i, n int) string {
 	return ""
 }
 
-func startAMT(i int, off bool, fault string) (*Computer, error) {
+func startAMT(i int, off bool, fault, imageSHA256 string) (*Computer, error) {
 	name := fmt.Sprintf("amt-%02d", i+1)
 	fw := Firmwares[i%len(Firmwares)]
 	cfg := amttest.Config{
@@ -183,24 +247,25 @@ func startAMT(i int, off bool, fault string) (*Computer, error) {
 	case "unprovisioned":
 		cfg.Unprovisioned = true
 	}
-	srv, err := amttest.NewServer(cfg)
-	if err != nil {
-		return nil, fmt.Errorf("start AMT device %s: %w", name, err)
-	}
+	dev := amttest.NewDevice(cfg)
 	if fault == "busy" {
-		srv.SetRedirectionSession(true)
+		dev.SetRedirectionSession(true)
 	}
 	red, err := redirecttest.NewServer(redirecttest.Config{
 		Users:        map[string]string{User: cfg.Password},
 		EndAfterBoot: true,
+		Firmware:     redirecttest.Boot(redirecttest.BootOptions{Device: redirecttest.CD, SHA256: imageSHA256}),
 	})
 	if err != nil {
-		_ = srv.Close()
 		return nil, fmt.Errorf("start redirection endpoint of %s: %w", name, err)
 	}
-	t := srv.Target()
-	t.Name = name
-	t.Ports[oobkit.Redirection] = red.Port()
+	host, err := serveAMT(dev, red)
+	if err != nil {
+		_ = red.Close()
+		return nil, fmt.Errorf("start AMT device %s: %w", name, err)
+	}
+	t := oobkit.Target{Name: name, Address: "127.0.0.1", GUID: cfg.GUID,
+		Ports: map[oobkit.Protocol]int{oobkit.AMT: host.port(), oobkit.Redirection: red.Port()}}
 	t.Labels = map[string]string{
 		LabelProtocols: strings.Join([]string{string(oobkit.AMT), string(oobkit.Redirection)}, ","),
 		"firmware":     fw,
@@ -208,7 +273,7 @@ func startAMT(i int, off bool, fault string) (*Computer, error) {
 	if fault != "" {
 		t.Labels["fault"] = fault
 	}
-	return &Computer{Target: t, AMT: srv, Redirect: red, InitiallyOn: !off, Fault: fault}, nil
+	return &Computer{Target: t, AMT: dev, Redirect: red, InitiallyOn: !off, Fault: fault, host: host}, nil
 }
 
 // Targets returns every computer's target, AMT devices first.
@@ -231,12 +296,16 @@ func (f *Fleet) Computer(name string) *Computer {
 }
 
 // Profile returns a connection profile named [ProfileName] enabling AMT,
-// redirection and IPMI with the fleet's credential.
+// DASH, IPMI, redirection and WMI (NTLM, as WinRM offers it over plain
+// HTTP) with the fleet's credential.
 func (f *Fleet) Profile() profile.Profile {
 	p := profile.Profile{Name: ProfileName, Description: "simulated fleet (examples/oobsim)"}
 	for _, proto := range []oobkit.Protocol{oobkit.AMT, oobkit.DASH, oobkit.Redirection, oobkit.IPMI} {
 		_ = p.Enable(proto, oobkit.UserPassword(User, Password))
 	}
+	w := oobkit.UserPassword(User, Password)
+	w.Auth = oobkit.AuthNTLM
+	_ = p.Enable(oobkit.WMI, w)
 	return p
 }
 
@@ -254,8 +323,8 @@ func (f *Fleet) SetFaults(faults wsmantest.Faults) {
 func (f *Fleet) Close() error {
 	var errs []error
 	for _, c := range f.Computers {
-		if c.AMT != nil {
-			errs = append(errs, c.AMT.Close())
+		if c.host != nil {
+			errs = append(errs, c.host.close())
 		}
 		if c.Redirect != nil {
 			errs = append(errs, c.Redirect.Close())
@@ -265,6 +334,9 @@ func (f *Fleet) Close() error {
 		}
 		if c.DASH != nil {
 			errs = append(errs, c.DASH.Close())
+		}
+		if c.WMI != nil {
+			errs = append(errs, c.WMI.Close())
 		}
 	}
 	return errors.Join(errs...)
