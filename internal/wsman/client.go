@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -312,13 +313,13 @@ func (c *Client) Do(ctx context.Context, m *Message) (*Envelope, error) {
 	op := opName(m.Action)
 	for attempt := 1; ; attempt++ {
 		info := RequestInfo{Action: m.Action, ResourceURI: m.ResourceURI, Attempt: attempt}
-		status, respBody, hdr, err := c.exchange(ctx, info, body)
+		status, respBody, hdr, conns, err := c.exchange(ctx, info, body)
 		if err != nil {
 			return nil, err
 		}
 		if status == http.StatusUnauthorized {
 			c.unauthorized.Add(1)
-			if retry, why, err := c.onUnauthorized(hdr, attempt); err != nil {
+			if retry, why, err := c.onUnauthorized(hdr, attempt, conns); err != nil {
 				return nil, &oobkit.Error{Protocol: c.protocol, Op: op, Class: oobkit.ErrAuth, Message: err.Error()}
 			} else if retry {
 				if c.hooks.OnRetry != nil {
@@ -333,8 +334,22 @@ func (c *Client) Do(ctx context.Context, m *Message) (*Envelope, error) {
 	}
 }
 
-// onUnauthorized decides whether a 401 is worth another try.
-func (c *Client) onUnauthorized(hdr http.Header, attempt int) (retry bool, why string, err error) {
+// onUnauthorized decides whether a 401 is worth another try. conns is how
+// many TCP connections the exchange used.
+func (c *Client) onUnauthorized(hdr http.Header, attempt, conns int) (retry bool, why string, err error) {
+	if c.auth == oobkit.AuthNTLM {
+		// NTLM authenticates a connection, not a request: its negotiate and
+		// authenticate legs must share one. net/http puts a connection back
+		// for reuse only if it sees the request fully written within a short
+		// wait, so on a loaded machine the second leg can go out on a new
+		// connection, which the server refuses. Retry that case once; a
+		// refusal on one connection is a wrong credential and is not retried
+		// (it would count twice towards an account lockout).
+		if attempt == 1 && conns > 1 {
+			return true, "NTLM legs split across connections", nil
+		}
+		return false, "", nil
+	}
 	if c.auth != oobkit.AuthDigest {
 		return false, "", nil
 	}
@@ -358,10 +373,10 @@ func (c *Client) onUnauthorized(hdr http.Header, attempt int) (retry bool, why s
 	return false, "", nil
 }
 
-func (c *Client) exchange(ctx context.Context, info RequestInfo, body []byte) (int, []byte, http.Header, error) {
+func (c *Client) exchange(ctx context.Context, info RequestInfo, body []byte) (int, []byte, http.Header, int, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint, bytes.NewReader(body))
 	if err != nil {
-		return 0, nil, nil, fmt.Errorf("wsman: %w", err)
+		return 0, nil, nil, 0, fmt.Errorf("wsman: %w", err)
 	}
 	req.Header.Set("Content-Type", "application/soap+xml;charset=UTF-8")
 	req.Header.Set("User-Agent", "oobkit")
@@ -369,7 +384,7 @@ func (c *Client) exchange(ctx context.Context, info RequestInfo, body []byte) (i
 	case oobkit.AuthDigest:
 		h, err := c.digest.Authorize(digest.Request{Method: http.MethodPost, URI: c.path, Body: body})
 		if err != nil {
-			return 0, nil, nil, &oobkit.Error{Protocol: c.protocol, Op: opName(info.Action), Class: oobkit.ErrAuth, Err: err}
+			return 0, nil, nil, 0, &oobkit.Error{Protocol: c.protocol, Op: opName(info.Action), Class: oobkit.ErrAuth, Err: err}
 		}
 		if h != "" {
 			req.Header.Set("Authorization", h)
@@ -377,9 +392,15 @@ func (c *Client) exchange(ctx context.Context, info RequestInfo, body []byte) (i
 	case oobkit.AuthBasic, oobkit.AuthNTLM:
 		req.SetBasicAuth(c.user, c.password.Reveal())
 	}
+	// Every connection the exchange used (NTLM makes several round trips
+	// inside one Do); read after Do returns, so no lock is needed.
+	var used []net.Conn
 	trace := &httptrace.ClientTrace{GotConn: func(ci httptrace.GotConnInfo) {
 		if !ci.Reused {
 			c.newConns.Add(1)
+		}
+		if !slices.Contains(used, ci.Conn) {
+			used = append(used, ci.Conn)
 		}
 	}}
 	req = req.WithContext(httptrace.WithClientTrace(req.Context(), trace))
@@ -405,9 +426,9 @@ func (c *Client) exchange(ctx context.Context, info RequestInfo, body []byte) (i
 		c.hooks.OnResponse(ResponseInfo{RequestInfo: info, Status: status, Bytes: int64(len(respBody)), Duration: dur, Err: err})
 	}
 	if err != nil {
-		return 0, nil, nil, err
+		return 0, nil, nil, len(used), err
 	}
-	return status, respBody, resp.Header, nil
+	return status, respBody, resp.Header, len(used), nil
 }
 
 // ErrResponseTooLarge is wrapped (with oobkit.ErrProtocol) when a response
