@@ -168,7 +168,7 @@ func (c *Client) invoke(ctx context.Context, uri, method string, sel wsman.Selec
 		return nil, &oobkit.Error{Protocol: oobkit.AMT, Op: method, Class: oobkit.ErrProtocol,
 			Message: "the response carries no ReturnValue"}
 	}
-	if err := codes.err(method, rv); err != nil {
+	if err := codes.Err(oobkit.AMT, method, rv); err != nil {
 		return out, err
 	}
 	return out, nil

@@ -81,7 +81,7 @@ func TestFixtureReturnValues(t *testing.T) {
 			out := fixtureInstances(t, tt.file)[0]
 			rv, ok := out.ReturnValue()
 			require.True(t, ok)
-			err := tt.codes.err(tt.method, rv)
+			err := tt.codes.Err(oobkit.AMT, tt.method, rv)
 			if tt.class == nil {
 				require.NoError(t, err)
 				return

@@ -32,7 +32,7 @@ func TestReturnCodeTables(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := tt.codes.err("M", tt.rv)
+			err := tt.codes.Err(oobkit.AMT, "M", tt.rv)
 			if tt.class == nil {
 				require.NoError(t, err)
 				return
@@ -42,5 +42,5 @@ func TestReturnCodeTables(t *testing.T) {
 			assert.Equal(t, itoa(int(tt.rv)), oobkit.DeviceCode(err))
 		})
 	}
-	assert.NotContains(t, stateChangeCodes[6].text, "redirection", "with copies; the shared table is unchanged")
+	assert.NotContains(t, stateChangeCodes[6].Text, "redirection", "with copies; the shared table is unchanged")
 }

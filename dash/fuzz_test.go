@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/internal/cim"
 	"github.com/oobkit/oobkit/internal/wsman"
 )
 
@@ -34,7 +35,7 @@ func FuzzDecoders(f *testing.F) {
 		if err := biosError("SetBIOSAttribute", base, el, true); err == nil {
 			t.Fatal("biosError lost the error")
 		}
-		for _, table := range []map[int64]returnCode{powerReturnCodes, bootReturnCodes, biosReturnCodes} {
+		for _, table := range []cim.ReturnCodes{powerReturnCodes, bootReturnCodes, biosReturnCodes} {
 			_ = checkReturn("x", in, table)
 		}
 		for _, v := range in.Ints("PowerState") {
