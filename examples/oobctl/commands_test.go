@@ -20,6 +20,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/amt"
 	"github.com/oobkit/oobkit/examples/internal/simfleet"
 	"github.com/oobkit/oobkit/profile"
 	"github.com/oobkit/oobkit/tasks"
@@ -117,6 +118,11 @@ func TestUsageErrors(t *testing.T) {
 		{"address with port", []string{"--target", "127.0.0.1:623", "--user", "u", "power", "status"}, "must not carry a port"},
 		{"job without file", []string{"job", "run"}, "job run FILE"},
 		{"filter verify without mgmt", []string{"filter", "verify"}, "--mgmt"},
+		{"filter apply without mgmt", []string{"--target", "127.0.0.1", "--user", "u", "filter", "apply"}, "--mgmt"},
+		{"filter apply bad policy", []string{"--target", "127.0.0.1", "--user", "u", "filter", "apply", "--policy", "open-sesame"}, "unknown policy"},
+		{"filter apply bad mgmt", []string{"--target", "127.0.0.1", "--user", "u", "filter", "apply", "--mgmt", "nowhere"}, "--mgmt"},
+		{"filter unknown action", []string{"filter", "block"}, `unknown action "block"`},
+		{"filter status with arguments", []string{"filter", "status", "x"}, "no arguments"},
 		{"profile without store", []string{"profile", "list"}, "--profile-store"},
 		{"sol with two targets", []string{"--target", "127.0.0.1", "--target", "127.0.0.2", "--user", "u", "sol"}, "one computer"},
 		{"ider without image", []string{"--target", "127.0.0.1", "ider"}, "--image"},
@@ -203,7 +209,7 @@ func TestProfileCommandsAndProfileCredentials(t *testing.T) {
 
 	res = oobctl(t, nil, "--profile-store", store, "profile", "list")
 	require.Equal(t, exitOK, res.code, res.stderr)
-	assert.Regexp(t, `oobsim +amt,dash,ipmi,redirection`, res.stdout)
+	assert.Regexp(t, `oobsim +amt,dash,ipmi,wmi,redirection`, res.stdout)
 
 	res = oobctl(t, nil, "--profile-store", store, "profile", "show", "oobsim")
 	require.Equal(t, exitOK, res.code, res.stderr)
@@ -319,4 +325,81 @@ func writeTargets(t *testing.T, ts ...oobkit.Target) string {
 	path := filepath.Join(t.TempDir(), "targets.yaml")
 	require.NoError(t, os.WriteFile(path, data, 0o600))
 	return path
+}
+
+func TestFilterCommands(t *testing.T) {
+	f, targets := startFleet(t, simfleet.Config{AMT: 1, IPMI: 1})
+	dev := f.Computers[0].AMT
+	amtOnly := writeTargets(t, f.Computers[0].Target)
+	base := []string{"--targets-file", targets, "--user", simfleet.User}
+	amtBase := []string{"--targets-file", amtOnly, "--user", simfleet.User}
+
+	// The BMC has no System Defense: its row fails, the AMT device is
+	// quarantined.
+	res := oobctl(t, nil, append(base, "filter", "apply", "--mgmt", "127.0.0.1")...)
+	assert.Equal(t, exitFailed, res.code, res.stdout+res.stderr)
+	assert.Regexp(t, `amt-01 .* ok .*policy "oobkit remediation" \(\d+ rules\) on wired`, res.stdout)
+	assert.Regexp(t, `bmc-01 .* failed +unsupported`, res.stdout)
+	require.NotNil(t, dev.ActivePolicy(amt.Wired))
+	assert.Equal(t, "oobkit remediation", dev.ActivePolicy(amt.Wired).Name)
+
+	res = oobctl(t, nil, append(amtBase, "--json", "filter", "status")...)
+	require.Equal(t, exitOK, res.code, res.stderr)
+	rep := decodeReport(t, res.stdout)
+	var st filterStatusOutput
+	stepOutput(t, rep.Results[0], filterStatusKind, &st)
+	require.Len(t, st.Active, 1)
+	assert.Equal(t, "oobkit remediation", st.Active[0].Policy)
+	assert.Equal(t, "wired", st.Active[0].Interface)
+
+	res = oobctl(t, nil, append(amtBase, "filter", "remove")...)
+	require.Equal(t, exitOK, res.code, res.stdout+res.stderr)
+	assert.Contains(t, res.stdout, "every System Defense policy removed")
+	assert.Nil(t, dev.ActivePolicy(amt.Wired))
+	res = oobctl(t, nil, append(amtBase, "filter", "status")...)
+	require.Equal(t, exitOK, res.code, res.stderr)
+	assert.Contains(t, res.stdout, "no System Defense policy")
+
+	res = oobctl(t, nil, append(amtBase, "filter", "apply", "--policy", "limit-ping", "--mgmt", "127.0.0.1")...)
+	require.Equal(t, exitOK, res.code, res.stdout+res.stderr)
+	require.NotNil(t, dev.ActivePolicy(amt.Wired))
+	require.Equal(t, exitOK, oobctl(t, nil, append(amtBase, "filter", "remove")...).code)
+
+	// A policy that would cut the computer off is refused before any
+	// computer is contacted.
+	bad := filepath.Join(t.TempDir(), "drop.xml")
+	require.NoError(t, os.WriteFile(bad, []byte(dropAllPolicy), 0o600))
+	before := dev.Counters().Requests
+	res = oobctl(t, nil, append(amtBase, "filter", "apply", bad, "--mgmt", "127.0.0.1")...)
+	assert.Equal(t, exitSetup, res.code, res.stdout+res.stderr)
+	assert.Contains(t, res.stderr, "drop")
+	assert.Equal(t, before, dev.Counters().Requests, "nothing was sent")
+	assert.Nil(t, dev.ActivePolicy(amt.Wired))
+}
+
+const dropAllPolicy = `<?xml version="1.0" encoding="UTF-8"?>
+<filterPolicy schemaVersion="1" name="drop-all">
+  <default direction="receive" action="drop"/>
+  <default direction="transmit" action="drop"/>
+</filterPolicy>
+`
+
+// A graceful reboot goes through WMI on the computer that has it; the
+// simulated Windows carries it out.
+func TestPowerRebootThroughWMI(t *testing.T) {
+	f, targets := startFleet(t, simfleet.Config{AMT: 1, WMI: 1})
+	res := oobctl(t, nil, "--targets-file", targets, "--user", simfleet.User, "--json", "power", "reboot")
+	require.Equal(t, exitOK, res.code, res.stdout+res.stderr)
+	rep := decodeReport(t, res.stdout)
+	require.Len(t, rep.Results, 2)
+	for _, r := range rep.Results {
+		var out tasks.PowerOutput
+		stepOutput(t, r, "power", &out)
+		assert.Equal(t, oobkit.ActionReboot, out.Action, r.Target)
+		if r.Target == "win-01" {
+			assert.Equal(t, oobkit.WMI, r.Protocol)
+			assert.True(t, out.Graceful, "through the operating system")
+		}
+	}
+	assert.Equal(t, 1, f.Computer("win-01").WMI.Shutdowns(), "Windows rebooted")
 }

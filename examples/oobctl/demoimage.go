@@ -33,7 +33,7 @@ func newDemoImage() []byte {
 	pvd[0] = 1 // primary volume descriptor
 	copy(pvd[1:6], "CD001")
 	pvd[6] = 1
-	copy(pvd[8:40], pad("OOBKIT", 32))      // system identifier
+	copy(pvd[8:40], pad("OOBKIT", 32))       // system identifier
 	copy(pvd[40:72], pad("OOBKIT_DEMO", 32)) // volume identifier
 	binary.LittleEndian.PutUint32(pvd[80:], demoImageSectors)
 	binary.BigEndian.PutUint32(pvd[84:], demoImageSectors) // volume space size, both byte orders

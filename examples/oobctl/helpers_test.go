@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
 
+	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/examples/internal/simfleet"
 	"github.com/oobkit/oobkit/tasks"
 )
@@ -95,7 +96,7 @@ func decodeReport(t *testing.T, out string) *tasks.Report {
 	require.NoError(t, json.Unmarshal([]byte(out), &raw), out)
 	rep := &tasks.Report{}
 	for _, r := range raw.Results {
-		res := tasks.Result{Target: r.Target, Status: tasks.Status(r.Status), Class: r.Class, Step: r.Step}
+		res := tasks.Result{Target: r.Target, Status: tasks.Status(r.Status), Class: r.Class, Step: r.Step, Protocol: oobkit.Protocol(r.Protocol)}
 		for _, s := range r.Steps {
 			res.Steps = append(res.Steps, tasks.StepResult{ID: s.ID, Status: tasks.Status(s.Status), Output: s.Output})
 		}

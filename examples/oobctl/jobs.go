@@ -23,11 +23,16 @@ func (a *app) runJob(ctx context.Context, job *tasks.Job) error {
 	if err := job.Validate(); err != nil {
 		return usagef("%v", err)
 	}
-	creds, err := a.credentials(ctx)
-	if err != nil {
-		return err
+	// Workers (--nats) resolve their own credentials.
+	var conn *tasks.Connector
+	if a.opt.nats == "" {
+		creds, err := a.credentials(ctx)
+		if err != nil {
+			return err
+		}
+		conn = newConnector(creds)
 	}
-	rep, err := a.execute(ctx, newConnector(creds), job, targets)
+	rep, err := a.execute(ctx, conn, job, targets)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 // Command oobsim runs a simulated fleet on loopback until interrupted:
 // Intel AMT devices with mixed firmware (some powered off), each with a
-// redirection endpoint for SOL and IDE-R, IPMI BMCs and DASH computers. It writes the
+// redirection endpoint for SOL and IDE-R, IPMI BMCs, DASH computers and
+// Windows computers answering WMI. It writes the
 // targets file and a connection profile, and prints how to point oobctl at
 // the fleet:
 //
@@ -60,6 +61,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	nAMT := fs.Int("amt", 8, "number of AMT devices")
 	nIPMI := fs.Int("ipmi", 2, "number of IPMI BMCs")
 	nDASH := fs.Int("dash", 1, "number of DASH computers")
+	nWMI := fs.Int("wmi", 1, "number of Windows computers answering WMI (WinRM, NTLM)")
 	faults := fs.Bool("faults", false, "make the last three AMT devices misbehave (auth, unprovisioned, busy)")
 	latency := fs.Duration("latency", 0, "delay every AMT answer by this much")
 	dir := fs.String("dir", "", "directory for targets.yaml and profile.yaml (default: a new temporary directory)")
@@ -70,7 +72,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%w: unexpected arguments %v", errUsage, fs.Args())
 	}
-	fleet, err := simfleet.Start(simfleet.Config{AMT: *nAMT, IPMI: *nIPMI, DASH: *nDASH, Faults: *faults})
+	fleet, err := simfleet.Start(simfleet.Config{AMT: *nAMT, IPMI: *nIPMI, DASH: *nDASH, WMI: *nWMI, Faults: *faults})
 	if err != nil {
 		return err
 	}

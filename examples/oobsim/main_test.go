@@ -44,7 +44,7 @@ func TestRunWritesUsableFiles(t *testing.T) {
 	var out, errw syncBuffer
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"--amt", "4", "--ipmi", "1", "--dash", "1", "--faults", "--dir", dir}, &out, &errw)
+		done <- run(ctx, []string{"--amt", "4", "--ipmi", "1", "--dash", "1", "--wmi", "1", "--faults", "--dir", dir}, &out, &errw)
 	}()
 	require.Eventually(t, func() bool { return strings.Contains(out.String(), "Interrupt") }, 10*time.Second, 10*time.Millisecond)
 
@@ -52,7 +52,7 @@ func TestRunWritesUsableFiles(t *testing.T) {
 	require.NoError(t, err)
 	var targets []oobkit.Target
 	require.NoError(t, yaml.Unmarshal(data, &targets))
-	require.Len(t, targets, 6)
+	require.Len(t, targets, 7)
 	for _, tg := range targets {
 		require.NoError(t, tg.Validate())
 		assert.NotEmpty(t, tg.Labels["protocols"], tg.Name)
@@ -68,7 +68,7 @@ func TestRunWritesUsableFiles(t *testing.T) {
 	assert.Equal(t, 1, n)
 	p, err := st.Get(context.Background(), "oobsim")
 	require.NoError(t, err)
-	assert.Equal(t, []oobkit.Protocol{oobkit.AMT, oobkit.DASH, oobkit.IPMI, oobkit.Redirection}, p.Enabled())
+	assert.Equal(t, []oobkit.Protocol{oobkit.AMT, oobkit.DASH, oobkit.IPMI, oobkit.WMI, oobkit.Redirection}, p.Enabled())
 
 	cancel()
 	require.NoError(t, <-done)

@@ -24,13 +24,13 @@ import (
 
 	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/amt/amttest"
-	"github.com/oobkit/oobkit/wmi/wmitest"
 	"github.com/oobkit/oobkit/dash"
 	"github.com/oobkit/oobkit/dash/dashtest"
 	"github.com/oobkit/oobkit/internal/wsmantest"
 	"github.com/oobkit/oobkit/ipmi/ipmitest"
 	"github.com/oobkit/oobkit/profile"
 	"github.com/oobkit/oobkit/redirect/redirecttest"
+	"github.com/oobkit/oobkit/wmi/wmitest"
 )
 
 // Default credential of every simulated computer. It is a simulator's
