@@ -24,16 +24,19 @@ func newSim(t testing.TB, cfg redirecttest.Config) *redirecttest.Server {
 	return s
 }
 
-// newClient returns a client for sim with its own credential.
+// newClient returns a client for sim with its own credential. The step
+// timeout is generous: tests must not depend on the machine's speed.
 func newClient(t testing.TB, sim *redirecttest.Server, opts ...redirect.Option) *redirect.Client {
 	t.Helper()
-	c, err := redirect.New(sim.Target(), sim.Credential(), append([]redirect.Option{redirect.WithTimeout(5 * time.Second)}, opts...)...)
+	c, err := redirect.New(sim.Target(), sim.Credential(), append([]redirect.Option{redirect.WithTimeout(15 * time.Second)}, opts...)...)
 	require.NoError(t, err)
 	return c
 }
 
+// ctxT bounds a test's calls: long enough for a loaded CI machine, short
+// enough that a hang fails the test instead of the whole run.
 func ctxT(t testing.TB) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	t.Cleanup(cancel)
 	return ctx
 }

@@ -20,7 +20,7 @@ func nextBoot(t *testing.T, sim *redirecttest.Server) redirecttest.BootReport {
 	select {
 	case r := <-sim.Boots():
 		return r
-	case <-time.After(20 * time.Second):
+	case <-time.After(time.Minute):
 		t.Fatal("no boot report")
 	}
 	return redirecttest.BootReport{}
@@ -145,7 +145,7 @@ func TestIDERSlowDevice(t *testing.T) {
 	sim := newSim(t, redirecttest.Config{Faults: redirecttest.Faults{Delay: 5 * time.Millisecond},
 		Firmware: redirecttest.Boot(redirecttest.BootOptions{Device: redirecttest.Floppy, SHA256: sum, ReadBytes: 4096})})
 	s, err := newClient(t, sim).OpenIDER(ctxT(t), redirect.IDEROptions{Floppy: &redirect.Image{R: img, Size: img.Size()},
-		Heartbeat: 10 * time.Millisecond, RxTimeout: 5 * time.Second})
+		Heartbeat: 10 * time.Millisecond, RxTimeout: time.Minute})
 	require.NoError(t, err)
 	rep := nextBoot(t, sim)
 	require.NoError(t, rep.Err)

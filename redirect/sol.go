@@ -29,10 +29,15 @@ type SOLSettings struct {
 	HostSessionRxTimeout time.Duration
 	// HostFifoRxFlushTimeout is passed to the device as is (0 = none).
 	HostFifoRxFlushTimeout time.Duration
-	// HeartbeatInterval is how often both sides send a heartbeat; four
-	// intervals without any message end the session with an error (as
-	// amtterm does). Negative disables heartbeats and the silence check.
+	// HeartbeatInterval is how often both sides send a heartbeat. Negative
+	// disables the client's heartbeats.
 	HeartbeatInterval time.Duration
+	// SilenceTimeout is how long the session may go without any message
+	// from the device (data, control, heartbeat) before it ends with an
+	// error wrapping [oobkit.ErrUnreachable]. Zero means four heartbeat
+	// intervals, as amtterm does; negative disables the check (as does a
+	// negative HeartbeatInterval with a zero SilenceTimeout).
+	SilenceTimeout time.Duration
 }
 
 func (s SOLSettings) withDefaults() SOLSettings {
@@ -50,6 +55,9 @@ func (s SOLSettings) withDefaults() SOLSettings {
 	}
 	if s.HeartbeatInterval == 0 {
 		s.HeartbeatInterval = 5 * time.Second
+	}
+	if s.SilenceTimeout == 0 {
+		s.SilenceTimeout = 4 * s.HeartbeatInterval // negative when heartbeats are off
 	}
 	return s
 }
@@ -99,8 +107,10 @@ type SOL struct {
 
 	data    chan []byte // payloads from the host; closed when the reader stops
 	cur     []byte
-	closing chan struct{}
+	ending  chan struct{} // Close started: output nobody will read is dropped
+	closing chan struct{} // Close is releasing the connection
 	ended   chan struct{} // the device acknowledged EndSOL
+	readEnd chan struct{} // the reader stopped
 	wg      sync.WaitGroup
 
 	seq    uint32 // outbound data sequence, guarded by c.wmu
@@ -141,7 +151,7 @@ func (c *Client) OpenSOL(ctx context.Context, settings SOLSettings) (*SOL, error
 	}
 	_ = s.nc.SetDeadline(time.Time{})
 	sol := &SOL{c: s, settings: settings, data: make(chan []byte, 16),
-		closing: make(chan struct{}), ended: make(chan struct{})}
+		ending: make(chan struct{}), closing: make(chan struct{}), ended: make(chan struct{}), readEnd: make(chan struct{})}
 	sol.wg.Add(1)
 	go sol.readLoop()
 	if settings.HeartbeatInterval > 0 {
@@ -164,6 +174,11 @@ func (s *SOL) Status() SerialStatus {
 func (s *SOL) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
+	}
+	select {
+	case <-s.ending:
+		return 0, s.readErr() // closed: unread output is discarded
+	default:
 	}
 	if len(s.cur) == 0 {
 		b, ok := <-s.data
@@ -200,7 +215,7 @@ func (s *SOL) Write(p []byte) (int, error) {
 // stopped returns an error once the session is closing or broken.
 func (s *SOL) stopped() error {
 	select {
-	case <-s.closing:
+	case <-s.ending:
 		return classErr("SOL write", oobkit.ErrInvalidState, "session closed", nil)
 	default:
 	}
@@ -211,20 +226,30 @@ func (s *SOL) stopped() error {
 
 // Close ends the session cleanly (EndSOL, wait for the reply, EndSession)
 // and releases the connection. It waits at most the client timeout for the
-// device's reply and returns nil when the session was ended cleanly.
+// device's reply and returns nil when the session was ended cleanly. Output
+// not read yet is discarded.
 func (s *SOL) Close() error {
 	s.once.Do(func() {
-		if s.stopped() == nil {
+		broken := s.stopped()
+		close(s.ending) // the reader keeps draining the connection to see the EndSOL reply
+		if broken == nil {
 			s.c.wmu.Lock()
 			err := s.c.writeLocked(wire.Header8(wire.OpSOLEnd, 0, 0))
 			s.c.wmu.Unlock()
 			if err == nil {
 				t := time.NewTimer(s.c.timeout)
 				select {
-				case <-s.ended:
-					_ = s.c.write([]byte{wire.OpEndSession, 0, 0, 0})
+				case <-s.readEnd: // the reply arrived, or the connection broke first
 				case <-t.C:
 					s.endErr = classErr("SOL close", oobkit.ErrProtocol, "no reply to EndSOL", nil)
+				}
+				select {
+				case <-s.ended:
+					_ = s.c.write([]byte{wire.OpEndSession, 0, 0, 0})
+				default:
+					if s.endErr == nil {
+						s.endErr = s.readErr()
+					}
 				}
 				t.Stop()
 			}
@@ -258,8 +283,9 @@ func (s *SOL) readErr() error {
 // readLoop dispatches messages from the device until the session ends.
 func (s *SOL) readLoop() {
 	defer s.wg.Done()
+	defer close(s.readEnd)
 	defer close(s.data)
-	silence := 4 * s.settings.HeartbeatInterval
+	silence := s.settings.SilenceTimeout
 	for {
 		if silence > 0 {
 			_ = s.c.nc.SetReadDeadline(time.Now().Add(silence))
@@ -279,8 +305,7 @@ func (s *SOL) readLoop() {
 			b := append([]byte(nil), wire.SOLPayload(f.Raw)...)
 			select {
 			case s.data <- b:
-			case <-s.closing:
-				return
+			case <-s.ending: // nobody reads any more: drop it, keep looking for the EndSOL reply
 			}
 		case wire.OpSOLControl:
 			s.status.Store(uint32(f.Raw[8])<<8 | uint32(f.Raw[9]))

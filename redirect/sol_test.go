@@ -1,7 +1,9 @@
 package redirect_test
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -42,7 +44,11 @@ func TestSOLBothDirections(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			sim := newSim(t, tt.cfg)
 			c := newClient(t, sim, tt.opts...)
-			sol, err := c.OpenSOL(ctxT(t), redirect.SOLSettings{MaxTxBuffer: 7, HeartbeatInterval: 250 * time.Millisecond})
+			// Heartbeats every 20 ms both ways interleave with the data;
+			// the silence check is generous so a loaded machine that
+			// delays the simulator cannot end the session.
+			sol, err := c.OpenSOL(ctxT(t), redirect.SOLSettings{MaxTxBuffer: 7, HeartbeatInterval: 20 * time.Millisecond,
+				SilenceTimeout: time.Minute})
 			require.NoError(t, err)
 			defer sol.Close()
 			msg := "hello firmware, this is longer than MaxTxBuffer\r"
@@ -107,7 +113,7 @@ func TestSessionRefusals(t *testing.T) {
 			if tt.cred != nil {
 				cred = tt.cred(cred)
 			}
-			c, err := redirect.New(sim.Target(), cred, append([]redirect.Option{redirect.WithTimeout(5 * time.Second)}, tt.opts...)...)
+			c, err := redirect.New(sim.Target(), cred, append([]redirect.Option{redirect.WithTimeout(15 * time.Second)}, tt.opts...)...)
 			require.NoError(t, err)
 			_, err = c.OpenSOL(ctxT(t), redirect.SOLSettings{})
 			require.Error(t, err)
@@ -129,7 +135,7 @@ func TestSOLBusyWhileActive(t *testing.T) {
 	assert.ErrorIs(t, err, oobkit.ErrBusy)
 	assert.Equal(t, "0x02", oobkit.DeviceCode(err))
 	require.NoError(t, first.Close())
-	require.Eventually(t, func() bool { return sim.Stats().Active == 0 }, 5*time.Second, 10*time.Millisecond)
+	require.Eventually(t, func() bool { return sim.Stats().Active == 0 }, 30*time.Second, 10*time.Millisecond)
 	again, err := c.OpenSOL(ctxT(t), redirect.SOLSettings{})
 	require.NoError(t, err)
 	require.NoError(t, again.Close())
@@ -144,4 +150,29 @@ func TestSOLDroppedConnection(t *testing.T) {
 	require.Error(t, err)
 	assert.ErrorIs(t, err, oobkit.ErrUnreachable)
 	assert.NoError(t, sol.Close())
+}
+
+// TestSOLCloseDiscardsUnreadOutput: a chatty host keeps printing while the
+// caller stops reading and closes. Close still ends the session cleanly
+// (the reader drops output nobody will read and sees the EndSOL reply)
+// instead of waiting out the timeout, and Read then reports io.EOF.
+func TestSOLCloseDiscardsUnreadOutput(t *testing.T) {
+	chatty := func(ctx context.Context, port io.ReadWriter) error {
+		for i := 0; ctx.Err() == nil; i++ {
+			if _, err := fmt.Fprintf(port, "POST line %d\r\n", i); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	sim := newSim(t, redirecttest.Config{Console: chatty})
+	c, err := redirect.New(sim.Target(), sim.Credential(), redirect.WithTimeout(time.Minute))
+	require.NoError(t, err)
+	sol, err := c.OpenSOL(ctxT(t), redirect.SOLSettings{})
+	require.NoError(t, err)
+	readUntil(t, sol, "POST line 100\r\n") // far more messages than the client buffers
+	require.NoError(t, sol.Close())
+	_, err = sol.Read(make([]byte, 64))
+	assert.ErrorIs(t, err, io.EOF)
+	require.Eventually(t, func() bool { return sim.Stats().Active == 0 }, 30*time.Second, 10*time.Millisecond)
 }

@@ -1,6 +1,8 @@
 package redirecttest_test
 
 import (
+	"bytes"
+	"encoding/binary"
 	"net"
 	"testing"
 	"time"
@@ -18,7 +20,7 @@ func rawSession(t *testing.T, sim *redirecttest.Server) (net.Conn, *wire.FrameRe
 	nc, err := net.Dial("tcp", sim.Addr())
 	require.NoError(t, err)
 	t.Cleanup(func() { nc.Close() })
-	require.NoError(t, nc.SetDeadline(time.Now().Add(10*time.Second)))
+	require.NoError(t, nc.SetDeadline(time.Now().Add(30*time.Second)))
 	return nc, wire.NewFrameReader(nc)
 }
 
@@ -111,4 +113,56 @@ func TestDigestQueryOffers(t *testing.T) {
 	assert.Len(t, fields[0], 39, `"Digest:" + 32 hex digits like real firmware`)
 	assert.Len(t, fields[1], 32)
 	assert.Equal(t, "auth", fields[2])
+}
+
+// TestSlowAmttermStyleConsole plays a console that handles reads the way
+// amtterm 1.4 does (after 0x21 or 0x29 the rest of the read buffer is
+// discarded; heartbeats are echoed) and that is slow to read: everything
+// the device sent so far arrives in one read. The device must still not
+// lose the control message or the first output, because it waits for the
+// echo of a heartbeat probe instead of a fixed pause. The console's delay
+// only makes coalescing likely; the outcome never depends on timing.
+func TestSlowAmttermStyleConsole(t *testing.T) {
+	// Settle is longer than the connection's deadline: a device that paused
+	// for it instead of probing would fail the test.
+	sim, err := redirecttest.NewServer(redirecttest.Config{Legacy: true, Settle: time.Minute,
+		Console: redirecttest.ScriptConsole(redirecttest.Step{Send: "banner"})})
+	require.NoError(t, err)
+	defer sim.Close()
+	nc, fr := rawSession(t, sim)
+	w := func(b []byte) { _, err := nc.Write(b); require.NoError(t, err) }
+	w(wire.StartSession(wire.TagSOL))
+	next(t, fr, wire.OpStartSessionReply)
+	w(wire.Auth(wire.OpAuthenticate, 0, wire.AuthPassword, wire.LP(nil, "admin", "P@ssw0rd")))
+	next(t, fr, wire.OpAuthenticateReply)
+	w(wire.SOLStart(0, wire.SOLSettings{MaxTxBuffer: 1000, HeartbeatInterval: 5000}))
+	require.Zero(t, fr.Buffered().Buffered(), "nothing read ahead through the frame reader")
+
+	var sawControl bool
+	var out []byte
+	buf := make([]byte, 4096)
+	for !bytes.Contains(out, []byte("banner")) {
+		time.Sleep(50 * time.Millisecond) // a slow console: replies pile up
+		n, err := nc.Read(buf)
+		require.NoError(t, err, "control seen %v, output %q", sawControl, out)
+		for b := buf[:n]; len(b) >= 8; {
+			switch b[0] {
+			case wire.OpSOLStartReply, wire.OpSOLControl:
+				sawControl = sawControl || b[0] == wire.OpSOLControl
+				b = nil // amtterm: bshift = r->blen, the rest of the read is gone
+			case wire.OpSOLHeartbeat:
+				w(b[:8]) // amtterm echoes heartbeats verbatim
+				b = b[8:]
+			case wire.OpSOLDataFromHost:
+				l := 10 + int(binary.LittleEndian.Uint16(b[8:]))
+				require.GreaterOrEqual(t, len(b), l, "a data message split across reads")
+				out = append(out, b[10:l]...)
+				b = b[l:]
+			default:
+				t.Fatalf("unexpected message 0x%02x", b[0])
+			}
+		}
+	}
+	assert.True(t, sawControl, "the serial control message reached the console")
+	assert.Equal(t, "banner", string(out))
 }

@@ -82,9 +82,13 @@ type Config struct {
 	// EndAfterBoot ends the IDE-R session from the device side once the
 	// firmware has finished.
 	EndAfterBoot bool
-	// Settle is the pause after AuthenticateSessionReply and the SOL start
-	// reply before the device sends anything unprompted; amtterm drops
-	// bytes that arrive in the same read as those replies. 0 means 20 ms.
+	// Settle bounds the pause after the SOL start reply and after the
+	// serial control message before the device sends anything unprompted:
+	// amtterm drops bytes that arrive in the same read as those replies.
+	// During the pause the device sends heartbeat probes and goes on as soon
+	// as the console echoes one (amtterm does), so a console that echoes
+	// never waits the full Settle and never loses output however slowly it
+	// runs; others wait Settle. 0 means 20 ms.
 	Settle time.Duration
 	// GracefulDelay is how long a "graceful" IDE-R start waits (the host
 	// shutting down) before the simulated reset; 0 means 10 ms.

@@ -60,6 +60,7 @@ func (s *Server) serveSOL(c *devConn) error {
 	port := &serialPort{in: pr, c: c, max: max(int(settings.MaxTxBuffer), 1), delay: s.cfg.Faults.Delay,
 		release: make(chan struct{})}
 	ctx, cancel := context.WithCancel(context.Background())
+	st := &settler{s: s, c: c, echoes: make(chan uint32, 16), next: probeBase}
 	var wg sync.WaitGroup
 	defer func() {
 		cancel()
@@ -71,16 +72,10 @@ func (s *Server) serveSOL(c *devConn) error {
 	go func() {
 		defer wg.Done()
 		// Let amtterm finish with the 0x21 read before anything else arrives.
-		select {
-		case <-time.After(s.cfg.Settle):
-		case <-ctx.Done():
-		}
+		st.wait(ctx)
 		_ = c.write(wire.SOLControl(0, 0x03, 0x04)) // RTS, DTR; system powered on
 		// amtterm also discards what follows a 0x29 in the same read.
-		select {
-		case <-time.After(s.cfg.Settle):
-		case <-ctx.Done():
-		}
+		st.wait(ctx)
 		close(port.release)
 		_ = s.cfg.Console(ctx, port)
 	}()
@@ -109,7 +104,9 @@ func (s *Server) serveSOL(c *devConn) error {
 			}
 		case wire.OpEndSession:
 			return nil
-		case wire.OpSOLHeartbeat, wire.OpSOLPong, wire.OpSOLSettingsDone:
+		case wire.OpSOLHeartbeat:
+			st.echoed(wire.Seq(f.Raw))
+		case wire.OpSOLPong, wire.OpSOLSettingsDone:
 		default:
 			return fmt.Errorf("unexpected SOL message 0x%02x", f.Op)
 		}
@@ -132,6 +129,74 @@ func (s *Server) solHeartbeat(ctx context.Context, c *devConn, every time.Durati
 			if err := c.write(wire.Header8(wire.OpSOLHeartbeat, 0, 0)); err != nil {
 				return
 			}
+		}
+	}
+}
+
+// probeBase is the first sequence number of the settle probes; the periodic
+// heartbeats use 0, so an echo is told apart by its sequence number.
+const probeBase = 0x50000000
+
+// probeEvery is how often a settle probe is sent while waiting for an echo.
+const probeEvery = 5 * time.Millisecond
+
+// settler paces what the device sends unprompted after a reply that
+// amtterm handles by discarding the rest of its read buffer (0x21, 0x29;
+// reference §7). Instead of a fixed pause it probes: it sends heartbeats
+// with fresh sequence numbers until the console echoes one (amtterm echoes
+// every heartbeat verbatim). An echo of a probe sent after the reply proves
+// the console has read the reply in an earlier read, so nothing sent from
+// then on is lost, however slowly the console runs. Consoles that do not
+// echo heartbeats (oobkit's client, MeshCentral) are waited for at most
+// Config.Settle.
+type settler struct {
+	s      *Server
+	c      *devConn
+	echoes chan uint32
+	next   uint32 // next probe sequence number; used by the waiting goroutine only
+}
+
+// echoed is called by the reader for every heartbeat from the console.
+func (st *settler) echoed(seq uint32) {
+	if seq < probeBase {
+		return
+	}
+	select {
+	case st.echoes <- seq:
+	default: // the waiter is not interested in this many
+	}
+}
+
+// wait returns once the console has echoed a probe sent from now on, after
+// Config.Settle, or when ctx ends.
+func (st *settler) wait(ctx context.Context) {
+	limit := time.NewTimer(st.s.cfg.Settle)
+	defer limit.Stop()
+	tick := time.NewTicker(probeEvery)
+	defer tick.Stop()
+	floor := st.next
+	probe := func() bool {
+		err := st.c.write(wire.Header8(wire.OpSOLHeartbeat, 0, st.next))
+		st.next++
+		return err == nil
+	}
+	if !probe() {
+		return
+	}
+	for {
+		select {
+		case seq := <-st.echoes:
+			if seq >= floor {
+				return
+			}
+		case <-tick.C:
+			if !probe() {
+				return
+			}
+		case <-limit.C:
+			return
+		case <-ctx.Done():
+			return
 		}
 	}
 }
