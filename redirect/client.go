@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/internal/tlsconf"
 	"github.com/oobkit/oobkit/redirect/internal/wire"
 )
 
@@ -111,7 +112,7 @@ func (c *Client) open(ctx context.Context, tag string) (*conn, error) {
 	raw := nc
 	if c.cred.TLS.Enabled {
 		host, _, _ := net.SplitHostPort(addr)
-		tc, err := tlsConfig(c.cred.TLS, host)
+		tc, err := tlsconf.Config(c.cred.TLS, host)
 		if err != nil {
 			nc.Close()
 			return nil, err
@@ -120,7 +121,11 @@ func (c *Client) open(ctx context.Context, tag string) (*conn, error) {
 		c.stepDeadline(ctx, t)
 		if err := t.HandshakeContext(ctx); err != nil {
 			nc.Close()
-			return nil, classErr(op, oobkit.ErrUnreachable, "TLS handshake with "+addr, err)
+			msg := "TLS handshake with " + addr
+			if tlsconf.IsCertificateError(err) {
+				msg = "the TLS certificate of " + addr + " was rejected"
+			}
+			return nil, classErr(op, oobkit.ErrUnreachable, msg, err)
 		}
 		nc = t
 	}
