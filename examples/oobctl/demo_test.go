@@ -3,8 +3,8 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -135,18 +135,19 @@ func TestDemoJSON(t *testing.T) {
 	}
 }
 
-// The binary a newcomer runs: `oobctl demo` with no flags prints the table.
-func TestDemoBinary(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
-	bin := filepath.Join(t.TempDir(), "oobctl")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	out, err := build.CombinedOutput()
-	require.NoError(t, err, string(out))
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+// oobctlCommand returns a command running oobctl's main (this test binary
+// re-executed) with args and the simulator password.
+func oobctlCommand(ctx context.Context, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, os.Args[0], args...)
+	cmd.Env = append(os.Environ(), runAsOobctl+"=1", "OOBKIT_PASSWORD="+simfleet.Password)
+	return cmd
+}
+
+// The program a newcomer runs: `oobctl demo` with no flags prints the table.
+func TestDemoProcess(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	out, err = exec.CommandContext(ctx, bin, "demo").Output()
+	out, err := oobctlCommand(ctx, "demo").Output()
 	require.NoError(t, err)
 	text := string(out)
 	assert.Contains(t, text, "COMPUTER  PROTOCOL  FIRMWARE")

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -118,4 +119,27 @@ func TestNATSErrors(t *testing.T) {
 	res = oobctl(t, nil, "--target", "127.0.0.1", "--user", "admin", "--nats", "nats://127.0.0.1:1", "power", "status")
 	assert.Equal(t, exitSetup, res.code, res.stderr)
 	assert.Contains(t, res.stderr, "nats")
+}
+
+// `oobctl demo --nats URL` with two `oobctl worker` processes: the
+// dispatcher's process holds the fleet, the workers reach it over loopback.
+func TestDemoOverNATSWorkerProcesses(t *testing.T) {
+	url := startNATS(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	t.Cleanup(cancel) // after the workers' cleanups (LIFO): it kills only a worker that would not stop
+	for i := range 2 {
+		var errw syncBuffer
+		cmd := oobctlCommand(ctx, "worker", "--nats", url, "--user", simfleet.User)
+		cmd.Stderr = &errw
+		require.NoError(t, cmd.Start())
+		t.Cleanup(func() {
+			_ = cmd.Process.Signal(os.Interrupt)
+			assert.NoError(t, cmd.Wait(), "worker %d: %s", i, errw.String())
+			assert.Contains(t, errw.String(), "stopped after reporting", "worker %d", i)
+		})
+	}
+	out, err := oobctlCommand(ctx, "demo", "--nats", url).Output()
+	require.NoError(t, err)
+	assert.Contains(t, string(out), "10 computers: 10 ok")
+	assert.Regexp(t, `amt-05 .* S5 +sent on +read 512 KiB, hash ok +held, lifted .* sent off +S5 +yes +ok`, string(out))
 }
