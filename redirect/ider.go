@@ -141,16 +141,14 @@ func (c *Client) OpenIDER(ctx context.Context, opts IDEROptions) (*IDER, error) 
 	if err != nil {
 		return nil, err
 	}
-	stop := context.AfterFunc(ctx, func() { _ = s.nc.SetDeadline(time.Unix(1, 0)) })
-	readBuf, err := c.iderSetup(ctx, s, hb, opts.Start)
-	if !stop() && err == nil {
-		err = classErr("start IDE-R", oobkit.ErrUnreachable, "session setup interrupted", ctx.Err())
-	}
+	var readBuf uint16
+	err = startService(ctx, s, "start IDE-R", func() (err error) {
+		readBuf, err = c.iderSetup(ctx, s, hb, opts.Start)
+		return err
+	})
 	if err != nil {
-		s.close()
-		return nil, interrupted(ctx, "start IDE-R", err)
+		return nil, err
 	}
-	_ = s.nc.SetDeadline(time.Time{})
 	chunk := opts.MaxChunk
 	if chunk <= 0 {
 		chunk = int(readBuf)

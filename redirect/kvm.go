@@ -4,9 +4,7 @@ import (
 	"bufio"
 	"context"
 	"net"
-	"time"
 
-	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/redirect/internal/wire"
 )
 
@@ -21,27 +19,13 @@ func (c *Client) OpenKVM(ctx context.Context) (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	stop := context.AfterFunc(ctx, func() { _ = s.nc.SetDeadline(time.Unix(1, 0)) })
-	c.stepDeadline(ctx, s.nc)
 	s.fr.KVM = true
-	err = s.write(wire.Header8(wire.OpIDERStart, 0, 0))
-	var f wire.Frame
-	if err == nil {
-		f, err = s.expect(op, wire.OpIDERStartReply)
-	} else {
-		err = ioErr(op, err)
-	}
-	if err == nil && f.Raw[1] != 0 {
-		err = withCode(classErr(op, oobkit.ErrUnsupported, "the device refused KVM", nil), f.Raw[1])
-	}
-	if !stop() && err == nil {
-		err = classErr(op, oobkit.ErrUnreachable, "session setup interrupted", ctx.Err())
-	}
+	err = startService(ctx, s, op, func() error {
+		return c.request(ctx, s, op, wire.Header8(wire.OpIDERStart, 0, 0), wire.OpIDERStartReply, "the device refused KVM")
+	})
 	if err != nil {
-		s.close()
-		return nil, interrupted(ctx, op, err)
+		return nil, err
 	}
-	_ = s.nc.SetDeadline(time.Time{})
 	return &rfbConn{Conn: s.nc, r: s.fr.Buffered()}, nil
 }
 

@@ -130,26 +130,12 @@ func (c *Client) OpenSOL(ctx context.Context, settings SOLSettings) (*SOL, error
 		return nil, err
 	}
 	settings = settings.withDefaults()
-	stop := context.AfterFunc(ctx, func() { _ = s.nc.SetDeadline(time.Unix(1, 0)) })
-	c.stepDeadline(ctx, s.nc)
-	err = s.write(wire.SOLStart(0, settings.wire()))
-	var f wire.Frame
-	if err == nil {
-		f, err = s.expect("start SOL", wire.OpSOLStartReply)
-	} else {
-		err = ioErr("start SOL", err)
-	}
-	if err == nil && f.Raw[1] != 0 {
-		err = withCode(classErr("start SOL", oobkit.ErrUnsupported, "the device refused serial-over-LAN", nil), f.Raw[1])
-	}
-	if !stop() && err == nil {
-		err = classErr("start SOL", oobkit.ErrUnreachable, "session setup interrupted", ctx.Err())
-	}
+	err = startService(ctx, s, "start SOL", func() error {
+		return c.request(ctx, s, "start SOL", wire.SOLStart(0, settings.wire()), wire.OpSOLStartReply, "the device refused serial-over-LAN")
+	})
 	if err != nil {
-		s.close()
-		return nil, interrupted(ctx, "start SOL", err)
+		return nil, err
 	}
-	_ = s.nc.SetDeadline(time.Time{})
 	sol := &SOL{c: s, settings: settings, data: make(chan []byte, 16),
 		ending: make(chan struct{}), closing: make(chan struct{}), ended: make(chan struct{}), readEnd: make(chan struct{})}
 	sol.wg.Add(1)
