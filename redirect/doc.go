@@ -18,8 +18,10 @@
 // kind [oobkit.AuthPassword]. TLS follows the credential's
 // [oobkit.TLSSettings]: verification is on unless InsecureSkipVerify is set,
 // a PinnedSHA256 accepts exactly the device's self-signed certificate, and
-// LegacyCiphers enables TLS 1.0 and RSA key exchange for AMT 11/12. Connect
-// through your own [DialFunc] with [WithDialer] to tunnel.
+// LegacyCiphers enables TLS 1.0 and RSA key exchange for AMT 11/12 (the same
+// setup as oobkit's WS-Management transport). A certificate the client refuses
+// fails the session with [oobkit.ErrUnreachable]. Connect through your own
+// [DialFunc] with [WithDialer] to tunnel.
 //
 // Messages are read by a framing reader over a bufio.Reader that knows the
 // length rule of every opcode, never one read per message. Errors are

@@ -189,3 +189,43 @@ func TestIDERFromFile(t *testing.T) {
 	_, _, err = redirect.OpenImage(path + ".missing")
 	assert.Error(t, err)
 }
+
+// TestIDEREndAfterFailedBoot: with EndAfterBoot the device ends the session
+// when the firmware gives up as well as when it boots, so IDER.Wait returns
+// (nil: the device ended the session) and the failure is in the boot
+// report. Before, a failed boot left Wait blocked until its context ended.
+func TestIDEREndAfterFailedBoot(t *testing.T) {
+	img, sum := image(64<<10+100, 9) // not a whole number of CD sectors: the padded image hashes differently
+	cd := &redirect.Image{R: img, Size: img.Size()}
+	tests := []struct {
+		name    string
+		fw      redirecttest.Firmware
+		opts    redirect.IDEROptions
+		fails   bool
+		errText string
+	}{
+		{name: "hash mismatch", fw: redirecttest.Boot(redirecttest.BootOptions{Device: redirecttest.CD, SHA256: sum}),
+			opts: redirect.IDEROptions{CD: cd}, fails: true, errText: "image hash"},
+		{name: "no such drive", fw: redirecttest.Boot(redirecttest.BootOptions{Device: redirecttest.Floppy}),
+			opts: redirect.IDEROptions{CD: cd}, fails: true},
+		{name: "success", fw: redirecttest.Boot(redirecttest.BootOptions{Device: redirecttest.CD}),
+			opts: redirect.IDEROptions{CD: cd}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sim := newSim(t, redirecttest.Config{EndAfterBoot: true, Firmware: tt.fw})
+			s, err := newClient(t, sim).OpenIDER(ctxT(t), tt.opts)
+			require.NoError(t, err)
+			require.NoError(t, s.Wait(ctxT(t)), "the device ended the session")
+			rep := nextBoot(t, sim)
+			if !tt.fails {
+				require.NoError(t, rep.Err)
+			} else {
+				require.Error(t, rep.Err)
+				assert.Contains(t, rep.Err.Error(), tt.errText)
+			}
+			require.NoError(t, s.Close())
+			require.Eventually(t, func() bool { return sim.Stats().Active == 0 }, time.Minute, 10*time.Millisecond)
+		})
+	}
+}

@@ -14,8 +14,10 @@
 //
 // The simulator is lenient like real firmware where real clients differ: it
 // accepts both OPEN_SESSION layouts, does not enforce the console's
-// sequence numbers, and pauses after the SOL start reply so that amtterm,
-// which discards bytes behind that reply, sees everything (reference
+// sequence numbers, and after the SOL start reply and the serial control
+// message waits until the console echoes a heartbeat probe (at most
+// Config.Settle) so that amtterm, which discards bytes behind those replies,
+// sees everything however slowly it runs (reference
 // shared/reference/redirection.md §6–§8). Debian's amtterm 1.4 talks to it
 // with Config.Legacy set.
 package redirecttest

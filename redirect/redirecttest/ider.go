@@ -251,16 +251,8 @@ func (s *Server) runFirmware(c *devConn, mode string) error {
 		default:
 			s.log.Warn("redirecttest: boot report dropped (channel full)")
 		}
-		if s.cfg.EndAfterBoot && rep.Err == nil {
-			c.wmu.Lock()
-			_, _ = c.nc.Write(wire.Header8(wire.OpIDEREndReply, 0, c.seq))
-			c.seq++
-			c.wmu.Unlock()
-			select {
-			case <-d.gone:
-			case <-time.After(5 * time.Second):
-			}
-			c.raw.Close()
+		if s.cfg.EndAfterBoot {
+			s.endSession(c, d)
 		}
 	}
 	if !start {
@@ -269,6 +261,34 @@ func (s *Server) runFirmware(c *devConn, mode string) error {
 	<-d.gone
 	return <-readErr
 }
+
+// endSession ends the IDE-R session from the device side after the
+// firmware finished, whether the boot worked or not (the report says which),
+// unless the connection is already gone. The client gets
+// END_IDER_REDIRECTION_REPLY; the connection is closed when the client has
+// closed its side or after a grace period.
+func (s *Server) endSession(c *devConn, d *Drive) {
+	select {
+	case <-d.gone:
+		return
+	default:
+	}
+	c.wmu.Lock()
+	_, _ = c.nc.Write(wire.Header8(wire.OpIDEREndReply, 0, c.seq))
+	c.seq++
+	c.wmu.Unlock()
+	t := time.NewTimer(endGrace)
+	defer t.Stop()
+	select {
+	case <-d.gone:
+	case <-t.C:
+	}
+	c.raw.Close()
+}
+
+// endGrace is how long the device waits for the client to close after it
+// ended an IDE-R session.
+const endGrace = 30 * time.Second
 
 // reset sends RESET_OCCURED and waits for the client's response.
 func (s *Server) reset(ctx context.Context, c *devConn, ack chan struct{}) bool {

@@ -80,7 +80,8 @@ type Config struct {
 	// 0 means 8192.
 	ReadBuffer uint16
 	// EndAfterBoot ends the IDE-R session from the device side once the
-	// firmware has finished.
+	// firmware has finished, whether the boot succeeded or failed (the
+	// report on Boots says which), so the client's IDER.Wait returns.
 	EndAfterBoot bool
 	// Settle bounds the pause after the SOL start reply and after the
 	// serial control message before the device sends anything unprompted:
