@@ -5,6 +5,13 @@
 //	oobctl demo                                   # a simulated fleet, the RTSM sample job end to end
 //	oobctl --targets-file fleet.yaml --user admin power status
 //	oobctl --target 10.1.2.17 --profile lab --profile-store ~/.oobkit/profiles power on
+//	oobctl --targets-file fleet.yaml --user admin filter apply --mgmt 10.0.0.5   # quarantine, verified first
+//
+// Over NATS JetStream, workers near the computers run what a dispatcher sends:
+//
+//	oobctl worker --nats nats://mq:4222 --site paris --profile-store ~/.oobkit/profiles
+//	oobctl --nats nats://mq:4222 --targets-file fleet.yaml power status
+//	oobctl demo --nats nats://mq:4222   # workers on this machine, with the simulator credential
 //
 // Run `oobctl help` for the commands, flags and exit codes.
 package main
