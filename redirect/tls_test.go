@@ -33,7 +33,8 @@ import (
 // is refused with the pin mismatch, and skipping verification needs the
 // explicit switch.
 func TestTLSVerification(t *testing.T) {
-	sim := newSim(t, redirecttest.Config{TLS: true})
+	// Sessions of the subtests may overlap while the device winds the last one down.
+	sim := newSim(t, redirecttest.Config{TLS: true, AllowConcurrent: true})
 	certPEM := fetchCertPEM(t, sim.Addr())
 	tests := []struct {
 		name    string
@@ -90,7 +91,7 @@ func TestTLSBadSettings(t *testing.T) {
 // AMT 11/12 firmware, speaks TLS 1.2 at most with RSA key exchange only (a
 // suite Go no longer offers by default). The session needs LegacyCiphers.
 func TestTLSLegacyCiphers(t *testing.T) {
-	sim := newSim(t, redirecttest.Config{})
+	sim := newSim(t, redirecttest.Config{AllowConcurrent: true})
 	front, fingerprint := rsaOnlyFront(t, sim.Addr())
 	target := sim.Target()
 	target.Ports = map[oobkit.Protocol]int{oobkit.Redirection: front.Addr().(*net.TCPAddr).Port}
