@@ -226,6 +226,10 @@ func constantTimeEqual(a, b string) bool {
 	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
 }
 
+// quoteEscaper escapes a quoted-string's backslashes and quotes; built once,
+// as quote runs on every request.
+var quoteEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`)
+
 func quote(s string) string {
-	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+	return `"` + quoteEscaper.Replace(s) + `"`
 }
