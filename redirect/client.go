@@ -121,11 +121,12 @@ func (c *Client) open(ctx context.Context, tag string) (*conn, error) {
 		c.stepDeadline(ctx, t)
 		if err := t.HandshakeContext(ctx); err != nil {
 			nc.Close()
-			msg := "TLS handshake with " + addr
 			if tlsconf.IsCertificateError(err) {
-				msg = "the TLS certificate of " + addr + " was rejected"
+				// The device failed to prove who it is: an authentication
+				// failure, as internal/wsman classes it too.
+				return nil, classErr(op, oobkit.ErrAuth, "the TLS certificate of "+addr+" was rejected", err)
 			}
-			return nil, classErr(op, oobkit.ErrUnreachable, msg, err)
+			return nil, classErr(op, oobkit.ErrUnreachable, "TLS handshake with "+addr, err)
 		}
 		nc = t
 	}

@@ -98,9 +98,9 @@ func TestSessionRefusals(t *testing.T) {
 		{name: "legacy not opted in", cfg: redirecttest.Config{Legacy: true, NoDigest: true}, class: oobkit.ErrUnsupported},
 		{name: "SOL disabled", cfg: redirecttest.Config{DisableSOL: true}, class: oobkit.ErrUnsupported},
 		{name: "SOL busy", setup: func(s *redirecttest.Server) { s.Occupy(redirecttest.SOL) }, class: oobkit.ErrBusy},
-		{name: "pin mismatch", cfg: redirecttest.Config{TLS: true}, class: oobkit.ErrUnreachable,
+		{name: "pin mismatch", cfg: redirecttest.Config{TLS: true}, class: oobkit.ErrAuth,
 			cred: func(c oobkit.Credential) oobkit.Credential { c.TLS.PinnedSHA256 = strings.Repeat("ab", 32); return c }},
-		{name: "self-signed without pin", cfg: redirecttest.Config{TLS: true}, class: oobkit.ErrUnreachable,
+		{name: "self-signed without pin", cfg: redirecttest.Config{TLS: true}, class: oobkit.ErrAuth,
 			cred: func(c oobkit.Credential) oobkit.Credential { c.TLS.PinnedSHA256 = ""; return c }},
 	}
 	for _, tt := range tests {

@@ -62,7 +62,7 @@ func TestTLSVerification(t *testing.T) {
 				return
 			}
 			require.Error(t, err)
-			assert.ErrorIs(t, err, oobkit.ErrUnreachable)
+			assert.ErrorIs(t, err, oobkit.ErrAuth, "the device failed to prove who it is")
 			assert.True(t, tlsconf.IsCertificateError(err), "a certificate refusal: %v", err)
 			var pm *tlsconf.PinMismatchError
 			assert.Equal(t, tt.pinMiss, errors.As(err, &pm), "pin mismatch: %v", err)
