@@ -8,7 +8,6 @@ import (
 	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/dash"
 	"github.com/oobkit/oobkit/dash/dashtest"
-	"github.com/oobkit/oobkit/internal/indication"
 )
 
 // startSim starts a simulated computer for the examples.
@@ -89,7 +88,7 @@ func ExampleClient_ApplyAlerts() {
 	defer c.Close()
 	ctx := context.Background()
 
-	l := indication.New()
+	l := dash.NewListener()
 	if err := l.Start("127.0.0.1:0"); err != nil {
 		panic(err)
 	}
