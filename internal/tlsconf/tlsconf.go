@@ -21,6 +21,7 @@ import (
 // pinned one.
 type PinMismatchError struct{ Want, Got string }
 
+// Error says which fingerprint the server presented and which was pinned.
 func (e *PinMismatchError) Error() string {
 	return fmt.Sprintf("server certificate SHA-256 %s does not match the pinned %s", e.Got, e.Want)
 }
