@@ -26,7 +26,8 @@
 // from every protocol that answers), "discover" (which protocols answer),
 // "portcheck", "eventlog", "alerts" ([AlertSettingsTask]) and "filter"
 // ([NetworkFilterTask]: AMT System Defense remediation, limit PING, allow
-// all or a custom policy, verified before it is applied, or removed) and
+// all or a custom policy, verified before it is applied; removed; or read back
+// with policy "status") and
 // "ider" ([IDERBootTask]: serve a disk image over IDE redirection, boot the
 // computer from it through AMT and report the session's statistics),
 // "bios" ([BIOSTask], through DASH), and through WMI "password"

@@ -21,6 +21,7 @@ const (
 	FilterAllowAll    = "allow-all"   // filter.AllowAll
 	FilterCustom      = "custom"      // a policy file (filter's XML format)
 	FilterRemove      = "remove"      // remove every System Defense policy
+	FilterStatus      = "status"      // read back the policy active on each interface; change nothing
 )
 
 // PolicyApplier is what a client needs for a [NetworkFilterTask]: AMT
@@ -28,6 +29,12 @@ const (
 type PolicyApplier interface {
 	ApplyPolicy(ctx context.Context, p *filter.Policy, opts amt.ApplyOptions) (*amt.ActivePolicy, error)
 	RemoveAllPolicies(ctx context.Context) error
+}
+
+// PolicyReader is what a client needs for a [NetworkFilterTask] with policy
+// status: AMT System Defense read back (package amt's Client implements it).
+type PolicyReader interface {
+	ActivePolicies(ctx context.Context) ([]amt.ActivePolicy, error)
 }
 
 // NetworkFilterTask applies a System Defense network-filter policy through
@@ -38,9 +45,13 @@ type PolicyApplier interface {
 // management server needs (filter.RequiredFlows: ARP, DHCP, DNS, the
 // server's HTTP and tickle ports). A policy that fails is refused, with the
 // blocking rule named and class invalid-argument, unless Force is set.
+//
+// Policy status changes nothing: it reads back the policy active on each
+// interface (NetworkFilterOutput.Status), so a job can check a quarantine
+// took hold, or that a computer is no longer filtered.
 type NetworkFilterTask struct {
-	// Policy is remediation (the default), limit-ping, allow-all, custom or
-	// remove.
+	// Policy is remediation (the default), limit-ping, allow-all, custom,
+	// remove or status.
 	Policy string `json:"policy,omitempty"`
 	// ManagementServer is the address the filtered computer must still
 	// reach; required for remediation, and for verifying the required flows
@@ -84,19 +95,41 @@ type NetworkFilterOutput struct {
 	Removed bool `json:"removed,omitempty"`
 	// Overridden lists the verification failures Force overrode.
 	Overridden []string `json:"overridden,omitempty"`
+	// Status is set by policy status: what is active on the device.
+	Status *FilterState `json:"status,omitempty"`
+}
+
+// FilterState is the System Defense state of one computer, as read back by
+// a [NetworkFilterTask] with policy status.
+type FilterState struct {
+	// Active lists the policy active on each interface; empty when the
+	// computer is not filtered.
+	Active []ActiveFilter `json:"active"`
+}
+
+// ActiveFilter is one policy active on one network interface.
+type ActiveFilter struct {
+	// Interface is wired or wireless.
+	Interface string `json:"interface"`
+	// Policy is the policy's name as read back from the device.
+	Policy string `json:"policy"`
+	// Rules counts the policy's rules.
+	Rules int `json:"rules"`
+	// InstanceID is the device's AMT_SystemDefensePolicy instance.
+	InstanceID string `json:"instanceID"`
 }
 
 // Kind returns "filter".
 func (t *NetworkFilterTask) Kind() string { return "filter" }
 
-// Validate checks the options and, for all but remove, builds and verifies
-// the policy, so a job that would be refused on every computer fails before
-// it starts.
+// Validate checks the options and, for all but remove and status, builds
+// and verifies the policy, so a job that would be refused on every computer
+// fails before it starts.
 func (t *NetworkFilterTask) Validate() error {
 	if _, err := t.interfaces(); err != nil {
 		return err
 	}
-	if t.policyName() == FilterRemove {
+	if name := t.policyName(); name == FilterRemove || name == FilterStatus {
 		return nil
 	}
 	_, _, _, err := t.verified()
@@ -163,7 +196,7 @@ func (t *NetworkFilterTask) build() (*filter.Policy, []filter.Flow, error) {
 			return nil, nil, fmt.Errorf("%w: policy file: %w", oobkit.ErrInvalidArgument, err)
 		}
 	default:
-		return nil, nil, invalidf("unknown policy %q (want remediation, limit-ping, allow-all, custom or remove)", t.Policy)
+		return nil, nil, invalidf("unknown policy %q (want remediation, limit-ping, allow-all, custom, remove or status)", t.Policy)
 	}
 	if t.AntiSpoofing != "" {
 		mode, err := filter.ParseAntiSpoofing(t.AntiSpoofing)
@@ -237,15 +270,23 @@ func (t *NetworkFilterTask) verified() (p *filter.Policy, flows []filter.Flow, o
 	return p, flows, overridden, nil
 }
 
-// Run verifies the policy, then applies it (or removes every policy)
-// through AMT.
+// Run verifies the policy, then applies it (or removes every policy, or
+// reads back what is active) through AMT.
 func (t *NetworkFilterTask) Run(ctx context.Context, env *Env) (any, error) {
 	ifaces, err := t.interfaces()
 	if err != nil {
 		return nil, err
 	}
 	out := &NetworkFilterOutput{}
-	if t.policyName() == FilterRemove {
+	switch t.policyName() {
+	case FilterStatus:
+		state, err := readFilterState(ctx, env)
+		if err != nil {
+			return nil, err
+		}
+		out.Status = state
+		return out, nil
+	case FilterRemove:
 		_, err := env.First(ctx, env.Only(oobkit.AMT), func(c oobkit.Client) error {
 			pa, err := Capability[PolicyApplier](c, "System Defense")
 			if err != nil {
@@ -284,4 +325,32 @@ func (t *NetworkFilterTask) Run(ctx context.Context, env *Env) (any, error) {
 		out.Interfaces = append(out.Interfaces, i.String())
 	}
 	return out, nil
+}
+
+// readFilterState reads the policy active on each interface through AMT.
+func readFilterState(ctx context.Context, env *Env) (*FilterState, error) {
+	state := &FilterState{Active: []ActiveFilter{}}
+	_, err := env.First(ctx, env.Only(oobkit.AMT), func(c oobkit.Client) error {
+		pr, err := Capability[PolicyReader](c, "System Defense")
+		if err != nil {
+			return err
+		}
+		active, err := pr.ActivePolicies(ctx)
+		if err != nil {
+			return err
+		}
+		state.Active = state.Active[:0]
+		for _, p := range active {
+			a := ActiveFilter{Interface: p.Interface.String(), InstanceID: p.InstanceID}
+			if p.Policy != nil {
+				a.Policy, a.Rules = p.Policy.Name, len(p.Policy.Rules)
+			}
+			state.Active = append(state.Active, a)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return state, nil
 }

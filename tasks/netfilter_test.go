@@ -113,6 +113,14 @@ func TestNetworkFilterPolicies(t *testing.T) {
 			assert.Equal(t, tc.task.Force, len(out.Overridden) > 0, "overridden failures are reported only when forced")
 			tc.check(t, d, active)
 
+			res = runFilter(t, r, tg, &NetworkFilterTask{Policy: FilterStatus})
+			require.Equal(t, StatusOK, res.Status, res.Error)
+			st := res.Output("f").(*NetworkFilterOutput).Status
+			require.NotNil(t, st, "status reports what is active")
+			require.NotEmpty(t, st.Active)
+			assert.Equal(t, ActiveFilter{Interface: "wired", Policy: active.Name, Rules: len(active.Rules), InstanceID: out.InstanceID}, st.Active[0])
+			assert.Len(t, st.Active, len(out.Interfaces), "one entry per filtered interface")
+
 			res = runFilter(t, r, tg, &NetworkFilterTask{Policy: FilterRemove})
 			require.Equal(t, StatusOK, res.Status, res.Error)
 			assert.True(t, res.Output("f").(*NetworkFilterOutput).Removed)
@@ -120,6 +128,12 @@ func TestNetworkFilterPolicies(t *testing.T) {
 			assert.Nil(t, d.ActivePolicy(amt.Wireless))
 			f, p, l := d.DefenseObjects()
 			assert.Zero(t, f+p+l, "remove leaves no filter, policy or association")
+
+			res = runFilter(t, r, tg, &NetworkFilterTask{Policy: FilterStatus})
+			require.Equal(t, StatusOK, res.Status, res.Error)
+			st = res.Output("f").(*NetworkFilterOutput).Status
+			require.NotNil(t, st)
+			assert.Empty(t, st.Active, "no policy after remove")
 		})
 	}
 }

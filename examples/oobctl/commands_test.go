@@ -346,8 +346,10 @@ func TestFilterCommands(t *testing.T) {
 	res = oobctl(t, nil, append(amtBase, "--json", "filter", "status")...)
 	require.Equal(t, exitOK, res.code, res.stderr)
 	rep := decodeReport(t, res.stdout)
-	var st filterStatusOutput
-	stepOutput(t, rep.Results[0], filterStatusKind, &st)
+	var out tasks.NetworkFilterOutput
+	stepOutput(t, rep.Results[0], "filter", &out)
+	require.NotNil(t, out.Status)
+	st := out.Status
 	require.Len(t, st.Active, 1)
 	assert.Equal(t, "oobkit remediation", st.Active[0].Policy)
 	assert.Equal(t, "wired", st.Active[0].Interface)

@@ -15,7 +15,7 @@ import (
 // cmdFilter handles System Defense policies. verify works on a policy file
 // (or the default quarantine policy) without touching any computer; apply,
 // remove and status act on the computers of the command line through AMT
-// (tasks "filter" and oobctl's "filter-status").
+// (tasks "filter", with policy status for status).
 func (a *app) cmdFilter(ctx context.Context, args []string) error {
 	var mgmt, policyName string
 	var httpPort, ticklePort uint
@@ -49,7 +49,7 @@ func (a *app) cmdFilter(ctx context.Context, args []string) error {
 		if len(pos) > 1 {
 			return usagef("filter status takes no arguments")
 		}
-		return a.runJob(ctx, oneStep("filter status", &filterStatusTask{}))
+		return a.runJob(ctx, oneStep("filter status", &tasks.NetworkFilterTask{Policy: tasks.FilterStatus}))
 	default:
 		return usagef("filter: unknown action %q", pos[0])
 	}

@@ -106,21 +106,20 @@ func orDefault(s, def string) string {
 // outputTypes maps a task kind to its output type, so outputs that crossed
 // JetStream as JSON read back as the in-process runner returns them.
 var outputTypes = map[string]func() any{
-	"power":          func() any { return &tasks.PowerOutput{} },
-	"powerstate":     func() any { return &tasks.PowerStateOutput{} },
-	"boot":           func() any { return &tasks.BootOutput{} },
-	"inventory":      func() any { return &tasks.InventoryOutput{} },
-	"discover":       func() any { return &tasks.DiscoverOutput{} },
-	"portcheck":      func() any { return &tasks.PortCheckOutput{} },
-	"eventlog":       func() any { return &tasks.EventLogOutput{} },
-	"alerts":         func() any { return &tasks.AlertSettingsOutput{} },
-	"filter":         func() any { return &tasks.NetworkFilterOutput{} },
-	"ider":           func() any { return &tasks.IDERBootOutput{} },
-	"bios":           func() any { return &tasks.BIOSOutput{} },
-	"password":       func() any { return &tasks.LocalPasswordOutput{} },
-	"process":        func() any { return &tasks.ProcessOutput{} },
-	"service":        func() any { return &tasks.ServiceOutput{} },
-	filterStatusKind: func() any { return &filterStatusOutput{} },
+	"power":      func() any { return &tasks.PowerOutput{} },
+	"powerstate": func() any { return &tasks.PowerStateOutput{} },
+	"boot":       func() any { return &tasks.BootOutput{} },
+	"inventory":  func() any { return &tasks.InventoryOutput{} },
+	"discover":   func() any { return &tasks.DiscoverOutput{} },
+	"portcheck":  func() any { return &tasks.PortCheckOutput{} },
+	"eventlog":   func() any { return &tasks.EventLogOutput{} },
+	"alerts":     func() any { return &tasks.AlertSettingsOutput{} },
+	"filter":     func() any { return &tasks.NetworkFilterOutput{} },
+	"ider":       func() any { return &tasks.IDERBootOutput{} },
+	"bios":       func() any { return &tasks.BIOSOutput{} },
+	"password":   func() any { return &tasks.LocalPasswordOutput{} },
+	"process":    func() any { return &tasks.ProcessOutput{} },
+	"service":    func() any { return &tasks.ServiceOutput{} },
 }
 
 // typedOutputs replaces the JSON outputs of a dispatched report by typed

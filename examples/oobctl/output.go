@@ -128,16 +128,10 @@ func summarise(out any) string {
 		if o.Removed {
 			return "every System Defense policy removed"
 		}
+		if o.Status != nil {
+			return filterStatusSummary(o.Status)
+		}
 		return fmt.Sprintf("policy %q (%d rules) on %s", o.Policy, o.Rules, strings.Join(o.Interfaces, ", "))
-	case *filterStatusOutput:
-		if len(o.Active) == 0 {
-			return "no System Defense policy"
-		}
-		var parts []string
-		for _, p := range o.Active {
-			parts = append(parts, fmt.Sprintf("%s: %q (%d rules)", p.Interface, p.Policy, p.Rules))
-		}
-		return strings.Join(parts, ", ")
 	case *tasks.IDERBootOutput:
 		return fmt.Sprintf("IDE-R served %d bytes in %s, ended by %s", o.Session.BytesSent,
 			roundDuration(time.Duration(o.Session.Duration)), o.EndedBy)
@@ -147,6 +141,18 @@ func summarise(out any) string {
 		return ""
 	}
 	return ""
+}
+
+// filterStatusSummary reads a computer's System Defense state back in one line.
+func filterStatusSummary(st *tasks.FilterState) string {
+	if len(st.Active) == 0 {
+		return "no System Defense policy"
+	}
+	var parts []string
+	for _, p := range st.Active {
+		parts = append(parts, fmt.Sprintf("%s: %q (%d rules)", p.Interface, p.Policy, p.Rules))
+	}
+	return strings.Join(parts, ", ")
 }
 
 func inventorySummary(o *tasks.InventoryOutput) string {
