@@ -154,6 +154,7 @@ var (
 	_ oobkit.BootController   = (*Client)(nil)
 	_ oobkit.InventoryReader  = (*Client)(nil)
 	_ oobkit.EventLogReader   = (*Client)(nil)
+	_ oobkit.AlertConfigurer  = (*Client)(nil)
 )
 
 // invoke calls method and turns a non-zero ReturnValue into an error using

@@ -122,3 +122,39 @@ func ClassName(uri string) string {
 	}
 	return uri
 }
+
+// Alerts (reference amt_wsman.md §2(f)): WS-Eventing subscriptions are made
+// with Subscribe on CIM_FilterCollection selected by InstanceID; each one
+// shows up as a CIM_FilterCollectionSubscription {Filter, Handler}
+// associating the collection with a CIM_ListenerDestinationWSManagement
+// {Destination, DeliveryMode}, and is ended with Unsubscribe on that
+// association. SNMP PET destinations are AMT_SNMPEventSubscriber instances
+// {AccessInfo, PolicyID, CommunityString} whose PolicyID names the
+// AMT_PETFilterSetting filters that feed them; AMT_EventManagerService holds
+// DefaultCommunityString. PET is gone from Intel ME 18.0 on (Intel
+// eventfilters.htm).
+const (
+	FilterCollection             = wsman.CIMBase + "CIM_FilterCollection"
+	FilterCollectionSubscription = wsman.CIMBase + "CIM_FilterCollectionSubscription"
+	ListenerDestination          = wsman.CIMBase + "CIM_ListenerDestinationWSManagement"
+	EventManager                 = wsman.AMTBase + "AMT_EventManagerService"
+	SNMPSubscriber               = wsman.AMTBase + "AMT_SNMPEventSubscriber"
+	PETFilter                    = wsman.AMTBase + "AMT_PETFilterSetting"
+
+	// FilterAll is the filter collection of every event ("Intel(r) AMT:All",
+	// Intel subscribeforevents.htm; intel/lms UNS).
+	FilterAll = "Intel(r) AMT:All"
+)
+
+// FilterCollectionEPR references the CIM_FilterCollection with InstanceID id.
+func FilterCollectionEPR(id string) *wsman.EndpointReference {
+	return &wsman.EndpointReference{ResourceURI: FilterCollection, Selectors: wsman.Sel("InstanceID", id)}
+}
+
+// ListenerDestinationEPR references the CIM_ListenerDestinationWSManagement
+// named name.
+func ListenerDestinationEPR(name string) *wsman.EndpointReference {
+	return &wsman.EndpointReference{ResourceURI: ListenerDestination, Selectors: wsman.Selectors{
+		{Name: "CreationClassName", Value: "CIM_ListenerDestinationWSManagement"}, {Name: "Name", Value: name},
+		{Name: "SystemCreationClassName", Value: "CIM_ComputerSystem"}, {Name: "SystemName", Value: SystemName}}}
+}

@@ -1,0 +1,428 @@
+package amt
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/amt/internal/schema"
+	"github.com/oobkit/oobkit/internal/indication"
+	"github.com/oobkit/oobkit/internal/wsman"
+)
+
+// FilterAll is the filter collection of every AMT event ("Intel(r)
+// AMT:All"), the one [Client.ApplyAlerts] subscribes to when the
+// configuration names none.
+const FilterAll = schema.FilterAll
+
+// PETPort is the UDP port AMT sends Platform Event Traps to: the SNMP trap
+// port. AMT_SNMPEventSubscriber has no port property, so a PET destination
+// with another port is refused.
+const PETPort = 162
+
+// maxNotifyTo is the longest NotifyTo URL AMT accepts (Intel
+// subscribeforevents.htm: 253 characters).
+const maxNotifyTo = 253
+
+// Subscription is an alert destination the device holds: a WS-Eventing
+// subscription of a listener URL to a filter collection
+// (CIM_FilterCollectionSubscription with its
+// CIM_ListenerDestinationWSManagement), or an SNMP PET destination
+// (AMT_SNMPEventSubscriber).
+type Subscription struct {
+	// Filter is the filter collection's InstanceID for WS-Eventing ("" for
+	// a PET destination).
+	Filter string
+	// Destination is the listener URL, or the PET destination's address.
+	Destination string
+	// Delivery is push, push-with-ack or snmp ("" for another WS-Eventing
+	// mode).
+	Delivery oobkit.AlertDelivery
+	// PolicyID is the PET filter policy feeding a PET destination.
+	PolicyID int
+
+	sel wsman.Selectors // how to delete it
+}
+
+// CIM_ListenerDestinationWSManagement.DeliveryMode values (reference
+// amt_wsman.md §2(f): 2 Push, 3 PushWithAck).
+const (
+	deliveryModePush        = "2"
+	deliveryModePushWithAck = "3"
+)
+
+// ErrNoSpace is wrapped (with oobkit.ErrDevice) when the device has no room
+// for the subscriptions asked for and AllowPartial is off.
+var ErrNoSpace = errors.New("no room for more alert subscriptions")
+
+// Subscriptions lists the device's alert destinations, whoever made them:
+// WS-Eventing subscriptions, then PET destinations (none on Intel ME 18 and
+// later, which dropped PET).
+func (c *Client) Subscriptions(ctx context.Context) ([]Subscription, error) {
+	subs, _, err := c.subscriptions(ctx)
+	return subs, err
+}
+
+// subscriptions also says whether the device offers PET.
+func (c *Client) subscriptions(ctx context.Context) ([]Subscription, bool, error) {
+	assoc, err := c.enumerate(ctx, schema.FilterCollectionSubscription)
+	if err != nil {
+		return nil, false, err
+	}
+	var dests []*wsman.Instance
+	if len(assoc) > 0 {
+		if dests, err = c.enumerate(ctx, schema.ListenerDestination); err != nil {
+			return nil, false, err
+		}
+	}
+	out := decodeSubscriptions(assoc, dests)
+	pets, err := c.enumerate(ctx, schema.SNMPSubscriber)
+	if errors.Is(err, oobkit.ErrUnsupported) {
+		return out, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	return append(out, decodePETSubscribers(pets)...), true, nil
+}
+
+// decodeSubscriptions joins CIM_FilterCollectionSubscription associations
+// with their CIM_ListenerDestinationWSManagement by the Handler's Name.
+// Associations without both references are skipped.
+func decodeSubscriptions(assoc, dests []*wsman.Instance) []Subscription {
+	byName := map[string]*wsman.Instance{}
+	for _, d := range dests {
+		byName[d.Get("Name")] = d
+	}
+	out := make([]Subscription, 0, len(assoc))
+	for _, a := range assoc {
+		f, h := a.EPR("Filter"), a.EPR("Handler")
+		if f == nil || h == nil {
+			continue
+		}
+		s := Subscription{Filter: f.Selectors.Get("InstanceID"),
+			sel: wsman.Selectors{{Name: "Filter", EPR: f}, {Name: "Handler", EPR: h}}}
+		if d := byName[h.Selectors.Get("Name")]; d != nil {
+			s.Destination = d.Get("Destination")
+			switch d.Get("DeliveryMode") {
+			case deliveryModePush:
+				s.Delivery = oobkit.DeliveryPush
+			case deliveryModePushWithAck:
+				s.Delivery = oobkit.DeliveryPushWithAck
+			}
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// subscriberKeys are the keys of AMT_SNMPEventSubscriber (a
+// CIM_ListenerDestination): the selectors that delete one.
+var subscriberKeys = []string{"CreationClassName", "Name", "SystemCreationClassName", "SystemName"}
+
+// decodePETSubscribers reads AMT_SNMPEventSubscriber instances.
+func decodePETSubscribers(items []*wsman.Instance) []Subscription {
+	out := make([]Subscription, 0, len(items))
+	for _, in := range items {
+		s := Subscription{Destination: in.Get("AccessInfo"), Delivery: oobkit.DeliverySNMPTrap}
+		if p, ok := in.Int("PolicyID"); ok {
+			s.PolicyID = int(p)
+		}
+		for _, k := range subscriberKeys {
+			if v := in.Get(k); v != "" {
+				s.sel = append(s.sel, wsman.Selector{Name: k, Value: v})
+			}
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// Subscribe points dest at the device's alerts: a WS-Eventing Subscribe to
+// the filter collection named filter ([FilterAll] when empty) for push and
+// push-with-ack destinations, an AMT_SNMPEventSubscriber for an SNMP PET
+// destination (filter is then ignored; the PET filters of the device's
+// first alerting policy feed it). WS-Eventing events carry the reference
+// parameters [indication.RefTarget] (this client's target) and
+// [indication.RefProtocol] ("amt"), so a listener (dash.NewListener) can
+// say which computer sent them. PET on Intel ME 18 and later is
+// ErrUnsupported.
+func (c *Client) Subscribe(ctx context.Context, filter string, dest oobkit.AlertDestination) error {
+	if err := validDestination(dest); err != nil {
+		return err
+	}
+	if dest.Delivery == oobkit.DeliverySNMPTrap {
+		policy, err := c.petPolicy(ctx)
+		if err != nil {
+			return err
+		}
+		return c.createPET(ctx, dest, policy)
+	}
+	if filter == "" {
+		filter = FilterAll
+	}
+	return c.subscribeWS(ctx, filter, dest)
+}
+
+func (c *Client) subscribeWS(ctx context.Context, filter string, dest oobkit.AlertDestination) error {
+	mode := wsman.DeliveryPush
+	if dest.Delivery == oobkit.DeliveryPushWithAck {
+		mode = wsman.DeliveryPushWithAck
+	}
+	_, err := c.ws.Subscribe(ctx, schema.FilterCollection, wsman.SubscribeOptions{
+		NotifyTo:     dest.Address,
+		DeliveryMode: mode,
+		Selectors:    wsman.Sel("InstanceID", filter),
+		ReferenceParameters: []wsman.MessageOption{
+			{Name: indication.RefTarget, Value: c.target.String()},
+			{Name: indication.RefProtocol, Value: string(oobkit.AMT)},
+		},
+	})
+	return err
+}
+
+func (c *Client) createPET(ctx context.Context, dest oobkit.AlertDestination, policy int) error {
+	in := wsman.NewInstance(schema.SNMPSubscriber, "AMT_SNMPEventSubscriber").
+		Set("AccessInfo", dest.Address).SetInt("PolicyID", int64(policy))
+	if !dest.Community.IsZero() {
+		in.Set("CommunityString", dest.Community.Reveal())
+	}
+	_, err := c.ws.Create(ctx, schema.SNMPSubscriber, in)
+	return err
+}
+
+// petPolicy is the PolicyID a new PET destination gets: the lowest one among
+// the enabled AMT_PETFilterSetting filters that send alerts.
+func (c *Client) petPolicy(ctx context.Context) (int, error) {
+	filters, err := c.enumerate(ctx, schema.PETFilter)
+	if err != nil {
+		return 0, err
+	}
+	best := -1
+	for _, f := range filters {
+		enabled := f.Bool("EnableFilter")
+		send := f.Bool("SendAlert")
+		p, ok := f.Int("PolicyID")
+		if enabled && send && ok && (best < 0 || int(p) < best) {
+			best = int(p)
+		}
+	}
+	if best < 0 {
+		return 0, &oobkit.Error{Protocol: oobkit.AMT, Op: "Subscribe", Class: oobkit.ErrUnsupported,
+			Message: "no enabled PET filter sends alerts, so a PET destination would receive nothing"}
+	}
+	return best, nil
+}
+
+// validDestination checks what the device would refuse or misuse.
+func validDestination(d oobkit.AlertDestination) error {
+	const op = "Subscribe"
+	switch d.Delivery {
+	case oobkit.DeliveryPush, oobkit.DeliveryPushWithAck:
+		if !strings.HasPrefix(d.Address, "http://") && !strings.HasPrefix(d.Address, "https://") {
+			return argErr(op, "a WS-Eventing destination is an http(s) URL")
+		}
+		if len(d.Address) > maxNotifyTo {
+			return argErr(op, "AMT accepts listener URLs of at most %d characters", maxNotifyTo)
+		}
+	case oobkit.DeliverySNMPTrap:
+		if d.Address == "" || strings.ContainsAny(d.Address, "/: ") && net.ParseIP(d.Address) == nil {
+			return argErr(op, "a PET destination is an IP address or host name")
+		}
+		if d.Port != 0 && d.Port != PETPort {
+			return &oobkit.Error{Protocol: oobkit.AMT, Op: op, Class: oobkit.ErrUnsupported,
+				Message: "AMT sends PET to UDP port " + strconv.Itoa(PETPort) + " only"}
+		}
+	default:
+		return &oobkit.Error{Protocol: oobkit.AMT, Op: op, Class: oobkit.ErrUnsupported,
+			Message: fmt.Sprintf("unknown alert delivery %q", d.Delivery)}
+	}
+	return nil
+}
+
+// Unsubscribe deletes a subscription listed by [Client.Subscriptions].
+func (c *Client) Unsubscribe(ctx context.Context, s Subscription) error {
+	if len(s.sel) == 0 {
+		return argErr("Unsubscribe", "the subscription was not listed by Subscriptions")
+	}
+	if s.Delivery == oobkit.DeliverySNMPTrap {
+		return c.ws.Delete(ctx, schema.SNMPSubscriber, s.sel)
+	}
+	return c.ws.Unsubscribe(ctx, &wsman.Subscription{Manager: &wsman.EndpointReference{
+		ResourceURI: schema.FilterCollectionSubscription, Selectors: s.sel}})
+}
+
+// AlertReport says what [Client.ApplyAlerts] did.
+type AlertReport struct {
+	// Subscribed lists the new subscriptions.
+	Subscribed []Subscription
+	// Kept lists wanted subscriptions that already existed.
+	Kept []Subscription
+	// Removed lists deleted subscriptions.
+	Removed []Subscription
+	// Skipped lists wanted subscriptions left out for lack of room
+	// (AllowPartial).
+	Skipped []Subscription
+}
+
+// ConfigureAlerts applies cfg; see [Client.ApplyAlerts].
+func (c *Client) ConfigureAlerts(ctx context.Context, cfg oobkit.AlertConfig) error {
+	_, err := c.ApplyAlerts(ctx, cfg)
+	return err
+}
+
+// ApplyAlerts subscribes every WS-Eventing destination of cfg to the filter
+// collections cfg.Filters names ([FilterAll] when none) and creates a PET
+// destination for every SNMP one, skipping those that already exist. It
+// first deletes the subscriptions to addresses in cfg.Remove and, with
+// RemoveThirdParty, every subscription whose destination is not one of
+// cfg.Destinations (this product's listeners).
+//
+// AMT has a fixed number of subscription slots and says it is full by
+// refusing a Subscribe or Create (wsman QuotaLimit). With AllowPartial the
+// refused ones are reported as Skipped; without it the subscriptions this
+// call made are undone and the error wraps [ErrNoSpace] (removals stay
+// done). A PET destination on firmware without PET (Intel ME 18 and later)
+// fails with ErrUnsupported before anything is changed.
+func (c *Client) ApplyAlerts(ctx context.Context, cfg oobkit.AlertConfig) (*AlertReport, error) {
+	const op = "ConfigureAlerts"
+	for _, d := range cfg.Destinations {
+		if err := validDestination(d); err != nil {
+			return nil, err
+		}
+	}
+	filters := cfg.Filters
+	if len(filters) == 0 {
+		filters = []string{FilterAll}
+	}
+	existing, petOK, err := c.subscriptions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	wantPET := slices.ContainsFunc(cfg.Destinations, func(d oobkit.AlertDestination) bool { return d.Delivery == oobkit.DeliverySNMPTrap })
+	if wantPET && !petOK {
+		return nil, &oobkit.Error{Protocol: oobkit.AMT, Op: op, Class: oobkit.ErrUnsupported,
+			Message: "the firmware has no SNMP PET alerting (removed in Intel ME 18)"}
+	}
+	policy := 0
+	if wantPET {
+		if policy, err = c.petPolicy(ctx); err != nil {
+			return nil, err
+		}
+	}
+	rep := &AlertReport{}
+	remove, stay := partition(existing, cfg)
+	var want []wanted
+	for _, d := range cfg.Destinations {
+		if d.Delivery == oobkit.DeliverySNMPTrap {
+			s := Subscription{Destination: d.Address, Delivery: d.Delivery, PolicyID: policy}
+			if have := find(stay, s); have != nil {
+				rep.Kept = append(rep.Kept, *have)
+			} else {
+				want = append(want, wanted{s, d})
+			}
+			continue
+		}
+		for _, f := range filters {
+			s := Subscription{Filter: f, Destination: d.Address, Delivery: d.Delivery}
+			if have := find(stay, s); have != nil {
+				rep.Kept = append(rep.Kept, *have)
+			} else {
+				want = append(want, wanted{s, d})
+			}
+		}
+	}
+	for _, s := range remove {
+		if err := c.Unsubscribe(ctx, s); err != nil {
+			return rep, err
+		}
+		rep.Removed = append(rep.Removed, s)
+	}
+	var full []Subscription
+	for _, w := range want {
+		if w.sub.Delivery == oobkit.DeliverySNMPTrap {
+			err = c.createPET(ctx, w.dest, policy)
+		} else {
+			err = c.subscribeWS(ctx, w.sub.Filter, w.dest)
+		}
+		if f, ok := wsman.AsFault(err); ok && strings.EqualFold(f.Subcode, "QuotaLimit") {
+			full = append(full, w.sub)
+			continue
+		}
+		if err != nil {
+			return rep, err
+		}
+		rep.Subscribed = append(rep.Subscribed, w.sub)
+	}
+	if len(full) == 0 {
+		return rep, nil
+	}
+	if cfg.AllowPartial {
+		rep.Skipped = full
+		return rep, nil
+	}
+	undoErr := c.undo(ctx, rep.Subscribed)
+	made := len(rep.Subscribed)
+	rep.Subscribed = nil
+	return rep, &oobkit.Error{Protocol: oobkit.AMT, Op: op, Class: oobkit.ErrDevice, DeviceCode: "QuotaLimit",
+		Err:     errors.Join(ErrNoSpace, undoErr),
+		Message: fmt.Sprintf("the device has room for %d of the %d subscriptions asked for; the new ones were undone", made, len(want))}
+}
+
+type wanted struct {
+	sub  Subscription
+	dest oobkit.AlertDestination
+}
+
+// partition splits existing into what cfg removes and what stays.
+func partition(existing []Subscription, cfg oobkit.AlertConfig) (remove, stay []Subscription) {
+	ours := map[string]bool{}
+	for _, d := range cfg.Destinations {
+		ours[d.Address] = true
+	}
+	for _, s := range existing {
+		if slices.Contains(cfg.Remove, s.Destination) || (cfg.RemoveThirdParty && !ours[s.Destination]) {
+			remove = append(remove, s)
+		} else {
+			stay = append(stay, s)
+		}
+	}
+	return remove, stay
+}
+
+// undo deletes the subscriptions made by a failed ApplyAlerts: it lists the
+// device's subscriptions again (Subscribe does not say what it created)
+// and deletes the matching ones.
+func (c *Client) undo(ctx context.Context, made []Subscription) error {
+	if len(made) == 0 {
+		return nil
+	}
+	now, err := c.Subscriptions(ctx)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, m := range made {
+		if s := find(now, m); s != nil {
+			errs = append(errs, c.Unsubscribe(ctx, *s))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// find returns the subscription of subs with s's filter, destination and
+// delivery (and policy for PET), or nil.
+func find(subs []Subscription, s Subscription) *Subscription {
+	for i := range subs {
+		if subs[i].Filter == s.Filter && subs[i].Destination == s.Destination && subs[i].Delivery == s.Delivery &&
+			(s.Delivery != oobkit.DeliverySNMPTrap || subs[i].PolicyID == s.PolicyID) {
+			return &subs[i]
+		}
+	}
+	return nil
+}
