@@ -3,6 +3,7 @@ package tasks
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/oobkit/oobkit"
@@ -27,11 +28,25 @@ type IDEROpener interface {
 // device through AMT and powers the computer on (or resets it), then serves
 // the image until the device ends the session, or for Wait, and reports the
 // session's statistics. The session is always closed before Run returns.
+//
+// The image is opened where the task runs: with tasks/jetstream, on the
+// worker that takes the target, not where the job was written. Image is a
+// file path or an http:// or https:// URL, and each worker must be able to
+// read it: the same path on every worker (a shared mount), or a URL every
+// worker reaches, read with HTTP range requests as the device asks for
+// sectors (any static file server honours them). Source, for programs that
+// build the image in memory, does not travel in a job's JSON.
 type IDERBootTask struct {
-	// Image is the path of the image file (an ISO for CD, a floppy image).
+	// Image is the image (an ISO for CD, a floppy image): the path of a
+	// file, or an http:// or https:// URL of a server that honours range
+	// requests, as seen from where the task runs.
 	Image string `json:"image,omitempty"`
-	// Source, for programs, serves any io.ReaderAt instead of Image.
+	// Source, for programs, serves any io.ReaderAt instead of Image; it is
+	// not serialised, so jobs sent to remote workers use Image.
 	Source *redirect.Image `json:"-"`
+	// HTTPClient fetches an Image URL (default http.DefaultClient, which
+	// verifies TLS certificates); not serialised.
+	HTTPClient *http.Client `json:"-"`
 	// Floppy serves the image as the floppy drive (512-byte sectors) instead
 	// of the CD/DVD drive (2048-byte sectors).
 	Floppy bool `json:"floppy,omitempty"`
@@ -113,11 +128,11 @@ func (t *IDERBootTask) Run(ctx context.Context, env *Env) (any, error) {
 	mode, _ := t.startMode()
 	img := t.Source
 	if img == nil {
-		i, f, err := redirect.OpenImage(t.Image)
+		i, c, err := openImage(ctx, t.Image, t.HTTPClient)
 		if err != nil {
-			return nil, fmt.Errorf("%w: image: %w", oobkit.ErrInvalidArgument, err)
+			return nil, err
 		}
-		defer func() { _ = f.Close() }()
+		defer func() { _ = c.Close() }()
 		img = i
 	}
 	opts := redirect.IDEROptions{Start: mode}

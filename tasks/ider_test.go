@@ -6,6 +6,8 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"sync"
@@ -117,13 +119,18 @@ func TestIDERBootServesWholeImage(t *testing.T) {
 		size   int
 		action oobkit.PowerAction
 		last   string
+		url    bool // served over HTTP, as remote workers read it
 	}{
-		{"cd, computer off", oobkit.PowerS5, false, 3 << 20, oobkit.ActionOn, "ider-cd"},
-		{"floppy, computer on", oobkit.PowerS0, true, 1474560, oobkit.ActionReset, "ider-floppy"},
+		{"cd, computer off", oobkit.PowerS5, false, 3 << 20, oobkit.ActionOn, "ider-cd", false},
+		{"floppy, computer on", oobkit.PowerS0, true, 1474560, oobkit.ActionReset, "ider-floppy", false},
+		{"cd from an http url", oobkit.PowerS5, false, 3<<20 + 2048, oobkit.ActionOn, "ider-cd", true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			path, sum := testImage(t, tc.size)
+			if tc.url {
+				path = serveImage(t, path)
+			}
 			dev := redirecttest.CD
 			if tc.floppy {
 				dev = redirecttest.Floppy
@@ -157,6 +164,17 @@ func TestIDERBootServesWholeImage(t *testing.T) {
 			assert.True(t, rig.amt.PowerState().IsOn())
 		})
 	}
+}
+
+// serveImage serves the file at path over HTTP on loopback (with range
+// requests, as any static file server) and returns its URL.
+func serveImage(t *testing.T, path string) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.ServeFile(w, r, path)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL + "/boot.img"
 }
 
 func TestIDERBootWaitAndFailures(t *testing.T) {
@@ -218,6 +236,31 @@ func TestIDERBootWaitAndFailures(t *testing.T) {
 		assert.Equal(t, "busy", res.Class, res.Error)
 		assert.Equal(t, 3, res.Attempts, "busy is retried")
 		assert.Zero(t, rig.amt.PowerChanges())
+	})
+
+	t.Run("image URLs that cannot serve the image", func(t *testing.T) {
+		noRanges := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			_, _ = w.Write(make([]byte, 4096)) // ignores Range: 200 with the whole body
+		}))
+		defer noRanges.Close()
+		missing := httptest.NewServer(http.NotFoundHandler())
+		defer missing.Close()
+		for _, tc := range []struct{ url, want string }{
+			{noRanges.URL + "/boot.iso", "range requests"},
+			{missing.URL + "/boot.iso", "404"},
+		} {
+			rig := newIDERRig(t, oobkit.PowerS5, redirecttest.Config{})
+			res := rig.runner.RunTarget(context.Background(), job(&IDERBootTask{Image: tc.url}, 0), rig.target)
+			assert.Equal(t, StatusFailed, res.Status)
+			assert.Equal(t, "invalid-argument", res.Class, res.Error)
+			assert.Contains(t, res.Error, tc.want)
+			assert.Zero(t, rig.amt.PowerChanges(), "nothing is booted without an image")
+		}
+		user := &IDERBootTask{Image: "http://operator:s3cret@127.0.0.1:1/boot.iso"}
+		rig := newIDERRig(t, oobkit.PowerS5, redirecttest.Config{})
+		res := rig.runner.RunTarget(context.Background(), job(user, 0), rig.target)
+		assert.Equal(t, StatusFailed, res.Status)
+		assert.NotContains(t, res.Error, "s3cret", "a password in the URL stays out of the report")
 	})
 
 	t.Run("invalid options", func(t *testing.T) {

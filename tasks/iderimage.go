@@ -1,0 +1,155 @@
+package tasks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/redirect"
+)
+
+// imageBlock is how much of an image served over HTTP is fetched at once:
+// IDE-R reads a few sectors per command, mostly in order, so one request
+// serves many of them.
+const imageBlock = 256 << 10
+
+// isImageURL reports whether an IDERBootTask image names an HTTP(S) URL
+// rather than a file.
+func isImageURL(image string) bool {
+	return strings.HasPrefix(image, "http://") || strings.HasPrefix(image, "https://")
+}
+
+// openImage opens an IDERBootTask's image: a file, or an HTTP(S) URL read
+// with range requests under ctx. The caller closes the returned closer when
+// the session has ended.
+func openImage(ctx context.Context, image string, client *http.Client) (*redirect.Image, io.Closer, error) {
+	if !isImageURL(image) {
+		img, f, err := redirect.OpenImage(image)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%w: image: %w", oobkit.ErrInvalidArgument, err)
+		}
+		return img, f, nil
+	}
+	u, err := url.Parse(image)
+	if err != nil {
+		return nil, nil, invalidIDER("image URL: %v", err)
+	}
+	if client == nil {
+		client = http.DefaultClient
+	}
+	r := &httpImage{ctx: ctx, client: client, url: u}
+	size, err := r.size()
+	if err != nil {
+		return nil, nil, err
+	}
+	return &redirect.Image{R: r, Size: size}, io.NopCloser(nil), nil
+}
+
+// httpImage is an io.ReaderAt over an image served by an HTTP server that
+// honours Range requests (any static file server does). It keeps the last
+// block fetched. Safe for concurrent use.
+type httpImage struct {
+	ctx    context.Context
+	client *http.Client
+	url    *url.URL
+
+	mu    sync.Mutex
+	off   int64
+	block []byte
+}
+
+// size asks for the first byte and reads the image's length from the
+// Content-Range of the answer, which also proves ranges are honoured.
+func (r *httpImage) size() (int64, error) {
+	resp, err := r.get(0, 0)
+	if err != nil {
+		return 0, err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1))
+	cr := resp.Header.Get("Content-Range") // bytes 0-0/SIZE
+	i := strings.LastIndexByte(cr, '/')
+	size, err := strconv.ParseInt(cr[i+1:], 10, 64)
+	if i < 0 || err != nil || size <= 0 {
+		return 0, r.fail("no image length in Content-Range %q", cr)
+	}
+	return size, nil
+}
+
+// get requests bytes [from, to] and checks the answer is that range.
+func (r *httpImage) get(from, to int64) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(r.ctx, http.MethodGet, r.url.String(), nil)
+	if err != nil {
+		return nil, r.fail("%v", err)
+	}
+	req.Header.Set("Range", fmt.Sprintf("bytes=%d-%d", from, to))
+	resp, err := r.client.Do(req)
+	if err != nil {
+		var uerr *url.Error
+		if errors.As(err, &uerr) {
+			err = uerr.Err // its text repeats the URL, which may hold a password
+		}
+		return nil, fmt.Errorf("image %s: %w", r.url.Redacted(), err)
+	}
+	if resp.StatusCode != http.StatusPartialContent {
+		_ = resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			return nil, r.fail("the server does not honour range requests")
+		}
+		return nil, r.fail("%s", resp.Status)
+	}
+	return resp, nil
+}
+
+func (r *httpImage) fail(format string, a ...any) error {
+	return invalidIDER("image %s: %s", r.url.Redacted(), fmt.Sprintf(format, a...))
+}
+
+// ReadAt reads len(p) bytes at off, block by block.
+func (r *httpImage) ReadAt(p []byte, off int64) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for n < len(p) {
+		at := off + int64(n)
+		if r.block == nil || at < r.off || at >= r.off+int64(len(r.block)) {
+			if err := r.fetch(at - at%imageBlock); err != nil {
+				return n, err
+			}
+		}
+		c := copy(p[n:], r.block[at-r.off:])
+		if c == 0 {
+			return n, io.EOF
+		}
+		n += c
+	}
+	return n, nil
+}
+
+// fetch reads the block starting at off; it is shorter at the image's end.
+func (r *httpImage) fetch(off int64) error {
+	resp, err := r.get(off, off+imageBlock-1)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	if cr := resp.Header.Get("Content-Range"); !strings.HasPrefix(cr, fmt.Sprintf("bytes %d-", off)) {
+		return r.fail("asked for bytes from %d, got Content-Range %q", off, cr)
+	}
+	buf, err := io.ReadAll(io.LimitReader(resp.Body, imageBlock))
+	if err != nil {
+		return fmt.Errorf("image %s: %w", r.url.Redacted(), err)
+	}
+	if len(buf) == 0 {
+		return io.EOF
+	}
+	r.off, r.block = off, buf
+	return nil
+}
