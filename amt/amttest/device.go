@@ -46,6 +46,17 @@ type Config struct {
 	StaticIP bool
 	// Now is the device clock (default time.Now).
 	Now func() time.Time
+	// MaxSubscriptions is the number of WS-Eventing subscription slots
+	// (default DefaultMaxSubscriptions); a Subscribe beyond it is refused
+	// with QuotaLimit.
+	MaxSubscriptions int
+	// MaxPETSubscribers is the number of AMT_SNMPEventSubscriber slots
+	// (default DefaultMaxPETSubscribers). Firmware 18 and later has no PET.
+	MaxPETSubscribers int
+	// PETPort is the UDP port PET traps are sent to (default 162, the only
+	// port real firmware uses: tests point it at a listener on a free
+	// port). Traps go to loopback destinations only.
+	PETPort int
 }
 
 func (c Config) withDefaults() Config {
@@ -71,6 +82,15 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.MaxSubscriptions <= 0 {
+		c.MaxSubscriptions = DefaultMaxSubscriptions
+	}
+	if c.MaxPETSubscribers <= 0 {
+		c.MaxPETSubscribers = DefaultMaxPETSubscribers
+	}
+	if c.PETPort <= 0 {
+		c.PETPort = 162
 	}
 	return c
 }
@@ -127,6 +147,10 @@ type Device struct {
 	sessionOpen  bool
 	powerChanges int
 	defense      defenseState
+	alerts       alertState
+	pending      sync.WaitGroup // alerts being delivered
+	deliveries   []Delivery     // outcomes of power-event alerts
+	started      time.Time      // for the PET sysUpTime
 }
 
 // NewDevice returns a device handler for cfg (not listening; see NewServer
@@ -137,7 +161,7 @@ func NewDevice(cfg Config) *Device {
 		cfg: cfg, srv: wsmantest.New(cfg.Username, cfg.Password),
 		redirState: 32771, listener: true, kvmState: 6,
 		optRequired: cfg.ConsentRequired, idleTimeout: 65535, activeScheme: "SCHEME 1",
-		provState: amt.StatePost, provMode: amt.ModeAdminControl,
+		provState: amt.StatePost, provMode: amt.ModeAdminControl, started: time.Now(),
 	}
 	if cfg.NoKVM {
 		d.kvmState = 0

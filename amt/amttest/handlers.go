@@ -54,6 +54,7 @@ func (d *Device) register() {
 
 	d.registerInventory()
 	d.registerDefense()
+	d.registerAlerts()
 }
 
 // handleGet, handlePut, handleCreate, handleDelete and handleMethod serve

@@ -83,27 +83,34 @@ func (d *Device) requestPowerStateChange(r *wsmantest.Request) (*etree.Element, 
 	switch int(v) {
 	case amt.PowerOn:
 		d.power = amt.PowerOn
+		d.raiseLocked(d.powerAlert("PLAT0272", "Power on for system %s.", bootRecord(0)))
 		d.addRecordLocked(bootRecord(0))
 		d.bootLocked()
 	case amt.PowerMasterBusReset, amt.PowerNMI:
+		d.raiseLocked(d.powerAlert("PLAT0282", "System restart requested for system %s.", bootRecord(1)))
 		d.addRecordLocked(bootRecord(1))
 		d.bootLocked()
 	case amt.PowerMasterBusResetGrace:
+		d.raiseLocked(d.powerAlert("PLAT0282", "System restart requested for system %s.", bootRecord(6)))
 		d.addRecordLocked(bootRecord(6))
 		d.bootLocked()
 	case amt.PowerCycleOffSoft:
+		d.raiseLocked(d.powerAlert("PLAT0276", "Power cycle soft requested for system %s.", acpiRecord(5)))
 		d.addRecordLocked(acpiRecord(5))
 		d.addRecordLocked(bootRecord(0))
 		d.bootLocked()
 	case amt.PowerOffSoft, amt.PowerOffSoftGraceful:
 		d.power = amt.PowerOffSoft
 		d.boot.InBIOSSetup = false
+		d.raiseLocked(d.powerAlert("PLAT0362", "Computer system %s is in soft off mode.", acpiRecord(5)))
 		d.addRecordLocked(acpiRecord(5))
 	case amt.PowerSleepDeep:
 		d.power = amt.PowerSleepDeep
+		d.raiseLocked(d.powerAlert("PLAT0366", "Computer system %s is sleeping.", acpiRecord(3)))
 		d.addRecordLocked(acpiRecord(3))
 	case amt.PowerHibernate:
 		d.power = amt.PowerHibernate
+		d.raiseLocked(d.powerAlert("PLAT0358", "Computer system %s is in hibernate.", acpiRecord(4)))
 		d.addRecordLocked(acpiRecord(4))
 	}
 	return output(schema.PowerService, m, 0), nil

@@ -59,5 +59,8 @@ func (s *Server) Credential() oobkit.Credential {
 	return c
 }
 
-// Close stops the listener.
-func (s *Server) Close() error { return s.srv.Close() }
+// Close waits for the alerts being delivered, then stops the listener.
+func (s *Server) Close() error {
+	s.WaitAlerts()
+	return s.srv.Close()
+}

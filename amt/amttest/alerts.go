@@ -1,0 +1,270 @@
+package amttest
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/beevik/etree"
+
+	"github.com/oobkit/oobkit/amt/internal/schema"
+	"github.com/oobkit/oobkit/internal/wsman"
+	"github.com/oobkit/oobkit/internal/wsmantest"
+)
+
+// Slot defaults. MaxPETSubscribers follows Intel (14 AMT_SNMPEventSubscriber
+// instances from AMT 6, reference amt_wsman.md §2(f)); the WS-Eventing
+// default is this simulator's choice (Intel eventfiltersubscribers.htm
+// gives the per-firmware figure, not recorded in the reference).
+const (
+	DefaultMaxSubscriptions  = 16
+	DefaultMaxPETSubscribers = 14
+)
+
+// DefaultCommunity is the simulated AMT_EventManagerService
+// DefaultCommunityString, used by PET destinations without their own.
+const DefaultCommunity = "public"
+
+// petPolicyID is the PolicyID of the simulated enabled PET filters.
+const petPolicyID = 1
+
+// Subscription is an alert destination the simulated device holds.
+type Subscription struct {
+	// Filter is the filter collection's InstanceID ("" for PET).
+	Filter string
+	// Destination is the listener URL, or the PET AccessInfo address.
+	Destination string
+	// WithAck is true for PushWithAck delivery.
+	WithAck bool
+	// PET is true for an AMT_SNMPEventSubscriber.
+	PET bool
+	// PolicyID is the PET subscriber's policy.
+	PolicyID int
+	// ReferenceParameters are echoed in every event header (WS-Eventing).
+	ReferenceParameters map[string]string
+
+	name      string // handler / subscriber Name key
+	community string
+}
+
+// alertState is the device's subscription tables.
+type alertState struct {
+	subs    []*Subscription // WS-Eventing
+	pets    []*Subscription // PET
+	nextSub int
+	seq     uint16 // PET sequence / indication identifier
+}
+
+// petSupported reports whether the firmware offers SNMP PET ("Starting from
+// Intel ME 18.0 firmware, the feature will no longer be available").
+func (c Config) petSupported() bool { return c.Major() < 18 }
+
+func (d *Device) registerAlerts() {
+	d.handleEnum(schema.FilterCollection, func() []*etree.Element {
+		return []*etree.Element{instance(schema.FilterCollection, "CollectionID", schema.FilterAll,
+			"ElementName", schema.FilterAll, "InstanceID", schema.FilterAll)}
+	})
+	d.srv.Handle(wsman.ActionSubscribe, schema.FilterCollection, d.provisioned(d.subscribe))
+	d.handleEnum(schema.FilterCollectionSubscription, d.subscriptionInstances)
+	d.handleEnum(schema.ListenerDestination, d.destinationInstances)
+	remove := func(r *wsmantest.Request) (*etree.Element, error) { return nil, d.unsubscribe(r.Selectors) }
+	d.srv.Handle(wsman.ActionUnsubscribe, schema.FilterCollectionSubscription, d.provisioned(remove))
+	d.handleDelete(schema.FilterCollectionSubscription, remove)
+	if !d.cfg.petSupported() {
+		return
+	}
+	d.handleEnum(schema.EventManager, func() []*etree.Element {
+		return []*etree.Element{instance(schema.EventManager, "CreationClassName", "AMT_EventManagerService",
+			"DefaultCommunityString", DefaultCommunity, "Name", "Intel(r) AMT Event Manager Service",
+			"SystemCreationClassName", "CIM_ComputerSystem", "SystemName", schema.SystemName)}
+	})
+	d.handleEnum(schema.PETFilter, func() []*etree.Element {
+		var out []*etree.Element
+		for i, name := range []string{"Platform events", "Power events"} {
+			out = append(out, instance(schema.PETFilter, "ElementName", name, "EnableFilter", "true",
+				"InstanceID", "Intel(r) AMT:PET filter "+strconv.Itoa(i), "LogOnEvent", "true",
+				"PolicyID", strconv.Itoa(petPolicyID), "SendAlert", "true"))
+		}
+		return out
+	})
+	d.handleEnum(schema.SNMPSubscriber, d.petInstances)
+	d.handleCreate(schema.SNMPSubscriber, d.createPET)
+	d.handleDelete(schema.SNMPSubscriber, d.deletePET)
+}
+
+// subscribe serves WS-Eventing Subscribe to a filter collection.
+func (d *Device) subscribe(req *wsmantest.Request) (*etree.Element, error) {
+	id := req.Selectors.Get("InstanceID")
+	if id != schema.FilterAll {
+		return nil, wsmantest.Fault("InvalidSelectors", "no filter collection "+strconv.Quote(id))
+	}
+	del := req.Body.SelectElement("Delivery")
+	if del == nil {
+		return nil, wsmantest.Fault("InvalidMessageInformationHeader", "Subscribe without Delivery")
+	}
+	s := &Subscription{Filter: id, ReferenceParameters: map[string]string{}}
+	switch del.SelectAttrValue("Mode", wsman.DeliveryPush) {
+	case wsman.DeliveryPush:
+	case wsman.DeliveryPushWithAck:
+		s.WithAck = true
+	default:
+		return nil, wsmantest.Fault("DeliveryModeRequestedUnavailable", "AMT pushes events: Push or PushWithAck")
+	}
+	if nt := del.SelectElement("NotifyTo"); nt != nil {
+		if a := nt.SelectElement("Address"); a != nil {
+			s.Destination = strings.TrimSpace(a.Text())
+		}
+		if rp := nt.SelectElement("ReferenceParameters"); rp != nil {
+			for _, p := range rp.ChildElements() {
+				s.ReferenceParameters[p.Tag] = strings.TrimSpace(p.Text())
+			}
+		}
+	}
+	if !strings.HasPrefix(s.Destination, "http://") && !strings.HasPrefix(s.Destination, "https://") || len(s.Destination) > 253 {
+		return nil, wsmantest.Fault("InvalidParameter", "NotifyTo must be an http(s) URL of at most 253 characters")
+	}
+	d.mu.Lock()
+	if len(d.alerts.subs) >= d.cfg.MaxSubscriptions {
+		d.mu.Unlock()
+		return nil, wsmantest.Fault("QuotaLimit", fmt.Sprintf("all %d subscription slots are in use", d.cfg.MaxSubscriptions))
+	}
+	d.alerts.nextSub++
+	s.name = "Intel(r) AMT:Listener " + strconv.Itoa(d.alerts.nextSub)
+	d.alerts.subs = append(d.alerts.subs, s)
+	d.mu.Unlock()
+
+	mgr := &wsman.EndpointReference{Address: d.srv.URL(), ResourceURI: schema.FilterCollectionSubscription,
+		Selectors: wsman.Selectors{{Name: "Filter", EPR: schema.FilterCollectionEPR(id)}, {Name: "Handler", EPR: schema.ListenerDestinationEPR(s.name)}}}
+	return wsman.NewInstance(wsman.NSEventing, "SubscribeResponse").SetEPR("SubscriptionManager", mgr).Element(), nil
+}
+
+func (d *Device) unsubscribe(sel wsman.Selectors) error {
+	var handler string
+	for _, s := range sel {
+		if s.Name == "Handler" && s.EPR != nil {
+			handler = s.EPR.Selectors.Get("Name")
+		}
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	i := slices.IndexFunc(d.alerts.subs, func(s *Subscription) bool { return s.name == handler })
+	if i < 0 {
+		return wsmantest.Fault("InvalidSelectors", "no such subscription")
+	}
+	d.alerts.subs = slices.Delete(d.alerts.subs, i, i+1)
+	return nil
+}
+
+func (d *Device) subscriptionInstances() []*etree.Element {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var out []*etree.Element
+	for _, s := range d.alerts.subs {
+		in := wsman.NewInstance(schema.FilterCollectionSubscription, "CIM_FilterCollectionSubscription").
+			SetEPR("Filter", schema.FilterCollectionEPR(s.Filter)).SetEPR("Handler", schema.ListenerDestinationEPR(s.name)).
+			Set("OnFatalErrorPolicy", "2").Set("SubscriptionState", "2")
+		out = append(out, in.Element())
+	}
+	return out
+}
+
+func (d *Device) destinationInstances() []*etree.Element {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var out []*etree.Element
+	for _, s := range d.alerts.subs {
+		mode := "2"
+		if s.WithAck {
+			mode = "3"
+		}
+		out = append(out, instance(schema.ListenerDestination, "CreationClassName", "CIM_ListenerDestinationWSManagement",
+			"DeliveryMode", mode, "Destination", s.Destination, "Name", s.name,
+			"SystemCreationClassName", "CIM_ComputerSystem", "SystemName", schema.SystemName))
+	}
+	return out
+}
+
+func (d *Device) petInstances() []*etree.Element {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var out []*etree.Element
+	for _, s := range d.alerts.pets {
+		out = append(out, instance(schema.SNMPSubscriber, "AccessInfo", s.Destination,
+			"CreationClassName", "AMT_SNMPEventSubscriber", "Name", s.name,
+			"PolicyID", strconv.Itoa(s.PolicyID), "SystemCreationClassName", "CIM_ComputerSystem",
+			"SystemName", schema.SystemName))
+	}
+	return out
+}
+
+// createPET serves Create of AMT_SNMPEventSubscriber {AccessInfo, PolicyID,
+// CommunityString}. The community is write-only: listings never show it.
+func (d *Device) createPET(r *wsmantest.Request) (*etree.Element, error) {
+	in := r.Instance()
+	addr := strings.TrimSpace(in.Get("AccessInfo"))
+	policy, ok := in.Int("PolicyID")
+	if addr == "" || !ok || policy < 0 || policy > 255 {
+		return nil, wsmantest.Fault("InvalidParameter", "AccessInfo and a PolicyID (0-255) are required")
+	}
+	s := &Subscription{Destination: addr, PET: true, PolicyID: int(policy), community: in.Get("CommunityString")}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if slices.ContainsFunc(d.alerts.pets, func(p *Subscription) bool { return p.Destination == addr && p.PolicyID == int(policy) }) {
+		return nil, wsmantest.Fault("AlreadyExists", "a PET subscriber for "+addr+" with this policy exists")
+	}
+	if len(d.alerts.pets) >= d.cfg.MaxPETSubscribers {
+		return nil, wsmantest.Fault("QuotaLimit", fmt.Sprintf("all %d PET subscriber slots are in use", d.cfg.MaxPETSubscribers))
+	}
+	d.alerts.nextSub++
+	s.name = "Intel(r) AMT:SNMP Subscriber " + strconv.Itoa(d.alerts.nextSub)
+	d.alerts.pets = append(d.alerts.pets, s)
+	return petCreated(s.name), nil
+}
+
+func petCreated(name string) *etree.Element {
+	e := etree.NewElement("t:ResourceCreated")
+	e.CreateAttr("xmlns:t", wsman.NSTransfer)
+	e.CreateAttr("xmlns:a", wsman.NSAddressing)
+	e.CreateAttr("xmlns:w", wsman.NSWSMan)
+	e.CreateElement("a:Address").SetText(wsman.AnonymousAddress)
+	rp := e.CreateElement("a:ReferenceParameters")
+	rp.CreateElement("w:ResourceURI").SetText(schema.SNMPSubscriber)
+	set := rp.CreateElement("w:SelectorSet")
+	for _, kv := range [][2]string{{"CreationClassName", "AMT_SNMPEventSubscriber"}, {"Name", name},
+		{"SystemCreationClassName", "CIM_ComputerSystem"}, {"SystemName", schema.SystemName}} {
+		sel := set.CreateElement("w:Selector")
+		sel.CreateAttr("Name", kv[0])
+		sel.SetText(kv[1])
+	}
+	return e
+}
+
+func (d *Device) deletePET(r *wsmantest.Request) (*etree.Element, error) {
+	name := r.Selectors.Get("Name")
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	i := slices.IndexFunc(d.alerts.pets, func(s *Subscription) bool { return s.name == name })
+	if i < 0 {
+		return nil, wsmantest.Fault("InvalidSelectors", "no such PET subscriber")
+	}
+	d.alerts.pets = slices.Delete(d.alerts.pets, i, i+1)
+	return nil, nil
+}
+
+// Subscriptions returns the alert destinations the device holds:
+// WS-Eventing ones, then PET ones.
+func (d *Device) Subscriptions() []Subscription {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	out := make([]Subscription, 0, len(d.alerts.subs)+len(d.alerts.pets))
+	for _, s := range append(slices.Clone(d.alerts.subs), d.alerts.pets...) {
+		c := *s
+		c.ReferenceParameters = make(map[string]string, len(s.ReferenceParameters))
+		for k, v := range s.ReferenceParameters {
+			c.ReferenceParameters[k] = v
+		}
+		out = append(out, c)
+	}
+	return out
+}
