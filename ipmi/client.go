@@ -74,6 +74,18 @@ func WithCipherSuites(ids ...uint8) Option {
 	}
 }
 
+// WithSOLKeepalive sets how often a SOL stream opened by [Client.OpenSOL]
+// sends Get Session Info so that the BMC keeps its session open (default
+// [DefaultSOLKeepalive]). Keep it well under the BMC's session inactivity
+// timeout.
+func WithSOLKeepalive(d time.Duration) Option {
+	return func(c *Client) {
+		if d > 0 {
+			c.solKeepalive = d
+		}
+	}
+}
+
 // Client is an IPMI v2.0 RMCP+ (lanplus) client for one BMC, built on
 // github.com/bougou/go-ipmi. It opens a session on first use and reuses it
 // for every later call; a call that fails for lack of an answer drops the
@@ -90,6 +102,8 @@ type Client struct {
 	timeout time.Duration
 	retries int
 	suites  []uint8
+	// solKeepalive is how often a SOL stream keeps its session alive.
+	solKeepalive time.Duration
 
 	mu     sync.Mutex
 	conn   *client.Client
@@ -131,6 +145,8 @@ func New(target oobkit.Target, cred oobkit.Credential, opts ...Option) (*Client,
 		timeout: DefaultTimeout,
 		retries: DefaultRetries,
 		suites:  DefaultCipherSuites,
+
+		solKeepalive: DefaultSOLKeepalive,
 	}
 	for _, o := range opts {
 		o(c)
@@ -231,21 +247,10 @@ func (c *Client) connectLocked(ctx context.Context) error {
 func (c *Client) dial(ctx context.Context) (*client.Client, *wire, uint8, error) {
 	var errs []error
 	for _, id := range c.suites {
-		conn, w, err := c.newConn(id)
-		if err != nil {
-			return nil, nil, 0, classify(opOpenSession, err)
-		}
-		start := time.Now()
-		release := w.watch(ctx)
-		err = conn.Connect(ctx)
-		release(err == nil)
-		if err == nil {
-			c.log.Debug("ipmi: session open", "target", c.target.String(), "cipherSuite", id, "took", time.Since(start))
+		conn, w, e := c.connect(ctx, id)
+		if e == nil {
 			return conn, w, id, nil
 		}
-		closeFailed(conn)
-		e := classifyCtx(ctx, opOpenSession, err)
-		c.log.Debug("ipmi: session failed", "target", c.target.String(), "cipherSuite", id, "err", e)
 		if errors.Is(e, oobkit.ErrAuth) || errors.Is(e, oobkit.ErrUnreachable) || ctx.Err() != nil {
 			return nil, nil, 0, e
 		}
@@ -253,6 +258,43 @@ func (c *Client) dial(ctx context.Context) (*client.Client, *wire, uint8, error)
 	}
 	return nil, nil, 0, &oobkit.Error{Protocol: oobkit.IPMI, Op: opOpenSession, Class: oobkit.ErrUnsupported,
 		Message: fmt.Sprintf("no cipher suite of %v accepted", c.suites), Err: errors.Join(errs...)}
+}
+
+// connect opens a session with one cipher suite.
+//
+// An authentication failure is only believed when no datagram of the
+// set-up had to be re-sent. After a retransmission, the BMC may hold a
+// different RAKP state than the console: a late RAKP Message 2 accepted
+// after RAKP Message 1 was re-sent carries a BMC random number the BMC has
+// since replaced (it draws a new one for every RAKP 1, IPMI v2.0 §13.31), so
+// RAKP 3 fails its check and the BMC answers with a status (0Dh) that reads
+// like a bad password. Such a failure is tried once more on a fresh session;
+// if that one is disturbed too, the BMC is reported [oobkit.ErrUnreachable]
+// (retryable) rather than [oobkit.ErrAuth].
+func (c *Client) connect(ctx context.Context, suite uint8) (*client.Client, *wire, error) {
+	var e error
+	for attempt := 0; attempt < 2; attempt++ {
+		conn, w, err := c.newConn(suite)
+		if err != nil {
+			return nil, nil, classify(opOpenSession, err)
+		}
+		start := time.Now()
+		release := w.watch(ctx)
+		err = conn.Connect(ctx)
+		release(err == nil)
+		if err == nil {
+			c.log.Debug("ipmi: session open", "target", c.target.String(), "cipherSuite", suite, "took", time.Since(start))
+			return conn, w, nil
+		}
+		closeFailed(conn)
+		e = classifyCtx(ctx, opOpenSession, err)
+		c.log.Debug("ipmi: session failed", "target", c.target.String(), "cipherSuite", suite, "resent", w.resends(), "err", e)
+		if !errors.Is(e, oobkit.ErrAuth) || w.resends() == 0 || ctx.Err() != nil {
+			return nil, nil, e
+		}
+	}
+	return nil, nil, &oobkit.Error{Protocol: oobkit.IPMI, Op: opOpenSession, Class: oobkit.ErrUnreachable,
+		Message: "session set-up failed twice after lost or late messages", Err: e}
 }
 
 // newConn builds a go-ipmi lanplus client for one cipher suite, with the

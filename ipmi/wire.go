@@ -1,6 +1,7 @@
 package ipmi
 
 import (
+	"bytes"
 	"context"
 	"net"
 	"sync"
@@ -16,10 +17,17 @@ import (
 // never shortens that deadline. The wire is handed to go-ipmi as its UDP
 // "proxy" dialer; while interrupted, every read deadline go-ipmi sets is
 // moved into the past, so the pending read returns at once.
+//
+// The wire also counts retransmissions (a datagram identical to the one
+// before it): go-ipmi re-sends the same bytes when an answer is late or
+// lost, and during session set-up that matters for classifying a failure
+// (see [Client.dial]).
 type wire struct {
 	mu          sync.Mutex
 	conn        net.Conn
 	interrupted bool
+	last        []byte // the datagram written last
+	resent      int    // how many writes repeated the one before
 }
 
 // past is a read deadline that has expired.
@@ -75,10 +83,35 @@ func (w *wire) watch(ctx context.Context) (release func(keep bool)) {
 	}
 }
 
-// wireConn is the socket go-ipmi uses; it keeps reads interrupted.
+// resends reports how many datagrams were sent again unchanged.
+func (w *wire) resends() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.resent
+}
+
+// sent records a datagram written to the socket.
+func (w *wire) sent(p []byte) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if bytes.Equal(p, w.last) {
+		w.resent++
+		return
+	}
+	w.last = append(w.last[:0], p...)
+}
+
+// wireConn is the socket go-ipmi uses; it keeps reads interrupted and
+// counts retransmissions.
 type wireConn struct {
 	net.Conn
 	w *wire
+}
+
+// Write sends one datagram.
+func (c *wireConn) Write(p []byte) (int, error) {
+	c.w.sent(p)
+	return c.Conn.Write(p)
 }
 
 // SetReadDeadline sets t, or an expired deadline while interrupted.
