@@ -65,21 +65,9 @@ func TestFaultInjectedFleet(t *testing.T) {
 	}
 	conn := f.connector(ProfileCredentials{Runtime: rt}, oobkit.AMT)
 	r := NewRunner(conn, WithProbe(nil), WithConcurrency(250), WithTargetTimeout(30*time.Second), WithRetry(fastRetry))
-	jobCtx, cancel := context.WithTimeout(ctx, 45*time.Second)
-	defer cancel()
-	rep, err := r.Run(jobCtx, &Job{Name: "status", Steps: []Step{{Task: &PowerStateTask{}}}}, targets)
-	require.NoError(t, err)
-	require.NoError(t, jobCtx.Err(), "the job ended within its deadline")
-	deadline, _ := jobCtx.Deadline()
-	assert.False(t, rep.Finished.After(deadline), "the report was finished before the job's deadline")
-
-	require.Len(t, rep.Results, n)
-	seen := map[string]bool{}
+	rep := runFleetStatus(ctx, t, r, targets, 45*time.Second)
 	for i, res := range rep.Results {
 		fl := faults[i%len(faults)]
-		require.Equal(t, targets[i].Name, res.Target, "results keep the target order")
-		require.False(t, seen[res.Target], "one result per target")
-		seen[res.Target] = true
 		assert.Equal(t, fl.wantStatus, res.Status, "%s: %s", res.Target, res.Error)
 		assert.Equal(t, fl.wantClass, res.Class, "%s: %s", res.Target, res.Error)
 		switch fl.name {

@@ -63,9 +63,17 @@ type StepResult struct {
 	err error
 }
 
-// Err returns the error of the last attempt (nil on success). It is not
-// serialised; Class, Code and Error carry it in reports.
-func (s *StepResult) Err() error { return s.err }
+// Err returns the error of the last attempt (nil on success). Reports carry
+// it as Code, Class, DeviceCode and Error; a StepResult read back from JSON
+// returns an error rebuilt from those fields, with the same text, for which
+// errors.Is matches the class and oobkit.ReturnCode, oobkit.ClassName and
+// oobkit.DeviceCode give back the fields.
+func (s *StepResult) Err() error {
+	if s.err != nil {
+		return s.err
+	}
+	return errFromReport(s.Code, s.DeviceCode, s.Error)
+}
 
 // Result is the final result of a job on one target. When the target failed,
 // the reason is on the Result itself (Class, Code, DeviceCode, Error, Step),
@@ -95,8 +103,44 @@ type Result struct {
 	err error
 }
 
-// Err returns the error that failed the target, or nil.
-func (r *Result) Err() error { return r.err }
+// Err returns the error that failed the target, or nil. As for
+// [StepResult.Err], a Result read back from JSON (a saved report, or one
+// collected by tasks/jetstream) returns an error rebuilt from Code, Class,
+// DeviceCode and Error, so errors.Is(res.Err(), oobkit.ErrAuth) works there
+// too.
+func (r *Result) Err() error {
+	if r.err != nil {
+		return r.err
+	}
+	return errFromReport(r.Code, r.DeviceCode, r.Error)
+}
+
+// NotRunResult returns the Result of a target on which job ran no step:
+// the given status, err's code, class, device code and text, and every step
+// of job listed as [StatusNotRun] (none when job is nil). The runner reports
+// targets it never started this way; an executor that runs jobs elsewhere
+// (tasks/jetstream) uses it for targets whose result never came back, so
+// its reports read like the runner's.
+func NotRunResult(t oobkit.Target, job *Job, st Status, err error) Result {
+	res := Result{Target: t.String(), Address: t.Address, Status: st, Started: time.Now(), err: err,
+		Code: oobkit.ReturnCode(err), Class: oobkit.ClassName(err), DeviceCode: oobkit.DeviceCode(err)}
+	if err != nil {
+		res.Error = err.Error()
+	}
+	if job != nil {
+		res.Steps = job.notRunSteps()
+	}
+	return res
+}
+
+// notRunSteps lists the job's steps as not run.
+func (j *Job) notRunSteps() []StepResult {
+	out := make([]StepResult, len(j.Steps))
+	for i, st := range j.Steps {
+		out[i] = StepResult{ID: stepID(st, i), Task: st.Task.Kind(), Status: StatusNotRun}
+	}
+	return out
+}
 
 // Output returns the output of the step with the given id, or nil.
 func (r *Result) Output(stepID string) any {

@@ -115,6 +115,10 @@ type Progress struct {
 	// Done and Total count finished targets (TargetDone from Run; Total is 0
 	// when the target source has no known length).
 	Done, Total int
+	// Worker names the worker that took the target when the job runs on
+	// other machines (tasks/jetstream sets it on TargetStarted and, once a
+	// worker announced the target, on TargetDone); "" in-process.
+	Worker string
 }
 
 func (r *Runner) emit(p Progress) {
@@ -157,7 +161,7 @@ func (r *Runner) run(ctx context.Context, job *Job, targets iter.Seq[oobkit.Targ
 		results = append(results, Result{})
 		mu.Unlock()
 		if ctx.Err() != nil {
-			res := canceledResult(t, job, ctx.Err())
+			res := NotRunResult(t, job, StatusCanceled, ctx.Err())
 			mu.Lock()
 			results[idx] = res
 			mu.Unlock()
@@ -178,15 +182,6 @@ func (r *Runner) run(ctx context.Context, job *Job, targets iter.Seq[oobkit.Targ
 	rep.Results = results
 	rep.Finished = time.Now()
 	return rep, nil
-}
-
-func canceledResult(t oobkit.Target, job *Job, err error) Result {
-	res := Result{Target: t.String(), Address: t.Address, Status: StatusCanceled, Started: time.Now(), err: err}
-	res.Code, res.Class, res.Error = oobkit.ReturnCode(err), oobkit.ClassName(err), err.Error()
-	for i, st := range job.Steps {
-		res.Steps = append(res.Steps, StepResult{ID: stepID(st, i), Task: st.Task.Kind(), Status: StatusNotRun})
-	}
-	return res
 }
 
 func stepID(st Step, i int) string {
@@ -308,9 +303,7 @@ func (r *Runner) finish(res *Result, job *Job, st Status, err error, step string
 		res.Code, res.Class = oobkit.CodeCanceled, oobkit.ClassName(context.Canceled)
 	}
 	if len(res.Steps) == 0 {
-		for i, s := range job.Steps {
-			res.Steps = append(res.Steps, StepResult{ID: stepID(s, i), Task: s.Task.Kind(), Status: StatusNotRun})
-		}
+		res.Steps = job.notRunSteps()
 	}
 	if st == StatusSkipped {
 		r.logActivity(job, nil, res)

@@ -58,6 +58,19 @@ func TestSameResultsAsInProcess(t *testing.T) {
 		assert.Equal(t, i+1, ev.Done)
 		assert.Equal(t, len(targets), ev.Total)
 	}
+	progress.mu.Lock()
+	for _, ev := range progress.events {
+		if ev.Kind == tasks.TargetStarted {
+			assert.Regexp(t, `^w[0-2]$`, ev.Worker, "progress names the worker that took the target")
+		}
+	}
+	progress.mu.Unlock()
+	for i, res := range got.Results {
+		if res.Status != tasks.StatusOK {
+			assert.ErrorIs(t, res.Err(), oobkit.ErrAuth, "Err survives JSON: target %d", i)
+			assert.Equal(t, want.Results[i].Err().Error(), res.Err().Error())
+		}
+	}
 
 	for _, w := range workers {
 		assert.Positive(t, w.Stats().Received, "every worker took a share")

@@ -34,7 +34,7 @@ type DispatcherOptions struct {
 	Timeout time.Duration
 	// Progress receives TargetStarted events (when a worker starts a target;
 	// again on redelivery) and TargetDone events (when its result arrives,
-	// with Done and Total). It is called from the goroutine running
+	// with Done and Total); both name the worker in Progress.Worker. It is called from the goroutine running
 	// Dispatcher.Run, one event at a time, and must be quick. StepDone
 	// events happen on workers and are not forwarded; each TargetDone
 	// Result holds its steps.
@@ -117,9 +117,9 @@ func (d *Dispatcher) Site(t oobkit.Target) string {
 // queued are removed, and workers are told to cancel those in progress.
 //
 // Step outputs in the Report are the JSON the worker wrote
-// (json.RawMessage); read one with [DecodeOutput]. Result.Err is nil for
-// results that crossed JetStream: Status, Code, Class, DeviceCode and Error
-// carry the failure.
+// (json.RawMessage); read one with [DecodeOutput]. Result.Err is rebuilt
+// from the Code, DeviceCode and Error the worker wrote, so errors.Is works
+// as in-process.
 func (d *Dispatcher) Run(ctx context.Context, job *tasks.Job, targets []oobkit.Target) (*tasks.Report, error) {
 	if err := job.Validate(); err != nil {
 		return nil, err
@@ -167,6 +167,7 @@ func (d *Dispatcher) Run(ctx context.Context, job *tasks.Job, targets []oobkit.T
 	// Whatever happens next, leave no work item of this job behind, no
 	// target of it running, and no result unless asked to keep them.
 	have := make([]bool, len(targets))
+	workerOf := make([]string, len(targets)) // who announced each target
 	done := 0
 	defer func() { d.cleanup(stream, jobID, done < len(targets), log) }()
 
@@ -182,7 +183,9 @@ func (d *Dispatcher) Run(ctx context.Context, job *tasks.Job, targets []oobkit.T
 		case m := <-started:
 			var ev startedEvent
 			if json.Unmarshal(m.Data, &ev) == nil && ev.Index >= 0 && ev.Index < len(targets) && !have[ev.Index] {
-				d.emit(tasks.Progress{Kind: tasks.TargetStarted, Job: job.Name, Target: targets[ev.Index].String()})
+				workerOf[ev.Index] = ev.Worker
+				d.emit(tasks.Progress{Kind: tasks.TargetStarted, Job: job.Name, Target: targets[ev.Index].String(),
+					Worker: ev.Worker})
 			}
 		case e, ok := <-watch.Updates():
 			if !ok {
@@ -197,13 +200,13 @@ func (d *Dispatcher) Run(ctx context.Context, job *tasks.Job, targets []oobkit.T
 			}
 			res, err := decodeResult(e.Value())
 			if err != nil {
-				res = failedResult(targets[i], job, &oobkit.Error{Op: "jetstream result", Class: oobkit.ErrProtocol,
-					Message: "unreadable result: " + err.Error()})
+				res = tasks.NotRunResult(targets[i], job, tasks.StatusFailed, &oobkit.Error{Op: "jetstream result",
+					Class: oobkit.ErrProtocol, Message: "unreadable result: " + err.Error()})
 			}
 			rep.Results[i], have[i] = res, true
 			done++
 			d.emit(tasks.Progress{Kind: tasks.TargetDone, Job: job.Name, Target: res.Target, Result: &rep.Results[i],
-				Done: done, Total: len(targets)})
+				Done: done, Total: len(targets), Worker: workerOf[i]})
 		}
 	}
 	if done < len(targets) {
@@ -305,8 +308,7 @@ func canceledResult(t oobkit.Target, job *tasks.Job, err error) tasks.Result {
 	if err == nil {
 		err = context.Canceled
 	}
-	return tasks.Result{Target: t.String(), Address: t.Address, Status: tasks.StatusCanceled, Started: time.Now(),
-		Code: oobkit.ReturnCode(err), Class: oobkit.ClassName(err), Error: err.Error(), Steps: notRunSteps(job)}
+	return tasks.NotRunResult(t, job, tasks.StatusCanceled, err)
 }
 
 // newJobID returns a random job id, unique across dispatchers.

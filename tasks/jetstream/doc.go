@@ -59,8 +59,10 @@
 // A Result that crossed JetStream holds each step's Output as the JSON the
 // worker wrote (json.RawMessage): marshalling the Report gives the same JSON
 // as in-process, and [DecodeOutput] reads an output into its typed form
-// (e.g. *tasks.PowerStateOutput). Result.Err is nil; Status, Code, Class,
-// DeviceCode and Error carry the failure.
+// (e.g. *tasks.PowerStateOutput). Result.Err returns an error rebuilt from
+// the Code, DeviceCode and Error the worker wrote: the same text, and
+// errors.Is matches the same class (oobkit.ErrAuth…), though it is not the
+// worker's error value.
 //
 // # What lives on the server
 //

@@ -127,7 +127,7 @@ func FuzzWorkItem(f *testing.F) {
 		}
 		_ = resultKey(it.JobID, it.Index)
 		if j, err := tasks.ParseJob(it.Job); err == nil {
-			_ = notRunSteps(j)
+			_ = canceledResult(it.Target, j, nil)
 		}
 	})
 }

@@ -14,7 +14,6 @@ import (
 	"github.com/nats-io/nats.go"
 	natsjs "github.com/nats-io/nats.go/jetstream"
 
-	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/tasks"
 )
 
@@ -294,7 +293,7 @@ func (w *Worker) handle(ctx context.Context, msg natsjs.Msg, kv natsjs.KeyValue)
 	}
 	data, err := json.Marshal(res)
 	if err != nil { // an output that cannot be marshaled: report that instead
-		res = failedResult(it.Target, nil, fmt.Errorf("jetstream: result of %s: %w", res.Target, err))
+		res = tasks.NotRunResult(it.Target, nil, tasks.StatusFailed, fmt.Errorf("jetstream: result of %s: %w", res.Target, err))
 		data, _ = json.Marshal(res)
 	}
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.ack)
@@ -323,7 +322,7 @@ func (w *Worker) handle(ctx context.Context, msg natsjs.Msg, kv natsjs.KeyValue)
 func (w *Worker) run(ctx context.Context, msg natsjs.Msg, it *workItem) tasks.Result {
 	job, err := w.job(it)
 	if err != nil {
-		return failedResult(it.Target, nil, err)
+		return tasks.NotRunResult(it.Target, nil, tasks.StatusFailed, err)
 	}
 	if nc := w.js.Conn(); nc != nil {
 		ev, _ := json.Marshal(startedEvent{Index: it.Index, Worker: w.name})
@@ -380,30 +379,6 @@ func (w *Worker) job(it *workItem) (*tasks.Job, error) {
 	}
 	w.jobs[it.JobID] = j
 	return j, nil
-}
-
-// failedResult is the result of a target a worker could not run at all. A
-// job that could not be read has no steps to list.
-func failedResult(t oobkit.Target, job *tasks.Job, err error) tasks.Result {
-	res := tasks.Result{Target: t.String(), Address: t.Address, Status: tasks.StatusFailed, Started: time.Now(),
-		Code: oobkit.ReturnCode(err), Class: oobkit.ClassName(err), Error: err.Error(), DeviceCode: oobkit.DeviceCode(err)}
-	if job != nil {
-		res.Steps = notRunSteps(job)
-	}
-	return res
-}
-
-// notRunSteps lists a job's steps as not run.
-func notRunSteps(job *tasks.Job) []tasks.StepResult {
-	out := make([]tasks.StepResult, len(job.Steps))
-	for i, st := range job.Steps {
-		id := st.ID
-		if id == "" {
-			id = fmt.Sprint(i)
-		}
-		out[i] = tasks.StepResult{ID: id, Task: st.Task.Kind(), Status: tasks.StatusNotRun}
-	}
-	return out
 }
 
 // jobEnded reports whether the item's job is past its deadline or was ended
