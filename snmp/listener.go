@@ -10,6 +10,7 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/gosnmp/gosnmp"
 
@@ -28,9 +29,16 @@ const socketReadBuffer = 4 << 20
 // fully, see [DecodePET]) and hands them over through a bounded queue.
 //
 // The reader goroutine never waits for the consumer: when the queue is full
-// the event is dropped and counted in [ListenerStats].Dropped. v2c informs
-// that pass the filter are acknowledged at once, before queueing, so a full
+// the event is dropped and counted in [ListenerStats].Dropped. Informs that
+// pass the filter are acknowledged at once, before queueing, so a full
 // queue never makes a sender retransmit.
+//
+// For SNMPv3 informs the listener is the authoritative SNMP engine (RFC
+// 3414): it has an engine ID ([WithEngineID], [Listener.EngineID]), boots
+// and time; it answers engine discovery with a usmStatsUnknownEngineIDs
+// Report, informs outside the time window with an authenticated
+// usmStatsNotInTimeWindows Report, and verified informs with a Response
+// secured like the inform (same user, keys localized to its engine ID).
 //
 // Consume either with [Listener.Events] (a channel, closed after Close) or
 // by passing [WithHandler] (called from one goroutine, in arrival order).
@@ -39,6 +47,8 @@ type Listener struct {
 	log         *slog.Logger
 	params      *gosnmp.GoSNMP // decodes v1/v2c
 	paramsV3    *gosnmp.GoSNMP // decodes v3 with the USM users' table
+	discovery   *gosnmp.GoSNMP // decodes unauthenticated v3 engine discovery
+	engine      *localEngine
 	communities [][]byte
 	anyV1V2c    bool
 	haveUSM     bool
@@ -71,10 +81,14 @@ type ListenerStats struct {
 	Delivered uint64 `json:"delivered"`
 	// InformsAcked is how many informs were acknowledged.
 	InformsAcked uint64 `json:"informsAcked"`
+	// Reports is how many SNMPv3 Report PDUs were sent: answers to engine
+	// discovery (counted in Ignored) and to informs for another engine ID
+	// or outside the time window (counted in Rejected).
+	Reports uint64 `json:"reports"`
 }
 
 type listenerCounters struct {
-	received, accepted, rejected, malformed, ignored, dropped, delivered, informsAcked atomic.Uint64
+	received, accepted, rejected, malformed, ignored, dropped, delivered, informsAcked, reports atomic.Uint64
 }
 
 // ListenerOption configures a [Listener].
@@ -86,6 +100,8 @@ type listenerConfig struct {
 	users       []oobkit.Credential
 	queueSize   int
 	handler     func(oobkit.Event)
+	engineID    []byte
+	engineBoots uint32
 }
 
 // WithCommunities accepts v1/v2c traps whose community is one of these.
@@ -103,9 +119,10 @@ func WithCommunities(communities ...oobkit.Secret) ListenerOption {
 	}
 }
 
-// WithUSMUsers accepts SNMPv3 traps from these USM users (Username plus USM
-// auth/priv settings; the sender's engine ID is taken from each message).
-// Without it every v3 message is rejected.
+// WithUSMUsers accepts SNMPv3 traps and informs from these USM users
+// (Username plus USM auth/priv settings). For traps the sender's engine ID
+// is taken from each message; informs are sent to the listener's own engine
+// ID (see [WithEngineID]). Without it every v3 message is rejected.
 func WithUSMUsers(users ...oobkit.Credential) ListenerOption {
 	return func(c *listenerConfig) error {
 		for _, u := range users {
@@ -168,6 +185,11 @@ func Listen(ctx context.Context, addr string, opts ...ListenerOption) (*Listener
 	if err != nil {
 		return nil, &oobkit.Error{Protocol: oobkit.SNMP, Op: "listen", Class: oobkit.ErrUnreachable, Err: err}
 	}
+	engine, err := newLocalEngine(cfg.engineID, cfg.engineBoots, time.Now())
+	if err != nil {
+		_ = conn.Close()
+		return nil, &oobkit.Error{Protocol: oobkit.SNMP, Op: "listen", Class: oobkit.ErrDevice, Err: err}
+	}
 	// A large socket buffer absorbs bursts (a fleet powering on at once);
 	// the kernel caps it at net.core.rmem_max.
 	_ = conn.SetReadBuffer(socketReadBuffer)
@@ -179,6 +201,7 @@ func Listen(ctx context.Context, addr string, opts ...ListenerOption) (*Listener
 		haveUSM:  len(cfg.users) > 0,
 		queue:    make(chan oobkit.Event, cfg.queueSize),
 		handler:  cfg.handler,
+		engine:   engine,
 	}
 	for _, c := range cfg.communities {
 		l.communities = append(l.communities, []byte(c))
@@ -194,6 +217,7 @@ func Listen(ctx context.Context, addr string, opts ...ListenerOption) (*Listener
 		}
 		l.paramsV3 = &gosnmp.GoSNMP{Version: gosnmp.Version3, SecurityModel: gosnmp.UserSecurityModel, Logger: gosnmp.NewLogger(nil)}
 		l.paramsV3.SetTrapSecurityParametersTable(table)
+		l.discovery = &gosnmp.GoSNMP{Version: gosnmp.Version3, SecurityModel: gosnmp.UserSecurityModel, Logger: gosnmp.NewLogger(nil)}
 	}
 	l.stopCtx = context.AfterFunc(ctx, func() { _ = l.Close() })
 	l.wg.Add(1)
@@ -219,7 +243,7 @@ func (l *Listener) Stats() ListenerStats {
 	return ListenerStats{
 		Received: c.received.Load(), Accepted: c.accepted.Load(), Rejected: c.rejected.Load(),
 		Malformed: c.malformed.Load(), Ignored: c.ignored.Load(), Dropped: c.dropped.Load(),
-		Delivered: c.delivered.Load(), InformsAcked: c.informsAcked.Load(),
+		Delivered: c.delivered.Load(), InformsAcked: c.informsAcked.Load(), Reports: c.reports.Load(),
 	}
 }
 
@@ -264,22 +288,14 @@ func (l *Listener) handle(msg []byte, from *net.UDPAddr) {
 		l.stats.malformed.Add(1)
 		return
 	}
-	if version == gosnmp.Version3 && !l.haveUSM {
-		l.stats.rejected.Add(1)
-		return
-	}
-	params := l.params
+	var pkt *gosnmp.SnmpPacket
 	if version == gosnmp.Version3 {
-		params = l.paramsV3
-	}
-	pkt, err := unmarshalTrap(params, msg)
-	if err != nil {
-		if version == gosnmp.Version3 {
-			l.stats.rejected.Add(1) // unknown user, bad digest, undecryptable
-		} else {
-			l.stats.malformed.Add(1)
+		if pkt = l.decodeV3(msg, from); pkt == nil {
+			return
 		}
-		l.log.Debug("snmp trap rejected", "from", from.String(), "err", err)
+	} else if pkt, err = unmarshalTrap(l.params, msg); err != nil {
+		l.stats.malformed.Add(1)
+		l.log.Debug("snmp trap malformed", "from", from.String(), "err", err)
 		return
 	}
 	if pkt.PDUType != gosnmp.Trap && pkt.PDUType != gosnmp.SNMPv2Trap && pkt.PDUType != gosnmp.InformRequest {
@@ -321,27 +337,33 @@ func (l *Listener) communityAllowed(community string) bool {
 }
 
 // ack answers an inform with a Response PDU carrying the same variables
-// (RFC 3416 §4.2.7).
+// (RFC 3416 §4.2.7); a v3 one secured like the inform (RFC 3414 §3.1).
 func (l *Listener) ack(pkt *gosnmp.SnmpPacket, to *net.UDPAddr) {
-	if pkt.Version == gosnmp.Version3 {
-		// A v3 inform needs this receiver to be the authoritative engine
-		// (engine discovery, localized keys); not supported.
-		l.log.Debug("snmp v3 inform not acknowledged", "from", to.String())
+	if pkt.Version == gosnmp.Version3 && !l.secureV3Response(pkt) {
+		l.log.Warn("snmp inform ack: cannot secure the response")
 		return
 	}
 	pkt.PDUType = gosnmp.GetResponse
 	pkt.Error = gosnmp.NoError
 	pkt.ErrorIndex = 0
+	if l.send(pkt, to, "snmp inform ack") {
+		l.stats.informsAcked.Add(1)
+	}
+}
+
+// send marshals (authenticating and encrypting a v3 message as its flags
+// say) and sends pkt; it logs failures under what.
+func (l *Listener) send(pkt *gosnmp.SnmpPacket, to *net.UDPAddr, what string) bool {
 	out, err := pkt.MarshalMsg()
 	if err != nil {
-		l.log.Warn("snmp inform ack", "err", err)
-		return
+		l.log.Warn(what, "err", err)
+		return false
 	}
 	if _, err := l.conn.WriteToUDP(out, to); err != nil {
-		l.log.Warn("snmp inform ack", "err", err)
-		return
+		l.log.Warn(what, "err", err)
+		return false
 	}
-	l.stats.informsAcked.Add(1)
+	return true
 }
 
 // dispatch feeds the handler until the queue is closed.
