@@ -293,8 +293,9 @@ func (c *Client) connect(ctx context.Context, suite uint8) (*client.Client, *wir
 			return nil, nil, e
 		}
 	}
+	// The last failure's text only: its class (ErrAuth) must not show through.
 	return nil, nil, &oobkit.Error{Protocol: oobkit.IPMI, Op: opOpenSession, Class: oobkit.ErrUnreachable,
-		Message: "session set-up failed twice after lost or late messages", Err: e}
+		Message: "session set-up failed twice after lost or late messages", Err: errors.New(e.Error())}
 }
 
 // newConn builds a go-ipmi lanplus client for one cipher suite, with the

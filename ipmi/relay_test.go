@@ -23,6 +23,11 @@ type udpRelay struct {
 	mu   sync.Mutex
 	ups  map[string]*relayPeer
 	done chan struct{}
+	// delay, when set, holds back the nth (from 1, over all paths) packet of
+	// a direction and payload type for the returned time, as a loaded
+	// network or BMC would.
+	delay func(k relayKey, nth int) time.Duration
+	seen  map[relayKey]int
 }
 
 // relayPeer is one client's path through the relay.
@@ -41,10 +46,15 @@ type relayKey struct {
 
 func startRelay(t testing.TB, bmcPort int) *udpRelay {
 	t.Helper()
+	return startDelayRelay(t, bmcPort, nil)
+}
+
+func startDelayRelay(t testing.TB, bmcPort int, delay func(k relayKey, nth int) time.Duration) *udpRelay {
+	t.Helper()
 	ln, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	require.NoError(t, err)
 	r := &udpRelay{t: t, ln: ln, bmc: &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: bmcPort},
-		ups: map[string]*relayPeer{}, done: make(chan struct{})}
+		ups: map[string]*relayPeer{}, done: make(chan struct{}), delay: delay, seen: map[relayKey]int{}}
 	r.wg.Add(1)
 	go r.serve()
 	t.Cleanup(r.close)
@@ -74,8 +84,7 @@ func (r *udpRelay) serve() {
 		if p == nil {
 			return
 		}
-		r.count(p, true, buf[:n])
-		_, _ = p.up.Write(buf[:n])
+		r.forward(r.count(p, true, buf[:n]), buf[:n], func(b []byte) { _, _ = p.up.Write(b) })
 	}
 }
 
@@ -115,19 +124,50 @@ func (r *udpRelay) back(p *relayPeer) {
 			}
 			continue // ICMP port unreachable and the like
 		}
-		r.count(p, false, buf[:n])
-		_, _ = r.ln.WriteToUDP(buf[:n], p.client)
+		r.forward(r.count(p, false, buf[:n]), buf[:n], func(b []byte) { _, _ = r.ln.WriteToUDP(b, p.client) })
 	}
 }
 
-func (r *udpRelay) count(p *relayPeer, toBMC bool, b []byte) {
+// count counts b and returns how long to hold it back.
+func (r *udpRelay) count(p *relayPeer, toBMC bool, b []byte) time.Duration {
 	pt, ok := rmcpPayload(b)
 	if !ok {
+		return 0
+	}
+	k := relayKey{toBMC, pt}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	p.counts[k]++
+	r.seen[k]++
+	if r.delay == nil {
+		return 0
+	}
+	return r.delay(k, r.seen[k])
+}
+
+// forward sends b now, or a copy of it after d.
+func (r *udpRelay) forward(d time.Duration, b []byte, send func([]byte)) {
+	if d <= 0 {
+		send(b)
 		return
 	}
+	b = append([]byte(nil), b...)
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		select {
+		case <-time.After(d):
+			send(b)
+		case <-r.done:
+		}
+	}()
+}
+
+// total returns how many packets of k passed, over all paths.
+func (r *udpRelay) total(k relayKey) int {
 	r.mu.Lock()
-	p.counts[relayKey{toBMC, pt}]++
-	r.mu.Unlock()
+	defer r.mu.Unlock()
+	return r.seen[k]
 }
 
 // sessionCounts returns, for every client path that carried SOL packets,
