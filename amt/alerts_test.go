@@ -286,3 +286,17 @@ func TestAlertsUnreachableListenerIsReported(t *testing.T) {
 	assert.Error(t, out[0].Err)
 	assert.ErrorContains(t, err, url)
 }
+
+func TestAlertsSimulatorSendsToLoopbackOnly(t *testing.T) {
+	ctx := context.Background()
+	srv, c := start(t, amttest.Config{})
+	require.NoError(t, c.ConfigureAlerts(ctx, oobkit.AlertConfig{Destinations: []oobkit.AlertDestination{
+		{Delivery: oobkit.DeliveryPush, Address: "http://192.0.2.10:8080/events"},
+		{Delivery: oobkit.DeliverySNMPTrap, Address: "192.0.2.10"}}}))
+	out, err := srv.Alert(ctx, amttest.Alert{MessageID: "PLAT0272", Record: amt.Record{SensorType: 0x1d, EventType: 0x6f}})
+	require.Error(t, err)
+	require.Len(t, out, 2)
+	for _, d := range out {
+		assert.ErrorContains(t, d.Err, "loopback")
+	}
+}

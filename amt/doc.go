@@ -7,8 +7,8 @@
 //
 // A [Client] is built from an oobkit.Target and an oobkit.Credential and
 // implements the oobkit capability interfaces: oobkit.PowerStateReader,
-// oobkit.PowerController, oobkit.BootController, oobkit.InventoryReader and
-// oobkit.EventLogReader. Every error is an *oobkit.Error whose class
+// oobkit.PowerController, oobkit.BootController, oobkit.InventoryReader,
+// oobkit.EventLogReader and oobkit.AlertConfigurer. Every error is an *oobkit.Error whose class
 // (oobkit.ErrAuth, ErrBusy, ErrInvalidState…) a fleet operator can act on;
 // the firmware's ReturnValue or WS-Man fault subcode is kept in DeviceCode.
 //
@@ -22,6 +22,16 @@
 // RemoveAllPolicies) puts a filter.Policy on the wired and wireless
 // interfaces after filter.CheckApply and the DHCP precondition, and rolls
 // back to the previous policy when a step fails midway.
+//
+// Alerts (ApplyAlerts, ConfigureAlerts, Subscriptions, Subscribe,
+// Unsubscribe) are WS-Eventing subscriptions to AMT's filter collections
+// ([FilterAll]) pushed to a listener URL, with reference parameters that
+// name the computer and the protocol, so dash.NewListener turns each
+// CIM_AlertIndication into an oobkit.Event with Source amt and Target the
+// computer; and, before Intel ME 18, SNMP PET destinations
+// (AMT_SNMPEventSubscriber, UDP 162) that package snmp's Listen decodes.
+// The device has a fixed number of subscription slots: ApplyAlerts is
+// all-or-nothing unless AllowPartial.
 //
 // To start, build a client for one computer and ask what is there:
 //

@@ -9,6 +9,7 @@ import (
 	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/amt"
 	"github.com/oobkit/oobkit/amt/amttest"
+	"github.com/oobkit/oobkit/dash"
 	"github.com/oobkit/oobkit/filter"
 )
 
@@ -153,4 +154,42 @@ func ExampleClient_StartConsent() {
 	// <nil>
 	// <nil>
 	// granted: true
+}
+
+// Point a device's alerts at a WS-Eventing listener, then see a power event
+// arrive, naming the computer.
+func ExampleClient_ApplyAlerts() {
+	dev, err := amttest.NewServer(amttest.Config{HostName: "pc-17", Power: oobkit.PowerS5})
+	if err != nil {
+		panic(err)
+	}
+	defer dev.Close()
+	c, err := amt.New(dev.Target(), dev.Credential())
+	if err != nil {
+		panic(err)
+	}
+	defer c.Close()
+	ctx := context.Background()
+
+	l := dash.NewListener()
+	if err := l.Start("127.0.0.1:0"); err != nil {
+		panic(err)
+	}
+	defer l.Close()
+
+	rep, err := c.ApplyAlerts(ctx, oobkit.AlertConfig{Destinations: []oobkit.AlertDestination{
+		{Delivery: oobkit.DeliveryPushWithAck, Address: l.URL()}}})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println("subscribed to", rep.Subscribed[0].Filter)
+
+	if err := c.SetPower(ctx, oobkit.ActionOn); err != nil {
+		panic(err)
+	}
+	ev := <-l.Events()
+	fmt.Println(ev.Source, ev.Target, ev.Code, ev.Description)
+	// Output:
+	// subscribed to Intel(r) AMT:All
+	// amt pc-17 PLAT0272 Power on for system pc-17.
 }

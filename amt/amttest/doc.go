@@ -11,6 +11,13 @@
 // certificate, fault injection ([Faults]), an open redirection
 // session that blocks power control, and request counters come with it.
 //
+// Alert subscriptions are held in fixed slot tables (Config.MaxSubscriptions,
+// MaxPETSubscribers; full tables refuse with wsman QuotaLimit). A power
+// change, or [Device.Alert], sends a CIM_AlertIndication to every
+// WS-Eventing subscriber (checking the acknowledgement of PushWithAck) and,
+// below firmware 18, an SNMPv1 Platform Event Trap to every PET destination
+// (Config.PETPort). Alerts go to loopback destinations only.
+//
 // [NewServer] and [NewTLSServer] start one device on its own loopback
 // listener. [NewFleet] starts thousands on one listener, built lazily on
 // their first request; clients reach them with amt.WithTransport(fleet.Transport()).
