@@ -22,11 +22,13 @@
 //     SDR sensors with readings, BMC firmware;
 //   - the System Event Log ([oobkit.EventLogReader], [Client.ClearSEL]),
 //     decoded by [DecodeSEL];
-//   - Serial-over-LAN as an io.ReadWriteCloser ([Client.OpenSOL]);
+//   - Serial-over-LAN as an io.ReadWriteCloser ([Client.OpenSOL]), on its
+//     own session kept alive by Get Session Info ([WithSOLKeepalive]);
 //   - [Client.Raw] for any other command.
 //
 // Errors are *oobkit.Error values: no answer is [oobkit.ErrUnreachable], a
-// refused user or password [oobkit.ErrAuth], and an IPMI completion code is
+// refused user or password [oobkit.ErrAuth] (a session set-up disturbed by
+// lost or late datagrams is retried, never reported as ErrAuth), and an IPMI completion code is
 // carried in DeviceCode ("0xc1") with a class (C1h invalid command →
 // [oobkit.ErrUnsupported], C0h node busy → [oobkit.ErrBusy], …).
 //
