@@ -68,3 +68,20 @@ func TestFleetSizeBounds(t *testing.T) {
 	_, err := amttest.NewFleet(amttest.FleetConfig{Size: 0})
 	require.ErrorIs(t, err, oobkit.ErrInvalidArgument)
 }
+
+func TestFleetDeviceAlertSlots(t *testing.T) {
+	fleet, err := amttest.NewFleet(amttest.FleetConfig{Size: 2, Vary: func(_ int, c *amttest.Config) { c.MaxSubscriptions = 1 }})
+	require.NoError(t, err)
+	defer fleet.Close()
+	c, err := amt.New(fleet.Target(1), fleet.Credential(1), amt.WithTransport(fleet.Transport()))
+	require.NoError(t, err)
+	defer c.Close()
+	ctx := context.Background()
+	rep, err := c.ApplyAlerts(ctx, oobkit.AlertConfig{AllowPartial: true, Destinations: []oobkit.AlertDestination{
+		{Delivery: oobkit.DeliveryPush, Address: "http://127.0.0.1:1/a"}, {Delivery: oobkit.DeliveryPush, Address: "http://127.0.0.1:1/b"}}})
+	require.NoError(t, err)
+	assert.Len(t, rep.Subscribed, 1)
+	assert.Len(t, rep.Skipped, 1)
+	assert.Len(t, fleet.Device(1).Subscriptions(), 1)
+	assert.Equal(t, 1, fleet.Built(), "device 0 was never asked")
+}

@@ -118,8 +118,14 @@ func (f *Fleet) Transport() http.RoundTripper { return f.rt }
 // Host returns the underlying listener (Blackhole, Connections).
 func (f *Fleet) Host() *wsmantest.Host { return f.host }
 
-// Close stops the listener and idle connections.
+// Close waits for the alerts the built devices are delivering, then stops
+// the listener and idle connections.
 func (f *Fleet) Close() error {
+	for _, d := range f.devices {
+		if dev := d.dev.Load(); dev != nil {
+			dev.WaitAlerts()
+		}
+	}
 	f.rt.CloseIdleConnections()
 	return f.host.Close()
 }
