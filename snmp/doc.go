@@ -28,9 +28,24 @@
 // # Trap listener
 //
 // [Listen] binds a UDP address and receives v1, v2c and v3 traps and v2c
-// informs (acknowledged). [WithCommunities] and [WithUSMUsers] say whose
-// traps are accepted (gosnmp does not filter by community); everything else
-// is counted as rejected. Accepted traps become [oobkit.Event] values:
+// and v3 informs (acknowledged). [WithCommunities] and [WithUSMUsers] say
+// whose traps are accepted (gosnmp does not filter by community); everything
+// else is counted as rejected.
+//
+// For v3 informs the listener is the authoritative SNMP engine (RFC 3414):
+// its engine ID ([WithEngineID], random per Listen by default; see
+// [Listener.EngineID]), snmpEngineBoots ([WithEngineBoots]) and
+// snmpEngineTime (seconds since Listen). A sender discovers the engine ID
+// with an unauthenticated probe, answered with a usmStatsUnknownEngineIDs
+// Report; an inform naming another engine ID gets the same Report, one
+// outside the 150-second time window an authenticated
+// usmStatsNotInTimeWindows Report, and both are rejected. A verified inform
+// (keys localized to the listener's engine ID) is answered with a Response
+// at the inform's security level. Wrong digests, unknown users and
+// undecryptable informs get no answer (the sender times out). v3 traps keep
+// naming the sender's engine and need no time window.
+//
+// Accepted traps become [oobkit.Event] values:
 //
 //	l, err := snmp.Listen(ctx, ":162",
 //		snmp.WithCommunities(oobkit.NewSecret("public")),

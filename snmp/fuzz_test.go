@@ -12,8 +12,10 @@ import (
 
 // FuzzListenerDatagram feeds arbitrary datagrams through the listener's
 // whole receive path (version peek, gosnmp decoding incl. USM, filtering,
-// PET detection and event building): it must never panic and must count
-// every datagram exactly once.
+// PET detection and event building, and for v3 the authoritative engine:
+// discovery, engine ID and time window checks, Reports and secured inform
+// Responses): it must never panic and must count every datagram exactly
+// once.
 func FuzzListenerDatagram(f *testing.F) {
 	seed := func(version gosnmp.SnmpVersion, trap gosnmp.SnmpTrap) {
 		g := &gosnmp.GoSNMP{Version: version, Community: "public", Logger: gosnmp.NewLogger(nil)}
@@ -37,14 +39,30 @@ func FuzzListenerDatagram(f *testing.F) {
 	f.Add([]byte{0x30, 0x03, 0x02, 0x01, 0x03})
 	f.Add([]byte("junk"))
 
+	authUser := oobkit.Credential{Username: "u", USM: &oobkit.USM{AuthProtocol: "SHA", AuthPassphrase: oobkit.NewSecret("authpass123")}}
+	privUser := trapUser("authpass123", "privpass123")
+	id := string(testEngineID)
+	f.Add(discoveryProbe(f))
+	f.Add(v3Message(f, authUser, id, 7, 0, gosnmp.InformRequest))
+	f.Add(v3Message(f, privUser, id, 7, 0, gosnmp.InformRequest))
+	f.Add(v3Message(f, privUser, id, 8, 0, gosnmp.InformRequest))
+	f.Add(v3Message(f, authUser, "\x80\x00\x1f\x88\x04other", 7, 0, gosnmp.InformRequest))
+	f.Add(v3Message(f, privUser, "\x80\x00\x1f\x88\x04other", 1, 5, gosnmp.SNMPv2Trap))
+
 	l, err := Listen(context.Background(), "127.0.0.1:0",
 		WithCommunities(oobkit.NewSecret("public")), WithQueueSize(1),
-		WithUSMUsers(oobkit.Credential{Username: "u", USM: &oobkit.USM{AuthProtocol: "SHA", AuthPassphrase: oobkit.NewSecret("authpass123")}}))
+		WithUSMUsers(authUser, privUser), WithEngineID(testEngineID), WithEngineBoots(7))
 	if err != nil {
 		f.Fatal(err)
 	}
 	f.Cleanup(func() { _ = l.Close() })
-	from := &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1}
+	// Answers (Reports, Responses) go to a socket of the test's own.
+	sink, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { _ = sink.Close() })
+	from := sink.LocalAddr().(*net.UDPAddr)
 	f.Fuzz(func(t *testing.T, msg []byte) {
 		before := l.Stats()
 		l.stats.received.Add(1)
