@@ -43,8 +43,11 @@ func (r *AlertRule) Matches(ev oobkit.Event) bool {
 
 // AlertOutcome is what an alert rule did for one event.
 type AlertOutcome struct {
-	Rule   string
-	Event  oobkit.Event
+	// Rule is the name of the rule that matched.
+	Rule string
+	// Event is the alert that matched.
+	Event oobkit.Event
+	// Result is the rule's job on the computer that sent the event.
 	Result Result
 }
 

@@ -16,7 +16,8 @@ import (
 )
 
 // Quarantine a fleet of AMT computers with the default remediation policy,
-// keeping the management server reachable, then lift the quarantine — here
+// keeping the management server reachable, read back what the devices
+// enforce, then lift the quarantine — here
 // over three simulated AMT devices on one listener.
 func ExampleNetworkFilterTask() {
 	fleet, err := amttest.NewFleet(amttest.FleetConfig{Size: 3})
@@ -35,6 +36,9 @@ name: quarantine
 steps:
   - task: filter
     with: {policy: remediation, managementServer: 192.0.2.5, antiSpoofing: on}
+  - id: check
+    task: filter
+    with: {policy: status}
 `))
 	if err != nil {
 		panic(err)
@@ -45,17 +49,18 @@ steps:
 	}
 	for i, res := range rep.Results {
 		out := res.Output("0").(*tasks.NetworkFilterOutput)
-		fmt.Printf("%s: %s, %q on %v, device filters: %v\n", res.Target, res.Status, out.Policy, out.Interfaces,
-			fleet.Device(i).ActivePolicy(amt.Wired) != nil)
+		active := res.Output("check").(*tasks.NetworkFilterOutput).Status.Active
+		fmt.Printf("%s: %s, %q on %v, read back: %q on %s, device filters: %v\n", res.Target, res.Status, out.Policy,
+			out.Interfaces, active[0].Policy, active[0].Interface, fleet.Device(i).ActivePolicy(amt.Wired) != nil)
 	}
 
 	lift := &tasks.Job{Name: "lift", Steps: []tasks.Step{{Task: &tasks.NetworkFilterTask{Policy: tasks.FilterRemove}}}}
 	rep, _ = r.Run(context.Background(), lift, fleet.Targets())
 	fmt.Println(rep.Counts()[tasks.StatusOK], "lifted; device 0 filters:", fleet.Device(0).ActivePolicy(amt.Wired) != nil)
 	// Output:
-	// amt-0: ok, "oobkit remediation" on [wired], device filters: true
-	// amt-1: ok, "oobkit remediation" on [wired], device filters: true
-	// amt-2: ok, "oobkit remediation" on [wired], device filters: true
+	// amt-0: ok, "oobkit remediation" on [wired], read back: "oobkit remediation" on wired, device filters: true
+	// amt-1: ok, "oobkit remediation" on [wired], read back: "oobkit remediation" on wired, device filters: true
+	// amt-2: ok, "oobkit remediation" on [wired], read back: "oobkit remediation" on wired, device filters: true
 	// 3 lifted; device 0 filters: false
 }
 

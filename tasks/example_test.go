@@ -2,6 +2,8 @@ package tasks_test
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -64,4 +66,30 @@ func ExampleParseJob() {
 	// invalid-argument
 	// 0 powerstate
 	// 1 portcheck
+}
+
+// Read a saved report (oobctl --json, or a file a scheduler wrote) and act
+// on why each computer failed: Err works on a report read back from JSON as
+// on one the runner returned.
+func ExampleResult_Err() {
+	saved := []byte(`{"job":"status","results":[
+ {"target":"pc-1","address":"192.0.2.1","status":"ok","code":0,"class":"ok","steps":[]},
+ {"target":"pc-2","address":"192.0.2.2","status":"failed","code":4,"class":"auth","error":"amt: get: authentication failed","steps":[]},
+ {"target":"pc-3","address":"192.0.2.3","status":"failed","code":7,"class":"busy","deviceCode":"0x82","error":"amt: busy (code 0x82)","steps":[]}]}`)
+	var rep tasks.Report
+	if err := json.Unmarshal(saved, &rep); err != nil {
+		panic(err)
+	}
+	for _, res := range rep.Failed() {
+		err := res.Err()
+		switch {
+		case errors.Is(err, oobkit.ErrAuth):
+			fmt.Println(res.Target, "needs a credential:", err)
+		case errors.Is(err, oobkit.ErrBusy):
+			fmt.Println(res.Target, "is busy, device code", oobkit.DeviceCode(err))
+		}
+	}
+	// Output:
+	// pc-2 needs a credential: amt: get: authentication failed
+	// pc-3 is busy, device code 0x82
 }

@@ -40,7 +40,8 @@ type StepResult struct {
 	// ID is the step's id (or its index as text when it has none).
 	ID string `json:"id"`
 	// Task is the task kind.
-	Task   string `json:"task"`
+	Task string `json:"task"`
+	// Status is ok, failed, canceled or not-run.
 	Status Status `json:"status"`
 	// Code is the stable return code ([oobkit.ReturnCode]).
 	Code int `json:"code"`
@@ -55,7 +56,8 @@ type StepResult struct {
 	// Tried lists every protocol tried, in order.
 	Tried []oobkit.Protocol `json:"tried,omitempty"`
 	// Attempts counts runs of the step (1 + retries).
-	Attempts int      `json:"attempts"`
+	Attempts int `json:"attempts"`
+	// Duration is the step's time, retries and backoff included.
 	Duration Duration `json:"duration"`
 	// Output is the task's output, if any.
 	Output any `json:"output,omitempty"`
@@ -80,14 +82,21 @@ func (s *StepResult) Err() error {
 // copied from the first step that failed.
 type Result struct {
 	// Target is the target's name (or address).
-	Target  string `json:"target"`
+	Target string `json:"target"`
+	// Address is the target's address.
 	Address string `json:"address"`
-	Status  Status `json:"status"`
-	Code    int    `json:"code"`
-	Class   string `json:"class"`
+	// Status is the target's outcome: ok, failed, skipped or canceled.
+	Status Status `json:"status"`
+	// Code is the stable return code of the failure ([oobkit.ReturnCode];
+	// 0 for ok).
+	Code int `json:"code"`
+	// Class is the failure's class name ([oobkit.ClassName]: "auth",
+	// "unreachable"…; "ok" for ok).
+	Class string `json:"class"`
 	// DeviceCode is the device's own code of the failure.
 	DeviceCode string `json:"deviceCode,omitempty"`
-	Error      string `json:"error,omitempty"`
+	// Error is the failure's text.
+	Error string `json:"error,omitempty"`
 	// Step is the id of the step that failed.
 	Step string `json:"step,omitempty"`
 	// Protocol is the protocol that acted in the last step that did.
@@ -95,10 +104,14 @@ type Result struct {
 	// Tried lists every protocol tried by any step, in order.
 	Tried []oobkit.Protocol `json:"tried,omitempty"`
 	// Attempts counts step runs, retries included.
-	Attempts int          `json:"attempts"`
-	Started  time.Time    `json:"started"`
-	Duration Duration     `json:"duration"`
-	Steps    []StepResult `json:"steps"`
+	Attempts int `json:"attempts"`
+	// Started is when the target started (or was given up on).
+	Started time.Time `json:"started"`
+	// Duration is the target's time, probe and every step included.
+	Duration Duration `json:"duration"`
+	// Steps holds one StepResult per step of the job, in order; steps
+	// after a failure that stopped the target are not-run.
+	Steps []StepResult `json:"steps"`
 
 	err error
 }
@@ -155,10 +168,13 @@ func (r *Result) Output(stepID string) any {
 // Report is the outcome of a job over many targets: one Result per target,
 // in the order the targets were given.
 type Report struct {
-	Job      string    `json:"job"`
+	// Job is the job's name.
+	Job string `json:"job"`
+	// Started and Finished bound the whole run.
 	Started  time.Time `json:"started"`
 	Finished time.Time `json:"finished"`
-	Results  []Result  `json:"results"`
+	// Results holds one Result per target, in the order given.
+	Results []Result `json:"results"`
 }
 
 // Counts returns how many targets ended in each status.

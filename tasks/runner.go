@@ -98,15 +98,18 @@ type ProgressKind string
 
 // Progress kinds.
 const (
-	TargetStarted ProgressKind = "target-started"
-	StepDone      ProgressKind = "step-done"
-	TargetDone    ProgressKind = "target-done"
+	TargetStarted ProgressKind = "target-started" // a target's first step is about to run
+	StepDone      ProgressKind = "step-done"      // a step ended on a target (Progress.Step)
+	TargetDone    ProgressKind = "target-done"    // a target's final result is in (Progress.Result)
 )
 
 // Progress is one progress event of a running job.
 type Progress struct {
-	Kind   ProgressKind
-	Job    string
+	// Kind says what happened.
+	Kind ProgressKind
+	// Job is the job's name.
+	Job string
+	// Target is the target's name (or address).
 	Target string
 	// Step is set for StepDone.
 	Step *StepResult
