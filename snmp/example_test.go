@@ -78,3 +78,42 @@ func ExampleNew() {
 	// Output:
 	// snmp 3
 }
+
+// A v3 inform, acknowledged: the sender (gosnmp here; net-snmp's snmpinform
+// alike) discovers the listener's engine ID, localizes its keys to it and
+// gets a Response encrypted the same way.
+func ExampleWithEngineID() {
+	user := oobkit.Credential{Auth: oobkit.AuthUSM, Username: "alerts", USM: &oobkit.USM{
+		AuthProtocol: "SHA-256", AuthPassphrase: oobkit.NewSecret("auth-passphrase"),
+		PrivProtocol: "AES", PrivPassphrase: oobkit.NewSecret("priv-passphrase"),
+	}}
+	engineID := []byte{0x80, 0x00, 0x00, 0x00, 0x05, 'o', 'o', 'b', 'k', 'i', 't'}
+	l, err := snmp.Listen(context.Background(), "127.0.0.1:0", snmp.WithUSMUsers(user), snmp.WithEngineID(engineID))
+	if err != nil {
+		panic(err)
+	}
+	defer l.Close()
+
+	g := &gosnmp.GoSNMP{Target: "127.0.0.1", Port: uint16(l.Addr().Port), Version: gosnmp.Version3,
+		SecurityModel: gosnmp.UserSecurityModel, MsgFlags: gosnmp.AuthPriv, Timeout: 5 * time.Second,
+		SecurityParameters: &gosnmp.UsmSecurityParameters{UserName: "alerts",
+			AuthenticationProtocol: gosnmp.SHA256, AuthenticationPassphrase: "auth-passphrase",
+			PrivacyProtocol: gosnmp.AES, PrivacyPassphrase: "priv-passphrase"},
+		Logger: gosnmp.NewLogger(nil)}
+	if err := g.Connect(); err != nil {
+		panic(err)
+	}
+	defer g.Conn.Close()
+	resp, err := g.SendTrap(gosnmp.SnmpTrap{IsInform: true, Variables: []gosnmp.SnmpPDU{
+		{Name: ".1.3.6.1.6.3.1.1.4.1.0", Type: gosnmp.ObjectIdentifier, Value: ".1.3.6.1.6.3.1.1.5.3"},
+	}})
+	if err != nil {
+		panic(err)
+	}
+	ev := <-l.Events()
+	fmt.Printf("engine %x\n", l.EngineID())
+	fmt.Println(resp.PDUType, ev.Data["pdu"], ev.Data["user"], ev.Description)
+	// Output:
+	// engine 80000000056f6f626b6974
+	// GetResponse inform alerts SNMP trap linkDown from 127.0.0.1
+}
