@@ -38,14 +38,11 @@ func TestSessionSetupWithLateRAKP(t *testing.T) {
 		}
 		return 0
 	}
-	lateAlways := func(k relayKey, nth int) time.Duration {
+	lateAlways := func(k relayKey, _ int) time.Duration {
 		if k != (relayKey{false, payloadRAKP2}) {
 			return 0
 		}
-		if nth%2 == 1 {
-			return timeout * 3 / 2
-		}
-		return 3 * timeout
+		return timeout * 3 / 2 // each answer is read after RAKP 1 was re-sent, and is stale by then
 	}
 	cases := []struct {
 		name      string
