@@ -25,6 +25,8 @@ const usageText = `oobctl manages computers out of band with the oobkit SDK.
 
 Usage: oobctl [flags] COMMAND [ARGS] [flags]
 
+First time? "oobctl demo" starts a simulated fleet and runs the whole sample job on it.
+
 Commands over many targets (a table per computer; --json for scripts):
   discover                          which management protocols answer
   power status|on|off|shutdown|reboot|reset|cycle
@@ -88,6 +90,14 @@ canceled; 2 usage error; 3 could not start (unreadable file, profile store…).
 // usage returns the usage text.
 func usage() string { return fmt.Sprintf(usageText, simfleet.Password, simfleet.User) }
 
+// usage returns the usage of the command being run, or all of it.
+func (a *app) usage() string {
+	if a.cmd == "" {
+		return usage()
+	}
+	return commandUsage(a.cmd)
+}
+
 // usageError is a mistake in the command line; it exits 2 with the usage.
 type usageError struct{ msg string }
 
@@ -130,7 +140,10 @@ func (l *stringList) Set(s string) error { *l = append(*l, s); return nil }
 
 // app is one invocation of oobctl.
 type app struct {
-	opt    options
+	opt options
+	// cmd is the command being run, once known: help and usage errors
+	// show its usage rather than all of it.
+	cmd    string
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
@@ -149,10 +162,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case err == nil:
 		return exitOK
 	case errors.Is(err, flag.ErrHelp):
-		fmt.Fprint(stdout, usage())
+		fmt.Fprint(stdout, a.usage())
 		return exitOK
 	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "oobctl: %s\n\n%s", ue.msg, usage())
+		fmt.Fprintf(stderr, "oobctl: %s\n\n%s", ue.msg, a.usage())
 		return exitUsage
 	case errors.Is(err, errTargetsFailed):
 		return exitFailed
@@ -182,7 +195,14 @@ func (a *app) flagSet(name string) *flag.FlagSet {
 	fs.StringVar(&o.protocols, "protocols", o.protocols, "")
 	fs.BoolVar(&o.json, "json", o.json, "")
 	fs.IntVar(&o.concurrency, "concurrency", o.concurrency, "")
-	fs.DurationVar(&o.timeout, "timeout", o.timeout, "")
+	fs.Func("timeout", "", func(s string) error {
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			return errors.New("want a duration such as 30s or 2m")
+		}
+		o.timeout = d
+		return nil
+	})
 	fs.StringVar(&o.nats, "nats", o.nats, "")
 	return fs
 }
@@ -222,8 +242,14 @@ func (a *app) dispatch(ctx context.Context, args []string) error {
 		return err
 	}
 	cmd, args := rest[0], rest[1:]
+	if cmd != "help" {
+		a.cmd = cmd
+	}
 	switch cmd {
 	case "help":
+		if len(args) > 0 {
+			a.cmd = args[0]
+		}
 		return flag.ErrHelp
 	case "discover":
 		return a.cmdDiscover(ctx, args)

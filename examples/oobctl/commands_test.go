@@ -113,6 +113,7 @@ func TestUsageErrors(t *testing.T) {
 		{"profile without store", []string{"--profile", "lab", "power", "status"}, "--profile-store"},
 		{"bad protocol", []string{"--protocols", "telnet", "power", "status"}, "unknown protocol"},
 		{"bad concurrency", []string{"--concurrency", "0", "power", "status"}, "concurrency"},
+		{"timeout without a unit", []string{"--timeout", "5", "power", "status"}, "such as 30s"},
 		{"bad boot device", []string{"--target", "127.0.0.1", "--user", "u", "boot", "tape"}, "unknown boot device"},
 		{"bad ports", []string{"--target", "127.0.0.1", "--user", "u", "portcheck", "--ports", "99999"}, "not a port"},
 		{"address with port", []string{"--target", "127.0.0.1:623", "--user", "u", "power", "status"}, "must not carry a port"},
@@ -139,6 +140,37 @@ func TestUsageErrors(t *testing.T) {
 	res := oobctl(t, nil, "help")
 	assert.Equal(t, exitOK, res.code)
 	assert.Contains(t, res.stdout, "Exit status")
+	assert.Contains(t, res.stdout, "oobctl demo", "a newcomer is told where to start")
+}
+
+// TestCommandHelp: a command's --help (or help COMMAND, or a mistake in
+// that command) shows that command's usage and the flags, not every
+// command.
+func TestCommandHelp(t *testing.T) {
+	tests := []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"power", "--help"}, []string{"power status|on|off"}},
+		{[]string{"help", "filter"}, []string{"filter apply", "filter remove", "filter status", "filter verify"}},
+		{[]string{"worker", "-h"}, []string{"worker --nats URL"}},
+		{[]string{"ider", "--help"}, []string{"ider --image FILE"}},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			res := oobctl(t, nil, tt.args...)
+			require.Equal(t, exitOK, res.code, res.stderr)
+			for _, w := range tt.want {
+				assert.Contains(t, res.stdout, w)
+			}
+			assert.Contains(t, res.stdout, "--targets-file FILE", "the flags every command takes")
+			assert.NotContains(t, res.stdout, "serial-over-LAN", "not every command")
+		})
+	}
+	res := oobctl(t, nil, "--target", "127.0.0.1", "power")
+	assert.Equal(t, exitUsage, res.code)
+	assert.Contains(t, res.stderr, "power status|on|off")
+	assert.NotContains(t, res.stderr, "serial-over-LAN", "a mistake shows the command's usage")
 }
 
 // A computer whose management port refuses connections fails with class
