@@ -13,6 +13,10 @@ const (
 	oidUsmStatsUnknownEngineIDs = ".1.3.6.1.6.3.15.1.1.4.0"
 )
 
+// maxUserNameLen is the longest USM user name (RFC 3414 usmUserName,
+// SnmpAdminString (SIZE(1..32))).
+const maxUserNameLen = 32
+
 // decodeV3 decodes, authenticates and decrypts an SNMPv3 message with the
 // configured USM users. It answers what the listener must answer as the
 // authoritative engine of informs (RFC 3414 §3.2, §4): engine discovery,
@@ -95,8 +99,8 @@ func isDiscoveryRequest(pkt *gosnmp.SnmpPacket) bool {
 // which gosnmp localized to this engine while verifying req).
 func (l *Listener) sendReport(req *gosnmp.SnmpPacket, oid string, counter uint32, level gosnmp.SnmpV3MsgFlags, to *net.UDPAddr) {
 	reqUSM, ok := req.SecurityParameters.(*gosnmp.UsmSecurityParameters)
-	if !ok {
-		return
+	if !ok || len(reqUSM.UserName) > maxUserNameLen {
+		return // not a USM user name (gosnmp also marshals its length in one octet)
 	}
 	sp := &gosnmp.UsmSecurityParameters{UserName: reqUSM.UserName, AuthenticationProtocol: gosnmp.NoAuth, PrivacyProtocol: gosnmp.NoPriv}
 	if level == gosnmp.AuthNoPriv {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -324,4 +325,30 @@ func exchange(t *testing.T, l *Listener, msg []byte) *gosnmp.SnmpPacket {
 	reply, err := plain.UnmarshalTrap(buf[:n], true)
 	require.NoError(t, err)
 	return reply
+}
+
+// TestListenerV3NoReportForOverlongUser: a user name beyond RFC 3414's 32
+// octets (here a configured noAuthNoPriv user) is not echoed into a Report.
+func TestListenerV3NoReportForOverlongUser(t *testing.T) {
+	long := oobkit.Credential{Auth: oobkit.AuthUSM, Username: strings.Repeat("u", maxUserNameLen+1)}
+	l := startInformListener(t, WithUSMUsers(long))
+	for _, tt := range []struct {
+		name        string
+		engine      string
+		wantReports uint64
+	}{
+		{"inform for another engine, 33-octet user", "\x80\x00\x1f\x88\x04other", 0},
+		{"discovery still answered", "", 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			before := l.Stats()
+			msg := discoveryProbe(t)
+			if tt.engine != "" {
+				msg = v3Message(t, long, tt.engine, 0, 0, gosnmp.InformRequest)
+			}
+			send(t, l, msg)
+			s := waitStats(t, l, func(s ListenerStats) bool { return s.Received == before.Received+1 })
+			assert.Equal(t, before.Reports+tt.wantReports, s.Reports)
+		})
+	}
 }
