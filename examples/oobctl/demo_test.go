@@ -94,9 +94,8 @@ func TestDemo(t *testing.T) {
 	f, image := demoFleet(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	var stdout, stderr syncBuffer
-	a := &app{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, getenv: func(string) string { return "" }}
-	a.opt.concurrency, a.opt.timeout, a.opt.json = 64, time.Minute, true
+	a := demoApp()
+	a.opt.json = true
 	out, err := a.runDemo(ctx, f, image)
 	require.NoError(t, err)
 	checkDemo(t, f, image, out)

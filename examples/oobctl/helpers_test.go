@@ -21,6 +21,14 @@ import (
 )
 
 // syncBuffer is a bytes.Buffer safe for a writer and a reader goroutine.
+// demoApp returns an app for calling runDemo directly: no input, output
+// to buffers, no environment, a one-minute deadline per computer.
+func demoApp() *app {
+	a := &app{stdin: strings.NewReader(""), stdout: &syncBuffer{}, stderr: &syncBuffer{}, getenv: func(string) string { return "" }}
+	a.opt.concurrency, a.opt.timeout = 64, time.Minute
+	return a
+}
+
 type syncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer

@@ -78,9 +78,8 @@ func TestDemoOverNATS(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	var stdout, stderr syncBuffer
-	a := &app{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, getenv: func(string) string { return "" }}
-	a.opt.concurrency, a.opt.timeout, a.opt.nats = 64, time.Minute, url
+	a := demoApp()
+	a.opt.nats = url
 	out, err := a.runDemo(ctx, f, image)
 	require.NoError(t, err)
 	checkDemo(t, f, image, out)
