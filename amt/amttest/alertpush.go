@@ -1,13 +1,11 @@
 package amttest
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -20,6 +18,7 @@ import (
 
 	"github.com/oobkit/oobkit/amt"
 	"github.com/oobkit/oobkit/internal/wsman"
+	"github.com/oobkit/oobkit/internal/wsmantest"
 )
 
 // Alert is an event the simulated device raises: a CIM_AlertIndication for
@@ -182,70 +181,19 @@ func (d *Device) push(ctx context.Context, s Subscription, a Alert, seq uint16) 
 		out.Err = err
 		return out
 	}
-	msgID := wsman.NewMessageID()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.Destination, bytes.NewReader(eventEnvelope(s, a, seq, msgID)))
-	if err != nil {
-		out.Err = err
-		return out
-	}
-	req.Header.Set("Content-Type", "application/soap+xml;charset=UTF-8")
-	resp, err := pushClient.Do(req)
-	if err != nil {
-		out.Err = err
-		return out
-	}
-	defer resp.Body.Close()
-	out.Status = resp.StatusCode
-	if resp.StatusCode/100 != 2 {
-		out.Err = fmt.Errorf("listener answered HTTP %d", resp.StatusCode)
-		return out
-	}
-	if !s.WithAck {
-		return out
-	}
-	env, err := wsman.ParseEnvelope(io.LimitReader(resp.Body, 64<<10))
-	switch {
-	case err != nil:
-		out.Err = fmt.Errorf("no acknowledgement: %w", err)
-	case env.Action() != wsman.ActionAck:
-		out.Err = fmt.Errorf("no acknowledgement: action %q", env.Action())
-	case env.RelatesTo() != msgID:
-		out.Err = fmt.Errorf("acknowledgement relates to %q, not %q", env.RelatesTo(), msgID)
-	default:
-		out.Acked = true
-	}
+	r := wsmantest.Push(ctx, pushClient, wsmantest.Subscribe{Destination: s.Destination, WithAck: s.WithAck,
+		ReferenceParameters: s.ReferenceParameters}, indication(a, seq))
+	out.Status, out.Acked, out.Err = r.Status, r.Acked, r.Err
 	return out
 }
 
-// eventEnvelope renders a pushed CIM_AlertIndication as AMT sends it
-// (reference amt_wsman.md §2(f): action wsman Event; AlertType, MessageID,
-// MessageArguments, PerceivedSeverity, IndicationTime,
-// IndicationFilterName "Intel(r) AMT:AllEvents"), with the subscriber's
-// reference parameters in the header.
-func eventEnvelope(s Subscription, a Alert, seq uint16, msgID string) []byte {
-	doc := etree.NewDocument()
-	doc.CreateProcInst("xml", `version="1.0" encoding="UTF-8"`)
-	env := doc.CreateElement("s:Envelope")
-	env.CreateAttr("xmlns:s", wsman.NSSOAP)
-	env.CreateAttr("xmlns:a", wsman.NSAddressing)
-	env.CreateAttr("xmlns:w", wsman.NSWSMan)
-	hdr := env.CreateElement("s:Header")
-	hdr.CreateElement("a:To").SetText(s.Destination)
-	hdr.CreateElement("a:Action").SetText("http://schemas.dmtf.org/wbem/wsman/1/wsman/Event")
-	hdr.CreateElement("a:MessageID").SetText(msgID)
-	hdr.CreateElement("a:ReplyTo").CreateElement("a:Address").SetText(wsman.AnonymousAddress)
-	if s.WithAck {
-		hdr.CreateElement("w:AckRequested")
-	}
-	keys := make([]string, 0, len(s.ReferenceParameters))
-	for k := range s.ReferenceParameters {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		hdr.CreateElement(k).SetText(s.ReferenceParameters[k])
-	}
-	ind := env.CreateElement("s:Body").CreateElement("h:CIM_AlertIndication")
+// indication renders a pushed CIM_AlertIndication as AMT sends it
+// (reference amt_wsman.md §2(f): AlertType, MessageID, MessageArguments,
+// PerceivedSeverity, IndicationTime, IndicationFilterName
+// "Intel(r) AMT:AllEvents"); wsmantest.Push wraps it in the event envelope
+// with the subscriber's reference parameters.
+func indication(a Alert, seq uint16) *etree.Element {
+	ind := etree.NewElement("h:CIM_AlertIndication")
 	ind.CreateAttr("xmlns:h", wsman.CIMBase+"CIM_AlertIndication")
 	ind.CreateAttr("xmlns:cim", "http://schemas.dmtf.org/wbem/wscim/1/common")
 	ind.CreateElement("h:AlertType").SetText(strconv.Itoa(a.AlertType))
@@ -264,9 +212,7 @@ func eventEnvelope(s Subscription, a Alert, seq uint16, msgID string) []byte {
 	ind.CreateElement("h:OwningEntity").SetText("Intel(r) AMT")
 	ind.CreateElement("h:PerceivedSeverity").SetText(strconv.Itoa(a.Severity))
 	ind.CreateElement("h:SystemCreationClassName").SetText("CIM_ComputerSystem")
-	var buf bytes.Buffer
-	_, _ = doc.WriteTo(&buf)
-	return buf.Bytes()
+	return ind
 }
 
 // PET layout constants (IPMI PET v1.0 §3.1, ASF 2.0 DSP0136): the v1

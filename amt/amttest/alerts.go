@@ -99,31 +99,12 @@ func (d *Device) subscribe(req *wsmantest.Request) (*etree.Element, error) {
 	if id != schema.FilterAll {
 		return nil, wsmantest.Fault("InvalidSelectors", "no filter collection "+strconv.Quote(id))
 	}
-	del := req.Body.SelectElement("Delivery")
-	if del == nil {
-		return nil, wsmantest.Fault("InvalidMessageInformationHeader", "Subscribe without Delivery")
+	// AMT keeps at most 253 characters of a listener URL.
+	sub, err := wsmantest.ParseSubscribe(req, 253)
+	if err != nil {
+		return nil, err
 	}
-	s := &Subscription{Filter: id, ReferenceParameters: map[string]string{}}
-	switch del.SelectAttrValue("Mode", wsman.DeliveryPush) {
-	case wsman.DeliveryPush:
-	case wsman.DeliveryPushWithAck:
-		s.WithAck = true
-	default:
-		return nil, wsmantest.Fault("DeliveryModeRequestedUnavailable", "AMT pushes events: Push or PushWithAck")
-	}
-	if nt := del.SelectElement("NotifyTo"); nt != nil {
-		if a := nt.SelectElement("Address"); a != nil {
-			s.Destination = strings.TrimSpace(a.Text())
-		}
-		if rp := nt.SelectElement("ReferenceParameters"); rp != nil {
-			for _, p := range rp.ChildElements() {
-				s.ReferenceParameters[p.Tag] = strings.TrimSpace(p.Text())
-			}
-		}
-	}
-	if !strings.HasPrefix(s.Destination, "http://") && !strings.HasPrefix(s.Destination, "https://") || len(s.Destination) > 253 {
-		return nil, wsmantest.Fault("InvalidParameter", "NotifyTo must be an http(s) URL of at most 253 characters")
-	}
+	s := &Subscription{Filter: id, Destination: sub.Destination, WithAck: sub.WithAck, ReferenceParameters: sub.ReferenceParameters}
 	d.mu.Lock()
 	if len(d.alerts.subs) >= d.cfg.MaxSubscriptions {
 		d.mu.Unlock()

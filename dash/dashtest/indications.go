@@ -1,15 +1,11 @@
 package dashtest
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/beevik/etree"
@@ -114,31 +110,11 @@ func (c *Computer) subscribe(req *wsmantest.Request) (*etree.Element, error) {
 	if !slices.ContainsFunc(c.cfg.Filters, func(f Filter) bool { return f.Name == name }) {
 		return nil, wsmantest.Fault("InvalidSelectors", "no indication filter named "+strconv.Quote(name))
 	}
-	del := req.Body.SelectElement("Delivery")
-	if del == nil {
-		return nil, wsmantest.Fault("InvalidMessageInformationHeader", "Subscribe without Delivery")
+	sub, err := wsmantest.ParseSubscribe(req, 0)
+	if err != nil {
+		return nil, err
 	}
-	s := &Subscription{Filter: name, ReferenceParameters: map[string]string{}}
-	switch del.SelectAttrValue("Mode", wsman.DeliveryPush) {
-	case wsman.DeliveryPush:
-	case wsman.DeliveryPushWithAck:
-		s.WithAck = true
-	default:
-		return nil, wsmantest.Fault("DeliveryModeRequestedUnavailable", "only Push and PushWithAck are supported")
-	}
-	if nt := del.SelectElement("NotifyTo"); nt != nil {
-		if a := nt.SelectElement("Address"); a != nil {
-			s.Destination = strings.TrimSpace(a.Text())
-		}
-		if rp := nt.SelectElement("ReferenceParameters"); rp != nil {
-			for _, p := range rp.ChildElements() {
-				s.ReferenceParameters[p.Tag] = strings.TrimSpace(p.Text())
-			}
-		}
-	}
-	if !strings.HasPrefix(s.Destination, "http://") && !strings.HasPrefix(s.Destination, "https://") {
-		return nil, wsmantest.Fault("InvalidParameter", "NotifyTo must be an http(s) URL")
-	}
+	s := &Subscription{Filter: name, Destination: sub.Destination, WithAck: sub.WithAck, ReferenceParameters: sub.ReferenceParameters}
 	c.mu.Lock()
 	if len(c.subs) >= c.cfg.MaxSubscriptions {
 		c.mu.Unlock()
@@ -246,68 +222,16 @@ func (c *Computer) Alert(ctx context.Context, a Alert) ([]Delivery, error) {
 }
 
 func (c *Computer) push(ctx context.Context, s Subscription, a Alert, seq int) Delivery {
-	d := Delivery{Destination: s.Destination, Filter: s.Filter, AckRequested: s.WithAck}
-	msgID := wsman.NewMessageID()
-	body := eventEnvelope(s, a, seq, msgID)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.Destination, bytes.NewReader(body))
-	if err != nil {
-		d.Err = err
-		return d
-	}
-	req.Header.Set("Content-Type", "application/soap+xml;charset=UTF-8")
-	resp, err := c.httpc.Do(req)
-	if err != nil {
-		d.Err = err
-		return d
-	}
-	defer resp.Body.Close()
-	d.Status = resp.StatusCode
-	if resp.StatusCode/100 != 2 {
-		d.Err = fmt.Errorf("listener answered HTTP %d", resp.StatusCode)
-		return d
-	}
-	if !s.WithAck {
-		return d
-	}
-	env, err := wsman.ParseEnvelope(io.LimitReader(resp.Body, 64<<10))
-	switch {
-	case err != nil:
-		d.Err = fmt.Errorf("no acknowledgement: %w", err)
-	case env.Action() != wsman.ActionAck:
-		d.Err = fmt.Errorf("no acknowledgement: action %q", env.Action())
-	case env.RelatesTo() != msgID:
-		d.Err = fmt.Errorf("acknowledgement relates to %q, not %q", env.RelatesTo(), msgID)
-	default:
-		d.Acked = true
-	}
-	return d
+	r := wsmantest.Push(ctx, c.httpc, wsmantest.Subscribe{Destination: s.Destination, WithAck: s.WithAck,
+		ReferenceParameters: s.ReferenceParameters}, indication(s, a, seq))
+	return Delivery{Destination: s.Destination, Filter: s.Filter, AckRequested: s.WithAck,
+		Status: r.Status, Acked: r.Acked, Err: r.Err}
 }
 
-// eventEnvelope renders a pushed CIM_AlertIndication (DSP0226 §10.2.9).
-func eventEnvelope(s Subscription, a Alert, seq int, msgID string) []byte {
-	doc := etree.NewDocument()
-	doc.CreateProcInst("xml", `version="1.0" encoding="UTF-8"`)
-	env := doc.CreateElement("s:Envelope")
-	env.CreateAttr("xmlns:s", wsman.NSSOAP)
-	env.CreateAttr("xmlns:a", wsman.NSAddressing)
-	env.CreateAttr("xmlns:w", wsman.NSWSMan)
-	hdr := env.CreateElement("s:Header")
-	hdr.CreateElement("a:To").SetText(s.Destination)
-	hdr.CreateElement("a:Action").SetText("http://schemas.dmtf.org/wbem/wsman/1/wsman/Event")
-	hdr.CreateElement("a:MessageID").SetText(msgID)
-	hdr.CreateElement("a:ReplyTo").CreateElement("a:Address").SetText(wsman.AnonymousAddress)
-	if s.WithAck {
-		hdr.CreateElement("w:AckRequested")
-	}
-	keys := make([]string, 0, len(s.ReferenceParameters))
-	for k := range s.ReferenceParameters {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		hdr.CreateElement(k).SetText(s.ReferenceParameters[k])
-	}
-	ind := env.CreateElement("s:Body").CreateElement("h:CIM_AlertIndication")
+// indication renders the CIM_AlertIndication a DASH computer pushes
+// (DSP1054; DSP0226 §10.2.9 for the envelope, which wsmantest.Push builds).
+func indication(s Subscription, a Alert, seq int) *etree.Element {
+	ind := etree.NewElement("h:CIM_AlertIndication")
 	ind.CreateAttr("xmlns:h", uri("CIM_AlertIndication"))
 	ind.CreateAttr("xmlns:cim", "http://schemas.dmtf.org/wbem/wscim/1/common")
 	ind.CreateElement("h:AlertType").SetText(itoa(a.AlertType))
@@ -325,7 +249,5 @@ func eventEnvelope(s Subscription, a Alert, seq int, msgID string) []byte {
 	}
 	ind.CreateElement("h:MessageID").SetText(a.MessageID)
 	ind.CreateElement("h:PerceivedSeverity").SetText(itoa(a.Severity))
-	var buf bytes.Buffer
-	_, _ = doc.WriteTo(&buf)
-	return buf.Bytes()
+	return ind
 }
