@@ -155,3 +155,23 @@ type AlertConfig struct {
 	// Filters names the event filters to subscribe (empty: all).
 	Filters []string `json:"filters,omitempty"`
 }
+
+// Removes reports whether applying c deletes an existing destination at
+// address: the address is listed in Remove, or RemoveThirdParty is set and
+// the address is not one of c.Destinations (this product's listeners).
+func (c AlertConfig) Removes(address string) bool {
+	for _, a := range c.Remove {
+		if a == address {
+			return true
+		}
+	}
+	if !c.RemoveThirdParty {
+		return false
+	}
+	for _, d := range c.Destinations {
+		if d.Address == address {
+			return false
+		}
+	}
+	return true
+}

@@ -217,3 +217,16 @@ func ExampleReturnCode() {
 	fmt.Println(oobkit.ReturnCode(err), oobkit.ClassName(err), errors.Is(err, oobkit.ErrBusy))
 	// Output: 7 busy true
 }
+
+func TestAlertConfigRemoves(t *testing.T) {
+	cfg := oobkit.AlertConfig{
+		Destinations: []oobkit.AlertDestination{{Delivery: oobkit.DeliveryPush, Address: "http://ours/"}},
+		Remove:       []string{"http://old/"},
+	}
+	assert.True(t, cfg.Removes("http://old/"))
+	assert.False(t, cfg.Removes("http://ours/"))
+	assert.False(t, cfg.Removes("http://someone-else/"), "third-party destinations stay unless asked")
+	cfg.RemoveThirdParty = true
+	assert.True(t, cfg.Removes("http://someone-else/"))
+	assert.False(t, cfg.Removes("http://ours/"))
+}

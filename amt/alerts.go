@@ -381,12 +381,8 @@ type wanted struct {
 
 // partition splits existing into what cfg removes and what stays.
 func partition(existing []Subscription, cfg oobkit.AlertConfig) (remove, stay []Subscription) {
-	ours := map[string]bool{}
-	for _, d := range cfg.Destinations {
-		ours[d.Address] = true
-	}
 	for _, s := range existing {
-		if slices.Contains(cfg.Remove, s.Destination) || (cfg.RemoveThirdParty && !ours[s.Destination]) {
+		if cfg.Removes(s.Destination) {
 			remove = append(remove, s)
 		} else {
 			stay = append(stay, s)

@@ -202,18 +202,10 @@ func (c *Client) ApplyAlerts(ctx context.Context, cfg oobkit.AlertConfig) (*Aler
 	if err != nil {
 		return nil, err
 	}
-	ours := map[string]bool{}
-	for _, d := range cfg.Destinations {
-		ours[d.Address] = true
-	}
-	removeAddr := map[string]bool{}
-	for _, a := range cfg.Remove {
-		removeAddr[a] = true
-	}
 	rep := &AlertReport{}
 	var remove, stay []Subscription
 	for _, s := range existing {
-		if removeAddr[s.Destination] || (cfg.RemoveThirdParty && !ours[s.Destination]) {
+		if cfg.Removes(s.Destination) {
 			remove = append(remove, s)
 		} else {
 			stay = append(stay, s)
