@@ -38,6 +38,7 @@ const (
 //	    with: {action: on}
 //	  - task: inventory
 //	  - task: power
+//	    always: true          # clean-up: runs even when an earlier step failed
 //	    with: {restore: on}
 type Job struct {
 	// Name identifies the job in reports, schedules and the activity log.
@@ -64,6 +65,14 @@ type Step struct {
 	// ContinueOnError runs the following steps even when this one fails,
 	// whatever the job's OnError.
 	ContinueOnError bool
+	// Always marks a clean-up step: it runs whatever happened before it — an
+	// earlier step that failed, the per-target deadline that passed, even a
+	// job the caller canceled — so a job never leaves a computer quarantined
+	// or powered on because a step in the middle failed. The guide's sample
+	// job ends with two such steps (remove the filter, restore the power
+	// state). After a deadline or a cancellation a clean-up step runs under
+	// its own bounded deadline ([WithCleanupTimeout]).
+	Always bool
 }
 
 type stepJSON struct {
@@ -71,6 +80,7 @@ type stepJSON struct {
 	Task            string          `json:"task"`
 	With            json.RawMessage `json:"with,omitempty"`
 	ContinueOnError bool            `json:"continueOnError,omitempty"`
+	Always          bool            `json:"always,omitempty"`
 }
 
 // MarshalJSON writes {"id", "task": kind, "with": parameters}.
@@ -85,7 +95,7 @@ func (s Step) MarshalJSON() ([]byte, error) {
 	if string(with) == "{}" || string(with) == "null" {
 		with = nil
 	}
-	return json.Marshal(stepJSON{ID: s.ID, Task: s.Task.Kind(), With: with, ContinueOnError: s.ContinueOnError})
+	return json.Marshal(stepJSON{ID: s.ID, Task: s.Task.Kind(), With: with, ContinueOnError: s.ContinueOnError, Always: s.Always})
 }
 
 // UnmarshalJSON reads a step, building the task from its kind.
@@ -106,7 +116,7 @@ func (s *Step) UnmarshalJSON(b []byte) error {
 			return fmt.Errorf("step %q (%s): %w", sj.ID, sj.Task, err)
 		}
 	}
-	*s = Step{ID: sj.ID, Task: t, ContinueOnError: sj.ContinueOnError}
+	*s = Step{ID: sj.ID, Task: t, ContinueOnError: sj.ContinueOnError, Always: sj.Always}
 	return nil
 }
 

@@ -23,17 +23,18 @@ import (
 //
 // A Runner is safe for concurrent use.
 type Runner struct {
-	conn          *Connector
-	concurrency   int
-	targetTimeout time.Duration
-	retry         RetryPolicy
-	probe         Prober
-	probeTimeout  time.Duration
-	progress      func(Progress)
-	activity      *ActivityLog
-	who           string
-	logger        *slog.Logger
-	protocolsOf   func(oobkit.Target) []oobkit.Protocol
+	conn           *Connector
+	concurrency    int
+	targetTimeout  time.Duration
+	retry          RetryPolicy
+	probe          Prober
+	probeTimeout   time.Duration
+	cleanupTimeout time.Duration
+	progress       func(Progress)
+	activity       *ActivityLog
+	who            string
+	logger         *slog.Logger
+	protocolsOf    func(oobkit.Target) []oobkit.Protocol
 }
 
 // Option configures a [Runner].
@@ -66,6 +67,17 @@ func WithActivityLog(log *ActivityLog, who string) Option {
 	return func(r *Runner) { r.activity, r.who = log, who }
 }
 
+// WithCleanupTimeout sets the deadline of a clean-up step ([Step.Always])
+// that runs after the target's own deadline passed or the job was canceled;
+// the default is one minute.
+func WithCleanupTimeout(d time.Duration) Option {
+	return func(r *Runner) {
+		if d > 0 {
+			r.cleanupTimeout = d
+		}
+	}
+}
+
 // WithLogger sets the logger (default: discard).
 func WithLogger(l *slog.Logger) Option { return func(r *Runner) { r.logger = l } }
 
@@ -79,13 +91,14 @@ func WithTargetProtocols(f func(oobkit.Target) []oobkit.Protocol) Option {
 // NewRunner returns a Runner that connects through conn.
 func NewRunner(conn *Connector, opts ...Option) *Runner {
 	r := &Runner{
-		conn:          conn,
-		concurrency:   64,
-		targetTimeout: 2 * time.Minute,
-		retry:         DefaultRetry,
-		probe:         TCPProbe,
-		probeTimeout:  time.Second,
-		logger:        slog.New(slog.NewTextHandler(io.Discard, nil)),
+		conn:           conn,
+		concurrency:    64,
+		targetTimeout:  2 * time.Minute,
+		retry:          DefaultRetry,
+		probe:          TCPProbe,
+		probeTimeout:   time.Second,
+		cleanupTimeout: time.Minute,
+		logger:         slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 	for _, o := range opts {
 		o(r)
@@ -251,11 +264,23 @@ func (r *Runner) RunTarget(ctx context.Context, job *Job, t oobkit.Target) (res 
 	stopped := false
 	for i, st := range job.Steps {
 		id := stepID(st, i)
+		stepCtx := ctx
 		if stopped || ctx.Err() != nil {
-			res.Steps = append(res.Steps, StepResult{ID: id, Task: st.Task.Kind(), Status: StatusNotRun})
-			continue
+			if !st.Always {
+				res.Steps = append(res.Steps, StepResult{ID: id, Task: st.Task.Kind(), Status: StatusNotRun})
+				continue
+			}
+			if ctx.Err() != nil {
+				// A clean-up step runs even when the target's deadline passed
+				// or the caller canceled, under its own bounded deadline.
+				var cancel context.CancelFunc
+				stepCtx, cancel = context.WithTimeout(context.WithoutCancel(parent), r.cleanupTimeout)
+				defer cancel()
+				env.Session.forget() // connections made under the dead context may be unusable
+			}
+			r.logger.Debug("clean-up step", "job", job.Name, "target", t.String(), "step", id)
 		}
-		sr := r.runStep(ctx, job, st, id, env)
+		sr := r.runStep(stepCtx, job, st, id, env)
 		env.outputs[id] = sr.Output
 		res.Steps = append(res.Steps, sr)
 		res.Attempts += sr.Attempts

@@ -2,6 +2,7 @@ package tasks
 
 import (
 	"context"
+	"path/filepath"
 	"sync"
 	"testing"
 
@@ -30,8 +31,8 @@ steps:
   - {id: boot, task: ider, with: {image: ` + path + `}}
   - {id: quarantine, task: filter, with: {policy: remediation, managementServer: 192.0.2.5}}
   - {id: inv, task: inventory}
-  - {id: lift, task: filter, with: {policy: remove}}
-  - {id: restore, task: power, with: {restore: on}}
+  - {id: lift, task: filter, always: true, with: {policy: remove}}
+  - {id: restore, task: power, always: true, with: {restore: on}}
 `))
 	require.NoError(t, err)
 
@@ -63,4 +64,74 @@ steps:
 	assert.NotEmpty(t, res.Output("inv").(*InventoryOutput).Inventory.System)
 	assert.Equal(t, oobkit.PowerS5, rig.amt.PowerState(), "the computer was off before the job, and is off again")
 	assert.True(t, res.Output("restore").(*PowerOutput).Changed)
+}
+
+// TestCleanupStepsRunAfterFailedStep: the guide's sample job ends by removing
+// the filter and restoring the power state ("The Restore State power action of
+// the Power Management task returns computers to the power state they were in,
+// before the previous power action ran."). Marked always, those steps run when
+// the IDE-R step in the middle fails, so a computer that was off is off again
+// and none is left quarantined; the steps after the failure that are not
+// clean-up steps do not run, and the target still reports the IDE-R failure.
+func TestCleanupStepsRunAfterFailedStep(t *testing.T) {
+	rig := newIDERRig(t, oobkit.PowerS5, redirecttest.Config{EndAfterBoot: true})
+	job, err := ParseJob([]byte(`
+name: rtsm-sample
+steps:
+  - {id: on, task: power, with: {action: on}}
+  - {id: quarantine, task: filter, with: {policy: remediation, managementServer: 192.0.2.5}}
+  - {id: boot, task: ider, with: {image: ` + filepath.Join(t.TempDir(), "missing.iso") + `}}
+  - {id: inv, task: inventory}
+  - {id: lift, task: filter, always: true, with: {policy: remove}}
+  - {id: restore, task: power, always: true, with: {restore: on}}
+`))
+	require.NoError(t, err)
+	assert.True(t, job.Steps[4].Always)
+	res := rig.runner.RunTarget(context.Background(), job, rig.target)
+
+	require.Equal(t, StatusFailed, res.Status)
+	assert.Equal(t, "boot", res.Step, "the target reports the step that failed, not the clean-up")
+	status := map[string]Status{}
+	for _, st := range res.Steps {
+		status[st.ID] = st.Status
+	}
+	assert.Equal(t, map[string]Status{"on": StatusOK, "quarantine": StatusOK, "boot": StatusFailed,
+		"inv": StatusNotRun, "lift": StatusOK, "restore": StatusOK}, status)
+	assert.Nil(t, rig.amt.ActivePolicy(amt.Wired), "the clean-up step lifted the quarantine")
+	assert.Equal(t, oobkit.PowerS5, rig.amt.PowerState(), "the computer was off before the job, and is off again")
+}
+
+// TestCleanupStepRunsAfterDeadline: a clean-up step runs under its own
+// deadline when the target's deadline passed in an earlier step.
+func TestCleanupStepRunsAfterDeadline(t *testing.T) {
+	rig := newIDERRig(t, oobkit.PowerS5, redirecttest.Config{EndAfterBoot: true})
+	block := &blockingTask{}
+	job := &Job{Name: "deadline", Steps: []Step{
+		{ID: "on", Task: &PowerTask{Action: oobkit.ActionOn}},
+		{ID: "stuck", Task: block},
+		{ID: "never", Task: &InventoryTask{}},
+		{ID: "restore", Task: &PowerTask{Restore: "on"}, Always: true},
+	}}
+	require.NoError(t, job.Validate())
+	ctx, cancel := context.WithCancel(context.Background())
+	block.onRun = cancel // the caller gives up while the step hangs
+	res := rig.runner.RunTarget(ctx, job, rig.target)
+
+	require.Equal(t, StatusCanceled, res.Status)
+	assert.Equal(t, StatusNotRun, res.Steps[2].Status)
+	assert.Equal(t, StatusOK, res.Steps[3].Status, "%s", res.Steps[3].Error)
+	assert.Equal(t, oobkit.PowerS5, rig.amt.PowerState(), "restored although the job was canceled")
+}
+
+// blockingTask waits for its context to end.
+type blockingTask struct{ onRun func() }
+
+func (*blockingTask) Kind() string { return "block" }
+
+func (b *blockingTask) Run(ctx context.Context, _ *Env) (any, error) {
+	if b.onRun != nil {
+		b.onRun()
+	}
+	<-ctx.Done()
+	return nil, ctx.Err()
 }

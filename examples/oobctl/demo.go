@@ -37,7 +37,9 @@ type demoStep struct {
 // demoPlan returns the RTSM sample job's steps in order: power on, boot from
 // the IDE-R image, quarantine with the default System Defense policy,
 // collect inventory, remove the filter, restore the power state, and read
-// the state back.
+// the state back. Removing the filter and restoring the power state are
+// clean-up steps ([tasks.Step.Always]): they run even when a step before them
+// failed, so no computer is left quarantined or on.
 func demoPlan(image string) []demoStep {
 	return []demoStep{
 		{What: "power on", Step: tasks.Step{ID: "on", Task: &tasks.PowerTask{Action: oobkit.ActionOn}}},
@@ -45,8 +47,8 @@ func demoPlan(image string) []demoStep {
 		{What: "quarantine with the default System Defense policy (verified first)", AMTOnly: true, Step: tasks.Step{ID: "quarantine",
 			Task: &tasks.NetworkFilterTask{Policy: tasks.FilterRemediation, ManagementServer: demoManagementServer}}},
 		{What: "collect inventory", Step: tasks.Step{ID: "inventory", Task: &tasks.InventoryTask{}}},
-		{What: "remove the filter", AMTOnly: true, Step: tasks.Step{ID: "lift", Task: &tasks.NetworkFilterTask{Policy: tasks.FilterRemove}}},
-		{What: "restore the power state", Step: tasks.Step{ID: "restore", Task: &tasks.PowerTask{Restore: "on"}}},
+		{What: "remove the filter", AMTOnly: true, Step: tasks.Step{ID: "lift", Always: true, Task: &tasks.NetworkFilterTask{Policy: tasks.FilterRemove}}},
+		{What: "restore the power state", Step: tasks.Step{ID: "restore", Always: true, Task: &tasks.PowerTask{Restore: "on"}}},
 		{What: "read the power state back", Step: tasks.Step{ID: "now", Task: &tasks.PowerStateTask{}}},
 	}
 }
