@@ -55,7 +55,7 @@ type alertState struct {
 	filters    []*EventFilter  // AMT_PETFilterSetting
 	nextSub    int
 	nextFilter int
-	seq     uint16 // PET sequence / indication identifier
+	seq        uint16 // PET sequence / indication identifier
 }
 
 // petSupported reports whether the firmware offers SNMP PET ("Starting from
