@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -154,6 +155,79 @@ type AlertConfig struct {
 	AllowPartial bool `json:"allowPartial,omitempty"`
 	// Filters names the event filters to subscribe (empty: all).
 	Filters []string `json:"filters,omitempty"`
+	// Alerts are the RTSM guide's per-alert settings ("Under Select and
+	// configure event filters, select one or more alerts, and, on the
+	// Actions menu, click what you want to do with this alert"): subscribe,
+	// unsubscribe (kept on the computer, inactive) or remove from client,
+	// and whether the computer logs the alert ("Which alerts to log").
+	Alerts []AlertSetting `json:"alerts,omitempty"`
+}
+
+// AlertAction is what an [AlertSetting] does to one alert (event filter)
+// on the computer, in the RTSM guide's words.
+type AlertAction string
+
+// Alert actions of the guide's Update Out-of-Band Alert Settings task.
+const (
+	// AlertKeep leaves the alert's activation as it is (only its log
+	// setting changes).
+	AlertKeep AlertAction = ""
+	// AlertSubscribe "Activates the alert. When the alert triggers, a
+	// message is sent to the destination address".
+	AlertSubscribe AlertAction = "subscribe"
+	// AlertUnsubscribe "Deactivates the alert, but does not remove it from
+	// the memory": the computer keeps it, inactive, in its slot.
+	AlertUnsubscribe AlertAction = "unsubscribe"
+	// AlertRemove "Removes the alert from the client computer's memory and
+	// reclaims space" (Remove from client).
+	AlertRemove AlertAction = "remove"
+)
+
+// AlertSetting is what to do with one alert: an event filter the computer
+// offers (an AMT_PETFilterSetting or CIM_FilterCollection on AMT, a
+// CIM_IndicationFilter on DASH), named as the computer names it.
+type AlertSetting struct {
+	// Filter names the alert (event filter).
+	Filter string `json:"filter"`
+	// Action is subscribe, unsubscribe or remove; empty leaves the
+	// alert's activation alone.
+	Action AlertAction `json:"action,omitempty"`
+	// Log says whether the computer records the alert in its event log
+	// ("Which alerts to log"); nil leaves the log setting alone. A
+	// protocol whose firmware has no log setting separate from sending
+	// refuses a non-nil Log with ErrUnsupported.
+	Log *bool `json:"log,omitempty"`
+}
+
+// Validate checks the alert settings of c: each names a filter, says
+// something, and has a known action; no filter is named twice.
+func (c AlertConfig) Validate() error {
+	seen := map[string]bool{}
+	for _, a := range c.Alerts {
+		switch {
+		case a.Filter == "":
+			return fmt.Errorf("%w: alerts: an alert setting names no filter", ErrInvalidArgument)
+		case seen[a.Filter]:
+			return fmt.Errorf("%w: alerts: filter %q is named twice", ErrInvalidArgument, a.Filter)
+		case a.Action == AlertKeep && a.Log == nil:
+			return fmt.Errorf("%w: alerts: the setting for %q neither acts nor sets logging", ErrInvalidArgument, a.Filter)
+		}
+		switch a.Action {
+		case AlertKeep, AlertSubscribe, AlertUnsubscribe, AlertRemove:
+		default:
+			return fmt.Errorf("%w: alerts: unknown action %q for %q (subscribe, unsubscribe, remove)", ErrInvalidArgument, a.Action, a.Filter)
+		}
+		seen[a.Filter] = true
+	}
+	return nil
+}
+
+// Names reports whether c names the filter, in Filters or in Alerts.
+func (c AlertConfig) Names(filter string) bool {
+	if slices.Contains(c.Filters, filter) {
+		return true
+	}
+	return slices.ContainsFunc(c.Alerts, func(a AlertSetting) bool { return a.Filter == filter })
 }
 
 // Removes reports whether applying c deletes an existing destination at

@@ -56,6 +56,62 @@ func (s *Severity) UnmarshalText(b []byte) error {
 // AtLeast reports whether s is as serious as min or more.
 func (s Severity) AtLeast(min Severity) bool { return s >= min }
 
+// CriticalAlerts says which alerts are considered critical. The RTSM guide:
+// "Alerts that are marked as critical power down the client computers. You
+// can configure which alerts are considered critical." An event it names is
+// marked [SeverityCritical] by [CriticalAlerts.Mark], whatever the device
+// said, so a rule matching "Alert severity equals Critical" acts on it.
+// Names are compared case-insensitively.
+type CriticalAlerts struct {
+	// Codes are event identities ([Event.Code]): an AMT or DASH MessageID
+	// ("PLAT0007"), a PET specific trap number, a Windows event ID.
+	Codes []string `json:"codes,omitempty"`
+	// SensorTypes are IPMI/ASF sensor type names ([Event.SensorType],
+	// e.g. "Temperature", "Physical Security").
+	SensorTypes []string `json:"sensorTypes,omitempty"`
+	// Filters are event filter names, matched against the indication's
+	// IndicationFilterName (Event.Data).
+	Filters []string `json:"filters,omitempty"`
+	// Only makes the list the whole truth: an event it does not name that
+	// the device reported as critical is lowered to warning, so it no
+	// longer powers the computer down.
+	Only bool `json:"only,omitempty"`
+}
+
+// IsZero reports whether c names nothing and changes nothing.
+func (c CriticalAlerts) IsZero() bool {
+	return len(c.Codes) == 0 && len(c.SensorTypes) == 0 && len(c.Filters) == 0 && !c.Only
+}
+
+// Names reports whether ev is one of the alerts c considers critical.
+func (c CriticalAlerts) Names(ev Event) bool {
+	in := func(list []string, v string) bool {
+		if v == "" {
+			return false
+		}
+		for _, x := range list {
+			if strings.EqualFold(strings.TrimSpace(x), v) {
+				return true
+			}
+		}
+		return false
+	}
+	return in(c.Codes, ev.Code) || in(c.SensorTypes, ev.SensorType) || in(c.Filters, ev.Data["IndicationFilterName"])
+}
+
+// Mark returns ev with its severity as c says: critical when c names it;
+// with Only, an unnamed event the device called critical becomes a
+// warning. Other events are returned unchanged.
+func (c CriticalAlerts) Mark(ev Event) Event {
+	switch {
+	case c.Names(ev):
+		ev.Severity = SeverityCritical
+	case c.Only && ev.Severity == SeverityCritical:
+		ev.Severity = SeverityWarning
+	}
+	return ev
+}
+
 // Event is one event-log record or alert, from any protocol: an AMT message
 // log record, an IPMI SEL entry, a PET trap, a DASH/AMT indication, a Windows
 // event-log record.

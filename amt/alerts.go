@@ -196,27 +196,22 @@ func (c *Client) createPET(ctx context.Context, dest oobkit.AlertDestination, po
 	return err
 }
 
-// petPolicy is the PolicyID a new PET destination gets: the lowest one among
-// the enabled AMT_PETFilterSetting filters that send alerts.
+// petPolicy is the PolicyID a new PET destination gets: the lowest one
+// among the enabled AMT_PETFilterSetting filters that send alerts.
 func (c *Client) petPolicy(ctx context.Context) (int, error) {
-	filters, err := c.enumerate(ctx, schema.PETFilter)
+	filters, err := c.EventFilters(ctx)
 	if err != nil {
 		return 0, err
 	}
-	best := -1
-	for _, f := range filters {
-		enabled := f.Bool("EnableFilter")
-		send := f.Bool("SendAlert")
-		p, ok := f.Int("PolicyID")
-		if enabled && send && ok && (best < 0 || int(p) < best) {
-			best = int(p)
-		}
-	}
-	if best < 0 {
+	return checkPolicy(policyOf(filters))
+}
+
+func checkPolicy(p int) (int, error) {
+	if p < 0 {
 		return 0, &oobkit.Error{Protocol: oobkit.AMT, Op: "Subscribe", Class: oobkit.ErrUnsupported,
 			Message: "no enabled PET filter sends alerts, so a PET destination would receive nothing"}
 	}
-	return best, nil
+	return p, nil
 }
 
 // validDestination checks what the device would refuse or misuse.
@@ -245,10 +240,28 @@ func validDestination(d oobkit.AlertDestination) error {
 	return nil
 }
 
-// Unsubscribe deletes a subscription listed by [Client.Subscriptions].
+// Unsubscribe would deactivate a subscription and keep it, as the RTSM
+// guide's Unsubscribe ("Deactivates the alert, but does not remove it from
+// the memory"), but AMT cannot keep a destination inactive: its
+// CIM_FilterCollectionSubscription offers Get, Enumerate, Unsubscribe (which
+// deletes) and Renew, no Put of SubscriptionState (Intel AMT SDK class
+// reference,
+// https://software.intel.com/sites/manageability/AMT_Implementation_and_Reference_Guide/HTMLDocuments/WS-Management_Class_Reference/CIM_FilterCollectionSubscription.htm),
+// and AMT_SNMPEventSubscriber has no state at all. It returns
+// ErrUnsupported. AMT deactivates alerts per event filter instead
+// ([Client.SetEventFilter], or ApplyAlerts with an unsubscribe action);
+// [Client.Remove] deletes a destination.
 func (c *Client) Unsubscribe(ctx context.Context, s Subscription) error {
+	return &oobkit.Error{Protocol: oobkit.AMT, Op: "Unsubscribe", Class: oobkit.ErrUnsupported,
+		Message: "AMT keeps no inactive subscription: deactivate the alert's event filter, or Remove the subscription"}
+}
+
+// Remove deletes a subscription listed by [Client.Subscriptions], freeing
+// its slot: a WS-Eventing Unsubscribe of a CIM_FilterCollectionSubscription,
+// or a Delete of an AMT_SNMPEventSubscriber.
+func (c *Client) Remove(ctx context.Context, s Subscription) error {
 	if len(s.sel) == 0 {
-		return argErr("Unsubscribe", "the subscription was not listed by Subscriptions")
+		return argErr("Remove", "the subscription was not listed by Subscriptions")
 	}
 	if s.Delivery == oobkit.DeliverySNMPTrap {
 		return c.ws.Delete(ctx, schema.SNMPSubscriber, s.sel)
@@ -268,6 +281,11 @@ type AlertReport struct {
 	// Skipped lists wanted subscriptions left out for lack of room
 	// (AllowPartial).
 	Skipped []Subscription
+	// FiltersChanged lists the event filters whose sending or logging the
+	// configuration changed, as they are now.
+	FiltersChanged []EventFilter
+	// FiltersRemoved lists the event filters deleted from the device.
+	FiltersRemoved []EventFilter
 }
 
 // ConfigureAlerts applies cfg; see [Client.ApplyAlerts].
@@ -276,29 +294,49 @@ func (c *Client) ConfigureAlerts(ctx context.Context, cfg oobkit.AlertConfig) er
 	return err
 }
 
-// ApplyAlerts subscribes every WS-Eventing destination of cfg to the filter
-// collections cfg.Filters names ([FilterAll] when none) and creates a PET
-// destination for every SNMP one, skipping those that already exist. It
-// first deletes the subscriptions to addresses in cfg.Remove and, with
+// ApplyAlerts applies the RTSM guide's alert settings to the device.
+//
+// Where to send: every WS-Eventing destination of cfg is subscribed to the
+// filter collections cfg names (cfg.Filters and collections named by a
+// subscribe action in cfg.Alerts; [FilterAll] when cfg names no
+// collection), and a PET destination is created for every SNMP one;
+// existing ones are kept.
+//
+// Which alerts to send and which to log: an entry of cfg.Alerts naming an
+// event filter ([EventFilter], by Name or InstanceID) sets its SendAlert
+// and LogOnEvent: subscribe sends, unsubscribe stops sending and keeps the
+// filter on the device (disabled unless it still logs), Log sets logging,
+// remove deletes the filter and frees its slot. An entry naming a
+// WS-Eventing filter collection can subscribe or remove (its subscriptions
+// to cfg.Destinations, or all of them when cfg has none); AMT cannot keep
+// such a subscription inactive ([Client.Unsubscribe]) and a collection has
+// no log setting, so those are refused with ErrUnsupported, as is Log on
+// firmware without event filters (Intel ME 18 and later). OEM filters
+// cannot be changed (ErrUnsupported). Every refusal comes before any
+// change.
+//
+// Removal first: the subscriptions to addresses in cfg.Remove go and, with
 // RemoveThirdParty, every subscription whose destination is not one of
-// cfg.Destinations (this product's listeners).
+// cfg.Destinations and, when cfg.Alerts names event filters, every other
+// non-OEM event filter (the guide: "remove all previous alert
+// subscriptions from the client computer and reclaim space before applying
+// new subscriptions").
 //
 // AMT has a fixed number of subscription slots and says it is full by
 // refusing a Subscribe or Create (wsman QuotaLimit). With AllowPartial the
 // refused ones are reported as Skipped; without it the subscriptions this
-// call made are undone and the error wraps [ErrNoSpace] (removals stay
-// done). A PET destination on firmware without PET (Intel ME 18 and later)
+// call made are undone and the error wraps [ErrNoSpace] (removals and event
+// filter changes stay done). A PET destination on firmware without PET
 // fails with ErrUnsupported before anything is changed.
 func (c *Client) ApplyAlerts(ctx context.Context, cfg oobkit.AlertConfig) (*AlertReport, error) {
 	const op = "ConfigureAlerts"
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
 	for _, d := range cfg.Destinations {
 		if err := validDestination(d); err != nil {
 			return nil, err
 		}
-	}
-	filters := cfg.Filters
-	if len(filters) == 0 {
-		filters = []string{FilterAll}
 	}
 	existing, petOK, err := c.subscriptions(ctx)
 	if err != nil {
@@ -309,14 +347,40 @@ func (c *Client) ApplyAlerts(ctx context.Context, cfg oobkit.AlertConfig) (*Aler
 		return nil, &oobkit.Error{Protocol: oobkit.AMT, Op: op, Class: oobkit.ErrUnsupported,
 			Message: "the firmware has no SNMP PET alerting (removed in Intel ME 18)"}
 	}
-	policy := 0
-	if wantPET {
-		if policy, err = c.petPolicy(ctx); err != nil {
+	var filters []EventFilter
+	filtersOK := false
+	if len(cfg.Alerts) > 0 || wantPET {
+		if filters, filtersOK, err = c.eventFilters(ctx); err != nil {
 			return nil, err
 		}
 	}
+	plan, err := c.planAlerts(ctx, cfg, filters, filtersOK)
+	if err != nil {
+		return nil, err
+	}
+	policy := 0
+	if wantPET {
+		if policy, err = checkPolicy(policyOf(plan.after)); err != nil {
+			return nil, err
+		}
+	}
+	collections := append(slices.Clone(cfg.Filters), plan.subscribe...)
+	if len(collections) == 0 && !plan.namesCollection {
+		collections = []string{FilterAll}
+	}
 	rep := &AlertReport{}
-	remove, stay := partition(existing, cfg)
+	mine := func(s Subscription) bool {
+		return len(cfg.Destinations) == 0 ||
+			slices.ContainsFunc(cfg.Destinations, func(d oobkit.AlertDestination) bool { return d.Address == s.Destination })
+	}
+	var remove, stay []Subscription
+	for _, s := range existing {
+		if cfg.Removes(s.Destination) || s.Filter != "" && slices.Contains(plan.removeCollections, s.Filter) && mine(s) {
+			remove = append(remove, s)
+		} else {
+			stay = append(stay, s)
+		}
+	}
 	var want []wanted
 	for _, d := range cfg.Destinations {
 		if d.Delivery == oobkit.DeliverySNMPTrap {
@@ -328,7 +392,7 @@ func (c *Client) ApplyAlerts(ctx context.Context, cfg oobkit.AlertConfig) (*Aler
 			}
 			continue
 		}
-		for _, f := range filters {
+		for _, f := range collections {
 			s := Subscription{Filter: f, Destination: d.Address, Delivery: d.Delivery}
 			if have := find(stay, s); have != nil {
 				rep.Kept = append(rep.Kept, *have)
@@ -338,10 +402,22 @@ func (c *Client) ApplyAlerts(ctx context.Context, cfg oobkit.AlertConfig) (*Aler
 		}
 	}
 	for _, s := range remove {
-		if err := c.Unsubscribe(ctx, s); err != nil {
+		if err := c.Remove(ctx, s); err != nil {
 			return rep, err
 		}
 		rep.Removed = append(rep.Removed, s)
+	}
+	for _, f := range plan.removeFilters {
+		if err := c.RemoveEventFilter(ctx, f); err != nil {
+			return rep, err
+		}
+		rep.FiltersRemoved = append(rep.FiltersRemoved, f)
+	}
+	for _, f := range plan.change {
+		if err := c.SetEventFilter(ctx, f); err != nil {
+			return rep, err
+		}
+		rep.FiltersChanged = append(rep.FiltersChanged, f)
 	}
 	var full []Subscription
 	for _, w := range want {
@@ -372,6 +448,103 @@ func (c *Client) ApplyAlerts(ctx context.Context, cfg oobkit.AlertConfig) (*Aler
 	return rep, &oobkit.Error{Protocol: oobkit.AMT, Op: op, Class: oobkit.ErrDevice, DeviceCode: "QuotaLimit",
 		Err:     errors.Join(ErrNoSpace, undoErr),
 		Message: fmt.Sprintf("the device has room for %d of the %d subscriptions asked for; the new ones were undone", made, len(want))}
+}
+
+// alertPlan is what cfg.Alerts does to an AMT device, decided before any
+// change.
+type alertPlan struct {
+	change            []EventFilter // filters to Put, as they will be
+	removeFilters     []EventFilter // filters to delete
+	after             []EventFilter // the filters once the plan is carried out
+	subscribe         []string      // collections to subscribe the destinations to
+	removeCollections []string      // collections whose subscriptions go
+	namesCollection   bool          // cfg.Alerts names a collection
+}
+
+// planAlerts resolves each entry of cfg.Alerts to an event filter or a
+// WS-Eventing filter collection and refuses what AMT cannot do.
+func (c *Client) planAlerts(ctx context.Context, cfg oobkit.AlertConfig, filters []EventFilter, filtersOK bool) (*alertPlan, error) {
+	const op = "ConfigureAlerts"
+	p := &alertPlan{}
+	var collections []string
+	unsupported := func(format string, args ...any) error {
+		return &oobkit.Error{Protocol: oobkit.AMT, Op: op, Class: oobkit.ErrUnsupported, Message: fmt.Sprintf(format, args...)}
+	}
+	named := map[string]bool{}
+	for _, a := range cfg.Alerts {
+		i := slices.IndexFunc(filters, func(f EventFilter) bool { return f.Name == a.Filter || f.InstanceID == a.Filter })
+		if i >= 0 {
+			f := filters[i]
+			named[f.InstanceID] = true
+			if f.OEM {
+				return nil, unsupported("event filter %q is the manufacturer's (OEMFilter) and cannot be changed or removed", a.Filter)
+			}
+			if a.Action == oobkit.AlertRemove {
+				p.removeFilters = append(p.removeFilters, f)
+				continue
+			}
+			send, log := f.Sending(), f.Logging()
+			switch a.Action {
+			case oobkit.AlertSubscribe:
+				send = true
+			case oobkit.AlertUnsubscribe:
+				send = false
+			}
+			if a.Log != nil {
+				log = *a.Log
+			}
+			next := f
+			next.Send, next.Log, next.Enabled = send, log, send || log
+			if next.Send != f.Send || next.Log != f.Log || next.Enabled != f.Enabled {
+				p.change = append(p.change, next)
+			}
+			continue
+		}
+		if collections == nil {
+			items, err := c.enumerate(ctx, schema.FilterCollection)
+			if err != nil {
+				return nil, err
+			}
+			collections = []string{}
+			for _, in := range items {
+				collections = append(collections, in.Get("InstanceID"))
+			}
+		}
+		if !slices.Contains(collections, a.Filter) {
+			if a.Log != nil && !filtersOK {
+				return nil, unsupported("the firmware has no event filters (AMT_PETFilterSetting; Intel ME 18 and later), so which alerts it logs cannot be set apart from sending; %q was not changed", a.Filter)
+			}
+			return nil, argErr(op, "the device has no event filter or filter collection %q", a.Filter)
+		}
+		p.namesCollection = true
+		switch {
+		case a.Log != nil:
+			return nil, unsupported("AMT's WS-Eventing filter collection %q has no log setting: logging is set per event filter (AMT_PETFilterSetting.LogOnEvent)", a.Filter)
+		case a.Action == oobkit.AlertUnsubscribe:
+			return nil, unsupported("AMT cannot keep the subscriptions to %q inactive (CIM_FilterCollectionSubscription has no Put); remove them instead", a.Filter)
+		case a.Action == oobkit.AlertSubscribe:
+			p.subscribe = append(p.subscribe, a.Filter)
+		case a.Action == oobkit.AlertRemove:
+			p.removeCollections = append(p.removeCollections, a.Filter)
+		}
+	}
+	if cfg.RemoveThirdParty && len(named) > 0 {
+		for _, f := range filters {
+			if !f.OEM && !named[f.InstanceID] {
+				p.removeFilters = append(p.removeFilters, f)
+			}
+		}
+	}
+	for _, f := range filters {
+		if slices.ContainsFunc(p.removeFilters, func(r EventFilter) bool { return r.InstanceID == f.InstanceID }) {
+			continue
+		}
+		if i := slices.IndexFunc(p.change, func(ch EventFilter) bool { return ch.InstanceID == f.InstanceID }); i >= 0 {
+			f = p.change[i]
+		}
+		p.after = append(p.after, f)
+	}
+	return p, nil
 }
 
 type wanted struct {
@@ -405,7 +578,7 @@ func (c *Client) undo(ctx context.Context, made []Subscription) error {
 	var errs []error
 	for _, m := range made {
 		if s := find(now, m); s != nil {
-			errs = append(errs, c.Unsubscribe(ctx, *s))
+			errs = append(errs, c.Remove(ctx, *s))
 		}
 	}
 	return errors.Join(errs...)

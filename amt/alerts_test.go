@@ -115,6 +115,10 @@ func withoutRefs(s amt.Subscription) amt.Subscription {
 	return amt.Subscription{Filter: s.Filter, Destination: s.Destination, Delivery: s.Delivery, PolicyID: s.PolicyID}
 }
 
+// TestAlertsRemove: removal by address, then "To remove all previous alert
+// subscriptions from the client computer and reclaim space before applying
+// new subscriptions, check Remove 3rd party filters and alert
+// subscriptions": the destinations that are not this product's go.
 func TestAlertsRemove(t *testing.T) {
 	ctx := context.Background()
 	srv, c := start(t, amttest.Config{})
@@ -142,7 +146,7 @@ func TestAlertsRemove(t *testing.T) {
 	assert.Len(t, rep.Kept, 1)
 	assert.Equal(t, []string{mine}, destinations(srv.Subscriptions()))
 
-	err = c.Unsubscribe(ctx, amt.Subscription{Destination: mine})
+	err = c.Remove(ctx, amt.Subscription{Destination: mine})
 	requireClass(t, err, oobkit.ErrInvalidArgument)
 }
 
@@ -154,6 +158,9 @@ func destinations(subs []amttest.Subscription) []string {
 	return out
 }
 
+// TestAlertsFullDevice: "If the client computer does not have enough free
+// space to fit all of the alerts that you configured. To allow partial alert
+// subscription, check Allow partial alert application."
 func TestAlertsFullDevice(t *testing.T) {
 	ctx := context.Background()
 	urls := []string{"http://127.0.0.1:1/a", "http://127.0.0.1:1/b", "http://127.0.0.1:1/c"}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/oobkit/oobkit"
@@ -29,9 +30,20 @@ type Subscription struct {
 	Destination string
 	// Delivery is push or push-with-ack ("" for another mode).
 	Delivery oobkit.AlertDelivery
+	// Active is false for a subscription that was deactivated but kept
+	// (SubscriptionState 4 "Disabled"): it holds its slot and delivers
+	// nothing until activated again.
+	Active bool
 
 	filterRef, handlerRef *wsman.EndpointReference
 }
+
+// CIM_AbstractIndicationSubscription.SubscriptionState values (CIM schema
+// ValueMap, used by DSP1054: 2 Enabled, 3 Enabled Degraded, 4 Disabled).
+const (
+	subscriptionEnabled  = 2
+	subscriptionDisabled = 4
+)
 
 // CIM_ListenerDestinationWSManagement.DeliveryMode values (DSP1054).
 const (
@@ -79,7 +91,8 @@ func (c *Client) Subscriptions(ctx context.Context) ([]Subscription, error) {
 		if f == nil || h == nil {
 			continue
 		}
-		sub := Subscription{Filter: f.Selectors.Get("Name"), filterRef: f, handlerRef: h}
+		state, ok := s.Int("SubscriptionState")
+		sub := Subscription{Filter: f.Selectors.Get("Name"), Active: !ok || state != subscriptionDisabled, filterRef: f, handlerRef: h}
 		if d := byName[h.Selectors.Get("Name")]; d != nil {
 			sub.Destination = d.Get("Destination")
 			switch d.Get("DeliveryMode") {
@@ -133,13 +146,43 @@ func deliveryMode(d oobkit.AlertDelivery) (string, error) {
 	return "", errorf("Subscribe", oobkit.ErrUnsupported, "", "DASH delivers indications over WS-Eventing, not %q", d)
 }
 
-// Unsubscribe deletes a subscription listed by [Client.Subscriptions].
+// Unsubscribe deactivates a subscription listed by [Client.Subscriptions]
+// and keeps it on the computer, as the RTSM guide's Unsubscribe
+// ("Deactivates the alert, but does not remove it from the memory"): a Put
+// of its SubscriptionState to 4 (Disabled). It keeps its slot; use
+// [Client.Remove] to free it, [Client.Activate] to turn it back on.
 func (c *Client) Unsubscribe(ctx context.Context, s Subscription) error {
+	return c.setState(ctx, "Unsubscribe", s, subscriptionDisabled)
+}
+
+// Activate turns a deactivated subscription back on (SubscriptionState 2,
+// Enabled): the guide's Subscribe of an alert the computer still holds.
+func (c *Client) Activate(ctx context.Context, s Subscription) error {
+	return c.setState(ctx, "Activate", s, subscriptionEnabled)
+}
+
+func (c *Client) setState(ctx context.Context, op string, s Subscription, state int64) error {
 	if s.filterRef == nil || s.handlerRef == nil {
-		return errorf("Unsubscribe", oobkit.ErrInvalidArgument, "", "the subscription was not listed by Subscriptions")
+		return errorf(op, oobkit.ErrInvalidArgument, "", "the subscription was not listed by Subscriptions")
 	}
-	return c.ws.Delete(ctx, uri("CIM_IndicationSubscription"), wsman.Selectors{
-		{Name: "Filter", EPR: s.filterRef}, {Name: "Handler", EPR: s.handlerRef}})
+	in := wsman.NewInstance(uri("CIM_IndicationSubscription"), "CIM_IndicationSubscription").
+		SetEPR("Filter", s.filterRef).SetEPR("Handler", s.handlerRef).SetInt("SubscriptionState", state)
+	_, err := c.ws.Put(ctx, uri("CIM_IndicationSubscription"), s.selectors(), in)
+	return err
+}
+
+// Remove deletes a subscription listed by [Client.Subscriptions] from the
+// computer, freeing its slot: the guide's Remove from client ("Removes the
+// alert from the client computer's memory and reclaims space").
+func (c *Client) Remove(ctx context.Context, s Subscription) error {
+	if s.filterRef == nil || s.handlerRef == nil {
+		return errorf("Remove", oobkit.ErrInvalidArgument, "", "the subscription was not listed by Subscriptions")
+	}
+	return c.ws.Delete(ctx, uri("CIM_IndicationSubscription"), s.selectors())
+}
+
+func (s Subscription) selectors() wsman.Selectors {
+	return wsman.Selectors{{Name: "Filter", EPR: s.filterRef}, {Name: "Handler", EPR: s.handlerRef}}
 }
 
 // AlertReport says what [Client.ApplyAlerts] did.
@@ -153,6 +196,10 @@ type AlertReport struct {
 	// Skipped lists wanted subscriptions left out for lack of space
 	// (AllowPartial).
 	Skipped []Subscription
+	// Activated lists kept, inactive subscriptions turned back on.
+	Activated []Subscription
+	// Deactivated lists subscriptions turned off and kept.
+	Deactivated []Subscription
 }
 
 // ErrNoSpace is wrapped (with oobkit.ErrDevice) when the computer has no
@@ -165,18 +212,36 @@ func (c *Client) ConfigureAlerts(ctx context.Context, cfg oobkit.AlertConfig) er
 	return err
 }
 
-// ApplyAlerts subscribes every destination of cfg to the filters cfg names
-// (all filters when none), skipping subscriptions that already exist. It
-// first deletes the subscriptions to addresses in cfg.Remove and, with
+// ApplyAlerts applies the RTSM guide's alert settings. It subscribes every
+// destination of cfg to the filters cfg names (cfg.Filters and the
+// subscribe actions of cfg.Alerts; every filter when cfg names none),
+// keeping subscriptions that already exist and activating kept, inactive
+// ones. The unsubscribe actions of cfg.Alerts deactivate the filter's
+// subscriptions and keep them ([Client.Unsubscribe]); the remove actions
+// delete them ([Client.Remove]). Those act on the subscriptions to
+// cfg.Destinations, or on every subscription to the filter when cfg has no
+// destination.
+//
+// It first deletes the subscriptions to addresses in cfg.Remove and, with
 // RemoveThirdParty, every subscription whose destination is not one of
-// cfg.Destinations (this product's listeners). When the computer reports
-// MaxActiveSubscriptions (CIM_IndicationServiceCapabilities) and lacks room,
-// it changes nothing and returns ErrNoSpace, unless AllowPartial: then it
-// subscribes as many as fit, in order, and reports the rest as Skipped. A
-// device that refuses a Subscribe for quota (wsman QuotaLimit) is treated
-// the same way.
+// cfg.Destinations (the guide: "remove all previous alert subscriptions
+// from the client computer and reclaim space before applying new
+// subscriptions"). The filters themselves are the computer's (DSP1054
+// predefined CIM_IndicationFilter instances) and are never deleted.
+//
+// When the computer reports MaxActiveSubscriptions
+// (CIM_IndicationServiceCapabilities) and lacks room, it changes nothing
+// and returns ErrNoSpace, unless AllowPartial: then it subscribes as many
+// as fit, in order, and reports the rest as Skipped. A device that refuses
+// a Subscribe for quota (wsman QuotaLimit) is treated the same way.
+// DSP1054 has no setting for which alerts the computer logs, so a
+// cfg.Alerts entry with Log set is refused with ErrUnsupported before
+// anything changes.
 func (c *Client) ApplyAlerts(ctx context.Context, cfg oobkit.AlertConfig) (*AlertReport, error) {
 	const op = "ConfigureAlerts"
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
 	for _, d := range cfg.Destinations {
 		if _, err := deliveryMode(d.Delivery); err != nil {
 			return nil, err
@@ -185,15 +250,26 @@ func (c *Client) ApplyAlerts(ctx context.Context, cfg oobkit.AlertConfig) (*Aler
 			return nil, errorf(op, oobkit.ErrInvalidArgument, "", "a destination has no address")
 		}
 	}
+	for _, a := range cfg.Alerts {
+		if a.Log != nil {
+			return nil, errorf(op, oobkit.ErrUnsupported, "",
+				"DASH has no setting for which alerts the computer logs (DSP1054 filters only select what is sent); %q was not changed", a.Filter)
+		}
+	}
 	if err := c.requireProfile(ctx, op, ProfileIndications); err != nil {
 		return nil, err
 	}
-	filters := cfg.Filters
-	if len(filters) == 0 {
-		all, err := c.IndicationFilters(ctx)
-		if err != nil {
-			return nil, err
+	all, err := c.IndicationFilters(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range append(slices.Clone(cfg.Filters), alertFilters(cfg, "")...) {
+		if !slices.ContainsFunc(all, func(f IndicationFilter) bool { return f.Name == name }) {
+			return nil, errorf(op, oobkit.ErrInvalidArgument, "", "the computer has no event filter %q", name)
 		}
+	}
+	filters := append(slices.Clone(cfg.Filters), alertFilters(cfg, oobkit.AlertSubscribe)...)
+	if len(filters) == 0 && len(cfg.Alerts) == 0 {
 		for _, f := range all {
 			filters = append(filters, f.Name)
 		}
@@ -203,23 +279,43 @@ func (c *Client) ApplyAlerts(ctx context.Context, cfg oobkit.AlertConfig) (*Aler
 		return nil, err
 	}
 	rep := &AlertReport{}
-	var remove, stay []Subscription
+	mine := func(s Subscription) bool {
+		return len(cfg.Destinations) == 0 ||
+			slices.ContainsFunc(cfg.Destinations, func(d oobkit.AlertDestination) bool { return d.Address == s.Destination })
+	}
+	var remove, stay, deactivate []Subscription
 	for _, s := range existing {
-		if cfg.Removes(s.Destination) {
+		switch act := alertAction(cfg, s.Filter); {
+		case cfg.Removes(s.Destination), act == oobkit.AlertRemove && mine(s):
 			remove = append(remove, s)
-		} else {
+		case act == oobkit.AlertUnsubscribe && mine(s):
+			stay = append(stay, s)
+			if s.Active {
+				deactivate = append(deactivate, s)
+			}
+		default:
 			stay = append(stay, s)
 		}
 	}
-	var want []Subscription
+	var want, activate []Subscription
+	if len(cfg.Destinations) == 0 {
+		for _, s := range stay {
+			if !s.Active && alertAction(cfg, s.Filter) == oobkit.AlertSubscribe {
+				activate = append(activate, s)
+			}
+		}
+	}
 	for _, d := range cfg.Destinations {
 		for _, f := range filters {
 			s := Subscription{Filter: f, Destination: d.Address, Delivery: d.Delivery}
-			if have := find(stay, s); have != nil {
+			switch have := find(stay, s); {
+			case have == nil:
+				want = append(want, s)
+			case have.Active:
 				rep.Kept = append(rep.Kept, *have)
-				continue
+			default:
+				activate = append(activate, *have)
 			}
-			want = append(want, s)
 		}
 	}
 	if max, ok, err := c.maxSubscriptions(ctx); err != nil {
@@ -239,10 +335,24 @@ func (c *Client) ApplyAlerts(ctx context.Context, cfg oobkit.AlertConfig) (*Aler
 		}
 	}
 	for _, s := range remove {
-		if err := c.Unsubscribe(ctx, s); err != nil {
+		if err := c.Remove(ctx, s); err != nil {
 			return rep, err
 		}
 		rep.Removed = append(rep.Removed, s)
+	}
+	for _, s := range deactivate {
+		if err := c.Unsubscribe(ctx, s); err != nil {
+			return rep, err
+		}
+		s.Active = false
+		rep.Deactivated = append(rep.Deactivated, s)
+	}
+	for _, s := range activate {
+		if err := c.Activate(ctx, s); err != nil {
+			return rep, err
+		}
+		s.Active = true
+		rep.Activated = append(rep.Activated, s)
 	}
 	for i, s := range want {
 		err := c.subscribe(ctx, s.Filter, oobkit.AlertDestination{Delivery: s.Delivery, Address: s.Destination})
@@ -257,9 +367,32 @@ func (c *Client) ApplyAlerts(ctx context.Context, cfg oobkit.AlertConfig) (*Aler
 			}
 			return rep, err
 		}
+		s.Active = true
 		rep.Subscribed = append(rep.Subscribed, s)
 	}
 	return rep, nil
+}
+
+// alertFilters lists the filters of cfg.Alerts with action act ("" for
+// every alert setting).
+func alertFilters(cfg oobkit.AlertConfig, act oobkit.AlertAction) []string {
+	var out []string
+	for _, a := range cfg.Alerts {
+		if act == "" || a.Action == act {
+			out = append(out, a.Filter)
+		}
+	}
+	return out
+}
+
+// alertAction is the action cfg.Alerts asks for filter (AlertKeep if none).
+func alertAction(cfg oobkit.AlertConfig, filter string) oobkit.AlertAction {
+	for _, a := range cfg.Alerts {
+		if a.Filter == filter {
+			return a.Action
+		}
+	}
+	return oobkit.AlertKeep
 }
 
 func find(subs []Subscription, s Subscription) *Subscription {

@@ -112,6 +112,11 @@ func TestAlertRefusedByListenerIsNotAcked(t *testing.T) {
 	assert.Equal(t, http.StatusServiceUnavailable, ds[0].Status)
 }
 
+// TestApplyAlertsRemovesAndKeeps: "To remove all previous alert
+// subscriptions from the client computer and reclaim space before applying
+// new subscriptions, check Remove 3rd party filters and alert
+// subscriptions." The other vendor's subscription goes; this product's
+// stay and are not duplicated.
 func TestApplyAlertsRemovesAndKeeps(t *testing.T) {
 	ctx := context.Background()
 	sim, c := newPair(t, dashtest.Config{Subscriptions: []dashtest.Subscription{
@@ -140,6 +145,10 @@ func TestApplyAlertsRemovesAndKeeps(t *testing.T) {
 	}
 }
 
+// TestApplyAlertsSpace: "If the client computer does not have enough free
+// space to fit all of the alerts that you configured. To allow partial alert
+// subscription, check Allow partial alert application." Without it nothing
+// is changed; with it as many as fit are subscribed and the rest reported.
 func TestApplyAlertsSpace(t *testing.T) {
 	three := []oobkit.AlertDestination{
 		{Delivery: oobkit.DeliveryPush, Address: "http://127.0.0.1:1/a"},

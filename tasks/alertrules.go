@@ -2,6 +2,7 @@ package tasks
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 
@@ -9,15 +10,21 @@ import (
 )
 
 // AlertRule runs a job on the computer that sent an alert matching the rule
-// (the RTSM guide's "turn off computers in critical state"). Empty fields
-// match anything.
+// (the RTSM guide's "Automatically turning off computers in critical
+// state"). Empty fields match anything.
 type AlertRule struct {
 	// Name identifies the rule in results.
 	Name string `json:"name"`
-	// Source matches the protocol that delivered the event (snmp, amt…).
+	// Source matches the protocol that delivered the event (snmp, amt…):
+	// the guide's "Alert protocol equals".
 	Source oobkit.Protocol `json:"source,omitempty"`
-	// MinSeverity matches events at least this severe.
-	MinSeverity oobkit.Severity `json:"minSeverity,omitempty"`
+	// Severity is compared with the event's severity as SeverityOp says:
+	// the guide's "Alert severity equals Critical". Unset (unknown) with no
+	// SeverityOp matches any severity.
+	Severity oobkit.Severity `json:"severity,omitempty"`
+	// SeverityOp is how Severity is compared: equals (the default, as the
+	// guide's rule) or at-least.
+	SeverityOp SeverityOp `json:"severityOp,omitempty"`
 	// SensorType matches the IPMI/ASF sensor type, case-insensitively.
 	SensorType string `json:"sensorType,omitempty"`
 	// Code matches the protocol's own event identity exactly.
@@ -28,17 +35,64 @@ type AlertRule struct {
 	Job *Job `json:"job"`
 }
 
+// SeverityOp is how an [AlertRule] compares severities.
+type SeverityOp string
+
+// Severity comparisons. The guide's rule offers "equals"; at-least is for
+// an operator who asks for it explicitly.
+const (
+	// SeverityEquals matches events of exactly the rule's severity. It is
+	// what an empty SeverityOp means when Severity is set.
+	SeverityEquals SeverityOp = "equals"
+	// SeverityAtLeast matches events as severe as the rule's or more.
+	SeverityAtLeast SeverityOp = "at-least"
+)
+
+// Validate checks the rule's severity comparison and job.
+func (r *AlertRule) Validate() error {
+	switch r.SeverityOp {
+	case "", SeverityEquals, SeverityAtLeast:
+	default:
+		return fmt.Errorf("%w: alert rule %q: unknown severity comparison %q (equals, at-least)", oobkit.ErrInvalidArgument, r.Name, r.SeverityOp)
+	}
+	return r.Job.Validate()
+}
+
+// severityMatches applies the rule's severity comparison.
+func (r *AlertRule) severityMatches(s oobkit.Severity) bool {
+	switch r.SeverityOp {
+	case SeverityAtLeast:
+		return s.AtLeast(r.Severity)
+	case SeverityEquals:
+		return s == r.Severity
+	}
+	return r.Severity == oobkit.SeverityUnknown || s == r.Severity
+}
+
 // Matches reports whether ev matches the rule.
 func (r *AlertRule) Matches(ev oobkit.Event) bool {
 	switch {
 	case r.Source != "" && ev.Source != r.Source,
-		!ev.Severity.AtLeast(r.MinSeverity),
+		!r.severityMatches(ev.Severity),
 		r.SensorType != "" && !strings.EqualFold(r.SensorType, ev.SensorType),
 		r.Code != "" && r.Code != ev.Code,
 		r.AssertionOnly && !ev.Assertion:
 		return false
 	}
 	return true
+}
+
+// CriticalPowerOff is the guide's task rule for "Automatically turning off
+// computers in critical state": Alert protocol equals Simple Network
+// Management Protocol, Alert severity equals Critical, task Power
+// Management > Power Off. Pair it with [AlertHandler.Critical] to choose
+// which alerts are considered critical. The DASH and AMT WS-Eventing
+// listeners deliver events with their own protocol as Source; clear Source
+// to act on those too.
+func CriticalPowerOff() AlertRule {
+	return AlertRule{Name: "critical-power-off", Source: oobkit.SNMP, Severity: oobkit.SeverityCritical,
+		SeverityOp: SeverityEquals,
+		Job:        &Job{Name: "Power Off", Steps: []Step{{Task: &PowerTask{Action: oobkit.ActionOff}}}}}
 }
 
 // AlertOutcome is what an alert rule did for one event.
@@ -70,13 +124,19 @@ type AlertHandler struct {
 	OnOutcome func(AlertOutcome)
 	// MaxConcurrent bounds jobs running at once (default 16).
 	MaxConcurrent int
+	// Critical says which alerts are considered critical: every event is
+	// marked with it ([oobkit.CriticalAlerts.Mark]) before the rules see
+	// it, so a rule on "severity equals Critical" (such as
+	// [CriticalPowerOff]) powers those computers down. The zero value
+	// keeps the severity the device reported.
+	Critical oobkit.CriticalAlerts
 }
 
 // Serve handles events until the channel is closed or ctx ends, then waits
 // for the jobs it started and returns. Rules are validated first.
 func (h *AlertHandler) Serve(ctx context.Context, events <-chan oobkit.Event) error {
 	for i := range h.Rules {
-		if err := h.Rules[i].Job.Validate(); err != nil {
+		if err := h.Rules[i].Validate(); err != nil {
 			return err
 		}
 	}
@@ -102,6 +162,7 @@ func (h *AlertHandler) Serve(ctx context.Context, events <-chan oobkit.Event) er
 				return nil
 			}
 		}
+		ev = h.Critical.Mark(ev)
 		for i := range h.Rules {
 			rule := &h.Rules[i]
 			if !rule.Matches(ev) {

@@ -7,9 +7,12 @@ import (
 	"github.com/oobkit/oobkit"
 )
 
-// AlertSettingsTask updates where a computer sends its alerts (AMT/DASH
-// destinations, filter subscriptions, partial subscription, removal of
-// third-party destinations) through [oobkit.AlertConfigurer]. By default the
+// AlertSettingsTask is the RTSM guide's Update Out-of-Band Alert Settings
+// task: where a computer sends its alerts (AMT/DASH destinations), which
+// alerts it sends and which it logs, per-alert subscribe / unsubscribe
+// (kept, inactive) / remove from client, partial subscription and removal
+// of third-party filters and subscriptions, through
+// [oobkit.AlertConfigurer]. By default the
 // first protocol that can (AMT, then DASH, then the rest) applies the
 // settings; with All set, every protocol that can does.
 type AlertSettingsTask struct {
@@ -33,8 +36,11 @@ func (t *AlertSettingsTask) Kind() string { return "alerts" }
 // Validate checks that the task asks for something.
 func (t *AlertSettingsTask) Validate() error {
 	c := t.Config
-	if len(c.Destinations) == 0 && len(c.Remove) == 0 && !c.RemoveThirdParty {
-		return fmt.Errorf("%w: alerts: no destination to add or remove", oobkit.ErrInvalidArgument)
+	if len(c.Destinations) == 0 && len(c.Remove) == 0 && !c.RemoveThirdParty && len(c.Alerts) == 0 {
+		return fmt.Errorf("%w: alerts: no destination to add or remove and no alert to change", oobkit.ErrInvalidArgument)
+	}
+	if err := c.Validate(); err != nil {
+		return err
 	}
 	for _, d := range c.Destinations {
 		if d.Address == "" {

@@ -23,7 +23,8 @@ import (
 
 // Alert is an event the simulated device raises: a CIM_AlertIndication for
 // WS-Eventing subscribers and, when Record names an event, a Platform Event
-// Trap for PET destinations.
+// Trap for the PET destinations whose PolicyID an enabled event filter with
+// SendAlert catching the record carries.
 type Alert struct {
 	// MessageID is the Intel message ID ("PLAT0272", "iAMT0050").
 	MessageID string
@@ -93,7 +94,9 @@ func (d *Device) prepareLocked(a Alert) (Alert, []Subscription) {
 	}
 	if a.Record.EventType != 0 {
 		for _, s := range d.alerts.pets {
-			subs = append(subs, *s)
+			if d.sendsLocked(s.PolicyID, a.Record.SensorType, a.Record.EventType) {
+				subs = append(subs, *s)
+			}
 		}
 	}
 	d.alerts.seq++

@@ -50,10 +50,12 @@ type Subscription struct {
 
 // alertState is the device's subscription tables.
 type alertState struct {
-	subs    []*Subscription // WS-Eventing
-	pets    []*Subscription // PET
-	nextSub int
-	seq     uint16 // PET sequence / indication identifier
+	subs       []*Subscription // WS-Eventing
+	pets       []*Subscription // PET
+	filters    []*EventFilter  // AMT_PETFilterSetting
+	nextSub    int
+	nextFilter int
+	seq        uint16 // PET sequence / indication identifier
 }
 
 // petSupported reports whether the firmware offers SNMP PET ("Starting from
@@ -79,15 +81,7 @@ func (d *Device) registerAlerts() {
 			"DefaultCommunityString", DefaultCommunity, "Name", "Intel(r) AMT Event Manager Service",
 			"SystemCreationClassName", "CIM_ComputerSystem", "SystemName", schema.SystemName)}
 	})
-	d.handleEnum(schema.PETFilter, func() []*etree.Element {
-		var out []*etree.Element
-		for i, name := range []string{"Platform events", "Power events"} {
-			out = append(out, instance(schema.PETFilter, "ElementName", name, "EnableFilter", "true",
-				"InstanceID", "Intel(r) AMT:PET filter "+strconv.Itoa(i), "LogOnEvent", "true",
-				"PolicyID", strconv.Itoa(petPolicyID), "SendAlert", "true"))
-		}
-		return out
-	})
+	d.registerEventFilters()
 	d.handleEnum(schema.SNMPSubscriber, d.petInstances)
 	d.handleCreate(schema.SNMPSubscriber, d.createPET)
 	d.handleDelete(schema.SNMPSubscriber, d.deletePET)
@@ -204,21 +198,9 @@ func (d *Device) createPET(r *wsmantest.Request) (*etree.Element, error) {
 }
 
 func petCreated(name string) *etree.Element {
-	e := etree.NewElement("t:ResourceCreated")
-	e.CreateAttr("xmlns:t", wsman.NSTransfer)
-	e.CreateAttr("xmlns:a", wsman.NSAddressing)
-	e.CreateAttr("xmlns:w", wsman.NSWSMan)
-	e.CreateElement("a:Address").SetText(wsman.AnonymousAddress)
-	rp := e.CreateElement("a:ReferenceParameters")
-	rp.CreateElement("w:ResourceURI").SetText(schema.SNMPSubscriber)
-	set := rp.CreateElement("w:SelectorSet")
-	for _, kv := range [][2]string{{"CreationClassName", "AMT_SNMPEventSubscriber"}, {"Name", name},
-		{"SystemCreationClassName", "CIM_ComputerSystem"}, {"SystemName", schema.SystemName}} {
-		sel := set.CreateElement("w:Selector")
-		sel.CreateAttr("Name", kv[0])
-		sel.SetText(kv[1])
-	}
-	return e
+	return created(schema.SNMPSubscriber, wsman.Selectors{{Name: "CreationClassName", Value: "AMT_SNMPEventSubscriber"},
+		{Name: "Name", Value: name}, {Name: "SystemCreationClassName", Value: "CIM_ComputerSystem"},
+		{Name: "SystemName", Value: schema.SystemName}})
 }
 
 func (d *Device) deletePET(r *wsmantest.Request) (*etree.Element, error) {

@@ -57,6 +57,12 @@ type Config struct {
 	// port real firmware uses: tests point it at a listener on a free
 	// port). Traps go to loopback destinations only.
 	PETPort int
+	// EventFilters are the device's AMT_PETFilterSetting event filters
+	// (nil: DefaultEventFilters). Firmware 18 and later has none.
+	EventFilters []EventFilter
+	// MaxEventFilters is the number of event filter slots (default
+	// DefaultMaxEventFilters).
+	MaxEventFilters int
 }
 
 func (c Config) withDefaults() Config {
@@ -91,6 +97,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.PETPort <= 0 {
 		c.PETPort = 162
+	}
+	if c.EventFilters == nil {
+		c.EventFilters = DefaultEventFilters()
+	}
+	if c.MaxEventFilters <= 0 {
+		c.MaxEventFilters = DefaultMaxEventFilters
 	}
 	return c
 }
@@ -166,6 +178,7 @@ func NewDevice(cfg Config) *Device {
 	if cfg.NoKVM {
 		d.kvmState = 0
 	}
+	d.initEventFilters()
 	if cfg.Major() >= 16 {
 		// AMT 16.1 advertises qop="auth-int, auth" (rps issue #779).
 		d.srv.Digest.Qop = "auth-int, auth"
@@ -276,17 +289,28 @@ func (d *Device) Records() []amt.Record {
 	return append([]amt.Record(nil), d.records...)
 }
 
-// AddRecord appends a record to the event log.
+// AddRecord appends a record to the event log, whatever the event filters
+// say.
 func (d *Device) AddRecord(r amt.Record) {
 	d.mu.Lock()
-	d.addRecordLocked(r)
+	d.appendRecordLocked(r)
 	d.mu.Unlock()
 }
 
 // maxRecords is the log's capacity; the oldest records are dropped.
 const maxRecords = 390
 
+// addRecordLocked logs a firmware event when an enabled event filter with
+// LogOnEvent catches it (firmware without event filters logs everything).
+// AddRecord bypasses the filters.
 func (d *Device) addRecordLocked(r amt.Record) {
+	if !d.logsLocked(r.SensorType, r.EventType) {
+		return
+	}
+	d.appendRecordLocked(r)
+}
+
+func (d *Device) appendRecordLocked(r amt.Record) {
 	if r.Time.IsZero() {
 		r.Time = d.cfg.Now()
 	}

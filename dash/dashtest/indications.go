@@ -40,9 +40,22 @@ type Subscription struct {
 	WithAck bool
 	// ReferenceParameters are echoed in every event header.
 	ReferenceParameters map[string]string
+	// Inactive is true for a subscription that was deactivated but kept
+	// (CIM_IndicationSubscription.SubscriptionState 4 "Disabled", DSP1054;
+	// the CIM schema's CIM_AbstractIndicationSubscription: "no new
+	// Indications will be generated or dispatched until the subscription is
+	// explicitly enabled"). It still takes its slot and receives no alert.
+	Inactive bool
 
 	handler string
 }
+
+// CIM_AbstractIndicationSubscription.SubscriptionState values (CIM schema
+// 2.x ValueMap: 2 Enabled, 4 Disabled).
+const (
+	subscriptionEnabled  = "2"
+	subscriptionDisabled = "4"
+)
 
 func (c *Computer) registerIndications() {
 	c.serveList("CIM_IndicationFilter", func() []*wsman.Instance {
@@ -64,8 +77,12 @@ func (c *Computer) registerIndications() {
 		defer c.mu.Unlock()
 		var out []*wsman.Instance
 		for _, s := range c.subs {
+			state := subscriptionEnabled
+			if s.Inactive {
+				state = subscriptionDisabled
+			}
 			out = append(out, inst("CIM_IndicationSubscription").SetEPR("Filter", filterRef(s.Filter)).
-				SetEPR("Handler", handlerRef(s.handler)).Set("SubscriptionState", "2").Set("OnFatalErrorPolicy", "2"))
+				SetEPR("Handler", handlerRef(s.handler)).Set("SubscriptionState", state).Set("OnFatalErrorPolicy", "2"))
 		}
 		return out
 	})
@@ -87,6 +104,47 @@ func (c *Computer) registerIndications() {
 	remove := func(req *wsmantest.Request) (*etree.Element, error) { return nil, c.unsubscribe(req.Selectors) }
 	c.srv.Handle(wsman.ActionDelete, uri("CIM_IndicationSubscription"), remove)
 	c.srv.Handle(wsman.ActionUnsubscribe, uri("CIM_IndicationSubscription"), remove)
+	c.srv.Handle(wsman.ActionPut, uri("CIM_IndicationSubscription"), c.putSubscription)
+}
+
+// putSubscription serves Put of a CIM_IndicationSubscription: only
+// SubscriptionState changes (2 Enabled, 4 Disabled); the subscription keeps
+// its slot either way.
+func (c *Computer) putSubscription(req *wsmantest.Request) (*etree.Element, error) {
+	handler := handlerName(req.Selectors)
+	in := req.Instance()
+	var inactive bool
+	switch in.Get("SubscriptionState") {
+	case subscriptionEnabled:
+	case subscriptionDisabled:
+		inactive = true
+	default:
+		return nil, wsmantest.Fault("InvalidRepresentation", "SubscriptionState must be 2 (Enabled) or 4 (Disabled)")
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	i := slices.IndexFunc(c.subs, func(s *Subscription) bool { return s.handler == handler })
+	if i < 0 {
+		return nil, wsmantest.Fault("InvalidSelectors", "no such subscription")
+	}
+	s := c.subs[i]
+	s.Inactive = inactive
+	state := subscriptionEnabled
+	if inactive {
+		state = subscriptionDisabled
+	}
+	return inst("CIM_IndicationSubscription").SetEPR("Filter", filterRef(s.Filter)).SetEPR("Handler", handlerRef(s.handler)).
+		Set("SubscriptionState", state).Set("OnFatalErrorPolicy", "2").Element(), nil
+}
+
+// handlerName is the Name of the Handler reference among sel.
+func handlerName(sel wsman.Selectors) string {
+	for _, s := range sel {
+		if s.Name == "Handler" && s.EPR != nil {
+			return s.EPR.Selectors.Get("Name")
+		}
+	}
+	return ""
 }
 
 func (c *Computer) filterInstance(f Filter) *wsman.Instance {
@@ -132,12 +190,7 @@ func (c *Computer) subscribe(req *wsmantest.Request) (*etree.Element, error) {
 }
 
 func (c *Computer) unsubscribe(sel wsman.Selectors) error {
-	var handler string
-	for _, s := range sel {
-		if s.Name == "Handler" && s.EPR != nil {
-			handler = s.EPR.Selectors.Get("Name")
-		}
-	}
+	handler := handlerName(sel)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	i := slices.IndexFunc(c.subs, func(s *Subscription) bool { return s.handler == handler })
@@ -185,8 +238,8 @@ type Delivery struct {
 	Err    error
 }
 
-// Alert raises an alert: it is pushed to every subscription whose filter
-// passes it, with wsman:AckRequested for PushWithAck subscriptions, whose
+// Alert raises an alert: it is pushed to every active subscription whose
+// filter passes it (an inactive one is skipped), with wsman:AckRequested for PushWithAck subscriptions, whose
 // listeners must answer with the wsman Ack action related to the event.
 // It returns one Delivery per subscription reached, and an error joining
 // the failed deliveries.
@@ -201,7 +254,7 @@ func (c *Computer) Alert(ctx context.Context, a Alert) ([]Delivery, error) {
 	var targets []Subscription
 	for _, s := range c.subs {
 		i := slices.IndexFunc(c.cfg.Filters, func(f Filter) bool { return f.Name == s.Filter })
-		if i >= 0 && a.Severity >= c.cfg.Filters[i].MinSeverity {
+		if i >= 0 && !s.Inactive && a.Severity >= c.cfg.Filters[i].MinSeverity {
 			targets = append(targets, *s)
 		}
 	}
