@@ -53,7 +53,7 @@ func TestSetLocalPassword(t *testing.T) {
 	require.NoError(t, err)
 	b, _ := json.Marshal(procs)
 	seen.Write(b)
-	events, err := c.EventLog(ctx(t), 0)
+	events, err := c.Events(ctx(t), wmi.EventQuery{Types: wmi.AllEventTypes})
 	require.NoError(t, err)
 	b, _ = json.Marshal(events)
 	seen.Write(b)
