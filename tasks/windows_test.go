@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/dash"
 	"github.com/oobkit/oobkit/dash/dashtest"
 	"github.com/oobkit/oobkit/wmi"
 	"github.com/oobkit/oobkit/wmi/wmitest"
@@ -226,5 +227,44 @@ func TestBIOSTask(t *testing.T) {
 	cur, _, _ = pc.BIOSValue("DASH:AssetTag")
 	assert.Equal(t, "A-2002", cur, "applied at once")
 
+	assert.Equal(t, dash.BIOSAdministrator, out.AuthorizedBy)
+
 	assert.ErrorIs(t, (&BIOSTask{}).Validate(), oobkit.ErrInvalidArgument)
+}
+
+// TestBIOSTaskSystemPassword: "If BIOS is protected by administrator or
+// system passwords, specify the passwords." A BIOS protected only by a
+// system password takes it from the step (an administrator password given
+// too is refused by the BIOS and the system one is tried); a wrong system
+// password is refused.
+func TestBIOSTaskSystemPassword(t *testing.T) {
+	const system = "Sys-P0wer-On"
+	pc := dashtest.New(dashtest.Config{SystemPassword: system})
+	require.NoError(t, pc.Start())
+	t.Cleanup(func() { _ = pc.Close() })
+	conn := NewConnector(StaticCredentials{oobkit.DASH: {{Name: "dash", Credential: pc.Credential()}}})
+	conn.Register(oobkit.DASH, func(_ context.Context, t oobkit.Target, c oobkit.Credential) (oobkit.Client, error) {
+		return dashNew(t, c)
+	})
+	r := NewRunner(conn, WithProbe(nil), WithRetry(fastRetry), WithTargetTimeout(30*time.Second),
+		WithTargetProtocols(func(oobkit.Target) []oobkit.Protocol { return []oobkit.Protocol{oobkit.DASH} }))
+	settings := map[string]string{"DASH:AssetTag": "A-3003"}
+
+	res := runOne(t, r, pc.Target(), &BIOSTask{Settings: settings, SystemPassword: oobkit.NewSecret("wrong")})
+	assert.Equal(t, StatusFailed, res.Status)
+	assert.Equal(t, "auth", res.Class, res.Error)
+	cur, _, _ := pc.BIOSValue("DASH:AssetTag")
+	assert.Equal(t, "A-1001", cur)
+
+	t.Setenv("OOBKIT_TEST_BIOS_SYSTEM_PASSWORD", system)
+	task := &BIOSTask{Settings: settings, Password: oobkit.NewSecret("not-set-here"), SystemPasswordEnv: "OOBKIT_TEST_BIOS_SYSTEM_PASSWORD"}
+	res = runOne(t, r, pc.Target(), task)
+	require.Equal(t, StatusOK, res.Status, res.Error)
+	assert.Equal(t, dash.BIOSSystem, res.Output("s").(*BIOSOutput).AuthorizedBy)
+	cur, _, _ = pc.BIOSValue("DASH:AssetTag")
+	assert.Equal(t, "A-3003", cur)
+	job, err := json.Marshal(&Job{Name: "bios", Steps: []Step{{Task: task}}})
+	require.NoError(t, err)
+	assert.NotContains(t, string(job), system)
+	assert.NotContains(t, string(job), "not-set-here")
 }
