@@ -115,6 +115,114 @@ type BIOSChange struct {
 	// RestartRequired is true when any value was stored as pending: it
 	// takes effect when the computer restarts.
 	RestartRequired bool
+	// AuthorizedBy says which password the computer accepted as
+	// AuthorizationToken: BIOSAdministrator, BIOSSystem, or "" when none
+	// was sent.
+	AuthorizedBy BIOSPasswordKind
+}
+
+// BIOSPasswordKind names one of the passwords that protect a BIOS.
+type BIOSPasswordKind string
+
+// The BIOS passwords.
+const (
+	// BIOSAdministrator is the administrator (setup, supervisor) password.
+	BIOSAdministrator BIOSPasswordKind = "administrator"
+	// BIOSSystem is the system (power-on, user) password.
+	BIOSSystem BIOSPasswordKind = "system"
+)
+
+// BIOSPasswords are the passwords that may protect a BIOS, as the RTSM
+// guide's Manage BIOS Settings page asks for them: "If BIOS is protected by
+// administrator or system passwords, specify the passwords." Either may be
+// empty.
+//
+// CIM_BIOSService.SetBIOSAttribute(s) (DMTF CIM schema, used by the BIOS
+// Management Profile DSP1061,
+// https://www.dmtf.org/sites/default/files/standards/documents/DSP1061_1.0.0.pdf)
+// takes a single AuthorizationToken, "a token to modify BIOSAttribute values
+// for this computer system. This is usually the BIOS administrator password"
+// (http://schemas.dmtf.org/wbem/cim-html/2.35.0+/CIM_BIOSService.html), with
+// PasswordEncoding saying its form. So the client sends the administrator
+// password when it has one; a BIOS protected only by a system password
+// accepts that one instead, so the system password is sent when no
+// administrator password was given, or when the computer refused the
+// administrator password (it has none set). BIOSChange.AuthorizedBy says
+// which was accepted.
+type BIOSPasswords struct {
+	Administrator oobkit.Secret
+	System        oobkit.Secret
+}
+
+// UpdateBIOS sets several attributes in one request, authorised by the
+// passwords the BIOS is protected with (see [BIOSPasswords]); a computer
+// without the batch method gets one SetBIOSAttribute per setting, as in
+// [Client.SetBIOSAttributes]. A refusal of every password given wraps
+// oobkit.ErrAuth and [ErrBIOSPassword]; no password ever reaches an error.
+func (c *Client) UpdateBIOS(ctx context.Context, settings []BIOSSetting, pw BIOSPasswords) (*BIOSChange, error) {
+	if len(settings) == 0 {
+		return nil, errorf("SetBIOSAttributes", oobkit.ErrInvalidArgument, "", "no settings")
+	}
+	if err := c.requireProfile(ctx, "SetBIOSAttributes", ProfileBIOSManagement); err != nil {
+		return nil, err
+	}
+	type try struct {
+		kind BIOSPasswordKind
+		pw   oobkit.Secret
+	}
+	var tries []try
+	switch {
+	case !pw.Administrator.IsZero() && !pw.System.IsZero():
+		tries = []try{{BIOSAdministrator, pw.Administrator}, {BIOSSystem, pw.System}}
+	case !pw.Administrator.IsZero():
+		tries = []try{{BIOSAdministrator, pw.Administrator}}
+	case !pw.System.IsZero():
+		tries = []try{{BIOSSystem, pw.System}}
+	default:
+		tries = []try{{"", oobkit.Secret{}}}
+	}
+	var err error
+	for i, t := range tries {
+		var ch *BIOSChange
+		ch, err = c.setBIOSBatch(ctx, settings, t.pw, pw.System)
+		if err == nil {
+			ch.AuthorizedBy = t.kind
+			return ch, nil
+		}
+		if !errors.Is(err, ErrBIOSPassword) || i == len(tries)-1 {
+			break
+		}
+	}
+	if len(tries) == 2 && errors.Is(err, ErrBIOSPassword) {
+		var oe *oobkit.Error
+		if errors.As(err, &oe) {
+			cp := *oe
+			cp.Message += " (both the administrator and the system password were refused)"
+			return nil, &cp
+		}
+	}
+	return nil, err
+}
+
+// setBIOSBatch is SetBIOSAttributes with one token, falling back to one
+// SetBIOSAttribute per setting on a computer without the batch method.
+// extra is another secret to keep out of errors.
+func (c *Client) setBIOSBatch(ctx context.Context, settings []BIOSSetting, token, extra oobkit.Secret) (*BIOSChange, error) {
+	secrets := append(biosSecrets(settings, token), biosSecrets(nil, extra)...)
+	ch, err := c.sendBIOS(ctx, "SetBIOSAttributes", settings, token)
+	if err == nil || !errors.Is(err, oobkit.ErrUnsupported) {
+		return ch, redact(err, secrets...)
+	}
+	all := &BIOSChange{}
+	for _, s := range settings {
+		one, err := c.sendBIOS(ctx, "SetBIOSAttribute", []BIOSSetting{s}, token)
+		if err != nil {
+			return all, redact(err, secrets...)
+		}
+		all.Results = append(all.Results, one.Results...)
+		all.RestartRequired = all.RestartRequired || one.RestartRequired
+	}
+	return all, nil
 }
 
 // SetResult values of CIM_BIOSService.SetBIOSAttribute(s) (CIM schema).
@@ -274,7 +382,7 @@ func biosError(method string, base error, outEl *etree.Element, noPassword bool)
 				e.Class = oobkit.ErrAuth
 				e.Err = ErrBIOSPassword
 				if noPassword {
-					e.Message += " (the BIOS is protected: pass the administrator password)"
+					e.Message += " (the BIOS is protected: pass the administrator password, or the system password when only that one is set)"
 				}
 			case cimErrInvalidParameter:
 				e.Class = oobkit.ErrInvalidArgument

@@ -20,7 +20,7 @@ func TestBIOSAttributes(t *testing.T) {
 	for _, a := range attrs {
 		byName[a.Name] = a
 	}
-	require.Len(t, byName, 6)
+	require.Len(t, byName, 7)
 	wol := byName["DASH:WakeOnLAN"]
 	assert.Equal(t, dash.BIOSEnumeration, wol.Kind)
 	assert.Equal(t, []string{"Disabled"}, wol.Current)
@@ -38,6 +38,7 @@ func TestBIOSAttributes(t *testing.T) {
 	assert.Equal(t, dash.BIOSPassword, pw.Kind)
 	assert.True(t, pw.IsSet)
 	assert.Empty(t, pw.Current, "a password's value is never reported")
+	assert.False(t, byName["DASH:SystemPassword"].IsSet, "no system password set")
 }
 
 func TestSetBIOS(t *testing.T) {

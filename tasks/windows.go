@@ -12,9 +12,9 @@ import (
 // The in-band Windows tasks (local password, process, service) run through
 // WMI over WinRM; package wmi's Client implements the interfaces below.
 
-// LocalPasswordSetter is what a client needs for a [LocalPasswordTask].
-type LocalPasswordSetter interface {
-	SetLocalPassword(ctx context.Context, account string, password oobkit.Secret) error
+// PasswordResetter is what a client needs for a [LocalPasswordTask].
+type PasswordResetter interface {
+	ResetPassword(ctx context.Context, r wmi.PasswordReset) error
 }
 
 // ProcessManager is what a client needs for a [ProcessTask].
@@ -50,50 +50,96 @@ func runWMI[T any](ctx context.Context, env *Env, what string, fn func(T) error)
 }
 
 // LocalPasswordTask resets the password of a local Windows account (the
-// RTSM "Reset local password"). The new password is never part of the job's
-// JSON, a log or a report.
+// RTSM "Password Management" task): the account as COMPUTER\User, the new
+// password typed twice, and the administrative user with permission to
+// manage the account, who need not be the connection credential (see
+// [wmi.PasswordReset]). No password is ever part of the job's JSON, a log
+// or a report; each comes from a program (the Secret fields) or from an
+// environment variable of the process running the task (the Env fields).
 type LocalPasswordTask struct {
-	// Account is "User", ".\User" or "COMPUTER\User".
+	// Account is "COMPUTER\User" (".\User" and "User" name the computer
+	// itself).
 	Account string `json:"account"`
 	// Password is the new password, for programs.
 	Password oobkit.Secret `json:"-"`
-	// PasswordEnv names an environment variable holding the new password,
-	// read where the task runs.
+	// PasswordEnv names an environment variable holding the new password.
 	PasswordEnv string `json:"passwordEnv,omitempty"`
+	// Confirm is the new password typed again, for programs.
+	Confirm oobkit.Secret `json:"-"`
+	// ConfirmEnv names an environment variable holding the confirmation.
+	ConfirmEnv string `json:"confirmEnv,omitempty"`
+	// AdminUser is the administrative user that manages the account
+	// ("PC42\helpdesk"); empty: the connection credential acts.
+	AdminUser string `json:"adminUser,omitempty"`
+	// AdminPassword is AdminUser's password, for programs.
+	AdminPassword oobkit.Secret `json:"-"`
+	// AdminPasswordEnv names an environment variable holding AdminUser's
+	// password.
+	AdminPasswordEnv string `json:"adminPasswordEnv,omitempty"`
 }
 
 // LocalPasswordOutput is what a [LocalPasswordTask] returns.
 type LocalPasswordOutput struct {
 	Account string `json:"account"`
+	// ResetBy is the account whose rights reset the password: AdminUser,
+	// or empty when the connection credential acted.
+	ResetBy string `json:"resetBy,omitempty"`
 }
 
 // Kind returns "password".
 func (t *LocalPasswordTask) Kind() string { return "password" }
 
-// Validate checks that an account and a source of the password are given.
+// Validate checks that an account, a source of the new password and of its
+// confirmation, and a source of the administrative password (when an
+// administrative user is named) are given.
 func (t *LocalPasswordTask) Validate() error {
-	if t.Account == "" {
+	switch {
+	case t.Account == "":
 		return invalidTask("password", "no account")
-	}
-	if t.Password.IsZero() && t.PasswordEnv == "" {
+	case t.Password.IsZero() && t.PasswordEnv == "":
 		return invalidTask("password", "set the password or passwordEnv")
+	case t.Confirm.IsZero() && t.ConfirmEnv == "":
+		return invalidTask("password", "confirm the new password: set confirm or confirmEnv")
+	case t.AdminUser != "" && t.AdminPassword.IsZero() && t.AdminPasswordEnv == "":
+		return invalidTask("password", "administrative user %s: set adminPassword or adminPasswordEnv", t.AdminUser)
+	case t.AdminUser == "" && (!t.AdminPassword.IsZero() || t.AdminPasswordEnv != ""):
+		return invalidTask("password", "an administrative password without adminUser")
 	}
 	return nil
 }
 
-// Run sets the password through WMI.
+// reset reads the task's secrets and checks the reset as a whole (the
+// confirmation matches), before anything is sent.
+func (t *LocalPasswordTask) reset() (wmi.PasswordReset, error) {
+	r := wmi.PasswordReset{Account: t.Account, AdminUser: t.AdminUser}
+	var err error
+	if r.NewPassword, err = secretInput(t.Password, t.PasswordEnv, "new password"); err != nil {
+		return r, err
+	}
+	if r.Confirm, err = secretInput(t.Confirm, t.ConfirmEnv, "password confirmation"); err != nil {
+		return r, err
+	}
+	if t.AdminUser != "" {
+		if r.AdminPassword, err = secretInput(t.AdminPassword, t.AdminPasswordEnv, "administrative password"); err != nil {
+			return r, err
+		}
+	}
+	return r, r.Validate()
+}
+
+// Run checks the reset, then sets the password through WMI.
 func (t *LocalPasswordTask) Run(ctx context.Context, env *Env) (any, error) {
 	if err := t.Validate(); err != nil {
 		return nil, err
 	}
-	pw, err := secretInput(t.Password, t.PasswordEnv, "new password")
+	r, err := t.reset()
 	if err != nil {
 		return nil, err
 	}
-	err = runWMI(ctx, env, "local password reset", func(s LocalPasswordSetter) error {
-		return s.SetLocalPassword(ctx, t.Account, pw)
+	err = runWMI(ctx, env, "local password reset", func(s PasswordResetter) error {
+		return s.ResetPassword(ctx, r)
 	})
-	return &LocalPasswordOutput{Account: t.Account}, err
+	return &LocalPasswordOutput{Account: t.Account, ResetBy: t.AdminUser}, err
 }
 
 // Process actions of a [ProcessTask].

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/dash"
 	"github.com/oobkit/oobkit/dash/dashtest"
 	"github.com/oobkit/oobkit/wmi"
 	"github.com/oobkit/oobkit/wmi/wmitest"
@@ -48,11 +49,11 @@ func TestLocalPasswordTask(t *testing.T) {
 		task func(t *testing.T) *LocalPasswordTask
 	}{
 		{"password set by a program", func(*testing.T) *LocalPasswordTask {
-			return &LocalPasswordTask{Account: `PC42\alice`, Password: oobkit.NewSecret(canary)}
+			return &LocalPasswordTask{Account: `PC42\alice`, Password: oobkit.NewSecret(canary), Confirm: oobkit.NewSecret(canary)}
 		}},
 		{"password from the environment", func(t *testing.T) *LocalPasswordTask {
 			t.Setenv("OOBKIT_TEST_NEW_PASSWORD", canary)
-			return &LocalPasswordTask{Account: "alice", PasswordEnv: "OOBKIT_TEST_NEW_PASSWORD"}
+			return &LocalPasswordTask{Account: "alice", PasswordEnv: "OOBKIT_TEST_NEW_PASSWORD", ConfirmEnv: "OOBKIT_TEST_NEW_PASSWORD"}
 		}},
 	}
 	for _, tc := range tests {
@@ -78,13 +79,58 @@ func TestLocalPasswordTask(t *testing.T) {
 
 	t.Run("refusals", func(t *testing.T) {
 		_, tg, r, _ := winRig(t)
-		res := runOne(t, r, tg, &LocalPasswordTask{Account: "nobody", Password: oobkit.NewSecret(canary)})
+		res := runOne(t, r, tg, &LocalPasswordTask{Account: "nobody", Password: oobkit.NewSecret(canary), Confirm: oobkit.NewSecret(canary)})
 		assert.Equal(t, StatusFailed, res.Status)
 		assert.NotContains(t, res.Error, canary)
-		res = runOne(t, r, tg, &LocalPasswordTask{Account: "alice", PasswordEnv: "OOBKIT_TEST_UNSET_VARIABLE"})
+		res = runOne(t, r, tg, &LocalPasswordTask{Account: "alice", PasswordEnv: "OOBKIT_TEST_UNSET_VARIABLE", ConfirmEnv: "OOBKIT_TEST_UNSET_VARIABLE"})
 		assert.Equal(t, "invalid-argument", res.Class, res.Error)
 		assert.ErrorIs(t, (&LocalPasswordTask{Account: "alice"}).Validate(), oobkit.ErrInvalidArgument)
+		assert.ErrorIs(t, (&LocalPasswordTask{Account: "alice", Password: oobkit.NewSecret(canary)}).Validate(), oobkit.ErrInvalidArgument,
+			"the guide's form confirms the new password")
+		assert.ErrorIs(t, (&LocalPasswordTask{Account: "alice", Password: oobkit.NewSecret(canary), Confirm: oobkit.NewSecret(canary),
+			AdminUser: "helpdesk"}).Validate(), oobkit.ErrInvalidArgument, "an administrative user needs its password")
 	})
+}
+
+// TestLocalPasswordTaskConfirmationDiffers: the guide's Password Management
+// task, "5 Type and confirm a new password." A confirmation that differs is
+// refused before the computer sees a single request.
+func TestLocalPasswordTaskConfirmationDiffers(t *testing.T) {
+	pc, tg, r, _ := winRig(t)
+	t.Setenv("OOBKIT_TEST_NEW_PASSWORD", "Canary-1-NewPassw0rd")
+	t.Setenv("OOBKIT_TEST_CONFIRM", "Canary-1-NewPassw0rb")
+	res := runOne(t, r, tg, &LocalPasswordTask{Account: `PC42\alice`, PasswordEnv: "OOBKIT_TEST_NEW_PASSWORD", ConfirmEnv: "OOBKIT_TEST_CONFIRM"})
+	assert.Equal(t, StatusFailed, res.Status)
+	assert.Equal(t, "invalid-argument", res.Class, res.Error)
+	assert.Contains(t, res.Error, "confirmation differ")
+	assert.NotContains(t, res.Error, "Canary")
+	assert.Zero(t, pc.Counters().Requests, "refused before any request")
+	pw, _ := pc.Password("alice")
+	assert.Equal(t, "Alice-Passw0rd", pw)
+}
+
+// TestLocalPasswordTaskAdministrativeUser: "6 Type the name and password of
+// an administrative user with permissions to manage the specified user
+// account." The runner connects as Administrator; the step names helpdesk,
+// and the simulated computer records helpdesk as the account that reset
+// alice's password.
+func TestLocalPasswordTaskAdministrativeUser(t *testing.T) {
+	pc, tg, r, log := winRig(t)
+	pc.Do(func(pc *wmitest.Computer) { pc.LocalAccountTokenFilterPolicy = true })
+	pc.AddUser(wmitest.User{Name: "helpdesk", Password: "Help-Desk-9", Admin: true})
+	t.Setenv("OOBKIT_TEST_ADMIN_PASSWORD", "Help-Desk-9")
+	task := &LocalPasswordTask{Account: `PC42\alice`, Password: oobkit.NewSecret("Canary-2-NewPassw0rd"), Confirm: oobkit.NewSecret("Canary-2-NewPassw0rd"),
+		AdminUser: `PC42\helpdesk`, AdminPasswordEnv: "OOBKIT_TEST_ADMIN_PASSWORD"}
+	res := runOne(t, r, tg, task)
+	require.Equal(t, StatusOK, res.Status, res.Error)
+	assert.Equal(t, `PC42\helpdesk`, res.Output("s").(*LocalPasswordOutput).ResetBy)
+	assert.Equal(t, []wmitest.PasswordReset{{Account: "alice", By: `PC42\helpdesk`}}, pc.PasswordResets())
+	job, err := json.Marshal(&Job{Name: "pw", Steps: []Step{{Task: task}}})
+	require.NoError(t, err)
+	for what, b := range map[string][]byte{"job": job, "activity log": log.Bytes()} {
+		assert.NotContains(t, string(b), "Help-Desk-9", what)
+		assert.NotContains(t, string(b), "Canary-2", what)
+	}
 }
 
 func TestProcessTask(t *testing.T) {
@@ -181,5 +227,44 @@ func TestBIOSTask(t *testing.T) {
 	cur, _, _ = pc.BIOSValue("DASH:AssetTag")
 	assert.Equal(t, "A-2002", cur, "applied at once")
 
+	assert.Equal(t, dash.BIOSAdministrator, out.AuthorizedBy)
+
 	assert.ErrorIs(t, (&BIOSTask{}).Validate(), oobkit.ErrInvalidArgument)
+}
+
+// TestBIOSTaskSystemPassword: "If BIOS is protected by administrator or
+// system passwords, specify the passwords." A BIOS protected only by a
+// system password takes it from the step (an administrator password given
+// too is refused by the BIOS and the system one is tried); a wrong system
+// password is refused.
+func TestBIOSTaskSystemPassword(t *testing.T) {
+	const system = "Sys-P0wer-On"
+	pc := dashtest.New(dashtest.Config{SystemPassword: system})
+	require.NoError(t, pc.Start())
+	t.Cleanup(func() { _ = pc.Close() })
+	conn := NewConnector(StaticCredentials{oobkit.DASH: {{Name: "dash", Credential: pc.Credential()}}})
+	conn.Register(oobkit.DASH, func(_ context.Context, t oobkit.Target, c oobkit.Credential) (oobkit.Client, error) {
+		return dashNew(t, c)
+	})
+	r := NewRunner(conn, WithProbe(nil), WithRetry(fastRetry), WithTargetTimeout(30*time.Second),
+		WithTargetProtocols(func(oobkit.Target) []oobkit.Protocol { return []oobkit.Protocol{oobkit.DASH} }))
+	settings := map[string]string{"DASH:AssetTag": "A-3003"}
+
+	res := runOne(t, r, pc.Target(), &BIOSTask{Settings: settings, SystemPassword: oobkit.NewSecret("wrong")})
+	assert.Equal(t, StatusFailed, res.Status)
+	assert.Equal(t, "auth", res.Class, res.Error)
+	cur, _, _ := pc.BIOSValue("DASH:AssetTag")
+	assert.Equal(t, "A-1001", cur)
+
+	t.Setenv("OOBKIT_TEST_BIOS_SYSTEM_PASSWORD", system)
+	task := &BIOSTask{Settings: settings, Password: oobkit.NewSecret("not-set-here"), SystemPasswordEnv: "OOBKIT_TEST_BIOS_SYSTEM_PASSWORD"}
+	res = runOne(t, r, pc.Target(), task)
+	require.Equal(t, StatusOK, res.Status, res.Error)
+	assert.Equal(t, dash.BIOSSystem, res.Output("s").(*BIOSOutput).AuthorizedBy)
+	cur, _, _ = pc.BIOSValue("DASH:AssetTag")
+	assert.Equal(t, "A-3003", cur)
+	job, err := json.Marshal(&Job{Name: "bios", Steps: []Step{{Task: task}}})
+	require.NoError(t, err)
+	assert.NotContains(t, string(job), system)
+	assert.NotContains(t, string(job), "not-set-here")
 }

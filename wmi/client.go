@@ -24,6 +24,16 @@ type Client struct {
 	poll   time.Duration
 
 	tls, unencrypted bool
+
+	// What another session to the same computer needs (a separate
+	// administrative user for a password reset, see [Client.ResetPassword]).
+	endpoint string
+	user     string
+	auth     oobkit.AuthKind
+	tlsCfg   oobkit.TLSSettings
+	baseOpts []wsman.Option // every option but the transport
+	sharedRT bool           // built WithTransport
+	rt       http.RoundTripper
 }
 
 // Hooks observe the client's HTTP exchanges (metrics, tracing). They see the
@@ -123,9 +133,6 @@ func New(target oobkit.Target, cred oobkit.Credential, opts ...Option) (*Client,
 	if cfg.timeout > 0 {
 		wopts = append(wopts, wsman.WithTimeout(cfg.timeout))
 	}
-	if cfg.rt != nil {
-		wopts = append(wopts, wsman.WithTransport(cfg.rt))
-	}
 	if cfg.dial != nil {
 		wopts = append(wopts, wsman.WithDialContext(cfg.dial))
 	}
@@ -146,6 +153,10 @@ func New(target oobkit.Target, cred oobkit.Credential, opts ...Option) (*Client,
 			},
 		}))
 	}
+	base := wopts
+	if cfg.rt != nil {
+		wopts = append(append([]wsman.Option(nil), wopts...), wsman.WithTransport(cfg.rt))
+	}
 	ws, err := wsman.New(endpoint, cred, wopts...)
 	if err != nil {
 		return nil, err
@@ -158,7 +169,8 @@ func New(target oobkit.Target, cred oobkit.Credential, opts ...Option) (*Client,
 	if poll <= 0 {
 		poll = 500 * time.Millisecond
 	}
-	return &Client{target: target, ws: ws, log: log, poll: poll, tls: cred.TLS.Enabled, unencrypted: cfg.unencrypted}, nil
+	return &Client{target: target, ws: ws, log: log, poll: poll, tls: cred.TLS.Enabled, unencrypted: cfg.unencrypted,
+		endpoint: endpoint, user: cred.Username, auth: cred.Auth, tlsCfg: cred.TLS, baseOpts: base, sharedRT: cfg.rt != nil, rt: cfg.rt}, nil
 }
 
 // Protocol returns oobkit.WMI.

@@ -19,7 +19,10 @@
 // The client implements oobkit.PowerController (graceful shutdown and reboot
 // only: anything else is oobkit.ErrUnsupported — use AMT, DASH or IPMI),
 // oobkit.PowerStateReader (S0 when WinRM answers), oobkit.InventoryReader
-// and oobkit.EventLogReader.
+// and oobkit.EventLogReader. Like the RTSM console, the event log shows
+// errors only unless asked otherwise ([EventQuery], [Client.ReadEvents]);
+// the domain-controller logs are read where they exist and reported absent
+// elsewhere.
 //
 // Method return values become errors with the oobkit classes: a service
 // already running is oobkit.ErrInvalidState with device code "10", a
@@ -31,8 +34,10 @@
 // deadline), nothing listening on 5985 — WinRM stopped or a Home edition,
 // which has no WinRM (ErrUnreachable, connection refused).
 //
-// [Client.SetLocalPassword] never puts the password in a command line, a log
-// or an error; its documentation says how.
+// [Client.SetLocalPassword] and [Client.ResetPassword] never put a password
+// in a command line, a log or an error; their documentation says how.
+// ResetPassword takes the guide's form: COMPUTER\User, the new password
+// confirmed, and the administrative user that manages the account.
 //
 // Package wmitest simulates a Windows computer for tests and examples.
 package wmi

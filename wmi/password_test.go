@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -53,7 +54,7 @@ func TestSetLocalPassword(t *testing.T) {
 	require.NoError(t, err)
 	b, _ := json.Marshal(procs)
 	seen.Write(b)
-	events, err := c.EventLog(ctx(t), 0)
+	events, err := c.Events(ctx(t), wmi.EventQuery{Types: wmi.AllEventTypes})
 	require.NoError(t, err)
 	b, _ = json.Marshal(events)
 	seen.Write(b)
@@ -129,4 +130,91 @@ func TestPasswordEnvironmentNotCommandLine(t *testing.T) {
 	require.NotEmpty(t, creation, "process creation was audited")
 	assert.Contains(t, creation, "SetPassword($env:"+wmi.PasswordEnvVar+")")
 	assert.NotContains(t, creation, canary)
+}
+
+// TestResetPasswordConfirmationMismatch: the guide's Password Management
+// steps, "5 Type and confirm a new password." A confirmation that differs
+// (or is missing) is refused before any request reaches the computer.
+func TestResetPasswordConfirmationMismatch(t *testing.T) {
+	pc := newComputer(t, true)
+	c := tlsClient(t, pc)
+	for name, r := range map[string]wmi.PasswordReset{
+		"differ":         {Account: `PC42\alice`, NewPassword: oobkit.NewSecret(canary), Confirm: oobkit.NewSecret(canary + "x")},
+		"not confirmed":  {Account: `PC42\alice`, NewPassword: oobkit.NewSecret(canary)},
+		"no password":    {Account: `PC42\alice`},
+		"admin, no pass": {Account: `PC42\alice`, NewPassword: oobkit.NewSecret(canary), Confirm: oobkit.NewSecret(canary), AdminUser: `PC42\helpdesk`},
+		"bad account":    {Account: `PC42\al'ice`, NewPassword: oobkit.NewSecret(canary), Confirm: oobkit.NewSecret(canary)},
+	} {
+		err := c.ResetPassword(ctx(t), r)
+		require.ErrorIs(t, err, oobkit.ErrInvalidArgument, name)
+		assert.NotContains(t, err.Error(), canary, name)
+		assert.ErrorIs(t, r.Validate(), oobkit.ErrInvalidArgument, name)
+	}
+	err := c.ResetPassword(ctx(t), wmi.PasswordReset{Account: `PC42\alice`, NewPassword: oobkit.NewSecret(canary), Confirm: oobkit.NewSecret("Canary-typo")})
+	assert.Contains(t, err.Error(), "confirmation differ")
+	assert.Zero(t, pc.Counters().Requests, "nothing was sent")
+	pw, _ := pc.Password("alice")
+	assert.Equal(t, "Alice-Passw0rd", pw)
+}
+
+// TestResetPasswordAsAdministrativeUser: step "6 Type the name and password
+// of an administrative user with permissions to manage the specified user
+// account." The client connects as the built-in Administrator; the helper
+// that sets alice's password runs as helpdesk, the administrative user given
+// with the reset, and the simulator records that account as the one that
+// reset it.
+func TestResetPasswordAsAdministrativeUser(t *testing.T) {
+	pc := newComputer(t, true)
+	pc.Do(func(pc *wmitest.Computer) { pc.LocalAccountTokenFilterPolicy = true })
+	pc.AddUser(wmitest.User{Name: "helpdesk", Password: "Help-Desk-9", Admin: true})
+	c := tlsClient(t, pc)
+
+	require.NoError(t, c.ResetPassword(ctx(t), wmi.PasswordReset{
+		Account: `PC42\alice`, NewPassword: oobkit.NewSecret(canary), Confirm: oobkit.NewSecret(canary),
+		AdminUser: `PC42\helpdesk`, AdminPassword: oobkit.NewSecret("Help-Desk-9"),
+	}))
+	pw, _ := pc.Password("alice")
+	assert.Equal(t, canary, pw)
+	assert.Equal(t, []wmitest.PasswordReset{{Account: "alice", By: `PC42\helpdesk`}}, pc.PasswordResets(),
+		"the administrative user, not the connection credential, ran the helper")
+
+	// Without an administrative user the connection credential acts.
+	require.NoError(t, c.ResetPassword(ctx(t), wmi.PasswordReset{
+		Account: "alice", NewPassword: oobkit.NewSecret("Second-Passw0rd"), Confirm: oobkit.NewSecret("Second-Passw0rd")}))
+	assert.Equal(t, `PC42\Administrator`, pc.PasswordResets()[1].By)
+
+	// A wrong administrative password is an authentication error that says
+	// whose, and changes nothing.
+	err := c.ResetPassword(ctx(t), wmi.PasswordReset{
+		Account: "alice", NewPassword: oobkit.NewSecret("Third-Passw0rd"), Confirm: oobkit.NewSecret("Third-Passw0rd"),
+		AdminUser: `PC42\helpdesk`, AdminPassword: oobkit.NewSecret("wrong-guess"),
+	})
+	require.ErrorIs(t, err, oobkit.ErrAuth)
+	assert.Contains(t, err.Error(), `administrative user PC42\helpdesk`)
+	assert.NotContains(t, err.Error(), "wrong-guess")
+	assert.Len(t, pc.PasswordResets(), 2)
+	pw, _ = pc.Password("alice")
+	assert.Equal(t, "Second-Passw0rd", pw)
+
+	// A standard user may not manage another account: WinRM refuses it.
+	err = c.ResetPassword(ctx(t), wmi.PasswordReset{
+		Account: "helpdesk", NewPassword: oobkit.NewSecret("Fourth-Passw0rd"), Confirm: oobkit.NewSecret("Fourth-Passw0rd"),
+		AdminUser: `PC42\alice`, AdminPassword: oobkit.NewSecret("Second-Passw0rd"),
+	})
+	require.ErrorIs(t, err, oobkit.ErrAuth)
+	pw, _ = pc.Password("helpdesk")
+	assert.Equal(t, "Help-Desk-9", pw)
+}
+
+// TestResetPasswordSharedNTLMPool: NTLM authenticates connections, so a
+// client on a shared pool refuses to open a second identity on it.
+func TestResetPasswordSharedNTLMPool(t *testing.T) {
+	pc := newComputer(t, false)
+	tr := &http.Transport{}
+	t.Cleanup(tr.CloseIdleConnections)
+	c := ntlmClient(t, pc, wmi.WithTransport(tr), wmi.WithAllowUnencrypted())
+	err := c.ResetPassword(ctx(t), wmi.PasswordReset{Account: "alice", NewPassword: oobkit.NewSecret(canary), Confirm: oobkit.NewSecret(canary),
+		AdminUser: "helpdesk", AdminPassword: oobkit.NewSecret(adminPassword)})
+	require.ErrorIs(t, err, oobkit.ErrUnsupported)
+	assert.Zero(t, pc.Counters().Requests)
 }

@@ -89,7 +89,8 @@ func TestNonForcedShutdownLetsUserSave(t *testing.T) {
 
 	require.NoError(t, c.Shutdown(ctx(t), wmi.ShutdownOptions{}))
 	assert.True(t, pc.IsOn(), "the user kept working")
-	events, err := c.Events(ctx(t), wmi.EventQuery{Logs: []string{"System"}, Source: "User32", Max: 1})
+	events, err := c.Events(ctx(t), wmi.EventQuery{Logs: []string{"System"}, Source: "User32",
+		Types: []wmi.EventType{wmi.EventInformation}, Max: 1})
 	require.NoError(t, err)
 	require.Len(t, events, 1)
 	assert.Equal(t, "1073", events[0].Code)

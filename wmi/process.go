@@ -81,6 +81,12 @@ func (c *Client) StartProcess(ctx context.Context, opts StartOptions) (uint32, e
 // Win32_ProcessStartup embedded instance (EnvironmentVariables), never in
 // the command line. subject names the process in errors.
 func (c *Client) create(ctx context.Context, cmdline, dir string, env []string, subject string) (uint32, error) {
+	return c.createWith(ctx, c.ws, cmdline, dir, env, subject)
+}
+
+// createWith invokes Win32_Process.Create through session ws: the process
+// runs as the account ws authenticated.
+func (c *Client) createWith(ctx context.Context, ws *wsman.Client, cmdline, dir string, env []string, subject string) (uint32, error) {
 	res := uri("Win32_Process")
 	body := etree.NewElement("p:Create_INPUT")
 	body.CreateAttr("xmlns:p", res)
@@ -98,7 +104,7 @@ func (c *Client) create(ctx context.Context, cmdline, dir string, env []string, 
 		}
 		st.CreateElement("q:ShowWindow").SetText("0") // SW_HIDE
 	}
-	env2, err := c.ws.Do(ctx, &wsman.Message{Action: res + "/Create", ResourceURI: res, Body: body})
+	env2, err := ws.Do(ctx, &wsman.Message{Action: res + "/Create", ResourceURI: res, Body: body})
 	if err != nil {
 		return 0, explain(err)
 	}

@@ -40,8 +40,17 @@ type Attribute struct {
 	pending *string
 }
 
+// The password attributes of DefaultBIOS: the administrator (setup)
+// password, which guards every change, and the system (power-on) password,
+// which the BIOS asks for at start-up and which also guards changes while no
+// administrator password is set.
+const (
+	AttrAdminPassword  = "DASH:AdminPassword"
+	AttrSystemPassword = "DASH:SystemPassword"
+)
+
 // DefaultBIOS returns the default attributes: two enumerations, an integer,
-// a string, a read-only string and the administrator password.
+// a string, a read-only string, and the administrator and system passwords.
 func DefaultBIOS() []Attribute {
 	return []Attribute{
 		{Kind: KindEnumeration, Name: "DASH:WakeOnLAN", Value: "Disabled", Possible: []string{"Enabled", "Disabled"}},
@@ -49,7 +58,8 @@ func DefaultBIOS() []Attribute {
 		{Kind: KindInteger, Name: "DASH:POSTDelay", Value: "5", Min: 0, Max: 30},
 		{Kind: KindString, Name: "DASH:AssetTag", Value: "A-1001", Min: 0, Max: 16, Immediate: true},
 		{Kind: KindString, Name: "DASH:BIOSVersion", Value: BIOSVersion, Max: 16, ReadOnly: true},
-		{Kind: KindPassword, Name: "DASH:AdminPassword", Min: 4, Max: 32, Immediate: true},
+		{Kind: KindPassword, Name: AttrAdminPassword, Min: 4, Max: 32, Immediate: true},
+		{Kind: KindPassword, Name: AttrSystemPassword, Min: 4, Max: 32, Immediate: true},
 	}
 }
 
@@ -105,7 +115,7 @@ func (c *Computer) attrInstance(class string, a *Attribute) *wsman.Instance {
 		SetBool("IsReadOnly", a.ReadOnly).Set("IsOrderedList", "false")
 	switch a.Kind {
 	case KindPassword:
-		in.Set("CurrentValue").SetBool("IsSet", c.biosPass != "").SetInt("MinLength", a.Min).SetInt("MaxLength", a.Max).
+		in.Set("CurrentValue").SetBool("IsSet", *c.passwordOf(a) != "").SetInt("MinLength", a.Min).SetInt("MaxLength", a.Max).
 			Set("PasswordEncoding", "2")
 		return in
 	case KindEnumeration:
@@ -138,8 +148,8 @@ func (c *Computer) setBIOS(method string, in *wsman.Instance) *etree.Element {
 		names = []string{names[0]}
 		values = values[:1]
 	}
-	if c.biosPass != "" && in.Get("AuthorizationToken") != c.biosPass {
-		return biosFailed(method, biosFailure{cimErrAccessDenied, "OOBK0002", "The BIOS administrator password is missing or incorrect"})
+	if f := c.authorizeBIOS(in.Get("AuthorizationToken")); f != nil {
+		return biosFailed(method, *f)
 	}
 	targets := make([]*Attribute, len(names))
 	for i, n := range names {
@@ -158,7 +168,7 @@ func (c *Computer) setBIOS(method string, in *wsman.Instance) *etree.Element {
 		v := values[i]
 		switch {
 		case a.Kind == KindPassword:
-			c.biosPass = v
+			*c.passwordOf(a) = v
 			results = append(results, "2")
 		case a.Immediate:
 			a.Value, a.pending = v, nil
@@ -169,6 +179,39 @@ func (c *Computer) setBIOS(method string, in *wsman.Instance) *etree.Element {
 		}
 	}
 	return out.Set("SetResult", results...).Element()
+}
+
+// passwordOf returns the password a password attribute holds: the system
+// password for AttrSystemPassword, the administrator password for any
+// other. Call with c.mu held.
+func (c *Computer) passwordOf(a *Attribute) *string {
+	if a.Name == AttrSystemPassword {
+		return &c.sysPass
+	}
+	return &c.biosPass
+}
+
+// authorizeBIOS checks SetBIOSAttribute's AuthorizationToken as a BIOS with
+// both passwords does: while an administrator password is set only it
+// authorises a change (the system password is refused); with only a system
+// password set, it does; with neither, any token passes. It records which
+// password authorised the change. Call with c.mu held.
+func (c *Computer) authorizeBIOS(token string) *biosFailure {
+	switch {
+	case c.biosPass != "":
+		if token != c.biosPass {
+			return &biosFailure{cimErrAccessDenied, "OOBK0002", "The BIOS administrator password is missing or incorrect"}
+		}
+		c.lastAuth = "administrator"
+	case c.sysPass != "":
+		if token != c.sysPass {
+			return &biosFailure{cimErrAccessDenied, "OOBK0003", "The BIOS system password is missing or incorrect"}
+		}
+		c.lastAuth = "system"
+	default:
+		c.lastAuth = ""
+	}
+	return nil
 }
 
 // check validates value against a; nil means acceptable.
@@ -226,6 +269,21 @@ func (c *Computer) BIOSValue(name string) (current, pending string, ok bool) {
 		}
 	}
 	return "", "", false
+}
+
+// BIOSSystemPassword returns the current BIOS system (power-on) password.
+func (c *Computer) BIOSSystemPassword() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.sysPass
+}
+
+// BIOSAuthorizedBy says which password authorised the last accepted BIOS
+// change: "administrator", "system", or "" when the BIOS had none set.
+func (c *Computer) BIOSAuthorizedBy() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lastAuth
 }
 
 // BIOSPassword returns the current BIOS administrator password.

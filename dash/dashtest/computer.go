@@ -40,8 +40,12 @@ type Config struct {
 	PowerState int
 	// GracefulPower offers the graceful states 12–16 (an OS agent runs).
 	GracefulPower bool
-	// BIOSPassword protects BIOS changes ("" leaves the BIOS unprotected).
+	// BIOSPassword is the BIOS administrator password, which protects BIOS
+	// changes ("" leaves the BIOS unprotected unless SystemPassword is set).
 	BIOSPassword string
+	// SystemPassword is the BIOS system (power-on) password; while no
+	// administrator password is set, it protects BIOS changes too.
+	SystemPassword string
 	// BIOS lists the attributes; nil means DefaultBIOS.
 	BIOS []Attribute
 	// BootSources lists the boot sources in boot order; nil means
@@ -70,6 +74,8 @@ type Computer struct {
 	boots     int
 	attrs     []*Attribute
 	biosPass  string
+	sysPass   string
+	lastAuth  string
 	sources   []BootSource
 	order     []string // InstanceIDs in boot order
 	defOrder  []string // the persistent order a single-use boot returns to
@@ -108,7 +114,7 @@ func New(cfg Config) *Computer {
 		cfg.MaxSubscriptions = 8
 	}
 	c := &Computer{cfg: cfg, srv: wsmantest.New(cfg.User, cfg.Password), power: cfg.PowerState, requested: 12,
-		biosPass: cfg.BIOSPassword, sources: cfg.BootSources, inject: map[string][]int{},
+		biosPass: cfg.BIOSPassword, sysPass: cfg.SystemPassword, sources: cfg.BootSources, inject: map[string][]int{},
 		httpc: &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 2}}}
 	for i := range cfg.BIOS {
 		a := cfg.BIOS[i]

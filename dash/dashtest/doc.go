@@ -2,8 +2,8 @@
 // package dash: a stateful WS-Management device (built on
 // internal/wsmantest) with configurable registered profiles, a DSP1027 power
 // state machine, DSP1012 boot sources and boot configuration roles, DSP1061
-// BIOS attributes guarded by an administrator password (pending values
-// applied at the next boot), inventory classes, and DSP1054 indication
+// BIOS attributes guarded by an administrator password and a system
+// (power-on) password (pending values applied at the next boot), inventory classes, and DSP1054 indication
 // filters and subscriptions that deliver alerts to a subscribed listener
 // with Push or PushWithAck (checking the listener's Ack).
 //

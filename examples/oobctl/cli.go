@@ -33,7 +33,10 @@ Commands over many targets (a table per computer; --json for scripts):
   boot DEVICE                       set the next boot (pxe, hdd, cd, floppy, bios, ider-cd, ider-floppy)
                                     and power on or reset; --no-power only sets it
   inventory                         hardware inventory merged from every protocol that answers
-  eventlog [--max N]                the event log (AMT message log, IPMI SEL)
+  eventlog [--max N]                the event log (AMT message log, IPMI SEL, Windows event logs);
+                                    Windows logs show errors only unless --types error,warning,...|all;
+                                    --log "Application,DNS Server" --source S --within 24h, --dc adds
+                                    the domain-controller logs (absent elsewhere)
   portcheck [--ports 16992,16993]   which management ports accept a connection
   job run FILE                      run a job file (YAML or JSON, see package tasks)
   filter apply [FILE] [--mgmt IP] [--policy P] [--force]

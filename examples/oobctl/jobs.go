@@ -5,9 +5,11 @@ import (
 	"flag"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/tasks"
+	"github.com/oobkit/oobkit/wmi"
 )
 
 // runJob runs job over the computers of the command line and prints the
@@ -147,8 +149,16 @@ func (a *app) cmdInventory(ctx context.Context, args []string) error {
 
 func (a *app) cmdEventLog(ctx context.Context, args []string) error {
 	var max int
+	var logs, types, source string
+	var within time.Duration
+	var dc bool
 	pos, err := a.commandArgs("eventlog", args, func(fs *flag.FlagSet) {
 		fs.IntVar(&max, "max", 50, "")
+		fs.StringVar(&logs, "log", "", "")
+		fs.StringVar(&types, "types", "", "")
+		fs.StringVar(&source, "source", "", "")
+		fs.DurationVar(&within, "within", 0, "")
+		fs.BoolVar(&dc, "dc", false, "")
 	})
 	if err != nil {
 		return err
@@ -159,7 +169,34 @@ func (a *app) cmdEventLog(ctx context.Context, args []string) error {
 	if max < 0 {
 		return usagef("--max must not be negative")
 	}
-	return a.runJob(ctx, oneStep("eventlog", &tasks.EventLogTask{Max: max}))
+	if within < 0 {
+		return usagef("--within must not be negative")
+	}
+	task := &tasks.EventLogTask{Max: max, Source: source, Within: tasks.Duration(within), DomainControllerLogs: dc}
+	task.Logs = splitList(logs)
+	for _, name := range splitList(types) {
+		if name == "all" {
+			task.Types = wmi.AllEventTypes
+			continue
+		}
+		typ, err := wmi.ParseEventType(name)
+		if err != nil {
+			return usagef("--types: %q is not an event type (error, warning, information, audit-success, audit-failure, all)", name)
+		}
+		task.Types = append(task.Types, typ)
+	}
+	return a.runJob(ctx, oneStep("eventlog", task))
+}
+
+// splitList splits a comma-separated flag value, dropping empty items.
+func splitList(s string) []string {
+	var out []string
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 func (a *app) cmdPortCheck(ctx context.Context, args []string) error {

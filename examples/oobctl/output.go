@@ -120,10 +120,14 @@ func summarise(out any) string {
 	case *tasks.PortCheckOutput:
 		return fmt.Sprintf("open %v", o.Open)
 	case *tasks.EventLogOutput:
-		if len(o.Events) == 0 {
-			return "no events"
+		absent := ""
+		if len(o.Absent) > 0 {
+			absent = fmt.Sprintf(" (no %s log here)", strings.Join(o.Absent, ", "))
 		}
-		return fmt.Sprintf("%d events, newest: %s", len(o.Events), o.Events[0].Description)
+		if len(o.Events) == 0 {
+			return "no events" + absent
+		}
+		return fmt.Sprintf("%d events, newest: %s%s", len(o.Events), o.Events[0].Description, absent)
 	case *tasks.NetworkFilterOutput:
 		if o.Removed {
 			return "every System Defense policy removed"

@@ -24,7 +24,11 @@ type Process struct {
 	// the process. Windows does not publish it through WMI; neither does
 	// the simulator.
 	Environment []string
-	exitAt      time.Time // zero: runs until terminated
+	// Owner is the account that started the process ("PC42\\Administrator"):
+	// the WinRM user a Win32_Process.Create ran as, which is whose rights
+	// the process has (Win32_Process.GetOwner).
+	Owner  string
+	exitAt time.Time // zero: runs until terminated
 }
 
 // Service is a simulated Windows service.
@@ -118,6 +122,79 @@ type Computer struct {
 	ntlm      ntlmState
 	shutdowns int
 	listener  *listener
+	dc        bool
+	resets    []PasswordReset
+}
+
+// PasswordReset records one password the password helper set: whose, and
+// which account the helper ran as (the account whose rights reset it).
+type PasswordReset struct {
+	// Account is the local account whose password changed.
+	Account string
+	// By is the account the helper process ran as ("PC42\\helpdesk").
+	By string
+}
+
+// Standard and domain-controller event logs, as Win32_NTLogEvent.Logfile
+// spells them.
+var (
+	standardLogs = []string{"Application", "Security", "System"}
+	dcLogs       = []string{"Directory Service", "DNS Server", "File Replication Service"}
+)
+
+// PromoteToDomainController makes the computer a domain controller of
+// domain (Win32_ComputerSystem.DomainRole 5, primary domain controller): it
+// gains the Directory Service, DNS Server and File Replication Service logs,
+// each holding an information, a warning and an error record, as a DC's
+// logs do after a boot with a replication hiccup. A workstation has none of
+// these logs.
+func (c *Computer) PromoteToDomainController(domain string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.dc, c.Domain = true, domain
+	type seed struct {
+		log    string
+		typ    int
+		code   uint32
+		source string
+		msg    string
+	}
+	for _, e := range []seed{
+		{"Directory Service", 3, 1000, "NTDS General", "Microsoft Active Directory Domain Services startup complete."},
+		{"Directory Service", 2, 2886, "NTDS LDAP", "The security of this directory server can be significantly enhanced by configuring the server to reject SASL LDAP binds that do not request signing."},
+		{"Directory Service", 1, 1311, "NTDS KCC", "The Knowledge Consistency Checker (KCC) has detected problems with the following directory partition."},
+		{"DNS Server", 3, 2, "Microsoft-Windows-DNS-Server-Service", "The DNS server has started."},
+		{"DNS Server", 2, 4013, "Microsoft-Windows-DNS-Server-Service", "The DNS server is waiting for Active Directory Domain Services (AD DS) to signal that the initial synchronization of the directory has been completed."},
+		{"DNS Server", 1, 4000, "Microsoft-Windows-DNS-Server-Service", "The DNS server was unable to open Active Directory."},
+		{"File Replication Service", 3, 13516, "NtFrs", "The File Replication Service is no longer preventing the computer from becoming a domain controller."},
+		{"File Replication Service", 2, 13508, "NtFrs", "The File Replication Service is having trouble enabling replication."},
+		{"File Replication Service", 1, 13568, "NtFrs", "The File Replication Service has detected that the replica set is in JRNL_WRAP_ERROR."},
+	} {
+		c.logEvent(e.log, e.typ, e.code, e.source, e.msg, "")
+	}
+}
+
+// IsDomainController reports whether PromoteToDomainController was called.
+func (c *Computer) IsDomainController() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.dc
+}
+
+// PasswordResets returns the passwords the password helper set, oldest
+// first.
+func (c *Computer) PasswordResets() []PasswordReset {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]PasswordReset(nil), c.resets...)
+}
+
+// logNames lists the event logs the computer has; call with c.mu held.
+func (c *Computer) logNames() []string {
+	if c.dc {
+		return append(append([]string(nil), standardLogs...), dcLogs...)
+	}
+	return standardLogs
 }
 
 // New returns a running computer "PC42" in workgroup "WORKGROUP" with the
@@ -264,7 +341,10 @@ func (c *Computer) Events(log string) []Event {
 	return out
 }
 
-// LogEvent appends a record to a log (Application, System, Security).
+// LogEvent appends a record to a log (Application, System, Security, or on
+// a domain controller Directory Service, DNS Server, File Replication
+// Service). A record for a log the computer does not have is kept but never
+// served, as Windows cannot write to a log that does not exist.
 func (c *Computer) LogEvent(e Event) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

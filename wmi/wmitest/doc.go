@@ -1,7 +1,10 @@
 // Package wmitest simulates a Windows computer answering WMI over WinRM,
 // like net/http/httptest: a stateful [Computer] with processes that start
 // and stop, services with states, start modes and dependencies, local users
-// whose passwords change, Application/Security/System event logs, and a
+// whose passwords change (recording which account's helper changed them),
+// Application/Security/System event logs plus the Directory Service, DNS
+// Server and File Replication Service logs once
+// [Computer.PromoteToDomainController] made it a domain controller, and a
 // power state that changes on Win32Shutdown (a reboot keeps it silent for
 // BootTime; a shutdown until [Computer.PowerOn]).
 //

@@ -45,9 +45,13 @@ func (c *Computer) classObjects(class string) ([]*object, bool) {
 		for _, m := range h.MemoryModules {
 			total += uint64(m) << 20
 		}
+		role := uint64(0) // standalone workstation
+		if c.dc {
+			role = 5 // primary domain controller
+		}
 		return []*object{newObject(class).str("Name", c.Name).str("Domain", c.Domain).str("Manufacturer", h.Manufacturer).
 			str("Model", h.Model).num("TotalPhysicalMemory", total).str("UserName", c.Name+`\alice`).
-			boolean("PartOfDomain", false)}, true
+			boolean("PartOfDomain", c.dc).num("DomainRole", role)}, true
 	case "Win32_OperatingSystem":
 		return []*object{newObject(class).str("Name", h.OSCaption+`|C:\Windows|\Device\Harddisk0\Partition3`).
 			str("Caption", h.OSCaption).str("Version", h.OSVersion).str("BuildNumber", h.Build).
@@ -128,10 +132,18 @@ func (c *Computer) classObjects(class string) ([]*object, bool) {
 		return out, true
 	case "Win32_NTLogEvent":
 		var out []*object
-		for _, log := range []string{"Application", "Security", "System"} {
+		for _, log := range c.logNames() {
 			for _, e := range c.logsNewestFirst(log) {
 				out = append(out, eventObject(c.Name, e))
 			}
+		}
+		return out, true
+	case "Win32_NTEventlogFile":
+		var out []*object
+		for _, log := range c.logNames() {
+			out = append(out, newObject(class).str("LogfileName", log).
+				str("Name", `C:\Windows\System32\Winevt\Logs\`+log+".evtx").
+				num("NumberOfRecords", uint64(len(c.logs[log]))).num("MaxFileSize", 20<<20))
 		}
 		return out, true
 	}

@@ -142,7 +142,7 @@ func programPath(cmdline string) string {
 
 // createProcess is Win32_Process.Create: it returns the return value and
 // the new PID.
-func (c *Computer) createProcess(cmdline, dir string, env []string) (uint32, uint32) {
+func (c *Computer) createProcess(cmdline, dir string, env []string, owner string) (uint32, uint32) {
 	prog := programPath(cmdline)
 	if prog == "" {
 		return 21, 0
@@ -170,7 +170,7 @@ func (c *Computer) createProcess(cmdline, dir string, env []string) (uint32, uin
 	default:
 		return 9, 0
 	}
-	p := Process{ExecutablePath: exe, CommandLine: cmdline, ParentPID: c.pidOf("services.exe"), Environment: env}
+	p := Process{ExecutablePath: exe, CommandLine: cmdline, ParentPID: c.pidOf("services.exe"), Environment: env, Owner: owner}
 	lowCmd := strings.ToLower(cmdline)
 	if strings.Contains(lowCmd, " /c ") || strings.Contains(lowCmd, " -command ") {
 		p.exitAt = c.now().Add(c.HelperRuntime)
@@ -179,7 +179,7 @@ func (c *Computer) createProcess(cmdline, dir string, env []string) (uint32, uin
 	c.logEvent("Security", 4, 4688, "Microsoft-Windows-Security-Auditing",
 		"A new process has been created. New Process Name: "+exe+" Process Command Line: "+cmdline, "")
 	if strings.HasSuffix(low, `powershell.exe`) {
-		c.runPowerShell(cmdline, env)
+		c.runPowerShell(cmdline, env, owner)
 	}
 	return 0, np.PID
 }
@@ -200,7 +200,7 @@ var passwordHelper = regexp.MustCompile(`\$id='([0-9a-f]+)'.*\[ADSI\]'WinNT://([
 
 // runPowerShell carries out what the simulator understands of a PowerShell
 // command line: the password helper. Anything else just runs and exits.
-func (c *Computer) runPowerShell(cmdline string, env []string) {
+func (c *Computer) runPowerShell(cmdline string, env []string, owner string) {
 	m := passwordHelper.FindStringSubmatch(cmdline)
 	if m == nil {
 		return
@@ -224,15 +224,22 @@ func (c *Computer) runPowerShell(cmdline string, env []string) {
 		}
 	}
 	u, ok := c.users[strings.ToLower(user)]
+	_, ownerName, _ := strings.Cut(owner, `\`)
+	actor := c.users[strings.ToLower(ownerName)]
 	switch {
+	case actor == nil || !actor.Admin:
+		// Only an administrator may set another account's password
+		// (NetUserSetInfo level 1003 needs it).
+		report(false, "Access is denied.")
 	case !ok:
 		report(false, "The user name could not be found.")
 	case !found || len(pw) < c.MinPasswordLength:
 		report(false, "The password does not meet the password policy requirements. Check the minimum password length, password complexity and password history requirements.")
 	default:
 		u.Password = pw
+		c.resets = append(c.resets, PasswordReset{Account: u.Name, By: owner})
 		c.logEvent("Security", 4, 4724, "Microsoft-Windows-Security-Auditing",
-			"An attempt was made to reset an account's password. Target Account Name: "+u.Name, "")
+			"An attempt was made to reset an account's password. Target Account Name: "+u.Name+" Subject Account Name: "+ownerName, "")
 		report(true, "password set")
 	}
 }

@@ -49,7 +49,7 @@ func (c *Computer) authorize(user string) error {
 func (c *Computer) routes() {
 	classes := []string{"Win32_ComputerSystem", "Win32_OperatingSystem", "Win32_BIOS", "Win32_Processor",
 		"Win32_PhysicalMemory", "Win32_DiskDrive", "Win32_LogicalDisk", "Win32_NetworkAdapterConfiguration",
-		"Win32_QuickFixEngineering", "Win32_Process", "Win32_Service", "Win32_UserAccount", "Win32_NTLogEvent"}
+		"Win32_QuickFixEngineering", "Win32_Process", "Win32_Service", "Win32_UserAccount", "Win32_NTLogEvent", "Win32_NTEventlogFile"}
 	for _, class := range classes {
 		class := class
 		c.srv.HandleEnumerate(wsman.WMIBase+class, func(r *wsmantest.Request) ([]*etree.Element, error) {
@@ -101,7 +101,7 @@ func (c *Computer) routes() {
 			}
 		}
 		in := r.Instance()
-		rv, pid := c.createProcess(in.Get("CommandLine"), in.Get("CurrentDirectory"), env)
+		rv, pid := c.createProcess(in.Get("CommandLine"), in.Get("CurrentDirectory"), env, c.Name+`\`+r.User)
 		if rv != 0 {
 			return output("Win32_Process", "Create", rv), nil
 		}

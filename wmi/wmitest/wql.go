@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 )
 
@@ -176,7 +177,13 @@ func (p *wqlParser) cmp() (wqlExpr, error) {
 		c := 0
 		a, errA := strconv.ParseFloat(strings.TrimSpace(v), 64)
 		b, errB := strconv.ParseFloat(val, 64)
-		if !isString && errA == nil && errB == nil {
+		ta, errTA := time.Parse(time.RFC3339Nano, v)
+		tb, okTB := parseDMTF(val)
+		if isString && errTA == nil && okTB {
+			// A datetime property against a CIM_DATETIME literal compares
+			// instants, as WMI does (TimeGenerated >= '20240301000000.000000+000').
+			c = ta.Compare(tb)
+		} else if !isString && errA == nil && errB == nil {
 			switch {
 			case a < b:
 				c = -1
@@ -200,6 +207,26 @@ func (p *wqlParser) cmp() (wqlExpr, error) {
 		}
 		return c >= 0
 	}, nil
+}
+
+// parseDMTF reads a CIM_DATETIME literal "yyyymmddHHMMSS.mmmmmm±UUU" (UUU
+// the offset from UTC in minutes, DSP0004).
+func parseDMTF(s string) (time.Time, bool) {
+	if len(s) != 25 || s[14] != '.' || (s[21] != '+' && s[21] != '-') {
+		return time.Time{}, false
+	}
+	t, err := time.Parse("20060102150405.000000", s[:21])
+	if err != nil {
+		return time.Time{}, false
+	}
+	off, err := strconv.Atoi(s[22:])
+	if err != nil {
+		return time.Time{}, false
+	}
+	if s[21] == '-' {
+		off = -off
+	}
+	return t.Add(-time.Duration(off) * time.Minute), true
 }
 
 // likeMatch matches s against a WQL LIKE pattern (% any run, _ one char).
