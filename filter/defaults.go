@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -469,4 +470,58 @@ func (b *builder) kept(k KeptPort, mgmt netip.Addr) error {
 		}
 	}
 	return nil
+}
+
+// Spec returns the row as ParseKeptPort reads it: "53/tcp+udp",
+// "50120-50124/tcp", "2054/ethernet".
+func (k KeptPort) Spec() string {
+	t := "tcp+udp"
+	switch k.Transport {
+	case TransportTCP:
+		t = "tcp"
+	case TransportUDP:
+		t = "udp"
+	case TransportEthernet:
+		t = "ethernet"
+	case 0:
+		return k.Port.String()
+	}
+	return k.Port.String() + "/" + t
+}
+
+// ParseKeptPort parses "PORT[-PORT][/TRANSPORT]" as oobctl's --add-port and
+// --remove-port flags take it: "137/tcp", "53/udp", "50120-50124/tcp",
+// "389/tcp+udp", "2054/ethernet" (ARP's EtherType, as Table C-2 writes it;
+// "0x0806/ethernet" too). Without a transport, Transport is zero: for
+// PortList.Remove that is the whole row. The row is named after its port.
+func ParseKeptPort(s string) (KeptPort, error) {
+	portText, tText, hasT := strings.Cut(strings.TrimSpace(s), "/")
+	var k KeptPort
+	if hasT {
+		t, err := ParseTransport(tText)
+		if err != nil {
+			return k, err
+		}
+		k.Transport = t
+	}
+	if k.Transport == TransportEthernet && strings.HasPrefix(strings.ToLower(portText), "0x") {
+		v, err := strconv.ParseUint(portText[2:], 16, 16)
+		if err != nil || v == 0 {
+			return k, fmt.Errorf("bad EtherType %q", portText)
+		}
+		k.Port = Ports(uint16(v))
+		return k, nil
+	}
+	r, err := ParsePortRange(portText)
+	if err != nil {
+		return k, err
+	}
+	if r.Any() {
+		return k, fmt.Errorf("%q names no port", s)
+	}
+	k.Port = r
+	if k.Transport == TransportEthernet && r.First != r.Last {
+		return k, fmt.Errorf("an Ethernet row holds one EtherType, not %s", r)
+	}
+	return k, nil
 }
