@@ -215,7 +215,7 @@ func (t *NetworkFilterTask) build() (*filter.Policy, []filter.Flow, error) {
 		if !mgmt.IsValid() {
 			return nil, nil, invalidf("the remediation policy needs managementServer")
 		}
-		opts, err := t.remediationOptions(mgmt)
+		opts, err := t.RemediationOptions(mgmt)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -260,8 +260,19 @@ func (t *NetworkFilterTask) build() (*filter.Policy, []filter.Flow, error) {
 	return p, flows, nil
 }
 
-// remediationOptions turns the task's port-list edits into options.
-func (t *NetworkFilterTask) remediationOptions(mgmt netip.Addr) (filter.RemediationOptions, error) {
+// BuildPolicy returns the policy the task applies (remediation with its
+// port edits, limit-ping, allow-all or custom), built as Run builds it,
+// without verifying it or contacting anything. Not for remove, status and
+// export.
+func (t *NetworkFilterTask) BuildPolicy() (*filter.Policy, error) {
+	p, _, err := t.build()
+	return p, err
+}
+
+// RemediationOptions turns the task's remediation settings (ports, port
+// edits, task server, narrowing) into filter options for the management
+// server mgmt.
+func (t *NetworkFilterTask) RemediationOptions(mgmt netip.Addr) (filter.RemediationOptions, error) {
 	opts := filter.RemediationOptions{HTTPPort: t.HTTPPort, TicklePort: t.TicklePort, NotificationServerOnly: t.NotificationServerOnly}
 	if t.TaskServer != "" {
 		a, err := netip.ParseAddr(t.TaskServer)
