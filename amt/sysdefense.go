@@ -592,8 +592,9 @@ func sortedKeys(m map[string]string) []string {
 // policy file format (the active settings of the computer, which can be
 // kept, edited and applied again). An interface with no policy allows all
 // network traffic: ExportPolicy then returns filter.AllowAll(), what the
-// guide calls "Allow all network traffic". The device does not report a
-// policy's timeout (SetTimeout is write-only), so Timeout is zero.
+// guide calls "Allow all network traffic". The reference names no property
+// that reports a policy's timeout (it is set with SetTimeout), so Timeout
+// is zero.
 func (c *Client) ExportPolicy(ctx context.Context, iface Interface) (*filter.Policy, error) {
 	active, err := c.ActivePolicies(ctx)
 	if err != nil {

@@ -269,8 +269,8 @@ type RemediationOptions struct {
 	// TaskServer, when valid, keeps TaskServerPorts (50120-50124, TCP) open
 	// to and from that address, as the field notes ask for a quarantined
 	// computer that a task server must still reach. The notes name no
-	// transport; TCP is what the task server's agent connection uses. Add
-	// a UDP row through Add if needed.
+	// transport; this option opens TCP. Add a UDP row through Add if an
+	// installation needs it.
 	TaskServer netip.Addr
 	// AntiSpoofing mode; default off.
 	AntiSpoofing AntiSpoofing
