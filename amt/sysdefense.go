@@ -1,6 +1,7 @@
 package amt
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -63,11 +64,15 @@ type ActivePolicy struct {
 // they had. It checks the policy first (filter.CheckApply with
 // opts.Flows) and the guide's precondition that System Defense works only
 // when AMT (and the OS) use DHCP. It creates the filters, the policy and
-// then the port associations; on a failure it reads what the device holds
+// then the port associations; a policy the device already holds exactly
+// (applying the quarantine again, or to the other interface) is linked
+// instead of created twice, so the device's filter capacity need not hold
+// two copies. On a failure it reads what the device holds
 // (a step whose answer was lost may have taken effect), restores the
 // interfaces' previous policies and deletes every policy and filter that
-// was not there before, so the device is left as it was. The error then wraps the failure; if the cleanup itself fails the
-// error says so and ActivePolicies tells what is active.
+// was not there before, so the device is left as it was. The error then
+// wraps the failure; if the cleanup itself fails the error says so and
+// ActivePolicies tells what is active.
 func (c *Client) ApplyPolicy(ctx context.Context, p *filter.Policy, opts ApplyOptions) (*ActivePolicy, error) {
 	const op = "ApplyPolicy"
 	if err := filter.CheckApply(p, opts.Flows, opts.Force); err != nil {
@@ -92,6 +97,42 @@ func (c *Client) ApplyPolicy(ctx context.Context, p *filter.Policy, opts ApplyOp
 	}
 	previous := before.links
 	fail := func(cause error) (*ActivePolicy, error) { return nil, c.rollback(ctx, op, cause, before, ifaces) }
+	pid, handles, err := c.samePolicy(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	if pid == "" {
+		if pid, handles, err = c.createPolicy(ctx, a); err != nil {
+			return fail(err)
+		}
+	}
+	for _, iface := range ifaces {
+		old, ok := previous[iface]
+		if ok && old == pid {
+			continue
+		}
+		if ok {
+			if err := c.unlinkPort(ctx, iface, old); err != nil {
+				return fail(err)
+			}
+		}
+		if err := c.linkPort(ctx, iface, pid); err != nil {
+			return fail(err)
+		}
+	}
+	// The replaced policies are now unused on these interfaces; remove those
+	// no other interface still uses.
+	c.deleteUnused(ctx, previous, ifaces, pid)
+	q, err := filter.FromAMT(a)
+	if err != nil {
+		q = p.Clone()
+	}
+	return &ActivePolicy{Interface: ifaces[0], InstanceID: pid, Policy: q, FilterHandles: handles}, nil
+}
+
+// createPolicy creates a's filters, then the policy listing them, and sets
+// its timeout; it returns the policy's InstanceID and the filters'.
+func (c *Client) createPolicy(ctx context.Context, a *filter.AMTPolicy) (string, []string, error) {
 	handles := make([]string, 0, len(a.Filters))
 	for _, f := range a.Filters {
 		uri := wsman.AMTBase + f.Class
@@ -101,7 +142,7 @@ func (c *Client) ApplyPolicy(ctx context.Context, p *filter.Policy, opts ApplyOp
 		}
 		epr, err := c.ws.Create(ctx, uri, in)
 		if err != nil {
-			return fail(err)
+			return "", nil, err
 		}
 		handles = append(handles, epr.Selectors.Get("InstanceID"))
 	}
@@ -114,33 +155,16 @@ func (c *Client) ApplyPolicy(ctx context.Context, p *filter.Policy, opts ApplyOp
 	}
 	epr, err := c.ws.Create(ctx, schema.DefensePolicy, pol)
 	if err != nil {
-		return fail(err)
+		return "", nil, err
 	}
 	pid := epr.Selectors.Get("InstanceID")
 	if a.TimeoutSeconds > 0 {
 		in := wsman.MethodInput(schema.DefensePolicy, "SetTimeout").SetInt("Timeout", int64(a.TimeoutSeconds))
 		if _, err := c.invoke(ctx, schema.DefensePolicy, "SetTimeout", wsman.Sel("InstanceID", pid), in, genericCodes); err != nil {
-			return fail(err)
+			return "", nil, err
 		}
 	}
-	for _, iface := range ifaces {
-		if old, ok := previous[iface]; ok {
-			if err := c.unlinkPort(ctx, iface, old); err != nil {
-				return fail(err)
-			}
-		}
-		if err := c.linkPort(ctx, iface, pid); err != nil {
-			return fail(err)
-		}
-	}
-	// The replaced policies are now unused on these interfaces; remove those
-	// no other interface still uses.
-	c.deleteUnused(ctx, previous, ifaces)
-	q, err := filter.FromAMT(a)
-	if err != nil {
-		q = p.Clone()
-	}
-	return &ActivePolicy{Interface: ifaces[0], InstanceID: pid, Policy: q, FilterHandles: handles}, nil
+	return pid, handles, nil
 }
 
 // defenseSnapshot is the System Defense configuration before an apply:
@@ -281,11 +305,12 @@ func interfaceOf(port *wsman.EndpointReference) Interface {
 }
 
 // deleteUnused removes the policies replaced on ifaces, with their filters,
-// when no remaining interface uses them. Failures are left in place: the
-// policy is inactive, and RemoveAllPolicies clears it.
-func (c *Client) deleteUnused(ctx context.Context, previous map[Interface]string, ifaces []Interface) {
+// when no remaining interface uses them; current is the policy now applied.
+// Failures are left in place: the policy is inactive, and
+// RemoveAllPolicies clears it.
+func (c *Client) deleteUnused(ctx context.Context, previous map[Interface]string, ifaces []Interface, current string) {
 	for iface, pid := range previous {
-		if !slices.Contains(ifaces, iface) {
+		if !slices.Contains(ifaces, iface) || pid == current {
 			continue
 		}
 		used := false
@@ -358,6 +383,41 @@ func (c *Client) ActivePolicies(ctx context.Context) ([]ActivePolicy, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(links) == 0 {
+		return nil, nil
+	}
+	all, err := c.devicePolicies(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []ActivePolicy
+	for _, iface := range []Interface{Wired, Wireless} {
+		pid, ok := links[iface]
+		if !ok {
+			continue
+		}
+		dp, ok := all[pid]
+		if !ok {
+			return nil, protoErr("ActivePolicies", "the %v interface uses policy %s, which does not exist", iface, pid)
+		}
+		if dp.err != nil {
+			return nil, dp.err
+		}
+		out = append(out, ActivePolicy{Interface: iface, InstanceID: pid, Policy: dp.policy, FilterHandles: dp.handles})
+	}
+	return out, nil
+}
+
+// devicePolicy is one AMT_SystemDefensePolicy decoded, or why it cannot be.
+type devicePolicy struct {
+	policy  *filter.Policy
+	handles []string
+	err     error
+}
+
+// devicePolicies decodes every System Defense policy on the device, active
+// or not, by InstanceID.
+func (c *Client) devicePolicies(ctx context.Context) (map[string]devicePolicy, error) {
 	filters := map[string]filter.AMTInstance{}
 	for _, uri := range []string{schema.IPFilter, schema.EtherFilter} {
 		list, err := c.enumerate(ctx, uri)
@@ -368,32 +428,65 @@ func (c *Client) ActivePolicies(ctx context.Context) ([]ActivePolicy, error) {
 			filters[in.Get("InstanceID")] = toAMTInstance(in)
 		}
 	}
-	var out []ActivePolicy
-	for _, iface := range []Interface{Wired, Wireless} {
-		pid, ok := links[iface]
-		if !ok {
-			continue
-		}
-		pol, err := c.get(ctx, schema.DefensePolicy, wsman.Sel("InstanceID", pid))
-		if err != nil {
-			return nil, err
-		}
+	pols, err := c.enumerate(ctx, schema.DefensePolicy)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]devicePolicy{}
+	for _, pol := range pols {
+		pid := pol.Get("InstanceID")
+		dp := devicePolicy{handles: pol.All(filter.PropFilterCreationHandles)}
 		a := &filter.AMTPolicy{Policy: toAMTInstance(pol).Properties}
-		handles := pol.All(filter.PropFilterCreationHandles)
-		for _, h := range handles {
+		for _, h := range dp.handles {
 			f, ok := filters[h]
 			if !ok {
-				return nil, protoErr("ActivePolicies", "policy %s lists filter %s, which does not exist", pid, h)
+				dp.err = protoErr("ActivePolicies", "policy %s lists filter %s, which does not exist", pid, h)
+				break
 			}
 			a.Filters = append(a.Filters, f)
 		}
-		p, err := filter.FromAMT(a)
-		if err != nil {
-			return nil, &oobkit.Error{Protocol: oobkit.AMT, Op: "ActivePolicies", Class: oobkit.ErrProtocol, Message: err.Error(), Err: err}
+		if dp.err == nil {
+			if dp.policy, err = filter.FromAMT(a); err != nil {
+				dp.err = &oobkit.Error{Protocol: oobkit.AMT, Op: "ActivePolicies", Class: oobkit.ErrProtocol, Message: err.Error(), Err: err}
+			}
 		}
-		out = append(out, ActivePolicy{Interface: iface, InstanceID: pid, Policy: p, FilterHandles: handles})
+		out[pid] = dp
 	}
 	return out, nil
+}
+
+// samePolicy finds a policy on the device that is p exactly (compared in
+// the canonical file format), so that applying p again links it instead of
+// creating a second copy of its filters: the device's filter capacity
+// (GlobalMaxSupportedFilters) need not hold two quarantines. A policy with
+// a timeout is never reused, since the device does not report timeouts.
+func (c *Client) samePolicy(ctx context.Context, p *filter.Policy) (string, []string, error) {
+	if p.Timeout != 0 {
+		return "", nil, nil
+	}
+	want, err := filter.Marshal(p)
+	if err != nil {
+		return "", nil, nil
+	}
+	all, err := c.devicePolicies(ctx)
+	if err != nil {
+		return "", nil, err
+	}
+	ids := make([]string, 0, len(all))
+	for pid := range all {
+		ids = append(ids, pid)
+	}
+	slices.Sort(ids)
+	for _, pid := range ids {
+		dp := all[pid]
+		if dp.err != nil {
+			continue
+		}
+		if got, err := filter.Marshal(dp.policy); err == nil && bytes.Equal(got, want) {
+			return pid, dp.handles, nil
+		}
+	}
+	return "", nil, nil
 }
 
 func toAMTInstance(in *wsman.Instance) filter.AMTInstance {
@@ -492,4 +585,25 @@ func sortedKeys(m map[string]string) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// ExportPolicy reads back the System Defense policy active on iface and
+// returns it as the filter model, ready for filter.Export to write in the
+// policy file format (the active settings of the computer, which can be
+// kept, edited and applied again). An interface with no policy allows all
+// network traffic: ExportPolicy then returns filter.AllowAll(), what the
+// guide calls "Allow all network traffic". The reference names no property
+// that reports a policy's timeout (it is set with SetTimeout), so Timeout
+// is zero.
+func (c *Client) ExportPolicy(ctx context.Context, iface Interface) (*filter.Policy, error) {
+	active, err := c.ActivePolicies(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range active {
+		if a.Interface == iface {
+			return a.Policy, nil
+		}
+	}
+	return filter.AllowAll(), nil
 }

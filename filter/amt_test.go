@@ -29,9 +29,9 @@ func TestToAMTProperties(t *testing.T) {
 		"ElementName": "arp-rx", "FilterDirection": "1", "FilterProfile": "3", "ActionEventOnMatch": "false", "HdrProtocolID8021": "2054",
 	}}, byName["arp-rx"])
 	assert.Equal(t, AMTInstance{Class: "AMT_IPHeadersFilter", Properties: map[string]string{
-		"ElementName": "mgmt-http-tx", "FilterDirection": "0", "FilterProfile": "3", "ActionEventOnMatch": "false",
+		"ElementName": "ns-http-tcp-tx-to", "FilterDirection": "0", "FilterProfile": "3", "ActionEventOnMatch": "false",
 		"HdrIPVersion": "4", "HdrProtocolID": "6", "HdrDestAddress": "0A000005", "HdrDestPortStart": "80", "HdrDestPortEnd": "80",
-	}}, byName["mgmt-http-tx"])
+	}}, byName["ns-http-tcp-tx-to"])
 	assert.Equal(t, map[string]string{
 		"ElementName": "ping", "FilterDirection": "1", "FilterProfile": "2", "FilterProfileData": "10", "ActionEventOnMatch": "true",
 		"HdrIPVersion": "4", "HdrProtocolID": "1",

@@ -13,8 +13,12 @@
 // and passes, drops or rate-limits what it matches, optionally counting and
 // raising an event. Anti-spoofing drops transmitted packets with a forged
 // source address before any rule. [DefaultRemediation] builds the RTSM
-// guide's quarantine policy (Table C-2 ports kept open); [AllowAll] and
-// [LimitPing] the two other stock policies.
+// guide's quarantine policy: the ports of Table C-2 ([TableC2]) kept open in
+// both directions with the listed transports, to any peer unless narrowed;
+// the list is a [PortList] the caller edits ([PortList.Add],
+// [PortList.Remove], [RemediationOptions] Add and Remove, the task server's
+// 50120-50124 as an option). [AllowAll] and [LimitPing] are the two other
+// stock policies.
 //
 // # Deciding packets
 //
@@ -48,7 +52,8 @@
 // "10.0.0.1-10.0.0.20"; ports "80" or "50120-50124"; TCP flags "syn,ack".
 // Unknown elements and attributes are errors, and every error names its line
 // ([ParseError]). Output is canonical, so writing what was read gives the
-// same bytes (comments are not kept).
+// same bytes (comments are not kept). [Export] writes the active settings
+// of a computer, as package amt reads them back, in the same format.
 //
 // # AMT
 //

@@ -16,7 +16,7 @@ import (
 func ExampleDefaultRemediation() {
 	server := netip.MustParseAddr("10.0.0.5")
 	policy, err := filter.DefaultRemediation(server, filter.RemediationOptions{
-		Services: []filter.Service{{Name: "task-server", Protocol: filter.TCP, Ports: filter.PortRange{First: 50120, Last: 50124}}},
+		TaskServer: server,
 	})
 	if err != nil {
 		panic(err)
@@ -32,8 +32,7 @@ func ExampleDefaultRemediation() {
 	// flow "dns" passes
 	// flow "mgmt-http" passes
 	// flow "mgmt-tickle-tcp" passes
-	// flow "mgmt-tickle-udp" passes
-	// rules: 28
+	// rules: 54
 }
 
 // Ask which rule decides a packet.
@@ -48,7 +47,7 @@ func ExamplePolicy_Evaluate() {
 		fmt.Printf("%s: %s by %s\n", pkt, d.Action, d.Decider(pkt.Direction))
 	}
 	// Output:
-	// transmit tcp 10.0.0.77:50000 -> 10.0.0.5:80 [syn]: pass by rule "mgmt-http-tx"
+	// transmit tcp 10.0.0.77:50000 -> 10.0.0.5:80 [syn]: pass by rule "ns-http-tcp-tx-to"
 	// receive tcp 198.51.100.7:443 -> 10.0.0.77:50001 [ack]: drop by the default receive action
 }
 
@@ -57,7 +56,7 @@ func ExamplePolicy_Evaluate() {
 func ExampleCheckApply() {
 	server := netip.MustParseAddr("10.0.0.5")
 	policy, _ := filter.DefaultRemediation(server, filter.RemediationOptions{TicklePort: 52029})
-	flows := filter.RequiredFlows(server, filter.FlowPorts{})[:5] // up to the TCP tickle
+	flows := filter.RequiredFlows(server, filter.FlowPorts{})
 	err := filter.CheckApply(policy, flows, false)
 	fmt.Println(errors.Is(err, oobkit.ErrInvalidArgument))
 	fmt.Println(err)

@@ -46,10 +46,10 @@ func TestClone(t *testing.T) {
 	p := featurePolicy(t)
 	c := p.Clone()
 	require.Equal(t, p, c)
-	c.Rules[0].Ether.EtherType = 1
+	c.Rule("arp-rx").Ether.EtherType = 1
 	c.Rules[len(c.Rules)-2].IP.Src = AddrMatch{}
 	c.Rules = c.Rules[:1]
-	assert.Equal(t, EtherTypeARP, p.Rules[0].Ether.EtherType)
+	assert.Equal(t, EtherTypeARP, p.Rule("arp-rx").Ether.EtherType)
 	assert.False(t, p.Rules[len(p.Rules)-2].IP.Src.Any())
 	assert.Equal(t, featurePolicy(t), p)
 }

@@ -25,8 +25,9 @@ type FlowPorts struct {
 // RequiredFlows returns the flows a quarantined computer needs to stay
 // manageable by the management server mgmt: ARP (IPv4) or ICMPv6 neighbour
 // discovery (IPv6), DHCP, DNS over UDP, a TCP connection from the computer to
-// mgmt's HTTP port, and the tickle from mgmt to the computer's tickle port
-// over TCP and over UDP.
+// mgmt's HTTP port, and the tickle: a TCP connection from mgmt to the
+// computer's tickle port (Table C-2 lists the "Notification Server Tickle
+// port" as TCP).
 func RequiredFlows(mgmt netip.Addr, ports FlowPorts) []Flow {
 	mgmt = mgmt.Unmap()
 	if ports.HTTP == 0 {
@@ -59,7 +60,6 @@ func RequiredFlows(mgmt netip.Addr, ports FlowPorts) []Flow {
 		udpExchange("dns", et, netip.Addr{}, 0, portDNS),
 		tcpOutbound("mgmt-http", mgmt, ports.HTTP),
 		tcpInbound("mgmt-tickle-tcp", mgmt, ports.Tickle),
-		udpInbound("mgmt-tickle-udp", mgmt, ports.Tickle),
 	)
 	return flows
 }
@@ -70,13 +70,6 @@ func udpExchange(name string, et uint16, peer netip.Addr, clientPort, serverPort
 	return Flow{Name: name, Packets: []Packet{
 		{Direction: Transmit, EtherType: et, Dst: peer, Protocol: UDP, SrcPort: clientPort, DstPort: serverPort},
 		{Direction: Receive, EtherType: et, Src: peer, Protocol: UDP, SrcPort: serverPort, DstPort: clientPort},
-	}}
-}
-
-func udpInbound(name string, peer netip.Addr, port uint16) Flow {
-	return Flow{Name: name, Packets: []Packet{
-		{Direction: Receive, Src: peer, Protocol: UDP, DstPort: port},
-		{Direction: Transmit, Dst: peer, Protocol: UDP, SrcPort: port},
 	}}
 }
 

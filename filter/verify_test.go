@@ -18,7 +18,7 @@ func TestDefaultRemediationPassesVerify(t *testing.T) {
 			require.NoError(t, err)
 			rep := Verify(p, RequiredFlows(addr, FlowPorts{}))
 			assert.True(t, rep.OK(), "%v", rep.Failures())
-			assert.Len(t, rep.Results, 6)
+			assert.Len(t, rep.Results, 5)
 			require.NoError(t, CheckApply(p, RequiredFlows(addr, FlowPorts{}), false))
 			// Nothing else gets through: a stranger's web server, and the
 			// management server on a port not kept open.
@@ -41,23 +41,24 @@ func TestDefaultRemediationPassesVerify(t *testing.T) {
 }
 
 func TestDefaultRemediationPortsConfigurable(t *testing.T) {
-	opts := RemediationOptions{HTTPPort: 8080, TicklePort: 52029, Services: []Service{
-		{Name: "task-server", Protocol: TCP, Ports: PortRange{First: 50120, Last: 50124}},
-	}}
+	opts := RemediationOptions{HTTPPort: 8080, TicklePort: 52029, NotificationServerOnly: true, TaskServer: mgmt}
 	p := mustRemediation(t, opts)
 	assert.True(t, Verify(p, RequiredFlows(mgmt, FlowPorts{HTTP: 8080, Tickle: 52029})).OK())
 	// The standard ports are no longer open to the server.
 	rep := Verify(p, RequiredFlows(mgmt, FlowPorts{}))
 	require.False(t, rep.OK())
-	assert.Equal(t, []string{"mgmt-http", "mgmt-tickle-tcp", "mgmt-tickle-udp"}, flowNames(rep.Failures()))
-	// The task server's range is open to the management server only.
-	d := p.Evaluate(Packet{Direction: Transmit, Src: computer, Dst: mgmt, Protocol: TCP, SrcPort: 50000, DstPort: 50122, Flags: SYN})
-	assert.Equal(t, "task-server-tx", d.Rule)
+	assert.Equal(t, []string{"mgmt-http", "mgmt-tickle-tcp"}, flowNames(rep.Failures()))
+	// The Notification Server ports are narrowed to the server.
+	d := p.Evaluate(Packet{Direction: Transmit, Src: computer, Dst: stranger, Protocol: TCP, SrcPort: 50000, DstPort: 8080, Flags: SYN})
+	assert.Equal(t, ByDefault, d.By)
+	// The task server's range is open to the task server only.
+	d = p.Evaluate(Packet{Direction: Transmit, Src: computer, Dst: mgmt, Protocol: TCP, SrcPort: 50000, DstPort: 50122, Flags: SYN})
+	assert.Equal(t, "task-server-tcp-tx-to", d.Rule)
 	d = p.Evaluate(Packet{Direction: Transmit, Src: computer, Dst: stranger, Protocol: TCP, SrcPort: 50000, DstPort: 50122, Flags: SYN})
 	assert.Equal(t, ByDefault, d.By)
 	assert.Equal(t, Drop, d.Action)
 
-	_, err := DefaultRemediation(mgmt, RemediationOptions{Services: []Service{{Name: "x", Protocol: ICMP, Ports: Ports(1)}}})
+	_, err := DefaultRemediation(mgmt, RemediationOptions{Add: []KeptPort{{Port: Ports(1), Transport: 0}}})
 	assert.ErrorIs(t, err, oobkit.ErrInvalidArgument)
 	_, err = DefaultRemediation(netip.Addr{}, RemediationOptions{})
 	assert.ErrorIs(t, err, oobkit.ErrInvalidArgument)
@@ -84,7 +85,7 @@ func TestVerifyNamesBlockingRule(t *testing.T) {
 	}{
 		{
 			name:    "server's HTTP rule forgotten: the default drops it",
-			edit:    func(p *Policy) { removeRule(p, "mgmt-http-tx") },
+			edit:    func(p *Policy) { removeRule(p, "ns-http-tcp-tx-to") },
 			flow:    "mgmt-http",
 			blocker: "the default transmit action",
 		},

@@ -21,7 +21,7 @@ var update = flag.Bool("update", false, "rewrite golden files")
 func featurePolicy(t testing.TB) *Policy {
 	p := mustRemediation(t, RemediationOptions{
 		Name: `Quarantine "lab" & <co>`, Precedence: 7, AntiSpoofing: AntiSpoofingCountAndEvent, Timeout: time.Hour,
-		Services: []Service{{Name: "task-server", Protocol: TCP, Ports: PortRange{First: 50120, Last: 50124}}},
+		TaskServer: mgmt, NotificationServerOnly: true,
 	})
 	p.Rules = append(p.Rules,
 		Rule{Name: "ping", Direction: Receive, Action: RateLimit, Rate: 10, MatchEvent: true, IP: &IPMatch{Version: 4, Protocol: ICMP}},

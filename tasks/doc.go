@@ -27,7 +27,7 @@
 // "portcheck", "eventlog", "alerts" ([AlertSettingsTask]) and "filter"
 // ([NetworkFilterTask]: AMT System Defense remediation, limit PING, allow
 // all or a custom policy, verified before it is applied; removed; or read back
-// with policy "status") and
+// with policy "status", or in the filter file format with "export") and
 // "ider" ([IDERBootTask]: serve a disk image over IDE redirection, boot the
 // computer from it through AMT and report the session's statistics),
 // "bios" ([BIOSTask], through DASH), and through WMI "password"

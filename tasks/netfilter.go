@@ -22,6 +22,7 @@ const (
 	FilterCustom      = "custom"      // a policy file (filter's XML format)
 	FilterRemove      = "remove"      // remove every System Defense policy
 	FilterStatus      = "status"      // read back the policy active on each interface; change nothing
+	FilterExport      = "export"      // read back the active policy in the filter file format; change nothing
 )
 
 // PolicyApplier is what a client needs for a [NetworkFilterTask]: AMT
@@ -37,6 +38,12 @@ type PolicyReader interface {
 	ActivePolicies(ctx context.Context) ([]amt.ActivePolicy, error)
 }
 
+// PolicyExporter is what a client needs for a [NetworkFilterTask] with
+// policy export (package amt's Client implements it).
+type PolicyExporter interface {
+	ExportPolicy(ctx context.Context, iface amt.Interface) (*filter.Policy, error)
+}
+
 // NetworkFilterTask applies a System Defense network-filter policy through
 // AMT: the RTSM default remediation (quarantine) policy, limit PING, allow
 // all, a custom policy file, or removes every policy. Before anything is
@@ -46,12 +53,22 @@ type PolicyReader interface {
 // server's HTTP and tickle ports). A policy that fails is refused, with the
 // blocking rule named and class invalid-argument, unless Force is set.
 //
+// The remediation policy keeps the ports of the RTSM guide's Table C-2
+// (filter.TableC2) open in both directions to any peer; AddPorts and
+// RemovePorts edit that list (the defaults included), TaskServer opens the
+// task server's 50120-50124, NotificationServerOnly narrows the
+// Notification Server's ports to the management server.
+//
 // Policy status changes nothing: it reads back the policy active on each
 // interface (NetworkFilterOutput.Status), so a job can check a quarantine
-// took hold, or that a computer is no longer filtered.
+// took hold, or that a computer is no longer filtered. Policy export
+// changes nothing either: it reads back the policy active on the first of
+// Interfaces (wired by default) and returns it in the filter file format
+// (NetworkFilterOutput.Export), the computer's active settings to keep,
+// edit or apply elsewhere.
 type NetworkFilterTask struct {
 	// Policy is remediation (the default), limit-ping, allow-all, custom,
-	// remove or status.
+	// remove, status or export.
 	Policy string `json:"policy,omitempty"`
 	// ManagementServer is the address the filtered computer must still
 	// reach; required for remediation, and for verifying the required flows
@@ -61,6 +78,19 @@ type NetworkFilterTask struct {
 	// 80 and 52028).
 	HTTPPort   uint16 `json:"httpPort,omitempty"`
 	TicklePort uint16 `json:"ticklePort,omitempty"`
+	// AddPorts and RemovePorts edit the remediation policy's list of kept
+	// ports (filter.ParseKeptPort: "50120-50124/tcp", "137/udp",
+	// "2054/ethernet"); an added port needs its transport, a removed one
+	// without a transport loses its whole row. Removed first.
+	AddPorts    []string `json:"addPorts,omitempty"`
+	RemovePorts []string `json:"removePorts,omitempty"`
+	// TaskServer, an IP address, keeps the task server's ports 50120-50124
+	// (TCP) open between it and the computer (remediation only).
+	TaskServer string `json:"taskServer,omitempty"`
+	// NotificationServerOnly narrows the Notification Server's HTTP and
+	// tickle ports to ManagementServer (remediation only); by default they
+	// are open to any peer, as Table C-2 names none.
+	NotificationServerOnly bool `json:"notificationServerOnly,omitempty"`
 	// AntiSpoofing is off, event, count, count-event or on; it overrides the
 	// policy's mode (a custom file's included).
 	AntiSpoofing string `json:"antiSpoofing,omitempty"`
@@ -97,6 +127,10 @@ type NetworkFilterOutput struct {
 	Overridden []string `json:"overridden,omitempty"`
 	// Status is set by policy status: what is active on the device.
 	Status *FilterState `json:"status,omitempty"`
+	// Export is set by policy export: the policy active on Interfaces[0]
+	// in the filter file format (filter.Export); an unfiltered interface
+	// exports filter.AllowAll.
+	Export string `json:"export,omitempty"`
 }
 
 // FilterState is the System Defense state of one computer, as read back by
@@ -129,7 +163,10 @@ func (t *NetworkFilterTask) Validate() error {
 	if _, err := t.interfaces(); err != nil {
 		return err
 	}
-	if name := t.policyName(); name == FilterRemove || name == FilterStatus {
+	if name := t.policyName(); name == FilterRemove || name == FilterStatus || name == FilterExport {
+		if len(t.Interfaces) > 1 && name == FilterExport {
+			return invalidf("export reads one interface, not %d", len(t.Interfaces))
+		}
 		return nil
 	}
 	_, _, _, err := t.verified()
@@ -178,9 +215,11 @@ func (t *NetworkFilterTask) build() (*filter.Policy, []filter.Flow, error) {
 		if !mgmt.IsValid() {
 			return nil, nil, invalidf("the remediation policy needs managementServer")
 		}
-		var err error
-		p, err = filter.DefaultRemediation(mgmt, filter.RemediationOptions{HTTPPort: t.HTTPPort, TicklePort: t.TicklePort})
+		opts, err := t.RemediationOptions(mgmt)
 		if err != nil {
+			return nil, nil, err
+		}
+		if p, err = filter.DefaultRemediation(mgmt, opts); err != nil {
 			return nil, nil, fmt.Errorf("%w: %w", oobkit.ErrInvalidArgument, err)
 		}
 	case FilterLimitPing:
@@ -196,7 +235,10 @@ func (t *NetworkFilterTask) build() (*filter.Policy, []filter.Flow, error) {
 			return nil, nil, fmt.Errorf("%w: policy file: %w", oobkit.ErrInvalidArgument, err)
 		}
 	default:
-		return nil, nil, invalidf("unknown policy %q (want remediation, limit-ping, allow-all, custom, remove or status)", t.Policy)
+		return nil, nil, invalidf("unknown policy %q (want remediation, limit-ping, allow-all, custom, remove, status or export)", t.Policy)
+	}
+	if t.policyName() != FilterRemediation && (len(t.AddPorts)+len(t.RemovePorts) > 0 || t.TaskServer != "" || t.NotificationServerOnly) {
+		return nil, nil, invalidf("addPorts, removePorts, taskServer and notificationServerOnly edit the remediation policy, not %s", t.policyName())
 	}
 	if t.AntiSpoofing != "" {
 		mode, err := filter.ParseAntiSpoofing(t.AntiSpoofing)
@@ -216,6 +258,61 @@ func (t *NetworkFilterTask) build() (*filter.Policy, []filter.Flow, error) {
 		flows = filter.RequiredFlows(mgmt, filter.FlowPorts{HTTP: t.HTTPPort, Tickle: t.TicklePort})
 	}
 	return p, flows, nil
+}
+
+// BuildPolicy returns the policy the task applies (remediation with its
+// port edits, limit-ping, allow-all or custom), built as Run builds it,
+// without verifying it or contacting anything. Not for remove, status and
+// export.
+func (t *NetworkFilterTask) BuildPolicy() (*filter.Policy, error) {
+	p, _, err := t.build()
+	return p, err
+}
+
+// RemediationOptions turns the task's remediation settings (ports, port
+// edits, task server, narrowing) into filter options for the management
+// server mgmt.
+func (t *NetworkFilterTask) RemediationOptions(mgmt netip.Addr) (filter.RemediationOptions, error) {
+	opts := filter.RemediationOptions{HTTPPort: t.HTTPPort, TicklePort: t.TicklePort, NotificationServerOnly: t.NotificationServerOnly}
+	if t.TaskServer != "" {
+		a, err := netip.ParseAddr(t.TaskServer)
+		if err != nil {
+			return opts, invalidf("task server %q is not an IP address", t.TaskServer)
+		}
+		opts.TaskServer = a
+	}
+	list := opts.List(mgmt)
+	for _, spec := range t.RemovePorts {
+		k, err := filter.ParseKeptPort(spec)
+		if err != nil {
+			return opts, invalidf("remove port %q: %v", spec, err)
+		}
+		have := k.Transport
+		if have == 0 {
+			have = filter.TransportTCP
+			if !list.Has(k.Port, have) {
+				have = filter.TransportUDP
+			}
+			if !list.Has(k.Port, have) {
+				have = filter.TransportEthernet
+			}
+		}
+		if !list.Has(k.Port, have) {
+			return opts, invalidf("remove port %q: the list does not keep it", spec)
+		}
+		opts.Remove = append(opts.Remove, k)
+	}
+	for _, spec := range t.AddPorts {
+		k, err := filter.ParseKeptPort(spec)
+		if err != nil {
+			return opts, invalidf("add port %q: %v", spec, err)
+		}
+		if k.Transport == 0 {
+			return opts, invalidf("add port %q: say which transport (/tcp, /udp, /tcp+udp or /ethernet)", spec)
+		}
+		opts.Add = append(opts.Add, k)
+	}
+	return opts, nil
 }
 
 func (t *NetworkFilterTask) customPolicy() ([]byte, error) {
@@ -285,6 +382,32 @@ func (t *NetworkFilterTask) Run(ctx context.Context, env *Env) (any, error) {
 			return nil, err
 		}
 		out.Status = state
+		return out, nil
+	case FilterExport:
+		iface := amt.Wired
+		if len(ifaces) > 0 {
+			iface = ifaces[0]
+		}
+		_, err := env.First(ctx, env.Only(oobkit.AMT), func(c oobkit.Client) error {
+			pe, err := Capability[PolicyExporter](c, "System Defense")
+			if err != nil {
+				return err
+			}
+			p, err := pe.ExportPolicy(ctx, iface)
+			if err != nil {
+				return err
+			}
+			var b bytes.Buffer
+			if err := filter.Export(&b, p); err != nil {
+				return err
+			}
+			out.Policy, out.Rules, out.Export = p.Name, len(p.Rules), b.String()
+			out.Interfaces = []string{iface.String()}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
 		return out, nil
 	case FilterRemove:
 		_, err := env.First(ctx, env.Only(oobkit.AMT), func(c oobkit.Client) error {

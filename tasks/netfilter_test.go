@@ -158,6 +158,13 @@ func TestNetworkFilterRefusals(t *testing.T) {
 		{"unknown interface", &NetworkFilterTask{Policy: FilterAllowAll, Interfaces: []string{"wifi"}}, "interface"},
 		{"missing file", &NetworkFilterTask{Policy: FilterCustom, File: filepath.Join(dir, "none.xml")}, "policy file"},
 		{"malformed policy xml", &NetworkFilterTask{Policy: FilterCustom, XML: "<filterPolicy"}, "policy file"},
+		{"removing the server's port cuts it off", &NetworkFilterTask{ManagementServer: mgmtServer.String(), RemovePorts: []string{"80"}}, `flow "mgmt-http"`},
+		{"removing a port the list does not keep", &NetworkFilterTask{ManagementServer: mgmtServer.String(), RemovePorts: []string{"137/udp"}}, "does not keep"},
+		{"adding a port without transport", &NetworkFilterTask{ManagementServer: mgmtServer.String(), AddPorts: []string{"8443"}}, "which transport"},
+		{"bad port spec", &NetworkFilterTask{ManagementServer: mgmtServer.String(), AddPorts: []string{"http/tcp"}}, "add port"},
+		{"bad task server", &NetworkFilterTask{ManagementServer: mgmtServer.String(), TaskServer: "ts.example"}, "task server"},
+		{"port edits on another policy", &NetworkFilterTask{Policy: FilterLimitPing, AddPorts: []string{"8443/tcp"}}, "remediation policy"},
+		{"export of two interfaces", &NetworkFilterTask{Policy: FilterExport, Interfaces: []string{"wired", "wireless"}}, "one interface"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -195,4 +202,47 @@ steps:
 	assert.Equal(t, uint16(52029), q.TicklePort)
 	_, err = ParseJob([]byte(`{name: typo, steps: [{task: filter, with: {polcy: remove}}]}`))
 	assert.ErrorIs(t, err, oobkit.ErrInvalidArgument)
+}
+
+// TestNetworkFilterPortEditsAndExport: the guide's "You can customize the
+// ports that you want to stay open" through the task, and the active
+// settings exported to the filter file format read back equal to what the
+// device holds.
+func TestNetworkFilterPortEditsAndExport(t *testing.T) {
+	d, tg, r := filterRig(t, nil)
+	res := runFilter(t, r, tg, &NetworkFilterTask{Policy: FilterExport})
+	require.Equal(t, StatusOK, res.Status, res.Error)
+	out := res.Output("f").(*NetworkFilterOutput)
+	unfiltered, err := filter.Unmarshal([]byte(out.Export))
+	require.NoError(t, err)
+	assert.Equal(t, filter.AllowAll(), unfiltered, "an unfiltered computer exports allow-all")
+
+	taskServer := netip.MustParseAddr("192.0.2.6")
+	res = runFilter(t, r, tg, &NetworkFilterTask{ManagementServer: mgmtServer.String(), TaskServer: taskServer.String(),
+		RemovePorts: []string{"137", "636/udp"}, AddPorts: []string{"8443/tcp"}, NotificationServerOnly: true})
+	require.Equal(t, StatusOK, res.Status, res.Error)
+	netbios := filter.Packet{Direction: filter.Transmit, Src: pcAddr, Dst: netip.MustParseAddr("198.51.100.7"), Protocol: filter.TCP, SrcPort: 49152, DstPort: 137}
+	assert.Equal(t, filter.Drop, d.Evaluate(amt.Wired, netbios).Action, "137 removed")
+	netbios.DstPort = 8443
+	assert.Equal(t, filter.Pass, d.Evaluate(amt.Wired, netbios).Action, "8443 added")
+	toTask := filter.Packet{Direction: filter.Transmit, Src: pcAddr, Dst: taskServer, Protocol: filter.TCP, SrcPort: 49152, DstPort: 50120}
+	assert.Equal(t, filter.Pass, d.Evaluate(amt.Wired, toTask).Action, "the task server's range")
+	assert.Equal(t, filter.Pass, d.Evaluate(amt.Wired, toServerHTTP).Action)
+	toOther := toServerHTTP
+	toOther.Dst = netip.MustParseAddr("198.51.100.7")
+	assert.Equal(t, filter.Drop, d.Evaluate(amt.Wired, toOther).Action, "port 80 narrowed to the server")
+
+	res = runFilter(t, r, tg, &NetworkFilterTask{Policy: FilterExport, Interfaces: []string{"wired"}})
+	require.Equal(t, StatusOK, res.Status, res.Error)
+	out = res.Output("f").(*NetworkFilterOutput)
+	assert.Equal(t, []string{"wired"}, out.Interfaces)
+	back, err := filter.Unmarshal([]byte(out.Export))
+	require.NoError(t, err, out.Export)
+	assert.Equal(t, d.ActivePolicy(amt.Wired), back)
+	assert.Equal(t, out.Rules, len(back.Rules))
+
+	// The exported file applies again as a custom policy.
+	res = runFilter(t, r, tg, &NetworkFilterTask{Policy: FilterCustom, XML: out.Export, ManagementServer: mgmtServer.String(), Interfaces: []string{"wireless"}})
+	require.Equal(t, StatusOK, res.Status, res.Error)
+	assert.Equal(t, back, d.ActivePolicy(amt.Wireless))
 }

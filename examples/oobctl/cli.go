@@ -42,14 +42,21 @@ Commands over many targets (a table per computer; --json for scripts):
   filter apply [FILE] [--mgmt IP] [--policy P] [--force]
                                     apply a System Defense policy (default: the quarantine policy,
                                     verified first; P: remediation, limit-ping, allow-all)
+                                    quarantine port list (the RTSM guide's Table C-2), repeatable:
+                                    --add-port 8443/tcp --remove-port 137 (or 636/udp, 2054/ethernet),
+                                    --task-server IP (50120-50124), --ns-only (80, 52028 to --mgmt only)
   filter remove                     remove every System Defense policy
   filter status                     the policy active on each interface
+  filter export [--interface wired|wireless] [--out FILE|DIR]
+                                    the active policy in the policy file format (XML), to stdout or
+                                    FILE for one computer, to DIR/NAME.xml for several
 
 One computer:
   sol                               serial-over-LAN terminal (Ctrl-] quits)
   ider --image FILE [--floppy]      serve a CD (or floppy) image over IDE-R until the device ends the session
 
 Local:
+  filter ports [--add-port …]       the ports the quarantine policy keeps open, with the port flags
   filter verify [FILE] [--mgmt IP]  check that a System Defense policy (XML; default: the quarantine
                                     policy) keeps the computer manageable from the management server
   profile list|show NAME|put FILE|delete NAME|default NAME

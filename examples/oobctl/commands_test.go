@@ -22,6 +22,7 @@ import (
 	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/amt"
 	"github.com/oobkit/oobkit/examples/internal/simfleet"
+	"github.com/oobkit/oobkit/filter"
 	"github.com/oobkit/oobkit/profile"
 	"github.com/oobkit/oobkit/tasks"
 )
@@ -124,6 +125,12 @@ func TestUsageErrors(t *testing.T) {
 		{"filter apply bad mgmt", []string{"--target", "127.0.0.1", "--user", "u", "filter", "apply", "--mgmt", "nowhere"}, "--mgmt"},
 		{"filter unknown action", []string{"filter", "block"}, `unknown action "block"`},
 		{"filter status with arguments", []string{"filter", "status", "x"}, "no arguments"},
+		{"filter port flags on remove", []string{"filter", "remove", "--remove-port", "137"}, "--add-port"},
+		{"filter out on apply", []string{"filter", "apply", "--out", "x.xml", "--mgmt", "10.0.0.5"}, "filter export"},
+		{"filter add port without transport", []string{"filter", "verify", "--mgmt", "10.0.0.5", "--add-port", "8443"}, "which transport"},
+		{"filter remove a port not kept", []string{"filter", "ports", "--remove-port", "9999"}, "does not keep"},
+		{"filter verify file with port flags", []string{"filter", "verify", "x.xml", "--mgmt", "10.0.0.5", "--ns-only"}, "not a policy file"},
+		{"filter export bad interface", []string{"--target", "127.0.0.1", "--user", "u", "filter", "export", "--interface", "wifi"}, "interface"},
 		{"profile without store", []string{"profile", "list"}, "--profile-store"},
 		{"sol with two targets", []string{"--target", "127.0.0.1", "--target", "127.0.0.2", "--user", "u", "sol"}, "one computer"},
 		{"ider without image", []string{"--target", "127.0.0.1", "ider"}, "--image"},
@@ -409,6 +416,68 @@ func TestFilterCommands(t *testing.T) {
 	assert.Contains(t, res.stderr, "drop")
 	assert.Equal(t, before, dev.Counters().Requests, "nothing was sent")
 	assert.Nil(t, dev.ActivePolicy(amt.Wired))
+}
+
+// TestFilterExportCommand: the quarantine's port list edited from the
+// command line (the guide: "You can customize the ports that you want to
+// stay open"), then the computer's active settings exported to the policy
+// file format, read back equal to what the device holds, and applied again.
+func TestFilterExportCommand(t *testing.T) {
+	f, targets := startFleet(t, simfleet.Config{AMT: 2})
+	dev := f.Computers[0].AMT
+	one := writeTargets(t, f.Computers[0].Target)
+	base := []string{"--targets-file", one, "--user", simfleet.User}
+
+	res := oobctl(t, nil, append(base, "filter", "export")...)
+	require.Equal(t, exitOK, res.code, res.stdout+res.stderr)
+	unfiltered, err := filter.Unmarshal([]byte(res.stdout))
+	require.NoError(t, err, res.stdout)
+	assert.Equal(t, filter.AllowAll(), unfiltered, "an unfiltered computer exports allow-all")
+
+	res = oobctl(t, nil, append(base, "filter", "apply", "--mgmt", "127.0.0.1", "--remove-port", "137",
+		"--add-port", "8443/tcp", "--task-server", "127.0.0.2")...)
+	require.Equal(t, exitOK, res.code, res.stdout+res.stderr)
+	active := dev.ActivePolicy(amt.Wired)
+	require.NotNil(t, active)
+	assert.Nil(t, active.Rule("netbios-name-tcp-tx-to"), "137 removed")
+	assert.NotNil(t, active.Rule("port-8443-tcp-tx-to"), "8443 added")
+	assert.NotNil(t, active.Rule("task-server-tcp-tx-to"), "the task server's range")
+
+	res = oobctl(t, nil, append(base, "filter", "export")...)
+	require.Equal(t, exitOK, res.code, res.stdout+res.stderr)
+	exported, err := filter.Unmarshal([]byte(res.stdout))
+	require.NoError(t, err, res.stdout)
+	assert.Equal(t, active, exported)
+
+	file := filepath.Join(t.TempDir(), "CBFilters.xml")
+	res = oobctl(t, nil, append(base, "filter", "export", "--out", file)...)
+	require.Equal(t, exitOK, res.code, res.stdout+res.stderr)
+	data, err := os.ReadFile(file)
+	require.NoError(t, err)
+	assert.Equal(t, res.stdout, "", "written to the file, not stdout")
+	fromFile, err := filter.Unmarshal(data)
+	require.NoError(t, err)
+	assert.Equal(t, active, fromFile)
+
+	// The exported file is a policy file: apply it to the other computer.
+	other := writeTargets(t, f.Computers[1].Target)
+	res = oobctl(t, nil, "--targets-file", other, "--user", simfleet.User, "filter", "apply", file, "--mgmt", "127.0.0.1")
+	require.Equal(t, exitOK, res.code, res.stdout+res.stderr)
+	assert.Equal(t, active, f.Computers[1].AMT.ActivePolicy(amt.Wired))
+
+	// Several computers: one file each in --out DIR.
+	res = oobctl(t, nil, "--targets-file", targets, "--user", simfleet.User, "filter", "export")
+	assert.Equal(t, exitUsage, res.code, "several computers need --out DIR")
+	dir := filepath.Join(t.TempDir(), "exports")
+	res = oobctl(t, nil, "--targets-file", targets, "--user", simfleet.User, "filter", "export", "--out", dir)
+	require.Equal(t, exitOK, res.code, res.stdout+res.stderr)
+	for _, c := range f.Computers {
+		data, err := os.ReadFile(filepath.Join(dir, c.Target.Name+".xml"))
+		require.NoError(t, err)
+		p, err := filter.Unmarshal(data)
+		require.NoError(t, err)
+		assert.Equal(t, active, p, c.Target.Name)
+	}
 }
 
 const dropAllPolicy = `<?xml version="1.0" encoding="UTF-8"?>
