@@ -24,10 +24,23 @@ type Client struct {
 	cfg    clientConfig
 	log    *slog.Logger
 
+	// The credential's secrets. gosnmp wants them as plain strings in
+	// GoSNMP.Community and the USM parameters; reveal puts them there at
+	// the start of each operation and conceal blanks them at its end, so
+	// between operations the client holds no plain copy. What remains for
+	// the client's lifetime (v3) are the keys gosnmp localized from the
+	// passphrases to the agent's engine ID (RFC 3414 §2.6: valid for this
+	// agent only), which spare a fresh discovery and key derivation on
+	// every call. gosnmp's process-wide password-to-key cache also keys
+	// on the passphrase itself; an application that wants none of that
+	// calls gosnmp.PasswordCaching(false) or builds with gosnmp_nopwdcache.
+	community, authPass, privPass oobkit.Secret
+
 	mu        sync.Mutex
 	g         *gosnmp.GoSNMP
 	connected bool
 	closed    bool
+	rx        *scrubConn // g.Conn once connected
 	// nextReqID is the base of the next exchange's request ids: each
 	// exchange owns the ids (base, base+reqIDSpan], so an answer can be
 	// checked against exactly the ids its request went out with.
@@ -79,10 +92,15 @@ func New(target oobkit.Target, cred oobkit.Credential, opts ...Option) (*Client,
 		Context:            context.Background(),
 		Logger:             gosnmp.NewLogger(nil),
 	}
+	c := &Client{target: target, cfg: cfg, log: cfg.logger, g: g, nextReqID: 1 + rand.Uint32N(1<<30)}
 	if v == Version3 {
 		sp, flags, err := usmParams(cred, "")
 		if err != nil {
 			return nil, err
+		}
+		sp.AuthenticationPassphrase, sp.PrivacyPassphrase = "", "" // see reveal
+		if cred.USM != nil {
+			c.authPass, c.privPass = cred.USM.AuthPassphrase, cred.USM.PrivPassphrase
 		}
 		g.SecurityModel = gosnmp.UserSecurityModel
 		g.MsgFlags = flags
@@ -94,15 +112,38 @@ func New(target oobkit.Target, cred oobkit.Credential, opts ...Option) (*Client,
 		if cred.Community.IsZero() {
 			return nil, fmt.Errorf("%w: SNMP v%s needs a community", oobkit.ErrInvalidArgument, v)
 		}
-		g.Community = cred.Community.Reveal()
+		c.community = cred.Community
 	}
-	c := &Client{target: target, cfg: cfg, log: cfg.logger, g: g, nextReqID: 1 + rand.Uint32N(1<<30)}
 	g.OnRecv = func(*gosnmp.GoSNMP) { c.received++ } // runs inside do, under c.mu
 	if cfg.conn != nil {
-		g.Conn = cfg.conn
+		c.rx = &scrubConn{Conn: cfg.conn}
+		g.Conn = c.rx
 		c.connected = true
 	}
 	return c, nil
+}
+
+// scrubConn wipes the datagrams gosnmp reads through it once they have been
+// decoded: gosnmp keeps one receive buffer for the client's lifetime, and a
+// v1/v2c answer carries the community in clear.
+type scrubConn struct {
+	net.Conn
+	last []byte // where the last datagram was read to
+}
+
+// Read reads a datagram into p. gosnmp copies each datagram out of its
+// buffer before it reads the next, so the previous one is wiped first.
+func (s *scrubConn) Read(p []byte) (int, error) {
+	s.scrub()
+	n, err := s.Conn.Read(p)
+	s.last = p[:max(n, 0)]
+	return n, err
+}
+
+// scrub wipes the last datagram read.
+func (s *scrubConn) scrub() {
+	clear(s.last)
+	s.last = nil
 }
 
 // Protocol returns [oobkit.SNMP].
@@ -136,11 +177,15 @@ func (c *Client) do(ctx context.Context, op string, fn func(g *gosnmp.GoSNMP) er
 	if err := ctx.Err(); err != nil {
 		return &oobkit.Error{Protocol: oobkit.SNMP, Op: op, Err: err}
 	}
+	c.reveal() // gosnmp checks the parameters in Connect already
+	defer c.conceal()
 	if !c.connected {
 		c.g.Context = ctx
 		if err := c.g.Connect(); err != nil {
 			return &oobkit.Error{Protocol: oobkit.SNMP, Op: op, Class: oobkit.ErrUnreachable, Err: err}
 		}
+		c.rx = &scrubConn{Conn: c.g.Conn}
+		c.g.Conn = c.rx
 		c.connected = true
 	}
 	c.g.Context = ctx
@@ -155,6 +200,28 @@ func (c *Client) do(ctx context.Context, op string, fn func(g *gosnmp.GoSNMP) er
 		return c.classify(ctx, op, err)
 	}
 	return nil
+}
+
+// reveal puts the credential's secrets where gosnmp reads them, for one
+// operation; conceal takes them out again. The caller holds c.mu, and
+// gosnmp runs nothing in the background, so nothing else sees them.
+func (c *Client) reveal() {
+	if sp, ok := c.g.SecurityParameters.(*gosnmp.UsmSecurityParameters); ok {
+		sp.AuthenticationPassphrase, sp.PrivacyPassphrase = c.authPass.Reveal(), c.privPass.Reveal()
+		return
+	}
+	c.g.Community = c.community.Reveal()
+}
+
+func (c *Client) conceal() {
+	if c.rx != nil {
+		c.rx.scrub()
+	}
+	if sp, ok := c.g.SecurityParameters.(*gosnmp.UsmSecurityParameters); ok {
+		sp.AuthenticationPassphrase, sp.PrivacyPassphrase = "", ""
+		return
+	}
+	c.g.Community = ""
 }
 
 // classify wraps a gosnmp error in an *oobkit.Error of the right class.
