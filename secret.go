@@ -31,24 +31,26 @@ type Secret struct {
 	v *[]byte // masked value
 }
 
-// maskKey keys the mask of every Secret in this process.
-var maskKey = func() []byte {
+// maskBlock keys the mask of every Secret in this process with a random
+// AES-256 key. An AES block only reads its expanded key, so it is safe for
+// concurrent use.
+var maskBlock = func() cipher.Block {
 	k := make([]byte, 32)
 	if _, err := rand.Read(k); err != nil {
 		panic("oobkit: no randomness for the secret mask: " + err.Error())
 	}
-	return k
+	b, err := aes.NewCipher(k)
+	if err != nil {
+		panic("oobkit: secret mask: " + err.Error()) // a 32-byte key never fails
+	}
+	return b
 }()
 
 // mask XORs b with the process's keystream (AES-256-CTR from a zero IV):
 // the same call masks and unmasks.
 func mask(b []byte) []byte {
-	block, err := aes.NewCipher(maskKey)
-	if err != nil {
-		panic("oobkit: secret mask: " + err.Error()) // a 32-byte key never fails
-	}
 	out := make([]byte, len(b))
-	cipher.NewCTR(block, make([]byte, aes.BlockSize)).XORKeyStream(out, b)
+	cipher.NewCTR(maskBlock, make([]byte, aes.BlockSize)).XORKeyStream(out, b)
 	return out
 }
 
