@@ -1,6 +1,10 @@
 package oobkit
 
 import (
+	"bytes"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,30 +19,71 @@ const Redacted = "[REDACTED]"
 // GoString, JSON, YAML, encoding.TextMarshaler and slog. Only [Secret.Reveal]
 // returns the value, so a secret reaches the wire and nothing else.
 //
-// The value sits behind a pointer, so even a reflection-based printer that
-// walks an unexported Secret field sees an address, never the text.
-// The zero Secret is empty.
+// A printer that walks values by reflection, reading unexported fields and
+// following pointers (testify's diff, go-spew, kr/pretty), does not see the
+// text either: the value is kept masked — XORed with a keystream from a
+// random per-process key — and unmasked by Reveal. The mask is no
+// encryption (the key is in the same memory); it keeps the literal text out
+// of dumps, diffs and core-file greps. Masking is deterministic within a
+// process, so reflect.DeepEqual (and testify's Equal) still compares two
+// secrets by value. The zero Secret is empty.
 type Secret struct {
-	v *string
+	v *[]byte // masked value
+}
+
+// maskBlock keys the mask of every Secret in this process with a random
+// AES-256 key. An AES block only reads its expanded key, so it is safe for
+// concurrent use.
+var maskBlock = func() cipher.Block {
+	k := make([]byte, 32)
+	if _, err := rand.Read(k); err != nil {
+		panic("oobkit: no randomness for the secret mask: " + err.Error())
+	}
+	b, err := aes.NewCipher(k)
+	if err != nil {
+		panic("oobkit: secret mask: " + err.Error()) // a 32-byte key never fails
+	}
+	return b
+}()
+
+// mask XORs b with the process's keystream (AES-256-CTR from a zero IV):
+// the same call masks and unmasks.
+func mask(b []byte) []byte {
+	out := make([]byte, len(b))
+	cipher.NewCTR(maskBlock, make([]byte, aes.BlockSize)).XORKeyStream(out, b)
+	return out
 }
 
 // NewSecret wraps s.
-func NewSecret(s string) Secret { return Secret{v: &s} }
+func NewSecret(s string) Secret {
+	m := mask([]byte(s))
+	return Secret{v: &m}
+}
 
 // Reveal returns the secret's value. Call it only where the value goes onto
-// the wire or into an encrypted store.
+// the wire or into an encrypted store, and keep the result no longer than
+// that.
 func (s Secret) Reveal() string {
-	if s.v == nil {
+	if s.v == nil || len(*s.v) == 0 {
 		return ""
 	}
-	return *s.v
+	return string(mask(*s.v))
 }
 
 // IsZero reports whether the secret is empty.
-func (s Secret) IsZero() bool { return s.v == nil || *s.v == "" }
+func (s Secret) IsZero() bool { return s.v == nil || len(*s.v) == 0 }
 
 // Equal reports whether two secrets hold the same value.
-func (s Secret) Equal(o Secret) bool { return s.Reveal() == o.Reveal() }
+func (s Secret) Equal(o Secret) bool {
+	var a, b []byte
+	if s.v != nil {
+		a = *s.v
+	}
+	if o.v != nil {
+		b = *o.v
+	}
+	return bytes.Equal(a, b)
+}
 
 // String returns [Redacted], or "" for an empty secret.
 func (s Secret) String() string {

@@ -300,6 +300,16 @@ func (c *Client) connect(ctx context.Context, suite uint8) (*client.Client, *wir
 
 // newConn builds a go-ipmi lanplus client for one cipher suite, with the
 // wire that owns its socket.
+//
+// go-ipmi takes the password as a plain string (client.Client.Password) and
+// keeps it for the session's lifetime: the RAKP exchange needs it, and so
+// does every message under the MD5-128 integrity algorithm. It cannot be
+// blanked once the session is open, even for the HMAC suites that no longer
+// need it: go-ipmi's keepalive goroutine reads the field (when it signs a
+// message) under a lock of its own that we cannot take, so our write would
+// race it. That copy is go-ipmi's, reachable from c.conn until the session
+// is closed (Close, or a dropped session); our own copy stays an
+// oobkit.Secret in c.cred and is revealed here only.
 func (c *Client) newConn(suite uint8) (*client.Client, *wire, error) {
 	conn, err := client.NewClient(c.target.Address, c.target.Port(oobkit.IPMI, false), c.cred.Username, c.cred.Password.Reveal())
 	if err != nil {

@@ -23,7 +23,12 @@
 //
 // Errors are *[oobkit.Error] with classes ErrUnreachable, ErrAuth (v3 user or
 // keys refused), ErrNotDetected, ErrProtocol; a cancelled or expired context
-// interrupts a pending request at once.
+// interrupts a pending request at once. Only a Response PDU of the request's
+// SNMP version with the request's request-id answers a request: anything
+// else that comes back (the request echoed, a trap, a Report, a Get answer
+// naming other variables) is ErrProtocol. An answer with another request-id
+// is skipped, as a late or duplicate answer may be; if nothing else comes
+// before the timeout, that too is ErrProtocol rather than a timeout.
 //
 // # Trap listener
 //

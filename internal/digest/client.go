@@ -3,6 +3,8 @@ package digest
 import (
 	"fmt"
 	"sync"
+
+	"github.com/oobkit/oobkit"
 )
 
 // Client holds the digest state for one server: the last challenge and the
@@ -10,9 +12,10 @@ import (
 // challenge with nc+1, so a steady stream of requests costs no extra round
 // trip until the server says the nonce is stale. It is safe for concurrent use.
 type Client struct {
-	user, password string
-	pinnedRealm    string
-	preferAuthInt  bool
+	user          string
+	password      oobkit.Secret // revealed only to compute a response
+	pinnedRealm   string
+	preferAuthInt bool
 
 	mu        sync.Mutex
 	challenge *Challenge
@@ -30,8 +33,9 @@ func WithPinnedRealm(realm string) ClientOption { return func(c *Client) { c.pin
 // WithAuthInt prefers qop=auth-int (body integrity) when the server offers it.
 func WithAuthInt() ClientOption { return func(c *Client) { c.preferAuthInt = true } }
 
-// NewClient returns digest state for user and password.
-func NewClient(user, password string, opts ...ClientOption) *Client {
+// NewClient returns digest state for user and password. The password stays
+// an [oobkit.Secret]: it is revealed only while a response hash is computed.
+func NewClient(user string, password oobkit.Secret, opts ...ClientOption) *Client {
 	c := &Client{user: user, password: password}
 	for _, o := range opts {
 		o(c)
@@ -96,7 +100,7 @@ func (c *Client) Respond(req Request) (Response, bool, error) {
 	c.nc++
 	nc := c.nc
 	c.mu.Unlock()
-	r, err := ch.Respond(c.user, c.password, req, ch.ChooseQop(c.preferAuthInt), nc, "")
+	r, err := ch.Respond(c.user, c.password.Reveal(), req, ch.ChooseQop(c.preferAuthInt), nc, "")
 	if err != nil {
 		return Response{}, false, err
 	}

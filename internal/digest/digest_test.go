@@ -11,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/oobkit/oobkit"
 )
 
 // RFC 7616 §3.9.1 and RFC 2617 §3.5 examples.
@@ -79,7 +81,7 @@ func TestParseChallenges(t *testing.T) {
 
 func TestAuthIntAndSession(t *testing.T) {
 	srv := &Server{Realm: "r", Qop: "auth-int, auth", Algorithm: SHA256Sess}
-	cl := NewClient("admin", "P@ssw0rd", WithAuthInt())
+	cl := NewClient("admin", oobkit.NewSecret("P@ssw0rd"), WithAuthInt())
 	_, err := cl.Challenged(srv.Challenge(false))
 	require.NoError(t, err)
 	body := []byte("<Envelope/>")
@@ -102,7 +104,7 @@ func TestAuthIntAndSession(t *testing.T) {
 }
 
 func TestRealmPinning(t *testing.T) {
-	cl := NewClient("u", "p", WithPinnedRealm("Digest:AAAA"))
+	cl := NewClient("u", oobkit.NewSecret("p"), WithPinnedRealm("Digest:AAAA"))
 	_, err := cl.Challenged(`Digest realm="Digest:BBBB", nonce="n", qop="auth"`)
 	assert.ErrorIs(t, err, ErrRealmMismatch)
 	assert.False(t, cl.Ready())
@@ -114,7 +116,7 @@ func TestRealmPinning(t *testing.T) {
 func TestNonceExpiry(t *testing.T) {
 	now := time.Unix(1000, 0)
 	srv := &Server{Realm: "r", Qop: "auth", NonceTTL: time.Minute, Now: func() time.Time { return now }}
-	cl := NewClient("u", "p")
+	cl := NewClient("u", oobkit.NewSecret("p"))
 	_, _ = cl.Challenged(srv.Challenge(false))
 	r, _, _ := cl.Respond(Request{Method: "POST", URI: "/wsman"})
 	require.NoError(t, srv.Check(r, Request{Method: "POST", URI: "/wsman"}, "p"))
@@ -146,7 +148,7 @@ func TestAgainstHTTPServer(t *testing.T) {
 	}))
 	defer ts.Close()
 
-	cl := NewClient("admin", "P@ssw0rd")
+	cl := NewClient("admin", oobkit.NewSecret("P@ssw0rd"))
 	do := func() string {
 		for attempt := 0; attempt < 3; attempt++ {
 			req, _ := http.NewRequest(http.MethodPost, ts.URL+"/wsman", strings.NewReader("x"))

@@ -205,7 +205,7 @@ func New(endpoint string, cred oobkit.Credential, opts ...Option) (*Client, erro
 		if cfg.authInt {
 			dopts = append(dopts, digest.WithAuthInt())
 		}
-		c.digest = digest.NewClient(cred.Username, cred.Password.Reveal(), dopts...)
+		c.digest = digest.NewClient(cred.Username, cred.Password, dopts...)
 	case oobkit.AuthBasic, oobkit.AuthNTLM:
 	default:
 		return nil, &oobkit.Error{Protocol: c.protocol, Op: "connect", Class: oobkit.ErrUnsupported,
