@@ -115,12 +115,27 @@ func New(target oobkit.Target, cred oobkit.Credential, opts ...Option) (*Client,
 		c.community = cred.Community
 	}
 	g.OnRecv = func(*gosnmp.GoSNMP) { c.received++ } // runs inside do, under c.mu
-	if cfg.conn != nil {
-		c.rx = &scrubConn{Conn: cfg.conn}
-		g.Conn = c.rx
-		c.connected = true
-	}
 	return c, nil
+}
+
+// connect opens the client's socket. gosnmp allocates its receive buffer,
+// request ids and v3 parameters only in Connect, so with [WithConn] it
+// connects a throwaway UDP socket to the loopback discard port (a UDP connect
+// sends nothing) and then swaps in the caller's conn.
+func (c *Client) connect() error {
+	if c.cfg.conn == nil {
+		return c.g.Connect()
+	}
+	target, port, transport := c.g.Target, c.g.Port, c.g.Transport
+	c.g.Target, c.g.Port, c.g.Transport = "127.0.0.1", 9, "udp"
+	err := c.g.Connect()
+	c.g.Target, c.g.Port, c.g.Transport = target, port, transport
+	if err != nil {
+		return err
+	}
+	_ = c.g.Conn.Close()
+	c.g.Conn = c.cfg.conn
+	return nil
 }
 
 // scrubConn wipes the datagrams gosnmp reads through it once they have been
@@ -163,6 +178,9 @@ func (c *Client) Close() error {
 	if c.g.Conn != nil {
 		return c.g.Conn.Close()
 	}
+	if c.cfg.conn != nil { // WithConn: never used, still ours to close
+		return c.cfg.conn.Close()
+	}
 	return nil
 }
 
@@ -181,7 +199,7 @@ func (c *Client) do(ctx context.Context, op string, fn func(g *gosnmp.GoSNMP) er
 	defer c.conceal()
 	if !c.connected {
 		c.g.Context = ctx
-		if err := c.g.Connect(); err != nil {
+		if err := c.connect(); err != nil {
 			return &oobkit.Error{Protocol: oobkit.SNMP, Op: op, Class: oobkit.ErrUnreachable, Err: err}
 		}
 		c.rx = &scrubConn{Conn: c.g.Conn}

@@ -222,3 +222,28 @@ func TestClientWrongRequestID(t *testing.T) {
 		requireProtocol(t, err, "none was a response")
 	})
 }
+
+// TestWithConn: a client given a connected socket (as a tunnel would hand
+// it) reads inventory through it and never dials the target itself; Close
+// closes the socket.
+func TestWithConn(t *testing.T) {
+	a := startFakeAgent(t, func(_ []byte, req *gosnmp.SnmpPacket) [][]byte {
+		if req == nil {
+			return nil
+		}
+		return [][]byte{response(t, req, gosnmp.GetResponse, req.RequestID)}
+	})
+	conn, err := net.DialUDP("udp", nil, a.conn.LocalAddr().(*net.UDPAddr))
+	require.NoError(t, err)
+	// The target's address is not where the agent is: only conn reaches it.
+	c := v2cClient(t, oobkit.Target{Name: "tunnelled", Address: "192.0.2.1"}, WithConn(conn))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	inv, err := c.Inventory(ctx)
+	require.NoError(t, err)
+	require.NotEmpty(t, inv.System)
+	assert.Equal(t, "forged", inv.System[0].Name)
+	require.NoError(t, c.Close())
+	_, err = conn.Write([]byte{0})
+	assert.ErrorIs(t, err, net.ErrClosed, "Close closes the caller's conn")
+}
