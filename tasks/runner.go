@@ -269,6 +269,7 @@ func (r *Runner) RunTarget(ctx context.Context, job *Job, t oobkit.Target) (res 
 		}
 	}
 	sess = newSession(t, r.conn, protocols)
+	sess.declared = r.protocolsOf != nil
 	defer func() { _ = sess.Close() }()
 	env := &Env{Target: t, Session: sess, outputs: map[string]any{}}
 	stopped := false

@@ -24,6 +24,11 @@ type Session struct {
 	clients   map[oobkit.Protocol]*sessionClient
 	dead      map[oobkit.Protocol]error
 
+	// declared says the protocols are the target's own (its labels, a
+	// discovery), not every protocol the connector has: then a protocol
+	// that does not answer is news, not a sign it is absent.
+	declared bool
+
 	refusedCreds map[oobkit.Protocol][]oobkit.Credential
 	offered      []oobkit.Credential // every credential dialed, to redact from a panic's text
 }
