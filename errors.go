@@ -152,8 +152,9 @@ type Error struct {
 }
 
 // Error formats "protocol: op: class (device code): message: cause". The
-// class is said once: a message or cause that begins with the class's own
-// text (a cause built as fmt.Errorf("%w: …", class)) is written without it.
+// class is said once: a message or cause that begins or ends with the
+// class's own text (a cause built as fmt.Errorf("%w: …", class)) is written
+// without it, and a cause whose text is the message is not repeated.
 func (e *Error) Error() string {
 	var b strings.Builder
 	if e.Protocol != "" {
@@ -172,12 +173,13 @@ func (e *Error) Error() string {
 	if e.DeviceCode != "" {
 		fmt.Fprintf(&b, " (code %s)", e.DeviceCode)
 	}
-	if msg := e.withoutClass(e.Message); msg != "" {
+	msg := e.withoutClass(e.Message)
+	if msg != "" {
 		b.WriteString(": ")
 		b.WriteString(msg)
 	}
 	if e.Err != nil {
-		if cause := e.withoutClass(e.Err.Error()); cause != "" {
+		if cause := e.withoutClass(e.Err.Error()); cause != "" && cause != msg {
 			b.WriteString(": ")
 			b.WriteString(cause)
 		}
@@ -185,7 +187,8 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
-// withoutClass returns s without a leading copy of the class's text.
+// withoutClass returns s without a copy of the class's text at its start
+// (fmt.Errorf("%w: …", class)) or its end (fmt.Errorf("…: %w", class)).
 func (e *Error) withoutClass(s string) string {
 	if e.Class == nil {
 		return s
@@ -194,7 +197,7 @@ func (e *Error) withoutClass(s string) string {
 	if s == c {
 		return ""
 	}
-	return strings.TrimPrefix(s, c+": ")
+	return strings.TrimSuffix(strings.TrimPrefix(s, c+": "), ": "+c)
 }
 
 // Unwrap returns the class and the cause, for errors.Is and errors.As.

@@ -42,6 +42,8 @@ func TestErrorSaysClassOnce(t *testing.T) {
 			{Protocol: oobkit.AMT, Op: "Get", Class: c, Message: "malformed response", Err: fmt.Errorf("%w: not XML: EOF", c)},
 			{Protocol: oobkit.DASH, Op: "Get", Class: c, Message: c.Error() + ": from the message"},
 			{Op: "x", Class: c, Err: c},
+			{Protocol: oobkit.AMT, Op: "ApplyPolicy", Class: c, Message: "filter: cannot be mapped: " + c.Error(),
+				Err: fmt.Errorf("filter: cannot be mapped: %w", c)},
 		}
 		for _, e := range cases {
 			msg := e.Error()
@@ -52,6 +54,9 @@ func TestErrorSaysClassOnce(t *testing.T) {
 	e := &oobkit.Error{Protocol: oobkit.IPMI, Op: "Chassis Control", Class: oobkit.ErrInvalidState,
 		Err: fmt.Errorf("%w: reset is not possible in state S5", oobkit.ErrInvalidState)}
 	assert.Equal(t, "ipmi: Chassis Control: invalid state: reset is not possible in state S5", e.Error())
+	e = &oobkit.Error{Protocol: oobkit.AMT, Op: "ApplyPolicy", Class: oobkit.ErrInvalidArgument,
+		Message: "filter: policy cannot be mapped to AMT: invalid argument", Err: fmt.Errorf("filter: policy cannot be mapped to AMT: %w", oobkit.ErrInvalidArgument)}
+	assert.Equal(t, "amt: ApplyPolicy: invalid argument: filter: policy cannot be mapped to AMT", e.Error())
 	// A cause of another class keeps its own text.
 	e = &oobkit.Error{Protocol: oobkit.AMT, Op: "Get", Class: oobkit.ErrUnreachable, Err: errors.New("protocol error: x")}
 	assert.Equal(t, "amt: Get: unreachable: protocol error: x", e.Error())
