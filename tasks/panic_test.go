@@ -231,3 +231,40 @@ func TestPanicInAlertRuleJob(t *testing.T) {
 	close(events)
 	require.NoError(t, <-served)
 }
+
+// flatteningTask returns the error of its client call flattened to text,
+// so only a panic redacted where it was recovered stays redacted.
+type flatteningTask struct{}
+
+func (flatteningTask) Kind() string { return "flatten" }
+
+func (flatteningTask) Run(ctx context.Context, env *Env) (any, error) {
+	_, err := env.First(ctx, env.Order(), func(c oobkit.Client) error {
+		_, err := c.(oobkit.PowerStateReader).PowerState(ctx)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("flattened: %v", err)
+	}
+	return nil, nil
+}
+
+func TestPanicRedactedWhereRecovered(t *testing.T) {
+	f := newFleet()
+	tg := f.add("pc", newDevice(oobkit.PowerS0, oobkit.AMT))
+	f.devices["pc"].protocols[oobkit.AMT] = panicCanary
+	conn := NewConnector(StaticCredentials{oobkit.AMT: {{Name: "default", Credential: oobkit.UserPassword("admin", panicCanary)}}})
+	fleetDial := f.dialer(oobkit.AMT)
+	conn.Register(oobkit.AMT, func(ctx context.Context, tg oobkit.Target, c oobkit.Credential) (oobkit.Client, error) {
+		cl, err := fleetDial(ctx, tg, c)
+		if err != nil {
+			return nil, err
+		}
+		return panickyClient{cl.(*fakeClient)}, nil
+	})
+	res := NewRunner(conn, WithProbe(nil)).RunTarget(context.Background(), &Job{Name: "j", Steps: []Step{{Task: flatteningTask{}}}}, tg)
+	assert.Equal(t, StatusFailed, res.Status)
+	assert.Contains(t, res.Error, "panic: power state of "+oobkit.Redacted)
+	assert.NotContains(t, res.Error, panicCanary)
+	assert.Zero(t, f.open.Load())
+}

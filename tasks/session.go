@@ -84,7 +84,8 @@ func (s *Session) Use(ctx context.Context, p oobkit.Protocol, fn func(oobkit.Cli
 	}
 	if sc := s.clients[p]; sc != nil {
 		err := call(p, fn, sc.client)
-		if panics.Of(err) != nil { // its state is suspect: not used again
+		if pe := panics.Of(err); pe != nil { // its state is suspect: not used again
+			pe.Redact(s.secrets()...)
 			_ = sc.client.Close()
 			delete(s.clients, p)
 			return err
@@ -121,6 +122,9 @@ func (s *Session) Use(ctx context.Context, p oobkit.Protocol, fn func(oobkit.Cli
 		}
 		s.offered = append(s.offered, cand.Credential)
 		c, err := dial(ctx, p, d, t, cand.Credential)
+		if pe := panics.Of(err); pe != nil {
+			pe.Redact(s.secrets()...)
+		}
 		if err != nil {
 			s.conn.failed(s.target, p, cand, err)
 			if errors.Is(err, oobkit.ErrAuth) {
@@ -133,7 +137,8 @@ func (s *Session) Use(ctx context.Context, p oobkit.Protocol, fn func(oobkit.Cli
 		}
 		sc := &sessionClient{client: c, cred: cand}
 		err = call(p, fn, c)
-		if panics.Of(err) != nil {
+		if pe := panics.Of(err); pe != nil {
+			pe.Redact(s.secrets()...)
 			_ = c.Close()
 			return err
 		}
