@@ -36,6 +36,10 @@ var (
 	// ErrDevice: the device reported a failure that fits no other class; the
 	// device's own code is carried by [*Error].
 	ErrDevice = errors.New("device error")
+	// ErrInternal: a bug on this side, not the device's: code run for one
+	// target (a task, a client call) panicked. The panic was recovered and
+	// became this target's failure; retrying will not help.
+	ErrInternal = errors.New("internal error")
 )
 
 // Return codes for reports. They are stable: a value never changes meaning.
@@ -54,6 +58,7 @@ const (
 	CodeDevice          = 11
 	CodeTimeout         = 12 // the caller's deadline passed
 	CodeCanceled        = 13 // the caller canceled
+	CodeInternal        = 14 // a bug on this side (a recovered panic), see [ErrInternal]
 )
 
 var classCodes = []struct {
@@ -70,6 +75,7 @@ var classCodes = []struct {
 	{ErrInvalidArgument, CodeInvalidArgument},
 	{ErrProtocol, CodeProtocol},
 	{ErrDevice, CodeDevice},
+	{ErrInternal, CodeInternal},
 	{context.DeadlineExceeded, CodeTimeout},
 	{context.Canceled, CodeCanceled},
 }
@@ -116,6 +122,8 @@ func ClassName(err error) string {
 		return "protocol"
 	case CodeDevice:
 		return "device"
+	case CodeInternal:
+		return "internal"
 	case CodeTimeout:
 		return "timeout"
 	case CodeCanceled:
@@ -143,7 +151,10 @@ type Error struct {
 	Err error
 }
 
-// Error formats "protocol: op: class (device code): message: cause".
+// Error formats "protocol: op: class (device code): message: cause". The
+// class is said once: a message or cause that begins or ends with the
+// class's own text (a cause built as fmt.Errorf("%w: …", class)) is written
+// without it, and a cause whose text is the message is not repeated.
 func (e *Error) Error() string {
 	var b strings.Builder
 	if e.Protocol != "" {
@@ -162,15 +173,31 @@ func (e *Error) Error() string {
 	if e.DeviceCode != "" {
 		fmt.Fprintf(&b, " (code %s)", e.DeviceCode)
 	}
-	if e.Message != "" {
+	msg := e.withoutClass(e.Message)
+	if msg != "" {
 		b.WriteString(": ")
-		b.WriteString(e.Message)
+		b.WriteString(msg)
 	}
 	if e.Err != nil {
-		b.WriteString(": ")
-		b.WriteString(e.Err.Error())
+		if cause := e.withoutClass(e.Err.Error()); cause != "" && cause != msg {
+			b.WriteString(": ")
+			b.WriteString(cause)
+		}
 	}
 	return b.String()
+}
+
+// withoutClass returns s without a copy of the class's text at its start
+// (fmt.Errorf("%w: …", class)) or its end (fmt.Errorf("…: %w", class)).
+func (e *Error) withoutClass(s string) string {
+	if e.Class == nil {
+		return s
+	}
+	c := e.Class.Error()
+	if s == c {
+		return ""
+	}
+	return strings.TrimSuffix(strings.TrimPrefix(s, c+": "), ": "+c)
 }
 
 // Unwrap returns the class and the cause, for errors.Is and errors.As.

@@ -121,10 +121,12 @@ func (c *Client) open(ctx context.Context, tag string) (*conn, error) {
 		c.stepDeadline(ctx, t)
 		if err := t.HandshakeContext(ctx); err != nil {
 			nc.Close()
-			if tlsconf.IsCertificateError(err) {
-				// The device failed to prove who it is: an authentication
-				// failure, as internal/wsman classes it too.
-				return nil, classErr(op, oobkit.ErrAuth, "the TLS certificate of "+addr+" was rejected", err)
+			// A refusal (the device failed to prove who it is: ErrAuth; no
+			// version or cipher suite in common, plain HTTP: ErrProtocol) is
+			// classed as internal/wsman classes it, and not retried; only a
+			// connection that failed is unreachable.
+			if class, why := tlsconf.HandshakeClass(err); class != nil && ctxDone(ctx) == nil {
+				return nil, classErr(op, class, why+" ("+addr+")", err)
 			}
 			return nil, classErr(op, oobkit.ErrUnreachable, "TLS handshake with "+addr, err)
 		}

@@ -146,5 +146,5 @@ func errNoCredential(p oobkit.Protocol) error {
 }
 
 func errNoDialer(p oobkit.Protocol) error {
-	return &oobkit.Error{Protocol: p, Op: "connect", Class: oobkit.ErrUnsupported, Message: fmt.Sprintf("no dialer registered for %s", p)}
+	return &oobkit.Error{Protocol: p, Op: "connect", Class: oobkit.ErrUnsupported, Err: &clientLacksError{fmt.Sprintf("no dialer registered for %s", p)}}
 }

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/redirect"
 )
 
@@ -33,7 +32,7 @@ func openImage(ctx context.Context, image string, client *http.Client) (*redirec
 	if !isImageURL(image) {
 		img, f, err := redirect.OpenImage(image)
 		if err != nil {
-			return nil, nil, fmt.Errorf("%w: image: %w", oobkit.ErrInvalidArgument, err)
+			return nil, nil, invalidArgument("image", err)
 		}
 		return img, f, nil
 	}

@@ -124,7 +124,7 @@ func strictJSON(b []byte, v any) error {
 	d := json.NewDecoder(bytes.NewReader(b))
 	d.DisallowUnknownFields()
 	if err := d.Decode(v); err != nil {
-		return fmt.Errorf("%w: %v", oobkit.ErrInvalidArgument, err)
+		return invalidArgument("", err)
 	}
 	return nil
 }

@@ -220,7 +220,7 @@ func (t *NetworkFilterTask) build() (*filter.Policy, []filter.Flow, error) {
 			return nil, nil, err
 		}
 		if p, err = filter.DefaultRemediation(mgmt, opts); err != nil {
-			return nil, nil, fmt.Errorf("%w: %w", oobkit.ErrInvalidArgument, err)
+			return nil, nil, invalidArgument("", err)
 		}
 	case FilterLimitPing:
 		p = filter.LimitPing(t.PingRate)
@@ -232,7 +232,7 @@ func (t *NetworkFilterTask) build() (*filter.Policy, []filter.Flow, error) {
 			return nil, nil, err
 		}
 		if p, err = filter.Read(bytes.NewReader(data)); err != nil {
-			return nil, nil, fmt.Errorf("%w: policy file: %w", oobkit.ErrInvalidArgument, err)
+			return nil, nil, invalidArgument("policy file", err)
 		}
 	default:
 		return nil, nil, invalidf("unknown policy %q (want remediation, limit-ping, allow-all, custom, remove, status or export)", t.Policy)
@@ -243,7 +243,7 @@ func (t *NetworkFilterTask) build() (*filter.Policy, []filter.Flow, error) {
 	if t.AntiSpoofing != "" {
 		mode, err := filter.ParseAntiSpoofing(t.AntiSpoofing)
 		if err != nil {
-			return nil, nil, fmt.Errorf("%w: %w", oobkit.ErrInvalidArgument, err)
+			return nil, nil, invalidArgument("", err)
 		}
 		p.AntiSpoofing = mode
 	}
@@ -324,14 +324,14 @@ func (t *NetworkFilterTask) customPolicy() ([]byte, error) {
 	case t.File != "":
 		fi, err := os.Stat(t.File)
 		if err != nil {
-			return nil, fmt.Errorf("%w: policy file: %w", oobkit.ErrInvalidArgument, err)
+			return nil, invalidArgument("policy file", err)
 		}
 		if fi.Size() > filter.MaxFileSize {
 			return nil, invalidf("policy file %s is larger than %d bytes", t.File, filter.MaxFileSize)
 		}
 		data, err := os.ReadFile(t.File)
 		if err != nil {
-			return nil, fmt.Errorf("%w: policy file: %w", oobkit.ErrInvalidArgument, err)
+			return nil, invalidArgument("policy file", err)
 		}
 		return data, nil
 	default:

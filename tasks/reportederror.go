@@ -23,7 +23,7 @@ var reportedClasses = func() map[int]error {
 	m := map[int]error{}
 	for _, c := range []error{oobkit.ErrUnreachable, oobkit.ErrNotDetected, oobkit.ErrAuth, oobkit.ErrNotProvisioned,
 		oobkit.ErrUnsupported, oobkit.ErrBusy, oobkit.ErrInvalidState, oobkit.ErrInvalidArgument, oobkit.ErrProtocol,
-		oobkit.ErrDevice, context.DeadlineExceeded, context.Canceled} {
+		oobkit.ErrDevice, oobkit.ErrInternal, context.DeadlineExceeded, context.Canceled} {
 		m[oobkit.ReturnCode(c)] = c
 	}
 	return m

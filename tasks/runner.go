@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/internal/panics"
 )
 
 // Runner runs jobs over targets. [Runner.Run] fans a job out over many
@@ -184,6 +185,9 @@ func (r *Runner) run(ctx context.Context, job *Job, targets iter.Seq[oobkit.Targ
 			continue
 		}
 		g.Go(func() error {
+			// RunTarget turns a panic into the target's failure; this catches
+			// one in the progress function, after the result is in.
+			defer r.recoverProgress(job, t)
 			res := r.RunTarget(ctx, job, t)
 			mu.Lock()
 			results[idx] = res
@@ -229,10 +233,29 @@ func (r *Runner) protocolsFor(job *Job, t oobkit.Target) []oobkit.Protocol {
 // the per-target deadline, the reachability probe, retries with backoff and
 // the job's failure policy, and closes every connection it opened. The job
 // must be valid ([Job.Validate]).
+//
+// A panic while running the target (in a task, a client call, a dialer, the
+// probe) does not escape: it becomes the failure of the step, or of the
+// target, with an error of class [oobkit.ErrInternal], and its stack goes to
+// the runner's logger.
 func (r *Runner) RunTarget(ctx context.Context, job *Job, t oobkit.Target) (res Result) {
 	res = Result{Target: t.String(), Address: t.Address, Started: time.Now()}
 	// A named result, so the duration set here is the one returned.
 	defer func() { res.Duration = Duration(time.Since(res.Started)) }()
+	var (
+		sess    *Session
+		current string // the step running, for a panic outside its task
+	)
+	defer func() {
+		if v := recover(); v != nil {
+			err := panics.New("run "+job.Name, v)
+			r.logPanic(job, t, current, sess, err)
+			r.finish(&res, job, StatusFailed, err, current)
+			for i := len(res.Steps); i < len(job.Steps); i++ {
+				res.Steps = append(res.Steps, StepResult{ID: stepID(job.Steps[i], i), Task: job.Steps[i].Task.Kind(), Status: StatusNotRun})
+			}
+		}
+	}()
 	r.emit(Progress{Kind: TargetStarted, Job: job.Name, Target: res.Target})
 	if err := t.Validate(); err != nil {
 		r.finish(&res, job, StatusFailed, err, "")
@@ -258,7 +281,8 @@ func (r *Runner) RunTarget(ctx context.Context, job *Job, t oobkit.Target) (res 
 			return res
 		}
 	}
-	sess := newSession(t, r.conn, protocols)
+	sess = newSession(t, r.conn, protocols)
+	sess.declared = r.protocolsOf != nil
 	defer func() { _ = sess.Close() }()
 	env := &Env{Target: t, Session: sess, outputs: map[string]any{}}
 	stopped := false
@@ -280,7 +304,9 @@ func (r *Runner) RunTarget(ctx context.Context, job *Job, t oobkit.Target) (res 
 			}
 			r.logger.Debug("clean-up step", "job", job.Name, "target", t.String(), "step", id)
 		}
+		current = id
 		sr := r.runStep(stepCtx, job, st, id, env)
+		current = ""
 		env.outputs[id] = sr.Output
 		res.Steps = append(res.Steps, sr)
 		res.Attempts += sr.Attempts
@@ -349,7 +375,10 @@ func (r *Runner) runStep(ctx context.Context, job *Job, st Step, id string, env 
 		rec := &attemptRecord{}
 		env.rec = rec
 		var out any
-		out, err = st.Task.Run(ctx, env)
+		out, err = runTask(ctx, st.Task, env)
+		if panics.Of(err) != nil {
+			r.logPanic(job, env.Target, id, env.Session, err)
+		}
 		sr.Output, sr.Protocol = out, rec.protocol
 		for _, p := range rec.tried {
 			if !slices.Contains(sr.Tried, p) {
@@ -383,4 +412,38 @@ func (r *Runner) runStep(ctx context.Context, job *Job, st Step, id string, env 
 	r.logActivity(job, &sr, &Result{Target: env.Target.String(), Address: env.Target.Address})
 	r.emit(Progress{Kind: StepDone, Job: job.Name, Target: env.Target.String(), Step: &sr})
 	return sr
+}
+
+// runTask runs one attempt of a task; a panic becomes an error of class
+// [oobkit.ErrInternal].
+func runTask(ctx context.Context, task Task, env *Env) (out any, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			out, err = nil, panics.New("task "+task.Kind(), v)
+		}
+	}()
+	return task.Run(ctx, env)
+}
+
+// logPanic redacts the target's secrets from a recovered panic and logs it
+// with its stack, once.
+func (r *Runner) logPanic(job *Job, t oobkit.Target, step string, sess *Session, err error) {
+	p := panics.Of(err)
+	if p == nil || p.Logged {
+		return
+	}
+	p.Logged = true
+	if sess != nil {
+		p.Redact(sess.secrets()...)
+	}
+	r.logger.Error("panic recovered", "job", job.Name, "target", t.String(), "step", step, "panic", p.Value, "stack", p.Stack)
+}
+
+// recoverProgress logs a panic of the progress function; the target's
+// result is already in the report.
+func (r *Runner) recoverProgress(job *Job, t oobkit.Target) {
+	if v := recover(); v != nil {
+		p := panics.Of(panics.New("progress", v))
+		r.logger.Error("panic recovered in the progress function", "job", job.Name, "target", t.String(), "panic", p.Value, "stack", p.Stack)
+	}
 }

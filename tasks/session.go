@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/internal/panics"
 )
 
 // Session holds the open clients of one target during one run of a job: one
@@ -23,7 +24,13 @@ type Session struct {
 	clients   map[oobkit.Protocol]*sessionClient
 	dead      map[oobkit.Protocol]error
 
+	// declared says the protocols are the target's own (its labels, a
+	// discovery), not every protocol the connector has: then a protocol
+	// that does not answer is news, not a sign it is absent.
+	declared bool
+
 	refusedCreds map[oobkit.Protocol][]oobkit.Credential
+	offered      []oobkit.Credential // every credential dialed, to redact from a panic's text
 }
 
 type sessionClient struct {
@@ -76,7 +83,13 @@ func (s *Session) Use(ctx context.Context, p oobkit.Protocol, fn func(oobkit.Cli
 		return errNoDialer(p)
 	}
 	if sc := s.clients[p]; sc != nil {
-		err := fn(sc.client)
+		err := call(p, fn, sc.client)
+		if pe := panics.Of(err); pe != nil { // its state is suspect: not used again
+			pe.Redact(s.secrets()...)
+			_ = sc.client.Close()
+			delete(s.clients, p)
+			return err
+		}
 		s.report(p, sc, err)
 		if !errors.Is(err, oobkit.ErrAuth) {
 			return err
@@ -107,7 +120,11 @@ func (s *Session) Use(ctx context.Context, p oobkit.Protocol, fn func(oobkit.Cli
 			}
 			t.Ports[p] = cand.Port
 		}
-		c, err := d(ctx, t, cand.Credential)
+		s.offered = append(s.offered, cand.Credential)
+		c, err := dial(ctx, p, d, t, cand.Credential)
+		if pe := panics.Of(err); pe != nil {
+			pe.Redact(s.secrets()...)
+		}
 		if err != nil {
 			s.conn.failed(s.target, p, cand, err)
 			if errors.Is(err, oobkit.ErrAuth) {
@@ -119,7 +136,12 @@ func (s *Session) Use(ctx context.Context, p oobkit.Protocol, fn func(oobkit.Cli
 			return err
 		}
 		sc := &sessionClient{client: c, cred: cand}
-		err = fn(c)
+		err = call(p, fn, c)
+		if pe := panics.Of(err); pe != nil {
+			pe.Redact(s.secrets()...)
+			_ = c.Close()
+			return err
+		}
 		s.report(p, sc, err)
 		if errors.Is(err, oobkit.ErrAuth) {
 			_ = c.Close()
@@ -132,6 +154,53 @@ func (s *Session) Use(ctx context.Context, p oobkit.Protocol, fn func(oobkit.Cli
 		return err
 	}
 	return lastErr
+}
+
+// dial runs a dialer; a panic becomes an error of class [oobkit.ErrInternal].
+func dial(ctx context.Context, p oobkit.Protocol, d Dialer, t oobkit.Target, cred oobkit.Credential) (c oobkit.Client, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			c, err = nil, withProtocol(p, panics.New("connect", v))
+		}
+	}()
+	c, err = d(ctx, t, cred)
+	if err == nil && c == nil {
+		err = &oobkit.Error{Protocol: p, Op: "connect", Class: oobkit.ErrInternal, Message: "the dialer returned neither a client nor an error"}
+	}
+	return c, err
+}
+
+// call runs fn on a client; a panic (in the client or in fn) becomes an
+// error of class [oobkit.ErrInternal], so the session stays consistent:
+// the client is closed, not leaked.
+func call(p oobkit.Protocol, fn func(oobkit.Client) error, c oobkit.Client) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = withProtocol(p, panics.New("call", v))
+		}
+	}()
+	return fn(c)
+}
+
+func withProtocol(p oobkit.Protocol, err error) error {
+	if e, ok := err.(*oobkit.Error); ok {
+		e.Protocol = p
+	}
+	return err
+}
+
+// secrets returns the plain text of every secret of the credentials this
+// session dialed with, to redact them from a panic's text before it is
+// logged or reported.
+func (s *Session) secrets() []string {
+	var out []string
+	for _, c := range s.offered {
+		out = append(out, c.Password.Reveal(), c.Community.Reveal())
+		if c.USM != nil {
+			out = append(out, c.USM.AuthPassphrase.Reveal(), c.USM.PrivPassphrase.Reveal())
+		}
+	}
+	return out
 }
 
 // report tells the credential source how a call went: the first success, and

@@ -97,13 +97,15 @@ func (e *Env) Only(ps ...oobkit.Protocol) []oobkit.Protocol {
 // (see [Capability]). Protocol choice moves on past errors that say "not
 // here" (unreachable, not detected, auth, not provisioned, unsupported, busy,
 // malformed reply) and stops at any other error, which it returns. When every
-// protocol failed, the most telling error is returned: a refused credential
-// or a busy device rather than an absent protocol.
+// protocol failed, the most telling error is returned (in the order [Env.Each]
+// gives): a refused credential or a busy device rather than an absent
+// protocol, and never a client's lack of a capability over what a device
+// answered or over a declared protocol that did not answer.
 func (e *Env) First(ctx context.Context, order []oobkit.Protocol, fn func(oobkit.Client) error) (oobkit.Protocol, error) {
 	var best error
 	for _, p := range order {
 		if err := ctx.Err(); err != nil {
-			return "", pick(best, err)
+			return "", e.pick(best, err)
 		}
 		e.rec.try(p)
 		err := e.Session.Use(ctx, p, fn)
@@ -114,7 +116,7 @@ func (e *Env) First(ctx context.Context, order []oobkit.Protocol, fn func(oobkit
 		if !moveOn(err) || ctx.Err() != nil {
 			return "", err
 		}
-		best = pick(best, err)
+		best = e.pick(best, err)
 	}
 	if best == nil {
 		best = fmt.Errorf("%w: no protocol configured for %s", oobkit.ErrUnsupported, e.Target)
@@ -125,12 +127,29 @@ func (e *Env) First(ctx context.Context, order []oobkit.Protocol, fn func(oobkit
 // Each runs fn on the client of every protocol in order and returns the
 // protocols that succeeded. Errors that say "not here" are skipped; the
 // most telling one is returned only when no protocol succeeded.
+//
+// From least to most telling:
+//  1. unsupported because the client itself lacks the capability
+//     ([Capability]) or no dialer is registered: nothing was asked of the
+//     device;
+//  2. unreachable, on a protocol the target was not declared to have (the
+//     runner tries every registered protocol): likely absent;
+//  3. unsupported, answered by the device;
+//  4. not detected;
+//  5. unreachable, on a protocol the target was declared to have
+//     ([WithTargetProtocols]: labels, a discovery): it should have
+//     answered, so the step fails unreachable and is retried;
+//  6. anything else: a refused credential, busy, not provisioned, a
+//     malformed reply, an internal error.
+//
+// So an unreachable or refused protocol the target has is never hidden
+// behind the unsupported of another protocol.
 func (e *Env) Each(ctx context.Context, order []oobkit.Protocol, fn func(oobkit.Protocol, oobkit.Client) error) ([]oobkit.Protocol, error) {
 	var ok []oobkit.Protocol
 	var best error
 	for _, p := range order {
 		if err := ctx.Err(); err != nil {
-			return ok, pick(best, err)
+			return ok, e.pick(best, err)
 		}
 		e.rec.try(p)
 		err := e.Session.Use(ctx, p, func(c oobkit.Client) error { return fn(p, c) })
@@ -144,7 +163,7 @@ func (e *Env) Each(ctx context.Context, order []oobkit.Protocol, fn func(oobkit.
 		if !moveOn(err) {
 			return ok, err
 		}
-		best = pick(best, err)
+		best = e.pick(best, err)
 	}
 	if len(ok) == 0 {
 		if best == nil {
@@ -161,7 +180,7 @@ func Capability[T any](c oobkit.Client, what string) (T, error) {
 	v, ok := c.(T)
 	if !ok {
 		var zero T
-		return zero, &oobkit.Error{Protocol: c.Protocol(), Op: what, Class: oobkit.ErrUnsupported, Message: "the client does not offer " + what}
+		return zero, &oobkit.Error{Protocol: c.Protocol(), Op: what, Class: oobkit.ErrUnsupported, Err: &clientLacksError{"the client does not offer " + what}}
 	}
 	return v, nil
 }
@@ -177,27 +196,49 @@ func moveOn(err error) bool {
 	return false
 }
 
-// tellingRank orders errors by how much they tell an operator: an absent
-// protocol tells least.
-func tellingRank(err error) int {
+// clientLacksError is the cause of an unsupported error that comes from
+// this side (the client's type lacks the capability, no dialer is
+// registered): the device was not asked, so it tells least.
+type clientLacksError struct{ msg string }
+
+func (e *clientLacksError) Error() string { return e.msg }
+
+// tellingRank orders errors by how much they tell an operator (see
+// [Env.Each]); declared says the target was declared to have the protocol
+// that failed.
+func tellingRank(err error, declared bool) int {
+	var lacks *clientLacksError
 	switch {
 	case err == nil:
 		return -1
-	case errors.Is(err, oobkit.ErrUnreachable):
+	case errors.As(err, &lacks):
 		return 0
-	case errors.Is(err, oobkit.ErrUnsupported):
+	case errors.Is(err, oobkit.ErrUnreachable) && !declared:
 		return 1
-	case errors.Is(err, oobkit.ErrNotDetected):
+	case errors.Is(err, oobkit.ErrUnsupported):
 		return 2
+	case errors.Is(err, oobkit.ErrNotDetected):
+		return 3
+	case errors.Is(err, oobkit.ErrUnreachable):
+		return 4
 	}
-	return 3
+	return 5
 }
 
-func pick(best, err error) error {
-	if tellingRank(err) > tellingRank(best) {
+// pick returns the more telling of best and err (the first on a tie), for
+// errors of protocols the target was not declared to have.
+func pick(best, err error) error { return pickRank(best, err, false) }
+
+func pickRank(best, err error, declared bool) error {
+	if tellingRank(err, declared) > tellingRank(best, declared) {
 		return err
 	}
 	return best
+}
+
+// pick is [pick] knowing whether the target's protocols were declared.
+func (e *Env) pick(best, err error) error {
+	return pickRank(best, err, e.Session != nil && e.Session.declared)
 }
 
 // Kinds: the registry of task kinds that job files may name.

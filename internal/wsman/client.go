@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -285,7 +286,7 @@ func (c *Client) acquire(ctx context.Context) error {
 	case c.sem <- struct{}{}:
 		return nil
 	case <-ctx.Done():
-		return c.netError("wait", ctx.Err())
+		return c.netError("wait", ctx.Err(), nil)
 	}
 }
 
@@ -395,12 +396,25 @@ func (c *Client) exchange(ctx context.Context, info RequestInfo, body []byte) (i
 	// Every connection the exchange used (NTLM makes several round trips
 	// inside one Do); read after Do returns, so no lock is needed.
 	var used []net.Conn
+	// A failed TLS handshake, told by the transport's dial (which may run in
+	// another goroutine): it says why the request failed better than the
+	// error the request returns.
+	var (
+		hsMu  sync.Mutex
+		hsErr error
+	)
 	trace := &httptrace.ClientTrace{GotConn: func(ci httptrace.GotConnInfo) {
 		if !ci.Reused {
 			c.newConns.Add(1)
 		}
 		if !slices.Contains(used, ci.Conn) {
 			used = append(used, ci.Conn)
+		}
+	}, TLSHandshakeDone: func(_ tls.ConnectionState, err error) {
+		if err != nil {
+			hsMu.Lock()
+			hsErr = err
+			hsMu.Unlock()
 		}
 	}}
 	req = req.WithContext(httptrace.WithClientTrace(req.Context(), trace))
@@ -418,7 +432,10 @@ func (c *Client) exchange(ctx context.Context, info RequestInfo, body []byte) (i
 	}
 	dur := time.Since(start)
 	if err != nil {
-		err = c.netError(opName(info.Action), err)
+		hsMu.Lock()
+		herr := hsErr
+		hsMu.Unlock()
+		err = c.netError(opName(info.Action), err, herr)
 	}
 	c.log.Debug("wsman exchange", "action", info.Action, "resource", info.ResourceURI, "status", status,
 		"bytes", len(respBody), "duration", dur, "attempt", info.Attempt, "error", err)
@@ -451,8 +468,9 @@ func (c *Client) readCapped(resp *http.Response) ([]byte, error) {
 	return b, nil
 }
 
-// netError classifies a transport error.
-func (c *Client) netError(op string, err error) error {
+// netError classifies a transport error; handshakeErr, when not nil, is
+// the failure of the TLS handshake the request depended on.
+func (c *Client) netError(op string, err, handshakeErr error) error {
 	var oe *oobkit.Error
 	if errors.As(err, &oe) {
 		return err
@@ -463,14 +481,17 @@ func (c *Client) netError(op string, err error) error {
 	if errors.Is(err, context.Canceled) {
 		return &oobkit.Error{Protocol: c.protocol, Op: op, Message: "canceled", Err: err}
 	}
-	if tlsconf.IsCertificateError(err) {
-		return &oobkit.Error{Protocol: c.protocol, Op: op, Class: oobkit.ErrAuth,
-			Message: "the device's TLS certificate was rejected", Err: err}
+	// A TLS refusal (certificate, version, cipher suite, plain HTTP on the
+	// TLS port) is not retried as unreachable: the next try would meet the
+	// same settings.
+	class, why := tlsconf.HandshakeClass(handshakeErr)
+	if class == nil {
+		class, why = tlsconf.RefusalClass(err)
+	} else {
+		err = handshakeErr
 	}
-	var rhe tls.RecordHeaderError
-	if errors.As(err, &rhe) {
-		return &oobkit.Error{Protocol: c.protocol, Op: op, Class: oobkit.ErrNotDetected,
-			Message: "the port does not speak TLS", Err: err}
+	if class != nil {
+		return &oobkit.Error{Protocol: c.protocol, Op: op, Class: class, Message: why, Err: err}
 	}
 	msg := "no answer"
 	if errors.Is(err, context.DeadlineExceeded) {

@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go"
 	natsjs "github.com/nats-io/nats.go/jetstream"
 
+	"github.com/oobkit/oobkit/internal/panics"
 	"github.com/oobkit/oobkit/tasks"
 )
 
@@ -291,8 +292,8 @@ func (w *Worker) handle(ctx context.Context, msg natsjs.Msg, kv natsjs.KeyValue)
 		_ = msg.Ack()
 		return
 	}
-	data, err := json.Marshal(res)
-	if err != nil { // an output that cannot be marshaled: report that instead
+	data, err := w.marshal(res)
+	if err != nil { // an output that cannot be marshaled (or whose MarshalJSON panicked): report that instead
 		res = tasks.NotRunResult(it.Target, nil, tasks.StatusFailed, fmt.Errorf("jetstream: result of %s: %w", res.Target, err))
 		data, _ = json.Marshal(res)
 	}
@@ -317,9 +318,41 @@ func (w *Worker) handle(ctx context.Context, msg natsjs.Msg, kv natsjs.KeyValue)
 	}
 }
 
+// marshal encodes a result; a panic in an output's MarshalJSON becomes an
+// error of class oobkit.ErrInternal.
+func (w *Worker) marshal(res tasks.Result) (data []byte, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			data, err = nil, panics.New("marshal result", v)
+			w.logPanic(res.Target, err)
+		}
+	}()
+	return json.Marshal(res)
+}
+
+// logPanic logs a recovered panic with its stack.
+func (w *Worker) logPanic(target string, err error) {
+	if p := panics.Of(err); p != nil && !p.Logged {
+		p.Logged = true
+		w.log.Error("panic recovered", "worker", w.name, "target", target, "panic", p.Value, "stack", p.Stack)
+	}
+}
+
 // run runs the item's job on its target, telling JetStream the item is in
-// progress while it runs.
-func (w *Worker) run(ctx context.Context, msg natsjs.Msg, it *workItem) tasks.Result {
+// progress while it runs. A panic that escapes the runner (RunTarget turns
+// those of tasks and clients into the target's failure itself) fails the
+// target with an error of class oobkit.ErrInternal: the item is then
+// reported and acknowledged like any other, never redelivered to crash the
+// next worker.
+func (w *Worker) run(ctx context.Context, msg natsjs.Msg, it *workItem) (res tasks.Result) {
+	var job *tasks.Job
+	defer func() {
+		if v := recover(); v != nil {
+			err := panics.New("worker "+w.name, v)
+			w.logPanic(it.Target.String(), err)
+			res = tasks.NotRunResult(it.Target, job, tasks.StatusFailed, err)
+		}
+	}()
 	job, err := w.job(it)
 	if err != nil {
 		return tasks.NotRunResult(it.Target, nil, tasks.StatusFailed, err)
@@ -357,10 +390,11 @@ func (w *Worker) run(ctx context.Context, msg natsjs.Msg, it *workItem) tasks.Re
 			}
 		}
 	})
-	res := w.runner.RunTarget(runCtx, job, it.Target)
-	close(done)
-	keep.Wait()
-	return res
+	defer func() { // also when RunTarget panics: the keeper stops
+		close(done)
+		keep.Wait()
+	}()
+	return w.runner.RunTarget(runCtx, job, it.Target)
 }
 
 // job returns the parsed job of an item, parsing each job once.
