@@ -73,10 +73,13 @@ func (l Limits) WithDefaults() Limits {
 
 // ForSize returns the defaults tightened for documents of at most n bytes,
 // so that a small document's heap stays a small multiple of n: at most one
-// element and one attribute per 24 bytes and one node per 12 bytes of n
-// (a real WS-Management element with its prefix and text takes more than
-// 24 bytes), never fewer than 1,024 elements and never more than the
-// defaults.
+// element, one attribute and one node per 32 bytes of n, never fewer than
+// 1,024 of each and never more than the defaults. A tree costs about 270
+// bytes per element and 100 per text node, so a dense real document such
+// as "<h:DDNSTTL>900</h:DDNSTTL>" (2 nodes in 26 bytes) costs some 14 times
+// its size; these ratios keep one made of empty elements or white space
+// near 10 times, at the price of refusing such dense documents once they
+// come close to n.
 func ForSize(n int64) Limits {
 	l := Default
 	scale := func(v *int, per int64) {
@@ -84,9 +87,9 @@ func ForSize(n int64) Limits {
 			*v = int(c)
 		}
 	}
-	scale(&l.MaxElements, 24)
-	scale(&l.MaxAttrs, 24)
-	scale(&l.MaxNodes, 12)
+	scale(&l.MaxElements, 32)
+	scale(&l.MaxAttrs, 32)
+	scale(&l.MaxNodes, 32)
 	return l
 }
 

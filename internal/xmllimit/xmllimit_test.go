@@ -213,8 +213,8 @@ func TestRootHookRunsBeforeContent(t *testing.T) {
 
 func TestForSize(t *testing.T) {
 	l := xmllimit.ForSize(256 << 10)
-	assert.Equal(t, 256<<10/24, l.MaxElements)
-	assert.Equal(t, 256<<10/12, l.MaxNodes)
+	assert.Equal(t, 256<<10/32, l.MaxElements)
+	assert.Equal(t, 256<<10/32, l.MaxNodes)
 	assert.Equal(t, xmllimit.Default.MaxDepth, l.MaxDepth)
 	assert.Equal(t, xmllimit.Default, xmllimit.ForSize(64<<20))
 	assert.Equal(t, 1024, xmllimit.ForSize(100).MaxElements)
