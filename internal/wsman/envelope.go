@@ -194,9 +194,8 @@ func checkRoot(root *etree.Element) error {
 }
 
 func envelope(doc *etree.Document, err error) (*Envelope, error) {
-	var le *xmllimit.Error
 	switch {
-	case errors.As(err, &le), errors.Is(err, oobkit.ErrProtocol):
+	case errors.Is(err, oobkit.ErrProtocol): // a limit (*xmllimit.Error) or checkRoot
 		return nil, err
 	case err != nil:
 		return nil, fmt.Errorf("%w: not XML: %v", oobkit.ErrProtocol, err)

@@ -2,7 +2,6 @@ package xmllimit
 
 import (
 	"encoding/xml"
-	"errors"
 	"io"
 )
 
@@ -41,9 +40,6 @@ func passThrough(_ string, r io.Reader) (io.Reader, error) { return r, nil }
 
 // InputOffset is the decoder's input offset (see [xml.Decoder.InputOffset]).
 func (d *Decoder) InputOffset() int64 { return d.dec.InputOffset() }
-
-// Depth is the number of elements open after the last token.
-func (d *Decoder) Depth() int { return d.depth }
 
 // RawToken returns the next token as [xml.Decoder.RawToken] does (no
 // namespace translation, no check that end tags match start tags), or an
@@ -100,10 +96,4 @@ func (d *Decoder) count(t xml.Token, err error) (xml.Token, error) {
 
 func (d *Decoder) fail(limit string, max int) error {
 	return d.src.fail(limit, max)
-}
-
-// IsLimit reports whether err is (or wraps) a limit [*Error].
-func IsLimit(err error) bool {
-	var le *Error
-	return errors.As(err, &le)
 }
