@@ -6,12 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/internal/xmllimit"
 )
 
 // MaxFileSize is the largest policy file Read accepts.
@@ -51,26 +51,36 @@ func Read(r io.Reader) (*Policy, error) {
 	return Unmarshal(data)
 }
 
-// Unmarshal parses a policy file held in data (see Read).
+// xmlLimits bound the XML of a policy file while it is read. A policy is
+// one flat list of empty elements of at most 14 attributes, so anything
+// deeper, wider or longer is refused as soon as it is seen; the number of
+// rules stays bounded by MaxFileSize and the default element bound.
+var xmlLimits = xmllimit.Limits{MaxDepth: 8, MaxAttrsPerElement: 32, MaxTokenBytes: 64 << 10}
+
+// Unmarshal parses a policy file held in data (see Read). XML that breaks
+// the reader's bounds (nesting, attributes per element, elements, token
+// size) is a *ParseError naming the bound.
 func Unmarshal(data []byte) (*Policy, error) {
-	p := &parser{dec: xml.NewDecoder(bytes.NewReader(data)), lines: lineStarts(data)}
+	p := &parser{dec: xmllimit.NewDecoder(data, xmlLimits), data: data, line: 1}
 	return p.parse()
 }
 
 type parser struct {
-	dec   *xml.Decoder
-	lines []int
-	line  int // line of the token last read
+	dec     *xmllimit.Decoder
+	data    []byte
+	line    int // line of the token last read
+	scanned int // data[:scanned] is counted in line
 }
 
-func lineStarts(data []byte) []int {
-	starts := []int{0}
-	for i, c := range data {
-		if c == '\n' {
-			starts = append(starts, i+1)
-		}
+// lineAt returns the line of byte offset off, which never decreases from
+// one call to the next: the newlines are counted once, as the parser moves.
+func (p *parser) lineAt(off int) int {
+	off = min(off, len(p.data))
+	if off > p.scanned {
+		p.line += bytes.Count(p.data[p.scanned:off], []byte{'\n'})
+		p.scanned = off
 	}
-	return starts
+	return p.line
 }
 
 func (p *parser) errorf(format string, args ...any) error {
@@ -91,9 +101,13 @@ func (p *parser) next() (xml.Token, error) {
 			if err == io.EOF {
 				return nil, io.EOF
 			}
+			var le *xmllimit.Error
+			if errors.As(err, &le) {
+				return nil, &ParseError{Line: p.lineAt(int(le.Offset)), Msg: le.Error()}
+			}
 			return nil, &ParseError{Line: p.line, Msg: err.Error()}
 		}
-		p.line = sort.Search(len(p.lines), func(i int) bool { return p.lines[i] > int(off) })
+		p.lineAt(int(off))
 		// off is where the token starts, but leading white space of the
 		// token itself moves it: count lines to the first non-space byte.
 		switch t := tok.(type) {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/internal/wsman"
+	"github.com/oobkit/oobkit/internal/xmllimit"
 )
 
 // Reference parameters a subscriber asks the device to echo in every event
@@ -107,7 +108,9 @@ func Parse(r io.Reader, max int64) (*Delivery, error) {
 	if int64(len(b)) > max {
 		return nil, fmt.Errorf("%w: event larger than %d bytes", oobkit.ErrProtocol, max)
 	}
-	env, err := wsman.ParseEnvelope(strings.NewReader(string(b)))
+	// The XML bounds shrink with the byte cap, so that a hostile delivery
+	// of empty elements costs a small multiple of its size.
+	env, err := wsman.ParseEnvelopeBytes(b, xmllimit.ForSize(max))
 	if err != nil {
 		if _, isFault := err.(*wsman.Fault); isFault {
 			return nil, fmt.Errorf("%w: a fault is not an event", oobkit.ErrProtocol)

@@ -44,6 +44,7 @@ type Client struct {
 	httpc    *http.Client
 	ownsRT   bool // the transport is the client's own, not a caller's shared one
 	maxBody  int64
+	limits   Limits
 	opTime   time.Duration
 	log      *slog.Logger
 	hooks    Hooks
@@ -102,6 +103,7 @@ type config struct {
 	log       *slog.Logger
 	hooks     Hooks
 	maxBody   int64
+	limits    Limits
 	opTime    time.Duration
 	realm     string
 	authInt   bool
@@ -146,6 +148,14 @@ func WithMaxResponseBytes(n int64) Option {
 		c.maxBody = n
 		return nil
 	}
+}
+
+// WithParseLimits bounds what parsing one response may cost (elements,
+// attributes, depth, token size); a zero field keeps its default (see
+// xmllimit.Default). A response that breaks a limit is an error of class
+// oobkit.ErrProtocol whose text names the limit.
+func WithParseLimits(l Limits) Option {
+	return func(c *config) error { c.limits = l; return nil }
 }
 
 // WithOperationTimeout sets wsman:OperationTimeout on every request.
@@ -194,6 +204,7 @@ func New(endpoint string, cred oobkit.Credential, opts ...Option) (*Client, erro
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}
+	c.limits = cfg.limits.WithDefaults()
 	if c.auth == "" {
 		c.auth = oobkit.AuthDigest
 	}
@@ -504,7 +515,7 @@ func (c *Client) netError(op string, err, handshakeErr error) error {
 
 // interpret turns an HTTP answer into an envelope or a classified error.
 func (c *Client) interpret(op string, status int, hdr http.Header, body []byte) (*Envelope, error) {
-	env, err := ParseEnvelope(bytes.NewReader(body))
+	env, err := ParseEnvelopeBytes(body, c.limits)
 	var f *Fault
 	switch {
 	case errors.As(err, &f):

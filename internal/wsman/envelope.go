@@ -3,6 +3,7 @@ package wsman
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/beevik/etree"
 
 	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/internal/xmllimit"
 )
 
 // Message is one request before it is rendered into an envelope.
@@ -159,27 +161,48 @@ func headerText(h *etree.Element, name string) string {
 	return ""
 }
 
-// maxDepth bounds element nesting accepted from the network.
-const maxDepth = 64
+// Limits bound what parsing one envelope may cost; see [xmllimit.Limits]
+// for each field and [xmllimit.Default] for the defaults. A zero field takes
+// its default.
+type Limits = xmllimit.Limits
 
-// ParseEnvelope reads a SOAP envelope from r. It returns an error wrapping
-// [oobkit.ErrProtocol] when the bytes are not a SOAP envelope, and a
+// ParseEnvelope reads a SOAP envelope from r with the default [Limits]. It
+// returns an error wrapping [oobkit.ErrProtocol] when the bytes are not a
+// SOAP envelope or break a limit (an [*xmllimit.Error] naming it), and a
 // [*Fault] (not wrapped yet) when the body is a SOAP fault.
 func ParseEnvelope(r io.Reader) (*Envelope, error) {
-	doc := etree.NewDocument()
-	doc.ReadSettings.Permissive = false
-	if _, err := doc.ReadFrom(r); err != nil {
+	doc, err := xmllimit.ReadDocumentFrom(r, Limits{}, checkRoot)
+	return envelope(doc, err)
+}
+
+// ParseEnvelopeBytes is ParseEnvelope reading b with lim.
+func ParseEnvelopeBytes(b []byte, lim Limits) (*Envelope, error) {
+	doc, err := xmllimit.ReadDocument(b, lim, checkRoot)
+	return envelope(doc, err)
+}
+
+// checkRoot refuses a document that is not a SOAP envelope as soon as its
+// root start tag has been read, before any of its content is.
+func checkRoot(root *etree.Element) error {
+	if root.Tag != "Envelope" {
+		return fmt.Errorf("%w: not a SOAP envelope", oobkit.ErrProtocol)
+	}
+	if ns := root.NamespaceURI(); ns != NSSOAP && ns != "http://schemas.xmlsoap.org/soap/envelope/" {
+		return fmt.Errorf("%w: envelope namespace %q is not SOAP", oobkit.ErrProtocol, ns)
+	}
+	return nil
+}
+
+func envelope(doc *etree.Document, err error) (*Envelope, error) {
+	switch {
+	case errors.Is(err, oobkit.ErrProtocol): // a limit (*xmllimit.Error) or checkRoot
+		return nil, err
+	case err != nil:
 		return nil, fmt.Errorf("%w: not XML: %v", oobkit.ErrProtocol, err)
 	}
 	root := doc.Root()
-	if root == nil || root.Tag != "Envelope" {
+	if root == nil {
 		return nil, fmt.Errorf("%w: not a SOAP envelope", oobkit.ErrProtocol)
-	}
-	if ns := root.NamespaceURI(); ns != NSSOAP && ns != "http://schemas.xmlsoap.org/soap/envelope/" {
-		return nil, fmt.Errorf("%w: envelope namespace %q is not SOAP", oobkit.ErrProtocol, ns)
-	}
-	if depth(root, 0) > maxDepth {
-		return nil, fmt.Errorf("%w: XML nested deeper than %d", oobkit.ErrProtocol, maxDepth)
 	}
 	env := &Envelope{Doc: doc, Header: root.SelectElement("Header"), Body: root.SelectElement("Body")}
 	if env.Body == nil {
@@ -189,17 +212,4 @@ func ParseEnvelope(r io.Reader) (*Envelope, error) {
 		return env, parseFault(f)
 	}
 	return env, nil
-}
-
-func depth(e *etree.Element, d int) int {
-	if d > maxDepth {
-		return d
-	}
-	max := d
-	for _, c := range e.ChildElements() {
-		if x := depth(c, d+1); x > max {
-			max = x
-		}
-	}
-	return max
 }
