@@ -398,3 +398,5 @@ func classOf(err error) error {
 	}
 	return oobkit.ErrDevice
 }
+
+var _ oobkit.PowerChecker = (*Client)(nil)

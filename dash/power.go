@@ -230,3 +230,5 @@ func (c *Client) requestPowerState(ctx context.Context, ps *powerService, v int)
 	c.log.Debug("dash power request", "target", c.target.String(), "state", v)
 	return checkReturn(op, out, powerReturnCodes)
 }
+
+var _ oobkit.PowerChecker = (*Client)(nil)

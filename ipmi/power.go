@@ -178,3 +178,5 @@ func (c *Client) SetPower(ctx context.Context, action oobkit.PowerAction) error 
 		return err
 	})
 }
+
+var _ oobkit.PowerChecker = (*Client)(nil)
