@@ -544,8 +544,10 @@ func refusal(s PowerState, a PowerAction, col ActionColumn, cell Allowance) erro
 // "running operating system only" for WMI). With bootRedirect the action
 // also carries a boot redirection set for the next boot. It returns the
 // state read and nil, or an error wrapping [ErrInvalidState] that names the
-// state's row and code. Jobs ask it before setting a next boot, so a refused
-// step leaves nothing behind.
+// state's row and code. [ActionNone] with bootRedirect asks whether a next
+// boot may be set now at all (for AMT, Table C-3's boot-redirect column
+// alone). Jobs ask it before setting a next boot, so a refused step leaves
+// nothing behind.
 type PowerChecker interface {
 	CheckPower(ctx context.Context, action PowerAction, bootRedirect bool) (PowerState, error)
 }

@@ -208,7 +208,8 @@ func ChooseValue(action oobkit.PowerAction, available []int) (int, error) {
 
 // CheckPower reads the state and answers whether Table C-3 lets Intel AMT
 // perform action there ([oobkit.Allowed]; with bootRedirect, also
-// [oobkit.BootRedirectAllowed]). It implements [oobkit.PowerChecker]. The
+// [oobkit.BootRedirectAllowed]; ActionNone with bootRedirect asks the
+// boot-redirect column alone). It implements [oobkit.PowerChecker]. The
 // refusal wraps ErrInvalidState and names the row and its code, e.g.
 // "unknown:14".
 func (c *Client) CheckPower(ctx context.Context, action oobkit.PowerAction, bootRedirect bool) (oobkit.PowerState, error) {
@@ -220,7 +221,12 @@ func (c *Client) CheckPower(ctx context.Context, action oobkit.PowerAction, boot
 }
 
 func gate(s oobkit.PowerState, action oobkit.PowerAction, bootRedirect bool) error {
-	err := oobkit.Allowed(s, action)
+	var err error
+	if action == oobkit.ActionNone && bootRedirect {
+		err = oobkit.BootRedirectAllowed(s, action) // the column alone: may a next boot be set now?
+	} else {
+		err = oobkit.Allowed(s, action)
+	}
 	if err == nil && bootRedirect {
 		err = oobkit.BootRedirectAllowed(s, action)
 	}

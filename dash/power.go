@@ -142,6 +142,9 @@ var basicActions = map[oobkit.PowerAction]bool{oobkit.ActionOn: true, oobkit.Act
 // boot, which only a power on or a reset (or cycle) starts.
 func (st PowerStatus) Allows(action oobkit.PowerAction, bootRedirect bool) error {
 	const op = "SetPower"
+	if action == oobkit.ActionNone && bootRedirect {
+		return nil // a next boot can be configured in any state
+	}
 	candidates, ok := actionStates[action]
 	if !ok {
 		if action.ToBIOS() {

@@ -111,6 +111,9 @@ var chassisRules = map[oobkit.PowerAction]chassisRule{
 // Chassis Control function wraps ErrUnsupported.
 func Allowed(s oobkit.PowerState, action oobkit.PowerAction, bootRedirect bool) error {
 	const op = "Chassis Control"
+	if action == oobkit.ActionNone && bootRedirect {
+		return nil // boot flags can be set in any state
+	}
 	rule, ok := chassisRules[action]
 	if !ok {
 		if action.Column() == oobkit.ColumnNone {
