@@ -2,11 +2,35 @@
 // computer ([Target]), what a protocol presents to it ([Credential], [Secret]),
 // the protocols ([Protocol]), the capability interfaces protocol clients
 // implement ([PowerStateReader], [PowerController], [BootController],
-// [InventoryReader], [EventLogReader], [AlertConfigurer]), power states and
-// actions with the table of which action is possible in which state
-// ([Allowed]), one model for inventory and events ([Inventory], [Event]), and
-// the error classes a fleet operator acts on ([ErrUnreachable] …) with stable
-// numeric return codes ([ReturnCode]).
+// [InventoryReader], [EventLogReader], [AlertConfigurer], [PowerChecker]),
+// power states and actions, one model for inventory and events ([Inventory],
+// [Event]), and the error classes a fleet operator acts on ([ErrUnreachable]
+// …) with stable numeric return codes ([ReturnCode]).
+//
+// # Power states and the power table
+//
+// A [PowerState] is one row of the RTSM guide's Table C-3 ("Intel AMT power
+// management capabilities"), the ACPI system power states ASF, IPMI and AMT
+// report; [PowerState.Code] is the row number, 1 to 14, so the field notes'
+// "FromState detected as unknown:14" reads as [PowerUnknown].
+// [PowerStateFromCode] goes back. Protocols map what their device reports to
+// the row that says the same, never to the nearest S-state.
+//
+// The table itself is data ([PowerTable], footnotes in [PowerTableNotes]),
+// and the gate is two questions:
+//
+//	oobkit.Allowed(state, action)             // the reboot, power off and power on columns
+//	oobkit.BootRedirectAllowed(state, action) // may a boot redirection ride on action (ActionNone: the column alone)
+//
+// Both return nil or an error wrapping [ErrInvalidState] that names the row
+// and its code. Footnote 1 ("Performed through the power on command") is
+// [ThroughPowerOn]; footnote 2 ("Redirection can be enabled only for the
+// reboot command") is in [BootRedirectAllowed]. [AvailableActions] is the
+// guide's Table 3-1 list of applicable actions for a state. Table C-3 is
+// Intel AMT's; the ipmi, dash and wmi clients gate by their own rules, and
+// every client answers [PowerChecker] before a job sets a next boot.
+// [WithPowerTableOverride] lets an operator who knows better send an action
+// anyway; nothing overrides by default.
 //
 // The package contains no protocol code and imports nothing else of oobkit.
 // Protocol packages (amt, dash, ipmi, wmi, snmp, redirect) implement the

@@ -23,6 +23,7 @@ type Client struct {
 	tls    bool
 	ws     *wsman.Client
 	log    *slog.Logger
+	settle settle
 }
 
 // Option configures a Client.
@@ -37,6 +38,7 @@ type config struct {
 	realm   string
 	authInt bool
 	hooks   *wsman.Hooks
+	settle  settle
 }
 
 // WithLogger logs requests at debug level (never bodies or secrets).
@@ -116,7 +118,7 @@ func New(target oobkit.Target, cred oobkit.Credential, opts ...Option) (*Client,
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Client{target: target, tls: cred.TLS.Enabled, ws: ws, log: log}, nil
+	return &Client{target: target, tls: cred.TLS.Enabled, ws: ws, log: log, settle: cfg.settle.withDefaults()}, nil
 }
 
 // Protocol returns oobkit.AMT.

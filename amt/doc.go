@@ -12,11 +12,18 @@
 // (oobkit.ErrAuth, ErrBusy, ErrInvalidState…) a fleet operator can act on;
 // the firmware's ReturnValue or WS-Man fault subcode is kept in DeviceCode.
 //
-// Power control follows what the firmware offers: SetPower reads
-// CIM_AssociatedPowerManagementService, refuses an action the power table
-// (oobkit.Allowed, RTSM Table C-3) does not allow in the current state, and
-// picks the DMTF value from AvailableRequestedPowerStates (8 hard off, 10
-// reset, 5 cycle, 12/14 graceful on AMT 9+ with the OS agent), as iamt does.
+// Power control follows the RTSM guide's Table C-3 and what the firmware
+// offers: SetPower reads CIM_AssociatedPowerManagementService (its DMTF
+// value mapped to the row of Table C-3 per DSP1027, refined by the AMT
+// system power state of the event log), refuses an action the table
+// (oobkit.Allowed, oobkit.BootRedirectAllowed) does not allow there with an
+// error naming the row and its code ("unknown:14") unless the caller
+// overrides it (oobkit.WithPowerTableOverride), sends a reboot or power off
+// in S3/S4 "through the power on command" (footnote 1) and checks the state
+// reached, and picks the DMTF value from AvailableRequestedPowerStates (8
+// hard off, 10 reset, 5 cycle, 12/14 graceful on AMT 9+ with the OS agent),
+// as iamt does. The "(Terminal)" BIOS actions enable SOL and redirect the
+// BIOS console over it. CheckPower asks the same without acting.
 //
 // System Defense (ApplyPolicy, ActivePolicies, FilterStatistics,
 // RemoveAllPolicies) puts a filter.Policy on the wired and wireless

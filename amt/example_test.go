@@ -45,7 +45,7 @@ func Example() {
 	fmt.Println(oobkit.ClassName(err))
 	// Output:
 	// AMT 16.1.25 admin control
-	// S0 working booted: bios
+	// S0:1 booted: bios
 	// invalid-state
 }
 

@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
+	"time"
 
 	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/amt/internal/schema"
+	"github.com/oobkit/oobkit/internal/ipmispec"
 	"github.com/oobkit/oobkit/internal/wsman"
 )
 
@@ -34,42 +37,111 @@ const (
 
 // PowerStatus is what the device reports about its power.
 type PowerStatus struct {
-	// State is the normalised state.
+	// State is the row of Table C-3 the device is in (see [StateFromDMTF]
+	// and [Client.PowerStatus]).
 	State oobkit.PowerState
 	// Raw is the DMTF PowerState value the device reported.
 	Raw int
 	// Available lists the DMTF values RequestPowerStateChange accepts now.
 	Available []int
+	// System is the AMT system power state, the newest "System ACPI Power
+	// State" (sensor type 22h) record of the event log, when it was read:
+	// only when Raw alone does not name a row (1 Other, 3 Sleep-Light).
+	System oobkit.PowerState
 }
 
-// StateFromDMTF maps a DMTF PowerState value to an oobkit state. Off-Hard
-// (6) reads as soft off: a management engine that answers has standby
-// power, so the computer is not mechanically off.
+// StateFromDMTF maps a CIM_AssociatedPowerManagementService.PowerState
+// value to the row of Table C-3 that says the same thing, as DMTF DSP1027
+// (Power State Management Profile, "PowerState" and its ACPI
+// correspondence) defines the values: 2 On is S0/G0; 3 Sleep-Light is S1
+// or S2 without saying which, so it is the row "sleeping, S1, S2 or S3
+// cannot be determined"; 4 Sleep-Deep is S3; 7 Hibernate (Off-Soft) is S4;
+// 8 Off-Soft and 12 Off-Soft Graceful are S5/G2; 6 Off-Hard and 13
+// Off-Hard Graceful are G3 (DSP1027: Off-Hard corresponds to ACPI G3).
+// Everything else (0 Unknown, 1 Other, the transitions 5, 9, 10, 11, 14,
+// 15, 16, 17) is the unknown row: a transition names no state.
+// [Client.PowerStatus] refines 1 and 3 with the AMT system power state.
 func StateFromDMTF(v int) oobkit.PowerState {
 	switch v {
-	case PowerOn, PowerMasterBusReset, PowerNMI, PowerMasterBusResetGrace:
+	case PowerOn:
 		return oobkit.PowerS0
 	case PowerSleepLight:
-		return oobkit.PowerS1
+		return oobkit.PowerSleeping
 	case PowerSleepDeep:
 		return oobkit.PowerS3
 	case PowerHibernate:
 		return oobkit.PowerS4
-	case PowerOffSoft, PowerOffHard, PowerCycleOffSoft, PowerCycleOffHard, PowerOffSoftGraceful,
-		PowerOffHardGraceful, PowerCycleOffSoftGraceful, PowerCycleOffHardGraceful:
+	case PowerOffSoft, PowerOffSoftGraceful:
 		return oobkit.PowerS5
+	case PowerOffHard, PowerOffHardGraceful:
+		return oobkit.PowerG3
 	}
 	return oobkit.PowerUnknown
 }
 
+// PowerOther is the DMTF PowerState value 1, "Other": the device is in a
+// state DSP1027 has no value for.
+const PowerOther = 1
+
+// refinable lists, per DMTF value that does not name one row, the rows the
+// AMT system power state may name instead: Sleep-Light is S1 or S2 (or
+// undetermined sleep), Other is one of the rows DSP1027 has no value for.
+var refinable = map[int][]oobkit.PowerState{
+	PowerSleepLight: {oobkit.PowerS1, oobkit.PowerS2, oobkit.PowerSleeping},
+	PowerOther: {oobkit.PowerS4S5, oobkit.PowerSleeping, oobkit.PowerG1, oobkit.PowerS5Override,
+		oobkit.PowerLegacyOn, oobkit.PowerLegacyOff},
+}
+
+// systemStateRecords is how many of the newest event-log records are
+// searched for the AMT system power state.
+const systemStateRecords = 32
+
 // PowerStatus reads CIM_AssociatedPowerManagementService: the current state
-// and the values the device offers.
+// and the values the device offers. When the DMTF value does not name one
+// row of Table C-3 (3 Sleep-Light: S1 or S2; 1 Other), the AMT system power
+// state decides: the newest "System ACPI Power State" record (IPMI sensor
+// type 22h, the ASF system power state the management engine logs on each
+// change; IPMI v2.0 Table 42-3), accepted only when it names a row the DMTF
+// value allows. Otherwise Sleep-Light stays "sleeping, undetermined" and
+// Other is unknown.
 func (c *Client) PowerStatus(ctx context.Context) (PowerStatus, error) {
 	in, err := c.first(ctx, schema.AssociatedPower)
 	if err != nil {
 		return PowerStatus{}, err
 	}
-	return decodePowerStatus(in)
+	st, err := decodePowerStatus(in)
+	if err != nil {
+		return st, err
+	}
+	if rows, ok := refinable[st.Raw]; ok {
+		sys, err := c.SystemPowerState(ctx)
+		if err != nil {
+			return st, err
+		}
+		st.System = sys
+		if slices.Contains(rows, sys) {
+			st.State = sys
+		}
+	}
+	return st, nil
+}
+
+// SystemPowerState returns the AMT system power state as the event log
+// last recorded it: the newest asserted "System ACPI Power State" (sensor
+// type 22h) record among the newest records, its offset mapped to a row of
+// Table C-3 (offsets 00h–0Ch are rows 1–13, 0Eh unknown). Unknown when the
+// log has no such record.
+func (c *Client) SystemPowerState(ctx context.Context) (oobkit.PowerState, error) {
+	recs, err := c.MessageLog(ctx, systemStateRecords)
+	if err != nil {
+		return oobkit.PowerUnknown, err
+	}
+	for _, r := range recs {
+		if r.SensorType == ipmispec.SensorTypeACPIPowerState && r.Offset&0x80 == 0 {
+			return ipmispec.StateFromACPIOffset(r.Offset), nil
+		}
+	}
+	return oobkit.PowerUnknown, nil
 }
 
 func decodePowerStatus(in *wsman.Instance) (PowerStatus, error) {
@@ -84,7 +156,7 @@ func decodePowerStatus(in *wsman.Instance) (PowerStatus, error) {
 	return st, nil
 }
 
-// PowerState reads the computer's power state.
+// PowerState reads the computer's power state: its row of Table C-3.
 func (c *Client) PowerState(ctx context.Context) (oobkit.PowerState, error) {
 	st, err := c.PowerStatus(ctx)
 	return st.State, err
@@ -96,16 +168,18 @@ func (c *Client) PowerState(ctx context.Context) (oobkit.PowerState, error) {
 // and need the OS agent (LMS). Choosing among what the device offers
 // follows iamt (internal/power.go).
 var candidates = map[oobkit.PowerAction][]int{
-	oobkit.ActionOn:          {PowerOn},
-	oobkit.ActionOff:         {PowerOffSoft, PowerOffHard},
-	oobkit.ActionShutdown:    {PowerOffSoftGraceful, PowerOffHardGraceful},
-	oobkit.ActionReset:       {PowerMasterBusReset},
-	oobkit.ActionReboot:      {PowerMasterBusResetGrace},
-	oobkit.ActionCycle:       {PowerCycleOffSoft, PowerCycleOffHard},
-	oobkit.ActionOnToBIOS:    {PowerOn},
-	oobkit.ActionResetToBIOS: {PowerMasterBusReset},
-	oobkit.ActionSleep:       {PowerSleepDeep},
-	oobkit.ActionHibernate:   {PowerHibernate},
+	oobkit.ActionOn:                  {PowerOn},
+	oobkit.ActionOff:                 {PowerOffSoft, PowerOffHard},
+	oobkit.ActionShutdown:            {PowerOffSoftGraceful, PowerOffHardGraceful},
+	oobkit.ActionReset:               {PowerMasterBusReset},
+	oobkit.ActionReboot:              {PowerMasterBusResetGrace},
+	oobkit.ActionCycle:               {PowerCycleOffSoft, PowerCycleOffHard},
+	oobkit.ActionOnToBIOS:            {PowerOn},
+	oobkit.ActionResetToBIOS:         {PowerMasterBusReset},
+	oobkit.ActionOnToBIOSTerminal:    {PowerOn},
+	oobkit.ActionResetToBIOSTerminal: {PowerMasterBusReset},
+	oobkit.ActionSleep:               {PowerSleepDeep},
+	oobkit.ActionHibernate:           {PowerHibernate},
 }
 
 // ChooseValue picks the DMTF value for action among what the device
@@ -132,29 +206,183 @@ func ChooseValue(action oobkit.PowerAction, available []int) (int, error) {
 	return 0, &oobkit.Error{Protocol: oobkit.AMT, Op: "RequestPowerStateChange", Class: oobkit.ErrUnsupported, Message: msg}
 }
 
-// SetPower performs action. It reads the state first, refuses an action
-// the power table does not allow there (ErrInvalidState), picks the value
-// the device offers, and for on-to-BIOS / reset-to-BIOS sets the next boot
-// to BIOS setup first. A refusal because a redirection session is open
-// wraps ErrBusy.
+// CheckPower reads the state and answers whether Table C-3 lets Intel AMT
+// perform action there ([oobkit.Allowed]; with bootRedirect, also
+// [oobkit.BootRedirectAllowed]; ActionNone with bootRedirect asks the
+// boot-redirect column alone). It implements [oobkit.PowerChecker]. The
+// refusal wraps ErrInvalidState and names the row and its code, e.g.
+// "unknown:14".
+func (c *Client) CheckPower(ctx context.Context, action oobkit.PowerAction, bootRedirect bool) (oobkit.PowerState, error) {
+	st, err := c.PowerStatus(ctx)
+	if err != nil {
+		return oobkit.PowerUnknown, err
+	}
+	return st.State, gate(st.State, action, bootRedirect)
+}
+
+func gate(s oobkit.PowerState, action oobkit.PowerAction, bootRedirect bool) error {
+	var err error
+	if action == oobkit.ActionNone && bootRedirect {
+		err = oobkit.BootRedirectAllowed(s, action) // the column alone: may a next boot be set now?
+	} else {
+		err = oobkit.Allowed(s, action)
+	}
+	if err == nil && bootRedirect {
+		err = oobkit.BootRedirectAllowed(s, action)
+	}
+	if err == nil {
+		return nil
+	}
+	class := classOf(err)
+	return &oobkit.Error{Protocol: oobkit.AMT, Op: "SetPower", Class: class,
+		Message: strings.TrimPrefix(err.Error(), class.Error()+": ")}
+}
+
+// SetPower performs action as the RTSM guide's Table C-3 allows it. It
+// reads the state first and refuses an action the table does not allow
+// there (ErrInvalidState naming the row and its code) unless ctx carries
+// [oobkit.WithPowerTableOverride]. Then:
+//
+//   - Footnote 1, "Performed through the power on command": a reboot or
+//     power off in S3 or S4 is sent as the power on command. A reboot is
+//     the power on itself; a power off (shutdown, sleep, hibernate) follows
+//     once the computer is on. Either way the state reached is read back and
+//     checked (S0, or the state the off-column action leads to); a computer
+//     that does not get there within the settle time (see
+//     [WithPowerSettle]) fails with ErrDevice.
+//   - On/reset to BIOS set the next boot to BIOS setup first; the
+//     "(Terminal)" actions also enable SOL in AMT_RedirectionService and
+//     redirect the BIOS console over SOL (AMT_BootSettingData UseSOL), so
+//     a SOL console shows BIOS setup.
+//   - Otherwise the DMTF value the device offers for the action is sent.
+//
+// A refusal because a redirection session is open wraps ErrBusy.
 func (c *Client) SetPower(ctx context.Context, action oobkit.PowerAction) error {
+	if action.Column() == oobkit.ColumnNone {
+		return argErr("SetPower", "unknown power action %v", action)
+	}
 	st, err := c.PowerStatus(ctx)
 	if err != nil {
 		return err
 	}
-	if err := oobkit.Allowed(st.State, action); err != nil {
-		return &oobkit.Error{Protocol: oobkit.AMT, Op: "SetPower", Class: classOf(err), Message: err.Error()}
+	if !oobkit.PowerTableOverridden(ctx) {
+		if err := gate(st.State, action, false); err != nil {
+			return err
+		}
+	}
+	if action.ToBIOS() {
+		if action.Terminal() {
+			if err := c.enableSOL(ctx); err != nil {
+				return err
+			}
+		}
+		if err := c.SetNextBoot(ctx, oobkit.BootOptions{Device: oobkit.BootBIOSSetup, SOL: action.Terminal()}); err != nil {
+			return err
+		}
+	}
+	if oobkit.ThroughPowerOn(st.State, action) {
+		return c.throughPowerOn(ctx, st, action)
 	}
 	v, err := ChooseValue(action, st.Available)
 	if err != nil {
 		return err
 	}
-	if action == oobkit.ActionOnToBIOS || action == oobkit.ActionResetToBIOS {
-		if err := c.SetNextBoot(ctx, oobkit.BootOptions{Device: oobkit.BootBIOSSetup}); err != nil {
-			return err
+	return c.RequestPowerStateChange(ctx, v)
+}
+
+// throughPowerOn carries out footnote 1 of Table C-3 for a reboot or power
+// off in S3 or S4: the power on command, then the check that the computer
+// is on; for an off-column action, that action and the check of its end
+// state.
+func (c *Client) throughPowerOn(ctx context.Context, from PowerStatus, action oobkit.PowerAction) error {
+	if err := c.RequestPowerStateChange(ctx, PowerOn); err != nil {
+		return err
+	}
+	on, err := c.awaitState(ctx, action, "the power on command", oobkit.PowerS0)
+	if err != nil || action.Column() != oobkit.ColumnPowerOff {
+		return err
+	}
+	v, err := ChooseValue(action, on.Available)
+	if err != nil {
+		return err
+	}
+	if err := c.RequestPowerStateChange(ctx, v); err != nil {
+		return err
+	}
+	_, err = c.awaitState(ctx, action, action.String()+" after the power on command", endStates[action]...)
+	return err
+}
+
+// endStates are the rows an off-column action leads to.
+var endStates = map[oobkit.PowerAction][]oobkit.PowerState{
+	oobkit.ActionOff:       {oobkit.PowerS5, oobkit.PowerS4S5},
+	oobkit.ActionShutdown:  {oobkit.PowerS5, oobkit.PowerS4S5},
+	oobkit.ActionSleep:     {oobkit.PowerS3, oobkit.PowerSleeping},
+	oobkit.ActionHibernate: {oobkit.PowerS4},
+}
+
+// awaitState reads the state until it is one of want, the settle time
+// passes (ErrDevice naming the state reached) or ctx ends.
+func (c *Client) awaitState(ctx context.Context, action oobkit.PowerAction, what string, want ...oobkit.PowerState) (PowerStatus, error) {
+	deadline := time.Now().Add(c.settle.timeout)
+	for {
+		st, err := c.PowerStatus(ctx)
+		if err != nil {
+			return st, err
+		}
+		if slices.Contains(want, st.State) {
+			return st, nil
+		}
+		if !time.Now().Before(deadline) {
+			return st, &oobkit.Error{Protocol: oobkit.AMT, Op: "SetPower", Class: oobkit.ErrDevice,
+				Message: fmt.Sprintf("%v: after %s the computer is in %v, not %v, after %v (Table C-3 footnote 1: %q)",
+					action, what, st.State, want[0], c.settle.timeout, oobkit.PowerTableNotes[1])}
+		}
+		t := time.NewTimer(c.settle.every)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return st, ctx.Err()
+		case <-t.C:
 		}
 	}
-	return c.RequestPowerStateChange(ctx, v)
+}
+
+// enableSOL turns SOL on in AMT_RedirectionService (keeping IDE-R, KVM and
+// the listener as they are) when it is off: the console a "(Terminal)"
+// action shows BIOS setup on.
+func (c *Client) enableSOL(ctx context.Context) error {
+	rs, err := c.RedirectionSettings(ctx)
+	if err != nil {
+		return err
+	}
+	if rs.SOL && rs.Listener {
+		return nil
+	}
+	rs.SOL, rs.Listener = true, true
+	return c.SetRedirection(ctx, rs)
+}
+
+// settle bounds how long SetPower waits for the state footnote 1's power on
+// command leads to.
+type settle struct{ timeout, every time.Duration }
+
+func (s settle) withDefaults() settle {
+	if s.timeout <= 0 {
+		s.timeout = 90 * time.Second
+	}
+	if s.every <= 0 {
+		s.every = 2 * time.Second
+	}
+	return s
+}
+
+// WithPowerSettle sets how long SetPower waits, reading the state every
+// every, for the computer to reach the state a reboot or power off
+// "performed through the power on command" (Table C-3 footnote 1) leads to
+// (default 90 s, read every 2 s). The context's deadline still applies.
+func WithPowerSettle(timeout, every time.Duration) Option {
+	return func(c *config) { c.settle = settle{timeout, every} }
 }
 
 // RequestPowerStateChange sends one DMTF power-state value as is (no state
@@ -176,3 +404,5 @@ func classOf(err error) error {
 	}
 	return oobkit.ErrDevice
 }
+
+var _ oobkit.PowerChecker = (*Client)(nil)

@@ -37,7 +37,9 @@ func TestSetPower(t *testing.T) {
 		{"on while on refused", "", oobkit.PowerS0, oobkit.ActionOn, oobkit.PowerS0, oobkit.ErrInvalidState, ""},
 		{"off while off refused", "", oobkit.PowerS5, oobkit.ActionOff, oobkit.PowerS5, oobkit.ErrInvalidState, ""},
 		{"reset while off refused", "", oobkit.PowerS5, oobkit.ActionReset, oobkit.PowerS5, oobkit.ErrInvalidState, ""},
-		{"reset from S3 refused", "", oobkit.PowerS3, oobkit.ActionReset, oobkit.PowerS3, oobkit.ErrInvalidState, ""},
+		{"on to BIOS from S3 refused (footnote 2)", "", oobkit.PowerS3, oobkit.ActionOnToBIOS, oobkit.PowerS3, oobkit.ErrInvalidState, ""},
+		{"reset to BIOS terminal", "", oobkit.PowerS0, oobkit.ActionResetToBIOSTerminal, oobkit.PowerS0, nil, "bios"},
+		{"on to BIOS terminal", "", oobkit.PowerS5, oobkit.ActionOnToBIOSTerminal, oobkit.PowerS0, nil, "bios"},
 		{"on to BIOS while on refused", "", oobkit.PowerS0, oobkit.ActionOnToBIOS, oobkit.PowerS0, oobkit.ErrInvalidState, ""},
 		{"invalid action", "", oobkit.PowerS0, oobkit.ActionNone, oobkit.PowerS0, oobkit.ErrInvalidArgument, ""},
 	}
@@ -122,8 +124,11 @@ func TestChooseValue(t *testing.T) {
 }
 
 func TestStateFromDMTF(t *testing.T) {
+	// DSP1027: Sleep-Light is S1 or S2 (which one is not said: the
+	// undetermined sleeping row), Off-Hard is G3; transitions name no state.
 	for v, want := range map[int]oobkit.PowerState{0: oobkit.PowerUnknown, 1: oobkit.PowerUnknown, 2: oobkit.PowerS0,
-		3: oobkit.PowerS1, 4: oobkit.PowerS3, 6: oobkit.PowerS5, 7: oobkit.PowerS4, 8: oobkit.PowerS5, 13: oobkit.PowerS5, 99: oobkit.PowerUnknown} {
+		3: oobkit.PowerSleeping, 4: oobkit.PowerS3, 5: oobkit.PowerUnknown, 6: oobkit.PowerG3, 7: oobkit.PowerS4, 8: oobkit.PowerS5,
+		10: oobkit.PowerUnknown, 12: oobkit.PowerS5, 13: oobkit.PowerG3, 14: oobkit.PowerUnknown, 99: oobkit.PowerUnknown} {
 		assert.Equal(t, want, amt.StateFromDMTF(v), "value %d", v)
 	}
 }

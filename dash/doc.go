@@ -9,8 +9,10 @@
 //     DSP1033), so callers know what the computer supports;
 //   - Power State Management (DSP1027): [Client.PowerState],
 //     [Client.PowerStatus], [Client.SetPower] (oobkit.PowerController: the
-//     power table is checked, then the DMTF state is chosen among those the
-//     computer offers) and [Client.RequestPowerState];
+//     DASH gate, the computer's AvailableRequestedPowerStates, is checked
+//     ([PowerStatus.Allows], [Client.CheckPower]), then the DMTF state is
+//     chosen among those the computer offers; DMTF values map to their rows
+//     of Table C-3 per DSP1027) and [Client.RequestPowerState];
 //   - Boot Control (DSP1012): [Client.BootSources], [Client.SetBootSource]
 //     and [Client.SetNextBoot] (ChangeBootOrder then SetBootConfigRole, one
 //     time or persistent; a redirected remote image where offered);

@@ -42,8 +42,8 @@ func Example() {
 	fmt.Println("again:", oobkit.ClassName(c.SetPower(ctx, oobkit.ActionOn)))
 	// Output:
 	// BIOS Management: true
-	// before: S5 soft off
-	// after: S0 working
+	// before: S5:6
+	// after: S0:1
 	// again: invalid-state
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/internal/wsman"
@@ -44,23 +43,29 @@ type PowerStatus struct {
 	Available []int
 }
 
-// StateFromDMTF maps a DMTF PowerState to an [oobkit.PowerState] (DSP1027
-// Table "PowerState to ACPI": On → S0, Sleep-Light → S1, Sleep-Deep → S3,
-// Hibernate → S4, Off-Soft → S5). Off-Hard (6) and the graceful off values
-// map to S5, not G3: a computer whose DASH controller answers has standby
-// power. Transitional values (cycle, reset, NMI) are unknown.
+// StateFromDMTF maps a DMTF PowerState to the row of the RTSM guide's
+// Table C-3 that says the same thing, as DMTF DSP1027 (Power State
+// Management Profile, PowerState and its ACPI correspondence) defines the
+// values: 2 On is S0/G0; 3 Sleep-Light is S1 or S2 without saying which, so
+// it is the row "sleeping, S1, S2 or S3 cannot be determined"; 4 Sleep-Deep
+// is S3; 7 Hibernate is S4; 8 Off-Soft and 12 Off-Soft Graceful are S5/G2;
+// 6 Off-Hard and 13 Off-Hard Graceful are G3. Everything else (0 Unknown,
+// 1 Other, the transitions cycle, reset and NMI) is the unknown row: never
+// the nearest S-state.
 func StateFromDMTF(v int) oobkit.PowerState {
 	switch v {
 	case DMTFOn:
 		return oobkit.PowerS0
 	case DMTFSleepLight:
-		return oobkit.PowerS1
+		return oobkit.PowerSleeping
 	case DMTFSleepDeep:
 		return oobkit.PowerS3
 	case DMTFHibernate:
 		return oobkit.PowerS4
-	case DMTFOffSoft, DMTFOffHard, DMTFOffSoftGraceful, DMTFOffHardGraceful:
+	case DMTFOffSoft, DMTFOffSoftGraceful:
 		return oobkit.PowerS5
+	case DMTFOffHard, DMTFOffHardGraceful:
+		return oobkit.PowerG3
 	}
 	return oobkit.PowerUnknown
 }
@@ -120,40 +125,85 @@ func (c *Client) PowerState(ctx context.Context) (oobkit.PowerState, error) {
 	return ps.status.State, nil
 }
 
+// basicActions are the actions whose DMTF states every computer of the
+// profile supports (DSP1027: On, Off, Power Cycle, Master Bus Reset): when
+// one is not offered, the state is why.
+var basicActions = map[oobkit.PowerAction]bool{oobkit.ActionOn: true, oobkit.ActionOff: true,
+	oobkit.ActionReset: true, oobkit.ActionCycle: true}
+
+// Allows is the DASH power gate. Table C-3 is Intel AMT's; a DASH computer
+// states its own as data, DSP1027's AvailableRequestedPowerStates: the
+// states RequestPowerStateChange accepts now. An action none of whose DMTF
+// states is offered is refused with ErrInvalidState naming the state's row
+// and code and the offer, or with ErrUnsupported for an optional action
+// (graceful, sleep, hibernate) that a running computer does not offer. An
+// empty list means the computer does not say: it decides. With
+// bootRedirect the action also carries a boot configuration for the next
+// boot, which only a power on or a reset (or cycle) starts.
+func (st PowerStatus) Allows(action oobkit.PowerAction, bootRedirect bool) error {
+	const op = "SetPower"
+	if action == oobkit.ActionNone && bootRedirect {
+		return nil // a next boot can be configured in any state
+	}
+	candidates, ok := actionStates[action]
+	if !ok {
+		if action.ToBIOS() {
+			return errorf(op, oobkit.ErrUnsupported, "", "%v: DASH has no standard boot into BIOS setup", action)
+		}
+		return errorf(op, oobkit.ErrInvalidArgument, "", "unknown power action %v", action)
+	}
+	if bootRedirect && action.Column() == oobkit.ColumnPowerOff {
+		return errorf(op, oobkit.ErrInvalidArgument, "", "a boot configuration rides on a power on or a reset, not on %v", action)
+	}
+	if len(st.Available) == 0 || slices.ContainsFunc(candidates, func(v int) bool { return slices.Contains(st.Available, v) }) {
+		return nil
+	}
+	if !basicActions[action] && st.State == oobkit.PowerS0 {
+		return errorf(op, oobkit.ErrUnsupported, "", "%v: the computer does not offer the DMTF states %v even when on (available: %v)",
+			action, candidates, st.Available)
+	}
+	return errorf(op, oobkit.ErrInvalidState, "", "%v is not possible in state %v (DMTF PowerState %d): the computer offers DMTF states %v now (DSP1027 AvailableRequestedPowerStates), none of %v",
+		action, st.State, st.DMTFState, st.Available, candidates)
+}
+
+// CheckPower reads the power status and applies [PowerStatus.Allows]. It
+// implements [oobkit.PowerChecker].
+func (c *Client) CheckPower(ctx context.Context, action oobkit.PowerAction, bootRedirect bool) (oobkit.PowerState, error) {
+	ps, err := c.readPower(ctx)
+	if err != nil {
+		return oobkit.PowerUnknown, err
+	}
+	return ps.status.State, ps.status.Allows(action, bootRedirect)
+}
+
 // SetPower performs action. It reads the state first and refuses an action
-// the state does not allow ([oobkit.Allowed], ErrInvalidState), then
-// requests the first DMTF state for the action that the computer lists in
-// AvailableRequestedPowerStates (ErrUnsupported when none is offered; an
+// the computer does not offer now ([PowerStatus.Allows]) unless ctx carries
+// [oobkit.WithPowerTableOverride], then requests the first DMTF state for
+// the action that the computer lists in AvailableRequestedPowerStates (an
 // empty list means the computer does not say, and the preferred state is
-// tried). On-to-BIOS and reset-to-BIOS are ErrUnsupported: DASH Boot Control
-// has no BIOS-setup boot source.
+// tried). On-to-BIOS and reset-to-BIOS are ErrUnsupported: DASH Boot
+// Control has no BIOS-setup boot source.
 func (c *Client) SetPower(ctx context.Context, action oobkit.PowerAction) error {
 	const op = "SetPower"
 	candidates, ok := actionStates[action]
 	if !ok {
-		if action == oobkit.ActionOnToBIOS || action == oobkit.ActionResetToBIOS {
-			return errorf(op, oobkit.ErrUnsupported, "", "%v: DASH has no standard boot into BIOS setup", action)
-		}
-		return errorf(op, oobkit.ErrInvalidArgument, "", "unknown power action %v", action)
+		return PowerStatus{}.Allows(action, false)
 	}
 	ps, err := c.readPower(ctx)
 	if err != nil {
 		return err
 	}
-	if err := oobkit.Allowed(ps.status.State, action); err != nil {
-		return &oobkit.Error{Protocol: oobkit.DASH, Op: op, Class: oobkit.ErrInvalidState,
-			Message: strings.TrimPrefix(err.Error(), oobkit.ErrInvalidState.Error()+": ")}
+	if !oobkit.PowerTableOverridden(ctx) {
+		if err := ps.status.Allows(action, false); err != nil {
+			return err
+		}
 	}
-	want := 0
+	want := candidates[0]
 	for _, s := range candidates {
-		if len(ps.status.Available) == 0 || slices.Contains(ps.status.Available, s) {
+		if slices.Contains(ps.status.Available, s) {
 			want = s
 			break
 		}
-	}
-	if want == 0 {
-		return errorf(op, oobkit.ErrUnsupported, "", "%v: the computer offers none of the DMTF states %v now (available: %v)",
-			action, candidates, ps.status.Available)
 	}
 	return c.requestPowerState(ctx, ps, want)
 }
@@ -183,3 +233,5 @@ func (c *Client) requestPowerState(ctx context.Context, ps *powerService, v int)
 	c.log.Debug("dash power request", "target", c.target.String(), "state", v)
 	return checkReturn(op, out, powerReturnCodes)
 }
+
+var _ oobkit.PowerChecker = (*Client)(nil)

@@ -32,9 +32,11 @@ func TestIdentifyAndProfiles(t *testing.T) {
 }
 
 func TestStateFromDMTF(t *testing.T) {
-	want := map[int]oobkit.PowerState{0: oobkit.PowerUnknown, 1: oobkit.PowerUnknown, 2: oobkit.PowerS0, 3: oobkit.PowerS1,
-		4: oobkit.PowerS3, 5: oobkit.PowerUnknown, 6: oobkit.PowerS5, 7: oobkit.PowerS4, 8: oobkit.PowerS5,
-		10: oobkit.PowerUnknown, 12: oobkit.PowerS5, 13: oobkit.PowerS5}
+	// DSP1027's ACPI correspondence, each to its own row of Table C-3:
+	// Sleep-Light is S1 or S2 (undetermined sleep), Off-Hard is G3.
+	want := map[int]oobkit.PowerState{0: oobkit.PowerUnknown, 1: oobkit.PowerUnknown, 2: oobkit.PowerS0, 3: oobkit.PowerSleeping,
+		4: oobkit.PowerS3, 5: oobkit.PowerUnknown, 6: oobkit.PowerG3, 7: oobkit.PowerS4, 8: oobkit.PowerS5,
+		10: oobkit.PowerUnknown, 12: oobkit.PowerS5, 13: oobkit.PowerG3}
 	for v, s := range want {
 		assert.Equal(t, s, dash.StateFromDMTF(v), "DMTF %d", v)
 	}
@@ -141,9 +143,27 @@ func TestPowerWithoutProfile(t *testing.T) {
 	require.ErrorIs(t, err, oobkit.ErrUnsupported)
 }
 
+// TestDASHGateIsAvailableStates: DASH states its own gate as data, the
+// computer's AvailableRequestedPowerStates, not Intel AMT's Table C-3.
+func TestDASHGateIsAvailableStates(t *testing.T) {
+	ctx := context.Background()
+	_, c := newPair(t, dashtest.Config{PowerState: 6}) // Off-Hard: G3 in Table C-3, where AMT could not power on
+	st, err := c.CheckPower(ctx, oobkit.ActionOn, true)
+	require.NoError(t, err, "the computer offers On (2)")
+	assert.Equal(t, oobkit.PowerG3, st)
+	_, err = c.CheckPower(ctx, oobkit.ActionReset, false)
+	require.ErrorIs(t, err, oobkit.ErrInvalidState)
+	assert.Contains(t, err.Error(), "G3:8")
+	_, err = c.CheckPower(ctx, oobkit.ActionOff, true)
+	require.ErrorIs(t, err, oobkit.ErrInvalidArgument, "a boot configuration does not ride on a power off")
+	on := dash.PowerStatus{State: oobkit.PowerS0, DMTFState: 2, Available: []int{8, 10}}
+	require.ErrorIs(t, on.Allows(oobkit.ActionHibernate, false), oobkit.ErrUnsupported, "a running computer that does not offer hibernate cannot")
+	require.NoError(t, dash.PowerStatus{}.Allows(oobkit.ActionReset, false), "an empty offer: the computer decides")
+}
+
 func TestInvalidStateMessage(t *testing.T) {
 	_, c := newPair(t, dashtest.Config{})
 	err := c.SetPower(context.Background(), oobkit.ActionOn)
 	require.ErrorIs(t, err, oobkit.ErrInvalidState)
-	assert.Equal(t, "dash: SetPower: invalid state: on (power on) is not possible in state S0 working: "+oobkit.PowerTableNotes[1], err.Error())
+	assert.Equal(t, "dash: SetPower: invalid state: on is not possible in state S0:1 (DMTF PowerState 2): the computer offers DMTF states [4 5 6 7 8 9 10 11] now (DSP1027 AvailableRequestedPowerStates), none of [2]", err.Error())
 }

@@ -13,7 +13,9 @@
 //
 //   - power state and control ([oobkit.PowerStateReader],
 //     [oobkit.PowerController]): on, off, ACPI soft shutdown, reset, cycle,
-//     on/reset into BIOS setup; refused per [oobkit.Allowed];
+//     on/reset into BIOS setup; refused per the IPMI gate, Chassis Control
+//     rules as data ([Allowed], [Client.CheckPower]); the state is the
+//     Table C-3 row of Get ACPI Power State, or Legacy ON/OFF;
 //   - next boot device ([oobkit.BootController]) once or persistent, legacy
 //     or EFI, and [Client.BootDevice] to read it back;
 //   - [Client.ChassisStatus], [Client.Identify], [Client.DeviceID] and

@@ -37,7 +37,7 @@ func Example() {
 	err = c.SetPower(ctx, oobkit.ActionOn)
 	fmt.Println(errors.Is(err, oobkit.ErrInvalidState))
 	// Output:
-	// legacy off -> legacy on
+	// legacy-off:13 -> legacy-on:12
 	// true
 }
 
@@ -84,7 +84,7 @@ func ExampleClient_PowerState_fleet() {
 		fmt.Println(t.Name, st, err)
 	}
 	// Output:
-	// bmc-0 legacy on <nil>
-	// bmc-1 legacy on <nil>
-	// bmc-2 legacy on <nil>
+	// bmc-0 legacy-on:12 <nil>
+	// bmc-1 legacy-on:12 <nil>
+	// bmc-2 legacy-on:12 <nil>
 }

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/ipmi"
+	"github.com/oobkit/oobkit/wmi"
 )
 
 // fakeDevice is a simulated computer behind the oobkit capability
@@ -182,7 +184,7 @@ func (c *fakeClient) SetPower(ctx context.Context, a oobkit.PowerAction) error {
 	if a.Graceful() && !d.graceful[c.p] {
 		return c.fail("set power", oobkit.ErrUnsupported, "")
 	}
-	if err := oobkit.Allowed(d.state, a); err != nil {
+	if err := fakeAllowed(c.p, d.state, a); err != nil {
 		return err
 	}
 	switch a.Column() {
@@ -193,6 +195,15 @@ func (c *fakeClient) SetPower(ctx context.Context, a oobkit.PowerAction) error {
 	}
 	d.actions = append(d.actions, fmt.Sprintf("%s:%s", c.p, a))
 	return nil
+}
+
+// CheckPower is the protocol's gate asked before a next boot is set.
+func (c *fakeClient) CheckPower(ctx context.Context, a oobkit.PowerAction, _ bool) (oobkit.PowerState, error) {
+	st, err := c.PowerState(ctx)
+	if err != nil || a == oobkit.ActionNone {
+		return st, err
+	}
+	return st, fakeAllowed(c.p, st, a)
 }
 
 func (c *fakeClient) SetNextBoot(ctx context.Context, o oobkit.BootOptions) error {
@@ -251,4 +262,23 @@ var fastRetry = RetryPolicy{Attempts: 3, Backoff: time.Millisecond, MaxBackoff: 
 func testRunner(f *fakeFleet, creds Credentials, opts ...Option) *Runner {
 	base := []Option{WithProbe(nil), WithRetry(fastRetry), WithTargetTimeout(5 * time.Second)}
 	return NewRunner(f.connector(creds, allProtos...), append(base, opts...)...)
+}
+
+// fakeAllowed is each protocol's own power gate: Table C-3 for AMT, the
+// chassis control rules for IPMI, Windows in S0 for WMI, and for DASH the
+// available requested states a DSP1027 computer offers (power on when not
+// on, everything else when on).
+func fakeAllowed(p oobkit.Protocol, s oobkit.PowerState, a oobkit.PowerAction) error {
+	switch p {
+	case oobkit.AMT:
+		return oobkit.Allowed(s, a)
+	case oobkit.IPMI:
+		return ipmi.Allowed(s, a, false)
+	case oobkit.WMI:
+		return wmi.Allowed(s, a)
+	}
+	if (a.Column() == oobkit.ColumnPowerOn) == s.IsOn() {
+		return fmt.Errorf("%w: %v not offered in %v", oobkit.ErrInvalidState, a, s)
+	}
+	return nil
 }

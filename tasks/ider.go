@@ -62,6 +62,9 @@ type IDERBootTask struct {
 	// NoPower attaches the image and sets the next boot without powering on
 	// or resetting.
 	NoPower bool `json:"noPower,omitempty"`
+	// IgnoreTable boots whatever Table C-3 says about the state read (see
+	// [BootTask]); off by default.
+	IgnoreTable bool `json:"ignoreTable,omitempty"`
 }
 
 // IDERSessionStats is what an IDE-R session did.
@@ -159,7 +162,9 @@ func (t *IDERBootTask) Run(ctx context.Context, env *Env) (any, error) {
 	out := &IDERBootOutput{}
 	defer func() { out.Session = iderStats(session.Stats()) }()
 
-	b, err := (&BootTask{Options: boot, NoPower: t.NoPower, Protocols: []oobkit.Protocol{oobkit.AMT}}).Run(ctx, env)
+	// The boot step asks Table C-3 (power and boot-redirect columns) before
+	// it sets the IDE-R boot.
+	b, err := (&BootTask{Options: boot, NoPower: t.NoPower, IgnoreTable: t.IgnoreTable, Protocols: []oobkit.Protocol{oobkit.AMT}}).Run(ctx, env)
 	out.Boot, _ = b.(*BootOutput)
 	if err != nil {
 		_ = session.Close()

@@ -16,10 +16,18 @@ import (
 // out of band through the remaining protocols in preference order. The step
 // result records the protocol that acted and every protocol tried.
 //
-// Before acting, the task reads the power state and checks the action
-// against [oobkit.Allowed]. Powering on a computer that is on, or off one
-// that is off, succeeds without sending anything (Changed is false), so a
-// job's "Restore" step knows which computers it changed.
+// Before acting, the task reads the power state. Each protocol's client
+// then gates the action by its own table: Intel AMT by the RTSM guide's
+// Table C-3 ([oobkit.Allowed], [oobkit.BootRedirectAllowed] when Boot
+// redirects the next boot), IPMI, DASH and WMI by theirs (clients that
+// implement [oobkit.PowerChecker] are asked before a next boot is set; an
+// AMT client that states no rules of its own is held to Table C-3 with the
+// state read; Table C-3 is Intel AMT's and binds AMT clients only). A
+// refusal wraps ErrInvalidState and names the state's row and code
+// ("unknown:14"); IgnoreTable overrides it for an operator who knows
+// better. Powering on a computer that is on, or off one that is off,
+// succeeds without sending anything (Changed is false), so a job's
+// "Restore" step knows which computers it changed.
 type PowerTask struct {
 	// Action is the power action. Exactly one of Action and Restore is set.
 	Action oobkit.PowerAction `json:"action,omitzero"`
@@ -42,6 +50,11 @@ type PowerTask struct {
 	// NoHardFallback keeps a graceful action graceful: no hard off or reset
 	// when the operating system cannot be reached.
 	NoHardFallback bool `json:"noHardFallback,omitempty"`
+	// IgnoreTable sends the action whatever the protocol's power table says
+	// about the state read ([oobkit.WithPowerTableOverride]); the device may
+	// still refuse. For an operator who knows better, e.g. to leave the
+	// field notes' "unknown:14" with a reboot. Off by default.
+	IgnoreTable bool `json:"ignoreTable,omitempty"`
 }
 
 // PowerOutput is what a [PowerTask] returns.
@@ -91,14 +104,20 @@ func (t *PowerTask) Run(ctx context.Context, env *Env) (any, error) {
 	if noOp(out.Before, action) {
 		return out, nil
 	}
-	if err := oobkit.Allowed(out.Before, action); err != nil {
-		return out, err
+	actx := ctx
+	if t.IgnoreTable {
+		actx = oobkit.WithPowerTableOverride(ctx)
 	}
 	send := func(a oobkit.PowerAction) func(oobkit.Client) error {
 		return func(c oobkit.Client) error {
 			pc, err := Capability[oobkit.PowerController](c, "power control")
 			if err != nil {
 				return err
+			}
+			if !t.IgnoreTable {
+				if err := gatePower(ctx, c, a, t.Boot, out.Before); err != nil {
+					return err
+				}
 			}
 			if t.Boot != nil {
 				bc, err := Capability[oobkit.BootController](c, "boot control")
@@ -109,7 +128,7 @@ func (t *PowerTask) Run(ctx context.Context, env *Env) (any, error) {
 					return err
 				}
 			}
-			return pc.SetPower(ctx, a)
+			return pc.SetPower(actx, a)
 		}
 	}
 	if !action.Graceful() {
@@ -141,8 +160,45 @@ func (t *PowerTask) Run(ctx context.Context, env *Env) (any, error) {
 	return out, nil
 }
 
+// redirects reports whether boot options redirect the next boot (a boot
+// device, BIOS setup or SOL), which Table C-3's boot-redirect column
+// decides; the advanced options alone (lock keyboard…) do not.
+func redirects(o *oobkit.BootOptions) bool {
+	return o != nil && (o.Device != oobkit.BootNone || o.SOL || o.EnterBIOS)
+}
+
+// gatePower is the power table check of a step, before anything is sent
+// through client c: a client that implements [oobkit.PowerChecker] applies
+// its protocol's rules to the state it reads, and is asked only when a next
+// boot is about to be set (otherwise its SetPower checks the same itself);
+// any other Intel AMT client is held to Table C-3 with the state the step
+// read, and clients of other protocols that state no rules decide in
+// SetPower. A refusal wraps ErrInvalidState and names the row and its code.
+func gatePower(ctx context.Context, c oobkit.Client, a oobkit.PowerAction, boot *oobkit.BootOptions, before oobkit.PowerState) error {
+	redirect := redirects(boot)
+	if chk, ok := c.(oobkit.PowerChecker); ok {
+		if boot == nil {
+			return nil
+		}
+		_, err := chk.CheckPower(ctx, a, redirect)
+		return err
+	}
+	if c.Protocol() != oobkit.AMT {
+		return nil
+	}
+	if a != oobkit.ActionNone {
+		if err := oobkit.Allowed(before, a); err != nil {
+			return err
+		}
+	}
+	if redirect {
+		return oobkit.BootRedirectAllowed(before, a)
+	}
+	return nil
+}
+
 // readPowerState reads the state through the first protocol that can; it
-// returns PowerUnknown when none can (the table then lets the device decide).
+// returns PowerUnknown when none can (each protocol's gate then decides).
 func readPowerState(ctx context.Context, env *Env, order []oobkit.Protocol) oobkit.PowerState {
 	acted := env.rec.protocol // reading is not acting
 	defer func() { env.rec.protocol = acted }()
@@ -167,8 +223,13 @@ func noOp(s oobkit.PowerState, a oobkit.PowerAction) bool {
 	case oobkit.ActionOn:
 		return s.IsOn()
 	case oobkit.ActionOff, oobkit.ActionShutdown:
-		// the power table's "already off" states (note 8) and G3
-		return s == oobkit.PowerS4 || s == oobkit.PowerS5 || s == oobkit.PowerG3 || s == oobkit.PowerLegacyOff
+		// the soft-off and mechanical-off rows; S4 is not among them: Table
+		// C-3 powers a hibernating computer off "through the power on
+		// command"
+		switch s {
+		case oobkit.PowerS5, oobkit.PowerS4S5, oobkit.PowerG3, oobkit.PowerS5Override, oobkit.PowerLegacyOff:
+			return true
+		}
 	}
 	return false
 }
@@ -199,8 +260,7 @@ func restoreAction(env *Env, id string) (oobkit.PowerAction, error) {
 		return oobkit.ActionNone, nil
 	}
 	switch {
-	case prev.Before.IsOff() && prev.Action.Column() == oobkit.ColumnPowerOn,
-		prev.Before.IsOff() && prev.Action == oobkit.ActionOnToBIOS:
+	case prev.Before.IsOff() && prev.Action.Column() == oobkit.ColumnPowerOn:
 		return oobkit.ActionOff, nil
 	case prev.Before.IsOn() && prev.Action.Column() == oobkit.ColumnPowerOff:
 		return oobkit.ActionOn, nil

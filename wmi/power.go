@@ -77,19 +77,53 @@ func (c *Client) operatingSystem(ctx context.Context) (*wsman.Instance, error) {
 	return items[0], nil
 }
 
-// SetPower performs the graceful actions the operating system can:
-// oobkit.ActionShutdown (power off after shutdown) and oobkit.ActionReboot,
-// both non-forced so users may save their work. Every other action needs an
-// out-of-band protocol and returns an error wrapping oobkit.ErrUnsupported.
-func (c *Client) SetPower(ctx context.Context, action oobkit.PowerAction) error {
-	switch action {
-	case oobkit.ActionShutdown:
-		return c.Shutdown(ctx, ShutdownOptions{PowerOff: true})
-	case oobkit.ActionReboot:
-		return c.Shutdown(ctx, ShutdownOptions{Reboot: true})
+// Allowed is the WMI power gate as data. Table C-3 is Intel AMT's; the
+// RTSM guide says of WMI: "WMI power management is limited to Reboot and
+// Power off commands and can be performed on a computer with a running
+// operating system." So: shutdown and reboot (graceful, through Windows)
+// only, and only in S0. Other actions wrap ErrUnsupported; another state
+// wraps ErrInvalidState and names the row and its code.
+func Allowed(s oobkit.PowerState, action oobkit.PowerAction) error {
+	if action != oobkit.ActionShutdown && action != oobkit.ActionReboot {
+		return &oobkit.Error{Protocol: oobkit.WMI, Op: "SetPower", Class: oobkit.ErrUnsupported,
+			Message: fmt.Sprintf("WMI can only shut down or reboot gracefully through Windows, not %q", action)}
 	}
-	return &oobkit.Error{Protocol: oobkit.WMI, Op: "SetPower", Class: oobkit.ErrUnsupported,
-		Message: fmt.Sprintf("WMI can only shut down or reboot gracefully through Windows, not %q", action)}
+	if s != oobkit.PowerS0 {
+		return &oobkit.Error{Protocol: oobkit.WMI, Op: "SetPower", Class: oobkit.ErrInvalidState,
+			Message: fmt.Sprintf("%v is not possible in state %v: WMI needs a running operating system (S0)", action, s)}
+	}
+	return nil
+}
+
+// CheckPower reads the state (S0 when Windows answers) and applies
+// [Allowed]; a boot redirection never rides on a WMI action (WMI sets no
+// next boot). It implements [oobkit.PowerChecker].
+func (c *Client) CheckPower(ctx context.Context, action oobkit.PowerAction, bootRedirect bool) (oobkit.PowerState, error) {
+	if err := Allowed(oobkit.PowerS0, action); err != nil {
+		return oobkit.PowerUnknown, err
+	}
+	if bootRedirect {
+		return oobkit.PowerUnknown, &oobkit.Error{Protocol: oobkit.WMI, Op: "SetPower", Class: oobkit.ErrUnsupported,
+			Message: "WMI cannot set the next boot"}
+	}
+	st, err := c.PowerState(ctx)
+	if err != nil {
+		return st, err
+	}
+	return st, Allowed(st, action)
+}
+
+// SetPower performs the graceful actions the operating system can
+// ([Allowed]): oobkit.ActionShutdown (power off after shutdown) and
+// oobkit.ActionReboot, both non-forced so users may save their work. Every
+// other action needs an out-of-band protocol and returns an error wrapping
+// oobkit.ErrUnsupported. The S0 condition checks itself: only a running
+// Windows answers Win32Shutdown.
+func (c *Client) SetPower(ctx context.Context, action oobkit.PowerAction) error {
+	if err := Allowed(oobkit.PowerS0, action); err != nil {
+		return err
+	}
+	return c.Shutdown(ctx, ShutdownOptions{PowerOff: action == oobkit.ActionShutdown, Reboot: action == oobkit.ActionReboot})
 }
 
 // PowerState reports S0 when WinRM answers an authenticated request: a
@@ -107,6 +141,7 @@ var (
 	_ oobkit.Client           = (*Client)(nil)
 	_ oobkit.PowerController  = (*Client)(nil)
 	_ oobkit.PowerStateReader = (*Client)(nil)
+	_ oobkit.PowerChecker     = (*Client)(nil)
 	_ oobkit.InventoryReader  = (*Client)(nil)
 	_ oobkit.EventLogReader   = (*Client)(nil)
 )

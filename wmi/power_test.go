@@ -108,3 +108,21 @@ func TestSetPowerUnsupported(t *testing.T) {
 	}
 	assert.Zero(t, pc.Server().Counters().Requests, "refused without asking the computer")
 }
+
+// TestWMIGate: the guide, "WMI power management is limited to Reboot and
+// Power off commands and can be performed on a computer with a running
+// operating system."
+func TestWMIGate(t *testing.T) {
+	require.NoError(t, wmi.Allowed(oobkit.PowerS0, oobkit.ActionShutdown))
+	require.NoError(t, wmi.Allowed(oobkit.PowerS0, oobkit.ActionReboot))
+	require.ErrorIs(t, wmi.Allowed(oobkit.PowerS0, oobkit.ActionOn), oobkit.ErrUnsupported)
+	require.ErrorIs(t, wmi.Allowed(oobkit.PowerS0, oobkit.ActionOff), oobkit.ErrUnsupported)
+	for _, st := range oobkit.PowerStates() {
+		if st == oobkit.PowerS0 {
+			continue
+		}
+		err := wmi.Allowed(st, oobkit.ActionReboot)
+		require.ErrorIs(t, err, oobkit.ErrInvalidState, "%v", st)
+		assert.Contains(t, err.Error(), st.String())
+	}
+}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/amt"
+	"github.com/oobkit/oobkit/internal/ipmispec"
 	"github.com/oobkit/oobkit/internal/wsmantest"
 )
 
@@ -29,8 +30,12 @@ type Config struct {
 	Unprovisioned bool
 	// ClientControl selects client control mode (CCM) instead of admin (ACM).
 	ClientControl bool
-	// Power is the initial power state (default S0). S0, S3, S4 and S5 are
-	// simulated.
+	// Power is the initial power state (default S0): any row of Table C-3
+	// except unknown (the zero value means S0; use Device.SetPowerState for
+	// unknown). The device reports it as AMT does: the DMTF PowerState of
+	// CIM_AssociatedPowerManagementService where DSP1027 has a value for it,
+	// 1 (Other) or 3 (Sleep-Light) otherwise, with the row in its event log
+	// as a "System ACPI Power State" record (see SetPowerState).
 	Power oobkit.PowerState
 	// NoKVM removes CIM_KVMRedirectionSAP (AMT without KVM, e.g. 8.x on
 	// some SKUs).
@@ -134,6 +139,12 @@ type BootState struct {
 	LastBoot string
 	// InBIOSSetup is true while the computer sits in BIOS setup.
 	InBIOSSetup bool
+	// SOL is true when the last boot redirected its console over
+	// Serial-over-LAN (AMT_BootSettingData UseSOL): a SOL console
+	// ([Device.SOLConsole]) shows BIOS setup while InBIOSSetup.
+	SOL bool
+	// Boots counts the boots since the device was created.
+	Boots int
 }
 
 // Device is one simulated AMT device: its state changes as methods are
@@ -143,7 +154,9 @@ type Device struct {
 	cfg Config
 
 	mu           sync.Mutex
-	power        int // DMTF PowerState
+	power        int               // DMTF PowerState
+	row          oobkit.PowerState // the Table C-3 row power stands for
+	changed      chan struct{}     // closed and replaced on every power or boot change
 	boot         BootState
 	redirState   int // AMT_RedirectionService.EnabledState
 	listener     bool
@@ -157,6 +170,7 @@ type Device struct {
 	provMode     int
 	records      []amt.Record // newest first
 	sessionOpen  bool
+	stuck        bool
 	powerChanges int
 	defense      defenseState
 	alerts       alertState
@@ -174,6 +188,7 @@ func NewDevice(cfg Config) *Device {
 		redirState: 32771, listener: true, kvmState: 6,
 		optRequired: cfg.ConsentRequired, idleTimeout: 65535, activeScheme: "SCHEME 1",
 		provState: amt.StatePost, provMode: amt.ModeAdminControl, started: time.Now(),
+		changed: make(chan struct{}),
 	}
 	if cfg.NoKVM {
 		d.kvmState = 0
@@ -189,21 +204,44 @@ func NewDevice(cfg Config) *Device {
 	if cfg.ClientControl {
 		d.provMode = amt.ModeClientControl
 	}
-	d.power = dmtfFromState(cfg.Power)
+	d.row, d.power = cfg.Power, dmtfFromState(cfg.Power)
 	d.register()
 	return d
 }
 
+// dmtfFromState is the CIM_AssociatedPowerManagementService.PowerState a
+// device in row s reports (DMTF DSP1027 values): On, Sleep-Light for S1,
+// S2 and undetermined sleep, Sleep-Deep, Hibernate, Off-Soft, Off-Hard for
+// G3, Other for the rows DSP1027 has no value for, 0 (Unknown) for unknown.
 func dmtfFromState(s oobkit.PowerState) int {
 	switch s {
+	case oobkit.PowerS0:
+		return amt.PowerOn
+	case oobkit.PowerS1, oobkit.PowerS2, oobkit.PowerSleeping:
+		return amt.PowerSleepLight
 	case oobkit.PowerS3:
 		return amt.PowerSleepDeep
 	case oobkit.PowerS4:
 		return amt.PowerHibernate
-	case oobkit.PowerS5, oobkit.PowerG3, oobkit.PowerLegacyOff:
+	case oobkit.PowerS5:
 		return amt.PowerOffSoft
+	case oobkit.PowerG3:
+		return amt.PowerOffHard
+	case oobkit.PowerS4S5, oobkit.PowerG1, oobkit.PowerS5Override, oobkit.PowerLegacyOn, oobkit.PowerLegacyOff:
+		return amt.PowerOther
 	}
-	return amt.PowerOn
+	return 0
+}
+
+// setRowLocked puts the device in row s and wakes SOL consoles.
+func (d *Device) setRowLocked(s oobkit.PowerState) {
+	d.row, d.power = s, dmtfFromState(s)
+	d.notifyLocked()
+}
+
+func (d *Device) notifyLocked() {
+	close(d.changed)
+	d.changed = make(chan struct{})
 }
 
 // Handler returns the device's WS-Management server (an http.Handler).
@@ -212,17 +250,22 @@ func (d *Device) Handler() *wsmantest.Server { return d.srv }
 // Config returns the device's configuration with defaults filled in.
 func (d *Device) Config() Config { return d.cfg }
 
-// PowerState returns the simulated power state.
+// PowerState returns the simulated power state: its row of Table C-3.
 func (d *Device) PowerState() oobkit.PowerState {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return amt.StateFromDMTF(d.power)
+	return d.row
 }
 
-// SetPowerState forces the power state (as if someone pressed the button).
+// SetPowerState forces the power state to any row of Table C-3, including
+// unknown (as if someone pressed the button, pulled the plug or the
+// management engine lost track). Like the firmware, the device logs the
+// change as a "System ACPI Power State" record (sensor type 22h, offset =
+// row - 1, 0Eh for unknown).
 func (d *Device) SetPowerState(s oobkit.PowerState) {
 	d.mu.Lock()
-	d.power = dmtfFromState(s)
+	d.setRowLocked(s)
+	d.addRecordLocked(acpiRecord(ipmispec.ACPIOffsetOf(s)))
 	d.mu.Unlock()
 }
 
@@ -250,6 +293,14 @@ func (d *Device) Redirection() amt.RedirectionSettings {
 func (d *Device) SetRedirectionSession(open bool) {
 	d.mu.Lock()
 	d.sessionOpen = open
+	d.mu.Unlock()
+}
+
+// SetStuck makes the device accept power changes without the computer's
+// state changing (a computer that does not wake or go down), or ends that.
+func (d *Device) SetStuck(stuck bool) {
+	d.mu.Lock()
+	d.stuck = stuck
 	d.mu.Unlock()
 }
 

@@ -2,8 +2,12 @@
 // benchmarks, like net/http/httptest does for HTTP servers.
 //
 // A [Device] keeps state that changes as a console drives it: the power
-// state follows the RTSM power table and the single-use boot settings (a
-// power on after SetNextBoot(BIOS setup) lands in BIOS setup), redirection,
+// state is any row of the RTSM guide's Table C-3, reported as AMT does
+// (DMTF PowerState, and the row in a "System ACPI Power State" event
+// record), and follows the power changes the firmware offers and the
+// single-use boot settings (a power on after SetNextBoot(BIOS setup) lands
+// in BIOS setup; with SOL redirection, [Device.SOLConsole] shows the BIOS
+// setup screen to a redirecttest SOL session), redirection,
 // user-consent and ME settings persist, power events append ASF records to
 // the event log. The firmware version decides what is offered (no graceful
 // power before AMT 9, digest qop "auth-int, auth" from AMT 16), and a

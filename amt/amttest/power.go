@@ -2,6 +2,8 @@ package amttest
 
 import (
 	"slices"
+
+	"github.com/oobkit/oobkit"
 	"strconv"
 
 	"github.com/beevik/etree"
@@ -13,12 +15,20 @@ import (
 )
 
 // available lists the DMTF values RequestPowerStateChange accepts in the
-// current state. On: the real AMT 12 capture offers 10,8,5,11,4,7,14,12;
-// before AMT 9 there is no sleep, hibernate or graceful (Intel power-state
-// table). Off or asleep: power on only.
+// current state, as the firmware decides (written from Intel's power state
+// transitions, independently of the client's copy of Table C-3). On: the
+// real AMT 12 capture offers 10,8,5,11,4,7,14,12; before AMT 9 there is no
+// sleep, hibernate or graceful. S1 (context maintained): reset, off, cycle.
+// S3, S4, S5: power on only. Any other state: nothing.
 func (d *Device) availableLocked() []int {
-	if d.power != amt.PowerOn {
+	switch d.row {
+	case oobkit.PowerS0:
+	case oobkit.PowerS1:
+		return []int{amt.PowerMasterBusReset, amt.PowerOffSoft, amt.PowerCycleOffSoft}
+	case oobkit.PowerS3, oobkit.PowerS4, oobkit.PowerS5:
 		return []int{amt.PowerOn}
+	default:
+		return nil
 	}
 	if d.cfg.Major() < 9 {
 		return []int{amt.PowerMasterBusReset, amt.PowerOffSoft, amt.PowerCycleOffSoft, amt.PowerNMI}
@@ -80,9 +90,12 @@ func (d *Device) requestPowerStateChange(r *wsmantest.Request) (*etree.Element, 
 		return output(schema.PowerService, m, 6), nil // in use: a redirection session is active
 	}
 	d.powerChanges++
+	if d.stuck {
+		return output(schema.PowerService, m, 0), nil
+	}
 	switch int(v) {
 	case amt.PowerOn:
-		d.power = amt.PowerOn
+		d.setRowLocked(oobkit.PowerS0)
 		d.raiseLocked(d.powerAlert("PLAT0272", "Power on for system %s.", bootRecord(0)))
 		d.addRecordLocked(bootRecord(0))
 		d.bootLocked()
@@ -100,16 +113,16 @@ func (d *Device) requestPowerStateChange(r *wsmantest.Request) (*etree.Element, 
 		d.addRecordLocked(bootRecord(0))
 		d.bootLocked()
 	case amt.PowerOffSoft, amt.PowerOffSoftGraceful:
-		d.power = amt.PowerOffSoft
+		d.setRowLocked(oobkit.PowerS5)
 		d.boot.InBIOSSetup = false
 		d.raiseLocked(d.powerAlert("PLAT0362", "Computer system %s is in soft off mode.", acpiRecord(5)))
 		d.addRecordLocked(acpiRecord(5))
 	case amt.PowerSleepDeep:
-		d.power = amt.PowerSleepDeep
+		d.setRowLocked(oobkit.PowerS3)
 		d.raiseLocked(d.powerAlert("PLAT0366", "Computer system %s is sleeping.", acpiRecord(3)))
 		d.addRecordLocked(acpiRecord(3))
 	case amt.PowerHibernate:
-		d.power = amt.PowerHibernate
+		d.setRowLocked(oobkit.PowerS4)
 		d.raiseLocked(d.powerAlert("PLAT0358", "Computer system %s is in hibernate.", acpiRecord(4)))
 		d.addRecordLocked(acpiRecord(4))
 	}
@@ -135,7 +148,10 @@ func (d *Device) bootLocked() {
 			what = "cd"
 		}
 	}
-	d.addRecordLocked(progressRecord(1)) // memory initialization
+	d.addRecordLocked(progressRecord(1))         // memory initialization
+	d.row, d.power = oobkit.PowerS0, amt.PowerOn // a reset from S1 boots too
+	b.Boots++
+	b.SOL = b.SingleUse && b.Settings.UseSOL
 	b.InBIOSSetup = what == "bios" || (b.SingleUse && b.Settings.BIOSPause)
 	if b.InBIOSSetup {
 		d.addRecordLocked(progressRecord(5)) // user-initiated system setup
@@ -145,6 +161,7 @@ func (d *Device) bootLocked() {
 	b.LastBoot = what
 	b.Settings, b.Source, b.SingleUse = amt.BootSettings{}, "", false
 	d.addRecordLocked(acpiRecord(0))
+	d.notifyLocked()
 }
 
 // readOnlyBoot are the properties real firmware reports but refuses in a Put.

@@ -29,9 +29,13 @@ First time? "oobctl demo" starts a simulated fleet and runs the whole sample job
 
 Commands over many targets (a table per computer; --json for scripts):
   discover                          which management protocols answer
-  power status|on|off|shutdown|reboot|reset|cycle
+  power status|on|off|shutdown|reboot|reset|cycle|on-to-bios|reset-to-bios|on-to-bios-terminal|reset-to-bios-terminal
+      [--ignore-table]              the guide's power actions; each protocol's table decides (AMT: Table C-3),
+                                    --ignore-table sends the action anyway (e.g. to leave "unknown:14")
+  power table                       print Table C-3: which AMT power action is possible in which state
   boot DEVICE                       set the next boot (pxe, hdd, cd, floppy, bios, ider-cd, ider-floppy)
-                                    and power on or reset; --no-power only sets it
+                                    and power on or reset; --no-power only sets it, --ignore-table
+                                    overrides the power table
   inventory                         hardware inventory merged from every protocol that answers
   eventlog [--max N]                the event log (AMT message log, IPMI SEL, Windows event logs);
                                     Windows logs show errors only unless --types error,warning,...|all;

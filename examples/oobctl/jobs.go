@@ -3,8 +3,11 @@ package main
 import (
 	"context"
 	"flag"
+	"fmt"
+	"io"
 	"strconv"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/oobkit/oobkit"
@@ -98,26 +101,62 @@ func (a *app) cmdDiscover(ctx context.Context, args []string) error {
 }
 
 func (a *app) cmdPower(ctx context.Context, args []string) error {
-	pos, err := a.commandArgs("power", args, nil)
+	var ignoreTable bool
+	pos, err := a.commandArgs("power", args, func(fs *flag.FlagSet) {
+		fs.BoolVar(&ignoreTable, "ignore-table", false, "")
+	})
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
-		return usagef("power wants one of status, on, off, shutdown, reboot, reset, cycle")
+		return usagef("power wants one of table, status, on, off, shutdown, reboot, reset, cycle, on-to-bios, reset-to-bios, on-to-bios-terminal, reset-to-bios-terminal")
 	}
-	if pos[0] == "status" {
+	switch pos[0] {
+	case "table":
+		return writePowerTable(a.stdout)
+	case "status":
 		return a.runJob(ctx, oneStep("power status", &tasks.PowerStateTask{}))
 	}
 	action, err := oobkit.ParsePowerAction(pos[0])
 	if err != nil {
 		return usagef("power: %v", err)
 	}
-	return a.runJob(ctx, oneStep("power "+action.String(), &tasks.PowerTask{Action: action}))
+	return a.runJob(ctx, oneStep("power "+action.String(), &tasks.PowerTask{Action: action, IgnoreTable: ignoreTable}))
+}
+
+// writePowerTable prints the RTSM guide's Table C-3 as oobkit holds it
+// (oobkit.PowerTable), its footnotes, and per state the power actions of
+// Table 3-1 that it leaves applicable (oobkit.AvailableActions).
+func writePowerTable(w io.Writer) error {
+	fmt.Fprintln(w, "Table C-3: Intel AMT power management capabilities (RTSM guide)")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "CODE\tSTATE\tAMT REBOOT\tAMT POWER OFF\tAMT POWER ON\tBOOT REDIRECT\tPOWER STATE (GUIDE)")
+	for _, r := range oobkit.PowerTable() {
+		fmt.Fprintf(tw, "%d\t%s\t%v\t%v\t%v\t%v\t%s\n", r.State.Code(), r.State.Token(), r.Reboot, r.PowerOff, r.PowerOn, r.BootRedirect, r.State.Name())
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "1 %s\n2 %s\n\nApplicable power actions (Table 3-1) by state; other states: none.\n", oobkit.PowerTableNotes[1], oobkit.PowerTableNotes[2])
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, st := range oobkit.PowerStates() {
+		acts := oobkit.AvailableActions(st)
+		if len(acts) == 0 {
+			continue
+		}
+		labels := make([]string, len(acts))
+		for i, a := range acts {
+			labels[i] = a.Label()
+		}
+		fmt.Fprintf(tw, "%v\t%s\n", st, strings.Join(labels, ", "))
+	}
+	return tw.Flush()
 }
 
 func (a *app) cmdBoot(ctx context.Context, args []string) error {
-	var noPower, persistent, efi bool
+	var noPower, persistent, efi, ignoreTable bool
 	pos, err := a.commandArgs("boot", args, func(fs *flag.FlagSet) {
+		fs.BoolVar(&ignoreTable, "ignore-table", false, "")
 		fs.BoolVar(&noPower, "no-power", false, "")
 		fs.BoolVar(&persistent, "persistent", false, "")
 		fs.BoolVar(&efi, "efi", false, "")
@@ -132,7 +171,7 @@ func (a *app) cmdBoot(ctx context.Context, args []string) error {
 	if err != nil {
 		return usagef("boot: %v", err)
 	}
-	t := &tasks.BootTask{Options: oobkit.BootOptions{Device: dev, Persistent: persistent, EFI: efi}, NoPower: noPower}
+	t := &tasks.BootTask{Options: oobkit.BootOptions{Device: dev, Persistent: persistent, EFI: efi}, NoPower: noPower, IgnoreTable: ignoreTable}
 	return a.runJob(ctx, oneStep("boot "+dev.String(), t))
 }
 

@@ -12,5 +12,5 @@ import (
 func TestRun(t *testing.T) {
 	var out bytes.Buffer
 	require.NoError(t, run(context.Background(), &out))
-	assert.Equal(t, "power state: S5 soft off\nreset refused: invalid-state (return code 8)\nafter power on: S0 working\n", out.String())
+	assert.Equal(t, "power state: S5:6\nreset refused: invalid-state (return code 8)\nafter power on: S0:1\n", out.String())
 }

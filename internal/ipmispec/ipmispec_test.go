@@ -142,3 +142,33 @@ func FuzzEvent(f *testing.F) {
 		_ = EntityInstanceName(sensorType, sensorNum)
 	})
 }
+
+func TestACPIPowerStateRows(t *testing.T) {
+	// Sensor type 22h offsets 00h..0Ch are Table C-3's rows 1..13 in order,
+	// 0Eh "Unknown" its row 14.
+	for off := uint8(0); off <= 0x0c; off++ {
+		st := StateFromACPIOffset(off)
+		if st.Code() != int(off)+1 || ACPIOffsetOf(st) != off {
+			t.Errorf("offset %#x: %v", off, st)
+		}
+		if StateFromACPIOffset(off|0x80) != st {
+			t.Errorf("offset %#x deasserted", off)
+		}
+	}
+	for _, off := range []uint8{0x0d, 0x0e, 0x0f} {
+		if st := StateFromACPIOffset(off); st != oobkit.PowerUnknown {
+			t.Errorf("offset %#x: %v", off, st)
+		}
+	}
+	if ACPIOffsetOf(oobkit.PowerUnknown) != 0x0e {
+		t.Error("unknown offset")
+	}
+	// Get ACPI Power State: 00h..0Ah, 20h, 21h, 2Ah.
+	want := map[uint8]oobkit.PowerState{0x00: oobkit.PowerS0, 0x03: oobkit.PowerS3, 0x06: oobkit.PowerS4S5, 0x08: oobkit.PowerSleeping,
+		0x09: oobkit.PowerG1, 0x0a: oobkit.PowerS5Override, 0x20: oobkit.PowerLegacyOn, 0x21: oobkit.PowerLegacyOff, 0x2a: oobkit.PowerUnknown, 0x7f: oobkit.PowerUnknown}
+	for v, st := range want {
+		if got := StateFromACPIPowerState(v); got != st {
+			t.Errorf("ACPI state %#x: got %v want %v", v, got, st)
+		}
+	}
+}

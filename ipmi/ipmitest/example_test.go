@@ -31,7 +31,7 @@ func ExampleStartBMC() {
 	fmt.Println("after:", bmc.PowerOn(), st, err)
 	// Output:
 	// before: false
-	// after: true legacy on <nil>
+	// after: true legacy-on:12 <nil>
 }
 
 // A fleet of BMCs gives the targets a one-to-many job runs over.

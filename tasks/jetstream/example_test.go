@@ -68,8 +68,8 @@ func Example() {
 	stopWorkers()
 	fmt.Println(<-done, <-done)
 	// Output:
-	// bmc-0 ok ipmi legacy off
-	// bmc-1 ok ipmi legacy on
-	// bmc-2 ok ipmi legacy off
+	// bmc-0 ok ipmi legacy-off:13
+	// bmc-1 ok ipmi legacy-on:12
+	// bmc-2 ok ipmi legacy-off:13
 	// <nil> <nil>
 }
