@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -131,6 +132,9 @@ func TestRequestShapesMatchMSWSMV(t *testing.T) {
 	}
 }
 
+// relatesTo finds a reply's wsa:RelatesTo text.
+var relatesTo = regexp.MustCompile(`(<[A-Za-z]*:?RelatesTo[^>]*>)[^<]*(<)`)
+
 // replay answers like WinRM with the fixtures: Get, Enumerate (context
 // only), Pull (the items and EndOfSequence), Create, and an AccessDenied
 // fault for selector Name=Denied.
@@ -143,18 +147,21 @@ func replay(t *testing.T) *wmi.Client {
 			return
 		}
 		w.Header().Set("Content-Type", "application/soap+xml;charset=UTF-8")
+		// A recorded reply relates to the recorded request: answer this
+		// request's MessageID instead, as the device would.
+		reply := func(b []byte) { _, _ = w.Write(relatesTo.ReplaceAll(b, []byte("${1}"+env.MessageID()+"${2}"))) }
 		switch {
 		case env.Selectors().Get("Name") == "Denied":
 			w.WriteHeader(http.StatusInternalServerError)
-			_, _ = w.Write(fixture(t, "winrm-fault-access-denied.xml"))
+			reply(fixture(t, "winrm-fault-access-denied.xml"))
 		case env.Action() == wsman.ActionGet:
-			_, _ = w.Write(fixture(t, "wsmv-4.1.1-get-response.xml"))
+			reply(fixture(t, "wsmv-4.1.1-get-response.xml"))
 		case env.Action() == wsman.ActionEnumerate:
-			_, _ = io.WriteString(w, `<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:n="http://schemas.xmlsoap.org/ws/2004/09/enumeration"><s:Header/><s:Body><n:EnumerateResponse><n:EnumerationContext>uuid:1B2C3D4E-5F60-4172-8384-95A6B7C8D9EA</n:EnumerationContext></n:EnumerateResponse></s:Body></s:Envelope>`)
+			reply([]byte(`<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing" xmlns:n="http://schemas.xmlsoap.org/ws/2004/09/enumeration"><s:Header><a:Action>http://schemas.xmlsoap.org/ws/2004/09/enumeration/EnumerateResponse</a:Action><a:RelatesTo>x</a:RelatesTo></s:Header><s:Body><n:EnumerateResponse><n:EnumerationContext>uuid:1B2C3D4E-5F60-4172-8384-95A6B7C8D9EA</n:EnumerationContext></n:EnumerateResponse></s:Body></s:Envelope>`))
 		case env.Action() == wsman.ActionPull:
-			_, _ = w.Write(fixture(t, "wsmv-4.1.2-pull-response.xml"))
+			reply(fixture(t, "wsmv-4.1.2-pull-response.xml"))
 		case strings.HasSuffix(env.Action(), "/Create"):
-			_, _ = w.Write(fixture(t, "wsmv-4.1.4-invoke-response.xml"))
+			reply(fixture(t, "wsmv-4.1.4-invoke-response.xml"))
 		default:
 			w.WriteHeader(http.StatusInternalServerError)
 		}

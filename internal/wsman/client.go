@@ -42,7 +42,8 @@ type Client struct {
 	auth     oobkit.AuthKind
 	digest   *digest.Client
 	httpc    *http.Client
-	ownsRT   bool // the transport is the client's own, not a caller's shared one
+	ownsRT   bool            // the transport is the client's own, not a caller's shared one
+	own      *http.Transport // that transport, when ownsRT
 	maxBody  int64
 	limits   Limits
 	opTime   time.Duration
@@ -230,7 +231,7 @@ func New(endpoint string, cred oobkit.Credential, opts ...Option) (*Client, erro
 			return nil, err
 		}
 		rt = tr
-		c.ownsRT = true
+		c.ownsRT, c.own = true, tr
 	}
 	if c.auth == oobkit.AuthNTLM {
 		rt = ntlmssp.Negotiator{RoundTripper: rt}
@@ -252,9 +253,13 @@ func (c *Client) Stats() Stats {
 // transport. A transport handed in with WithTransport is shared (a fleet's
 // pool) and left alone: closing its idle connections would break requests
 // other clients are starting on them ("http: CloseIdleConnections called").
+//
+// The transport is closed directly, not through the http.Client: NTLM wraps
+// it in a negotiator that does not pass CloseIdleConnections on, so an NTLM
+// client's connections stayed open after Close.
 func (c *Client) CloseIdleConnections() {
 	if c.ownsRT {
-		c.httpc.CloseIdleConnections()
+		c.own.CloseIdleConnections()
 	}
 }
 
@@ -315,7 +320,8 @@ func (c *Client) Do(ctx context.Context, m *Message) (*Envelope, error) {
 	if m.Timeout == 0 {
 		m.Timeout = c.opTime
 	}
-	doc := m.Document(NewMessageID())
+	msgID := NewMessageID()
+	doc := m.Document(msgID)
 	doc.WriteSettings.CanonicalEndTags = false
 	var buf bytes.Buffer
 	if _, err := doc.WriteTo(&buf); err != nil {
@@ -342,8 +348,35 @@ func (c *Client) Do(ctx context.Context, m *Message) (*Envelope, error) {
 			return nil, &oobkit.Error{Protocol: c.protocol, Op: op, Class: oobkit.ErrAuth, DeviceCode: "401",
 				Message: "the device refused the user name or password"}
 		}
-		return c.interpret(op, status, hdr, respBody)
+		env, err := c.interpret(op, status, hdr, respBody)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkReply(m.Action, msgID, env); err != nil {
+			return nil, &oobkit.Error{Protocol: c.protocol, Op: op, Class: oobkit.ErrProtocol, Message: err.Error()}
+		}
+		return env, nil
 	}
+}
+
+// checkReply verifies that a successful answer is the reply to this request:
+// WS-Addressing (W3C WS-Addressing 1.0 Core §3.4, as DSP0226 §5.4 uses it)
+// has the reply's RelatesTo carry the request's MessageID, and DSP0226 names
+// each response action after its request with "Response" appended. A proxy
+// or a confused device that answers another request's reply would otherwise
+// be read as this one's. Identify carries no addressing headers (DSP0226
+// §11.1), so there is nothing to check.
+func checkReply(action, msgID string, env *Envelope) error {
+	if action == "" {
+		return nil
+	}
+	if got := env.RelatesTo(); got != msgID {
+		return fmt.Errorf("the reply relates to message %q, not to the request %q", got, msgID)
+	}
+	if want, got := action+"Response", env.Action(); got != want {
+		return fmt.Errorf("the reply's action is %q, not the expected %q", got, want)
+	}
+	return nil
 }
 
 // onUnauthorized decides whether a 401 is worth another try. conns is how

@@ -2,7 +2,9 @@ package wsman_test
 
 import (
 	"context"
+	"net"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -57,4 +59,48 @@ func TestNTLMHandshakeSplitAcrossConnectionsIsRetried(t *testing.T) {
 	assert.ErrorIs(t, err, oobkit.ErrAuth)
 	assert.Empty(t, retries)
 	assert.EqualValues(t, 1, c2.Stats().Requests)
+}
+
+// closeTracker remembers whether the connection was closed.
+type closeTracker struct {
+	net.Conn
+	closed atomic.Bool
+}
+
+func (c *closeTracker) Close() error { c.closed.Store(true); return c.Conn.Close() }
+
+// An NTLM client's own connections close with CloseIdleConnections (what
+// the protocol clients' Close calls): go-ntlmssp's negotiator does not pass
+// the call on to the transport it wraps.
+func TestNTLMCloseIdleConnectionsClosesConnections(t *testing.T) {
+	const pw = "CANARY-ntlm-Pw1"
+	comp := wmitest.New(pw)
+	require.NoError(t, comp.Start())
+	defer comp.Close()
+	cred := oobkit.UserPassword("Administrator", pw)
+	cred.Auth = oobkit.AuthNTLM
+	var mu sync.Mutex
+	var conns []*closeTracker
+	dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		tc := &closeTracker{Conn: c}
+		mu.Lock()
+		conns = append(conns, tc)
+		mu.Unlock()
+		return tc, nil
+	}
+	c, err := wsman.New(comp.URL(), cred, wsman.WithProtocol(oobkit.WMI), wsman.WithDialContext(dial))
+	require.NoError(t, err)
+	_, err = c.Get(context.Background(), wsman.WMIBase+"Win32_Service", wsman.Sel("Name", "Spooler"))
+	require.NoError(t, err)
+	c.CloseIdleConnections()
+	mu.Lock()
+	defer mu.Unlock()
+	require.NotEmpty(t, conns)
+	for i, tc := range conns {
+		assert.True(t, tc.closed.Load(), "connection %d left open", i)
+	}
 }
