@@ -29,6 +29,9 @@ First time? "oobctl demo" starts a simulated fleet and runs the whole sample job
 
 Commands over many targets (a table per computer; --json for scripts):
   discover                          which management protocols answer
+  discover --range CIDR             Out of Band Discovery of a range: what each address offers (AMT,
+                                    DASH, IPMI, ASF, WMI; SNMP with $OOBKIT_SNMP_COMMUNITY), version,
+                                    state, TLS; --port/--tls-port PROTO=N, --probe-timeout 2s
   power status|on|off|shutdown|reboot|reset|cycle
   boot DEVICE                       set the next boot (pxe, hdd, cd, floppy, bios, ider-cd, ider-floppy)
                                     and power on or reset; --no-power only sets it
