@@ -16,11 +16,16 @@ const (
 	WMI         Protocol = "wmi"         // Windows Management over WinRM (5985/5986)
 	SNMP        Protocol = "snmp"        // SNMP v1/v2c/v3 (161/udp, traps 162/udp)
 	Redirection Protocol = "redirection" // AMT redirection: SOL, IDE-R, KVM (16994/16995)
+	// ASF is DMTF Alert Standard Format 2.0 (DSP0136) over RMCP: presence
+	// ping, system state and remote control on UDP 623 (the "compatibility"
+	// port 026Fh) and, with the RMCP security extensions, UDP 664 (the
+	// secure port 0298h).
+	ASF Protocol = "asf"
 )
 
 // Protocols lists every protocol in the default preference order for
 // out-of-band work.
-var Protocols = []Protocol{AMT, DASH, IPMI, WMI, SNMP, Redirection}
+var Protocols = []Protocol{AMT, DASH, IPMI, WMI, SNMP, Redirection, ASF}
 
 // ParseProtocol returns the protocol named s (case-insensitive), or an error
 // wrapping [ErrInvalidArgument] that lists the known names.
@@ -74,6 +79,12 @@ func (p Protocol) DefaultPort(tls bool) int {
 			return 16995
 		}
 		return 16994
+	case ASF:
+		// "tls" selects the RMCP security extensions' port (DSP0136 §3.2.3).
+		if tls {
+			return 664
+		}
+		return 623
 	}
 	return 0
 }

@@ -39,11 +39,12 @@ func (s Settings) Auth(p oobkit.Protocol) oobkit.AuthKind {
 }
 
 // DefaultAuth returns the authentication kind a protocol uses when a
-// credential names none: digest for AMT, DASH and redirection, password for
-// IPMI, basic for WMI, community for SNMP.
+// credential names none: digest for AMT, DASH, redirection and ASF (the
+// field notes' "ASF digest or Domain account"), password for IPMI, basic
+// for WMI, community for SNMP.
 func DefaultAuth(p oobkit.Protocol) oobkit.AuthKind {
 	switch p {
-	case oobkit.AMT, oobkit.DASH, oobkit.Redirection:
+	case oobkit.AMT, oobkit.DASH, oobkit.Redirection, oobkit.ASF:
 		return oobkit.AuthDigest
 	case oobkit.IPMI:
 		return oobkit.AuthPassword

@@ -101,6 +101,13 @@ func authFits(proto oobkit.Protocol, auth oobkit.AuthKind) error {
 		allowed = []oobkit.AuthKind{oobkit.AuthBasic, oobkit.AuthNTLM, oobkit.AuthKerberos}
 	case oobkit.SNMP:
 		allowed = []oobkit.AuthKind{oobkit.AuthCommunity, oobkit.AuthUSM}
+	case oobkit.ASF:
+		// The field notes' profile form: "ASF digest or Domain account".
+		// Digest is the RSP user name and RAKP key (package asf); password
+		// is the same key without a user name (RAKP's name is optional);
+		// kerberos stands for the domain account, which package asf refuses
+		// as unsupported (ASF 2.0 RSP defines only RAKP's pre-shared keys).
+		allowed = []oobkit.AuthKind{oobkit.AuthDigest, oobkit.AuthPassword, oobkit.AuthKerberos}
 	}
 	if slices.Contains(allowed, auth) {
 		return nil

@@ -3,10 +3,13 @@ package tasks
 import (
 	"context"
 	"errors"
+	"net"
 	"strconv"
 
 	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/amt"
+	"github.com/oobkit/oobkit/redirect"
+	"github.com/oobkit/oobkit/snmp"
 )
 
 // Describer is implemented by protocol clients that can say what they are
@@ -22,6 +25,37 @@ type Describer interface {
 // amtDetector is AMT's "Out of Band Discovery" (package amt's Client).
 type amtDetector interface {
 	Detect(ctx context.Context) (*amt.Detection, error)
+}
+
+// snmpDetector is package snmp's Client: it reads the system group.
+type snmpDetector interface {
+	Detect(ctx context.Context) (*snmp.SystemInfo, error)
+}
+
+// describeSNMP turns the system group into Presence details.
+func describeSNMP(s *snmp.SystemInfo) map[string]string {
+	if s == nil {
+		return nil
+	}
+	d := map[string]string{"sysDescr": s.Descr}
+	if s.Name != "" {
+		d["sysName"] = s.Name
+	}
+	return d
+}
+
+// probeRedirection proves an AMT redirection endpoint is live by
+// connecting to its port. Proving the credential would take a redirection
+// session (SOL, IDE-R or KVM), which has effects of its own (an open
+// session blocks power control), so the details say it was not checked.
+func probeRedirection(ctx context.Context, c *redirect.Client) (map[string]string, error) {
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", c.Addr())
+	if err != nil {
+		return nil, &oobkit.Error{Protocol: oobkit.Redirection, Op: "connect", Class: oobkit.ErrUnreachable, Err: err}
+	}
+	_ = conn.Close()
+	return map[string]string{"port": "open", "credential": "not checked (needs a redirection session)"}, nil
 }
 
 // describeAMT turns a detection into Presence details: the firmware
@@ -47,7 +81,11 @@ func describeAMT(d *amt.Detection) map[string]string {
 // DiscoverTask finds which management technologies answer on a computer.
 // For AMT it runs the firmware's "Out of Band Discovery" (amt's Detect):
 // version, provisioning state and mode, TLS and redirection features; an
-// unprovisioned AMT counts as answering, with class not-provisioned.
+// unprovisioned AMT counts as answering, with class not-provisioned. SNMP
+// answers with its system group (sysDescr, sysName); a redirection
+// endpoint answers when its port accepts a connection. To find what the
+// addresses of a range offer, without naming targets, see package
+// discovery.
 type DiscoverTask struct {
 	// Protocols limits and orders the protocols probed; empty means all.
 	Protocols []oobkit.Protocol `json:"protocols,omitempty"`
@@ -107,6 +145,18 @@ func (t *DiscoverTask) Run(ctx context.Context, env *Env) (any, error) {
 			}
 			if id, ok := c.(Describer); ok {
 				d, err := id.Describe(ctx)
+				pr.Details = d
+				return err
+			}
+			// SNMP and redirection clients read no power state; probing them
+			// for one reported a live endpoint as unsupported.
+			if sd, ok := c.(snmpDetector); ok {
+				sys, err := sd.Detect(ctx)
+				pr.Details = describeSNMP(sys)
+				return err
+			}
+			if rc, ok := c.(*redirect.Client); ok {
+				d, err := probeRedirection(ctx, rc)
 				pr.Details = d
 				return err
 			}

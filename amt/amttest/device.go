@@ -179,6 +179,10 @@ type Device struct {
 	started      time.Time      // for the PET sysUpTime
 }
 
+// AMTServerHeader is the prefix of the HTTP Server header AMT firmware
+// sends; the firmware version follows.
+const AMTServerHeader = "Intel(R) Active Management Technology "
+
 // NewDevice returns a device handler for cfg (not listening; see NewServer
 // and Fleet).
 func NewDevice(cfg Config) *Device {
@@ -193,6 +197,10 @@ func NewDevice(cfg Config) *Device {
 	if cfg.NoKVM {
 		d.kvmState = 0
 	}
+	// Real firmware names itself in the HTTP Server header of every
+	// answer, 401s included (what scanners such as Nmap's AMT fingerprints
+	// read): "Intel(R) Active Management Technology 12.0.67".
+	d.srv.ServerHeader = AMTServerHeader + cfg.Firmware
 	d.initEventFilters()
 	if cfg.Major() >= 16 {
 		// AMT 16.1 advertises qop="auth-int, auth" (rps issue #779).

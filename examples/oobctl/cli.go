@@ -29,6 +29,9 @@ First time? "oobctl demo" starts a simulated fleet and runs the whole sample job
 
 Commands over many targets (a table per computer; --json for scripts):
   discover                          which management protocols answer
+  discover --range CIDR             Out of Band Discovery of a range: what each address offers (AMT,
+                                    DASH, IPMI, ASF, WMI; SNMP with $OOBKIT_SNMP_COMMUNITY), version,
+                                    state, TLS; --port/--tls-port PROTO=N, --probe-timeout 2s
   power status|on|off|shutdown|reboot|reset|cycle|on-to-bios|reset-to-bios|on-to-bios-terminal|reset-to-bios-terminal
       [--ignore-table]              the guide's power actions; each protocol's table decides (AMT: Table C-3),
                                     --ignore-table sends the action anyway (e.g. to leave "unknown:14")

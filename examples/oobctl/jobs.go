@@ -90,12 +90,20 @@ func noArgs(cmd string, pos []string) error {
 }
 
 func (a *app) cmdDiscover(ctx context.Context, args []string) error {
-	pos, err := a.commandArgs("discover", args, nil)
+	var cidr string
+	var ports, tlsPorts []string
+	var probeTimeout time.Duration
+	pos, err := a.commandArgs("discover", args, func(fs *flag.FlagSet) {
+		discoverRangeFlags(fs, &cidr, &ports, &tlsPorts, &probeTimeout)
+	})
 	if err != nil {
 		return err
 	}
 	if err := noArgs("discover", pos); err != nil {
 		return err
+	}
+	if cidr != "" {
+		return a.cmdDiscoverRange(ctx, cidr, ports, tlsPorts, probeTimeout)
 	}
 	return a.runJob(ctx, oneStep("discover", &tasks.DiscoverTask{}))
 }

@@ -131,6 +131,10 @@ type Server struct {
 	FaultStatus int
 	// MaxRequestBytes bounds request bodies (default 1 MiB).
 	MaxRequestBytes int64
+	// ServerHeader, when set, is the HTTP Server header of every answer,
+	// 401s included, as real firmware sends it (AMT: "Intel(R) Active
+	// Management Technology 12.0.67").
+	ServerHeader string
 
 	mu       sync.RWMutex
 	handlers map[string]HandlerFunc
@@ -224,6 +228,9 @@ func (s *Server) takeFault(action string) Faults {
 // ServeHTTP answers one WS-Management request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.requests.Add(1)
+	if s.ServerHeader != "" {
+		w.Header().Set("Server", s.ServerHeader)
+	}
 	if r.Method != http.MethodPost {
 		http.Error(w, "WS-Management needs POST", http.StatusMethodNotAllowed)
 		return

@@ -56,7 +56,7 @@ var handlerScript string
 
 // Agent is a running snmpd.
 type Agent struct {
-	// Addr is "127.0.0.1:port".
+	// Addr is "ip:port" (127.0.0.1 unless started with StartAgentAt).
 	Addr string
 	// Port is the UDP port.
 	Port int
@@ -67,7 +67,12 @@ type Agent struct {
 // FreeUDPPort returns a UDP port on 127.0.0.1 that was free a moment ago.
 func FreeUDPPort(t testing.TB) int {
 	t.Helper()
-	c, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	return freeUDPPortAt(t, "127.0.0.1")
+}
+
+func freeUDPPortAt(t testing.TB, ip string) int {
+	t.Helper()
+	c, err := net.ListenPacket("udp4", net.JoinHostPort(ip, "0"))
 	if err != nil {
 		t.Fatalf("snmptest: no free UDP port: %v", err)
 	}
@@ -86,18 +91,34 @@ func Env(dir string) []string {
 // answers snmpget. It is stopped in t.Cleanup.
 func StartAgent(t testing.TB) *Agent {
 	t.Helper()
+	return StartAgentAt(t, "127.0.0.1")
+}
+
+// StartAgentAt is StartAgent on another loopback address (127.0.0.0/8), so
+// a test can give each simulated computer of a range its own address. The
+// communities accept requests from any loopback source.
+func StartAgentAt(t testing.TB, ip string) *Agent {
+	t.Helper()
+	if a := net.ParseIP(ip); a == nil || !a.IsLoopback() {
+		t.Fatalf("snmptest: %q is not a loopback address", ip)
+	}
 	snmpd := peer.Require(t, "snmpd", "snmpd")
 	snmpget := peer.Require(t, "snmpget", "snmp")
 	dir := t.TempDir()
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ { // the free port may be taken in between
-		port := FreeUDPPort(t)
+		port := freeUDPPortAt(t, ip)
 		conf := filepath.Join(dir, "snmpd.conf")
-		writeFile(t, conf, strings.ReplaceAll(snmpdConf, "@PORT@", strconv.Itoa(port)), 0o600)
+		text := strings.ReplaceAll(snmpdConf, "@PORT@", strconv.Itoa(port))
+		if ip != "127.0.0.1" {
+			text = strings.NewReplacer("udp:127.0.0.1:", "udp:"+ip+":", "public  127.0.0.1", "public  127.0.0.0/8",
+				"private 127.0.0.1", "private 127.0.0.0/8").Replace(text)
+		}
+		writeFile(t, conf, text, 0o600)
 		cmd := exec.Command(snmpd, "-f", "-C", "-c", conf, "-Lf", filepath.Join(dir, "snmpd.log"))
 		cmd.Env = Env(dir)
 		d := start(t, cmd)
-		a := &Agent{Addr: "127.0.0.1:" + strconv.Itoa(port), Port: port, Dir: dir}
+		a := &Agent{Addr: net.JoinHostPort(ip, strconv.Itoa(port)), Port: port, Dir: dir}
 		if lastErr = d.waitFor(func() error {
 			out, err := exec.Command(snmpget, "-v2c", "-c", Community, "-m", "", "-r", "0", "-t", "0.2", a.Addr, "1.3.6.1.2.1.1.5.0").CombinedOutput()
 			if err != nil {
