@@ -74,11 +74,11 @@ func TestSystemStateRows(t *testing.T) {
 		{asf.StateS3, 4, oobkit.PowerS3},
 		{asf.StateS4, 5, oobkit.PowerS4},
 		{asf.StateS5, 6, oobkit.PowerS5},
-		{asf.StateS4S5, 7, oobkit.PowerLegacyOff},
+		{asf.StateS4S5, 7, oobkit.PowerS4S5},
 		{asf.StateG3, 8, oobkit.PowerG3},
-		{asf.StateSleeping, 9, oobkit.PowerUnknown},
-		{asf.StateG1, 10, oobkit.PowerUnknown},
-		{asf.StateS5Override, 11, oobkit.PowerLegacyOff},
+		{asf.StateSleeping, 9, oobkit.PowerSleeping},
+		{asf.StateG1, 10, oobkit.PowerG1},
+		{asf.StateS5Override, 11, oobkit.PowerS5Override},
 		{asf.StateLegacyOn, 12, oobkit.PowerLegacyOn},
 		{asf.StateLegacyOff, 13, oobkit.PowerLegacyOff},
 		// The field notes' "FromState detected as unknown:14".
@@ -95,6 +95,7 @@ func TestSystemStateRows(t *testing.T) {
 			ps, err := c.PowerState(context.Background())
 			require.NoError(t, err)
 			assert.Equal(t, r.power, ps, "%v", r.state)
+			assert.Equal(t, r.row, ps.Code(), "%v maps to its own Table C-3 row", r.state)
 		}
 	}
 	assert.Equal(t, 1, d.Counters().Sessions, "the keyed client opened one session and reused it")

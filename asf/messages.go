@@ -125,13 +125,9 @@ func (s SystemState) Row() int {
 	return 14
 }
 
-// powerStates maps System State values to oobkit power states. Rows 7, 9,
-// 10 and 11 of Table C-3 have no constant of their own in package oobkit
-// yet; until they land they map to the existing state whose Table C-3 gate
-// is the same in the guide (no reboot, power off or power on; boot
-// redirect only): S4/S5 and S5-by-override to PowerLegacyOff, the two
-// undetermined sleeping states to PowerUnknown. When the finer rows exist
-// (PowerS4S5, PowerSleeping, PowerG1, PowerS5Override), use them here.
+// powerStates maps System State values (DSP0136 §3.2.4.10, the same ACPI
+// system power state set as Table C-3) to the oobkit state of the same row,
+// never to the nearest S-state.
 var powerStates = map[SystemState]oobkit.PowerState{
 	StateS0:         oobkit.PowerS0,
 	StateS1:         oobkit.PowerS1,
@@ -139,11 +135,11 @@ var powerStates = map[SystemState]oobkit.PowerState{
 	StateS3:         oobkit.PowerS3,
 	StateS4:         oobkit.PowerS4,
 	StateS5:         oobkit.PowerS5,
-	StateS4S5:       oobkit.PowerLegacyOff, // row 7: use oobkit.PowerS4S5 once it exists
+	StateS4S5:       oobkit.PowerS4S5,
 	StateG3:         oobkit.PowerG3,
-	StateSleeping:   oobkit.PowerUnknown,   // row 9: use oobkit.PowerSleeping once it exists
-	StateG1:         oobkit.PowerUnknown,   // row 10: use oobkit.PowerG1 once it exists
-	StateS5Override: oobkit.PowerLegacyOff, // row 11: use oobkit.PowerS5Override once it exists
+	StateSleeping:   oobkit.PowerSleeping,
+	StateG1:         oobkit.PowerG1,
+	StateS5Override: oobkit.PowerS5Override,
 	StateLegacyOn:   oobkit.PowerLegacyOn,
 	StateLegacyOff:  oobkit.PowerLegacyOff,
 	StateUnknown:    oobkit.PowerUnknown,
