@@ -145,6 +145,13 @@ func errNoCredential(p oobkit.Protocol) error {
 	return &oobkit.Error{Protocol: p, Op: "connect", Class: oobkit.ErrAuth, Message: "no credential configured"}
 }
 
+// errRefusedBefore says every credential left for p was refused earlier in
+// the job; it is an authentication failure.
+func errRefusedBefore(p oobkit.Protocol) error {
+	return &oobkit.Error{Protocol: p, Op: "connect", Class: oobkit.ErrAuth,
+		Message: "every credential left was refused earlier in this job; not offered again (account lockout)"}
+}
+
 func errNoDialer(p oobkit.Protocol) error {
 	return &oobkit.Error{Protocol: p, Op: "connect", Class: oobkit.ErrUnsupported, Message: fmt.Sprintf("no dialer registered for %s", p)}
 }

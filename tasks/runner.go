@@ -260,6 +260,12 @@ func (r *Runner) RunTarget(ctx context.Context, job *Job, t oobkit.Target) (res 
 	}
 	sess := newSession(t, r.conn, protocols)
 	defer func() { _ = sess.Close() }()
+	task, err := job.Credentials.resolve(ctx, r.conn.creds)
+	if err != nil {
+		r.finish(&res, job, StatusFailed, err, "")
+		return res
+	}
+	sess.task = task
 	env := &Env{Target: t, Session: sess, outputs: map[string]any{}}
 	stopped := false
 	for i, st := range job.Steps {
@@ -284,6 +290,11 @@ func (r *Runner) RunTarget(ctx context.Context, job *Job, t oobkit.Target) (res 
 		env.outputs[id] = sr.Output
 		res.Steps = append(res.Steps, sr)
 		res.Attempts += sr.Attempts
+		for _, a := range sr.Credentials {
+			if !slices.Contains(res.Credentials, a) {
+				res.Credentials = append(res.Credentials, a)
+			}
+		}
 		for _, p := range sr.Tried {
 			if !slices.Contains(res.Tried, p) {
 				res.Tried = append(res.Tried, p)
@@ -369,6 +380,7 @@ func (r *Runner) runStep(ctx context.Context, job *Job, st Step, id string, env 
 		err = fmt.Errorf("%w: %w", ctx.Err(), err)
 	}
 	sr.Duration = Duration(time.Since(start))
+	sr.Credentials = env.Session.takeAttempts()
 	sr.err = err
 	sr.Status = StatusOK
 	if err != nil {
