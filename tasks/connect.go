@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/activity"
 )
 
 // Dialer opens a client of one protocol for a target with a credential. A
@@ -76,6 +77,27 @@ type Connector struct {
 	dialers map[oobkit.Protocol]Dialer
 	order   []oobkit.Protocol
 	creds   Credentials
+	sink    activity.Sink
+}
+
+// SetActivity makes every operation of every session of the Connector —
+// a job's steps ([Runner]) and one-to-one sessions ([Connector.Session])
+// alike — append one [activity.Record] to sink: when, the operator the
+// context names ([activity.WithOperator]), the computer, the protocol, the
+// operation (a step's task kind, or the name [Session.UseAs] gives), the
+// outcome and error class, and where the credential came from; never a
+// secret. An operation that never reached the computer (a protocol already
+// found absent, no credential to offer) is not logged. nil turns it off.
+func (c *Connector) SetActivity(sink activity.Sink) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.sink = sink
+}
+
+func (c *Connector) activitySink() activity.Sink {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.sink
 }
 
 // NewConnector returns a Connector that takes credentials from creds.

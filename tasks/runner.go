@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/activity"
 )
 
 // Runner runs jobs over targets. [Runner.Run] fans a job out over many
@@ -62,7 +63,9 @@ func WithProbeTimeout(d time.Duration) Option { return func(r *Runner) { r.probe
 // for concurrent use (to feed a channel, send without blocking forever).
 func WithProgress(f func(Progress)) Option { return func(r *Runner) { r.progress = f } }
 
-// WithActivityLog writes one record per step to log, naming who ran it.
+// WithActivityLog writes one record per step to log, naming who ran it;
+// who is also the operator of the operations the Connector's activity sink
+// logs ([Connector.SetActivity]) when the context names none.
 func WithActivityLog(log *ActivityLog, who string) Option {
 	return func(r *Runner) { r.activity, r.who = log, who }
 }
@@ -234,6 +237,9 @@ func (r *Runner) RunTarget(ctx context.Context, job *Job, t oobkit.Target) (res 
 	// A named result, so the duration set here is the one returned.
 	defer func() { res.Duration = Duration(time.Since(res.Started)) }()
 	r.emit(Progress{Kind: TargetStarted, Job: job.Name, Target: res.Target})
+	if r.who != "" && activity.Operator(ctx) == "" {
+		ctx = activity.WithOperator(ctx, r.who)
+	}
 	if err := t.Validate(); err != nil {
 		r.finish(&res, job, StatusFailed, err, "")
 		return res
@@ -265,7 +271,7 @@ func (r *Runner) RunTarget(ctx context.Context, job *Job, t oobkit.Target) (res 
 		r.finish(&res, job, StatusFailed, err, "")
 		return res
 	}
-	sess.task = task
+	sess.task, sess.job = task, job.Name
 	env := &Env{Target: t, Session: sess, outputs: map[string]any{}}
 	stopped := false
 	for i, st := range job.Steps {
@@ -286,6 +292,7 @@ func (r *Runner) RunTarget(ctx context.Context, job *Job, t oobkit.Target) (res 
 			}
 			r.logger.Debug("clean-up step", "job", job.Name, "target", t.String(), "step", id)
 		}
+		sess.op, sess.step = st.Task.Kind(), id
 		sr := r.runStep(stepCtx, job, st, id, env)
 		env.outputs[id] = sr.Output
 		res.Steps = append(res.Steps, sr)

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"maps"
 	"slices"
+	"time"
 
 	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/activity"
 	"github.com/oobkit/oobkit/profile"
 )
 
@@ -31,8 +33,8 @@ type Session struct {
 	refusedCreds map[oobkit.Protocol][]oobkit.Credential
 	// attempts logs every credential offered since the last takeAttempts.
 	attempts []CredentialAttempt
-	// op names the operation Use runs, for the activity log.
-	op string
+	// op, job and step name what Use runs, for the activity log.
+	op, job, step string
 }
 
 type sessionClient struct {
@@ -102,29 +104,52 @@ func (s *Session) Use(ctx context.Context, p oobkit.Protocol, fn func(oobkit.Cli
 // UseAs is [Session.Use] naming the operation for the activity log (see
 // [Connector.SetActivity]); a job's steps are named after their task kind.
 func (s *Session) UseAs(ctx context.Context, p oobkit.Protocol, op string, fn func(oobkit.Client) error) error {
-	if err := s.dead[p]; err != nil {
+	sink := s.conn.activitySink()
+	if sink == nil {
+		_, err := s.use(ctx, p, fn)
 		return err
+	}
+	start := time.Now()
+	used, err := s.use(ctx, p, fn)
+	if used == nil { // nothing reached the computer: no operation to log
+		return err
+	}
+	rec := activity.NewRecord(start, s.target, p, op, err)
+	rec.Operator, rec.Job, rec.Step = activity.Operator(ctx), s.job, s.step
+	if used.Source != "" || used.Name != "" {
+		rec.Credential = used.Source + ":" + used.Name
+	}
+	_ = sink.Append(ctx, rec) // a sink keeps its own failures
+	return err
+}
+
+// use is UseAs without the activity log; used is the last credential that
+// reached the computer (nil when none did).
+func (s *Session) use(ctx context.Context, p oobkit.Protocol, fn func(oobkit.Client) error) (used *NamedCredential, _ error) {
+	if err := s.dead[p]; err != nil {
+		return nil, err
 	}
 	d, ok := s.conn.dialer(p)
 	if !ok {
-		return errNoDialer(p)
+		return nil, errNoDialer(p)
 	}
 	if sc := s.clients[p]; sc != nil {
 		err := fn(sc.client)
 		s.report(p, sc, err)
+		used = &sc.cred
 		if !errors.Is(err, oobkit.ErrAuth) {
-			return err
+			return used, err
 		}
 		_ = sc.client.Close()
 		delete(s.clients, p)
 	}
 	cands, err := s.conn.candidates(ctx, s.target, p)
 	if err != nil {
-		return err
+		return used, err
 	}
 	cands = mergeCandidates(taskCandidates(s.task, p), cands)
 	if len(cands) == 0 {
-		return errNoCredential(p)
+		return used, errNoCredential(p)
 	}
 	lastErr := errNoCredential(p)
 	for _, cand := range cands {
@@ -134,7 +159,7 @@ func (s *Session) UseAs(ctx context.Context, p oobkit.Protocol, op string, fn fu
 			continue
 		}
 		if err := ctx.Err(); err != nil {
-			return err
+			return used, err
 		}
 		t := s.target
 		if cand.Port > 0 {
@@ -145,6 +170,7 @@ func (s *Session) UseAs(ctx context.Context, p oobkit.Protocol, op string, fn fu
 			t.Ports[p] = cand.Port
 		}
 		c, err := d(ctx, t, cand.Credential)
+		used = &cand
 		if err != nil {
 			s.conn.failed(s.target, p, cand, err)
 			if errors.Is(err, oobkit.ErrAuth) {
@@ -154,7 +180,7 @@ func (s *Session) UseAs(ctx context.Context, p oobkit.Protocol, op string, fn fu
 			}
 			s.attempts = append(s.attempts, attemptOf(p, cand, CredentialFailed))
 			s.markDead(p, err)
-			return err
+			return used, err
 		}
 		sc := &sessionClient{client: c, cred: cand}
 		err = fn(c)
@@ -169,9 +195,9 @@ func (s *Session) UseAs(ctx context.Context, p oobkit.Protocol, op string, fn fu
 		}
 		s.clients[p] = sc
 		s.markDead(p, err)
-		return err
+		return used, err
 	}
-	return lastErr
+	return used, lastErr
 }
 
 // report tells the credential source how a call went: the first success, and
