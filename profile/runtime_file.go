@@ -25,7 +25,9 @@ type runtimeEntry struct {
 	Target      string       `json:"target"`
 	Protocol    string       `json:"protocol"`
 	Profile     string       `json:"profile,omitempty"`
+	Origin      string       `json:"origin,omitempty"`
 	Settings    wireSettings `json:"settings"`
+	Learned     time.Time    `json:"learned,omitzero"`
 	LastSuccess time.Time    `json:"lastSuccess"`
 	LastFailure time.Time    `json:"lastFailure,omitzero"`
 	Failures    int          `json:"failures,omitempty"`
@@ -40,10 +42,13 @@ const runtimeFormat = "oobkit-runtime-profile"
 func (r *Runtime) Save(ctx context.Context, path string, key Key) error {
 	r.mu.Lock()
 	r.pruneLocked()
-	doc := runtimeDocument{Format: runtimeFormat, Version: documentVersion, Entries: make([]runtimeEntry, 0, len(r.entries))}
-	for _, e := range r.entries {
-		doc.Entries = append(doc.Entries, runtimeEntry{Target: e.Target, Protocol: string(e.Protocol), Profile: e.Profile,
-			Settings: settingsToWire(e.Settings, true), LastSuccess: e.LastSuccess, LastFailure: e.LastFailure, Failures: e.Failures})
+	doc := runtimeDocument{Format: runtimeFormat, Version: documentVersion, Entries: make([]runtimeEntry, 0, r.count)}
+	for _, list := range r.entries {
+		for _, e := range list {
+			doc.Entries = append(doc.Entries, runtimeEntry{Target: e.Target, Protocol: string(e.Protocol), Profile: e.Profile,
+				Origin: string(e.Origin), Settings: settingsToWire(e.Settings, true), Learned: e.Learned,
+				LastSuccess: e.LastSuccess, LastFailure: e.LastFailure, Failures: e.Failures})
+		}
 	}
 	r.mu.Unlock()
 
@@ -88,7 +93,19 @@ func (r *Runtime) Load(ctx context.Context, path string, key Key) error {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.entries = entries
+	r.entries = make(map[entryKey][]Entry, len(entries))
+	r.count = 0
+	for _, e := range entries {
+		k := entryKey{target: e.Target, proto: e.Protocol}
+		at := e.LastSuccess
+		r.learnLocked(k, e.Profile, e.Settings, e.Origin, at)
+		list := r.entries[k]
+		for i := range list {
+			if sameCredential(list[i].Settings.Credential, e.Settings.Credential) {
+				list[i].Learned, list[i].LastFailure, list[i].Failures = e.Learned, e.LastFailure, e.Failures
+			}
+		}
+	}
 	r.pruneLocked()
 	return nil
 }
@@ -104,7 +121,7 @@ func readCapped(path string) ([]byte, error) {
 
 // decodeRuntime opens and parses a runtime-profile file. Failures wrap
 // [ErrCorrupt].
-func decodeRuntime(data []byte, key Key) (map[entryKey]Entry, error) {
+func decodeRuntime(data []byte, key Key) ([]Entry, error) {
 	pt, err := unseal(key, kindRuntime, data)
 	if err != nil {
 		return nil, err
@@ -115,7 +132,7 @@ func decodeRuntime(data []byte, key Key) (map[entryKey]Entry, error) {
 	if err := dec.Decode(&doc); err != nil || doc.Format != runtimeFormat || doc.Version != documentVersion {
 		return nil, fmt.Errorf("%w: the decrypted content is not a runtime profile", ErrCorrupt)
 	}
-	out := make(map[entryKey]Entry, len(doc.Entries))
+	out := make([]Entry, 0, len(doc.Entries))
 	for _, re := range doc.Entries {
 		proto, err := oobkit.ParseProtocol(re.Protocol)
 		if err != nil {
@@ -129,8 +146,16 @@ func decodeRuntime(data []byte, key Key) (map[entryKey]Entry, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
 		}
-		out[k] = Entry{Target: k.target, Protocol: proto, Profile: re.Profile, Settings: s,
-			LastSuccess: re.LastSuccess, LastFailure: re.LastFailure, Failures: re.Failures}
+		origin := Origin(re.Origin)
+		if !origin.Valid() { // files written before origins were kept
+			origin = OriginTask
+		}
+		learned := re.Learned
+		if learned.IsZero() {
+			learned = re.LastSuccess
+		}
+		out = append(out, Entry{Target: k.target, Protocol: proto, Profile: re.Profile, Origin: origin, Settings: s,
+			Learned: learned, LastSuccess: re.LastSuccess, LastFailure: re.LastFailure, Failures: re.Failures})
 	}
 	return out, nil
 }

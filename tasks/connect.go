@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/activity"
 )
 
 // Dialer opens a client of one protocol for a target with a credential. A
@@ -76,6 +77,27 @@ type Connector struct {
 	dialers map[oobkit.Protocol]Dialer
 	order   []oobkit.Protocol
 	creds   Credentials
+	sink    activity.Sink
+}
+
+// SetActivity makes every operation of every session of the Connector —
+// a job's steps ([Runner]) and one-to-one sessions ([Connector.Session])
+// alike — append one [activity.Record] to sink: when, the operator the
+// context names ([activity.WithOperator]), the computer, the protocol, the
+// operation (a step's task kind, or the name [Session.UseAs] gives), the
+// outcome and error class, and where the credential came from; never a
+// secret. An operation that never reached the computer (a protocol already
+// found absent, no credential to offer) is not logged. nil turns it off.
+func (c *Connector) SetActivity(sink activity.Sink) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.sink = sink
+}
+
+func (c *Connector) activitySink() activity.Sink {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.sink
 }
 
 // NewConnector returns a Connector that takes credentials from creds.
@@ -143,6 +165,13 @@ func (c *Connector) failed(t oobkit.Target, p oobkit.Protocol, nc NamedCredentia
 // as an authentication failure so protocol choice moves on.
 func errNoCredential(p oobkit.Protocol) error {
 	return &oobkit.Error{Protocol: p, Op: "connect", Class: oobkit.ErrAuth, Message: "no credential configured"}
+}
+
+// errRefusedBefore says every credential left for p was refused earlier in
+// the job; it is an authentication failure.
+func errRefusedBefore(p oobkit.Protocol) error {
+	return &oobkit.Error{Protocol: p, Op: "connect", Class: oobkit.ErrAuth,
+		Message: "every credential left was refused earlier in this job; not offered again (account lockout)"}
 }
 
 func errNoDialer(p oobkit.Protocol) error {

@@ -53,6 +53,10 @@ type Job struct {
 	// Timeout is the per-target deadline for the whole job; zero means the
 	// runner's.
 	Timeout Duration `json:"timeout,omitempty"`
+	// Credentials are the job's task-specified credentials, tried before
+	// any other by every step (all AMT functions of the job, or whichever
+	// protocols they enable); nil for none.
+	Credentials *JobCredentials `json:"credentials,omitempty"`
 }
 
 // Step is one task of a job.
@@ -145,6 +149,9 @@ func (j *Job) Validate() error {
 		if !p.Valid() {
 			return fmt.Errorf("%w: job %q: unknown protocol %q", oobkit.ErrInvalidArgument, j.Name, p)
 		}
+	}
+	if err := j.Credentials.Validate(); err != nil {
+		return fmt.Errorf("job %q: %w", j.Name, err)
 	}
 	seen := map[string]Task{}
 	for i := range j.Steps {

@@ -61,6 +61,10 @@ type StepResult struct {
 	Duration Duration `json:"duration"`
 	// Output is the task's output, if any.
 	Output any `json:"output,omitempty"`
+	// Credentials lists the credentials offered during the step, in order:
+	// where each came from and whether it was accepted, refused or not
+	// retried. Never a secret.
+	Credentials []CredentialAttempt `json:"credentials,omitempty"`
 
 	err error
 }
@@ -112,6 +116,9 @@ type Result struct {
 	// Steps holds one StepResult per step of the job, in order; steps
 	// after a failure that stopped the target are not-run.
 	Steps []StepResult `json:"steps"`
+	// Credentials lists, over every step, the credentials offered to the
+	// target, each protocol, source, profile and outcome once, in order.
+	Credentials []CredentialAttempt `json:"credentials,omitempty"`
 
 	err error
 }

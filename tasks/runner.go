@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/activity"
 	"github.com/oobkit/oobkit/internal/panics"
 )
 
@@ -63,7 +64,9 @@ func WithProbeTimeout(d time.Duration) Option { return func(r *Runner) { r.probe
 // for concurrent use (to feed a channel, send without blocking forever).
 func WithProgress(f func(Progress)) Option { return func(r *Runner) { r.progress = f } }
 
-// WithActivityLog writes one record per step to log, naming who ran it.
+// WithActivityLog writes one record per step to log, naming who ran it;
+// who is also the operator of the operations the Connector's activity sink
+// logs ([Connector.SetActivity]) when the context names none.
 func WithActivityLog(log *ActivityLog, who string) Option {
 	return func(r *Runner) { r.activity, r.who = log, who }
 }
@@ -257,6 +260,9 @@ func (r *Runner) RunTarget(ctx context.Context, job *Job, t oobkit.Target) (res 
 		}
 	}()
 	r.emit(Progress{Kind: TargetStarted, Job: job.Name, Target: res.Target})
+	if r.who != "" && activity.Operator(ctx) == "" {
+		ctx = activity.WithOperator(ctx, r.who)
+	}
 	if err := t.Validate(); err != nil {
 		r.finish(&res, job, StatusFailed, err, "")
 		return res
@@ -284,6 +290,12 @@ func (r *Runner) RunTarget(ctx context.Context, job *Job, t oobkit.Target) (res 
 	sess = newSession(t, r.conn, protocols)
 	sess.declared = r.protocolsOf != nil
 	defer func() { _ = sess.Close() }()
+	task, err := job.Credentials.resolve(ctx, r.conn.creds)
+	if err != nil {
+		r.finish(&res, job, StatusFailed, err, "")
+		return res
+	}
+	sess.task, sess.job = task, job.Name
 	env := &Env{Target: t, Session: sess, outputs: map[string]any{}}
 	stopped := false
 	for i, st := range job.Steps {
@@ -305,11 +317,17 @@ func (r *Runner) RunTarget(ctx context.Context, job *Job, t oobkit.Target) (res 
 			r.logger.Debug("clean-up step", "job", job.Name, "target", t.String(), "step", id)
 		}
 		current = id
+		sess.op, sess.step = st.Task.Kind(), id
 		sr := r.runStep(stepCtx, job, st, id, env)
 		current = ""
 		env.outputs[id] = sr.Output
 		res.Steps = append(res.Steps, sr)
 		res.Attempts += sr.Attempts
+		for _, a := range sr.Credentials {
+			if !slices.Contains(res.Credentials, a) {
+				res.Credentials = append(res.Credentials, a)
+			}
+		}
 		for _, p := range sr.Tried {
 			if !slices.Contains(res.Tried, p) {
 				res.Tried = append(res.Tried, p)
@@ -398,6 +416,7 @@ func (r *Runner) runStep(ctx context.Context, job *Job, st Step, id string, env 
 		err = fmt.Errorf("%w: %w", ctx.Err(), err)
 	}
 	sr.Duration = Duration(time.Since(start))
+	sr.Credentials = env.Session.takeAttempts()
 	sr.err = err
 	sr.Status = StatusOK
 	if err != nil {

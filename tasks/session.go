@@ -5,9 +5,12 @@ import (
 	"errors"
 	"maps"
 	"slices"
+	"time"
 
 	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/activity"
 	"github.com/oobkit/oobkit/internal/panics"
+	"github.com/oobkit/oobkit/profile"
 )
 
 // Session holds the open clients of one target during one run of a job: one
@@ -29,8 +32,16 @@ type Session struct {
 	// that does not answer is news, not a sign it is absent.
 	declared bool
 
+	// task holds the job's task-specified credentials, tried first.
+	task *profile.Profile
+	// refusedCreds holds, per account realm, the credentials the computer
+	// refused in this job: never offered again (account lockout).
 	refusedCreds map[oobkit.Protocol][]oobkit.Credential
 	offered      []oobkit.Credential // every credential dialed, to redact from a panic's text
+	// attempts logs every credential offered since the last takeAttempts.
+	attempts []CredentialAttempt
+	// op, job and step name what Use runs, for the activity log.
+	op, job, step string
 }
 
 type sessionClient struct {
@@ -49,6 +60,20 @@ func newSession(t oobkit.Target, conn *Connector, protocols []oobkit.Protocol) *
 
 		refusedCreds: map[oobkit.Protocol][]oobkit.Credential{},
 	}
+}
+
+// Session opens a one-to-one session on target t, for tools that work on
+// one computer (a SOL terminal, an IDE-R session, a single command): its
+// clients take credentials from the Connector's source in the same order as
+// a job's, teach it what worked, never offer a refused credential twice, and
+// (with [Connector.SetActivity]) log every operation like a job's. protocols
+// lists the protocols t may have, in preference order; none means every
+// registered one. Close it when done.
+func (c *Connector) Session(t oobkit.Target, protocols ...oobkit.Protocol) *Session {
+	if len(protocols) == 0 {
+		protocols = c.Protocols()
+	}
+	return newSession(t, c, protocols)
 }
 
 // Target returns the session's target.
@@ -72,15 +97,48 @@ func (s *Session) Close() error {
 
 // Use runs fn with the client of protocol p. When the device refuses the
 // credential (an error wrapping [oobkit.ErrAuth]), the next candidate
-// credential is tried; every outcome is reported to the [Credentials]
-// source, so it learns which credential works on this computer.
+// credential is tried: the job's task-specified credentials first, then the
+// [Credentials] source's in its order. Every outcome is reported to the
+// source, so it learns which credential works on this computer, and logged
+// for the step's result ([StepResult].Credentials). A credential the
+// computer refused is never offered to it again in the same job, by this
+// protocol or one checking the same accounts (AMT and redirection), so a
+// job cannot lock an account out.
 func (s *Session) Use(ctx context.Context, p oobkit.Protocol, fn func(oobkit.Client) error) error {
-	if err := s.dead[p]; err != nil {
+	return s.UseAs(ctx, p, s.op, fn)
+}
+
+// UseAs is [Session.Use] naming the operation for the activity log (see
+// [Connector.SetActivity]); a job's steps are named after their task kind.
+func (s *Session) UseAs(ctx context.Context, p oobkit.Protocol, op string, fn func(oobkit.Client) error) error {
+	sink := s.conn.activitySink()
+	if sink == nil {
+		_, err := s.use(ctx, p, fn)
 		return err
+	}
+	start := time.Now()
+	used, err := s.use(ctx, p, fn)
+	if used == nil { // nothing reached the computer: no operation to log
+		return err
+	}
+	rec := activity.NewRecord(start, s.target, p, op, err)
+	rec.Operator, rec.Job, rec.Step = activity.Operator(ctx), s.job, s.step
+	if used.Source != "" || used.Name != "" {
+		rec.Credential = used.Source + ":" + used.Name
+	}
+	_ = sink.Append(ctx, rec) // a sink keeps its own failures
+	return err
+}
+
+// use is UseAs without the activity log; used is the last credential that
+// reached the computer (nil when none did).
+func (s *Session) use(ctx context.Context, p oobkit.Protocol, fn func(oobkit.Client) error) (used *NamedCredential, _ error) {
+	if err := s.dead[p]; err != nil {
+		return nil, err
 	}
 	d, ok := s.conn.dialer(p)
 	if !ok {
-		return errNoDialer(p)
+		return nil, errNoDialer(p)
 	}
 	if sc := s.clients[p]; sc != nil {
 		err := call(p, fn, sc.client)
@@ -88,29 +146,33 @@ func (s *Session) Use(ctx context.Context, p oobkit.Protocol, fn func(oobkit.Cli
 			pe.Redact(s.secrets()...)
 			_ = sc.client.Close()
 			delete(s.clients, p)
-			return err
+			return &sc.cred, err
 		}
 		s.report(p, sc, err)
+		used = &sc.cred
 		if !errors.Is(err, oobkit.ErrAuth) {
-			return err
+			return used, err
 		}
 		_ = sc.client.Close()
 		delete(s.clients, p)
 	}
 	cands, err := s.conn.candidates(ctx, s.target, p)
 	if err != nil {
-		return err
+		return used, err
 	}
+	cands = mergeCandidates(taskCandidates(s.task, p), cands)
 	if len(cands) == 0 {
-		return errNoCredential(p)
+		return used, errNoCredential(p)
 	}
 	lastErr := errNoCredential(p)
 	for _, cand := range cands {
 		if s.refused(p, cand) {
+			s.attempts = append(s.attempts, attemptOf(p, cand, CredentialNotRetried))
+			lastErr = errRefusedBefore(p)
 			continue
 		}
 		if err := ctx.Err(); err != nil {
-			return err
+			return used, err
 		}
 		t := s.target
 		if cand.Port > 0 {
@@ -125,6 +187,7 @@ func (s *Session) Use(ctx context.Context, p oobkit.Protocol, fn func(oobkit.Cli
 		if pe := panics.Of(err); pe != nil {
 			pe.Redact(s.secrets()...)
 		}
+		used = &cand
 		if err != nil {
 			s.conn.failed(s.target, p, cand, err)
 			if errors.Is(err, oobkit.ErrAuth) {
@@ -132,28 +195,31 @@ func (s *Session) Use(ctx context.Context, p oobkit.Protocol, fn func(oobkit.Cli
 				lastErr = err
 				continue
 			}
+			s.attempts = append(s.attempts, attemptOf(p, cand, CredentialFailed))
 			s.markDead(p, err)
-			return err
+			return used, err
 		}
 		sc := &sessionClient{client: c, cred: cand}
 		err = call(p, fn, c)
 		if pe := panics.Of(err); pe != nil {
 			pe.Redact(s.secrets()...)
 			_ = c.Close()
-			return err
+			return used, err
 		}
 		s.report(p, sc, err)
 		if errors.Is(err, oobkit.ErrAuth) {
 			_ = c.Close()
-			s.refuse(p, cand)
 			lastErr = err
 			continue
 		}
+		if !sc.proven && connectionFailure(err) {
+			s.attempts = append(s.attempts, attemptOf(p, cand, CredentialFailed))
+		}
 		s.clients[p] = sc
 		s.markDead(p, err)
-		return err
+		return used, err
 	}
-	return lastErr
+	return used, lastErr
 }
 
 // dial runs a dialer; a panic becomes an error of class [oobkit.ErrInternal].
@@ -209,6 +275,7 @@ func (s *Session) report(p oobkit.Protocol, sc *sessionClient, err error) {
 	switch {
 	case err == nil && !sc.proven:
 		sc.proven = true
+		s.attempts = append(s.attempts, attemptOf(p, sc.cred, CredentialAccepted))
 		s.conn.succeeded(s.target, p, sc.cred)
 	case connectionFailure(err):
 		s.conn.failed(s.target, p, sc.cred, err)
@@ -230,20 +297,39 @@ func connectionFailure(err error) bool {
 	return false
 }
 
-// refused credentials are not offered again to the same protocol in this
-// session.
+// refuse records that the computer refused c: it is not offered again to
+// the protocol's account realm in this session (one target, one job run).
 func (s *Session) refuse(p oobkit.Protocol, c NamedCredential) {
-	s.refusedCreds[p] = append(s.refusedCreds[p], c.Credential)
+	s.attempts = append(s.attempts, attemptOf(p, c, CredentialRefused))
+	if !s.refused(p, c) {
+		s.refusedCreds[accountRealm(p)] = append(s.refusedCreds[accountRealm(p)], c.Credential)
+	}
 }
 
 func (s *Session) refused(p oobkit.Protocol, c NamedCredential) bool {
-	for _, r := range s.refusedCreds[p] {
-		if r.Username == c.Credential.Username && r.Password.Equal(c.Credential.Password) &&
-			r.Community.Equal(c.Credential.Community) && r.Auth == c.Credential.Auth {
+	for _, r := range s.refusedCreds[accountRealm(p)] {
+		if sameIdentity(r, c.Credential) {
 			return true
 		}
 	}
 	return false
+}
+
+// takeAttempts returns the credential attempts logged since the last call.
+func (s *Session) takeAttempts() []CredentialAttempt {
+	a := s.attempts
+	s.attempts = nil
+	return a
+}
+
+// CredentialSource returns where the credential protocol p accepted in this
+// session came from (task, explicit, default, runtime…), or "".
+func (s *Session) CredentialSource(p oobkit.Protocol) string {
+	sc := s.clients[p]
+	if sc == nil || !sc.proven {
+		return ""
+	}
+	return sc.cred.Source
 }
 
 // markDead remembers p as absent when err says nothing answers there.

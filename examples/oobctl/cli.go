@@ -11,6 +11,7 @@ import (
 
 	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/examples/internal/simfleet"
+	"github.com/oobkit/oobkit/profile"
 )
 
 // Exit codes.
@@ -46,6 +47,8 @@ Commands over many targets (a table per computer; --json for scripts):
                                     the domain-controller logs (absent elsewhere)
   portcheck [--ports 16992,16993]   which management ports accept a connection
   job run FILE                      run a job file (YAML or JSON, see package tasks)
+  job show REPORT [--failed]        the per-computer grid of a saved --json report: status, return
+                                    code, class, device code, step, protocol, credential
   filter apply [FILE] [--mgmt IP] [--policy P] [--force]
                                     apply a System Defense policy (default: the quarantine policy,
                                     verified first; P: remediation, limit-ping, allow-all)
@@ -69,6 +72,15 @@ Local:
   profile list|show NAME|put FILE|delete NAME|default NAME
                                     connection profiles in --profile-store (put reads a JSON or YAML
                                     document as written by profile.Export)
+  profile runtime [import FILE]     the runtime profile: every credential that worked per computer
+                                    and protocol (origin, last worked); import adds provisioning
+                                    passwords (a YAML or JSON list of address, user, password)
+  activity [--computer C] [--operator-is O] [--protocol P] [--operation OP] [--failed]
+           [--since 24h|DATE] [--until DATE] [--limit N]
+                                    who did what, where, with which protocol (--activity-log, or
+                                    the JetStream stream with --nats)
+  activity purge [--max-age D] [--max-size 500M]
+                                    remove old rotated segments of --activity-log
   alerts listen [--listen ADDR] [--community C]
                                     print SNMP traps and PETs as they arrive (default 127.0.0.1:16162)
   demo [--amt N] [--ipmi N] [--dash N] [--wmi N]
@@ -96,6 +108,8 @@ Flags (before or after the command):
   --concurrency N       computers handled at once (default 64)
   --timeout D           deadline per computer for the whole command (default 2m)
   --nats URL            dispatch over NATS JetStream to oobctl workers (see worker)
+  --activity-log FILE   log every operation to FILE (JSON lines, rotated; default $OOBKIT_ACTIVITY_LOG)
+  --operator NAME       who runs the command, for the activity log (default $USER)
 
 A target labelled protocols=amt,redirection (as oobsim writes them) is only tried
 with those protocols.
@@ -148,6 +162,8 @@ type options struct {
 	concurrency  int
 	timeout      time.Duration
 	nats         string
+	activityLog  string
+	operator     string
 }
 
 type stringList []string
@@ -165,6 +181,10 @@ type app struct {
 	stdout io.Writer
 	stderr io.Writer
 	getenv func(string) string
+	// runtime is the runtime profile loaded from --profile-store, saved
+	// back after the command.
+	runtime    *profile.Runtime
+	runtimeKey profile.Key
 }
 
 // run runs oobctl with args and returns the exit status.
@@ -221,6 +241,8 @@ func (a *app) flagSet(name string) *flag.FlagSet {
 		return nil
 	})
 	fs.StringVar(&o.nats, "nats", o.nats, "")
+	fs.StringVar(&o.activityLog, "activity-log", o.activityLog, "")
+	fs.StringVar(&o.operator, "operator", o.operator, "")
 	return fs
 }
 
@@ -296,6 +318,8 @@ func (a *app) dispatch(ctx context.Context, args []string) error {
 		return a.cmdDemo(ctx, args)
 	case "worker":
 		return a.cmdWorker(ctx, args)
+	case "activity":
+		return a.cmdActivity(ctx, args)
 	}
 	return usagef("unknown command %q", cmd)
 }

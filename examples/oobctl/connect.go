@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"slices"
 	"strings"
@@ -108,8 +107,15 @@ func (a *app) openStore() (*profile.FileStore, error) {
 
 // credentials returns where credentials come from: --user with
 // $OOBKIT_PASSWORD for every protocol, or a profile store (the --profile
-// profile first, then the store's default, then what last worked).
+// profile first, then the store's default, then the runtime profile: every
+// credential that worked before, kept in <store>.runtime).
 func (a *app) credentials(ctx context.Context) (tasks.Credentials, error) {
+	return a.credentialsFor(ctx, profile.OriginTask)
+}
+
+// credentialsFor is credentials for a command of the given kind: what works
+// is learned with that origin (one-to-one or task).
+func (a *app) credentialsFor(ctx context.Context, origin profile.Origin) (tasks.Credentials, error) {
 	o := a.opt
 	if o.user != "" {
 		pw := a.getenv("OOBKIT_PASSWORD")
@@ -125,7 +131,11 @@ func (a *app) credentials(ctx context.Context) (tasks.Credentials, error) {
 	if err != nil {
 		return nil, err
 	}
-	pc := tasks.ProfileCredentials{Runtime: profile.NewRuntime(st)}
+	rt, err := a.loadRuntime(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	pc := tasks.ProfileCredentials{Runtime: rt, Origin: origin}
 	if o.profile != "" {
 		p, err := st.Get(ctx, o.profile)
 		if err != nil {
@@ -183,37 +193,4 @@ func (a *app) oneTarget() (oobkit.Target, error) {
 		return oobkit.Target{}, usagef("this command works on one computer; %d given", len(ts))
 	}
 	return ts[0], nil
-}
-
-// withCredential runs fn with each credential offered for protocol p on t
-// until one is not refused, and tells the source what happened.
-func withCredential(ctx context.Context, creds tasks.Credentials, t oobkit.Target, p oobkit.Protocol, fn func(oobkit.Target, oobkit.Credential) error) error {
-	cands, err := creds.Candidates(ctx, t, p)
-	if err != nil {
-		return setupf("credentials: %w", err)
-	}
-	if len(cands) == 0 {
-		return setupf("no credential for %s: enable it in the profile", p)
-	}
-	var last error
-	for _, c := range cands {
-		tt := t
-		if c.Port > 0 {
-			tt.Ports = map[oobkit.Protocol]int{}
-			for k, v := range t.Ports {
-				tt.Ports[k] = v
-			}
-			tt.Ports[p] = c.Port
-		}
-		last = fn(tt, c.Credential)
-		if last == nil {
-			creds.Succeeded(t, p, c)
-			return nil
-		}
-		creds.Failed(t, p, c, last)
-		if !isAuth(last) {
-			return last
-		}
-	}
-	return fmt.Errorf("%s: every credential was refused: %w", p, last)
 }

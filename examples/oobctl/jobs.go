@@ -35,9 +35,14 @@ func (a *app) runJob(ctx context.Context, job *tasks.Job) error {
 		if err != nil {
 			return err
 		}
-		conn = newConnector(creds)
+		var closeLog func()
+		if ctx, conn, closeLog, err = a.connector(ctx, creds, nil); err != nil {
+			return err
+		}
+		defer closeLog()
 	}
 	rep, err := a.execute(ctx, conn, job, targets)
+	a.saveRuntime(ctx)
 	if err != nil {
 		return err
 	}
@@ -271,12 +276,18 @@ func (a *app) cmdPortCheck(ctx context.Context, args []string) error {
 }
 
 func (a *app) cmdJob(ctx context.Context, args []string) error {
-	pos, err := a.commandArgs("job", args, nil)
+	var failed bool
+	pos, err := a.commandArgs("job", args, func(fs *flag.FlagSet) {
+		fs.BoolVar(&failed, "failed", false, "")
+	})
 	if err != nil {
 		return err
 	}
+	if len(pos) == 2 && pos[0] == "show" {
+		return a.jobShow(pos[1], failed)
+	}
 	if len(pos) != 2 || pos[0] != "run" {
-		return usagef("job wants: job run FILE")
+		return usagef("job wants: job run FILE, or job show REPORT [--failed]")
 	}
 	job, err := tasks.LoadJob(pos[1])
 	if err != nil {

@@ -83,7 +83,17 @@ func (a *app) cmdWorker(ctx context.Context, args []string) error {
 		return err
 	}
 	defer nc.Close()
-	w := jetstream.NewWorker(js, a.newRunner(newConnector(creds), nil),
+	stream, err := jetstream.NewActivityStream(ctx, js, jetstream.ActivityStreamConfig{})
+	if err != nil {
+		return setupf("%w", err)
+	}
+	ctx, conn, closeLog, err := a.connector(ctx, creds, stream)
+	if err != nil {
+		return err
+	}
+	defer closeLog()
+	defer a.saveRuntime(ctx)
+	w := jetstream.NewWorker(js, a.newRunner(conn, nil),
 		jetstream.WorkerOptions{Site: site, Name: name, Concurrency: a.opt.concurrency})
 	fmt.Fprintf(a.stderr, "oobctl worker: taking site %q from %s; interrupt to stop\n", orDefault(site, jetstream.DefaultSite), a.opt.nats)
 	err = w.Run(ctx)

@@ -19,9 +19,16 @@ func (a *app) cmdProfile(ctx context.Context, args []string) error {
 		return err
 	}
 	if len(pos) == 0 {
-		return usagef("profile wants list, show NAME, put FILE, delete NAME or default NAME")
+		return usagef("profile wants list, show NAME, put FILE, delete NAME, default NAME or runtime [import FILE]")
 	}
 	verb, rest := pos[0], pos[1:]
+	if verb == "runtime" {
+		st, err := a.openStore()
+		if err != nil {
+			return err
+		}
+		return a.profileRuntime(ctx, st, rest)
+	}
 	want := map[string]int{"list": 0, "show": 1, "put": 1, "delete": 1, "default": 1}
 	n, ok := want[verb]
 	if !ok {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/redirect"
+	"github.com/oobkit/oobkit/tasks"
 )
 
 // quitKey ends an interactive SOL session (Ctrl-], as telnet).
@@ -37,13 +38,9 @@ func (a *app) cmdSOL(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	creds, err := a.credentials(ctx)
-	if err != nil {
-		return err
-	}
 	var sol *redirect.SOL
-	err = withCredential(ctx, creds, t, oobkit.Redirection, func(t oobkit.Target, c oobkit.Credential) error {
-		cl, err := redirect.New(t, c)
+	done, err := a.oneToOne(ctx, t, oobkit.Redirection, "sol", func(c oobkit.Client) error {
+		cl, err := tasks.Capability[*redirect.Client](c, "serial over LAN")
 		if err != nil {
 			return err
 		}
@@ -53,6 +50,7 @@ func (a *app) cmdSOL(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("sol %s: %w (class %s)", t, err, oobkit.ClassName(err))
 	}
+	defer done()
 	defer sol.Close()
 	interactive := false
 	if f, ok := a.stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
@@ -179,10 +177,6 @@ func (a *app) cmdIDER(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	creds, err := a.credentials(ctx)
-	if err != nil {
-		return err
-	}
 	img, f, err := redirect.OpenImage(image)
 	if err != nil {
 		return setupf("image: %w", err)
@@ -193,8 +187,8 @@ func (a *app) cmdIDER(ctx context.Context, args []string) error {
 		opts = redirect.IDEROptions{Floppy: img}
 	}
 	var sess *redirect.IDER
-	err = withCredential(ctx, creds, t, oobkit.Redirection, func(t oobkit.Target, c oobkit.Credential) error {
-		cl, err := redirect.New(t, c)
+	done, err := a.oneToOne(ctx, t, oobkit.Redirection, "ider", func(c oobkit.Client) error {
+		cl, err := tasks.Capability[*redirect.Client](c, "IDE redirection")
 		if err != nil {
 			return err
 		}
@@ -204,6 +198,7 @@ func (a *app) cmdIDER(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("ider %s: %w (class %s)", t, err, oobkit.ClassName(err))
 	}
+	defer done()
 	fmt.Fprintf(a.stderr, "serving %s (%d bytes) to %s; interrupt to stop\n", image, img.Size, t)
 	werr := sess.Wait(ctx)
 	cerr := sess.Close()
