@@ -3,6 +3,7 @@ package ipmi
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -38,7 +39,7 @@ func (c *Client) Inventory(ctx context.Context) (*oobkit.Inventory, error) {
 	} else if !errors.Is(err, oobkit.ErrUnsupported) {
 		return nil, err
 	}
-	frus, err := c.frus(ctx)
+	frus, err := c.frus(ctx, dev)
 	if err != nil {
 		return nil, err
 	}
@@ -53,15 +54,44 @@ func (c *Client) Inventory(ctx context.Context) (*oobkit.Inventory, error) {
 	return inv, nil
 }
 
-func (c *Client) frus(ctx context.Context) ([]*types.FRU, error) {
+// frus reads the FRU of the BMC itself (FRU device 0, when Get Device ID
+// says the BMC has FRU inventory) and the logical FRU devices on the BMC
+// that FRU Device Locator SDRs name (IPMI v2.0 §38, §43.8). It does not use
+// go-ipmi's GetFRUs, whose own Get Device ID refuses a BMC that leaves out
+// the optional auxiliary firmware revision. FRUs behind other controllers or
+// on private buses are not read.
+func (c *Client) frus(ctx context.Context, dev *DeviceID) ([]*types.FRU, error) {
 	var out []*types.FRU
 	err := c.do(ctx, "Read FRU Data", func(cl *client.Client) error {
-		f, err := cl.GetFRUs(ctx)
-		out = f
-		return err
+		if slices.Contains(dev.Supports, "fru") {
+			f, err := cl.GetFRU(ctx, 0, "Builtin FRU")
+			if err != nil {
+				return err
+			}
+			out = append(out, f)
+		}
+		if !slices.Contains(dev.Supports, "sdr") {
+			return nil
+		}
+		sdrs, err := cl.GetSDRsRaw(ctx, types.SDRRecordTypeFRUDeviceLocator)
+		if err != nil {
+			return err
+		}
+		for _, r := range sdrs {
+			l := r.FRUDeviceLocator
+			if l == nil || l.Location() != types.FRULocation_MgmtController || l.AccessLUN != 0 || l.FRUDeviceID_SlaveAddress == 0 {
+				continue // device 0 is the BMC's own, read above
+			}
+			f, err := cl.GetFRU(ctx, l.FRUDeviceID_SlaveAddress, string(l.DeviceIDBytes))
+			if err != nil {
+				return err
+			}
+			out = append(out, f)
+		}
+		return nil
 	})
 	if errors.Is(err, oobkit.ErrUnsupported) {
-		return nil, nil
+		return out, nil
 	}
 	return out, err
 }
