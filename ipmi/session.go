@@ -16,6 +16,13 @@ type algorithms struct {
 	auth, integrity, conf uint8
 }
 
+// openSession is what a successful Open Session Response says: the
+// algorithms and the session ID the BMC gave the session.
+type openSession struct {
+	algorithms
+	bmcSessionID uint32
+}
+
 // suiteAlgorithms returns the algorithms of a cipher suite (IPMI v2.0
 // §22.15.2 Table 22-20).
 func suiteAlgorithms(id uint8) (algorithms, bool) {
@@ -64,15 +71,15 @@ func (a algorithms) String() string {
 // session ID (4), and the authentication, integrity and confidentiality
 // payloads of 8 bytes each (type, 2 reserved, length 08h, algorithm in bits
 // 5:0, 3 reserved).
-func parseOpenSessionResponse(p []byte) (algorithms, bool) {
+func parseOpenSessionResponse(p []byte) (openSession, bool) {
 	const hdr = 16
 	if len(p) < hdr || p[0] != 0x06 || p[3]&0x1F != 0x07 || p[4] != 0x06 || p[5] != 0x11 {
-		return algorithms{}, false
+		return openSession{}, false
 	}
 	n := int(binary.LittleEndian.Uint16(p[14:16]))
 	body := p[hdr:]
 	if n < 36 || len(body) < 36 || body[1] != 0 {
-		return algorithms{}, false
+		return openSession{}, false
 	}
 	alg := func(off int, typ uint8) (uint8, bool) {
 		return body[off+4] & 0x3F, body[off] == typ && body[off+3] == 8
@@ -81,9 +88,9 @@ func parseOpenSessionResponse(p []byte) (algorithms, bool) {
 	i, ok2 := alg(20, 1)
 	c, ok3 := alg(28, 2)
 	if !ok1 || !ok2 || !ok3 {
-		return algorithms{}, false
+		return openSession{}, false
 	}
-	return algorithms{a, i, c}, true
+	return openSession{algorithms{a, i, c}, binary.LittleEndian.Uint32(body[8:12])}, true
 }
 
 // checkOffer compares what the BMC answered the Open Session Request with
@@ -95,10 +102,11 @@ func parseOpenSessionResponse(p []byte) (algorithms, bool) {
 // 0x03"); go-ipmi v0.9.1 adopts what the BMC says, which would give a
 // cipher suite 3 (SHA-1) session to a caller who asked for suite 17.
 func checkOffer(w *wire, suite uint8) error {
-	got, ok := w.offered()
+	open, ok := w.offered()
 	if !ok {
 		return nil
 	}
+	got := open.algorithms
 	want, _ := suiteAlgorithms(suite)
 	if got == want {
 		return nil

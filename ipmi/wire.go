@@ -30,7 +30,7 @@ type wire struct {
 	resent      int    // how many writes repeated the one before
 	// offer holds the algorithms of the last RMCP+ Open Session Response
 	// read from the socket (see [parseOpenSessionResponse]).
-	offer    algorithms
+	offer    openSession
 	hasOffer bool
 }
 
@@ -119,7 +119,7 @@ func (w *wire) received(p []byte) {
 
 // offered returns the algorithms of the last Open Session Response read,
 // and whether there was one.
-func (w *wire) offered() (algorithms, bool) {
+func (w *wire) offered() (openSession, bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.offer, w.hasOffer
