@@ -63,10 +63,11 @@ func OffsetName(sensorType, eventType, off uint8) string {
 	return o.name
 }
 
-// Severity rates an event: for an assertion, the severity the tables give
-// its offset (threshold offsets by their level, the generic "severity" type
-// 07h by its own words, other offsets as [offset] documents); for a
-// deassertion, info (the condition went away). It is
+// Severity rates an event as FreeIPMI's ipmi-sel does (see [offset]): the
+// tables give each threshold and sensor-specific offset one severity for
+// its assertion and one for its deassertion, which may be the same (a
+// deasserted "Entity Absent" stays critical). Generic offsets are rated by
+// their wording when asserted and info when deasserted. It is
 // [oobkit.SeverityUnknown] when the tables do not know the offset (OEM
 // event types or sensor types, reserved offsets): the caller may then use
 // what the transport says, such as a PET's severity byte.
@@ -76,7 +77,7 @@ func Severity(sensorType, eventType, off uint8, deassertion bool) oobkit.Severit
 	case !ok:
 		return oobkit.SeverityUnknown
 	case deassertion:
-		return oobkit.SeverityInfo
+		return o.de
 	}
 	return o.sev
 }
