@@ -134,6 +134,8 @@ type Client struct {
 	closed bool
 	// lastUsed is when the session last got an answer.
 	lastUsed time.Time
+	// sdr is the BMC's sensor records, read on first need.
+	sdr *sdrCache
 }
 
 var (

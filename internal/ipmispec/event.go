@@ -98,14 +98,23 @@ type Event struct {
 	Offset uint8
 	// Data holds event data 1–3 (IPMI v2.0 §29.7 Table 29-6).
 	Data [3]byte
+	// Name is the sensor's name from its SDR ("CPU Temp"), or "" when the
+	// decoder has no SDR.
+	Name string
 }
 
 // SensorTypeName names e.SensorType (see [SensorTypeName]).
 func (e Event) SensorTypeName() string { return SensorTypeName(e.SensorType) }
 
-// SensorName is "Sensor #N", the name a decoder without the SDR gives the
-// sensor (ipmi-pet prints the same).
-func (e Event) SensorName() string { return "Sensor #" + strconv.Itoa(int(e.SensorNumber)) }
+// SensorName is the sensor's SDR name when e.Name has it, as ipmitool,
+// ipmi-sel and ipmi-pet print it ("CPU Temp"), else "Sensor #N", the name
+// they give a sensor without an SDR record.
+func (e Event) SensorName() string {
+	if e.Name != "" {
+		return e.Name
+	}
+	return "Sensor #" + strconv.Itoa(int(e.SensorNumber))
+}
 
 // EventClass names the class of e.EventType (see [EventClass]).
 func (e Event) EventClass() string { return EventClass(e.EventType) }
