@@ -42,6 +42,15 @@ type System struct {
 	AssetTag     string   `json:"assetTag,omitempty"`
 	GUID         string   `json:"guid,omitempty"`
 	Name         string   `json:"name,omitempty"`
+	// PartNumber is the manufacturer's part number (IPMI FRU chassis and
+	// board "Part Number", product "Part/Model Number").
+	PartNumber string `json:"partNumber,omitempty"`
+	// Manufactured is the manufacturing date and time (IPMI FRU board
+	// area), zero when unknown.
+	Manufactured time.Time `json:"manufactured,omitzero"`
+	// FileID names the file the FRU data was written from (IPMI FRU
+	// board and product "FRU File ID").
+	FileID string `json:"fileID,omitempty"`
 }
 
 // Firmware describes a BIOS/UEFI or management-controller firmware.
@@ -110,6 +119,10 @@ type Sensor struct {
 	Value  *float64 `json:"value,omitempty"`
 	Unit   string   `json:"unit,omitempty"`
 	Status string   `json:"status,omitempty"` // "ok", "warning", "critical", or the device's word
+	// Thresholds are the sensor's readable thresholds in Unit, keyed as
+	// ipmitool's sensor list heads them: "lnr", "lcr", "lnc", "unc",
+	// "ucr", "unr" (lower/upper non-recoverable, critical, non-critical).
+	Thresholds map[string]float64 `json:"thresholds,omitempty"`
 }
 
 // Software is an installed software or firmware identity.

@@ -62,7 +62,7 @@ func TestRecordDescription(t *testing.T) {
 			desc: "Voltage Sensor #4: Event offset 0x3 (Assertion)", sev: oobkit.SeverityWarning, entity: "System Board 1", evClass: "OEM"},
 		{name: "offset left to event data 1", rec: Record{SensorType: 0x05, EventType: 0x6f, Offset: 0x0f, Severity: 16,
 			SensorNumber: 0xff, Entity: 0x17, Data: [8]byte{0x04}},
-			desc: "Physical Security Sensor #255: LAN Leash Lost (Assertion)", sev: oobkit.SeverityWarning, entity: "System Chassis",
+			desc: "Physical Security Sensor #255: LAN Leash Lost (Assertion)", sev: oobkit.SeverityCritical, entity: "System Chassis",
 			evClass: "sensor-specific"},
 	}
 	for _, tt := range tests {

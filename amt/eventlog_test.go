@@ -62,7 +62,7 @@ func TestEventLogPaging(t *testing.T) {
 	assert.Equal(t, base.Add(299*time.Minute), evs[0].Time, "newest first")
 	assert.Equal(t, base, evs[299].Time)
 	assert.Equal(t, "Physical Security Sensor #255: General Chassis Intrusion (Assertion)", evs[0].Description)
-	assert.Equal(t, oobkit.SeverityWarning, evs[0].Severity, "the IPMI tables rate an intrusion a warning; the ASF byte said critical")
+	assert.Equal(t, oobkit.SeverityCritical, evs[0].Severity, "the IPMI tables rate an intrusion critical, as FreeIPMI does")
 	assert.Equal(t, "16", evs[0].Data["asfSeverity"])
 	assert.Equal(t, "System Chassis", evs[0].Entity)
 

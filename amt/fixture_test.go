@@ -130,7 +130,7 @@ func TestFixtureEventLog(t *testing.T) {
 	assert.Equal(t, "Platform Security Violation Attempt Sensor #255: Out-of-band Access Password Violation (Assertion); "+
 		"Authentication failed 10 times. The system may be under attack.", ev.Description)
 	assert.Equal(t, "Authentication failed 10 times. The system may be under attack.", ev.Data["detail"])
-	assert.Equal(t, oobkit.SeverityWarning, ev.Severity, "the IPMI tables' rating, as for a SEL record of the event")
+	assert.Equal(t, oobkit.SeverityCritical, ev.Severity, "the IPMI tables' rating (FreeIPMI's), as for a SEL record of the event")
 	assert.Equal(t, oobkit.SeverityCritical, r.SeverityLevel(), "the firmware's ASF severity byte")
 	assert.Equal(t, "16", ev.Data["asfSeverity"])
 	assert.Equal(t, "Platform Security Violation Attempt", ev.SensorType)

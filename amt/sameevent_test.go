@@ -59,9 +59,10 @@ func TestAMTAndSELDescribeAnEventAlike(t *testing.T) {
 		wantSev    oobkit.Severity
 	}{
 		{name: "chassis intrusion", st: 0x05, num: 0xff, et: 0x6f, off: 0, asfSev: 16, entity: 0x17,
-			wantDesc: "Physical Security Sensor #255: General Chassis Intrusion (Assertion)", wantSev: oobkit.SeverityWarning},
+			wantDesc: "Physical Security Sensor #255: General Chassis Intrusion (Assertion)", wantSev: oobkit.SeverityCritical},
 		{name: "chassis closed again", st: 0x05, num: 0xff, et: 0x6f, off: 0, deassert: true, asfSev: 2, entity: 0x17,
-			wantDesc: "Physical Security Sensor #255: General Chassis Intrusion (Deassertion)", wantSev: oobkit.SeverityInfo},
+			// FreeIPMI lists one state (Critical) for an intrusion: it holds when deasserted.
+			wantDesc: "Physical Security Sensor #255: General Chassis Intrusion (Deassertion)", wantSev: oobkit.SeverityCritical},
 		{name: "temperature upper critical", st: 0x01, num: 0x30, et: 0x01, off: 9, asfSev: 16, entity: 0x03,
 			amtData: [3]byte{0x59, 0x5a, 0x50}, selData: [3]byte{0x59, 0x5a, 0x50},
 			wantDesc: "Temperature Sensor #48: Upper Critical - going high (Assertion)", wantSev: oobkit.SeverityCritical},
@@ -75,7 +76,7 @@ func TestAMTAndSELDescribeAnEventAlike(t *testing.T) {
 			wantDesc: "System Boot Initiated Sensor #255: Initiated by power up (Assertion)", wantSev: oobkit.SeverityInfo},
 		{name: "watchdog hard reset", st: 0x23, num: 0x01, et: 0x6f, off: 1, asfSev: 8, entity: 0x22,
 			selData:  [3]byte{0x01},
-			wantDesc: "Watchdog 2 Sensor #1: Hard Reset (Assertion)", wantSev: oobkit.SeverityWarning},
+			wantDesc: "Watchdog 2 Sensor #1: Hard Reset (Assertion)", wantSev: oobkit.SeverityCritical},
 		// AMT logs BIOS progress with event data 1 = 40h; a BMC sets C2h
 		// (offset 2, extension code in data 2). Both carry the code in data 2.
 		{name: "BIOS progress", st: 0x0f, num: 0xff, et: 0x6f, off: 2, asfSev: 1, entity: 0x22,
@@ -87,7 +88,7 @@ func TestAMTAndSELDescribeAnEventAlike(t *testing.T) {
 		{name: "AMT login failures", st: 0x06, num: 0xff, et: 0x6f, off: 5, asfSev: 16, entity: 0x26,
 			amtData: [3]byte{0xaa, 0x0a}, selData: [3]byte{0xa5, 0x0a},
 			wantDesc:   "Platform Security Violation Attempt Sensor #255: Out-of-band Access Password Violation (Assertion)",
-			wantDetail: "Authentication failed 10 times. The system may be under attack.", wantSev: oobkit.SeverityWarning},
+			wantDetail: "Authentication failed 10 times. The system may be under attack.", wantSev: oobkit.SeverityCritical},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -3,6 +3,7 @@ package ipmi
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/bougou/go-ipmi/pkg/client"
 	"github.com/bougou/go-ipmi/pkg/types"
@@ -29,6 +30,12 @@ var bootSelectors = map[oobkit.BootDevice]types.BootDeviceSelector{
 // (console redirection enabled). EnterBIOS is honoured only as "boot into
 // BIOS setup" (Device none or bios); the IDE-R devices are AMT-only. What
 // cannot be honoured is refused with [oobkit.ErrUnsupported].
+//
+// The flags are read back after writing (Get System Boot Options parameter
+// 5): a BMC may accept the command and keep less than it was given, as
+// ipmi_sim and pyghmi's BMC do with Persistent and EFI. Then the error
+// wraps [oobkit.ErrUnsupported] and carries a [*BootNotKeptError] naming
+// what was not kept; what was kept stays in force.
 //
 // The parameter is written without the optional set-in-progress lock
 // (parameter 0), which many BMCs, ipmi_sim among them, reject; ipmitool's
@@ -62,9 +69,83 @@ func (c *Client) SetNextBoot(ctx context.Context, opts oobkit.BootOptions) error
 	if opts.SOL {
 		flags.ConsoleRedirectionControl = types.ConsoleRedirectionControl_Enable
 	}
-	return c.do(ctx, "Set System Boot Options", func(cl *client.Client) error {
+	if err := c.do(ctx, "Set System Boot Options", func(cl *client.Client) error {
 		return cl.SetSystemBootOptionsParamFor(ctx, flags)
-	})
+	}); err != nil {
+		return err
+	}
+	kept, err := c.BootDevice(ctx)
+	if err != nil {
+		return err
+	}
+	want := opts
+	want.Device, want.EnterBIOS = dev, false
+	if lost := bootDiff(want, kept); len(lost) > 0 {
+		return &oobkit.Error{Protocol: oobkit.IPMI, Op: "Set System Boot Options", Class: oobkit.ErrUnsupported,
+			Message: "the BMC did not keep " + strings.Join(lost, ", ") + " (read back: " + describeBoot(kept) + ")",
+			Err:     &BootNotKeptError{Requested: want, Kept: kept, Fields: lost}}
+	}
+	return nil
+}
+
+// BootNotKeptError is carried (errors.As) by the error [Client.SetNextBoot]
+// returns when the boot flags read back after writing them differ from what
+// was written: the BMC accepted the command but kept less. ipmi_sim and
+// pyghmi's BMC, for instance, keep the device but neither Persistent nor
+// EFI: they read back "next boot only, legacy". Whatever the BMC did keep
+// (Kept) is in force, so a device that was kept will be booted once.
+// The error's class is [oobkit.ErrUnsupported].
+type BootNotKeptError struct {
+	// Requested is what SetNextBoot wrote (EnterBIOS folded into Device).
+	Requested oobkit.BootOptions
+	// Kept is what the BMC reads back.
+	Kept oobkit.BootOptions
+	// Fields names what differs: "device", "persistent", "efi",
+	// "lock-keyboard", "disable-power-button", "bypass-password",
+	// "progress-events", "sol".
+	Fields []string
+}
+
+// Error lists the fields the BMC did not keep.
+func (e *BootNotKeptError) Error() string {
+	return "boot flags not kept by the BMC: " + strings.Join(e.Fields, ", ")
+}
+
+// bootDiff names the boot options of want that got does not have.
+func bootDiff(want, got oobkit.BootOptions) []string {
+	var out []string
+	for _, f := range []struct {
+		name string
+		same bool
+	}{
+		{"device", want.Device == got.Device},
+		{"persistent", want.Persistent == got.Persistent},
+		{"efi", want.EFI == got.EFI},
+		{"lock-keyboard", want.LockKeyboard == got.LockKeyboard},
+		{"disable-power-button", want.DisablePowerButton == got.DisablePowerButton},
+		{"bypass-password", want.BypassPassword == got.BypassPassword},
+		{"progress-events", want.ProgressEvents == got.ProgressEvents},
+		{"sol", want.SOL == got.SOL},
+	} {
+		if !f.same {
+			out = append(out, f.name)
+		}
+	}
+	return out
+}
+
+// describeBoot says what boot flags read back, in ipmitool's words.
+func describeBoot(b oobkit.BootOptions) string {
+	s := "device " + b.Device.String()
+	if b.Persistent {
+		s += ", all future boots"
+	} else {
+		s += ", next boot only"
+	}
+	if b.EFI {
+		return s + ", EFI"
+	}
+	return s + ", legacy"
 }
 
 // BootDevice reads the boot flags back (Get System Boot Options parameter 5)

@@ -3,8 +3,12 @@ package ipmi
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/bougou/go-ipmi/pkg/client"
+	"github.com/bougou/go-ipmi/pkg/types"
+
+	"github.com/oobkit/oobkit"
 )
 
 // ChassisStatus is the answer to Get Chassis Status (IPMI v2.0 §28.2).
@@ -87,39 +91,60 @@ type DeviceID struct {
 	// Supports lists the additional logical devices: "chassis", "bridge",
 	// "event-generator", "event-receiver", "fru", "sel", "sdr", "sensor".
 	Supports []string `json:"supports,omitempty"`
+	// AuxFirmware is the optional auxiliary firmware revision, 8 hex
+	// digits, or "" when the BMC leaves it out.
+	AuxFirmware string `json:"auxFirmware,omitempty"`
 }
 
-// DeviceID reads Get Device ID.
+// DeviceID reads Get Device ID. The answer is decoded here, not by go-ipmi,
+// so that a BMC that leaves out the optional Auxiliary Firmware Revision
+// (bytes 12–15 of the response, IPMI v2.0 §20.1 Table 20-2) or sends part
+// of it — pyghmi's BMC answers with 14 data bytes — is read as ipmitool
+// reads it: the 11 mandatory bytes are what counts.
 func (c *Client) DeviceID(ctx context.Context) (*DeviceID, error) {
 	var out *DeviceID
 	err := c.do(ctx, "Get Device ID", func(cl *client.Client) error {
-		r, err := cl.GetDeviceID(ctx)
-		if err != nil {
+		resp := &client.CommandRawResponse{}
+		if err := cl.Exchange(ctx, &client.CommandRawRequest{NetFn: types.NetFnAppRequest, Cmd: 0x01, Name: "Get Device ID"}, resp); err != nil {
 			return err
 		}
-		out = &DeviceID{
-			DeviceID: r.DeviceID, DeviceRevision: r.DeviceRevision,
-			Firmware:       fmt.Sprintf("%d.%02x", r.MajorFirmwareRevision, r.MinorFirmwareRevision),
-			IPMIVersion:    fmt.Sprintf("%d.%d", r.MajorIPMIVersion, r.MinorIPMIVersion),
-			ManufacturerID: r.ManufacturerID, ProductID: r.ProductID,
-			Available: r.DeviceAvailable, ProvidesSDRs: r.ProvideDeviceSDRs,
-		}
-		s := r.AdditionalDeviceSupport
-		for _, f := range []struct {
-			on   bool
-			name string
-		}{
-			{s.SupportChassis, "chassis"}, {s.SupportBridge, "bridge"},
-			{s.SupportIPMBEventGenerator, "event-generator"}, {s.SupportIPMBEventReceiver, "event-receiver"},
-			{s.SupportFRUInventory, "fru"}, {s.SupportSEL, "sel"}, {s.SupportSDRRepo, "sdr"}, {s.SupportSensor, "sensor"},
-		} {
-			if f.on {
-				out.Supports = append(out.Supports, f.name)
-			}
-		}
-		return nil
+		d, err := parseDeviceID(resp.Response)
+		out = d
+		return err
 	})
 	return out, err
+}
+
+// parseDeviceID decodes the data of a Get Device ID response (after the
+// completion code, IPMI v2.0 §20.1 Table 20-2). Fewer than the 11 mandatory
+// bytes wrap [oobkit.ErrProtocol].
+func parseDeviceID(b []byte) (*DeviceID, error) {
+	if len(b) < 11 {
+		return nil, &oobkit.Error{Protocol: oobkit.IPMI, Op: "Get Device ID", Class: oobkit.ErrProtocol,
+			Message: fmt.Sprintf("answer of %d data bytes, want at least 11", len(b))}
+	}
+	out := &DeviceID{
+		DeviceID:       b[0],
+		DeviceRevision: b[1] & 0x0F,
+		ProvidesSDRs:   b[1]&0x80 != 0,
+		Available:      b[2]&0x80 == 0,
+		// The minor revision is BCD: its hex digits are the decimal ones
+		// ("9.08", "2.12"), as ipmitool prints it.
+		Firmware:       fmt.Sprintf("%d.%02x", b[2]&0x7F, b[3]),
+		IPMIVersion:    fmt.Sprintf("%d.%d", b[4]&0x0F, b[4]>>4),
+		ManufacturerID: uint32(b[6]) | uint32(b[7])<<8 | uint32(b[8]&0x0F)<<16, // 20 bits
+		ProductID:      uint16(b[9]) | uint16(b[10])<<8,
+	}
+	for i, name := range []string{"sensor", "sdr", "sel", "fru", "event-receiver", "event-generator", "bridge", "chassis"} {
+		if b[5]&(1<<i) != 0 {
+			out.Supports = append(out.Supports, name)
+		}
+	}
+	slices.Reverse(out.Supports) // chassis first, as Table 20-2 lists them from bit 7
+	if len(b) >= 15 {
+		out.AuxFirmware = fmt.Sprintf("%x", b[11:15])
+	}
+	return out, nil
 }
 
 // GUID reads Get System GUID (§22.14) and formats it as ipmitool's

@@ -30,6 +30,12 @@ const (
 // Capabilities, Open Session, RAKP 1–4) in errors.
 const opOpenSession = "Open Session"
 
+// DefaultIdleProbe is how long a session may sit unused before the next
+// call first checks that the BMC still knows it (see [WithIdleProbe]). BMCs
+// close a session after a period of inactivity (IPMI v2.0 §6.12.15);
+// ipmi_sim does so after about 30 s.
+const DefaultIdleProbe = 10 * time.Second
+
 // Option configures a [Client].
 type Option func(*Client)
 
@@ -86,6 +92,20 @@ func WithSOLKeepalive(d time.Duration) Option {
 	}
 }
 
+// WithIdleProbe sets how long the session may sit unused before the next
+// call probes it (default [DefaultIdleProbe]); keep it under the BMC's
+// session inactivity timeout. The probe is Get Session Info (IPMI v2.0
+// §22.20), which changes nothing on the BMC; when it fails, the session is
+// dropped and a fresh one opened before the call's own command is sent, so
+// a command such as Chassis Control is never sent blindly twice.
+func WithIdleProbe(d time.Duration) Option {
+	return func(c *Client) {
+		if d > 0 {
+			c.idleProbe = d
+		}
+	}
+}
+
 // Client is an IPMI v2.0 RMCP+ (lanplus) client for one BMC, built on
 // github.com/bougou/go-ipmi. It opens a session on first use and reuses it
 // for every later call; a call that fails for lack of an answer drops the
@@ -104,12 +124,18 @@ type Client struct {
 	suites  []uint8
 	// solKeepalive is how often a SOL stream keeps its session alive.
 	solKeepalive time.Duration
+	// idleProbe is how long the session may sit unused before it is probed.
+	idleProbe time.Duration
 
 	mu     sync.Mutex
 	conn   *client.Client
 	wire   *wire // conn's socket
 	suite  uint8
 	closed bool
+	// lastUsed is when the session last got an answer.
+	lastUsed time.Time
+	// sdr is the BMC's sensor records, read on first need.
+	sdr *sdrCache
 }
 
 var (
@@ -147,6 +173,7 @@ func New(target oobkit.Target, cred oobkit.Credential, opts ...Option) (*Client,
 		suites:  DefaultCipherSuites,
 
 		solKeepalive: DefaultSOLKeepalive,
+		idleProbe:    DefaultIdleProbe,
 	}
 	for _, o := range opts {
 		o(c)
@@ -160,7 +187,10 @@ func (c *Client) Protocol() oobkit.Protocol { return oobkit.IPMI }
 // Target returns the target the client manages.
 func (c *Client) Target() oobkit.Target { return c.target }
 
-// CipherSuite returns the cipher suite of the open session, 0 if none is open.
+// CipherSuite returns the cipher suite of the open session, 0 if none is
+// open. It is the suite the BMC negotiated: a session whose Open Session
+// Response names other algorithms than the requested suite's is refused
+// when it is opened, so the suite requested and the suite in use agree.
 func (c *Client) CipherSuite() uint8 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -211,6 +241,11 @@ func (c *Client) do(ctx context.Context, op string, fn func(*client.Client) erro
 	if err := ctx.Err(); err != nil {
 		return classify(op, err)
 	}
+	if c.conn != nil && time.Since(c.lastUsed) > c.idleProbe {
+		if err := c.probeLocked(ctx); err != nil {
+			return err
+		}
+	}
 	if c.conn == nil {
 		if err := c.connectLocked(ctx); err != nil {
 			return err
@@ -220,6 +255,7 @@ func (c *Client) do(ctx context.Context, op string, fn func(*client.Client) erro
 	err := fn(c.conn)
 	release(err == nil)
 	if err == nil {
+		c.lastUsed = time.Now()
 		return nil
 	}
 	e := classifyCtx(ctx, op, err)
@@ -237,15 +273,43 @@ func (c *Client) connectLocked(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	c.conn, c.wire, c.suite = conn, w, suite
+	c.conn, c.wire, c.suite, c.lastUsed = conn, w, suite, time.Now()
+	return nil
+}
+
+// probeLocked checks an idle session with Get Session Info for the
+// session itself (IPMI v2.0 §22.20), a command without effect on the
+// managed system. A session the BMC no longer answers on, or answers with
+// an error, is dropped so that the caller's command goes out on a fresh
+// one; only the caller's own end (ctx) is returned as an error.
+func (c *Client) probeLocked(ctx context.Context) error {
+	release := c.wire.watch(ctx)
+	_, err := c.conn.GetCurrentSessionInfo(ctx)
+	release(err == nil)
+	if err == nil {
+		c.lastUsed = time.Now()
+		return nil
+	}
+	if ctx.Err() != nil {
+		c.dropLocked(false)
+		return classifyCtx(ctx, "Get Session Info", err)
+	}
+	c.log.Debug("ipmi: idle session gone, opening a new one", "target", c.target.String(),
+		"idle", time.Since(c.lastUsed), "err", err)
+	// A BMC that answered with an error may still hold the session: close it.
+	c.dropLocked(!errors.Is(classify("Get Session Info", err), oobkit.ErrUnreachable))
 	return nil
 }
 
 // dial opens an RMCP+ session, trying each cipher suite in turn. A refused
 // credential or a silent BMC ends the search at once: another suite would
-// not change either.
+// not change either. A BMC that answers with other algorithms than the
+// requested suite's is refused (see [checkOffer]) and the next suite is
+// tried; when no suite is left, the error wraps [oobkit.ErrProtocol] and
+// says what the BMC offered.
 func (c *Client) dial(ctx context.Context) (*client.Client, *wire, uint8, error) {
 	var errs []error
+	class := oobkit.ErrUnsupported
 	for _, id := range c.suites {
 		conn, w, e := c.connect(ctx, id)
 		if e == nil {
@@ -254,9 +318,18 @@ func (c *Client) dial(ctx context.Context) (*client.Client, *wire, uint8, error)
 		if errors.Is(e, oobkit.ErrAuth) || errors.Is(e, oobkit.ErrUnreachable) || ctx.Err() != nil {
 			return nil, nil, 0, e
 		}
+		if errors.Is(e, oobkit.ErrProtocol) {
+			class = oobkit.ErrProtocol
+		}
 		errs = append(errs, fmt.Errorf("cipher suite %d: %w", id, e))
 	}
-	return nil, nil, 0, &oobkit.Error{Protocol: oobkit.IPMI, Op: opOpenSession, Class: oobkit.ErrUnsupported,
+	if len(errs) == 1 {
+		var oe *oobkit.Error
+		if errors.As(errs[0], &oe) && oe.Class == oobkit.ErrProtocol {
+			return nil, nil, 0, oe
+		}
+	}
+	return nil, nil, 0, &oobkit.Error{Protocol: oobkit.IPMI, Op: opOpenSession, Class: class,
 		Message: fmt.Sprintf("no cipher suite of %v accepted", c.suites), Err: errors.Join(errs...)}
 }
 
@@ -283,10 +356,17 @@ func (c *Client) connect(ctx context.Context, suite uint8) (*client.Client, *wir
 		err = conn.Connect(ctx)
 		release(err == nil)
 		if err == nil {
+			if e := checkOffer(w, suite); e != nil {
+				c.closeConn(conn)
+				return nil, nil, e
+			}
 			c.log.Debug("ipmi: session open", "target", c.target.String(), "cipherSuite", suite, "took", time.Since(start))
 			return conn, w, nil
 		}
 		closeFailed(conn)
+		if e := checkOffer(w, suite); e != nil {
+			return nil, nil, e
+		}
 		e = classifyCtx(ctx, opOpenSession, err)
 		c.log.Debug("ipmi: session failed", "target", c.target.String(), "cipherSuite", suite, "resent", w.resends(), "err", e)
 		if !errors.Is(e, oobkit.ErrAuth) || w.resends() == 0 || ctx.Err() != nil {
@@ -323,6 +403,14 @@ func (c *Client) newConn(suite uint8) (*client.Client, *wire, error) {
 		WithCipherSuiteID(types.CipherSuiteID(suite)).
 		WithMaxPrivilegeLevel(types.PrivilegeLevelAdministrator)
 	return conn, w, nil
+}
+
+// closeConn ends a session that was opened but is not wanted, with Close
+// Session bounded by one exchange timeout.
+func (c *Client) closeConn(conn *client.Client) {
+	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
+	defer cancel()
+	_ = conn.Close(ctx)
 }
 
 // closeFailed releases the socket of a client whose Connect failed, without

@@ -5,7 +5,11 @@
 // optional port override in Target.Ports[oobkit.IPMI]) and an
 // [oobkit.Credential] (user name and password). The first call opens a
 // session — cipher suite 17 (SHA-256) first, falling back to 3 (SHA-1) for
-// BMCs such as OpenIPMI's ipmi_sim — and later calls reuse it. Calls are
+// BMCs such as OpenIPMI's ipmi_sim — and later calls reuse it. A BMC that
+// answers the Open Session Request with other algorithms than the requested
+// suite's is refused ([oobkit.ErrProtocol]), so [Client.CipherSuite] is the
+// suite in use. A session idle longer than [WithIdleProbe] is checked with
+// Get Session Info before reuse and replaced if the BMC dropped it. Calls are
 // serialised: one Client is safe for concurrent use; use one Client per BMC
 // for parallelism.
 //
@@ -17,13 +21,17 @@
 //     rules as data ([Allowed], [Client.CheckPower]); the state is the
 //     Table C-3 row of Get ACPI Power State, or Legacy ON/OFF;
 //   - next boot device ([oobkit.BootController]) once or persistent, legacy
-//     or EFI, and [Client.BootDevice] to read it back;
+//     or EFI, read back after writing ([BootNotKeptError] names what the BMC
+//     did not keep), and [Client.BootDevice] to read it;
 //   - [Client.ChassisStatus], [Client.Identify], [Client.DeviceID] and
 //     [Client.GUID] for discovery;
-//   - inventory ([oobkit.InventoryReader]): FRU chassis/board/product areas,
-//     SDR sensors with readings, BMC firmware;
+//   - inventory ([oobkit.InventoryReader]): FRU chassis/board/product areas
+//     mapped as ipmitool and ipmi-fru print them, SDR sensors with readings
+//     and thresholds, BMC firmware;
 //   - the System Event Log ([oobkit.EventLogReader], [Client.ClearSEL]),
-//     decoded by [DecodeSEL];
+//     decoded by [DecodeSEL], sensors named from the SDR
+//     ([Client.SensorRecords], [Client.SDR], cached per client) and rated as
+//     FreeIPMI's ipmi-sel rates them;
 //   - Serial-over-LAN as an io.ReadWriteCloser ([Client.OpenSOL]), on its
 //     own session kept alive by Get Session Info ([WithSOLKeepalive]);
 //   - [Client.Raw] for any other command.

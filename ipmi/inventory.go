@@ -3,6 +3,7 @@ package ipmi
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -38,7 +39,7 @@ func (c *Client) Inventory(ctx context.Context) (*oobkit.Inventory, error) {
 	} else if !errors.Is(err, oobkit.ErrUnsupported) {
 		return nil, err
 	}
-	frus, err := c.frus(ctx)
+	frus, err := c.frus(ctx, dev)
 	if err != nil {
 		return nil, err
 	}
@@ -53,20 +54,63 @@ func (c *Client) Inventory(ctx context.Context) (*oobkit.Inventory, error) {
 	return inv, nil
 }
 
-func (c *Client) frus(ctx context.Context) ([]*types.FRU, error) {
+// frus reads the FRU of the BMC itself (FRU device 0, when Get Device ID
+// says the BMC has FRU inventory) and the logical FRU devices on the BMC
+// that FRU Device Locator SDRs name (IPMI v2.0 §38, §43.8). It does not use
+// go-ipmi's GetFRUs, whose own Get Device ID refuses a BMC that leaves out
+// the optional auxiliary firmware revision. FRUs behind other controllers or
+// on private buses are not read.
+func (c *Client) frus(ctx context.Context, dev *DeviceID) ([]*types.FRU, error) {
 	var out []*types.FRU
 	err := c.do(ctx, "Read FRU Data", func(cl *client.Client) error {
-		f, err := cl.GetFRUs(ctx)
-		out = f
-		return err
+		if slices.Contains(dev.Supports, "fru") {
+			f, err := cl.GetFRU(ctx, 0, "Builtin FRU")
+			if err != nil {
+				return err
+			}
+			out = append(out, f)
+		}
+		if !slices.Contains(dev.Supports, "sdr") {
+			return nil
+		}
+		sdrs, err := cl.GetSDRsRaw(ctx, types.SDRRecordTypeFRUDeviceLocator)
+		if err != nil {
+			return err
+		}
+		for _, r := range sdrs {
+			l := r.FRUDeviceLocator
+			if l == nil || l.Location() != types.FRULocation_MgmtController || l.AccessLUN != 0 || l.FRUDeviceID_SlaveAddress == 0 {
+				continue // device 0 is the BMC's own, read above
+			}
+			f, err := cl.GetFRU(ctx, l.FRUDeviceID_SlaveAddress, string(l.DeviceIDBytes))
+			if err != nil {
+				return err
+			}
+			out = append(out, f)
+		}
+		return nil
 	})
 	if errors.Is(err, oobkit.ErrUnsupported) {
-		return nil, nil
+		return out, nil
 	}
 	return out, err
 }
 
-// fruSystems maps one FRU's chassis/board/product areas.
+// fruSystems maps one FRU's chassis, board and product areas (IPMI FRU
+// Information Storage Definition v1.0 §10–§12) field for field as ipmitool's
+// "fru print" and FreeIPMI's ipmi-fru print them:
+//
+//   - chassis: Model = Chassis Type, PartNumber = Chassis Part Number,
+//     Serial = Chassis Serial;
+//   - board: Manufacturer = Board Mfg, Model = Board Product, Serial = Board
+//     Serial, PartNumber = Board Part Number, Manufactured = Board Mfg Date,
+//     FileID = FRU File ID;
+//   - product: Name and Model = Product Name, Manufacturer = Product
+//     Manufacturer, PartNumber = Product Part/Model Number, Version = Product
+//     Version, Serial = Product Serial, AssetTag = Product Asset Tag, FileID
+//     = FRU File ID.
+//
+// Name is the FRU device's name ("Builtin FRU") for chassis and board.
 func fruSystems(f *types.FRU) []oobkit.System {
 	if f == nil || f.DeviceNotPresent {
 		return nil
@@ -74,25 +118,34 @@ func fruSystems(f *types.FRU) []oobkit.System {
 	var out []oobkit.System
 	if a := f.ChassisInfoArea; a != nil {
 		out = append(out, oobkit.System{Source: oobkit.IPMI, Kind: "chassis", Name: f.DeviceName,
-			Model: text(a.PartNumber), Serial: text(a.SerialNumber), Version: a.ChassisType.String()})
+			Model: a.ChassisType.String(), PartNumber: text(a.PartNumber), Serial: text(a.SerialNumber)})
 	}
 	if a := f.BoardInfoArea; a != nil {
-		out = append(out, oobkit.System{Source: oobkit.IPMI, Kind: "board", Name: f.DeviceName,
+		b := oobkit.System{Source: oobkit.IPMI, Kind: "board", Name: f.DeviceName,
 			Manufacturer: text(a.Manufacturer), Model: text(a.ProductName), Serial: text(a.SerialNumber),
-			Version: text(a.PartNumber)})
+			PartNumber: text(a.PartNumber), FileID: text(a.FRUFileID)}
+		// 0 minutes after 1996-01-01 00:00 means "unspecified" (§11).
+		if t := a.MfgDateTime.UTC(); t.After(fruEpoch) {
+			b.Manufactured = t
+		}
+		out = append(out, b)
 	}
 	if a := f.ProductInfoArea; a != nil {
-		out = append(out, oobkit.System{Source: oobkit.IPMI, Kind: "product", Name: text(a.Name),
-			Manufacturer: text(a.Manufacturer), Model: text(a.PartModel), Serial: text(a.SerialNumber),
-			Version: text(a.Version), AssetTag: text(a.AssetTag)})
+		out = append(out, oobkit.System{Source: oobkit.IPMI, Kind: "product", Name: text(a.Name), Model: text(a.Name),
+			Manufacturer: text(a.Manufacturer), PartNumber: text(a.PartModel), Serial: text(a.SerialNumber),
+			Version: text(a.Version), AssetTag: text(a.AssetTag), FileID: text(a.FRUFileID)})
 	}
 	return out
 }
 
+// fruEpoch is the origin of FRU board manufacturing dates.
+var fruEpoch = time.Date(1996, 1, 1, 0, 0, 0, 0, time.UTC)
+
 func text(b []byte) string { return strings.TrimSpace(strings.TrimRight(string(b), "\x00")) }
 
 // Sensors reads every full and compact sensor SDR and the sensor's current
-// reading. Threshold sensors get a Value and Unit; Status is "ok",
+// reading. Threshold sensors get a Value, Unit and their readable
+// Thresholds; Status is "ok",
 // "warning" (non-critical), "critical", "non-recoverable", "n/a" (no
 // reading), or for discrete sensors the active states.
 func (c *Client) Sensors(ctx context.Context) ([]oobkit.Sensor, error) {
@@ -122,6 +175,7 @@ func sensorFrom(s *types.Sensor) oobkit.Sensor {
 		o.Value = &v
 		o.Unit = s.SensorUnit.String()
 		o.Status = thresholdStatus(string(s.Threshold.ThresholdStatus))
+		o.Thresholds = thresholds(s)
 	default:
 		if states := s.DiscreteActiveEventsString(); len(states) > 0 {
 			o.Status = strings.Join(states, ", ")
@@ -130,6 +184,31 @@ func sensorFrom(s *types.Sensor) oobkit.Sensor {
 		}
 	}
 	return o
+}
+
+// thresholds returns the readable thresholds of a threshold sensor, as
+// Get Sensor Thresholds reported them (IPMI v2.0 §35.9), converted to the
+// sensor's unit; nil when none is readable.
+func thresholds(s *types.Sensor) map[string]float64 {
+	m := s.Threshold.Mask
+	out := map[string]float64{}
+	for _, t := range []struct {
+		key      string
+		readable bool
+		v        float64
+	}{
+		{"lnr", m.LNR.Readable, s.Threshold.LNR}, {"lcr", m.LCR.Readable, s.Threshold.LCR},
+		{"lnc", m.LNC.Readable, s.Threshold.LNC}, {"unc", m.UNC.Readable, s.Threshold.UNC},
+		{"ucr", m.UCR.Readable, s.Threshold.UCR}, {"unr", m.UNR.Readable, s.Threshold.UNR},
+	} {
+		if t.readable {
+			out[t.key] = t.v
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
 }
 
 func thresholdStatus(s string) string {

@@ -17,10 +17,21 @@ const maxSELRecords = 0xFFFF
 
 // EventLog reads the System Event Log, newest first, at most max records
 // (0 means all), each decoded by [DecodeSEL] and tagged with the target's
-// name. An empty SEL is an empty slice.
+// name. An empty SEL is an empty slice. A system event's sensor is named
+// from the BMC's SDR (see [Client.SensorRecords]) as ipmitool and ipmi-sel
+// name it — "Temperature CPU Temp: Upper Critical - going high
+// (Assertion)" — with its Entity and, for a threshold event, the trigger
+// reading and threshold in the sensor's unit; a sensor without a record,
+// or a BMC without an SDR, keeps "Sensor #N".
 func (c *Client) EventLog(ctx context.Context, max int) ([]oobkit.Event, error) {
 	var recs [][]byte
+	var sdr *sdrCache
 	err := c.do(ctx, "Get SEL Entry", func(cl *client.Client) error {
+		s, err := c.sdrOptional(ctx, cl)
+		if err != nil {
+			return err
+		}
+		sdr = s
 		info, err := cl.GetSELInfo(ctx)
 		if err != nil {
 			return err
@@ -49,7 +60,7 @@ func (c *Client) EventLog(ctx context.Context, max int) ([]oobkit.Event, error) 
 	}
 	events := make([]oobkit.Event, 0, len(recs))
 	for _, r := range recs {
-		ev, err := DecodeSEL(r)
+		ev, err := decodeSEL(r, sdr)
 		if err != nil {
 			return nil, classify("Get SEL Entry", err)
 		}

@@ -24,7 +24,11 @@ const selRelativeTimeMax = 0x20000000
 // same event gets from the snmp package; OEM records keep their
 // bytes in Data. Fewer than 16 bytes is an error wrapping
 // [oobkit.ErrProtocol]; extra bytes are ignored.
-func DecodeSEL(rec []byte) (oobkit.Event, error) {
+func DecodeSEL(rec []byte) (oobkit.Event, error) { return decodeSEL(rec, nil) }
+
+// decodeSEL is DecodeSEL naming the sensor of a system event record from
+// the SDR, when sdr has its record.
+func decodeSEL(rec []byte, sdr *sdrCache) (oobkit.Event, error) {
 	if len(rec) < SELRecordSize {
 		return oobkit.Event{}, fmt.Errorf("%w: ipmi: SEL record of %d bytes, want %d", oobkit.ErrProtocol, len(rec), SELRecordSize)
 	}
@@ -37,7 +41,11 @@ func DecodeSEL(rec []byte) (oobkit.Event, error) {
 	}
 	switch {
 	case typ == 0x02:
-		decodeSystemEvent(rec, &ev)
+		e := decodeSystemEvent(rec, &ev)
+		gen := binary.LittleEndian.Uint16(rec[7:9])
+		if r, ok := sdr.lookup(uint8(gen), uint8(gen>>8)&0x03, e.SensorNumber); ok {
+			annotate(&ev, e, r)
+		}
 	case typ >= 0xC0 && typ <= 0xDF: // OEM timestamped: time, manufacturer ID (3 bytes), 6 OEM bytes
 		setSELTime(&ev, binary.LittleEndian.Uint32(rec[3:7]))
 		mfg := uint32(rec[7]) | uint32(rec[8])<<8 | uint32(rec[9])<<16
@@ -73,7 +81,7 @@ func setSELTime(ev *oobkit.Event, ts uint32) {
 // names, description and severity come from the IPMI tables shared with the
 // snmp package's PET decoder, so a SEL record and a PET of the same event read
 // the same.
-func decodeSystemEvent(rec []byte, ev *oobkit.Event) {
+func decodeSystemEvent(rec []byte, ev *oobkit.Event) ipmispec.Event {
 	setSELTime(ev, binary.LittleEndian.Uint32(rec[3:7]))
 	gen := binary.LittleEndian.Uint16(rec[7:9])
 	evmRev := rec[9]
@@ -90,6 +98,7 @@ func decodeSystemEvent(rec []byte, ev *oobkit.Event) {
 	ev.Data["evmRev"] = fmt.Sprintf("%#02x", evmRev)
 	ev.Data["eventData"] = fmt.Sprintf("%x", e.Data[:])
 	e.Fill(ev)
+	return e
 }
 
 // SensorTypeName names an IPMI sensor type code (IPMI v2.0 §42.2 Table

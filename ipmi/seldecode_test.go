@@ -29,7 +29,8 @@ func TestDecodeSEL(t *testing.T) {
 		{
 			name: "deassertion of a processor IERR with a real time",
 			rec:  []byte{0x34, 0x12, 0x02, 0x00, 0x00, 0x00, 0x60, 0x41, 0x00, 0x04, 0x07, 0x05, 0xEF, 0x00, 0xFF, 0xFF},
-			want: oobkit.Event{Source: oobkit.IPMI, ID: "4660", Time: time.Unix(0x60000000, 0).UTC(), Severity: oobkit.SeverityInfo,
+			// FreeIPMI lists one state for IERR (Critical): it holds for the deassertion.
+			want: oobkit.Event{Source: oobkit.IPMI, ID: "4660", Time: time.Unix(0x60000000, 0).UTC(), Severity: oobkit.SeverityCritical,
 				SensorType: "Processor", SensorNumber: 5, EventType: "sensor-specific", Offset: 0, Assertion: false, Code: "076f00",
 				Description: "Processor Sensor #5: IERR (Deassertion)",
 				Data:        map[string]string{"recordType": "0x02", "generatorID": "0x0041", "evmRev": "0x04", "eventData": "00ffff"}},
@@ -67,9 +68,10 @@ func TestDecodeSELSeverities(t *testing.T) {
 		{0x01, 0x01, 0x07, false, oobkit.SeverityWarning},        // upper non-critical going high
 		{0x01, 0x01, 0x02, false, oobkit.SeverityCritical},       // lower critical going low
 		{0x02, 0x01, 0x0B, false, oobkit.SeverityNonRecoverable}, // upper non-recoverable going high
-		{0x01, 0x01, 0x09, true, oobkit.SeverityInfo},            // deassertion
+		{0x01, 0x01, 0x09, true, oobkit.SeverityWarning},         // deasserted upper critical: FreeIPMI "Critical Warning"
+		{0x01, 0x01, 0x07, true, oobkit.SeverityInfo},            // deasserted upper non-critical: "Warning Nominal"
 		{0x0C, 0x6F, 0x01, false, oobkit.SeverityCritical},       // uncorrectable ECC
-		{0x05, 0x6F, 0x00, false, oobkit.SeverityWarning},        // chassis intrusion
+		{0x05, 0x6F, 0x00, false, oobkit.SeverityCritical},       // chassis intrusion (FreeIPMI: Critical)
 		{0x12, 0x07, 0x03, false, oobkit.SeverityNonRecoverable}, // severity: to non-recoverable
 		{0x25, 0x6F, 0x00, false, oobkit.SeverityInfo},           // entity present
 	}

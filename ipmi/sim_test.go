@@ -262,7 +262,12 @@ func TestSimEventLogReadAndClear(t *testing.T) {
 		assert.Equal(t, oobkit.IPMI, ev.Source)
 	}
 	assert.Equal(t, oobkit.SeverityCritical, events[0].Severity)
-	assert.Equal(t, "Temperature Sensor #1: Upper Critical - going high (Assertion)", events[0].Description)
+	// Named from the SDR, as ipmitool does ("Temperature CPU Temp").
+	assert.Equal(t, "Temperature CPU Temp: Upper Critical - going high (Assertion)", events[0].Description)
+	elist, err := sim.Ipmitool(ctx, "sel", "elist")
+	require.NoError(t, err)
+	assert.Regexp(t, `Temperature CPU Temp\s+\| Upper Critical going high`, elist)
+	assert.Equal(t, "System Board 1", events[0].Entity)
 	assert.Equal(t, oobkit.SeverityWarning, events[1].Severity)
 
 	two, err := c.EventLog(ctx, 2)

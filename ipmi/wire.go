@@ -28,6 +28,10 @@ type wire struct {
 	interrupted bool
 	last        []byte // the datagram written last
 	resent      int    // how many writes repeated the one before
+	// offer holds the algorithms of the last RMCP+ Open Session Response
+	// read from the socket (see [parseOpenSessionResponse]).
+	offer    openSession
+	hasOffer bool
 }
 
 // past is a read deadline that has expired.
@@ -101,8 +105,29 @@ func (w *wire) sent(p []byte) {
 	w.last = append(w.last[:0], p...)
 }
 
-// wireConn is the socket go-ipmi uses; it keeps reads interrupted and
-// counts retransmissions.
+// received looks at a datagram read from the socket and keeps the
+// algorithms of an RMCP+ Open Session Response.
+func (w *wire) received(p []byte) {
+	a, ok := parseOpenSessionResponse(p)
+	if !ok {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.offer, w.hasOffer = a, true
+}
+
+// offered returns the algorithms of the last Open Session Response read,
+// and whether there was one.
+func (w *wire) offered() (openSession, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.offer, w.hasOffer
+}
+
+// wireConn is the socket go-ipmi uses; it keeps reads interrupted, counts
+// retransmissions and notes the algorithms the BMC answers an Open Session
+// Request with.
 type wireConn struct {
 	net.Conn
 	w *wire
@@ -112,6 +137,15 @@ type wireConn struct {
 func (c *wireConn) Write(p []byte) (int, error) {
 	c.w.sent(p)
 	return c.Conn.Write(p)
+}
+
+// Read reads one datagram.
+func (c *wireConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if n > 0 {
+		c.w.received(p[:n])
+	}
+	return n, err
 }
 
 // SetReadDeadline sets t, or an expired deadline while interrupted.

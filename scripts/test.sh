@@ -9,13 +9,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PEER_PACKAGES=(openipmi ipmitool freeipmi-tools snmpd snmptrapd snmp amtterm wsl uuid-runtime)
-PEER_BINARIES=(ipmi_sim ipmitool ipmi-pet snmpd snmptrapd snmpget snmptrap amtterm wsl uuidgen)
+PEER_PACKAGES=(openipmi ipmitool freeipmi-tools snmpd snmptrapd snmp amtterm wsl uuid-runtime python3-pyghmi)
+PEER_BINARIES=(ipmi_sim ipmitool ipmi-pet ipmi-sel ipmi-fru ipmi-sensors snmpd snmptrapd snmpget snmptrap amtterm wsl uuidgen fakebmc)
 
 missing=0
 for b in "${PEER_BINARIES[@]}"; do
   if ! command -v "$b" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$b" ]; then missing=1; fi
 done
+# pyghmi is a Python module: Debian's /usr/bin/python3 must import it (a pyenv python3 on PATH would not).
+/usr/bin/python3 -c 'import pyghmi.ipmi.bmc' >/dev/null 2>&1 || missing=1
 if [ "$missing" = 1 ]; then
   echo "== installing real peers: ${PEER_PACKAGES[*]}"
   if [ "$(id -u)" != 0 ]; then SUDO=sudo; else SUDO=; fi

@@ -58,7 +58,7 @@ func ExampleListen() {
 	fmt.Println(ev.Target, ev.Severity, ev.SensorType, ev.Assertion)
 	fmt.Println(ev.Description)
 	// Output:
-	// 192.0.2.10 info Physical Security false
+	// 192.0.2.10 critical Physical Security false
 	// Physical Security Sensor #115: General Chassis Intrusion (Deassertion)
 }
 

@@ -93,7 +93,7 @@ func TestListenerNetSNMPSenders(t *testing.T) {
 		assert.Equal(t, "Physical Security", ev.SensorType)
 		assert.Equal(t, 115, ev.SensorNumber)
 		assert.False(t, ev.Assertion)
-		assert.Equal(t, oobkit.SeverityInfo, ev.Severity)
+		assert.Equal(t, oobkit.SeverityCritical, ev.Severity, "as ipmi-pet rates it")
 		assert.Equal(t, "356224", ev.Code)
 		assert.Contains(t, ev.Description, "General Chassis Intrusion")
 		assert.Equal(t, "1", ev.Data["version"])

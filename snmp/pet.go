@@ -285,6 +285,35 @@ func (p *PET) Event(target string) oobkit.Event {
 	return ev
 }
 
+// SensorNamer names a sensor from the SDR of the BMC that sent a PET:
+// owner is the PET's sensor device (the IPMB slave address of the sensor's
+// owner, 20h for the BMC) and number its sensor number. *ipmi.SDR, from
+// ipmi.Client.SDR, implements it.
+type SensorNamer interface {
+	SensorName(owner, number uint8) (string, bool)
+}
+
+// EventNamed is [PET.Event] with the sensor named from the sender's SDR,
+// as FreeIPMI's ipmi-pet names it when it is given the BMC: "Temperature CPU
+// Temp: Upper Critical - going high (Assertion)" instead of "Temperature
+// Sensor #1: …", and Data["sensorName"] = "CPU Temp". Without names, or
+// when names does not know the sensor, it is [PET.Event].
+func (p *PET) EventNamed(target string, names SensorNamer) oobkit.Event {
+	ev := p.Event(target)
+	if names == nil {
+		return ev
+	}
+	name, ok := names.SensorName(p.SensorDevice, p.SensorNumber)
+	if !ok || name == "" {
+		return ev
+	}
+	e := p.IPMIEvent()
+	e.Name = name
+	ev.Description = e.Description()
+	ev.Data["sensorName"] = name
+	return ev
+}
+
 // SensorTypeName returns the IPMI name of a sensor type code (IPMI v2.0
 // §42.2 Table 42-3), in the same words as the ipmi package's SEL decoder.
 func SensorTypeName(code uint8) string { return ipmispec.SensorTypeName(code) }

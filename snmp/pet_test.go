@@ -73,7 +73,10 @@ func TestDecodePETDell(t *testing.T) {
 	assert.Equal(t, "2", ev.ID)
 	assert.Equal(t, "Sub-Chassis", ev.Entity)
 	assert.Equal(t, "Physical Security Sensor #115: General Chassis Intrusion (Deassertion)", ev.Description)
-	assert.Equal(t, oobkit.SeverityInfo, ev.Severity)
+	// FreeIPMI's ipmi-pet rates this PET "Critical" (its interpretation
+	// lists one state for General Chassis Intrusion, which then holds for a
+	// deassertion too), whatever the sender's severity byte ("Ok") says.
+	assert.Equal(t, oobkit.SeverityCritical, ev.Severity)
 	assert.Equal(t, "Ok", ev.Data["petSeverity"])
 	assert.Equal(t, "674", ev.Data["manufacturerID"])
 }

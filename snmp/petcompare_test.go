@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/internal/peer"
 	"github.com/oobkit/oobkit/snmp/snmptest"
 )
@@ -146,6 +147,15 @@ func TestPETMatchesFreeIPMI(t *testing.T) {
 			event, _, _ := strings.Cut(ref["Event"], " | ")
 			assert.Equal(t, norm(event), norm(p.EventName()), "event")
 			assert.Equal(t, ref["Date"]+" "+ref["Time"], p.Timestamp.Format("Jan-02-2006 15:04:05"), "time")
+			// The event's severity is FreeIPMI's interpretation (its "State"
+			// column) for threshold and sensor-specific events; generic
+			// event types are rated per sensor type by FreeIPMI and are not
+			// (see internal/ipmispec).
+			if et := c.specific >> 8 & 0xFF; et == 0x01 || et == 0x6F {
+				want := map[oobkit.Severity]string{oobkit.SeverityInfo: "Nominal", oobkit.SeverityWarning: "Warning",
+					oobkit.SeverityCritical: "Critical", oobkit.SeverityNonRecoverable: "Critical"}
+				assert.Equal(t, ref["State"], want[p.Event("x").Severity], "state")
+			}
 		})
 	}
 }

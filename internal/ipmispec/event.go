@@ -63,10 +63,11 @@ func OffsetName(sensorType, eventType, off uint8) string {
 	return o.name
 }
 
-// Severity rates an event: for an assertion, the severity the tables give
-// its offset (threshold offsets by their level, the generic "severity" type
-// 07h by its own words, other offsets as [offset] documents); for a
-// deassertion, info (the condition went away). It is
+// Severity rates an event as FreeIPMI's ipmi-sel does (see [offset]): the
+// tables give each threshold and sensor-specific offset one severity for
+// its assertion and one for its deassertion, which may be the same (a
+// deasserted "Entity Absent" stays critical). Generic offsets are rated by
+// their wording when asserted and info when deasserted. It is
 // [oobkit.SeverityUnknown] when the tables do not know the offset (OEM
 // event types or sensor types, reserved offsets): the caller may then use
 // what the transport says, such as a PET's severity byte.
@@ -76,7 +77,7 @@ func Severity(sensorType, eventType, off uint8, deassertion bool) oobkit.Severit
 	case !ok:
 		return oobkit.SeverityUnknown
 	case deassertion:
-		return oobkit.SeverityInfo
+		return o.de
 	}
 	return o.sev
 }
@@ -97,14 +98,23 @@ type Event struct {
 	Offset uint8
 	// Data holds event data 1–3 (IPMI v2.0 §29.7 Table 29-6).
 	Data [3]byte
+	// Name is the sensor's name from its SDR ("CPU Temp"), or "" when the
+	// decoder has no SDR.
+	Name string
 }
 
 // SensorTypeName names e.SensorType (see [SensorTypeName]).
 func (e Event) SensorTypeName() string { return SensorTypeName(e.SensorType) }
 
-// SensorName is "Sensor #N", the name a decoder without the SDR gives the
-// sensor (ipmi-pet prints the same).
-func (e Event) SensorName() string { return "Sensor #" + strconv.Itoa(int(e.SensorNumber)) }
+// SensorName is the sensor's SDR name when e.Name has it, as ipmitool,
+// ipmi-sel and ipmi-pet print it ("CPU Temp"), else "Sensor #N", the name
+// they give a sensor without an SDR record.
+func (e Event) SensorName() string {
+	if e.Name != "" {
+		return e.Name
+	}
+	return "Sensor #" + strconv.Itoa(int(e.SensorNumber))
+}
 
 // EventClass names the class of e.EventType (see [EventClass]).
 func (e Event) EventClass() string { return EventClass(e.EventType) }

@@ -54,12 +54,17 @@ func TestEventNamesAndSeverities(t *testing.T) {
 		{"threshold upper non-critical", Event{SensorType: 1, EventType: 1, Offset: 7}, "Upper Non-critical - going high", oobkit.SeverityWarning},
 		{"threshold lower critical", Event{SensorType: 2, EventType: 1, Offset: 2}, "Lower Critical - going low", oobkit.SeverityCritical},
 		{"threshold upper non-recoverable", Event{SensorType: 2, EventType: 1, Offset: 11}, "Upper Non-recoverable - going high", oobkit.SeverityNonRecoverable},
-		{"threshold deasserted", Event{SensorType: 1, EventType: 1, Offset: 9, Deassertion: true}, "Upper Critical - going high", oobkit.SeverityInfo},
+		// FreeIPMI's freeipmi_interpret_sel.conf: "IPMI_Threshold_Sensor_Upper_Critical_Going_High Critical Warning".
+		{"threshold deasserted", Event{SensorType: 1, EventType: 1, Offset: 9, Deassertion: true}, "Upper Critical - going high", oobkit.SeverityWarning},
+		{"threshold non-critical deasserted", Event{SensorType: 1, EventType: 1, Offset: 7, Deassertion: true}, "Upper Non-critical - going high", oobkit.SeverityInfo},
 		{"threshold reserved offset", Event{SensorType: 1, EventType: 1, Offset: 12}, "Event offset 0xC", oobkit.SeverityUnknown},
 		{"generic severity to non-recoverable", Event{SensorType: 0x12, EventType: 7, Offset: 3}, "transition to Non-recoverable from less severe", oobkit.SeverityNonRecoverable},
 		{"generic redundancy lost", Event{SensorType: 8, EventType: 0x0B, Offset: 1}, "Redundancy Lost", oobkit.SeverityCritical},
 		{"generic predictive failure", Event{SensorType: 0x0D, EventType: 4, Offset: 1}, "Predictive Failure asserted", oobkit.SeverityWarning},
-		{"chassis intrusion", Event{SensorType: 5, EventType: 0x6F, Offset: 0}, "General Chassis Intrusion", oobkit.SeverityWarning},
+		{"chassis intrusion", Event{SensorType: 5, EventType: 0x6F, Offset: 0}, "General Chassis Intrusion", oobkit.SeverityCritical},
+		// One state listed: it holds for the deassertion too.
+		{"entity absent deasserted", Event{SensorType: 0x25, EventType: 0x6F, Offset: 1, Deassertion: true}, "Entity Absent", oobkit.SeverityCritical},
+		{"generic deasserted", Event{SensorType: 8, EventType: 0x0B, Offset: 1, Deassertion: true}, "Redundancy Lost", oobkit.SeverityInfo},
 		{"uncorrectable memory error", Event{SensorType: 0x0C, EventType: 0x6F, Offset: 1}, "Uncorrectable memory error", oobkit.SeverityCritical},
 		{"entity present", Event{SensorType: 0x25, EventType: 0x6F, Offset: 0}, "Entity Present", oobkit.SeverityInfo},
 		{"watchdog 2 reserved offset", Event{SensorType: 0x23, EventType: 0x6F, Offset: 4}, "Event offset 0x4", oobkit.SeverityUnknown},
@@ -131,8 +136,8 @@ func FuzzEvent(f *testing.F) {
 		if named != (sev != oobkit.SeverityUnknown) {
 			t.Fatalf("%+v: named %v but severity %v", e, named, sev)
 		}
-		if deassert && named && sev != oobkit.SeverityInfo {
-			t.Fatalf("deassertion rated %v", sev)
+		if generic := e.EventType >= 0x02 && e.EventType <= 0x0C; deassert && named && generic && sev != oobkit.SeverityInfo {
+			t.Fatalf("generic deassertion rated %v", sev)
 		}
 		ev := oobkit.Event{Data: map[string]string{}}
 		e.Fill(&ev)

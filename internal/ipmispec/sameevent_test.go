@@ -82,7 +82,7 @@ func TestSELAndPETDescribeAnEventAlike(t *testing.T) {
 		{"temperature upper critical going high (ipmi_sim's seeded record)", 0x01, 1, 0x01, false, [3]byte{0x59, 0x60, 0x55}, 0x10,
 			"Temperature Sensor #1: Upper Critical - going high (Assertion)", oobkit.SeverityCritical},
 		{"chassis intrusion deasserted (the real Dell PET's event)", 0x05, 115, 0x6F, true, [3]byte{0x80, 0x01, 0xFF}, 0x04,
-			"Physical Security Sensor #115: General Chassis Intrusion (Deassertion)", oobkit.SeverityInfo},
+			"Physical Security Sensor #115: General Chassis Intrusion (Deassertion)", oobkit.SeverityCritical}, // ipmi-pet: "Critical"
 		{"processor IERR", 0x07, 5, 0x6F, false, [3]byte{0x00, 0xFF, 0xFF}, 0x20,
 			"Processor Sensor #5: IERR (Assertion)", oobkit.SeverityCritical},
 		{"uncorrectable memory error", 0x0C, 8, 0x6F, false, [3]byte{0x01, 0xFF, 0xFF}, 0x10,
@@ -92,7 +92,7 @@ func TestSELAndPETDescribeAnEventAlike(t *testing.T) {
 		{"severity to non-recoverable", 0x12, 2, 0x07, false, [3]byte{0x03, 0xFF, 0xFF}, 0x00,
 			"System Event Sensor #2: transition to Non-recoverable from less severe (Assertion)", oobkit.SeverityNonRecoverable},
 		{"fan lower non-critical going low deasserted", 0x04, 3, 0x01, true, [3]byte{0x50, 0x05, 0x07}, 0x08,
-			"Fan Sensor #3: Lower Non-critical - going low (Deassertion)", oobkit.SeverityInfo},
+			"Fan Sensor #3: Lower Non-critical - going low (Deassertion)", oobkit.SeverityInfo}, // FreeIPMI: Warning Nominal
 		{"OEM event, sender's severity unspecified", 0xC0, 9, 0x70, false, [3]byte{0x03, 0, 0}, 0x00,
 			"OEM Reserved Sensor #9: Event offset 0x3 (Assertion)", oobkit.SeverityUnknown},
 	}
