@@ -61,6 +61,10 @@ type StepResult struct {
 	Duration Duration `json:"duration"`
 	// Output is the task's output, if any.
 	Output any `json:"output,omitempty"`
+	// Notes are what the step did, beside its output, that an operator
+	// must know: "took over: …" when it ended another console's
+	// redirection session. They reach the activity log.
+	Notes []string `json:"notes,omitempty"`
 
 	err error
 }
