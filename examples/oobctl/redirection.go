@@ -13,7 +13,9 @@ import (
 	"golang.org/x/term"
 
 	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/amt"
 	"github.com/oobkit/oobkit/redirect"
+	"github.com/oobkit/oobkit/tasks"
 )
 
 // quitKey ends an interactive SOL session (Ctrl-], as telnet).
@@ -24,8 +26,10 @@ const quitKey = 0x1d
 // input is consumed and the host has been quiet for a moment.
 func (a *app) cmdSOL(ctx context.Context, args []string) error {
 	quiet := 500 * time.Millisecond
+	var refuse bool
 	pos, err := a.commandArgs("sol", args, func(fs *flag.FlagSet) {
 		fs.DurationVar(&quiet, "quiet", quiet, "")
+		fs.BoolVar(&refuse, "refuse-if-active", false, "")
 	})
 	if err != nil {
 		return err
@@ -43,17 +47,20 @@ func (a *app) cmdSOL(ctx context.Context, args []string) error {
 	}
 	var sol *redirect.SOL
 	err = withCredential(ctx, creds, t, oobkit.Redirection, func(t oobkit.Target, c oobkit.Credential) error {
-		cl, err := redirect.New(t, c)
+		cl, err := redirect.New(t, c, redirect.WithTakeOver(takeOver(creds, t)))
 		if err != nil {
 			return err
 		}
-		sol, err = cl.OpenSOL(ctx, redirect.SOLSettings{})
+		sol, err = cl.OpenSOL(ctx, redirect.SOLSettings{RefuseIfActive: refuse})
 		return err
 	})
 	if err != nil {
 		return fmt.Errorf("sol %s: %w (class %s)", t, err, oobkit.ClassName(err))
 	}
 	defer sol.Close()
+	if sol.TookOver() {
+		fmt.Fprintf(a.stderr, "took over: ended the active SOL session of another console on %s\r\n", t)
+	}
 	interactive := false
 	if f, ok := a.stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		old, err := term.MakeRaw(int(f.Fd()))
@@ -161,10 +168,11 @@ func bridge(ctx context.Context, sol io.ReadWriteCloser, in io.Reader, out io.Wr
 // was served.
 func (a *app) cmdIDER(ctx context.Context, args []string) error {
 	var image string
-	var floppy bool
+	var floppy, refuse bool
 	pos, err := a.commandArgs("ider", args, func(fs *flag.FlagSet) {
 		fs.StringVar(&image, "image", "", "")
 		fs.BoolVar(&floppy, "floppy", false, "")
+		fs.BoolVar(&refuse, "refuse-if-active", false, "")
 	})
 	if err != nil {
 		return err
@@ -188,13 +196,13 @@ func (a *app) cmdIDER(ctx context.Context, args []string) error {
 		return setupf("image: %w", err)
 	}
 	defer f.Close()
-	opts := redirect.IDEROptions{CD: img}
+	opts := redirect.IDEROptions{CD: img, RefuseIfActive: refuse}
 	if floppy {
-		opts = redirect.IDEROptions{Floppy: img}
+		opts = redirect.IDEROptions{Floppy: img, RefuseIfActive: refuse}
 	}
 	var sess *redirect.IDER
 	err = withCredential(ctx, creds, t, oobkit.Redirection, func(t oobkit.Target, c oobkit.Credential) error {
-		cl, err := redirect.New(t, c)
+		cl, err := redirect.New(t, c, redirect.WithTakeOver(takeOver(creds, t)))
 		if err != nil {
 			return err
 		}
@@ -203,6 +211,9 @@ func (a *app) cmdIDER(ctx context.Context, args []string) error {
 	})
 	if err != nil {
 		return fmt.Errorf("ider %s: %w (class %s)", t, err, oobkit.ClassName(err))
+	}
+	if sess.TookOver() {
+		fmt.Fprintf(a.stderr, "took over: ended the active IDE-R session of another console on %s\n", t)
 	}
 	fmt.Fprintf(a.stderr, "serving %s (%d bytes) to %s; interrupt to stop\n", image, img.Size, t)
 	werr := sess.Wait(ctx)
@@ -223,4 +234,27 @@ func (a *app) cmdIDER(ctx context.Context, args []string) error {
 		return nil
 	}
 	return cerr
+}
+
+// takeOver ends another console's active session of a kind through the
+// computer's AMT side, as the RTSM guide's tasks do ("If there is already
+// an active SOL session, it is terminated when the task runs."): AMT ends
+// the sessions of a feature it disables, and the previous state of
+// AMT_RedirectionService is restored.
+func takeOver(creds tasks.Credentials, t oobkit.Target) redirect.TakeOverFunc {
+	return func(ctx context.Context, k redirect.Kind) error {
+		kinds := amt.RedirectIDER
+		if k == redirect.KindSOL {
+			kinds = amt.RedirectSOL
+		}
+		return withCredential(ctx, creds, t, oobkit.AMT, func(t oobkit.Target, c oobkit.Credential) error {
+			ac, err := amt.New(t, c)
+			if err != nil {
+				return err
+			}
+			defer ac.Close()
+			_, err = ac.EndRedirectionSessions(ctx, kinds)
+			return err
+		})
+	}
 }
