@@ -30,6 +30,10 @@ var operations = []struct {
 		return c.SetNextBoot(ctx, oobkit.BootOptions{Device: oobkit.BootPXE})
 	}},
 	{"RedirectionSettings", func(ctx context.Context, c *amt.Client) error { _, err := c.RedirectionSettings(ctx); return err }},
+	{"EndRedirectionSessions", func(ctx context.Context, c *amt.Client) error {
+		_, err := c.EndRedirectionSessions(ctx, amt.RedirectSOL)
+		return err
+	}},
 	{"SetRedirection", func(ctx context.Context, c *amt.Client) error {
 		return c.SetRedirection(ctx, amt.RedirectionSettings{SOL: true})
 	}},

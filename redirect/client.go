@@ -33,6 +33,8 @@ type config struct {
 	timeout time.Duration
 	dial    DialFunc
 	legacy  bool
+	// takeOver ends another console's session on BUSY (WithTakeOver).
+	takeOver TakeOverFunc
 }
 
 // Option configures a Client.

@@ -28,8 +28,11 @@
 // *oobkit.Error values of protocol [oobkit.Redirection]: [oobkit.ErrAuth]
 // for a refused credential, [oobkit.ErrUnsupported] when the feature is
 // disabled on the device, [oobkit.ErrBusy] when a session of that kind is
-// already active, [oobkit.ErrUnreachable] for lost connections and
-// [oobkit.ErrProtocol] for malformed or out-of-sequence messages.
+// already active (unless the client was made [WithTakeOver], which ends the
+// other console's session first, as the RTSM guide's tasks do),
+// [oobkit.ErrUnreachable] for lost connections, [oobkit.ErrDevice] wrapping
+// [ErrEndedByDevice] for a running session the device ended (taken over)
+// and [oobkit.ErrProtocol] for malformed or out-of-sequence messages.
 //
 // IDE-R answers the ATAPI commands firmware sends (TEST UNIT READY, REQUEST
 // SENSE, INQUIRY, READ(6/10/12), READ CAPACITY(10/16), MODE SENSE(6/10),

@@ -64,6 +64,9 @@ type IDEROptions struct {
 	// RxTimeout ends the session with an error when the device is silent
 	// this long; 0 means 3 heartbeats (60 s by default), negative disables.
 	RxTimeout time.Duration
+	// RefuseIfActive refuses with [oobkit.ErrBusy] when another console's
+	// IDE-R session is active, even on a client made [WithTakeOver].
+	RefuseIfActive bool
 }
 
 // IDERStats counts what a session did. Throughput is data bytes per second
@@ -104,6 +107,7 @@ type IDER struct {
 	once     sync.Once
 	err      error // set before done is closed
 	closeErr error
+	tookOver bool
 }
 
 // drive is one emulated ATAPI device.
@@ -116,7 +120,9 @@ type drive struct {
 
 // OpenIDER starts an IDE-R session serving opts.Floppy and/or opts.CD. It
 // returns an error wrapping [oobkit.ErrUnsupported] when IDE-R is disabled on
-// the device and [oobkit.ErrBusy] when an IDE-R session is already active.
+// the device and [oobkit.ErrBusy] when an IDE-R session is already active,
+// unless the client was made [WithTakeOver]: then it ends that session and
+// starts this one.
 func (c *Client) OpenIDER(ctx context.Context, opts IDEROptions) (*IDER, error) {
 	floppy, err := newMedium(opts.Floppy, 512)
 	if err != nil {
@@ -137,7 +143,7 @@ func (c *Client) OpenIDER(ctx context.Context, opts IDEROptions) (*IDER, error) 
 	if rx == 0 && hb > 0 {
 		rx = 3 * hb
 	}
-	s, err := c.open(ctx, wire.TagIDER)
+	s, tookOver, err := c.openTakingOver(ctx, wire.TagIDER, opts.RefuseIfActive)
 	if err != nil {
 		return nil, err
 	}
@@ -155,7 +161,7 @@ func (c *Client) OpenIDER(ctx context.Context, opts IDEROptions) (*IDER, error) 
 	}
 	chunk = min(max(chunk, 512), 0xFFFF&^511)
 	d := &IDER{
-		c: s, chunk: chunk, start: time.Now(), rxIdle: rx,
+		c: s, chunk: chunk, start: time.Now(), rxIdle: rx, tookOver: tookOver,
 		buf: make([]byte, wire.DataToHostPrefixLen+chunk), scratch: make([]byte, 0, 512),
 		outSeq: 2, inSeq: 2,
 		closing: make(chan struct{}), ended: make(chan struct{}), done: make(chan struct{}),
@@ -228,6 +234,10 @@ func (d *IDER) Stats() IDERStats {
 	}
 	return st
 }
+
+// TookOver reports whether opening this session ended another console's
+// active IDE-R session ([WithTakeOver]).
+func (d *IDER) TookOver() bool { return d.tookOver }
 
 // Done is closed when the session has ended.
 func (d *IDER) Done() <-chan struct{} { return d.done }
@@ -353,6 +363,8 @@ func (d *IDER) loop() error {
 		case wire.OpIDEREndReply:
 			close(d.ended)
 			return nil
+		case wire.OpEndSession: // the device ended the session (taken over)
+			return endedByDevice("IDE-R read")
 		case wire.OpIDERHeartbeat, wire.OpIDERPong, wire.OpIDERFeaturesReply:
 		default:
 			d.c.log.Debug("IDE-R: ignoring message", "op", f.Op)

@@ -38,6 +38,10 @@ type SOLSettings struct {
 	// intervals, as amtterm does; negative disables the check (as does a
 	// negative HeartbeatInterval with a zero SilenceTimeout).
 	SilenceTimeout time.Duration
+	// RefuseIfActive refuses with [oobkit.ErrBusy] when another console's
+	// SOL session is active, even on a client made [WithTakeOver]. It is
+	// not sent to the device.
+	RefuseIfActive bool
 }
 
 func (s SOLSettings) withDefaults() SOLSettings {
@@ -100,7 +104,8 @@ func parseSerialStatus(control, status byte) SerialStatus {
 // port sends, Write types to it. One goroutine may Read while another
 // Writes; Close may be called from any goroutine and unblocks both. Read
 // returns io.EOF after a clean end and an *oobkit.Error when the session
-// broke (connection lost, heartbeat silence, protocol error).
+// broke (connection lost, heartbeat silence, protocol error, or the device
+// ended it: [ErrEndedByDevice]).
 type SOL struct {
 	c        *conn
 	settings SOLSettings
@@ -119,13 +124,16 @@ type SOL struct {
 	err    error
 	once   sync.Once
 	endErr error
+
+	tookOver bool
 }
 
 // OpenSOL starts a serial-over-LAN session. It returns an error wrapping
 // [oobkit.ErrUnsupported] when SOL is disabled on the device and
-// [oobkit.ErrBusy] when a SOL session is already active.
+// [oobkit.ErrBusy] when a SOL session is already active, unless the client
+// was made [WithTakeOver]: then it ends that session and starts this one.
 func (c *Client) OpenSOL(ctx context.Context, settings SOLSettings) (*SOL, error) {
-	s, err := c.open(ctx, wire.TagSOL)
+	s, tookOver, err := c.openTakingOver(ctx, wire.TagSOL, settings.RefuseIfActive)
 	if err != nil {
 		return nil, err
 	}
@@ -136,7 +144,7 @@ func (c *Client) OpenSOL(ctx context.Context, settings SOLSettings) (*SOL, error
 	if err != nil {
 		return nil, err
 	}
-	sol := &SOL{c: s, settings: settings, data: make(chan []byte, 16),
+	sol := &SOL{c: s, settings: settings, tookOver: tookOver, data: make(chan []byte, 16),
 		ending: make(chan struct{}), closing: make(chan struct{}), ended: make(chan struct{}), readEnd: make(chan struct{})}
 	sol.wg.Add(1)
 	go sol.readLoop()
@@ -149,6 +157,10 @@ func (c *Client) OpenSOL(ctx context.Context, settings SOLSettings) (*SOL, error
 
 // Settings returns the settings the session was started with.
 func (s *SOL) Settings() SOLSettings { return s.settings }
+
+// TookOver reports whether opening this session ended another console's
+// active SOL session ([WithTakeOver]).
+func (s *SOL) TookOver() bool { return s.tookOver }
 
 // Status returns the last serial control/status the host reported.
 func (s *SOL) Status() SerialStatus {
@@ -300,6 +312,9 @@ func (s *SOL) readLoop() {
 		case wire.OpSOLHeartbeat, wire.OpSOLPong:
 		case wire.OpSOLEndReply:
 			close(s.ended)
+			return
+		case wire.OpEndSession: // the device ended the session (taken over)
+			s.fail(endedByDevice("SOL read"))
 			return
 		default:
 			s.c.log.Debug("SOL: ignoring message", "op", f.Op)

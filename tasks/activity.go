@@ -31,6 +31,9 @@ type ActivityRecord struct {
 	Error      string   `json:"error,omitempty"`
 	Attempts   int      `json:"attempts,omitempty"`
 	Duration   Duration `json:"duration"`
+	// Notes are the step's notes (StepResult.Notes): "took over: …" when
+	// it ended another console's redirection session.
+	Notes []string `json:"notes,omitempty"`
 }
 
 // ActivityLog appends one JSON object per line to a writer (typically a file
@@ -81,7 +84,7 @@ func (r *Runner) logActivity(job *Job, sr *StepResult, res *Result) {
 	if sr != nil {
 		rec.Step, rec.Task, rec.Protocol, rec.Tried = sr.ID, sr.Task, sr.Protocol, sr.Tried
 		rec.Status, rec.Code, rec.Class, rec.DeviceCode, rec.Error = sr.Status, sr.Code, sr.Class, sr.DeviceCode, sr.Error
-		rec.Attempts, rec.Duration = sr.Attempts, sr.Duration
+		rec.Attempts, rec.Duration, rec.Notes = sr.Attempts, sr.Duration, sr.Notes
 	} else {
 		rec.Status, rec.Code, rec.Class, rec.DeviceCode, rec.Error = res.Status, res.Code, res.Class, res.DeviceCode, res.Error
 		rec.Duration = Duration(time.Since(res.Started))

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/amt"
 	"github.com/oobkit/oobkit/redirect"
 )
 
@@ -36,6 +37,13 @@ type IDEROpener interface {
 // worker reaches, read with HTTP range requests as the device asks for
 // sectors (any static file server honours them). Source, for programs that
 // build the image in memory, does not travel in a job's JSON.
+//
+// As the RTSM guide warns ("If there is already an active IDE-R session,
+// it is terminated when the task runs."), an IDE-R session another console
+// holds is ended first, through the computer's AMT client
+// ([RedirectionEnder]; the AMT protocol needs a dialer and credentials
+// too), and the output's TookOver and the step's notes say so;
+// RefuseIfActive fails busy instead, leaving the other session running.
 type IDERBootTask struct {
 	// Image is the image (an ISO for CD, a floppy image): the path of a
 	// file, or an http:// or https:// URL of a server that honours range
@@ -65,6 +73,9 @@ type IDERBootTask struct {
 	// IgnoreTable boots whatever Table C-3 says about the state read (see
 	// [BootTask]); off by default.
 	IgnoreTable bool `json:"ignoreTable,omitempty"`
+	// RefuseIfActive fails with class busy when another console's IDE-R
+	// session is active, instead of ending it (the guide's behaviour).
+	RefuseIfActive bool `json:"refuseIfActive,omitempty"`
 }
 
 // IDERSessionStats is what an IDE-R session did.
@@ -88,6 +99,9 @@ type IDERBootOutput struct {
 	// EndedBy says why serving stopped: "device" (the device ended the
 	// session), "wait" (Wait passed) or "deadline" (the context ended).
 	EndedBy string `json:"endedBy,omitempty"`
+	// TookOver is "ider" when the task ended another console's active
+	// IDE-R session to start its own.
+	TookOver string `json:"tookOver,omitempty"`
 }
 
 // Kind returns "ider".
@@ -146,9 +160,10 @@ func (t *IDERBootTask) Run(ctx context.Context, env *Env) (any, error) {
 		opts.CD, boot.Device = img, oobkit.BootIDERCD
 	}
 
-	env.rec.try(oobkit.Redirection)
 	var session *redirect.IDER
-	err := env.Session.Use(ctx, oobkit.Redirection, func(c oobkit.Client) error {
+	out := &IDERBootOutput{}
+	var err error
+	out.TookOver, err = openRedirection(ctx, env, amt.RedirectIDER, t.RefuseIfActive, func(c oobkit.Client) error {
 		o, err := Capability[IDEROpener](c, "IDE redirection")
 		if err != nil {
 			return err
@@ -157,9 +172,11 @@ func (t *IDERBootTask) Run(ctx context.Context, env *Env) (any, error) {
 		return err
 	})
 	if err != nil {
+		if out.TookOver != "" {
+			return out, err
+		}
 		return nil, err
 	}
-	out := &IDERBootOutput{}
 	defer func() { out.Session = iderStats(session.Stats()) }()
 
 	// The boot step asks Table C-3 (power and boot-redirect columns) before

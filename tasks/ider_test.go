@@ -26,22 +26,38 @@ import (
 // iderRig is one computer: a simulated AMT device (amttest) and, on its own
 // listener, its redirection side (redirecttest acting as the firmware). A
 // power change accepted by the AMT device reboots the redirection side's
-// host, as the reset of a real computer starts its BIOS.
+// host, as the reset of a real computer starts its BIOS, and a feature the
+// AMT device disables in AMT_RedirectionService ends that feature's active
+// sessions on the redirection side, as on a real device.
 type iderRig struct {
 	amt    *amttest.Server
 	redir  *redirecttest.Server
 	target oobkit.Target
+	conn   *Connector
 	runner *Runner
 }
 
 func newIDERRig(t *testing.T, power oobkit.PowerState, cfg redirecttest.Config) *iderRig {
 	t.Helper()
-	a, err := amttest.NewServer(amttest.Config{Power: power})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = a.Close() })
+	return newIDERRigWith(t, power, cfg, nil)
+}
+
+// newIDERRigWith is newIDERRig with afterState, if not nil, called after
+// each redirection state the AMT device applied has reached the
+// redirection side.
+func newIDERRigWith(t *testing.T, power oobkit.PowerState, cfg redirecttest.Config, afterState func(rs *redirecttest.Server, enabledState uint16)) *iderRig {
+	t.Helper()
 	rs, err := redirecttest.NewServer(cfg)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = rs.Close() })
+	a, err := amttest.NewServer(amttest.Config{Power: power, OnRedirectionState: func(st uint16) {
+		rs.SetRedirectionState(st)
+		if afterState != nil {
+			afterState(rs, st)
+		}
+	}})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = a.Close() })
 
 	tg := a.Target()
 	tg.Ports[oobkit.Redirection] = rs.Port()
@@ -74,7 +90,7 @@ func newIDERRig(t *testing.T, power oobkit.PowerState, cfg redirecttest.Config) 
 			}
 		}
 	})
-	return &iderRig{amt: a, redir: rs, target: tg, runner: r}
+	return &iderRig{amt: a, redir: rs, target: tg, conn: conn, runner: r}
 }
 
 // testImage writes a random image of size bytes and returns its path and
@@ -227,15 +243,17 @@ func TestIDERBootWaitAndFailures(t *testing.T) {
 		assert.Empty(t, rig.amt.BootState().LastBoot)
 	})
 
-	t.Run("another console holds IDE-R", func(t *testing.T) {
+	t.Run("another console holds IDE-R, refuseIfActive", func(t *testing.T) {
 		rig := newIDERRig(t, oobkit.PowerS5, redirecttest.Config{})
 		release := rig.redir.Occupy(redirecttest.IDER)
 		defer release()
-		res := rig.runner.RunTarget(context.Background(), job(&IDERBootTask{Source: image}, 0), rig.target)
+		res := rig.runner.RunTarget(context.Background(), job(&IDERBootTask{Source: image, RefuseIfActive: true}, 0), rig.target)
 		assert.Equal(t, StatusFailed, res.Status)
 		assert.Equal(t, "busy", res.Class, res.Error)
 		assert.Equal(t, 3, res.Attempts, "busy is retried")
 		assert.Zero(t, rig.amt.PowerChanges())
+		assert.Equal(t, 1, rig.redir.Held(redirecttest.IDER), "the other console's session keeps running")
+		assert.Zero(t, rig.redir.Stats().Ended)
 	})
 
 	t.Run("image URLs that cannot serve the image", func(t *testing.T) {

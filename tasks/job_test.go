@@ -92,7 +92,7 @@ func TestParseJobErrors(t *testing.T) {
 }
 
 func TestKindsRegistered(t *testing.T) {
-	assert.Equal(t, []string{"alerts", "bios", "boot", "discover", "eventlog", "filter", "ider", "inventory", "password", "portcheck", "power", "powerstate", "process", "service"}, Kinds())
+	assert.Equal(t, []string{"alerts", "bios", "boot", "discover", "eventlog", "filter", "ider", "inventory", "password", "portcheck", "power", "powerstate", "process", "service", "sol"}, Kinds())
 }
 
 // FuzzParseJob: job files come from operators and other machines; parsing

@@ -11,6 +11,7 @@ func init() {
 	RegisterKind("alerts", func() Task { return &AlertSettingsTask{} })
 	RegisterKind("filter", func() Task { return &NetworkFilterTask{} })
 	RegisterKind("ider", func() Task { return &IDERBootTask{} })
+	RegisterKind("sol", func() Task { return &SOLTask{} })
 	RegisterKind("bios", func() Task { return &BIOSTask{} })
 	RegisterKind("password", func() Task { return &LocalPasswordTask{} })
 	RegisterKind("process", func() Task { return &ProcessTask{} })

@@ -65,6 +65,10 @@ type StepResult struct {
 	// where each came from and whether it was accepted, refused or not
 	// retried. Never a secret.
 	Credentials []CredentialAttempt `json:"credentials,omitempty"`
+	// Notes are what the step did, beside its output, that an operator
+	// must know: "took over: …" when it ended another console's
+	// redirection session. They reach the activity log.
+	Notes []string `json:"notes,omitempty"`
 
 	err error
 }

@@ -398,6 +398,10 @@ func (r *Runner) runStep(ctx context.Context, job *Job, st Step, id string, env 
 			r.logPanic(job, env.Target, id, env.Session, err)
 		}
 		sr.Output, sr.Protocol = out, rec.protocol
+		for _, n := range rec.notes {
+			r.logger.Info("step note", "job", job.Name, "target", env.Target.String(), "step", id, "note", n)
+		}
+		sr.Notes = append(sr.Notes, rec.notes...)
 		for _, p := range rec.tried {
 			if !slices.Contains(sr.Tried, p) {
 				sr.Tried = append(sr.Tried, p)

@@ -45,7 +45,12 @@ type Env struct {
 type attemptRecord struct {
 	protocol oobkit.Protocol
 	tried    []oobkit.Protocol
+	notes    []string
 }
+
+// note records something the attempt did that the operator must know
+// beside its output (it reaches StepResult.Notes and the activity log).
+func (r *attemptRecord) note(s string) { r.notes = append(r.notes, s) }
 
 func (r *attemptRecord) try(p oobkit.Protocol) {
 	if !slices.Contains(r.tried, p) {

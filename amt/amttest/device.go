@@ -68,6 +68,14 @@ type Config struct {
 	// MaxEventFilters is the number of event filter slots (default
 	// DefaultMaxEventFilters).
 	MaxEventFilters int
+	// OnRedirectionState, if set, is called with the new
+	// AMT_RedirectionService.EnabledState (32768 IDE-R and SOL disabled,
+	// 32769 IDE-R only, 32770 SOL only, 32771 both) after each accepted
+	// RequestStateChange, outside the device's lock. A real device ends the
+	// active sessions of a feature it disables: tests link this to the
+	// redirection side (redirecttest's Server.SetRedirectionState) so it
+	// does the same.
+	OnRedirectionState func(enabledState uint16)
 }
 
 func (c Config) withDefaults() Config {

@@ -79,6 +79,9 @@ func (d *Device) redirectionStateChange(r *wsmantest.Request) (*etree.Element, e
 	d.mu.Lock()
 	d.redirState = int(v)
 	d.mu.Unlock()
+	if f := d.cfg.OnRedirectionState; f != nil {
+		f(uint16(v))
+	}
 	return output(schema.Redirection, "RequestStateChange", 0), nil
 }
 

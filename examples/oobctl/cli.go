@@ -62,8 +62,11 @@ Commands over many targets (a table per computer; --json for scripts):
                                     FILE for one computer, to DIR/NAME.xml for several
 
 One computer:
-  sol                               serial-over-LAN terminal (Ctrl-] quits)
-  ider --image FILE [--floppy]      serve a CD (or floppy) image over IDE-R until the device ends the session
+  sol [--refuse-if-active]          serial-over-LAN terminal (Ctrl-] quits)
+  ider --image FILE [--floppy] [--refuse-if-active]
+                                    serve a CD (or floppy) image over IDE-R until the device ends the session
+                                    sol and ider end another console's active session of their kind first
+                                    (through AMT, as the RTSM guide's tasks do) unless --refuse-if-active
 
 Local:
   filter ports [--add-port …]       the ports the quarantine policy keeps open, with the port flags

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -24,6 +25,7 @@ import (
 	"github.com/oobkit/oobkit/examples/internal/simfleet"
 	"github.com/oobkit/oobkit/filter"
 	"github.com/oobkit/oobkit/profile"
+	"github.com/oobkit/oobkit/redirect"
 	"github.com/oobkit/oobkit/tasks"
 )
 
@@ -505,4 +507,33 @@ func TestPowerRebootThroughWMI(t *testing.T) {
 		}
 	}
 	assert.Equal(t, 1, f.Computer("win-01").WMI.Shutdowns(), "Windows rebooted")
+}
+
+// TestSOLTakeOver: the RTSM guide: "Warning: If there is already an active
+// SOL session, it is terminated when the task runs." oobctl sol ends
+// another console's session through AMT and says so; --refuse-if-active
+// fails busy instead.
+func TestSOLTakeOver(t *testing.T) {
+	f, _ := startFleet(t, simfleet.Config{AMT: 1})
+	c := f.Computers[0]
+	file := writeTargets(t, c.Target)
+	other, err := redirect.New(c.Target, oobkit.UserPassword(simfleet.User, simfleet.Password))
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	old, err := other.OpenSOL(ctx, redirect.SOLSettings{})
+	require.NoError(t, err)
+	defer old.Close()
+
+	res := oobctl(t, nil, "--user", simfleet.User, "--targets-file", file, "sol", "--refuse-if-active", "--quiet", "1ms")
+	assert.Equal(t, exitFailed, res.code)
+	assert.Contains(t, res.stderr, "class busy")
+
+	res = oobctl(t, strings.NewReader("hello sol\r\n"), "--user", simfleet.User, "--targets-file", file, "sol", "--quiet", "1s")
+	require.Equal(t, exitOK, res.code, res.stderr)
+	assert.Contains(t, res.stderr, "took over: ended the active SOL session")
+	assert.Contains(t, res.stdout, "hello sol")
+	_, err = io.ReadAll(old)
+	assert.ErrorIs(t, err, redirect.ErrEndedByDevice)
+	assert.True(t, c.AMT.Redirection().SOL, "SOL enabled again")
 }

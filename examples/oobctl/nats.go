@@ -126,6 +126,7 @@ var outputTypes = map[string]func() any{
 	"alerts":     func() any { return &tasks.AlertSettingsOutput{} },
 	"filter":     func() any { return &tasks.NetworkFilterOutput{} },
 	"ider":       func() any { return &tasks.IDERBootOutput{} },
+	"sol":        func() any { return &tasks.SOLOutput{} },
 	"bios":       func() any { return &tasks.BIOSOutput{} },
 	"password":   func() any { return &tasks.LocalPasswordOutput{} },
 	"process":    func() any { return &tasks.ProcessOutput{} },

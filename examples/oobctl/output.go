@@ -137,8 +137,10 @@ func summarise(out any) string {
 		}
 		return fmt.Sprintf("policy %q (%d rules) on %s", o.Policy, o.Rules, strings.Join(o.Interfaces, ", "))
 	case *tasks.IDERBootOutput:
-		return fmt.Sprintf("IDE-R served %d bytes in %s, ended by %s", o.Session.BytesSent,
-			roundDuration(time.Duration(o.Session.Duration)), o.EndedBy)
+		return fmt.Sprintf("IDE-R served %d bytes in %s, ended by %s%s", o.Session.BytesSent,
+			roundDuration(time.Duration(o.Session.Duration)), o.EndedBy, tookOver(o.TookOver))
+	case *tasks.SOLOutput:
+		return fmt.Sprintf("SOL: %d bytes printed, ended by %s%s", o.Bytes, o.EndedBy, tookOver(o.TookOver))
 	case *tasks.AlertSettingsOutput:
 		return fmt.Sprintf("alerts set via %v", o.Applied)
 	case nil:
@@ -265,4 +267,12 @@ func resultDuration(r *tasks.Result) time.Duration {
 		d += time.Duration(st.Duration)
 	}
 	return d
+}
+
+// tookOver tells that a step ended another console's session of kind.
+func tookOver(kind string) string {
+	if kind == "" {
+		return ""
+	}
+	return " (took over: ended another console's " + kind + " session)"
 }

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/amt"
 	"github.com/oobkit/oobkit/redirect"
 	"github.com/oobkit/oobkit/tasks"
 )
@@ -25,8 +26,10 @@ const quitKey = 0x1d
 // input is consumed and the host has been quiet for a moment.
 func (a *app) cmdSOL(ctx context.Context, args []string) error {
 	quiet := 500 * time.Millisecond
+	var refuse bool
 	pos, err := a.commandArgs("sol", args, func(fs *flag.FlagSet) {
 		fs.DurationVar(&quiet, "quiet", quiet, "")
+		fs.BoolVar(&refuse, "refuse-if-active", false, "")
 	})
 	if err != nil {
 		return err
@@ -39,12 +42,21 @@ func (a *app) cmdSOL(ctx context.Context, args []string) error {
 		return err
 	}
 	var sol *redirect.SOL
+	tookOver := false
 	done, err := a.oneToOne(ctx, t, oobkit.Redirection, "sol", func(c oobkit.Client) error {
 		cl, err := tasks.Capability[*redirect.Client](c, "serial over LAN")
 		if err != nil {
 			return err
 		}
-		sol, err = cl.OpenSOL(ctx, redirect.SOLSettings{})
+		sol, err = cl.OpenSOL(ctx, redirect.SOLSettings{RefuseIfActive: refuse})
+		if err == nil || refuse || !errors.Is(err, oobkit.ErrBusy) {
+			return err
+		}
+		if terr := a.takeOver(ctx, t, amt.RedirectSOL); terr != nil {
+			return fmt.Errorf("%w; ending the active SOL session failed: %w", err, terr)
+		}
+		tookOver = true
+		sol, err = cl.OpenSOL(ctx, redirect.SOLSettings{RefuseIfActive: true})
 		return err
 	})
 	if err != nil {
@@ -52,6 +64,9 @@ func (a *app) cmdSOL(ctx context.Context, args []string) error {
 	}
 	defer done()
 	defer sol.Close()
+	if tookOver {
+		fmt.Fprintf(a.stderr, "took over: ended the active SOL session of another console on %s\r\n", t)
+	}
 	interactive := false
 	if f, ok := a.stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		old, err := term.MakeRaw(int(f.Fd()))
@@ -159,10 +174,11 @@ func bridge(ctx context.Context, sol io.ReadWriteCloser, in io.Reader, out io.Wr
 // was served.
 func (a *app) cmdIDER(ctx context.Context, args []string) error {
 	var image string
-	var floppy bool
+	var floppy, refuse bool
 	pos, err := a.commandArgs("ider", args, func(fs *flag.FlagSet) {
 		fs.StringVar(&image, "image", "", "")
 		fs.BoolVar(&floppy, "floppy", false, "")
+		fs.BoolVar(&refuse, "refuse-if-active", false, "")
 	})
 	if err != nil {
 		return err
@@ -182,23 +198,37 @@ func (a *app) cmdIDER(ctx context.Context, args []string) error {
 		return setupf("image: %w", err)
 	}
 	defer f.Close()
-	opts := redirect.IDEROptions{CD: img}
+	opts := redirect.IDEROptions{CD: img, RefuseIfActive: refuse}
 	if floppy {
-		opts = redirect.IDEROptions{Floppy: img}
+		opts = redirect.IDEROptions{Floppy: img, RefuseIfActive: refuse}
 	}
 	var sess *redirect.IDER
+	tookOver := false
 	done, err := a.oneToOne(ctx, t, oobkit.Redirection, "ider", func(c oobkit.Client) error {
 		cl, err := tasks.Capability[*redirect.Client](c, "IDE redirection")
 		if err != nil {
 			return err
 		}
 		sess, err = cl.OpenIDER(ctx, opts)
+		if err == nil || refuse || !errors.Is(err, oobkit.ErrBusy) {
+			return err
+		}
+		if terr := a.takeOver(ctx, t, amt.RedirectIDER); terr != nil {
+			return fmt.Errorf("%w; ending the active IDE-R session failed: %w", err, terr)
+		}
+		tookOver = true
+		retry := opts
+		retry.RefuseIfActive = true
+		sess, err = cl.OpenIDER(ctx, retry)
 		return err
 	})
 	if err != nil {
 		return fmt.Errorf("ider %s: %w (class %s)", t, err, oobkit.ClassName(err))
 	}
 	defer done()
+	if tookOver {
+		fmt.Fprintf(a.stderr, "took over: ended the active IDE-R session of another console on %s\n", t)
+	}
 	fmt.Fprintf(a.stderr, "serving %s (%d bytes) to %s; interrupt to stop\n", image, img.Size, t)
 	werr := sess.Wait(ctx)
 	cerr := sess.Close()
@@ -218,4 +248,23 @@ func (a *app) cmdIDER(ctx context.Context, args []string) error {
 		return nil
 	}
 	return cerr
+}
+
+// takeOver ends another console's active redirection session of kinds on t
+// through its AMT client, as the guide warns the SOL and IDE-R tasks do ("If
+// there is already an active SOL session, it is terminated when the task
+// runs."); the AMT client restores the redirection service's state.
+func (a *app) takeOver(ctx context.Context, t oobkit.Target, kinds amt.RedirectionKinds) error {
+	done, err := a.oneToOne(ctx, t, oobkit.AMT, "takeover", func(c oobkit.Client) error {
+		e, err := tasks.Capability[tasks.RedirectionEnder](c, "ending a redirection session")
+		if err != nil {
+			return err
+		}
+		_, err = e.EndRedirectionSessions(ctx, kinds)
+		return err
+	})
+	if err == nil {
+		done()
+	}
+	return err
 }

@@ -9,7 +9,10 @@
 // sequence a BIOS sends, a full read with a SHA-256, checks of the sense
 // codes) and answers KVM with a minimal RFB server. Features can be switched
 // off ([Server.SetEnabled]) or held by another console ([Server.Occupy]) to
-// exercise ErrUnsupported and ErrBusy, and [Faults] injects dropped
+// exercise ErrUnsupported and ErrBusy; switching a feature off ends its
+// active sessions as a device does ([Server.EndSessions],
+// [Server.SetRedirectionState], which a simulated AMT side calls through
+// amttest.Config.OnRedirectionState), and [Faults] injects dropped
 // connections, slow replies and bad sequence numbers.
 //
 // The simulator is lenient like real firmware where real clients differ: it

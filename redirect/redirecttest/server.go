@@ -117,6 +117,7 @@ type Stats struct {
 	Sessions     uint64 // sessions accepted
 	AuthFailures uint64 // credentials refused
 	Refused      uint64 // sessions refused: disabled, busy or unknown kind
+	Ended        uint64 // sessions the device ended because their feature was disabled
 	Active       int    // sessions running now
 }
 
@@ -129,16 +130,18 @@ type Server struct {
 	cert    *x509.Certificate
 	enabled [numKinds]atomic.Bool
 
-	mu     sync.Mutex
-	active [numKinds]int
-	held   [numKinds]int
-	conns  map[net.Conn]struct{}
-	closed bool
+	mu      sync.Mutex
+	active  [numKinds]int
+	held    [numKinds]int
+	heldGen [numKinds]uint64   // bumped when held sessions are ended: their release is then a no-op
+	live    map[*slot]struct{} // running sessions, for ending them (takeover.go)
+	conns   map[net.Conn]struct{}
+	closed  bool
 
-	sessions, authFailures, refused atomic.Uint64
-	boots                           chan BootReport
-	reboot                          chan struct{}
-	wg                              sync.WaitGroup
+	sessions, authFailures, refused, ended atomic.Uint64
+	boots                                  chan BootReport
+	reboot                                 chan struct{}
+	wg                                     sync.WaitGroup
 }
 
 // NewServer starts a simulated device listening on a free loopback port.
@@ -166,7 +169,7 @@ func NewServer(cfg Config) (*Server, error) {
 		cfg.Firmware = BootFirmware(CD)
 	}
 	s := &Server{
-		cfg: cfg, log: cfg.Logger, conns: map[net.Conn]struct{}{},
+		cfg: cfg, log: cfg.Logger, conns: map[net.Conn]struct{}{}, live: map[*slot]struct{}{},
 		digest: &digest.Server{Realm: cfg.Realm, Qop: digest.QopAuth},
 		boots:  make(chan BootReport, 256), reboot: make(chan struct{}, 1),
 	}
@@ -246,23 +249,43 @@ func (s *Server) Fingerprint() string {
 func (s *Server) Realm() string { return s.cfg.Realm }
 
 // SetEnabled turns a redirection feature on or off, as the AMT
-// redirection service's listener and the per-feature switches do.
-func (s *Server) SetEnabled(k Kind, on bool) { s.enabled[k].Store(on) }
+// redirection service's listener and the per-feature switches do. Turning
+// it off ends its active sessions, as a device does ([Server.EndSessions]).
+func (s *Server) SetEnabled(k Kind, on bool) {
+	s.mu.Lock()
+	s.enabled[k].Store(on)
+	s.mu.Unlock()
+	if !on {
+		s.EndSessions(k)
+	}
+}
 
 // Occupy simulates another console holding a session of kind k, so new
-// sessions of that kind get BUSY until release is called.
+// sessions of that kind get BUSY until release is called or the device
+// ends the session ([Server.EndSessions]).
 func (s *Server) Occupy(k Kind) (release func()) {
 	s.mu.Lock()
 	s.held[k]++
+	gen := s.heldGen[k]
 	s.mu.Unlock()
 	var once sync.Once
 	return func() {
 		once.Do(func() {
 			s.mu.Lock()
-			s.held[k]--
+			if s.heldGen[k] == gen {
+				s.held[k]--
+			}
 			s.mu.Unlock()
 		})
 	}
+}
+
+// Held returns how many sessions of kind k other consoles hold
+// ([Server.Occupy]) and have not released, nor had ended.
+func (s *Server) Held(k Kind) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.held[k]
 }
 
 // Boots delivers one report per IDE-R firmware run.
@@ -286,7 +309,7 @@ func (s *Server) Stats() Stats {
 	}
 	s.mu.Unlock()
 	return Stats{Sessions: s.sessions.Load(), AuthFailures: s.authFailures.Load(),
-		Refused: s.refused.Load(), Active: active}
+		Refused: s.refused.Load(), Ended: s.ended.Load(), Active: active}
 }
 
 // Close stops listening, drops every connection and waits for the
@@ -338,23 +361,30 @@ func (s *Server) accept() {
 	}
 }
 
-// claim reserves a session slot of kind k, returning the reply status.
-func (s *Server) claim(k Kind) byte {
-	if !s.enabled[k].Load() {
-		return wire.StartUnsupported
-	}
+// claim reserves a session slot of kind k for c, returning it and the
+// reply status.
+func (s *Server) claim(k Kind, c *devConn) (*slot, byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if !s.enabled[k].Load() {
+		return nil, wire.StartUnsupported
+	}
 	if !s.cfg.AllowConcurrent && s.active[k]+s.held[k] > 0 {
-		return wire.StartBusy
+		return nil, wire.StartBusy
 	}
 	s.active[k]++
-	return wire.StartOK
+	sl := &slot{kind: k, c: c}
+	s.live[sl] = struct{}{}
+	return sl, wire.StartOK
 }
 
-func (s *Server) release(k Kind) {
+// release frees sl unless the device ended its session already.
+func (s *Server) release(sl *slot) {
 	s.mu.Lock()
-	s.active[k]--
+	if _, ok := s.live[sl]; ok {
+		delete(s.live, sl)
+		s.active[sl.kind]--
+	}
 	s.mu.Unlock()
 }
 

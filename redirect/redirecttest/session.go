@@ -42,11 +42,12 @@ func (s *Server) serve(nc, raw net.Conn) error {
 		s.refused.Add(1)
 		return c.write(wire.StartSessionReply(wire.StartTypeUnknown))
 	}
-	if st := s.claim(kind); st != wire.StartOK {
+	sl, st := s.claim(kind, c)
+	if st != wire.StartOK {
 		s.refused.Add(1)
 		return c.write(wire.StartSessionReply(st))
 	}
-	defer s.release(kind)
+	defer s.release(sl)
 	s.sessions.Add(1)
 	if err := c.write(wire.StartSessionReply(wire.StartOK)); err != nil {
 		return err

@@ -247,10 +247,6 @@ func startAMT(i int, off bool, fault, imageSHA256 string) (*Computer, error) {
 	case "unprovisioned":
 		cfg.Unprovisioned = true
 	}
-	dev := amttest.NewDevice(cfg)
-	if fault == "busy" {
-		dev.SetRedirectionSession(true)
-	}
 	red, err := redirecttest.NewServer(redirecttest.Config{
 		Users:        map[string]string{User: cfg.Password},
 		EndAfterBoot: true,
@@ -258,6 +254,13 @@ func startAMT(i int, off bool, fault, imageSHA256 string) (*Computer, error) {
 	})
 	if err != nil {
 		return nil, fmt.Errorf("start redirection endpoint of %s: %w", name, err)
+	}
+	// Disabling SOL or IDE-R in AMT_RedirectionService ends that feature's
+	// active sessions, as on a real device.
+	cfg.OnRedirectionState = red.SetRedirectionState
+	dev := amttest.NewDevice(cfg)
+	if fault == "busy" {
+		dev.SetRedirectionSession(true)
 	}
 	host, err := serveAMT(dev, red)
 	if err != nil {
