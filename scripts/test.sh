@@ -9,8 +9,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PEER_PACKAGES=(openipmi ipmitool freeipmi-tools snmpd snmptrapd snmp amtterm wsl uuid-runtime)
-PEER_BINARIES=(ipmi_sim ipmitool ipmi-pet snmpd snmptrapd snmpget snmptrap amtterm wsl uuidgen)
+PEER_PACKAGES=(openipmi ipmitool freeipmi-tools snmpd snmptrapd snmp amtterm wsl uuid-runtime vncsnapshot)
+PEER_BINARIES=(ipmi_sim ipmitool ipmi-pet snmpd snmptrapd snmpget snmptrap amtterm wsl uuidgen vncsnapshot)
 
 missing=0
 for b in "${PEER_BINARIES[@]}"; do
