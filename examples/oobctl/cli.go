@@ -67,6 +67,11 @@ One computer:
                                     serve a CD (or floppy) image over IDE-R until the device ends the session
                                     sol and ider end another console's active session of their kind first
                                     (through AMT, as the RTSM guide's tasks do) unless --refuse-if-active
+  kvm [--snapshot FILE.png] [--actions] [--power ACTION] [--rfb-listen ADDR] [--listen ADDR]
+                                    the computer's screen: a PNG screenshot, the viewer's power actions
+                                    (Table 3-1, as Table C-3 allows now), plain RFB for desktop viewers,
+                                    noVNC in a browser (--novnc DIR, from scripts/novnc.sh); consent
+                                    code asked on stdin or --consent-code N
 
 Local:
   filter ports [--add-port …]       the ports the quarantine policy keeps open, with the port flags
@@ -311,6 +316,8 @@ func (a *app) dispatch(ctx context.Context, args []string) error {
 		return a.cmdSOL(ctx, args)
 	case "ider":
 		return a.cmdIDER(ctx, args)
+	case "kvm":
+		return a.cmdKVM(ctx, args)
 	case "filter":
 		return a.cmdFilter(ctx, args)
 	case "profile":

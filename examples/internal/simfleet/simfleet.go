@@ -18,11 +18,13 @@
 package simfleet
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/amt"
 	"github.com/oobkit/oobkit/amt/amttest"
 	"github.com/oobkit/oobkit/dash"
 	"github.com/oobkit/oobkit/dash/dashtest"
@@ -87,6 +89,10 @@ type Computer struct {
 	WMI      *wmitest.Computer
 	// InitiallyOn is the power state the computer started in.
 	InitiallyOn bool
+	// Screen is an AMT device's screen, served over KVM and following its
+	// power and boot state.
+	Screen     *redirecttest.Screen
+	stopScreen func()
 	// Fault describes the injected fault ("" for none).
 	Fault string
 
@@ -247,23 +253,33 @@ func startAMT(i int, off bool, fault, imageSHA256 string) (*Computer, error) {
 	case "unprovisioned":
 		cfg.Unprovisioned = true
 	}
+	// Disabling SOL or IDE-R in AMT_RedirectionService ends that feature's
+	// active sessions, as on a real device. The redirection endpoint starts
+	// after the device (its screen follows the device), before either serves.
+	var red *redirecttest.Server
+	cfg.OnRedirectionState = func(state uint16) { red.SetRedirectionState(state) }
+	dev := amttest.NewDevice(cfg)
+	if fault == "busy" {
+		dev.SetRedirectionSession(true)
+	}
+	screen := redirecttest.NewScreen(redirecttest.ScreenConfig{HostName: name, Consent: func() bool {
+		req, st := dev.ConsentState()
+		return req == amt.ConsentNone || st == amt.ConsentReceived || st == amt.ConsentInSession
+	}})
+	stopScreen := screen.Follow(context.Background(), ScreenOf(dev))
 	red, err := redirecttest.NewServer(redirecttest.Config{
+		KVM:          screen.Serve,
 		Users:        map[string]string{User: cfg.Password},
 		EndAfterBoot: true,
 		Firmware:     redirecttest.Boot(redirecttest.BootOptions{Device: redirecttest.CD, SHA256: imageSHA256}),
 	})
 	if err != nil {
+		stopScreen()
 		return nil, fmt.Errorf("start redirection endpoint of %s: %w", name, err)
-	}
-	// Disabling SOL or IDE-R in AMT_RedirectionService ends that feature's
-	// active sessions, as on a real device.
-	cfg.OnRedirectionState = red.SetRedirectionState
-	dev := amttest.NewDevice(cfg)
-	if fault == "busy" {
-		dev.SetRedirectionSession(true)
 	}
 	host, err := serveAMT(dev, red)
 	if err != nil {
+		stopScreen()
 		_ = red.Close()
 		return nil, fmt.Errorf("start AMT device %s: %w", name, err)
 	}
@@ -276,7 +292,33 @@ func startAMT(i int, off bool, fault, imageSHA256 string) (*Computer, error) {
 	if fault != "" {
 		t.Labels["fault"] = fault
 	}
-	return &Computer{Target: t, AMT: dev, Redirect: red, InitiallyOn: !off, Fault: fault, host: host}, nil
+	return &Computer{Target: t, AMT: dev, Redirect: red, Screen: screen, stopScreen: stopScreen, InitiallyOn: !off, Fault: fault, host: host}, nil
+}
+
+// ScreenOf maps an AMT device's power and boot state to what its screen
+// shows, for redirecttest.Screen.Follow: off when not on, BIOS setup while
+// the computer sits there, the OS login while it runs from the start, the
+// boot progress of an IDE-R boot, the POST prompt after other boots; the
+// consent code while a consent request is pending.
+func ScreenOf(dev *amttest.Device) func() (redirecttest.Machine, <-chan struct{}) {
+	return func() (redirecttest.Machine, <-chan struct{}) {
+		ch := dev.Changed()
+		b := dev.BootState()
+		m := redirecttest.Machine{ConsentCode: dev.ConsentCode()}
+		switch {
+		case !dev.PowerState().IsOn():
+			m.Phase = redirecttest.PhaseOff
+		case b.InBIOSSetup:
+			m.Phase = redirecttest.PhaseBIOSSetup
+		case b.Boots == 0:
+			m.Phase = redirecttest.PhaseOS
+		case b.LastBoot == "ider-cd" || b.LastBoot == "ider-floppy":
+			m.Phase, m.BootDevice, m.Progress = redirecttest.PhaseBooting, b.LastBoot, 50
+		default:
+			m.Phase = redirecttest.PhasePOST
+		}
+		return m, ch
+	}
 }
 
 // Targets returns every computer's target, AMT devices first.
@@ -331,6 +373,9 @@ func (f *Fleet) Close() error {
 		}
 		if c.Redirect != nil {
 			errs = append(errs, c.Redirect.Close())
+		}
+		if c.stopScreen != nil {
+			c.stopScreen()
 		}
 		if c.BMC != nil {
 			errs = append(errs, c.BMC.Close())

@@ -1,0 +1,397 @@
+package rfbserve
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"image"
+	"io"
+	"net"
+	"sync"
+)
+
+// PixelFormat is RFC 6143 §7.4 PIXEL_FORMAT (true colour only).
+type PixelFormat struct {
+	BitsPerPixel, Depth             uint8
+	BigEndian                       bool
+	RedMax, GreenMax, BlueMax       uint16
+	RedShift, GreenShift, BlueShift uint8
+}
+
+// Formats AMT offers or is asked for. Clients of AMT (MeshCentral
+// amt-desktop, the device-management-toolkit ui-toolkit RFB processors) ask
+// for 16-bit RGB565 or, above the 8 MB framebuffer budget, 8-bit RGB332:
+// `00 00 00 00 08 08 00 01 0007 0007 0003 05 02 00`.
+var (
+	// RGB888 is 32 bits per pixel, depth 24, little-endian, red at bit 16.
+	RGB888 = PixelFormat{BitsPerPixel: 32, Depth: 24, RedMax: 255, GreenMax: 255, BlueMax: 255, RedShift: 16, GreenShift: 8, BlueShift: 0}
+	// RGB565 is 16 bits per pixel, little-endian.
+	RGB565 = PixelFormat{BitsPerPixel: 16, Depth: 16, RedMax: 31, GreenMax: 63, BlueMax: 31, RedShift: 11, GreenShift: 5, BlueShift: 0}
+	// RGB332 is 8 bits per pixel.
+	RGB332 = PixelFormat{BitsPerPixel: 8, Depth: 8, RedMax: 7, GreenMax: 7, BlueMax: 3, RedShift: 5, GreenShift: 2, BlueShift: 0}
+)
+
+// Marshal writes the 16-byte PIXEL_FORMAT.
+func (p PixelFormat) Marshal() []byte {
+	b := make([]byte, 16)
+	b[0], b[1] = p.BitsPerPixel, p.Depth
+	if p.BigEndian {
+		b[2] = 1
+	}
+	b[3] = 1
+	binary.BigEndian.PutUint16(b[4:], p.RedMax)
+	binary.BigEndian.PutUint16(b[6:], p.GreenMax)
+	binary.BigEndian.PutUint16(b[8:], p.BlueMax)
+	b[10], b[11], b[12] = p.RedShift, p.GreenShift, p.BlueShift
+	return b
+}
+
+// parsePixelFormat reads a PIXEL_FORMAT a viewer sent and checks that it
+// can be served: 8, 16 or 32 bits, true colour, channels inside the pixel.
+func parsePixelFormat(b []byte) (PixelFormat, error) {
+	p := PixelFormat{BitsPerPixel: b[0], Depth: b[1], BigEndian: b[2] != 0,
+		RedMax: binary.BigEndian.Uint16(b[4:]), GreenMax: binary.BigEndian.Uint16(b[6:]), BlueMax: binary.BigEndian.Uint16(b[8:]),
+		RedShift: b[10], GreenShift: b[11], BlueShift: b[12]}
+	if p.BitsPerPixel != 8 && p.BitsPerPixel != 16 && p.BitsPerPixel != 32 {
+		return p, fmt.Errorf("rfb: %d bits per pixel not served", p.BitsPerPixel)
+	}
+	if b[3] == 0 {
+		return p, errors.New("rfb: colour-map pixel formats not served")
+	}
+	for _, c := range []struct {
+		max   uint16
+		shift uint8
+	}{{p.RedMax, p.RedShift}, {p.GreenMax, p.GreenShift}, {p.BlueMax, p.BlueShift}} {
+		if c.max == 0 || c.shift >= p.BitsPerPixel {
+			return p, errors.New("rfb: pixel format channel outside the pixel")
+		}
+	}
+	return p, nil
+}
+
+// Options configure Serve.
+type Options struct {
+	// Name is the desktop name in ServerInit.
+	Name string
+	// Format is the server's native pixel format (default RGB888).
+	Format PixelFormat
+	// Tile splits updates into rectangles of at most Tile×Tile pixels, as
+	// AMT does (Raw tiles of at most 64×64, reference §5); 0 sends each
+	// changed region as one rectangle.
+	Tile int
+	// Refuse, when not empty, refuses the viewer after the version
+	// exchange with this reason (RFC 6143 §7.1.2: zero security types and
+	// a reason string; §7.1.1 for version 3.3).
+	Refuse string
+	// Key receives key events (X11 keysyms, RFC 6143 §7.5.4).
+	Key func(down bool, keysym uint32)
+	// Pointer receives pointer events (button mask, position).
+	Pointer func(buttons uint8, x, y int)
+	// Counter, when set, is told the bytes of every update sent.
+	Counter func(bytes int)
+}
+
+// ErrRefused is returned by Serve after refusing a viewer (Options.Refuse).
+var ErrRefused = errors.New("rfb: viewer refused")
+
+// Serve runs one RFB viewer connection on fb until ctx ends, the viewer
+// leaves or sends something this server does not understand. It speaks
+// versions 3.3, 3.7 and 3.8 with security type None: the AMT redirection
+// layer (or the bridge's token) has already authenticated.
+func Serve(ctx context.Context, conn net.Conn, fb *Framebuffer, o Options) error {
+	if o.Format.BitsPerPixel == 0 {
+		o.Format = RGB888
+	}
+	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	defer stop()
+	br := bufio.NewReaderSize(conn, 4096)
+	minor, err := serverHandshake(conn, br, o.Refuse)
+	if err != nil {
+		return err
+	}
+	_ = minor
+	var shared [1]byte
+	if _, err := io.ReadFull(br, shared[:]); err != nil {
+		return err
+	}
+	w, h := fb.Size()
+	init := make([]byte, 4, 24+len(o.Name))
+	binary.BigEndian.PutUint16(init[0:], uint16(w))
+	binary.BigEndian.PutUint16(init[2:], uint16(h))
+	init = append(init, o.Format.Marshal()...)
+	init = binary.BigEndian.AppendUint32(init, uint32(len(o.Name)))
+	init = append(init, o.Name...)
+	if _, err := conn.Write(init); err != nil {
+		return err
+	}
+	s := &session{fb: fb, o: o, format: o.Format, wake: make(chan struct{}, 1)}
+	sub := fb.Subscribe()
+	defer sub.Close()
+	readErr := make(chan error, 1)
+	go func() { readErr <- s.readLoop(br) }()
+	bw := bufio.NewWriterSize(conn, 64<<10)
+	var buf []byte
+	for {
+		select {
+		case err := <-readErr:
+			if errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) {
+				err = nil
+			}
+			return err
+		case <-ctx.Done():
+			return nil
+		case <-sub.C():
+		case <-s.wake:
+		}
+		s.mu.Lock()
+		pending, incremental, area, format := s.pending, s.incremental, s.area, s.format
+		s.mu.Unlock()
+		if !pending {
+			continue
+		}
+		region := area.Intersect(fb.Bounds())
+		if incremental {
+			region = sub.Take()
+			if region.Empty() {
+				continue
+			}
+		}
+		s.mu.Lock()
+		s.pending = false
+		s.mu.Unlock()
+		buf = encodeRaw(buf[:0], fb, region, format, o.Tile)
+		if _, err := bw.Write(buf); err != nil {
+			return err
+		}
+		if err := bw.Flush(); err != nil {
+			return err
+		}
+		if o.Counter != nil {
+			o.Counter(len(buf))
+		}
+	}
+}
+
+// serverHandshake offers version 3.8, accepts what the viewer answers
+// (3.3, 3.7, 3.8 or later, read as 3.8) and negotiates security None.
+func serverHandshake(conn net.Conn, br *bufio.Reader, refuse string) (int, error) {
+	if _, err := io.WriteString(conn, "RFB 003.008\n"); err != nil {
+		return 0, err
+	}
+	var ver [12]byte
+	if _, err := io.ReadFull(br, ver[:]); err != nil {
+		return 0, err
+	}
+	var major, minor int
+	if _, err := fmt.Sscanf(string(ver[:]), "RFB %03d.%03d\n", &major, &minor); err != nil || major != 3 || minor < 3 {
+		return 0, fmt.Errorf("rfb: viewer version %q", ver[:])
+	}
+	switch {
+	case minor >= 8:
+		minor = 8
+	case minor >= 7:
+		minor = 7
+	default:
+		minor = 3
+	}
+	reason := func() []byte {
+		return append(binary.BigEndian.AppendUint32(nil, uint32(len(refuse))), refuse...)
+	}
+	if minor == 3 {
+		if refuse != "" {
+			_, _ = conn.Write(append([]byte{0, 0, 0, 0}, reason()...))
+			return 0, ErrRefused
+		}
+		_, err := conn.Write([]byte{0, 0, 0, 1})
+		return minor, err
+	}
+	if refuse != "" {
+		_, _ = conn.Write(append([]byte{0}, reason()...))
+		return 0, ErrRefused
+	}
+	if _, err := conn.Write([]byte{1, 1}); err != nil {
+		return 0, err
+	}
+	var choice [1]byte
+	if _, err := io.ReadFull(br, choice[:]); err != nil {
+		return 0, err
+	}
+	if choice[0] != 1 {
+		if minor == 8 {
+			_, _ = conn.Write(append([]byte{0, 0, 0, 1}, reason()...))
+		}
+		return 0, fmt.Errorf("rfb: viewer chose security type %d", choice[0])
+	}
+	if minor == 8 {
+		if _, err := conn.Write([]byte{0, 0, 0, 0}); err != nil {
+			return 0, err
+		}
+	}
+	return minor, nil
+}
+
+type session struct {
+	fb   *Framebuffer
+	o    Options
+	wake chan struct{}
+
+	mu          sync.Mutex
+	format      PixelFormat
+	pending     bool
+	incremental bool
+	area        image.Rectangle
+}
+
+// maxEncodings bounds SetEncodings; maxCutText bounds ClientCutText.
+const (
+	maxEncodings = 1024
+	maxCutText   = 1 << 20
+)
+
+// readLoop reads the viewer's messages (RFC 6143 §7.5).
+func (s *session) readLoop(br *bufio.Reader) error {
+	var b [20]byte
+	for {
+		t, err := br.ReadByte()
+		if err != nil {
+			return err
+		}
+		switch t {
+		case 0: // SetPixelFormat
+			if _, err := io.ReadFull(br, b[:19]); err != nil {
+				return err
+			}
+			pf, err := parsePixelFormat(b[3:19])
+			if err != nil {
+				return err
+			}
+			s.mu.Lock()
+			s.format = pf
+			s.mu.Unlock()
+		case 2: // SetEncodings
+			if _, err := io.ReadFull(br, b[:3]); err != nil {
+				return err
+			}
+			n := int(binary.BigEndian.Uint16(b[1:]))
+			if n > maxEncodings {
+				return fmt.Errorf("rfb: %d encodings", n)
+			}
+			if _, err := br.Discard(4 * n); err != nil {
+				return err
+			}
+		case 3: // FramebufferUpdateRequest
+			if _, err := io.ReadFull(br, b[:9]); err != nil {
+				return err
+			}
+			x, y := int(binary.BigEndian.Uint16(b[1:])), int(binary.BigEndian.Uint16(b[3:]))
+			r := image.Rect(x, y, x+int(binary.BigEndian.Uint16(b[5:])), y+int(binary.BigEndian.Uint16(b[7:])))
+			s.mu.Lock()
+			if !s.pending {
+				s.incremental, s.area = b[0] != 0, r
+			} else {
+				s.incremental = s.incremental && b[0] != 0
+				s.area = s.area.Union(r)
+			}
+			s.pending = true
+			s.mu.Unlock()
+			select {
+			case s.wake <- struct{}{}:
+			default:
+			}
+		case 4: // KeyEvent
+			if _, err := io.ReadFull(br, b[:7]); err != nil {
+				return err
+			}
+			if s.o.Key != nil {
+				s.o.Key(b[0] != 0, binary.BigEndian.Uint32(b[3:]))
+			}
+		case 5: // PointerEvent
+			if _, err := io.ReadFull(br, b[:5]); err != nil {
+				return err
+			}
+			if s.o.Pointer != nil {
+				s.o.Pointer(b[0], int(binary.BigEndian.Uint16(b[1:])), int(binary.BigEndian.Uint16(b[3:])))
+			}
+		case 6: // ClientCutText
+			if _, err := io.ReadFull(br, b[:7]); err != nil {
+				return err
+			}
+			n := binary.BigEndian.Uint32(b[3:])
+			if n > maxCutText {
+				return fmt.Errorf("rfb: %d bytes of cut text", n)
+			}
+			if _, err := br.Discard(int(n)); err != nil {
+				return err
+			}
+		default:
+			return fmt.Errorf("rfb: unknown client message %d", t)
+		}
+	}
+}
+
+// encodeRaw appends a FramebufferUpdate of region in Raw encoding (RFC 6143
+// §7.7.1), split into tiles, converted to format.
+func encodeRaw(buf []byte, fb *Framebuffer, region image.Rectangle, format PixelFormat, tile int) []byte {
+	var tiles []image.Rectangle
+	if tile <= 0 {
+		// A rectangle's width and height are 16-bit; the framebuffer's are too.
+		tiles = []image.Rectangle{region}
+	} else {
+		for y := region.Min.Y; y < region.Max.Y; y += tile {
+			for x := region.Min.X; x < region.Max.X; x += tile {
+				tiles = append(tiles, image.Rect(x, y, min(x+tile, region.Max.X), min(y+tile, region.Max.Y)))
+			}
+		}
+	}
+	bpp := int(format.BitsPerPixel) / 8
+	need := 4 + len(tiles)*12 + region.Dx()*region.Dy()*bpp
+	if cap(buf) < need {
+		buf = make([]byte, 0, need)
+	}
+	buf = append(buf, 0, 0, byte(len(tiles)>>8), byte(len(tiles)))
+	fast := format == RGB888
+	fb.Read(func(pix []uint32, w, h int) {
+		for _, t := range tiles {
+			buf = binary.BigEndian.AppendUint16(buf, uint16(t.Min.X))
+			buf = binary.BigEndian.AppendUint16(buf, uint16(t.Min.Y))
+			buf = binary.BigEndian.AppendUint16(buf, uint16(t.Dx()))
+			buf = binary.BigEndian.AppendUint16(buf, uint16(t.Dy()))
+			buf = append(buf, 0, 0, 0, 0) // Raw
+			for y := t.Min.Y; y < t.Max.Y; y++ {
+				row := pix[y*w+t.Min.X : y*w+t.Max.X]
+				if fast {
+					o := len(buf)
+					buf = buf[:o+4*len(row)]
+					for i, p := range row {
+						binary.LittleEndian.PutUint32(buf[o+4*i:], p)
+					}
+					continue
+				}
+				for _, p := range row {
+					buf = appendPixel(buf, p, format, bpp)
+				}
+			}
+		}
+	})
+	return buf
+}
+
+func appendPixel(buf []byte, p uint32, f PixelFormat, bpp int) []byte {
+	r, g, b := (p>>16)&0xff, (p>>8)&0xff, p&0xff
+	v := (r*uint32(f.RedMax)+127)/255<<f.RedShift | (g*uint32(f.GreenMax)+127)/255<<f.GreenShift | (b*uint32(f.BlueMax)+127)/255<<f.BlueShift
+	switch bpp {
+	case 1:
+		return append(buf, byte(v))
+	case 2:
+		if f.BigEndian {
+			return binary.BigEndian.AppendUint16(buf, uint16(v))
+		}
+		return binary.LittleEndian.AppendUint16(buf, uint16(v))
+	}
+	if f.BigEndian {
+		return binary.BigEndian.AppendUint32(buf, v)
+	}
+	return binary.LittleEndian.AppendUint32(buf, v)
+}
