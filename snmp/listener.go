@@ -237,11 +237,16 @@ func (l *Listener) Addr() *net.UDPAddr { return l.conn.LocalAddr().(*net.UDPAddr
 // be read.
 func (l *Listener) Events() <-chan oobkit.Event { return l.queue }
 
-// Stats returns the counters so far.
+// Stats returns the counters so far. A datagram is counted in Received
+// after its outcome (Accepted, Rejected, Malformed or Ignored, and the
+// Report or inform acknowledgement it got), and Received is read first, so
+// every datagram in Received has its outcome counted in the same Stats.
+// Delivered for a handler is counted when the handler returns.
 func (l *Listener) Stats() ListenerStats {
 	c := &l.stats
+	received := c.received.Load() // first: see the doc comment
 	return ListenerStats{
-		Received: c.received.Load(), Accepted: c.accepted.Load(), Rejected: c.rejected.Load(),
+		Received: received, Accepted: c.accepted.Load(), Rejected: c.rejected.Load(),
 		Malformed: c.malformed.Load(), Ignored: c.ignored.Load(), Dropped: c.dropped.Load(),
 		Delivered: c.delivered.Load(), InformsAcked: c.informsAcked.Load(), Reports: c.reports.Load(),
 	}
@@ -275,8 +280,10 @@ func (l *Listener) read() {
 			l.log.Warn("snmp trap read", "err", err)
 			continue
 		}
-		l.stats.received.Add(1)
 		l.handle(buf[:n], from)
+		// Counted once its outcome is: whoever sees a datagram in Received
+		// sees what became of it (see Stats).
+		l.stats.received.Add(1)
 	}
 }
 

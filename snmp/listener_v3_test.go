@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"net"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -351,4 +352,46 @@ func TestListenerV3NoReportForOverlongUser(t *testing.T) {
 			assert.Equal(t, before.Reports+tt.wantReports, s.Reports)
 		})
 	}
+}
+
+// TestListenerStatsCountOutcomeFirst: a datagram shows in Received only
+// once its outcome is counted, so a reader waiting for Received sees the
+// outcome in the same Stats (here: each engine discovery probe is Ignored and
+// answered with a Report). A poller checks every Stats it takes while probes
+// arrive one after another.
+func TestListenerStatsCountOutcomeFirst(t *testing.T) {
+	l := startInformListener(t)
+	const probes = 300
+	done := make(chan struct{})
+	var bad []ListenerStats
+	go func() {
+		defer close(done)
+		for {
+			s := l.Stats()
+			if (s.Ignored < s.Received || s.Reports < s.Received) && len(bad) < 5 {
+				bad = append(bad, s)
+			}
+			if s.Received == probes {
+				return
+			}
+			runtime.Gosched()
+		}
+	}()
+	c, err := net.DialUDP("udp", nil, l.Addr())
+	require.NoError(t, err)
+	defer c.Close()
+	buf := make([]byte, maxDatagram)
+	for range probes {
+		_, err = c.Write(discoveryProbe(t))
+		require.NoError(t, err)
+		require.NoError(t, c.SetReadDeadline(time.Now().Add(waitLimit)))
+		_, err = c.Read(buf)
+		require.NoError(t, err, "no report; stats %+v", l.Stats())
+	}
+	select {
+	case <-done:
+	case <-time.After(waitLimit):
+		t.Fatalf("never received %d probes: %+v", probes, l.Stats())
+	}
+	assert.Empty(t, bad, "Stats with datagrams in Received whose outcome was not counted")
 }

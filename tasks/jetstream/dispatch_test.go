@@ -214,27 +214,116 @@ func TestUnservedSiteTimesOut(t *testing.T) {
 }
 
 // TestLongTargetKeepsItem: a target running far longer than AckWait keeps
-// its item through in-progress acknowledgements; it is not redelivered.
+// its item through in-progress acknowledgements, and runs once.
+//
+// How long the targets run is decided by events, not the clock: they run
+// until each item has had six in-progress acknowledgements, sent every third
+// of AckWait, so two AckWaits by the workers' own tickers. The test asserts
+// no wall-clock bound: a process stalled for longer than AckWait (the race
+// detector on a loaded machine stalls for 400 ms) may get an item
+// redelivered, and the worker handed it leaves it to the run in progress.
 func TestLongTargetKeepsItem(t *testing.T) {
 	ns := startServer(t)
-	_, js := connect(t, ns, "dispatcher")
+	nc, js := connect(t, ns, "dispatcher")
+	acks := watchAcks(t, nc, DefaultSite)
+	gateName, gate := newGate(t)
 	var workers []*testWorker
 	for i := range 2 {
 		workers = append(workers, startWorker(t, ns, ipmiRunner(tasks.WithProbe(nil)),
 			WorkerOptions{Name: fmt.Sprint("w", i), AckWait: 300 * time.Millisecond}))
 	}
-	job := &tasks.Job{Name: "slow", Steps: []tasks.Step{{ID: "nap", Task: &sleepTask{For: tasks.Duration(1500 * time.Millisecond)}}}}
+	job := &tasks.Job{Name: "slow", Steps: []tasks.Step{{ID: "wait", Task: &gateTask{Gate: gateName}}}}
 	targets := []oobkit.Target{{Name: "a", Address: "192.0.2.1"}, {Name: "b", Address: "192.0.2.2"}}
-	rep, err := NewDispatcher(js, DispatcherOptions{Timeout: 30 * time.Second}).Run(context.Background(), job, targets)
-	require.NoError(t, err)
+	repc := make(chan *tasks.Report, 1)
+	go func() {
+		rep, err := NewDispatcher(js, DispatcherOptions{Timeout: time.Minute}).Run(context.Background(), job, targets)
+		assert.NoError(t, err)
+		repc <- rep
+	}()
+	require.Eventually(t, func() bool {
+		progress := acks.inProgress()
+		return len(progress) == 2 && min(progress["1"], progress["2"]) >= 6
+	}, 30*time.Second, 10*time.Millisecond, "in-progress acknowledgements of both items")
+	gate.release()
+	rep := <-repc
+	require.NotNil(t, rep)
 	require.Equal(t, 2, rep.Counts()[tasks.StatusOK])
 	var out map[string]string
-	ok, err := DecodeOutput(&rep.Results[1], "nap", &out)
+	ok, err := DecodeOutput(&rep.Results[1], "wait", &out)
 	require.NoError(t, err)
 	require.True(t, ok)
-	assert.Equal(t, "1.5s", out["slept"])
+	assert.Equal(t, gateName, out["gate"])
+	assert.Equal(t, map[string]int{"a": 1, "b": 1}, gate.timesRun(), "each target ran once")
+	require.Eventually(t, func() bool {
+		return workers[0].Stats().Reported+workers[1].Stats().Reported == 2
+	}, 10*time.Second, 10*time.Millisecond, "each target reported once")
 	for _, w := range workers {
-		assert.Zero(t, w.Stats().Redelivered, w.name)
+		if st := w.Stats(); st.Redelivered > 0 {
+			t.Logf("%s: %d redelivered while running (a stall longer than AckWait), %d left to their run",
+				w.name, st.Redelivered, st.AlreadyRunning)
+		}
+	}
+}
+
+// TestRedeliveredWhileRunningRunsOnce: an item the server hands out again
+// while its target still runs (as after a stall longer than AckWait; here
+// forced by refusing the item on its acknowledgement subject) is left to the
+// run in progress, whether it reaches the worker running it or another one:
+// the target runs once and is reported once.
+func TestRedeliveredWhileRunningRunsOnce(t *testing.T) {
+	tests := []struct {
+		name        string
+		workers     int
+		concurrency int // 1: the worker running the item asks for no other
+	}{
+		{"same worker", 1, 2},
+		{"another worker", 2, 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ns := startServer(t)
+			nc, js := connect(t, ns, "dispatcher")
+			acks := watchAcks(t, nc, DefaultSite)
+			gateName, gate := newGate(t)
+			var workers []*testWorker
+			for i := range tc.workers {
+				workers = append(workers, startWorker(t, ns, ipmiRunner(tasks.WithProbe(nil)),
+					WorkerOptions{Name: fmt.Sprint("w", i), AckWait: time.Second, Concurrency: tc.concurrency}))
+			}
+			job := &tasks.Job{Name: "slow", Steps: []tasks.Step{{ID: "wait", Task: &gateTask{Gate: gateName}}}}
+			targets := []oobkit.Target{{Name: "a", Address: "192.0.2.1"}}
+			repc := make(chan *tasks.Report, 1)
+			go func() {
+				rep, err := NewDispatcher(js, DispatcherOptions{Timeout: time.Minute}).Run(context.Background(), job, targets)
+				assert.NoError(t, err)
+				repc <- rep
+			}()
+			require.Eventually(t, func() bool { return acks.inProgress()["1"] > 0 }, 30*time.Second, 10*time.Millisecond)
+			require.NoError(t, nc.Publish(acks.ackSubject("1"), []byte("-NAK")))
+			alreadyRunning := func() (n int64) {
+				for _, w := range workers {
+					n += w.Stats().AlreadyRunning
+				}
+				return n
+			}
+			require.Eventually(t, func() bool { return alreadyRunning() >= 1 || gate.timesRun()["a"] > 1 },
+				30*time.Second, 10*time.Millisecond, "the redelivery reached a worker")
+			gate.release()
+			rep := <-repc
+			require.NotNil(t, rep)
+			require.Equal(t, tasks.StatusOK, rep.Results[0].Status, rep.Results[0].Error)
+			assert.Equal(t, map[string]int{"a": 1}, gate.timesRun(), "the target ran once")
+			var reported int64
+			for _, w := range workers {
+				require.Eventually(t, func() bool { return w.Stats().Reported+w.Stats().AlreadyRunning >= 1 }, 10*time.Second,
+					10*time.Millisecond, "%s took the item or its redelivery", w.name)
+				reported += w.Stats().Reported
+				if tc.workers > 1 && w.Stats().AlreadyRunning > 0 {
+					assert.Zero(t, w.Stats().Reported, "%s got the redelivery, not the first delivery", w.name)
+				}
+			}
+			assert.EqualValues(t, 1, reported)
+		})
 	}
 }
 

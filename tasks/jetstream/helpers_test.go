@@ -3,8 +3,11 @@ package jetstream
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"maps"
 	"math/rand/v2"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -207,3 +210,119 @@ func (s *sleepTask) Run(ctx context.Context, _ *tasks.Env) (any, error) {
 }
 
 func init() { tasks.RegisterKind("jetstream-test-sleep", func() tasks.Task { return &sleepTask{} }) }
+
+// gateTask is a task that runs until the test opens its gate, so a test
+// decides by events, not by the clock, how long a target runs. Its gate
+// counts the runs of each target.
+type gateTask struct {
+	Gate string `json:"gate"`
+}
+
+func (*gateTask) Kind() string { return "jetstream-test-gate" }
+
+func (g *gateTask) Run(ctx context.Context, env *tasks.Env) (any, error) {
+	v, ok := gates.Load(g.Gate)
+	if !ok {
+		return nil, fmt.Errorf("no gate %q", g.Gate)
+	}
+	gt := v.(*gate)
+	gt.ran(env.Target.Name)
+	select {
+	case <-gt.open:
+		return map[string]string{"gate": g.Gate}, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func init() { tasks.RegisterKind("jetstream-test-gate", func() tasks.Task { return &gateTask{} }) }
+
+// gates holds the gates of the running tests by name (the workers run in
+// the test's process; the job names its gate).
+var gates sync.Map
+
+type gate struct {
+	open chan struct{}
+	once sync.Once
+	mu   sync.Mutex
+	runs map[string]int
+}
+
+// newGate registers a closed gate named after the test, opened at the end
+// of the test at the latest.
+func newGate(tb testing.TB) (string, *gate) {
+	name := tb.Name()
+	g := &gate{open: make(chan struct{}), runs: map[string]int{}}
+	gates.Store(name, g)
+	tb.Cleanup(func() {
+		g.release()
+		gates.Delete(name)
+	})
+	return name, g
+}
+
+func (g *gate) release() { g.once.Do(func() { close(g.open) }) }
+
+func (g *gate) ran(target string) {
+	g.mu.Lock()
+	g.runs[target]++
+	g.mu.Unlock()
+}
+
+// timesRun returns how many times each target started running.
+func (g *gate) timesRun() map[string]int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return maps.Clone(g.runs)
+}
+
+// ackLog records the acknowledgements workers send for the items of one
+// site's consumer, as any subscriber to their subjects sees them.
+type ackLog struct {
+	mu       sync.Mutex
+	progress map[string]int // in-progress acknowledgements by stream sequence
+	subject  map[string]string
+}
+
+// watchAcks subscribes to the acknowledgement subjects of the default
+// stream's consumer of site (JetStream's $JS.ACK.<stream>.<consumer>.…).
+func watchAcks(tb testing.TB, nc *nats.Conn, site string) *ackLog {
+	tb.Helper()
+	a := &ackLog{progress: map[string]int{}, subject: map[string]string{}}
+	names := Names{}.withDefaults()
+	prefix := "$JS.ACK." + names.Stream + "." + names.consumerName(site) + "."
+	sub, err := nc.Subscribe(prefix+">", func(m *nats.Msg) {
+		if string(m.Data) != "+WPI" {
+			return
+		}
+		// <delivered>.<stream seq>.<consumer seq>.<timestamp>.<pending>
+		tokens := strings.Split(strings.TrimPrefix(m.Subject, prefix), ".")
+		if len(tokens) < 2 {
+			return
+		}
+		a.mu.Lock()
+		a.progress[tokens[1]]++
+		a.subject[tokens[1]] = m.Subject
+		a.mu.Unlock()
+	})
+	require.NoError(tb, err)
+	require.NoError(tb, nc.Flush())
+	tb.Cleanup(func() { _ = sub.Unsubscribe() })
+	return a
+}
+
+// inProgress returns how many in-progress acknowledgements each item had,
+// by stream sequence.
+func (a *ackLog) inProgress() map[string]int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return maps.Clone(a.progress)
+}
+
+// ackSubject returns the subject of an acknowledgement seen for item seq,
+// on which anyone can acknowledge, or refuse, that item.
+func (a *ackLog) ackSubject(seq string) string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.subject[seq]
+}

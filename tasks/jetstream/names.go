@@ -68,6 +68,13 @@ func (n Names) startedSubject(jobID string) string {
 	return n.SubjectPrefix + "-started." + jobID
 }
 
+// runningSubject is the core NATS subject on which the worker running one
+// item answers while it runs it, so a worker handed that item again (a
+// redelivery) leaves it to that run.
+func (n Names) runningSubject(jobID string, index int) string {
+	return n.SubjectPrefix + "-running." + jobID + "." + strconv.Itoa(index)
+}
+
 // endedSubject is the core NATS subject on which a dispatcher says that a
 // job ended before every result arrived (canceled or past its deadline).
 func (n Names) endedSubject(jobID string) string { return n.SubjectPrefix + "-ended." + jobID }

@@ -37,6 +37,11 @@ type WorkerOptions struct {
 	// target keeps its item with in-progress acknowledgements every third of
 	// AckWait, so a long power cycle is not redelivered; a worker that dies
 	// stops sending them and its items are redelivered after AckWait.
+	// Should the server redeliver an item while its run still goes on (its
+	// worker stalled for longer than AckWait), the worker handed it again
+	// asks whether the item is running (here, or on a worker that answers
+	// within AckWait) and leaves it to that run: a target is not run twice
+	// at once.
 	// All workers of a site share one consumer; the last worker started
 	// sets its AckWait and MaxDeliver.
 	AckWait time.Duration
@@ -70,6 +75,9 @@ type WorkerStats struct {
 	// Returned counts items handed back (Nak) at shutdown or after a failed
 	// write, for another worker to take.
 	Returned int64
+	// AlreadyRunning counts deliveries of items that were still running
+	// (on this or another worker): they were left to that run.
+	AlreadyRunning int64
 }
 
 // Worker pulls work items of one site from the stream, runs each with
@@ -95,11 +103,12 @@ type Worker struct {
 	jobsMu sync.Mutex
 	jobs   map[string]*tasks.Job // parsed jobs by job id, bounded
 
-	received, redelivered, reported, already, ended, returned atomic.Int64
+	received, redelivered, reported, already, ended, returned, alreadyRunning atomic.Int64
 
 	endedMu   sync.Mutex
 	endedJobs map[string]bool                             // jobs their dispatcher ended early, bounded
 	running   map[string]map[*workItem]context.CancelFunc // targets in progress by job
+	claimed   map[string]bool                             // result keys of the items being handled here
 }
 
 // NewWorker returns a worker that runs targets with runner over js.
@@ -109,6 +118,7 @@ func NewWorker(js natsjs.JetStream, runner *tasks.Runner, opts WorkerOptions) *W
 		site: opts.Site, name: opts.Name, conc: opts.Concurrency,
 		ack: opts.AckWait, maxDel: opts.MaxDeliver, poll: opts.PollWait, log: opts.Logger,
 		jobs: map[string]*tasks.Job{}, endedJobs: map[string]bool{}, running: map[string]map[*workItem]context.CancelFunc{},
+		claimed: map[string]bool{},
 	}
 	if w.site == "" {
 		w.site = DefaultSite
@@ -142,6 +152,7 @@ func (w *Worker) Stats() WorkerStats {
 	return WorkerStats{
 		Received: w.received.Load(), Redelivered: w.redelivered.Load(), Reported: w.reported.Load(),
 		AlreadyReported: w.already.Load(), Ended: w.ended.Load(), Returned: w.returned.Load(),
+		AlreadyRunning: w.alreadyRunning.Load(),
 	}
 }
 
@@ -270,6 +281,17 @@ func (w *Worker) handle(ctx context.Context, msg natsjs.Msg, kv natsjs.KeyValue)
 		return
 	}
 	key := resultKey(it.JobID, it.Index)
+	// Asked before looking for a result: a run answers until its result is
+	// written, so when no run answers, a result written is there to find.
+	release, running := w.claim(ctx, &it, redelivery)
+	if running {
+		// Neither acknowledged nor handed back: acknowledgements name the
+		// item (its stream sequence), not the delivery, so the run in
+		// progress keeps the item and acknowledges it when done.
+		w.alreadyRunning.Add(1)
+		return
+	}
+	defer release()
 	if redelivery { // an earlier delivery may have reported it (its ack lost, or its worker died after writing)
 		if _, err := kv.Get(ctx, key); err == nil {
 			w.already.Add(1)
@@ -395,6 +417,54 @@ func (w *Worker) run(ctx context.Context, msg natsjs.Msg, it *workItem) (res tas
 		keep.Wait()
 	}()
 	return w.runner.RunTarget(runCtx, job, it.Target)
+}
+
+// claim marks the item as handled by this worker until release is called
+// (after its result is written and acknowledged), and answers on its running
+// subject meanwhile. For a redelivery it first asks whether the item is still
+// running, here or on another worker; running is true when it is. A running
+// worker that does not answer within AckWait is taken for gone (its
+// connection not yet dropped by the server), and the item is run.
+func (w *Worker) claim(ctx context.Context, it *workItem, redelivery bool) (release func(), running bool) {
+	key := resultKey(it.JobID, it.Index)
+	w.endedMu.Lock()
+	if w.claimed[key] {
+		w.endedMu.Unlock()
+		return nil, true
+	}
+	w.claimed[key] = true
+	w.endedMu.Unlock()
+	unclaim := func() {
+		w.endedMu.Lock()
+		delete(w.claimed, key)
+		w.endedMu.Unlock()
+	}
+	nc := w.js.Conn()
+	if nc == nil {
+		return unclaim, false
+	}
+	subject := w.names.runningSubject(it.JobID, it.Index)
+	if redelivery {
+		rctx, cancel := context.WithTimeout(ctx, w.ack)
+		_, err := nc.RequestWithContext(rctx, subject, nil)
+		cancel()
+		if err == nil {
+			unclaim()
+			return nil, true
+		}
+		if !errors.Is(err, nats.ErrNoResponders) {
+			w.log.Debug("no answer from a worker running this item; running it", "worker", w.name, "key", key, "err", err)
+		}
+	}
+	sub, err := nc.Subscribe(subject, func(m *nats.Msg) { _ = m.Respond(nil) })
+	if err != nil {
+		w.log.Warn("cannot answer for a running item", "worker", w.name, "key", key, "err", err)
+		return unclaim, false
+	}
+	return func() {
+		_ = sub.Unsubscribe()
+		unclaim()
+	}, false
 }
 
 // job returns the parsed job of an item, parsing each job once.
