@@ -55,6 +55,12 @@ Commands over many targets (a table per computer; --json for scripts):
                                     quarantine port list (the RTSM guide's Table C-2), repeatable:
                                     --add-port 8443/tcp --remove-port 137 (or 636/udp, 2054/ethernet),
                                     --task-server IP (50120-50124), --ns-only (80, 52028 to --mgmt only)
+  filter rollout [FILE] --mgmt IP [--waves 1,10%%,100%%] [--policy-timeout 10m] [--confirm-cmd CMD]
+                                    staged rollout: the first computers (canary) first, with the AMT
+                                    policy timeout so the filter lifts itself unless confirmed; each
+                                    computer must still reach the server (CMD exit 0, $OOBKIT_TARGET;
+                                    default: the flows to --mgmt/--task-server through the policy read
+                                    back); a failed wave stops and is removed out of band
   filter remove                     remove every System Defense policy
   filter status                     the policy active on each interface
   filter export [--interface wired|wireless] [--out FILE|DIR]
