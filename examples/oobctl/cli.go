@@ -45,6 +45,11 @@ Commands over many targets (a table per computer; --json for scripts):
                                     Windows logs show errors only unless --types error,warning,...|all;
                                     --log "Application,DNS Server" --source S --within 24h, --dc adds
                                     the domain-controller logs (absent elsewhere)
+  diagnose [--protocol amt] [--fix reboot-os]
+                                    why a job failed on one computer: the field notes' playbook and the
+                                    guide's Table B-1 (ports, detection, TLS, profile, runtime profile,
+                                    power state, inventory); names the cause and the next step; changes
+                                    nothing unless --fix names the action it proposes
   portcheck [--ports 16992,16993]   which management ports accept a connection
   job run FILE                      run a job file (YAML or JSON, see package tasks)
   job show REPORT [--failed]        the per-computer grid of a saved --json report: status, return
@@ -326,6 +331,8 @@ func (a *app) dispatch(ctx context.Context, args []string) error {
 		return a.cmdKVM(ctx, args)
 	case "filter":
 		return a.cmdFilter(ctx, args)
+	case "diagnose":
+		return a.cmdDiagnose(ctx, args)
 	case "profile":
 		return a.cmdProfile(ctx, args)
 	case "alerts":
