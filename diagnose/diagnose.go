@@ -50,7 +50,8 @@ const (
 	// CauseTLSMismatch: AMT answers only over the transport the profile
 	// does not use.
 	CauseTLSMismatch Cause = "tls-mismatch"
-	// CauseProfileWithoutAMT: the profile does not enable the protocol.
+	// CauseProfileWithoutProtocol: the profile does not enable the
+	// protocol.
 	CauseProfileWithoutProtocol Cause = "profile-without-protocol"
 	// CauseCredentials: the credential is refused and no other known one
 	// works.

@@ -135,7 +135,7 @@ type Plan struct {
 // Result is what happened to one computer.
 type Result struct {
 	Target string `json:"target"`
-	// Applied: the policy is (or was) on the computer.
+	// Applied: the policy was put on the computer.
 	Applied bool `json:"applied"`
 	// Reached: the prober confirmed the computer reaches the server.
 	Reached bool `json:"reached"`
@@ -250,10 +250,10 @@ func runWave(ctx context.Context, p *filter.Policy, wave []Target, prober Prober
 			return
 		}
 		if err := t.Apply(ctx, p); err != nil {
-			// ApplyPolicy rolls a failed apply back; still remove below in
-			// case the answer was lost after it took effect.
+			// A failed apply leaves the computer as it was (amt's
+			// ApplyPolicy rolls back); it is not removed below, which
+			// would also lift a policy it had before.
 			r.Error = "apply: " + err.Error()
-			r.Applied = true
 			return
 		}
 		r.Applied = true

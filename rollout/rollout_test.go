@@ -233,3 +233,23 @@ func TestParseWaves(t *testing.T) {
 		}
 	}
 }
+
+// A policy the static check refuses (it drops everything, the
+// Notification Server included) is refused on the canary before anything
+// is sent, and the rollout stops there.
+func TestRolloutRefusedPolicyStopsAtCanary(t *testing.T) {
+	f := newFleet(t, 4)
+	drop := &filter.Policy{Name: "drop all", Receive: filter.DefaultAction{Action: filter.Drop}, Transmit: filter.DefaultAction{Action: filter.Drop}}
+	rep, err := rollout.Run(context.Background(), rollout.Plan{Policy: drop, Targets: f.targets, Waves: waves(t, "1,100%"), Prober: &osProber{}})
+	if !errors.Is(err, rollout.ErrStopped) {
+		t.Fatalf("Run: %v", err)
+	}
+	if r := rep.Waves[0].Results[0]; r.Applied || r.Error == "" || r.Removed {
+		t.Fatalf("canary %+v", r)
+	}
+	for _, s := range f.servers {
+		if fl, pol, links := s.DefenseObjects(); fl+pol+links != 0 {
+			t.Errorf("System Defense objects left: %d/%d/%d", fl, pol, links)
+		}
+	}
+}
