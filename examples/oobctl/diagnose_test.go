@@ -26,3 +26,32 @@ func TestDiagnoseCommand(t *testing.T) {
 	res = oobctl(t, nil, "--targets-file", one, "--user", simfleet.User, "diagnose", "--fix", "format-disk")
 	assert.Equal(t, exitUsage, res.code, res.stdout+res.stderr)
 }
+
+// TestDiagnoseFixRebootsThroughOSAgent: "One way to accomplish this is
+// using the Task Server Power Management Agent to send down a standard
+// reboot command to the PC." With --fix reboot-os the diagnosis reboots
+// the computer through WMI (its OS), not through AMT.
+func TestDiagnoseFixRebootsThroughOSAgent(t *testing.T) {
+	f, _ := startFleet(t, simfleet.Config{AMT: 1, WMI: 1})
+	var amtC, winC *simfleet.Computer
+	for _, c := range f.Computers {
+		if c.AMT != nil {
+			amtC = c
+		}
+		if c.WMI != nil {
+			winC = c
+		}
+	}
+	require.NotNil(t, amtC)
+	require.NotNil(t, winC)
+	amtC.AMT.SetPowerState(oobkit.PowerUnknown)
+	// One computer: its AMT and its Windows on their simulators' ports.
+	tg := amtC.Target
+	tg.Ports = map[oobkit.Protocol]int{oobkit.AMT: amtC.Target.Ports[oobkit.AMT], oobkit.WMI: winC.Target.Ports[oobkit.WMI]}
+	one := writeTargets(t, tg)
+	before := winC.WMI.Shutdowns()
+	res := oobctl(t, nil, "--targets-file", one, "--user", simfleet.User, "diagnose", "--fix", "reboot-os")
+	require.Equal(t, exitOK, res.code, res.stdout+res.stderr)
+	assert.Contains(t, res.stdout, "Done: reboot-os")
+	assert.Equal(t, before+1, winC.WMI.Shutdowns())
+}
