@@ -45,6 +45,11 @@ Commands over many targets (a table per computer; --json for scripts):
                                     Windows logs show errors only unless --types error,warning,...|all;
                                     --log "Application,DNS Server" --source S --within 24h, --dc adds
                                     the domain-controller logs (absent elsewhere)
+  diagnose [--protocol amt] [--fix reboot-os]
+                                    why a job failed on one computer: the field notes' playbook and the
+                                    guide's Table B-1 (ports, detection, TLS, profile, runtime profile,
+                                    power state, inventory); names the cause and the next step; changes
+                                    nothing unless --fix names the action it proposes
   portcheck [--ports 16992,16993]   which management ports accept a connection
   job run FILE                      run a job file (YAML or JSON, see package tasks)
   job show REPORT [--failed]        the per-computer grid of a saved --json report: status, return
@@ -55,6 +60,12 @@ Commands over many targets (a table per computer; --json for scripts):
                                     quarantine port list (the RTSM guide's Table C-2), repeatable:
                                     --add-port 8443/tcp --remove-port 137 (or 636/udp, 2054/ethernet),
                                     --task-server IP (50120-50124), --ns-only (80, 52028 to --mgmt only)
+  filter rollout [FILE] --mgmt IP [--waves 1,10%%,100%%] [--policy-timeout 10m] [--confirm-cmd CMD]
+                                    staged rollout: the first computers (canary) first, with the AMT
+                                    policy timeout so the filter lifts itself unless confirmed; each
+                                    computer must still reach the server (CMD exit 0, $OOBKIT_TARGET;
+                                    default: the flows to --mgmt/--task-server through the policy read
+                                    back); a failed wave stops and is removed out of band
   filter remove                     remove every System Defense policy
   filter status                     the policy active on each interface
   filter export [--interface wired|wireless] [--out FILE|DIR]
@@ -320,6 +331,8 @@ func (a *app) dispatch(ctx context.Context, args []string) error {
 		return a.cmdKVM(ctx, args)
 	case "filter":
 		return a.cmdFilter(ctx, args)
+	case "diagnose":
+		return a.cmdDiagnose(ctx, args)
 	case "profile":
 		return a.cmdProfile(ctx, args)
 	case "alerts":

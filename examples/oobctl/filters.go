@@ -9,8 +9,10 @@ import (
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/oobkit/oobkit/filter"
+	"github.com/oobkit/oobkit/rollout"
 	"github.com/oobkit/oobkit/tasks"
 )
 
@@ -22,6 +24,8 @@ func (a *app) cmdFilter(ctx context.Context, args []string) error {
 	var mgmt, policyName, taskServer, iface, out string
 	var httpPort, ticklePort uint
 	var force, nsOnly bool
+	var waves, confirmCmd string
+	var policyTimeout time.Duration
 	var addPorts, removePorts stringList
 	pos, err := a.commandArgs("filter", args, func(fs *flag.FlagSet) {
 		fs.StringVar(&mgmt, "mgmt", "", "")
@@ -35,18 +39,21 @@ func (a *app) cmdFilter(ctx context.Context, args []string) error {
 		fs.BoolVar(&nsOnly, "ns-only", false, "")
 		fs.StringVar(&iface, "interface", "", "")
 		fs.StringVar(&out, "out", "", "")
+		fs.StringVar(&waves, "waves", "1,10%,100%", "")
+		fs.StringVar(&confirmCmd, "confirm-cmd", "", "")
+		fs.DurationVar(&policyTimeout, "policy-timeout", rollout.DefaultTimeout, "")
 	})
 	if err != nil {
 		return err
 	}
 	if len(pos) == 0 {
-		return usagef("filter wants verify [FILE], apply [FILE], ports, export, remove or status")
+		return usagef("filter wants verify [FILE], apply [FILE], rollout [FILE], ports, export, remove or status")
 	}
 	if httpPort > 65535 || ticklePort > 65535 {
 		return usagef("--http-port and --tickle-port must be ports")
 	}
 	edits := portEdits{add: addPorts, remove: removePorts, taskServer: taskServer, nsOnly: nsOnly}
-	if pos[0] != "apply" && pos[0] != "verify" && pos[0] != "ports" && edits.any() {
+	if pos[0] != "apply" && pos[0] != "verify" && pos[0] != "ports" && pos[0] != "rollout" && edits.any() {
 		return usagef("--add-port, --remove-port, --task-server and --ns-only edit the quarantine policy of filter apply, verify and ports")
 	}
 	if pos[0] != "export" && (iface != "" || out != "") {
@@ -58,6 +65,10 @@ func (a *app) cmdFilter(ctx context.Context, args []string) error {
 		t := &tasks.NetworkFilterTask{Policy: policyName, ManagementServer: mgmt, HTTPPort: uint16(httpPort), TicklePort: uint16(ticklePort), Force: force}
 		edits.set(t)
 		return a.filterApply(ctx, pos[1:], t)
+	case "rollout":
+		t := &tasks.NetworkFilterTask{ManagementServer: mgmt, HTTPPort: uint16(httpPort), TicklePort: uint16(ticklePort), Force: force}
+		edits.set(t)
+		return a.filterRollout(ctx, pos[1:], t, waves, confirmCmd, policyTimeout)
 	case "ports":
 		if len(pos) > 1 {
 			return usagef("filter ports takes no arguments")
