@@ -10,6 +10,7 @@ import (
 
 	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/amt"
+	"github.com/oobkit/oobkit/asf"
 	"github.com/oobkit/oobkit/dash"
 	"github.com/oobkit/oobkit/ipmi"
 	"github.com/oobkit/oobkit/profile"
@@ -43,6 +44,11 @@ func newConnector(creds tasks.Credentials) *tasks.Connector {
 	})
 	conn.Register(oobkit.WMI, func(_ context.Context, t oobkit.Target, c oobkit.Credential) (oobkit.Client, error) {
 		return wmi.New(t, c)
+	})
+	// ASF last: it answers on IPMI's port 623 too, so a computer that
+	// speaks IPMI is managed through IPMI first.
+	conn.Register(oobkit.ASF, func(_ context.Context, t oobkit.Target, c oobkit.Credential) (oobkit.Client, error) {
+		return asf.New(t, c)
 	})
 	return conn
 }
