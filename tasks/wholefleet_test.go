@@ -356,8 +356,11 @@ func TestWholeFaultFleet(t *testing.T) {
 
 // BenchmarkWholeFaultFleet is TestWholeFaultFleet's job (1,000 computers,
 // every fault, full concurrency) with a 2 s per-target deadline: the
-// job's wall time over the deadline (goal ≤ 1.2) and the peak heap in use
-// (simulators included) while it runs.
+// job's wall time over the deadline (goal ≤ 1.2), the peak heap in use
+// (simulators included) while it runs, and how many computers that do
+// answer did not within the deadline (late-targets/job: 0 unless the
+// machine is too loaded for a 2 s deadline; their class is then
+// unreachable).
 func BenchmarkWholeFaultFleet(b *testing.B) {
 	const n = 1000
 	const deadline = 2 * time.Second
@@ -365,6 +368,7 @@ func BenchmarkWholeFaultFleet(b *testing.B) {
 	job := &Job{Name: "status", Steps: []Step{{Task: &PowerStateTask{}}}}
 	var worst, total time.Duration
 	var peak uint64
+	wrong := 0
 	b.ResetTimer()
 	for range b.N {
 		b.StopTimer()
@@ -380,8 +384,14 @@ func BenchmarkWholeFaultFleet(b *testing.B) {
 		require.NoError(b, err)
 		require.Len(b, rep.Results, n)
 		for i, res := range rep.Results {
-			k := kindOf(i)
-			require.Equal(b, k.wantClass, res.Class, "%s: %s", res.Target, res.Error)
+			if k := kindOf(i); res.Class != k.wantClass {
+				// a computer that answers but not within the deadline (the
+				// machine too loaded for 2 s): counted, not a failure here;
+				// TestWholeFaultFleet checks the classes
+				if wrong++; wrong <= 3 {
+					b.Logf("%s: want %s, got %s after %v", res.Target, k.wantClass, res.Class, time.Duration(res.Duration))
+				}
+			}
 		}
 		worst = max(worst, elapsed)
 		total += elapsed
@@ -390,4 +400,5 @@ func BenchmarkWholeFaultFleet(b *testing.B) {
 	b.ReportMetric(total.Seconds()/float64(b.N)/deadline.Seconds(), "wall/deadline")
 	b.ReportMetric(worst.Seconds()/deadline.Seconds(), "worst-wall/deadline")
 	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
+	b.ReportMetric(float64(wrong)/float64(b.N), "late-targets/job")
 }
