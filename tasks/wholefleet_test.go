@@ -293,8 +293,8 @@ func (w *wholeFleet) close() {
 // malformed and oversize answers, busy devices and silent IPMI ports. Every
 // target gets exactly one result, with the class and attempt count its
 // fault calls for; the computers that never answer are cut off by the
-// per-target deadline; nothing is left running afterwards (no goroutine,
-// no connection held by the hung listener).
+// per-target deadline; no goroutine is left once the simulators are closed
+// (goleak, against the goroutines before the fleet was built).
 //
 // No wall-clock bound is asserted beyond a liveness guard (the job ends
 // before 3 × the per-target deadline). The deadline is long enough that
