@@ -67,3 +67,17 @@ func (p RetryPolicy) wait(ctx context.Context, n int) bool {
 		return false
 	}
 }
+
+// expired reports whether ctx is done or its deadline has passed. A
+// context's timer can fire a moment after its deadline, later still on a
+// loaded machine, and a client whose I/O deadline is the context's own (an
+// IPMI exchange, a socket read) can fail first: a retry started in that gap
+// would run past the target's deadline and replace the real cause
+// (unreachable) with a bare "context deadline exceeded".
+func expired(ctx context.Context) bool {
+	if ctx.Err() != nil {
+		return true
+	}
+	dl, ok := ctx.Deadline()
+	return ok && !time.Now().Before(dl)
+}

@@ -407,12 +407,12 @@ func (r *Runner) runStep(ctx context.Context, job *Job, st Step, id string, env 
 				sr.Tried = append(sr.Tried, p)
 			}
 		}
-		if err == nil || sr.Attempts >= r.retry.Attempts || !r.retry.retryable(err) || ctx.Err() != nil {
+		if err == nil || sr.Attempts >= r.retry.Attempts || !r.retry.retryable(err) || expired(ctx) {
 			break
 		}
 		r.logger.Debug("retry", "job", job.Name, "target", env.Target.String(), "step", id, "attempt", sr.Attempts, "class", oobkit.ClassName(err))
 		env.Session.forget()
-		if !r.retry.wait(ctx, sr.Attempts) {
+		if !r.retry.wait(ctx, sr.Attempts) || expired(ctx) {
 			break
 		}
 	}

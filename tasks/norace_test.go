@@ -1,0 +1,6 @@
+//go:build !race
+
+package tasks
+
+// raceEnabled: the race detector is on (code runs several times slower).
+const raceEnabled = false
