@@ -31,6 +31,7 @@ const (
 	powerMasterBusReset       = 10
 	powerNMI                  = 11
 	powerOffSoftGraceful      = 12
+	powerOffHardGraceful      = 13
 	powerMasterBusResetGrace  = 14
 	powerCycleOffSoftGraceful = 15
 )
