@@ -60,7 +60,9 @@ func Evaluate(d Defender, iface amt.Interface, pkt filter.Packet) filter.Decisio
 }
 
 // Active decodes the policy the device stores for iface with the client's
-// decoder (filter.FromAMT), or nil when none is active or it does not decode.
+// decoder (filter.FromAMT), or nil when none is active. A stored policy
+// that does not decode panics, so that a test asserting "no policy" cannot
+// pass on a broken one.
 func Active(d Defender, iface amt.Interface) *filter.Policy {
 	p := d.ActivePolicy(Iface(iface))
 	if p == nil {
@@ -72,7 +74,7 @@ func Active(d Defender, iface amt.Interface) *filter.Policy {
 	}
 	out, err := filter.FromAMT(a)
 	if err != nil {
-		return nil
+		panic("simconv: the device's policy does not decode: " + err.Error())
 	}
 	return out
 }
