@@ -16,7 +16,7 @@ import (
 const acpiFilter = "ACPI power state" // the simulator's filter for sensor type 22h
 
 // countSensor counts the log records of one sensor type.
-func countSensor(recs []amt.Record, sensor uint8) int {
+func countSensor(recs []amttest.Record, sensor uint8) int {
 	n := 0
 	for _, r := range recs {
 		if r.SensorType == sensor {

@@ -300,7 +300,7 @@ func TestAlertsSimulatorSendsToLoopbackOnly(t *testing.T) {
 	require.NoError(t, c.ConfigureAlerts(ctx, oobkit.AlertConfig{Destinations: []oobkit.AlertDestination{
 		{Delivery: oobkit.DeliveryPush, Address: "http://192.0.2.10:8080/events"},
 		{Delivery: oobkit.DeliverySNMPTrap, Address: "192.0.2.10"}}}))
-	out, err := srv.Alert(ctx, amttest.Alert{MessageID: "PLAT0272", Record: amt.Record{SensorType: 0x1d, EventType: 0x6f}})
+	out, err := srv.Alert(ctx, amttest.Alert{MessageID: "PLAT0272", Record: amttest.Record{SensorType: 0x1d, EventType: 0x6f}})
 	require.Error(t, err)
 	require.Len(t, out, 2)
 	for _, d := range out {

@@ -9,7 +9,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/oobkit/oobkit"
-	"github.com/oobkit/oobkit/amt"
 	"github.com/oobkit/oobkit/amt/amttest"
 )
 
@@ -50,7 +49,7 @@ func TestEventLogPaging(t *testing.T) {
 	srv, c := start(t, amttest.Config{})
 	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i := range 300 {
-		srv.AddRecord(amt.Record{Time: base.Add(time.Duration(i) * time.Minute), DeviceAddress: 0xff, SensorType: 0x05,
+		srv.AddRecord(amttest.Record{Time: base.Add(time.Duration(i) * time.Minute), DeviceAddress: 0xff, SensorType: 0x05,
 			EventType: 0x6f, Severity: 16, SensorNumber: 0xff, Entity: 23})
 	}
 	ctx := context.Background()

@@ -3,6 +3,7 @@ package amt_test
 import (
 	"context"
 	"fmt"
+	"github.com/oobkit/oobkit/internal/simconv"
 	"net/netip"
 	"strconv"
 
@@ -123,11 +124,11 @@ func ExampleClient_ApplyPolicy() {
 	toServer := filter.Packet{Direction: filter.Transmit, Src: pc, Dst: server, Protocol: filter.TCP, SrcPort: 49152, DstPort: 80}
 	toWeb := filter.Packet{Direction: filter.Transmit, Src: pc, Dst: netip.MustParseAddr("198.51.100.7"),
 		Protocol: filter.TCP, SrcPort: 49153, DstPort: 443}
-	fmt.Println("to the server:", dev.Evaluate(amt.Wired, toServer).Action)
-	fmt.Println("to the web:", dev.Evaluate(amt.Wired, toWeb).Action)
+	fmt.Println("to the server:", simconv.Evaluate(dev, amt.Wired, toServer).Action)
+	fmt.Println("to the web:", simconv.Evaluate(dev, amt.Wired, toWeb).Action)
 
 	fmt.Println("removed:", c.RemoveAllPolicies(ctx))
-	fmt.Println("to the web:", dev.Evaluate(amt.Wired, toWeb).Action)
+	fmt.Println("to the web:", simconv.Evaluate(dev, amt.Wired, toWeb).Action)
 	// Output:
 	// applied: <nil>
 	// to the server: pass

@@ -102,7 +102,7 @@ func TestTableC3ThroughSimulator(t *testing.T) {
 	}
 }
 
-func hasBoot(recs []amt.Record) bool {
+func hasBoot(recs []amttest.Record) bool {
 	for _, r := range recs {
 		if r.SensorType == 0x1d { // System Boot Initiated
 			return true

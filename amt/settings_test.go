@@ -27,7 +27,7 @@ func TestRedirectionSettings(t *testing.T) {
 	ctx := context.Background()
 	for _, want := range tests {
 		require.NoError(t, c.SetRedirection(ctx, want))
-		assert.Equal(t, want, srv.Redirection())
+		assert.Equal(t, amttest.RedirectionSettings(want), srv.Redirection())
 		got, err := c.RedirectionSettings(ctx)
 		require.NoError(t, err)
 		assert.Equal(t, want, got)

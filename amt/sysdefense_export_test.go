@@ -2,6 +2,7 @@ package amt_test
 
 import (
 	"context"
+	"github.com/oobkit/oobkit/internal/simconv"
 	"os"
 	"path/filepath"
 	"testing"
@@ -44,7 +45,7 @@ func TestExportPolicyRoundTrip(t *testing.T) {
 	back, err := filter.Unmarshal(data)
 	require.NoError(t, err)
 	assert.Equal(t, p, back, "what was applied comes back from the file")
-	assert.Equal(t, srv.ActivePolicy(amt.Wired), back)
+	assert.Equal(t, simconv.Active(srv, amt.Wired), back)
 
 	// The exported file applies again, and to the wireless interface too.
 	_, err = c.ApplyPolicy(ctx, back, amt.ApplyOptions{Interfaces: []amt.Interface{amt.Wireless}, Flows: flows})

@@ -2,6 +2,7 @@ package amt_test
 
 import (
 	"context"
+	"github.com/oobkit/oobkit/internal/simconv"
 	"net/netip"
 	"testing"
 
@@ -42,9 +43,9 @@ func TestApplyPolicyWiredAndWireless(t *testing.T) {
 	assert.Len(t, ap.FilterHandles, len(p.Rules))
 
 	for _, iface := range []amt.Interface{amt.Wired, amt.Wireless} {
-		assert.Equal(t, filter.Pass, srv.Evaluate(iface, toServerHTTP).Action, "the management server stays reachable")
-		assert.Equal(t, filter.Pass, srv.Evaluate(iface, arp).Action)
-		assert.Equal(t, filter.Drop, srv.Evaluate(iface, toWebSite).Action, "everything else is quarantined")
+		assert.Equal(t, filter.Pass, simconv.Evaluate(srv, iface, toServerHTTP).Action, "the management server stays reachable")
+		assert.Equal(t, filter.Pass, simconv.Evaluate(srv, iface, arp).Action)
+		assert.Equal(t, filter.Drop, simconv.Evaluate(srv, iface, toWebSite).Action, "everything else is quarantined")
 	}
 	active, err := c.ActivePolicies(ctx)
 	require.NoError(t, err)
@@ -58,7 +59,7 @@ func TestApplyPolicyWiredAndWireless(t *testing.T) {
 		assert.True(t, filter.Verify(a.Policy, flows).OK(), "the policy read back still passes verification")
 	}
 
-	dec := srv.Evaluate(amt.Wired, toServerHTTP)
+	dec := simconv.Evaluate(srv, amt.Wired, toServerHTTP)
 	assert.Equal(t, filter.ByRule, dec.By)
 	stats, err := c.FilterStatistics(ctx)
 	require.NoError(t, err)
@@ -93,7 +94,7 @@ func TestApplyPolicyRefusals(t *testing.T) {
 		assert.Contains(t, err.Error(), "DHCP")
 		_, err = c.ApplyPolicy(context.Background(), remediation(t), amt.ApplyOptions{Flows: flows, Force: true})
 		require.NoError(t, err)
-		assert.NotNil(t, srv.ActivePolicy(amt.Wired))
+		assert.NotNil(t, simconv.Active(srv, amt.Wired))
 	})
 }
 
@@ -103,13 +104,13 @@ func TestReplaceAndRemovePolicies(t *testing.T) {
 	flows := filter.RequiredFlows(mgmt, filter.FlowPorts{})
 	_, err := c.ApplyPolicy(ctx, remediation(t), amt.ApplyOptions{Flows: flows})
 	require.NoError(t, err)
-	assert.Equal(t, filter.Drop, srv.Evaluate(amt.Wired, toWebSite).Action)
+	assert.Equal(t, filter.Drop, simconv.Evaluate(srv, amt.Wired, toWebSite).Action)
 
 	ping := filter.LimitPing(10)
 	_, err = c.ApplyPolicy(ctx, ping, amt.ApplyOptions{})
 	require.NoError(t, err)
-	assert.Equal(t, ping.Name, srv.ActivePolicy(amt.Wired).Name)
-	assert.Equal(t, filter.Pass, srv.Evaluate(amt.Wired, toWebSite).Action, "the ping limit lets other traffic pass")
+	assert.Equal(t, ping.Name, simconv.Active(srv, amt.Wired).Name)
+	assert.Equal(t, filter.Pass, simconv.Evaluate(srv, amt.Wired, toWebSite).Action, "the ping limit lets other traffic pass")
 	f, pol, links := srv.DefenseObjects()
 	assert.Equal(t, len(ping.Rules), f, "the replaced policy's filters were removed")
 	assert.Equal(t, 1, pol)
@@ -118,7 +119,7 @@ func TestReplaceAndRemovePolicies(t *testing.T) {
 	require.NoError(t, c.RemoveAllPolicies(ctx))
 	f, pol, links = srv.DefenseObjects()
 	assert.Zero(t, f+pol+links)
-	assert.Nil(t, srv.ActivePolicy(amt.Wired))
+	assert.Nil(t, simconv.Active(srv, amt.Wired))
 	active, err := c.ActivePolicies(ctx)
 	require.NoError(t, err)
 	assert.Empty(t, active)
@@ -155,8 +156,8 @@ func TestApplyPolicyRollsBackMidApply(t *testing.T) {
 				f1, p1, l1 := srv.DefenseObjects()
 				assert.Equal(t, []int{f0, p0, l0}, []int{f1, p1, l1}, "no half-applied policy is left")
 				for _, iface := range both {
-					require.NotNil(t, srv.ActivePolicy(iface))
-					assert.Equal(t, old.Name, srv.ActivePolicy(iface).Name, "the previous policy is active again")
+					require.NotNil(t, simconv.Active(srv, iface))
+					assert.Equal(t, old.Name, simconv.Active(srv, iface).Name, "the previous policy is active again")
 				}
 				active, err := c.ActivePolicies(ctx)
 				require.NoError(t, err)

@@ -100,7 +100,7 @@ func TestEndRedirectionSessionsAlwaysRestores(t *testing.T) {
 		requireClass(t, err, oobkit.ErrProtocol)
 		assert.True(t, to.Restored)
 		assert.Equal(t, []uint16{32769, 32771}, log.got())
-		assert.Equal(t, amt.RedirectionSettings{SOL: true, IDER: true, KVM: true, Listener: true}, srv.Redirection())
+		assert.Equal(t, amttest.RedirectionSettings{SOL: true, IDER: true, KVM: true, Listener: true}, srv.Redirection())
 	})
 
 	t.Run("the context ends after the disable", func(t *testing.T) {

@@ -17,6 +17,9 @@ export GOFLAGS="${GOFLAGS:-} -mod=readonly"
 echo "== go vet"
 go vet ./...
 
+echo "== simulators import no client package (issue 18)"
+go test -count=1 -run 'TestSimulatorsImportNoClientPackage|TestCheckNamesAClientImport' ./internal/simindep
+
 echo "== go test -race"
 go test -race -count=1 -timeout 20m ./...
 

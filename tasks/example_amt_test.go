@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"github.com/oobkit/oobkit/internal/simconv"
 
 	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/amt"
@@ -51,12 +52,12 @@ steps:
 		out := res.Output("0").(*tasks.NetworkFilterOutput)
 		active := res.Output("check").(*tasks.NetworkFilterOutput).Status.Active
 		fmt.Printf("%s: %s, %q on %v, read back: %q on %s, device filters: %v\n", res.Target, res.Status, out.Policy,
-			out.Interfaces, active[0].Policy, active[0].Interface, fleet.Device(i).ActivePolicy(amt.Wired) != nil)
+			out.Interfaces, active[0].Policy, active[0].Interface, simconv.Active(fleet.Device(i), amt.Wired) != nil)
 	}
 
 	lift := &tasks.Job{Name: "lift", Steps: []tasks.Step{{Task: &tasks.NetworkFilterTask{Policy: tasks.FilterRemove}}}}
 	rep, _ = r.Run(context.Background(), lift, fleet.Targets())
-	fmt.Println(rep.Counts()[tasks.StatusOK], "lifted; device 0 filters:", fleet.Device(0).ActivePolicy(amt.Wired) != nil)
+	fmt.Println(rep.Counts()[tasks.StatusOK], "lifted; device 0 filters:", simconv.Active(fleet.Device(0), amt.Wired) != nil)
 	// Output:
 	// amt-0: ok, "oobkit remediation" on [wired], read back: "oobkit remediation" on wired, device filters: true
 	// amt-1: ok, "oobkit remediation" on [wired], read back: "oobkit remediation" on wired, device filters: true

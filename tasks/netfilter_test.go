@@ -2,6 +2,7 @@ package tasks
 
 import (
 	"context"
+	"github.com/oobkit/oobkit/internal/simconv"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -74,28 +75,28 @@ func TestNetworkFilterPolicies(t *testing.T) {
 		{"remediation with anti-spoofing", &NetworkFilterTask{ManagementServer: mgmtServer.String(), AntiSpoofing: "on"},
 			func(t *testing.T, d *amttest.Device, p *filter.Policy) {
 				assert.Equal(t, filter.AntiSpoofingOn, p.AntiSpoofing)
-				assert.Equal(t, filter.Pass, d.Evaluate(amt.Wired, toServerHTTP).Action, "the management server stays reachable")
-				assert.Equal(t, filter.Drop, d.Evaluate(amt.Wired, toWebSite).Action, "everything else is quarantined")
-				assert.Equal(t, filter.Drop, d.Evaluate(amt.Wired, spoofed).Action, "a forged source address is dropped")
+				assert.Equal(t, filter.Pass, simconv.Evaluate(d, amt.Wired, toServerHTTP).Action, "the management server stays reachable")
+				assert.Equal(t, filter.Drop, simconv.Evaluate(d, amt.Wired, toWebSite).Action, "everything else is quarantined")
+				assert.Equal(t, filter.Drop, simconv.Evaluate(d, amt.Wired, spoofed).Action, "a forged source address is dropped")
 				assert.True(t, filter.Verify(p, filter.RequiredFlows(mgmtServer, filter.FlowPorts{})).OK(), "the policy read back keeps the required flows")
 			}},
 		{"limit ping", &NetworkFilterTask{Policy: FilterLimitPing, PingRate: 5, ManagementServer: mgmtServer.String()},
 			func(t *testing.T, d *amttest.Device, _ *filter.Policy) {
-				dec := d.Evaluate(amt.Wired, pingIn)
+				dec := simconv.Evaluate(d, amt.Wired, pingIn)
 				assert.Equal(t, filter.RateLimit, dec.Action)
 				assert.Equal(t, uint32(5), dec.Rate)
-				assert.Equal(t, filter.Pass, d.Evaluate(amt.Wired, toWebSite).Action)
+				assert.Equal(t, filter.Pass, simconv.Evaluate(d, amt.Wired, toWebSite).Action)
 			}},
 		{"allow all on both interfaces", &NetworkFilterTask{Policy: FilterAllowAll, Interfaces: []string{"wired", "wireless"}},
 			func(t *testing.T, d *amttest.Device, _ *filter.Policy) {
-				require.NotNil(t, d.ActivePolicy(amt.Wireless))
-				assert.Equal(t, filter.Pass, d.Evaluate(amt.Wireless, toWebSite).Action)
-				assert.Equal(t, filter.Pass, d.Evaluate(amt.Wired, pingIn).Action)
+				require.NotNil(t, simconv.Active(d, amt.Wireless))
+				assert.Equal(t, filter.Pass, simconv.Evaluate(d, amt.Wireless, toWebSite).Action)
+				assert.Equal(t, filter.Pass, simconv.Evaluate(d, amt.Wired, pingIn).Action)
 			}},
 		{"custom file, forced", &NetworkFilterTask{Policy: FilterCustom, XML: cutOffPolicy, ManagementServer: mgmtServer.String(), Force: true},
 			func(t *testing.T, d *amttest.Device, p *filter.Policy) {
 				assert.Equal(t, "lockdown", p.Name)
-				assert.Equal(t, filter.Drop, d.Evaluate(amt.Wired, toServerHTTP).Action, "forced: the policy went on as written")
+				assert.Equal(t, filter.Drop, simconv.Evaluate(d, amt.Wired, toServerHTTP).Action, "forced: the policy went on as written")
 			}},
 	}
 	for _, tc := range tests {
@@ -105,7 +106,7 @@ func TestNetworkFilterPolicies(t *testing.T) {
 			require.Equal(t, StatusOK, res.Status, res.Error)
 			assert.Equal(t, oobkit.AMT, res.Protocol)
 			out := res.Output("f").(*NetworkFilterOutput)
-			active := d.ActivePolicy(amt.Wired)
+			active := simconv.Active(d, amt.Wired)
 			require.NotNil(t, active, "a policy is active on the wired interface")
 			assert.Equal(t, out.Policy, active.Name)
 			assert.Len(t, active.Rules, out.Rules)
@@ -124,8 +125,8 @@ func TestNetworkFilterPolicies(t *testing.T) {
 			res = runFilter(t, r, tg, &NetworkFilterTask{Policy: FilterRemove})
 			require.Equal(t, StatusOK, res.Status, res.Error)
 			assert.True(t, res.Output("f").(*NetworkFilterOutput).Removed)
-			assert.Nil(t, d.ActivePolicy(amt.Wired))
-			assert.Nil(t, d.ActivePolicy(amt.Wireless))
+			assert.Nil(t, simconv.Active(d, amt.Wired))
+			assert.Nil(t, simconv.Active(d, amt.Wireless))
 			f, p, l := d.DefenseObjects()
 			assert.Zero(t, f+p+l, "remove leaves no filter, policy or association")
 
@@ -183,7 +184,7 @@ func TestNetworkFilterRefusals(t *testing.T) {
 		assert.NotEqual(t, "ok", res.Class, res.Error)
 		assert.Contains(t, res.Error, "DHCP")
 		assert.Equal(t, "invalid-state", res.Class)
-		assert.Nil(t, d.ActivePolicy(amt.Wired))
+		assert.Nil(t, simconv.Active(d, amt.Wired))
 	})
 }
 
@@ -222,15 +223,15 @@ func TestNetworkFilterPortEditsAndExport(t *testing.T) {
 		RemovePorts: []string{"137", "636/udp"}, AddPorts: []string{"8443/tcp"}, NotificationServerOnly: true})
 	require.Equal(t, StatusOK, res.Status, res.Error)
 	netbios := filter.Packet{Direction: filter.Transmit, Src: pcAddr, Dst: netip.MustParseAddr("198.51.100.7"), Protocol: filter.TCP, SrcPort: 49152, DstPort: 137}
-	assert.Equal(t, filter.Drop, d.Evaluate(amt.Wired, netbios).Action, "137 removed")
+	assert.Equal(t, filter.Drop, simconv.Evaluate(d, amt.Wired, netbios).Action, "137 removed")
 	netbios.DstPort = 8443
-	assert.Equal(t, filter.Pass, d.Evaluate(amt.Wired, netbios).Action, "8443 added")
+	assert.Equal(t, filter.Pass, simconv.Evaluate(d, amt.Wired, netbios).Action, "8443 added")
 	toTask := filter.Packet{Direction: filter.Transmit, Src: pcAddr, Dst: taskServer, Protocol: filter.TCP, SrcPort: 49152, DstPort: 50120}
-	assert.Equal(t, filter.Pass, d.Evaluate(amt.Wired, toTask).Action, "the task server's range")
-	assert.Equal(t, filter.Pass, d.Evaluate(amt.Wired, toServerHTTP).Action)
+	assert.Equal(t, filter.Pass, simconv.Evaluate(d, amt.Wired, toTask).Action, "the task server's range")
+	assert.Equal(t, filter.Pass, simconv.Evaluate(d, amt.Wired, toServerHTTP).Action)
 	toOther := toServerHTTP
 	toOther.Dst = netip.MustParseAddr("198.51.100.7")
-	assert.Equal(t, filter.Drop, d.Evaluate(amt.Wired, toOther).Action, "port 80 narrowed to the server")
+	assert.Equal(t, filter.Drop, simconv.Evaluate(d, amt.Wired, toOther).Action, "port 80 narrowed to the server")
 
 	res = runFilter(t, r, tg, &NetworkFilterTask{Policy: FilterExport, Interfaces: []string{"wired"}})
 	require.Equal(t, StatusOK, res.Status, res.Error)
@@ -238,11 +239,11 @@ func TestNetworkFilterPortEditsAndExport(t *testing.T) {
 	assert.Equal(t, []string{"wired"}, out.Interfaces)
 	back, err := filter.Unmarshal([]byte(out.Export))
 	require.NoError(t, err, out.Export)
-	assert.Equal(t, d.ActivePolicy(amt.Wired), back)
+	assert.Equal(t, simconv.Active(d, amt.Wired), back)
 	assert.Equal(t, out.Rules, len(back.Rules))
 
 	// The exported file applies again as a custom policy.
 	res = runFilter(t, r, tg, &NetworkFilterTask{Policy: FilterCustom, XML: out.Export, ManagementServer: mgmtServer.String(), Interfaces: []string{"wireless"}})
 	require.Equal(t, StatusOK, res.Status, res.Error)
-	assert.Equal(t, back, d.ActivePolicy(amt.Wireless))
+	assert.Equal(t, back, simconv.Active(d, amt.Wireless))
 }

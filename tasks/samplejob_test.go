@@ -2,6 +2,7 @@ package tasks
 
 import (
 	"context"
+	"github.com/oobkit/oobkit/internal/simconv"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -43,7 +44,7 @@ steps:
 		WithProgress(func(p Progress) {
 			if p.Kind == StepDone {
 				mu.Lock()
-				quarantined[p.Step.ID] = rig.amt.ActivePolicy(amt.Wired) != nil
+				quarantined[p.Step.ID] = simconv.Active(rig.amt, amt.Wired) != nil
 				mu.Unlock()
 			}
 		}))
@@ -97,7 +98,7 @@ steps:
 	}
 	assert.Equal(t, map[string]Status{"on": StatusOK, "quarantine": StatusOK, "boot": StatusFailed,
 		"inv": StatusNotRun, "lift": StatusOK, "restore": StatusOK}, status)
-	assert.Nil(t, rig.amt.ActivePolicy(amt.Wired), "the clean-up step lifted the quarantine")
+	assert.Nil(t, simconv.Active(rig.amt, amt.Wired), "the clean-up step lifted the quarantine")
 	assert.Equal(t, oobkit.PowerS5, rig.amt.PowerState(), "the computer was off before the job, and is off again")
 }
 

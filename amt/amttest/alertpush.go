@@ -16,7 +16,6 @@ import (
 	"github.com/beevik/etree"
 	"github.com/gosnmp/gosnmp"
 
-	"github.com/oobkit/oobkit/amt"
 	"github.com/oobkit/oobkit/internal/wsman"
 	"github.com/oobkit/oobkit/internal/wsmantest"
 )
@@ -39,7 +38,7 @@ type Alert struct {
 	// Record is the platform event behind the alert (sensor type, event
 	// type, offset, severity…): the PET carries it. An alert whose Record
 	// has no EventType goes to WS-Eventing subscribers only.
-	Record amt.Record
+	Record Record
 	// Time defaults to the device clock.
 	Time time.Time
 }
@@ -270,7 +269,7 @@ func (d *Device) sendPET(ctx context.Context, s Subscription, a Alert, seq uint1
 // (UTC, offset 0), trap and event source, severity, sensor device and
 // number, entity and instance, event data, language (0x19 English), IANA
 // manufacturer, system ID, and the 0xC1 end of the (empty) OEM field.
-func petData(guid string, seq uint16, t time.Time, r amt.Record) []byte {
+func petData(guid string, seq uint16, t time.Time, r Record) []byte {
 	b := make([]byte, 0, 47)
 	g, _ := hex.DecodeString(guid)
 	g = append(g, make([]byte, 16)...)[:16]
@@ -299,7 +298,7 @@ func petData(guid string, seq uint16, t time.Time, r amt.Record) []byte {
 // power cycle, PLAT0362 soft off, PLAT0366 sleeping, PLAT0358 hibernate —
 // Intel's WS-Event/PET message table, as in jsastriawan/lms8
 // defaultAlerts.h) and the first record it logged.
-func (d *Device) powerAlert(id, text string, r amt.Record) Alert {
+func (d *Device) powerAlert(id, text string, r Record) Alert {
 	return Alert{MessageID: id, Message: fmt.Sprintf(text, d.cfg.HostName), Args: []string{d.cfg.HostName},
 		Severity: 2, Record: r}
 }

@@ -85,3 +85,29 @@ func TestFleetDeviceAlertSlots(t *testing.T) {
 	assert.Len(t, fleet.Device(1).Subscriptions(), 1)
 	assert.Equal(t, 1, fleet.Built(), "device 0 was never asked")
 }
+
+// TestGeneration: the firmware facts Intel documents, per version
+// (sources in generation.go): "remote connections to Intel AMT unsecure
+// TCP/IP ports 16992, 16994 and 623 are no longer supported" from CSME 16.1;
+// "The RFB 4.0 protocol is deprecated. Starting Intel CSME 21 … it will no
+// longer be supported"; "Intel AMT added support for InstantGo in version
+// 10.0".
+func TestGeneration(t *testing.T) {
+	tests := []struct {
+		fw   string
+		want amttest.Generation
+	}{
+		{"9.5.3", amttest.Generation{RFB4: true, PET: true}},
+		{"11.8.50", amttest.Generation{RFB4: true, ModernStandby: true, PET: true}},
+		{"12.0.67", amttest.Generation{RFB4: true, ModernStandby: true, PET: true}},
+		{"15.0.41", amttest.Generation{RFB4: true, ModernStandby: true, PET: true}},
+		{"16.0.15", amttest.Generation{RFB4: true, ModernStandby: true, PET: true}},
+		{"16.1.25", amttest.Generation{TLSOnly: true, RFB4: true, ModernStandby: true, PET: true}},
+		{"18.0.5", amttest.Generation{TLSOnly: true, RFB4: true, ModernStandby: true}},
+		{"19.0.0", amttest.Generation{TLSOnly: true, LocalTLSOnly: true, RFB4: true, ModernStandby: true}},
+		{"21.0.0", amttest.Generation{TLSOnly: true, LocalTLSOnly: true, ModernStandby: true}},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, amttest.Config{Firmware: tt.fw}.Generation(), tt.fw)
+	}
+}

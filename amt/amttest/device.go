@@ -11,8 +11,6 @@ import (
 	"time"
 
 	"github.com/oobkit/oobkit"
-	"github.com/oobkit/oobkit/amt"
-	"github.com/oobkit/oobkit/internal/ipmispec"
 	"github.com/oobkit/oobkit/internal/wsmantest"
 )
 
@@ -136,7 +134,7 @@ func (c Config) Credential() oobkit.Credential {
 // at the last one.
 type BootState struct {
 	// Settings are the AMT_BootSettingData flags.
-	Settings amt.BootSettings
+	Settings BootSettings
 	// Source is the CIM_BootSourceSetting InstanceID chosen by
 	// ChangeBootOrder ("" none).
 	Source string
@@ -176,7 +174,7 @@ type Device struct {
 	activeScheme string
 	provState    int
 	provMode     int
-	records      []amt.Record // newest first
+	records      []Record // newest first
 	sessionOpen  bool
 	stuck        bool
 	powerChanges int
@@ -199,7 +197,7 @@ func NewDevice(cfg Config) *Device {
 		cfg: cfg, srv: wsmantest.New(cfg.Username, cfg.Password),
 		redirState: 32771, listener: true, kvmState: 6,
 		optRequired: cfg.ConsentRequired, idleTimeout: 65535, activeScheme: "SCHEME 1",
-		provState: amt.StatePost, provMode: amt.ModeAdminControl, started: time.Now(),
+		provState: statePost, provMode: modeAdminControl, started: time.Now(),
 		changed: make(chan struct{}),
 	}
 	if cfg.NoKVM {
@@ -215,10 +213,10 @@ func NewDevice(cfg Config) *Device {
 		d.srv.Digest.Qop = "auth-int, auth"
 	}
 	if cfg.Unprovisioned {
-		d.provState = amt.StatePre
+		d.provState = statePre
 	}
 	if cfg.ClientControl {
-		d.provMode = amt.ModeClientControl
+		d.provMode = modeClientControl
 	}
 	d.row, d.power = cfg.Power, dmtfFromState(cfg.Power)
 	d.register()
@@ -232,19 +230,19 @@ func NewDevice(cfg Config) *Device {
 func dmtfFromState(s oobkit.PowerState) int {
 	switch s {
 	case oobkit.PowerS0:
-		return amt.PowerOn
+		return powerOn
 	case oobkit.PowerS1, oobkit.PowerS2, oobkit.PowerSleeping:
-		return amt.PowerSleepLight
+		return powerSleepLight
 	case oobkit.PowerS3:
-		return amt.PowerSleepDeep
+		return powerSleepDeep
 	case oobkit.PowerS4:
-		return amt.PowerHibernate
+		return powerHibernate
 	case oobkit.PowerS5:
-		return amt.PowerOffSoft
+		return powerOffSoft
 	case oobkit.PowerG3:
-		return amt.PowerOffHard
+		return powerOffHard
 	case oobkit.PowerS4S5, oobkit.PowerG1, oobkit.PowerS5Override, oobkit.PowerLegacyOn, oobkit.PowerLegacyOff:
-		return amt.PowerOther
+		return powerOther
 	}
 	return 0
 }
@@ -281,7 +279,7 @@ func (d *Device) PowerState() oobkit.PowerState {
 func (d *Device) SetPowerState(s oobkit.PowerState) {
 	d.mu.Lock()
 	d.setRowLocked(s)
-	d.addRecordLocked(acpiRecord(ipmispec.ACPIOffsetOf(s)))
+	d.addRecordLocked(acpiRecord(acpiOffset(s)))
 	d.mu.Unlock()
 }
 
@@ -293,10 +291,10 @@ func (d *Device) BootState() BootState {
 }
 
 // Redirection returns the redirection settings.
-func (d *Device) Redirection() amt.RedirectionSettings {
+func (d *Device) Redirection() RedirectionSettings {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return amt.RedirectionSettings{
+	return RedirectionSettings{
 		IDER: d.redirState == 32769 || d.redirState == 32771, SOL: d.redirState == 32770 || d.redirState == 32771,
 		KVM: d.kvmState == 2 || d.kvmState == 6, Listener: d.listener,
 	}
@@ -350,15 +348,15 @@ func (d *Device) Provisioning() (state, mode int) {
 }
 
 // Records returns the event log, newest first.
-func (d *Device) Records() []amt.Record {
+func (d *Device) Records() []Record {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return append([]amt.Record(nil), d.records...)
+	return append([]Record(nil), d.records...)
 }
 
 // AddRecord appends a record to the event log, whatever the event filters
 // say.
-func (d *Device) AddRecord(r amt.Record) {
+func (d *Device) AddRecord(r Record) {
 	d.mu.Lock()
 	d.appendRecordLocked(r)
 	d.mu.Unlock()
@@ -370,18 +368,18 @@ const maxRecords = 390
 // addRecordLocked logs a firmware event when an enabled event filter with
 // LogOnEvent catches it (firmware without event filters logs everything).
 // AddRecord bypasses the filters.
-func (d *Device) addRecordLocked(r amt.Record) {
+func (d *Device) addRecordLocked(r Record) {
 	if !d.logsLocked(r.SensorType, r.EventType) {
 		return
 	}
 	d.appendRecordLocked(r)
 }
 
-func (d *Device) appendRecordLocked(r amt.Record) {
+func (d *Device) appendRecordLocked(r Record) {
 	if r.Time.IsZero() {
 		r.Time = d.cfg.Now()
 	}
-	d.records = append([]amt.Record{r}, d.records...)
+	d.records = append([]Record{r}, d.records...)
 	if len(d.records) > maxRecords {
 		d.records = d.records[:maxRecords]
 	}

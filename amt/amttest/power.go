@@ -8,7 +8,6 @@ import (
 
 	"github.com/beevik/etree"
 
-	"github.com/oobkit/oobkit/amt"
 	"github.com/oobkit/oobkit/amt/internal/schema"
 	"github.com/oobkit/oobkit/internal/wsman"
 	"github.com/oobkit/oobkit/internal/wsmantest"
@@ -24,17 +23,17 @@ func (d *Device) availableLocked() []int {
 	switch d.row {
 	case oobkit.PowerS0:
 	case oobkit.PowerS1:
-		return []int{amt.PowerMasterBusReset, amt.PowerOffSoft, amt.PowerCycleOffSoft}
+		return []int{powerMasterBusReset, powerOffSoft, powerCycleOffSoft}
 	case oobkit.PowerS3, oobkit.PowerS4, oobkit.PowerS5:
-		return []int{amt.PowerOn}
+		return []int{powerOn}
 	default:
 		return nil
 	}
 	if d.cfg.Major() < 9 {
-		return []int{amt.PowerMasterBusReset, amt.PowerOffSoft, amt.PowerCycleOffSoft, amt.PowerNMI}
+		return []int{powerMasterBusReset, powerOffSoft, powerCycleOffSoft, powerNMI}
 	}
-	return []int{amt.PowerMasterBusReset, amt.PowerOffSoft, amt.PowerCycleOffSoft, amt.PowerNMI,
-		amt.PowerSleepDeep, amt.PowerHibernate, amt.PowerMasterBusResetGrace, amt.PowerOffSoftGraceful}
+	return []int{powerMasterBusReset, powerOffSoft, powerCycleOffSoft, powerNMI,
+		powerSleepDeep, powerHibernate, powerMasterBusResetGrace, powerOffSoftGraceful}
 }
 
 func (d *Device) associatedPower() []*etree.Element {
@@ -55,18 +54,18 @@ func (d *Device) associatedPower() []*etree.Element {
 // ASF/IPMI records the device logs on power events (sensor types 1Dh
 // "System Boot Initiated", 22h "System ACPI Power State", 0Fh "System
 // Firmware Progress"; entity 22h "System Firmware", the BIOS).
-func bootRecord(offset uint8) amt.Record {
-	return amt.Record{DeviceAddress: 0xff, SensorType: 0x1d, EventType: 0x6f, Offset: offset, SourceType: 0x68,
+func bootRecord(offset uint8) Record {
+	return Record{DeviceAddress: 0xff, SensorType: 0x1d, EventType: 0x6f, Offset: offset, SourceType: 0x68,
 		Severity: 2, SensorNumber: 0xff, Entity: 34}
 }
 
-func acpiRecord(offset uint8) amt.Record {
-	return amt.Record{DeviceAddress: 0xff, SensorType: 0x22, EventType: 0x6f, Offset: offset, SourceType: 0x68,
+func acpiRecord(offset uint8) Record {
+	return Record{DeviceAddress: 0xff, SensorType: 0x22, EventType: 0x6f, Offset: offset, SourceType: 0x68,
 		Severity: 2, SensorNumber: 0xff, Entity: 34}
 }
 
-func progressRecord(code uint8) amt.Record {
-	return amt.Record{DeviceAddress: 0xff, SensorType: 0x0f, EventType: 0x6f, Offset: 2, SourceType: 0x68,
+func progressRecord(code uint8) Record {
+	return Record{DeviceAddress: 0xff, SensorType: 0x0f, EventType: 0x6f, Offset: 2, SourceType: 0x68,
 		Severity: 2, SensorNumber: 0xff, Entity: 34, Data: [8]byte{0x40, code}}
 }
 
@@ -86,7 +85,7 @@ func (d *Device) requestPowerStateChange(r *wsmantest.Request) (*etree.Element, 
 		// Real firmware answers 2 for a value it does not offer (sdague/amt #21).
 		return output(schema.PowerService, m, 2), nil
 	}
-	if d.sessionOpen && v != amt.PowerOn {
+	if d.sessionOpen && v != powerOn {
 		return output(schema.PowerService, m, 6), nil // in use: a redirection session is active
 	}
 	d.powerChanges++
@@ -94,34 +93,34 @@ func (d *Device) requestPowerStateChange(r *wsmantest.Request) (*etree.Element, 
 		return output(schema.PowerService, m, 0), nil
 	}
 	switch int(v) {
-	case amt.PowerOn:
+	case powerOn:
 		d.setRowLocked(oobkit.PowerS0)
 		d.raiseLocked(d.powerAlert("PLAT0272", "Power on for system %s.", bootRecord(0)))
 		d.addRecordLocked(bootRecord(0))
 		d.bootLocked()
-	case amt.PowerMasterBusReset, amt.PowerNMI:
+	case powerMasterBusReset, powerNMI:
 		d.raiseLocked(d.powerAlert("PLAT0282", "System restart requested for system %s.", bootRecord(1)))
 		d.addRecordLocked(bootRecord(1))
 		d.bootLocked()
-	case amt.PowerMasterBusResetGrace:
+	case powerMasterBusResetGrace:
 		d.raiseLocked(d.powerAlert("PLAT0282", "System restart requested for system %s.", bootRecord(6)))
 		d.addRecordLocked(bootRecord(6))
 		d.bootLocked()
-	case amt.PowerCycleOffSoft:
+	case powerCycleOffSoft:
 		d.raiseLocked(d.powerAlert("PLAT0276", "Power cycle soft requested for system %s.", acpiRecord(5)))
 		d.addRecordLocked(acpiRecord(5))
 		d.addRecordLocked(bootRecord(0))
 		d.bootLocked()
-	case amt.PowerOffSoft, amt.PowerOffSoftGraceful:
+	case powerOffSoft, powerOffSoftGraceful:
 		d.setRowLocked(oobkit.PowerS5)
 		d.boot.InBIOSSetup = false
 		d.raiseLocked(d.powerAlert("PLAT0362", "Computer system %s is in soft off mode.", acpiRecord(5)))
 		d.addRecordLocked(acpiRecord(5))
-	case amt.PowerSleepDeep:
+	case powerSleepDeep:
 		d.setRowLocked(oobkit.PowerS3)
 		d.raiseLocked(d.powerAlert("PLAT0366", "Computer system %s is sleeping.", acpiRecord(3)))
 		d.addRecordLocked(acpiRecord(3))
-	case amt.PowerHibernate:
+	case powerHibernate:
 		d.setRowLocked(oobkit.PowerS4)
 		d.raiseLocked(d.powerAlert("PLAT0358", "Computer system %s is in hibernate.", acpiRecord(4)))
 		d.addRecordLocked(acpiRecord(4))
@@ -142,14 +141,14 @@ func (d *Device) bootLocked() {
 			what = "ider-floppy"
 		case b.Settings.BIOSSetup:
 			what = "bios"
-		case b.Source == amt.BootSourcePXE:
+		case b.Source == bootSourcePXE:
 			what = "pxe"
-		case b.Source == amt.BootSourceCD:
+		case b.Source == bootSourceCD:
 			what = "cd"
 		}
 	}
-	d.addRecordLocked(progressRecord(1))         // memory initialization
-	d.row, d.power = oobkit.PowerS0, amt.PowerOn // a reset from S1 boots too
+	d.addRecordLocked(progressRecord(1))     // memory initialization
+	d.row, d.power = oobkit.PowerS0, powerOn // a reset from S1 boots too
 	b.Boots++
 	b.SOL = b.SingleUse && b.Settings.UseSOL
 	b.InBIOSSetup = what == "bios" || (b.SingleUse && b.Settings.BIOSPause)
@@ -159,7 +158,7 @@ func (d *Device) bootLocked() {
 		d.addRecordLocked(progressRecord(0x13)) // starting OS boot process
 	}
 	b.LastBoot = what
-	b.Settings, b.Source, b.SingleUse = amt.BootSettings{}, "", false
+	b.Settings, b.Source, b.SingleUse = BootSettings{}, "", false
 	d.addRecordLocked(acpiRecord(0))
 	d.notifyLocked()
 }
@@ -198,14 +197,14 @@ func (d *Device) putBootSettings(r *wsmantest.Request) (*etree.Element, error) {
 			return nil, wsmantest.Fault("InvalidRepresentation", "read-only property "+f+" in Put")
 		}
 	}
-	s := amt.DecodeBootSettings(in)
+	s := readBootSettings(in)
 	d.mu.Lock()
 	d.boot.Settings = s
 	d.mu.Unlock()
 	return d.getBootSettings(r)
 }
 
-var bootSources = []string{amt.BootSourcePXE, amt.BootSourceHardDrive, amt.BootSourceCD}
+var bootSources = []string{bootSourcePXE, bootSourceHardDrive, bootSourceCD}
 
 func (d *Device) changeBootOrder(r *wsmantest.Request) (*etree.Element, error) {
 	const m = "ChangeBootOrder"

@@ -5,7 +5,6 @@ import (
 
 	"github.com/beevik/etree"
 
-	"github.com/oobkit/oobkit/amt"
 	"github.com/oobkit/oobkit/internal/wsmantest"
 
 	"github.com/oobkit/oobkit/amt/internal/schema"
@@ -41,14 +40,14 @@ func (d *Device) unprovision(r *wsmantest.Request) (*etree.Element, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	switch {
-	case d.provState != amt.StatePost:
+	case d.provState != statePost:
 		return output(schema.SetupService, m, 16), nil // not permitted
-	case has && mode != amt.ModeAdminControl && mode != amt.ModeClientControl:
+	case has && mode != modeAdminControl && mode != modeClientControl:
 		return output(schema.SetupService, m, 36), nil // invalid parameter
 	case has && int(mode) != d.provMode:
 		return output(schema.SetupService, m, 16), nil
 	}
-	d.provState = amt.StatePre
+	d.provState = statePre
 	return output(schema.SetupService, m, 0), nil
 }
 
@@ -112,7 +111,7 @@ func (d *Device) getOptIn(*wsmantest.Request) (*etree.Element, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	can := "0"
-	if d.provMode == amt.ModeAdminControl {
+	if d.provMode == modeAdminControl {
 		can = "1"
 	}
 	return instance(schema.OptIn, "CanModifyOptInPolicy", can, "CreationClassName", "IPS_OptInService",
@@ -127,7 +126,7 @@ func (d *Device) putOptIn(r *wsmantest.Request) (*etree.Element, error) {
 		return nil, wsmantest.Fault("InvalidRepresentation", "OptInRequired must be 0, 1 or 4294967295")
 	}
 	d.mu.Lock()
-	if d.provMode != amt.ModeAdminControl {
+	if d.provMode != modeAdminControl {
 		d.mu.Unlock()
 		return nil, wsmantest.Fault("AccessDenied", "the consent policy can be changed only in admin control mode")
 	}

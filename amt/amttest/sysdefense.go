@@ -6,8 +6,6 @@ import (
 
 	"github.com/beevik/etree"
 
-	"github.com/oobkit/oobkit/amt"
-	"github.com/oobkit/oobkit/filter"
 	"github.com/oobkit/oobkit/internal/wsman"
 	"github.com/oobkit/oobkit/internal/wsmantest"
 
@@ -23,11 +21,11 @@ const (
 // defenseState is the device's System Defense configuration.
 type defenseState struct {
 	next       int
-	filters    map[string]filter.AMTInstance
+	filters    map[string]DefenseFilter
 	policies   map[string]*simPolicy
-	links      map[amt.Interface]string
+	links      map[Interface]string
 	matched    map[string]int64
-	reads      map[amt.Interface]int64
+	reads      map[Interface]int64
 	failCreate int  // the n-th Create from now fails; 0 none
 	failLate   bool // ... after it was carried out
 }
@@ -40,8 +38,8 @@ type simPolicy struct {
 
 func (s *defenseState) init() {
 	if s.filters == nil {
-		s.filters, s.policies = map[string]filter.AMTInstance{}, map[string]*simPolicy{}
-		s.links, s.matched, s.reads = map[amt.Interface]string{}, map[string]int64{}, map[amt.Interface]int64{}
+		s.filters, s.policies = map[string]DefenseFilter{}, map[string]*simPolicy{}
+		s.links, s.matched, s.reads = map[Interface]string{}, map[string]int64{}, map[Interface]int64{}
 	}
 }
 
@@ -84,9 +82,11 @@ func (d *Device) injectCreateFault(h wsmantest.HandlerFunc) wsmantest.HandlerFun
 	}
 }
 
-// ActivePolicy returns the policy active on iface, decoded with the filter
-// package, or nil when the interface is unfiltered.
-func (d *Device) ActivePolicy(iface amt.Interface) *filter.Policy {
+// ActivePolicy returns the policy active on iface as the device stores it
+// (properties and filters in FilterCreationHandles order), or nil when the
+// interface is unfiltered. Tests that want a filter.Policy decode it
+// themselves; the simulator never uses the client's decoder.
+func (d *Device) ActivePolicy(iface Interface) *DefensePolicy {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	p, _ := d.activePolicyLocked(iface)
@@ -101,36 +101,41 @@ func (d *Device) DefenseObjects() (filters, policies, links int) {
 	return len(d.defense.filters), len(d.defense.policies), len(d.defense.links)
 }
 
-func (d *Device) activePolicyLocked(iface amt.Interface) (*filter.Policy, []string) {
+func (d *Device) activePolicyLocked(iface Interface) (*DefensePolicy, []string) {
 	s := &d.defense
 	pid, ok := s.links[iface]
 	if !ok {
 		return nil, nil
 	}
 	sp := s.policies[pid]
-	a := &filter.AMTPolicy{Policy: sp.props}
-	for _, h := range sp.handles {
-		a.Filters = append(a.Filters, s.filters[h])
+	p := &DefensePolicy{Properties: map[string]string{}}
+	for k, v := range sp.props {
+		p.Properties[k] = v
 	}
-	p, err := filter.FromAMT(a)
-	if err != nil {
-		return nil, nil
+	for _, h := range sp.handles {
+		f := s.filters[h]
+		props := make(map[string]string, len(f.Properties))
+		for k, v := range f.Properties {
+			props[k] = v
+		}
+		p.Filters = append(p.Filters, DefenseFilter{Class: f.Class, Properties: props})
 	}
 	return p, sp.handles
 }
 
 // Evaluate answers "would this packet pass?" on iface with the applied
-// policy and the filter package's engine, counting a match of the deciding
-// filter as the device would. Without a policy every packet passes.
-func (d *Device) Evaluate(iface amt.Interface, pkt filter.Packet) filter.Decision {
+// policy and the simulator's own engine (defense.go), counting a match of
+// the deciding filter as the device would. Without a policy every packet
+// passes.
+func (d *Device) Evaluate(iface Interface, pkt Packet) Decision {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	p, handles := d.activePolicyLocked(iface)
 	if p == nil {
-		return filter.Decision{Action: filter.Pass, By: filter.ByDefault, Index: -1}
+		return Decision{Action: Pass, By: ByDefault, Index: -1}
 	}
-	dec := p.Evaluate(pkt)
-	if dec.By == filter.ByRule && dec.Index >= 0 && dec.Index < len(handles) {
+	dec := p.decide(pkt)
+	if dec.By == ByRule && dec.Index >= 0 && dec.Index < len(handles) {
 		d.defense.matched[matchKey(iface, handles[dec.Index])]++
 	}
 	return dec
@@ -189,12 +194,12 @@ func (d *Device) createFilter(r *wsmantest.Request) (*etree.Element, error) {
 	}
 	class := schema.ClassName(r.ResourceURI)
 	p := props(in)
-	if class == filter.ClassHdr8021Filter && p["HdrProtocolID8021"] == "" {
+	if class == classEtherFilter && p["HdrProtocolID8021"] == "" {
 		return nil, wsmantest.Fault("InvalidRepresentation", "HdrProtocolID8021 is required")
 	}
 	s.next++
 	id := fmt.Sprintf("Intel(r) AMT:Filter %d", s.next)
-	s.filters[id] = filter.AMTInstance{Class: class, Properties: p}
+	s.filters[id] = DefenseFilter{Class: class, Properties: p}
 	return resourceCreated(r.ResourceURI, id), nil
 }
 
@@ -213,8 +218,8 @@ func (d *Device) deleteFilter(r *wsmantest.Request) (*etree.Element, error) {
 		}
 	}
 	delete(s.filters, id)
-	delete(s.matched, matchKey(amt.Wired, id))
-	delete(s.matched, matchKey(amt.Wireless, id))
+	delete(s.matched, matchKey(Wired, id))
+	delete(s.matched, matchKey(Wireless, id))
 	return nil, nil
 }
 
@@ -243,14 +248,14 @@ func (d *Device) createPolicy(r *wsmantest.Request) (*etree.Element, error) {
 	defer d.mu.Unlock()
 	s := &d.defense
 	s.init()
-	handles := in.All(filter.PropFilterCreationHandles)
+	handles := in.All(propCreationHandles)
 	for _, h := range handles {
 		if _, ok := s.filters[h]; !ok {
 			return nil, wsmantest.Fault("InvalidParameter", "unknown filter handle "+h)
 		}
 	}
 	p := props(in)
-	delete(p, filter.PropFilterCreationHandles)
+	delete(p, propCreationHandles)
 	s.next++
 	id := fmt.Sprintf("Intel(r) AMT:Policy %d", s.next)
 	s.policies[id] = &simPolicy{props: p, handles: handles}
@@ -259,12 +264,12 @@ func (d *Device) createPolicy(r *wsmantest.Request) (*etree.Element, error) {
 
 func (d *Device) policyElementLocked(id string) *etree.Element {
 	p := d.defense.policies[id]
-	in := wsman.NewInstance(schema.DefensePolicy, filter.ClassSystemDefensePolicy)
+	in := wsman.NewInstance(schema.DefensePolicy, classDefensePolicy)
 	for _, k := range sortedIDs(p.props) {
 		in.Set(k, p.props[k])
 	}
 	if len(p.handles) > 0 {
-		in.Set(filter.PropFilterCreationHandles, p.handles...)
+		in.Set(propCreationHandles, p.handles...)
 	}
 	in.Set("InstanceID", id)
 	return in.Element()
@@ -331,11 +336,11 @@ func (d *Device) updateStatistics(r *wsmantest.Request) (*etree.Element, error) 
 	return output(schema.DefensePolicy, "UpdateStatistics", 0), nil
 }
 
-func ifaceOf(epr *wsman.EndpointReference) (amt.Interface, bool) {
+func ifaceOf(epr *wsman.EndpointReference) (Interface, bool) {
 	if epr == nil {
 		return 0, false
 	}
-	for _, i := range []amt.Interface{amt.Wired, amt.Wireless} {
+	for _, i := range []Interface{Wired, Wireless} {
 		if epr.Selectors.Get("DeviceID") == i.DeviceID() {
 			return i, true
 		}
@@ -366,7 +371,7 @@ func (d *Device) createLink(r *wsmantest.Request) (*etree.Element, error) {
 }
 
 func (d *Device) deleteLink(r *wsmantest.Request) (*etree.Element, error) {
-	var iface amt.Interface
+	var iface Interface
 	var pid string
 	ok := false
 	for _, sel := range r.Selectors {
@@ -390,8 +395,8 @@ func (d *Device) deleteLink(r *wsmantest.Request) (*etree.Element, error) {
 
 // linkedLocked calls f for each interface that has a policy, wired first,
 // with the policy's InstanceID.
-func (d *Device) linkedLocked(f func(iface amt.Interface, pid string)) {
-	for _, i := range []amt.Interface{amt.Wired, amt.Wireless} {
+func (d *Device) linkedLocked(f func(iface Interface, pid string)) {
+	for _, i := range []Interface{Wired, Wireless} {
 		if pid, ok := d.defense.links[i]; ok {
 			f(i, pid)
 		}
@@ -402,7 +407,7 @@ func (d *Device) linkInstances() []*etree.Element {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	var out []*etree.Element
-	d.linkedLocked(func(i amt.Interface, pid string) {
+	d.linkedLocked(func(i Interface, pid string) {
 		in := wsman.NewInstance(schema.PortPolicy, schema.PortPolicyClass).
 			SetEPR("Antecedent", schema.EthernetPortEPR(i.DeviceID())).
 			SetEPR("Dependent", schema.PolicyEPR(pid))
@@ -416,7 +421,7 @@ func (d *Device) statInstances() []*etree.Element {
 	defer d.mu.Unlock()
 	s := &d.defense
 	var out []*etree.Element
-	d.linkedLocked(func(i amt.Interface, pid string) {
+	d.linkedLocked(func(i Interface, pid string) {
 		for _, h := range s.policies[pid].handles {
 			in := wsman.NewInstance(schema.FilterStats, schema.FilterStatsClass).
 				SetEPR("Antecedent", schema.EthernetPortEPR(i.DeviceID())).
@@ -456,4 +461,4 @@ func sortedIDs[V any](m map[string]V) []string {
 }
 
 // matchKey indexes match counters per interface and filter.
-func matchKey(i amt.Interface, filterID string) string { return i.DeviceID() + "|" + filterID }
+func matchKey(i Interface, filterID string) string { return i.DeviceID() + "|" + filterID }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
+	"github.com/oobkit/oobkit/internal/simconv"
 	"io"
 	"net"
 	"os"
@@ -381,8 +382,8 @@ func TestFilterCommands(t *testing.T) {
 	assert.Equal(t, exitFailed, res.code, res.stdout+res.stderr)
 	assert.Regexp(t, `amt-01 .* ok .*policy "oobkit remediation" \(\d+ rules\) on wired`, res.stdout)
 	assert.Regexp(t, `bmc-01 .* failed +unsupported`, res.stdout)
-	require.NotNil(t, dev.ActivePolicy(amt.Wired))
-	assert.Equal(t, "oobkit remediation", dev.ActivePolicy(amt.Wired).Name)
+	require.NotNil(t, simconv.Active(dev, amt.Wired))
+	assert.Equal(t, "oobkit remediation", simconv.Active(dev, amt.Wired).Name)
 
 	res = oobctl(t, nil, append(amtBase, "--json", "filter", "status")...)
 	require.Equal(t, exitOK, res.code, res.stderr)
@@ -398,14 +399,14 @@ func TestFilterCommands(t *testing.T) {
 	res = oobctl(t, nil, append(amtBase, "filter", "remove")...)
 	require.Equal(t, exitOK, res.code, res.stdout+res.stderr)
 	assert.Contains(t, res.stdout, "every System Defense policy removed")
-	assert.Nil(t, dev.ActivePolicy(amt.Wired))
+	assert.Nil(t, simconv.Active(dev, amt.Wired))
 	res = oobctl(t, nil, append(amtBase, "filter", "status")...)
 	require.Equal(t, exitOK, res.code, res.stderr)
 	assert.Contains(t, res.stdout, "no System Defense policy")
 
 	res = oobctl(t, nil, append(amtBase, "filter", "apply", "--policy", "limit-ping", "--mgmt", "127.0.0.1")...)
 	require.Equal(t, exitOK, res.code, res.stdout+res.stderr)
-	require.NotNil(t, dev.ActivePolicy(amt.Wired))
+	require.NotNil(t, simconv.Active(dev, amt.Wired))
 	require.Equal(t, exitOK, oobctl(t, nil, append(amtBase, "filter", "remove")...).code)
 
 	// A policy that would cut the computer off is refused before any
@@ -417,7 +418,7 @@ func TestFilterCommands(t *testing.T) {
 	assert.Equal(t, exitSetup, res.code, res.stdout+res.stderr)
 	assert.Contains(t, res.stderr, "drop")
 	assert.Equal(t, before, dev.Counters().Requests, "nothing was sent")
-	assert.Nil(t, dev.ActivePolicy(amt.Wired))
+	assert.Nil(t, simconv.Active(dev, amt.Wired))
 }
 
 // TestFilterExportCommand: the quarantine's port list edited from the
@@ -439,7 +440,7 @@ func TestFilterExportCommand(t *testing.T) {
 	res = oobctl(t, nil, append(base, "filter", "apply", "--mgmt", "127.0.0.1", "--remove-port", "137",
 		"--add-port", "8443/tcp", "--task-server", "127.0.0.2")...)
 	require.Equal(t, exitOK, res.code, res.stdout+res.stderr)
-	active := dev.ActivePolicy(amt.Wired)
+	active := simconv.Active(dev, amt.Wired)
 	require.NotNil(t, active)
 	assert.Nil(t, active.Rule("netbios-name-tcp-tx-to"), "137 removed")
 	assert.NotNil(t, active.Rule("port-8443-tcp-tx-to"), "8443 added")
@@ -465,7 +466,7 @@ func TestFilterExportCommand(t *testing.T) {
 	other := writeTargets(t, f.Computers[1].Target)
 	res = oobctl(t, nil, "--targets-file", other, "--user", simfleet.User, "filter", "apply", file, "--mgmt", "127.0.0.1")
 	require.Equal(t, exitOK, res.code, res.stdout+res.stderr)
-	assert.Equal(t, active, f.Computers[1].AMT.ActivePolicy(amt.Wired))
+	assert.Equal(t, active, simconv.Active(f.Computers[1].AMT, amt.Wired))
 
 	// Several computers: one file each in --out DIR.
 	res = oobctl(t, nil, "--targets-file", targets, "--user", simfleet.User, "filter", "export")

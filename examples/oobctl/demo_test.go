@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"github.com/oobkit/oobkit/internal/simconv"
 	"os"
 	"os/exec"
 	"strings"
@@ -80,7 +81,7 @@ func checkDemo(t *testing.T, f *simfleet.Fleet, image bootImage, out *demoOutput
 		assert.Positive(t, q.Served["CIM_Processor"], "%s: the inventory was read under the quarantine", r.Target)
 		assert.Zero(t, q.PowerChanges, "%s: no power change under the quarantine", r.Target)
 		assert.False(t, q.Active, "%s: the quarantine is gone", r.Target)
-		assert.Nil(t, c.AMT.ActivePolicy(amt.Wired), r.Target)
+		assert.Nil(t, simconv.Active(c.AMT, amt.Wired), r.Target)
 		assert.Equal(t, "oobkit remediation", r.Output("quarantine").(*tasks.NetworkFilterOutput).Policy, r.Target)
 		assert.True(t, r.Output("lift").(*tasks.NetworkFilterOutput).Removed, r.Target)
 	}

@@ -7,7 +7,6 @@
 package schema
 
 import (
-	"github.com/oobkit/oobkit/filter"
 	"github.com/oobkit/oobkit/internal/wsman"
 )
 
@@ -41,9 +40,9 @@ const (
 	AgentWatchdog = wsman.AMTBase + "AMT_AgentPresenceWatchdog"
 
 	// System Defense (reference amt_wsman.md §2(d)).
-	IPFilter          = wsman.AMTBase + filter.ClassIPHeadersFilter
-	EtherFilter       = wsman.AMTBase + filter.ClassHdr8021Filter
-	DefensePolicy     = wsman.AMTBase + filter.ClassSystemDefensePolicy
+	IPFilter          = wsman.AMTBase + "AMT_IPHeadersFilter"
+	EtherFilter       = wsman.AMTBase + "AMT_Hdr8021Filter"
+	DefensePolicy     = wsman.AMTBase + "AMT_SystemDefensePolicy"
 	PortPolicy        = wsman.AMTBase + "AMT_NetworkPortSystemDefensePolicy"
 	FilterStats       = wsman.AMTBase + "AMT_ActiveFilterStatistics"
 	FilterInPolicy    = wsman.AMTBase + "AMT_FilterInSystemDefensePolicy"

@@ -12,7 +12,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/oobkit/oobkit/amt"
 	"github.com/oobkit/oobkit/amt/amttest"
 	"github.com/oobkit/oobkit/redirect/redirecttest"
 )
@@ -105,10 +104,10 @@ func (h *amtHost) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	before := h.dev.ActivePolicy(amt.Wired) != nil
+	before := h.dev.ActivePolicy(amttest.Wired) != nil
 	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 	h.dev.Handler().ServeHTTP(sw, r)
-	after := h.dev.ActivePolicy(amt.Wired) != nil
+	after := h.dev.ActivePolicy(amttest.Wired) != nil
 
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -143,7 +142,7 @@ func (h *amtHost) observed() Quarantine {
 	for k, v := range h.quarantine.Served {
 		q.Served[k] = v
 	}
-	q.Active = h.dev.ActivePolicy(amt.Wired) != nil
+	q.Active = h.dev.ActivePolicy(amttest.Wired) != nil
 	return q
 }
 
