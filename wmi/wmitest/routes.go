@@ -146,6 +146,9 @@ func (c *Computer) enumerate(r *wsmantest.Request, class string, where wqlExpr) 
 		return nil, err
 	}
 	c.tick()
+	if err := c.lacks(class); err != nil {
+		return nil, err
+	}
 	objs, ok := c.classObjects(class)
 	if !ok {
 		return nil, wsmantest.Fault("CannotProcessFilter", "invalid class "+class)
