@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PEER_PACKAGES=(openipmi ipmitool freeipmi-tools snmpd snmptrapd snmp amtterm wsl uuid-runtime python3-pyghmi vncsnapshot)
+PEER_PACKAGES=(openipmi ipmitool freeipmi-tools snmpd snmptrapd snmp amtterm wsl uuid-runtime python3-pyghmi python3-winrm vncsnapshot)
 PEER_BINARIES=(ipmi_sim ipmitool ipmi-pet ipmi-sel ipmi-fru ipmi-sensors snmpd snmptrapd snmpget snmptrap amtterm wsl uuidgen fakebmc vncsnapshot)
 
 missing=0
