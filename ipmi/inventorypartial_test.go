@@ -58,3 +58,12 @@ func TestInventoryPartialWhenSDRMissing(t *testing.T) {
 	}
 	assert.True(t, kinds["product"], "FRU still read")
 }
+
+// ipmi_sim's default configuration answers every FRU and SDR the SDK asks
+// for: its inventory is complete.
+func TestSimInventoryNotPartial(t *testing.T) {
+	sim := ipmitest.StartSim(t, ipmitest.SimConfig{})
+	inv, err := newSimClient(t, sim).Inventory(testCtx(t))
+	require.NoError(t, err)
+	assert.False(t, inv.Partial(), "%+v", inv.Missing)
+}

@@ -27,14 +27,8 @@ func (s *Server) SetMissing(classes []string, status int) {
 func (s *Server) lacks(w http.ResponseWriter, req *Request) bool {
 	uri := req.ResourceURI
 	class := uri[strings.LastIndexByte(uri, '/')+1:]
-	// A method URI is class/Method: check the class segment too.
-	parent := ""
-	if i := strings.LastIndexByte(uri, '/'); i > 0 {
-		p := uri[:i]
-		parent = p[strings.LastIndexByte(p, '/')+1:]
-	}
 	s.mu.RLock()
-	missing := class != "" && (s.missing[class] || s.missing[parent])
+	missing := class != "" && s.missing[class]
 	status := s.missingStatus
 	s.mu.RUnlock()
 	if !missing {
