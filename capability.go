@@ -32,7 +32,11 @@ type BootController interface {
 	SetNextBoot(ctx context.Context, opts BootOptions) error
 }
 
-// InventoryReader collects a computer's inventory.
+// InventoryReader collects a computer's inventory. A class the computer
+// lacks, refuses or faults on is a gap named in [Inventory.Missing], not an
+// error ([Inventory.Partial]); the error is for a refused credential, an
+// unreachable computer ([InventoryFatal]) or a computer on which nothing
+// answers.
 type InventoryReader interface {
 	Inventory(ctx context.Context) (*Inventory, error)
 }

@@ -1,6 +1,10 @@
 package oobkit
 
-import "time"
+import (
+	"context"
+	"errors"
+	"time"
+)
 
 // Inventory is one model for what AMT, DASH, IPMI, WMI and SNMP report about a
 // computer. Every item carries the protocol it came from (Source), so a merged
@@ -29,6 +33,49 @@ type Inventory struct {
 	// Properties holds protocol-specific facts that fit no list above
 	// (AMT version, provisioning state, ME idle timeout, OS name…).
 	Properties []Property `json:"properties,omitempty"`
+	// Missing names each piece the device did not deliver: a class it
+	// lacks, refuses or faults on. An inventory with gaps is partial
+	// ([Inventory.Partial]); the pieces that answered are still listed.
+	Missing []InventoryGap `json:"missing,omitempty"`
+}
+
+// InventoryGap is one piece of an inventory the device did not deliver.
+type InventoryGap struct {
+	// Protocol is the protocol that was asked.
+	Protocol Protocol `json:"protocol"`
+	// Class is what was asked for: a CIM/WMI class name ("AMT_AgentPresenceWatchdog",
+	// "Win32_Battery") or an IPMI record kind ("FRU 0", "SDR").
+	Class string `json:"class"`
+	// ErrorClass is the error class of the failure as [ClassName] names it
+	// ("unsupported", "device", "not-detected"…).
+	ErrorClass string `json:"errorClass"`
+	// Code is the device's own code ([DeviceCode]): an HTTP status, a
+	// WS-Management fault subcode, an IPMI completion code; empty if none.
+	Code string `json:"code,omitempty"`
+	// Error is the failure's text.
+	Error string `json:"error"`
+}
+
+// Gap builds the [InventoryGap] for class on protocol from err.
+func Gap(p Protocol, class string, err error) InventoryGap {
+	return InventoryGap{Protocol: p, Class: class, ErrorClass: ClassName(err), Code: DeviceCode(err), Error: err.Error()}
+}
+
+// Partial reports whether some piece of the inventory is missing.
+func (inv *Inventory) Partial() bool { return inv != nil && len(inv.Missing) > 0 }
+
+// InventoryFatal reports whether err, met while reading one class of an
+// inventory, ends the whole inventory rather than leaving a gap: the
+// credential was refused, nothing answered, the device is not provisioned,
+// or the caller's context ended. Every other failure (a fault, an HTTP
+// error, a class the device lacks) is a gap.
+func InventoryFatal(err error) bool {
+	for _, c := range []error{ErrAuth, ErrUnreachable, ErrNotProvisioned, context.Canceled, context.DeadlineExceeded} {
+		if errors.Is(err, c) {
+			return true
+		}
+	}
+	return false
 }
 
 // System describes the computer system, chassis or board (Kind says which).
@@ -172,4 +219,5 @@ func (inv *Inventory) Merge(other *Inventory) {
 	inv.Sensors = append(inv.Sensors, other.Sensors...)
 	inv.Software = append(inv.Software, other.Software...)
 	inv.Properties = append(inv.Properties, other.Properties...)
+	inv.Missing = append(inv.Missing, other.Missing...)
 }

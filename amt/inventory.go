@@ -12,8 +12,8 @@ import (
 	"github.com/oobkit/oobkit/internal/wsman"
 )
 
-// inventoryClasses are read in this order; a class the device does not
-// have (ErrUnsupported) is skipped.
+// inventoryClasses are read in this order; a class the device lacks,
+// refuses or faults on becomes a gap in [oobkit.Inventory.Missing].
 var inventoryClasses = []struct {
 	uri    string
 	decode func(inv *oobkit.Inventory, in *wsman.Instance)
@@ -34,21 +34,40 @@ var inventoryClasses = []struct {
 // Inventory collects the hardware inventory AMT keeps: system GUID,
 // chassis, board, BIOS, processors, memory, disks, AMT network settings,
 // general settings, firmware versions and agent watchdogs.
+//
+// Real firmware lacks classes other firmware has (agent presence
+// watchdogs, wireless ports…) and answers for them with a SOAP fault or an
+// HTTP error. Such a class is named in the inventory's Missing list and
+// the rest is still returned ([oobkit.Inventory.Partial]). A refused
+// credential, an unreachable device or the end of ctx fails the whole
+// inventory, and so does a device on which no class answers.
 func (c *Client) Inventory(ctx context.Context) (*oobkit.Inventory, error) {
 	inv := &oobkit.Inventory{Target: c.target.String(), Collected: time.Now().UTC()}
+	var errs []error
 	for _, cl := range inventoryClasses {
 		list, err := c.enumerate(ctx, cl.uri)
 		if err != nil {
-			if errors.Is(err, oobkit.ErrUnsupported) {
-				continue
+			if oobkit.InventoryFatal(err) {
+				return nil, err
 			}
-			return nil, err
+			name := className(cl.uri)
+			inv.Missing = append(inv.Missing, oobkit.Gap(oobkit.AMT, name, err))
+			errs = append(errs, fmt.Errorf("%s: %w", name, err))
+			continue
 		}
 		for _, in := range list {
 			cl.decode(inv, in)
 		}
 	}
+	if len(errs) == len(inventoryClasses) {
+		return nil, errors.Join(errs...)
+	}
 	return inv, nil
+}
+
+// className is the last path segment of a resource URI: the class name.
+func className(uri string) string {
+	return uri[strings.LastIndexByte(uri, '/')+1:]
 }
 
 func prop(inv *oobkit.Inventory, name, value string) {

@@ -2,6 +2,8 @@ package dash
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -16,11 +18,16 @@ import (
 // (system, GUID), CIM_BIOSElement, CIM_Processor, CIM_PhysicalMemory,
 // CIM_Fan, CIM_PowerSupply, CIM_NumericSensor, CIM_SoftwareIdentity (DASH
 // Software Inventory) and CIM_Memory with CIM_AssociatedCacheMemory (cache
-// memory, reported as "cache …" properties). A class the computer does not
-// serve is skipped; any other failure ends the collection.
+// memory, reported as "cache …" properties).
+//
+// A class the computer does not serve, refuses or faults on is named in
+// the inventory's Missing list and the rest is returned
+// ([oobkit.Inventory.Partial]). A refused credential, an unreachable
+// computer or the end of ctx fails the whole inventory, and so does a
+// computer on which no class answers.
 func (c *Client) Inventory(ctx context.Context) (*oobkit.Inventory, error) {
-	inv := &oobkit.Inventory{Target: c.target.String(), Collected: time.Now().UTC()}
-	for _, step := range []func(context.Context, *oobkit.Inventory) error{
+	inv := &invRun{Inventory: &oobkit.Inventory{Target: c.target.String(), Collected: time.Now().UTC()}}
+	for _, step := range []func(context.Context, *invRun) error{
 		c.invSystem, c.invBIOS, c.invProcessors, c.invMemory, c.invFans, c.invPowerSupplies,
 		c.invSensors, c.invSoftware, c.invCache,
 	} {
@@ -28,17 +35,44 @@ func (c *Client) Inventory(ctx context.Context) (*oobkit.Inventory, error) {
 			return nil, err
 		}
 	}
-	return inv, nil
+	if inv.answered == 0 {
+		return nil, errors.Join(inv.errs...)
+	}
+	return inv.Inventory, nil
+}
+
+// invRun is an inventory being collected: what answered and what failed.
+type invRun struct {
+	*oobkit.Inventory
+	answered int
+	errs     []error
+}
+
+// invEnum enumerates class for the inventory. A failure that ends the
+// whole inventory ([oobkit.InventoryFatal]) is returned; any other
+// becomes a gap in inv.Missing and no instances.
+func (c *Client) invEnum(ctx context.Context, inv *invRun, class string) ([]*wsman.Instance, error) {
+	items, err := c.enumerate(ctx, class, false)
+	if err == nil {
+		inv.answered++
+		return items, nil
+	}
+	if oobkit.InventoryFatal(err) {
+		return nil, err
+	}
+	inv.Missing = append(inv.Missing, oobkit.Gap(src, class, err))
+	inv.errs = append(inv.errs, fmt.Errorf("%s: %w", class, err))
+	return nil, nil
 }
 
 const src = oobkit.DASH
 
-func (c *Client) invSystem(ctx context.Context, inv *oobkit.Inventory) error {
-	systems, err := c.enumerate(ctx, "CIM_ComputerSystem", true)
+func (c *Client) invSystem(ctx context.Context, inv *invRun) error {
+	systems, err := c.invEnum(ctx, inv, "CIM_ComputerSystem")
 	if err != nil {
 		return err
 	}
-	pkgs, err := c.enumerate(ctx, "CIM_ComputerSystemPackage", true)
+	pkgs, err := c.invEnum(ctx, inv, "CIM_ComputerSystemPackage")
 	if err != nil {
 		return err
 	}
@@ -49,7 +83,7 @@ func (c *Client) invSystem(ctx context.Context, inv *oobkit.Inventory) error {
 	for _, s := range systems {
 		inv.System = append(inv.System, oobkit.System{Source: src, Kind: "system", Name: firstOf(s.Get("ElementName"), s.Get("Name")), GUID: guid})
 	}
-	chassis, err := c.enumerate(ctx, "CIM_Chassis", true)
+	chassis, err := c.invEnum(ctx, inv, "CIM_Chassis")
 	if err != nil {
 		return err
 	}
@@ -60,8 +94,8 @@ func (c *Client) invSystem(ctx context.Context, inv *oobkit.Inventory) error {
 	return nil
 }
 
-func (c *Client) invBIOS(ctx context.Context, inv *oobkit.Inventory) error {
-	items, err := c.enumerate(ctx, "CIM_BIOSElement", true)
+func (c *Client) invBIOS(ctx context.Context, inv *invRun) error {
+	items, err := c.invEnum(ctx, inv, "CIM_BIOSElement")
 	for _, b := range items {
 		inv.BIOS = append(inv.BIOS, oobkit.Firmware{Source: src, Name: firstOf(b.Get("ElementName"), b.Get("Name")),
 			Vendor: b.Get("Manufacturer"), Version: b.Get("Version"), ReleaseDate: b.Get("ReleaseDate")})
@@ -69,8 +103,8 @@ func (c *Client) invBIOS(ctx context.Context, inv *oobkit.Inventory) error {
 	return err
 }
 
-func (c *Client) invProcessors(ctx context.Context, inv *oobkit.Inventory) error {
-	items, err := c.enumerate(ctx, "CIM_Processor", true)
+func (c *Client) invProcessors(ctx context.Context, inv *invRun) error {
+	items, err := c.invEnum(ctx, inv, "CIM_Processor")
 	for _, p := range items {
 		maxc, _ := p.Int("MaxClockSpeed")
 		cur, _ := p.Int("CurrentClockSpeed")
@@ -83,8 +117,8 @@ func (c *Client) invProcessors(ctx context.Context, inv *oobkit.Inventory) error
 // memoryTypes names CIM_PhysicalMemory.MemoryType values (CIM schema).
 var memoryTypes = map[string]string{"24": "DDR3", "26": "DDR4", "34": "DDR5", "35": "LPDDR5", "20": "DDR", "21": "DDR2"}
 
-func (c *Client) invMemory(ctx context.Context, inv *oobkit.Inventory) error {
-	items, err := c.enumerate(ctx, "CIM_PhysicalMemory", true)
+func (c *Client) invMemory(ctx context.Context, inv *invRun) error {
+	items, err := c.invEnum(ctx, inv, "CIM_PhysicalMemory")
 	for _, m := range items {
 		capB, _ := m.Int("Capacity")
 		speed, ok := m.Int("ConfiguredMemoryClockSpeed")
@@ -117,8 +151,8 @@ func healthStatus(in *wsman.Instance) string {
 	return ""
 }
 
-func (c *Client) invFans(ctx context.Context, inv *oobkit.Inventory) error {
-	items, err := c.enumerate(ctx, "CIM_Fan", true)
+func (c *Client) invFans(ctx context.Context, inv *invRun) error {
+	items, err := c.invEnum(ctx, inv, "CIM_Fan")
 	for _, f := range items {
 		s := oobkit.Sensor{Source: src, Name: firstOf(f.Get("ElementName"), f.Get("DeviceID")), Type: "fan", Status: healthStatus(f)}
 		if v, ok := f.Int("DesiredSpeed"); ok && v > 0 {
@@ -130,8 +164,8 @@ func (c *Client) invFans(ctx context.Context, inv *oobkit.Inventory) error {
 	return err
 }
 
-func (c *Client) invPowerSupplies(ctx context.Context, inv *oobkit.Inventory) error {
-	items, err := c.enumerate(ctx, "CIM_PowerSupply", true)
+func (c *Client) invPowerSupplies(ctx context.Context, inv *invRun) error {
+	items, err := c.invEnum(ctx, inv, "CIM_PowerSupply")
 	for _, p := range items {
 		s := oobkit.Sensor{Source: src, Name: firstOf(p.Get("ElementName"), p.Get("DeviceID")), Type: "power supply", Status: healthStatus(p)}
 		if mw, ok := p.Int("TotalOutputPower"); ok && mw > 0 { // milliwatts
@@ -149,8 +183,8 @@ var sensorTypes = map[string]string{"2": "temperature", "3": "voltage", "4": "cu
 // baseUnits names CIM_NumericSensor.BaseUnits values.
 var baseUnits = map[string]string{"2": "°C", "3": "°F", "4": "K", "5": "V", "6": "A", "7": "W", "19": "RPM"}
 
-func (c *Client) invSensors(ctx context.Context, inv *oobkit.Inventory) error {
-	items, err := c.enumerate(ctx, "CIM_NumericSensor", true)
+func (c *Client) invSensors(ctx context.Context, inv *invRun) error {
+	items, err := c.invEnum(ctx, inv, "CIM_NumericSensor")
 	for _, n := range items {
 		s := oobkit.Sensor{Source: src, Name: firstOf(n.Get("ElementName"), n.Get("DeviceID")),
 			Type: firstOf(sensorTypes[n.Get("SensorType")], n.Get("OtherSensorTypeDescription")), Unit: baseUnits[n.Get("BaseUnits")],
@@ -165,8 +199,8 @@ func (c *Client) invSensors(ctx context.Context, inv *oobkit.Inventory) error {
 	return err
 }
 
-func (c *Client) invSoftware(ctx context.Context, inv *oobkit.Inventory) error {
-	items, err := c.enumerate(ctx, "CIM_SoftwareIdentity", true)
+func (c *Client) invSoftware(ctx context.Context, inv *invRun) error {
+	items, err := c.invEnum(ctx, inv, "CIM_SoftwareIdentity")
 	for _, s := range items {
 		inv.Software = append(inv.Software, oobkit.Software{Source: src, Name: firstOf(s.Get("ElementName"), s.Get("InstanceID")),
 			Version: s.Get("VersionString"), Vendor: s.Get("Manufacturer")})
@@ -177,12 +211,12 @@ func (c *Client) invSoftware(ctx context.Context, inv *oobkit.Inventory) error {
 // cacheLevels names CIM_AssociatedCacheMemory.Level values.
 var cacheLevels = map[string]string{"3": "L1", "4": "L2", "5": "L3"}
 
-func (c *Client) invCache(ctx context.Context, inv *oobkit.Inventory) error {
-	assocs, err := c.enumerate(ctx, "CIM_AssociatedCacheMemory", true)
+func (c *Client) invCache(ctx context.Context, inv *invRun) error {
+	assocs, err := c.invEnum(ctx, inv, "CIM_AssociatedCacheMemory")
 	if err != nil || len(assocs) == 0 {
 		return err
 	}
-	mems, err := c.enumerate(ctx, "CIM_Memory", true)
+	mems, err := c.invEnum(ctx, inv, "CIM_Memory")
 	if err != nil {
 		return err
 	}

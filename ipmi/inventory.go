@@ -3,6 +3,7 @@ package ipmi
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,8 +19,14 @@ import (
 // IPMI properties), the system GUID, every FRU's chassis, board and product
 // areas (IPMI Platform Management FRU Information Storage Definition v1.0),
 // and every full/compact sensor SDR with its current reading. Every item has
-// Source [oobkit.IPMI]. A BMC without SDRs or FRUs yields an inventory
-// without them, not an error.
+// Source [oobkit.IPMI].
+//
+// A FRU device or the SDR repository that the BMC lacks, refuses or errs on
+// is named in the inventory's Missing list ("FRU 0", "FRU 3 (PSU)", "SDR")
+// and the rest is returned ([oobkit.Inventory.Partial]). Get System GUID is
+// optional (IPMI v2.0 §22.14): a BMC without it has no GUID and no gap. A
+// refused credential, an unreachable BMC, the end of ctx or a failed Get
+// Device ID (mandatory, §20.1: nothing answers) fails the whole inventory.
 func (c *Client) Inventory(ctx context.Context) (*oobkit.Inventory, error) {
 	inv := &oobkit.Inventory{Target: c.target.String(), Collected: time.Now().UTC()}
 	dev, err := c.DeviceID(ctx)
@@ -34,12 +41,21 @@ func (c *Client) Inventory(ctx context.Context) (*oobkit.Inventory, error) {
 		oobkit.Property{Source: oobkit.IPMI, Name: "ipmi.productID", Value: strconv.Itoa(int(dev.ProductID))},
 		oobkit.Property{Source: oobkit.IPMI, Name: "ipmi.deviceSupport", Value: strings.Join(dev.Supports, ",")},
 	)
+	gap := func(class string, err error) error {
+		if oobkit.InventoryFatal(err) {
+			return err
+		}
+		inv.Missing = append(inv.Missing, oobkit.Gap(oobkit.IPMI, class, err))
+		return nil
+	}
 	if guid, err := c.GUID(ctx); err == nil {
 		inv.System = append(inv.System, oobkit.System{Source: oobkit.IPMI, Kind: "system", GUID: guid})
 	} else if !errors.Is(err, oobkit.ErrUnsupported) {
-		return nil, err
+		if err := gap("System GUID", err); err != nil {
+			return nil, err
+		}
 	}
-	frus, err := c.frus(ctx, dev)
+	frus, err := c.frus(ctx, dev, gap)
 	if err != nil {
 		return nil, err
 	}
@@ -47,8 +63,10 @@ func (c *Client) Inventory(ctx context.Context) (*oobkit.Inventory, error) {
 		inv.System = append(inv.System, fruSystems(f)...)
 	}
 	sensors, err := c.Sensors(ctx)
-	if err != nil && !errors.Is(err, oobkit.ErrUnsupported) {
-		return nil, err
+	if err != nil {
+		if err := gap("SDR", err); err != nil {
+			return nil, err
+		}
 	}
 	inv.Sensors = sensors
 	return inv, nil
@@ -56,44 +74,62 @@ func (c *Client) Inventory(ctx context.Context) (*oobkit.Inventory, error) {
 
 // frus reads the FRU of the BMC itself (FRU device 0, when Get Device ID
 // says the BMC has FRU inventory) and the logical FRU devices on the BMC
-// that FRU Device Locator SDRs name (IPMI v2.0 §38, §43.8). It does not use
-// go-ipmi's GetFRUs, whose own Get Device ID refuses a BMC that leaves out
-// the optional auxiliary firmware revision. FRUs behind other controllers or
-// on private buses are not read.
-func (c *Client) frus(ctx context.Context, dev *DeviceID) ([]*types.FRU, error) {
+// that FRU Device Locator SDRs name (IPMI v2.0 §38, §43.8). Each read is
+// its own exchange, so a FRU device that fails is reported to gap (which
+// returns the error only when it ends the whole inventory) and the others
+// are still read. It does not use go-ipmi's GetFRUs, whose own Get Device
+// ID refuses a BMC that leaves out the optional auxiliary firmware
+// revision. FRUs behind other controllers or on private buses are not read.
+func (c *Client) frus(ctx context.Context, dev *DeviceID, gap func(string, error) error) ([]*types.FRU, error) {
 	var out []*types.FRU
-	err := c.do(ctx, "Read FRU Data", func(cl *client.Client) error {
-		if slices.Contains(dev.Supports, "fru") {
-			f, err := cl.GetFRU(ctx, 0, "Builtin FRU")
-			if err != nil {
-				return err
-			}
-			out = append(out, f)
-		}
-		if !slices.Contains(dev.Supports, "sdr") {
-			return nil
-		}
-		sdrs, err := cl.GetSDRsRaw(ctx, types.SDRRecordTypeFRUDeviceLocator)
-		if err != nil {
+	read := func(id uint8, name, class string) error {
+		var f *types.FRU
+		err := c.do(ctx, "Read FRU Data", func(cl *client.Client) error {
+			var err error
+			f, err = cl.GetFRU(ctx, id, name)
 			return err
+		})
+		if err == nil && f != nil && f.DeviceNotPresent {
+			// go-ipmi turns completion code 0xCB ("requested data not
+			// present", IPMI v2.0 §5.2) into a FRU marked not present;
+			// ipmitool prints "Device not present" for it.
+			err = &oobkit.Error{Protocol: oobkit.IPMI, Op: "Read FRU Data", Class: oobkit.ErrUnsupported, DeviceCode: "0xcb",
+				Message: "FRU device not present (" + f.DeviceNotPresentReason + ")"}
 		}
-		for _, r := range sdrs {
-			l := r.FRUDeviceLocator
-			if l == nil || l.Location() != types.FRULocation_MgmtController || l.AccessLUN != 0 || l.FRUDeviceID_SlaveAddress == 0 {
-				continue // device 0 is the BMC's own, read above
-			}
-			f, err := cl.GetFRU(ctx, l.FRUDeviceID_SlaveAddress, string(l.DeviceIDBytes))
-			if err != nil {
-				return err
-			}
-			out = append(out, f)
+		if err != nil {
+			return gap(class, err)
 		}
+		out = append(out, f)
 		return nil
-	})
-	if errors.Is(err, oobkit.ErrUnsupported) {
+	}
+	if slices.Contains(dev.Supports, "fru") {
+		if err := read(0, "Builtin FRU", "FRU 0"); err != nil {
+			return nil, err
+		}
+	}
+	if !slices.Contains(dev.Supports, "sdr") {
 		return out, nil
 	}
-	return out, err
+	var sdrs []*types.SDR
+	err := c.do(ctx, "Get SDR", func(cl *client.Client) error {
+		var err error
+		sdrs, err = cl.GetSDRsRaw(ctx, types.SDRRecordTypeFRUDeviceLocator)
+		return err
+	})
+	if err != nil {
+		return out, gap("SDR FRU Device Locator", err)
+	}
+	for _, r := range sdrs {
+		l := r.FRUDeviceLocator
+		if l == nil || l.Location() != types.FRULocation_MgmtController || l.AccessLUN != 0 || l.FRUDeviceID_SlaveAddress == 0 {
+			continue // device 0 is the BMC's own, read above
+		}
+		name := string(l.DeviceIDBytes)
+		if err := read(l.FRUDeviceID_SlaveAddress, name, fmt.Sprintf("FRU %d (%s)", l.FRUDeviceID_SlaveAddress, name)); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // fruSystems maps one FRU's chassis, board and product areas (IPMI FRU

@@ -4,7 +4,7 @@
 # scripts/test.sh and scripts/flakehunt.sh; safe to run again.
 set -euo pipefail
 
-PEER_PACKAGES=(openipmi ipmitool freeipmi-tools snmpd snmptrapd snmp amtterm wsl uuid-runtime python3-pyghmi vncsnapshot)
+PEER_PACKAGES=(openipmi ipmitool freeipmi-tools snmpd snmptrapd snmp amtterm wsl uuid-runtime python3-pyghmi python3-winrm vncsnapshot)
 PEER_BINARIES=(ipmi_sim ipmitool ipmi-pet ipmi-sel ipmi-fru ipmi-sensors snmpd snmptrapd snmpget snmptrap amtterm wsl uuidgen fakebmc vncsnapshot)
 
 missing=0
@@ -12,7 +12,7 @@ for b in "${PEER_BINARIES[@]}"; do
   if ! command -v "$b" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$b" ]; then missing=1; fi
 done
 # pyghmi is a Python module: Debian's /usr/bin/python3 must import it (a pyenv python3 on PATH would not).
-/usr/bin/python3 -c 'import pyghmi.ipmi.bmc' >/dev/null 2>&1 || missing=1
+/usr/bin/python3 -c 'import pyghmi.ipmi.bmc, winrm' >/dev/null 2>&1 || missing=1
 if [ "$missing" = 1 ]; then
   echo "== installing real peers: ${PEER_PACKAGES[*]}"
   if [ "$(id -u)" != 0 ]; then SUDO=sudo; else SUDO=; fi

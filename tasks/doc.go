@@ -23,7 +23,8 @@
 // keyboard, and "restore" of an earlier step's state; graceful actions go
 // through WMI first, then hard out of band), "powerstate", "boot"
 // ([BootTask]: PXE, disk, CD, floppy, IDE-R device), "inventory" (merged
-// from every protocol that answers), "discover" (which protocols answer),
+// from every protocol that answers; output status "partial", with a step
+// note naming each missing class, when a device lacked some), "discover" (which protocols answer),
 // "portcheck", "eventlog", "alerts" ([AlertSettingsTask]) and "filter"
 // ([NetworkFilterTask]: AMT System Defense remediation, limit PING, allow
 // all or a custom policy, verified before it is applied; removed; or read back

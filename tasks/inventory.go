@@ -2,6 +2,8 @@ package tasks
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/oobkit/oobkit"
@@ -20,7 +22,17 @@ type InventoryOutput struct {
 	Sources []oobkit.Protocol `json:"sources"`
 	// Inventory is the merged inventory.
 	Inventory *oobkit.Inventory `json:"inventory"`
+	// Status is "ok" when every class asked answered, "partial" when the
+	// inventory has gaps (Inventory.Missing names each). A partial
+	// inventory is still a successful step; the step's Notes name the gaps.
+	Status string `json:"status"`
 }
+
+// Inventory output statuses.
+const (
+	InventoryComplete = "ok"
+	InventoryPartial  = "partial"
+)
 
 // Kind returns "inventory".
 func (t *InventoryTask) Kind() string { return "inventory" }
@@ -50,5 +62,14 @@ func (t *InventoryTask) Run(ctx context.Context, env *Env) (any, error) {
 	if merged.Collected.IsZero() {
 		merged.Collected = time.Now()
 	}
-	return &InventoryOutput{Sources: sources, Inventory: merged}, nil
+	out := &InventoryOutput{Sources: sources, Inventory: merged, Status: InventoryComplete}
+	if merged.Partial() {
+		out.Status = InventoryPartial
+		var gaps []string
+		for _, g := range merged.Missing {
+			gaps = append(gaps, fmt.Sprintf("%s %s (%s)", g.Protocol, g.Class, g.ErrorClass))
+		}
+		env.rec.note("partial inventory: missing " + strings.Join(gaps, ", "))
+	}
+	return out, nil
 }

@@ -2,6 +2,8 @@ package wmi
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -19,8 +21,16 @@ var InventoryClasses = []string{
 // Inventory reads the computer's hardware and operating-system inventory
 // (every class of [InventoryClasses]) into one oobkit.Inventory whose items
 // carry Source oobkit.WMI. It implements oobkit.InventoryReader.
+//
+// A class the computer lacks, refuses or faults on is named in the
+// inventory's Missing list and the rest is returned
+// ([oobkit.Inventory.Partial]). A refused credential, an unreachable
+// computer or the end of ctx fails the whole inventory, and so does a
+// computer on which no class answers.
 func (c *Client) Inventory(ctx context.Context) (*oobkit.Inventory, error) {
 	classes := map[string][]*wsman.Instance{}
+	var missing []oobkit.InventoryGap
+	var errs []error
 	for _, class := range InventoryClasses {
 		var items []*wsman.Instance
 		var err error
@@ -30,11 +40,20 @@ func (c *Client) Inventory(ctx context.Context) (*oobkit.Inventory, error) {
 			items, err = c.enumerate(ctx, class)
 		}
 		if err != nil {
-			return nil, err
+			if oobkit.InventoryFatal(err) {
+				return nil, err
+			}
+			missing = append(missing, oobkit.Gap(oobkit.WMI, class, err))
+			errs = append(errs, fmt.Errorf("%s: %w", class, err))
+			continue
 		}
 		classes[class] = items
 	}
+	if len(errs) == len(InventoryClasses) {
+		return nil, errors.Join(errs...)
+	}
 	inv := decodeInventory(classes)
+	inv.Missing = missing
 	inv.Target = c.target.String()
 	inv.Collected = time.Now().UTC()
 	return inv, nil

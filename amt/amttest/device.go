@@ -38,6 +38,12 @@ type Config struct {
 	// NoKVM removes CIM_KVMRedirectionSAP (AMT without KVM, e.g. 8.x on
 	// some SKUs).
 	NoKVM bool
+	// Missing lists classes the device lacks (e.g.
+	// "AMT_AgentPresenceWatchdog", "CIM_WiFiPort"), as real firmware lacks
+	// classes other firmware has; MissingStatus says how it answers for
+	// them: 0 a DestinationUnreachable fault, 400 or 500 a bare HTTP error.
+	Missing       []string
+	MissingStatus int
 	// ConsentRequired is the initial IPS_OptInService.OptInRequired.
 	ConsentRequired int64
 	// GUID is the platform GUID (32 hex digits); random by default.
@@ -200,6 +206,7 @@ func NewDevice(cfg Config) *Device {
 		provState: statePost, provMode: modeAdminControl, started: time.Now(),
 		changed: make(chan struct{}),
 	}
+	d.srv.SetMissing(cfg.Missing, cfg.MissingStatus)
 	if cfg.NoKVM {
 		d.kvmState = 0
 	}

@@ -17,6 +17,9 @@ func (d *Device) registerInventory() {
 	one := func(f func() *etree.Element) func() []*etree.Element {
 		return func() []*etree.Element { return []*etree.Element{f()} }
 	}
+	// No local agent has registered a presence watchdog: the class is
+	// there, with no instances.
+	enum(schema.AgentWatchdog, func() []*etree.Element { return nil })
 	enum(schema.SystemPackage, func() []*etree.Element {
 		return []*etree.Element{instance(schema.SystemPackage, "PlatformGUID", strings.ToUpper(d.cfg.GUID))}
 	})

@@ -60,6 +60,12 @@ type Config struct {
 	HideCapacity bool
 	// Subscriptions are present from the start (third-party listeners).
 	Subscriptions []Subscription
+	// Missing lists classes the computer lacks although their profile is
+	// registered (e.g. "CIM_PhysicalMemory"), as real firmware does;
+	// MissingStatus says how it answers for them: 0 a
+	// DestinationUnreachable fault, 400 or 500 a bare HTTP error.
+	Missing       []string
+	MissingStatus int
 }
 
 // Computer is one simulated DASH computer. It is safe for concurrent use.
@@ -116,6 +122,7 @@ func New(cfg Config) *Computer {
 	c := &Computer{cfg: cfg, srv: wsmantest.New(cfg.User, cfg.Password), power: cfg.PowerState, requested: 12,
 		biosPass: cfg.BIOSPassword, sysPass: cfg.SystemPassword, sources: cfg.BootSources, inject: map[string][]int{},
 		httpc: &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 2}}}
+	c.srv.SetMissing(cfg.Missing, cfg.MissingStatus)
 	for i := range cfg.BIOS {
 		a := cfg.BIOS[i]
 		c.attrs = append(c.attrs, &a)

@@ -175,7 +175,15 @@ func inventorySummary(o *tasks.InventoryOutput) string {
 	}
 	parts = append(parts, fmt.Sprintf("%d cpu, %d dimm, %d disk, %d nic, %d sensors",
 		len(inv.Processors), len(inv.Memory), len(inv.Disks), len(inv.Network), len(inv.Sensors)))
-	return fmt.Sprintf("%s (from %v)", strings.Join(parts, ", "), o.Sources)
+	s := fmt.Sprintf("%s (from %v)", strings.Join(parts, ", "), o.Sources)
+	if inv.Partial() {
+		var gaps []string
+		for _, g := range inv.Missing {
+			gaps = append(gaps, fmt.Sprintf("%s %s: %s", g.Protocol, g.Class, g.ErrorClass))
+		}
+		s += "; partial, missing " + strings.Join(gaps, ", ")
+	}
+	return s
 }
 
 func discoverSummary(o *tasks.DiscoverOutput) string {

@@ -141,6 +141,9 @@ type Server struct {
 	enums    map[string]EnumerateFunc
 	ctxs     map[string]*enumState
 	faults   Faults
+	// missing and missingStatus: see SetMissing (missing.go).
+	missing       map[string]bool
+	missingStatus int
 
 	requests, unauthorized, connections atomic.Int64
 
@@ -301,6 +304,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	req := &Request{Envelope: env, Action: action, ResourceURI: env.ResourceURI(), Selectors: env.Selectors(),
 		Body: env.Content(), User: user, HTTP: r}
+	if s.lacks(w, req) {
+		return
+	}
 	respAction, content, err := s.dispatch(req)
 	if err != nil {
 		s.writeFault(w, env, err)

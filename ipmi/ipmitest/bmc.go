@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"sync"
 	"time"
 
@@ -34,6 +35,11 @@ type BMCConfig struct {
 	Username, Password string
 	// PowerOn starts the host powered on.
 	PowerOn bool
+	// Missing lists what the BMC lacks although Get Device ID announces it,
+	// as real BMCs do: "FRU" (FRU device 0 holds no data, so reading it
+	// fails with completion code 0xCB) and "SDR" (the BMC has no SDR
+	// repository: Get SDR Repository Info and Get SDR are refused).
+	Missing []string
 }
 
 // BMC is go-ipmi's reference BMC server (pkg/server with the in-memory
@@ -78,7 +84,7 @@ func StartBMC(cfg BMCConfig) (*BMC, error) {
 	b := bmc.New(bmc.DeviceInfo{
 		DeviceID: 0x20, DeviceRevision: 1, FirmwareMajor: 1, FirmwareMinor: 0x10, IPMIVersion: 0x20,
 		ManufacturerID: 0x0157, ProductID: 0x0001, AdditionalDeviceSupport: 0x0D, // chassis, SDR repo, sensor device
-	}, g, h)
+	}, g, bmcHAL(h, cfg))
 	u, err := b.Users.Add(2, cfg.Username)
 	if err != nil {
 		_ = conn.Close()
@@ -104,6 +110,17 @@ func seedHAL(h *mock.HAL, cfg BMCConfig) error {
 	if err := h.Chassis().SetPower(ctx, cfg.PowerOn); err != nil {
 		return err
 	}
+	if !slices.Contains(cfg.Missing, "FRU") {
+		if err := seedFRU(h, cfg); err != nil {
+			return err
+		}
+	}
+	return h.Storage().SDR().Write(ctx, 1, types.PackMCLocator(types.MCLocatorPackOpts{RecordID: 1, Name: "EmbeddedBMC"}))
+}
+
+// seedFRU writes FRU device 0: board and product areas.
+func seedFRU(h *mock.HAL, cfg BMCConfig) error {
+	ctx := context.Background()
 	fru, err := types.PackFRU(types.FRUPackConfig{
 		Board:   &types.FRUPackBoard{MfgDate: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), Mfg: "oobkit", Product: "EmbeddedBoard", Serial: "B-" + cfg.Name, PartNumber: "EB-1"},
 		Product: &types.FRUPackProduct{Manufacturer: "oobkit", Name: "Embedded BMC", PartModel: "EMB-1", Version: "1.0", Serial: cfg.Name},
@@ -111,10 +128,7 @@ func seedHAL(h *mock.HAL, cfg BMCConfig) error {
 	if err != nil {
 		return err
 	}
-	if err := h.Storage().FRU().Write(ctx, 0, fru); err != nil {
-		return err
-	}
-	return h.Storage().SDR().Write(ctx, 1, types.PackMCLocator(types.MCLocatorPackOpts{RecordID: 1, Name: "EmbeddedBMC"}))
+	return h.Storage().FRU().Write(ctx, 0, fru)
 }
 
 // Target returns the BMC as an oobkit target: 127.0.0.1 with the port in
@@ -207,4 +221,25 @@ func (f *Fleet) Close() error {
 	}
 	wg.Wait()
 	return nil
+}
+
+// noSDRStorage is a BMC's storage without an SDR repository.
+type noSDRStorage struct{ hal.StorageHAL }
+
+// SDR returns nil: there is no SDR repository.
+func (noSDRStorage) SDR() hal.SDRStore { return nil }
+
+// noSDRHAL is mock hardware whose storage has no SDR repository.
+type noSDRHAL struct{ *mock.HAL }
+
+// Storage returns the FRU store without the SDR repository.
+func (h noSDRHAL) Storage() hal.StorageHAL { return noSDRStorage{h.HAL.Storage()} }
+
+// bmcHAL returns the hardware the BMC serves: h, without its SDR
+// repository when cfg.Missing says "SDR".
+func bmcHAL(h *mock.HAL, cfg BMCConfig) hal.HAL {
+	if slices.Contains(cfg.Missing, "SDR") {
+		return noSDRHAL{h}
+	}
+	return h
 }

@@ -106,6 +106,11 @@ type Computer struct {
 	HelperRuntime time.Duration
 	// Hardware describes the inventory.
 	Hardware Hardware
+	// Missing lists WMI classes this computer lacks (e.g.
+	// "Win32_PhysicalMemory" on a VM whose WMI provider is broken):
+	// enumerating or querying one answers a fault as WinRM does for a
+	// class WMI does not know (see lacks).
+	Missing []string
 
 	mu        sync.Mutex
 	srv       *wsmantest.Server

@@ -163,12 +163,10 @@ func (c *Computer) createProcess(cmdline, dir string, env []string, owner string
 			return 2, 0
 		}
 		exe = prog
-	case systemPrograms[low] != "":
-		exe = systemPrograms[low]
-	case c.Files[low] || isSystemPath(low):
-		exe = prog
 	default:
-		return 9, 0
+		if exe = c.resolveProgram(prog, dir); exe == "" {
+			return 9, 0 // "Path not found"
+		}
 	}
 	p := Process{ExecutablePath: exe, CommandLine: cmdline, ParentPID: c.pidOf("services.exe"), Environment: env, Owner: owner}
 	lowCmd := strings.ToLower(cmdline)
@@ -178,7 +176,7 @@ func (c *Computer) createProcess(cmdline, dir string, env []string, owner string
 	np := c.spawn(p)
 	c.logEvent("Security", 4, 4688, "Microsoft-Windows-Security-Auditing",
 		"A new process has been created. New Process Name: "+exe+" Process Command Line: "+cmdline, "")
-	if strings.HasSuffix(low, `powershell.exe`) {
+	if strings.HasSuffix(strings.ToLower(exe), `powershell.exe`) {
 		c.runPowerShell(cmdline, env, owner)
 	}
 	return 0, np.PID

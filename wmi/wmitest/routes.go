@@ -146,14 +146,18 @@ func (c *Computer) enumerate(r *wsmantest.Request, class string, where wqlExpr) 
 		return nil, err
 	}
 	c.tick()
+	if err := c.lacks(class); err != nil {
+		return nil, err
+	}
 	objs, ok := c.classObjects(class)
 	if !ok {
 		return nil, wsmantest.Fault("CannotProcessFilter", "invalid class "+class)
 	}
+	mode := enumerationMode(r.Body)
 	var out []*etree.Element
 	for _, o := range objs {
 		if where == nil || where(o.get) {
-			out = append(out, o.element())
+			out = append(out, o.item(mode))
 		}
 	}
 	return out, nil

@@ -270,6 +270,7 @@ func startAMT(i int, off bool, fault, imageSHA256 string) (*Computer, error) {
 	red, err := redirecttest.NewServer(redirecttest.Config{
 		KVM:          screen.Serve,
 		Users:        map[string]string{User: cfg.Password},
+		Legacy:       legacyRedirectionLogin(fw),
 		EndAfterBoot: true,
 		Firmware:     redirecttest.Boot(redirecttest.BootOptions{Device: redirecttest.CD, SHA256: imageSHA256}),
 	})

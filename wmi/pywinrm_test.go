@@ -1,0 +1,121 @@
+package wmi_test
+
+import (
+	"context"
+	_ "embed"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/oobkit/oobkit/internal/peer"
+	"github.com/oobkit/oobkit/wmi/wmitest"
+)
+
+// These tests drive the simulator with pywinrm (Debian python3-winrm), an
+// independent WinRM client whose NTLM is requests_ntlm/pyspnego's, and
+// compare what it sees with what the SDK sees.
+
+//go:embed testdata/pywinrm_peer.py
+var pywinrmScript []byte
+
+// debianPython is Debian's interpreter, which sees python3-winrm in
+// dist-packages ("python3" on PATH may be a pyenv shim that does not).
+const debianPython = "/usr/bin/python3"
+
+// runPywinrm runs the pywinrm peer script against pc over NTLM as the
+// built-in Administrator and returns its standard output.
+func runPywinrm(t *testing.T, pc *wmitest.Computer, args ...string) string {
+	t.Helper()
+	if exec.Command(debianPython, "-c", "import winrm.protocol, requests_ntlm").Run() != nil {
+		if peer.Required() {
+			t.Fatalf("real peer pywinrm is missing: install Debian package %q (scripts/test.sh does this)", "python3-winrm")
+		}
+		t.Skipf("real peer pywinrm not installed: apt-get install python3-winrm (or run scripts/test.sh)")
+	}
+	dir := t.TempDir()
+	script := filepath.Join(dir, "pywinrm_peer.py")
+	require.NoError(t, os.WriteFile(script, pywinrmScript, 0o600))
+	// NTLM hashes the password with MD4, which OpenSSL 3 keeps in its
+	// legacy provider; Debian's python hashlib finds it only when the
+	// provider is activated (https://www.openssl.org/docs/man3.0/man7/OSSL_PROVIDER-legacy.html).
+	conf := filepath.Join(dir, "openssl.cnf")
+	require.NoError(t, os.WriteFile(conf, []byte(legacyOpenSSLConf), 0o600))
+	c, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(c, debianPython, append([]string{script, pc.URL(), `PC42\Administrator`, adminPassword}, args...)...)
+	cmd.Env = append(os.Environ(), "OPENSSL_CONF="+conf, "NO_PROXY=127.0.0.1,localhost", "no_proxy=127.0.0.1,localhost")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	require.NoError(t, err, "pywinrm: %s", stderr.String())
+	return string(out)
+}
+
+// legacyOpenSSLConf activates OpenSSL 3's default and legacy providers.
+const legacyOpenSSLConf = `openssl_conf = openssl_init
+[openssl_init]
+providers = provider_sect
+[provider_sect]
+default = default_sect
+legacy = legacy_sect
+[default_sect]
+activate = 1
+[legacy_sect]
+activate = 1
+`
+
+// TestPywinrmEnumerateMatchesSDK: pywinrm and the SDK, both over NTLM,
+// enumerate Win32_Service and see the same services.
+func TestPywinrmEnumerateMatchesSDK(t *testing.T) {
+	pc := newComputer(t, false)
+	peerNames := strings.Fields(runPywinrm(t, pc, "enum", "Win32_Service", "Name"))
+	require.NotEmpty(t, peerNames)
+
+	svcs, err := ntlmClient(t, pc).Services(ctx(t))
+	require.NoError(t, err)
+	var sdkNames []string
+	for _, s := range svcs {
+		sdkNames = append(sdkNames, s.Name)
+	}
+	sort.Strings(peerNames)
+	sort.Strings(sdkNames)
+	assert.Equal(t, sdkNames, peerNames)
+	assert.Positive(t, pc.Counters().Unauthorized, "NTLM's negotiate leg is a 401 challenge")
+}
+
+// TestPywinrmCreateResolvesCmd: Win32_Process.Create with the command line
+// "cmd /c echo hi" starts C:\Windows\System32\cmd.exe on Windows:
+// CreateProcess appends ".exe" to a file name without an extension and
+// searches the system directory for it
+// (https://learn.microsoft.com/windows/win32/api/processthreadsapi/nf-processthreadsapi-createprocessw,
+// lpCommandLine). pywinrm creates it over NTLM; the SDK then finds the new
+// process and its executable.
+func TestPywinrmCreateResolvesCmd(t *testing.T) {
+	pc := newComputer(t, false)
+	pc.Do(func(c *wmitest.Computer) { c.HelperRuntime = time.Hour }) // keep it running while we look
+	out := runPywinrm(t, pc, "create", "cmd /c echo hi")
+	m := regexp.MustCompile(`ReturnValue=(\d+) ProcessId=(\S+)`).FindStringSubmatch(out)
+	require.NotNil(t, m, out)
+	require.Equal(t, "0", m[1], "Win32_Process.Create ReturnValue (9 = path not found)")
+
+	procs, err := ntlmClient(t, pc).Processes(ctx(t))
+	require.NoError(t, err)
+	found := false
+	for _, p := range procs {
+		if strconv.FormatUint(uint64(p.PID), 10) == m[2] {
+			found = true
+			assert.Equal(t, `C:\Windows\System32\cmd.exe`, p.ExecutablePath)
+			assert.Equal(t, "cmd /c echo hi", p.CommandLine)
+		}
+	}
+	assert.True(t, found, "process %s not listed by the SDK", m[2])
+}

@@ -1,0 +1,71 @@
+"""Drive a WinRM endpoint with pywinrm (Debian python3-winrm) over NTLM.
+
+pywinrm is an independent WS-Management client: its NTLM comes from
+requests_ntlm/pyspnego, its envelopes are built here by hand. Usage:
+
+    pywinrm_peer.py ENDPOINT USER PASSWORD create COMMANDLINE
+        invoke Win32_Process.Create; print "ReturnValue=N ProcessId=P"
+    pywinrm_peer.py ENDPOINT USER PASSWORD enum CLASS PROPERTY
+        enumerate root/cimv2 CLASS (Enumerate, then Pull until the end);
+        print PROPERTY of every instance, one a line
+"""
+import sys
+import uuid
+import xml.etree.ElementTree as ET
+
+from winrm.protocol import Protocol
+
+WMI = "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/cimv2/"
+ENUM = "http://schemas.xmlsoap.org/ws/2004/09/enumeration"
+
+
+def envelope(action, resource, body):
+    return f"""<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"
+ xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing"
+ xmlns:w="http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd"
+ xmlns:n="{ENUM}">
+<s:Header>
+<a:To>{sys.argv[1]}</a:To>
+<a:ReplyTo><a:Address s:mustUnderstand="true">http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous</a:Address></a:ReplyTo>
+<a:Action s:mustUnderstand="true">{action}</a:Action>
+<w:MaxEnvelopeSize s:mustUnderstand="true">153600</w:MaxEnvelopeSize>
+<a:MessageID>uuid:{uuid.uuid4()}</a:MessageID>
+<w:OperationTimeout>PT20S</w:OperationTimeout>
+<w:ResourceURI s:mustUnderstand="true">{resource}</w:ResourceURI>
+</s:Header>
+<s:Body>{body}</s:Body>
+</s:Envelope>"""
+
+
+def local(tag):
+    return tag.rsplit("}", 1)[-1]
+
+
+def main():
+    endpoint, user, password, op = sys.argv[1:5]
+    p = Protocol(endpoint=endpoint, transport="ntlm", username=user, password=password,
+                 message_encryption="never", server_cert_validation="ignore")
+    if op == "create":
+        uri = WMI + "Win32_Process"
+        body = f'<p:Create_INPUT xmlns:p="{uri}"><p:CommandLine>{sys.argv[5]}</p:CommandLine></p:Create_INPUT>'
+        root = ET.fromstring(p.send_message(envelope(uri + "/Create", uri, body)))
+        out = {local(e.tag): e.text for e in root.iter() if local(e.tag) in ("ReturnValue", "ProcessId")}
+        print(f"ReturnValue={out.get('ReturnValue')} ProcessId={out.get('ProcessId')}")
+    elif op == "enum":
+        cls, prop = sys.argv[5], sys.argv[6]
+        uri = WMI + cls
+        root = ET.fromstring(p.send_message(envelope(ENUM + "/Enumerate", uri, "<n:Enumerate/>")))
+        while True:
+            for e in root.iter():
+                if local(e.tag) == prop and e.text:
+                    print(e.text)
+            ctx = [e.text for e in root.iter() if local(e.tag) == "EnumerationContext"]
+            if any(local(e.tag) == "EndOfSequence" for e in root.iter()) or not ctx:
+                break
+            body = f"<n:Pull><n:EnumerationContext>{ctx[0]}</n:EnumerationContext><n:MaxElements>5</n:MaxElements></n:Pull>"
+            root = ET.fromstring(p.send_message(envelope(ENUM + "/Pull", uri, body)))
+    else:
+        sys.exit("unknown op " + op)
+
+
+main()
