@@ -431,8 +431,10 @@ func (c *Client) exchange(ctx context.Context, info RequestInfo, body []byte, rb
 	if err != nil {
 		return 0, nil, nil, 0, fmt.Errorf("wsman: %w", err)
 	}
-	req.Header.Set("Content-Type", "application/soap+xml;charset=UTF-8")
-	req.Header.Set("User-Agent", "oobkit")
+	// The fixed headers share their value slices across requests (the
+	// transport only reads them), saving the canonicalisation and slices
+	// Header.Set would allocate on every request.
+	req.Header = http.Header{"Content-Type": contentType, "User-Agent": userAgent}
 	switch c.auth {
 	case oobkit.AuthDigest:
 		h, err := c.digest.Authorize(digest.Request{Method: http.MethodPost, URI: c.path, Body: body})
@@ -499,6 +501,11 @@ func (c *Client) exchange(ctx context.Context, info RequestInfo, body []byte, rb
 	}
 	return status, respBody, resp.Header, len(used), nil
 }
+
+var (
+	contentType = []string{"application/soap+xml;charset=UTF-8"}
+	userAgent   = []string{"oobkit"}
+)
 
 // ErrResponseTooLarge is wrapped (with oobkit.ErrProtocol) when a response
 // exceeds the cap.
