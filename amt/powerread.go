@@ -27,8 +27,10 @@ type powerRead struct {
 
 // associatedPower returns the CIM_AssociatedPowerManagementService instance
 // with one request per call after the first. A device that declines the Get
-// (ActionNotSupported, InvalidSelectors…) costs one extra request once and
-// is enumerated from then on.
+// with the keys (ActionNotSupported, InvalidSelectors…) is asked once more
+// with a Get without selectors, and uses that from then on if it answers;
+// if it declines that too, it is enumerated from then on. Either way the
+// fallback costs one or two extra requests once.
 func (c *Client) associatedPower(ctx context.Context) (*wsman.Instance, error) {
 	if sel := c.power.sel.Load(); sel != nil {
 		in, err := c.get(ctx, schema.AssociatedPower, *sel)
@@ -37,6 +39,18 @@ func (c *Client) associatedPower(ctx context.Context) (*wsman.Instance, error) {
 			return in, nil
 		case err != nil && !getDeclined(err):
 			return nil, err
+		}
+		if len(*sel) > 0 {
+			// AMT has one instance of the class and answers a Get without
+			// selectors (go-wsman-messages reads it so); try that once.
+			in, err := c.get(ctx, schema.AssociatedPower, nil)
+			switch {
+			case err == nil && in.Has("PowerState"):
+				c.power.sel.Store(&wsman.Selectors{})
+				return in, nil
+			case err != nil && !getDeclined(err):
+				return nil, err
+			}
 		}
 		c.power.noGet.Store(true)
 		c.power.sel.Store(nil)

@@ -2,6 +2,7 @@ package amt_test
 
 import (
 	"context"
+	"sync/atomic"
 	"testing"
 
 	"github.com/beevik/etree"
@@ -68,9 +69,9 @@ func TestPowerStateFirstCallCost(t *testing.T) {
 	}
 }
 
-// Firmware that refuses the Get (ActionNotSupported) costs one extra
-// request once; the client then enumerates on every call and never tries
-// the Get again.
+// Firmware that refuses the Get (ActionNotSupported), with the keys and
+// without selectors, costs two extra requests once; the client then
+// enumerates on every call and never tries the Get again.
 func TestPowerStateFallsBackWhenGetRefused(t *testing.T) {
 	srv, c := start(t, amttest.Config{})
 	srv.Handler().Handle(wsman.ActionGet, schema.AssociatedPower, func(*wsmantest.Request) (*etree.Element, error) {
@@ -80,10 +81,10 @@ func TestPowerStateFallsBackWhenGetRefused(t *testing.T) {
 	_, err := c.PowerState(ctx) // nonce + enumeration
 	require.NoError(t, err)
 	before := c.Stats().Requests
-	st, err := c.PowerState(ctx) // refused Get + enumeration
+	st, err := c.PowerState(ctx) // refused keyed Get + refused bare Get + enumeration
 	require.NoError(t, err)
 	assert.Equal(t, oobkit.PowerS0, st)
-	assert.Equal(t, int64(2), c.Stats().Requests-before)
+	assert.Equal(t, int64(3), c.Stats().Requests-before)
 	before = c.Stats().Requests
 	for range 5 {
 		_, err := c.PowerState(ctx)
@@ -102,4 +103,35 @@ func TestPowerStateGetSeesChanges(t *testing.T) {
 	st, err := c.PowerState(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, oobkit.PowerS5, st)
+}
+
+// Firmware that refuses the keys as selectors but answers a Get without
+// selectors (the class has one instance) costs two extra requests once,
+// then one bare Get per call.
+func TestPowerStateBareGetWhenKeysRefused(t *testing.T) {
+	srv, c := start(t, amttest.Config{})
+	var bare atomic.Int64
+	srv.Handler().Handle(wsman.ActionGet, schema.AssociatedPower, func(r *wsmantest.Request) (*etree.Element, error) {
+		if len(r.Selectors) > 0 {
+			return nil, wsmantest.Fault("InvalidSelectors", "no selectors here")
+		}
+		bare.Add(1)
+		in := wsman.NewInstance(schema.AssociatedPower, "CIM_AssociatedPowerManagementService").SetInt("PowerState", 2)
+		return in.Element(), nil
+	})
+	ctx := context.Background()
+	_, err := c.PowerState(ctx) // nonce + enumeration
+	require.NoError(t, err)
+	before := c.Stats().Requests
+	st, err := c.PowerState(ctx) // refused keyed Get + bare Get
+	require.NoError(t, err)
+	assert.Equal(t, oobkit.PowerS0, st)
+	assert.Equal(t, int64(2), c.Stats().Requests-before)
+	before = c.Stats().Requests
+	for range 5 {
+		_, err := c.PowerState(ctx)
+		require.NoError(t, err)
+	}
+	assert.Equal(t, int64(5), c.Stats().Requests-before, "one bare Get per call")
+	assert.Equal(t, int64(6), bare.Load())
 }
