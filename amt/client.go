@@ -24,6 +24,7 @@ type Client struct {
 	ws     *wsman.Client
 	log    *slog.Logger
 	settle settle
+	power  powerRead
 }
 
 // Option configures a Client.

@@ -105,7 +105,7 @@ const systemStateRecords = 32
 // value allows. Otherwise Sleep-Light stays "sleeping, undetermined" and
 // Other is unknown.
 func (c *Client) PowerStatus(ctx context.Context) (PowerStatus, error) {
-	in, err := c.first(ctx, schema.AssociatedPower)
+	in, err := c.associatedPower(ctx)
 	if err != nil {
 		return PowerStatus{}, err
 	}

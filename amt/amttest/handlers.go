@@ -22,6 +22,7 @@ func (d *Device) register() {
 	s.Handle(schema.SetupService+"/Unprovision", schema.SetupService, d.unprovision)
 
 	enum(schema.AssociatedPower, d.associatedPower)
+	get(schema.AssociatedPower, d.getAssociatedPower)
 	method(schema.PowerService, "RequestPowerStateChange", d.requestPowerStateChange)
 
 	get(schema.BootSettings, d.getBootSettings)

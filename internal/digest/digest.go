@@ -143,19 +143,46 @@ type Response struct {
 // Header formats r as an Authorization header value.
 func (r Response) Header() string {
 	var b strings.Builder
-	b.WriteString("Digest ")
-	fmt.Fprintf(&b, `username=%s, realm=%s, nonce=%s, uri=%s`, quote(r.Username), quote(r.Realm), quote(r.Nonce), quote(r.URI))
+	b.Grow(160 + len(r.Username) + len(r.Realm) + len(r.Nonce) + len(r.URI) + len(r.CNonce) + len(r.Response) + len(r.Opaque))
+	b.WriteString("Digest username=")
+	writeQuoted(&b, r.Username)
+	b.WriteString(", realm=")
+	writeQuoted(&b, r.Realm)
+	b.WriteString(", nonce=")
+	writeQuoted(&b, r.Nonce)
+	b.WriteString(", uri=")
+	writeQuoted(&b, r.URI)
 	if r.Algorithm != "" {
-		fmt.Fprintf(&b, ", algorithm=%s", r.Algorithm)
+		b.WriteString(", algorithm=")
+		b.WriteString(string(r.Algorithm))
 	}
 	if r.Qop != "" {
-		fmt.Fprintf(&b, ", qop=%s, nc=%s, cnonce=%s", r.Qop, r.NC, quote(r.CNonce))
+		b.WriteString(", qop=")
+		b.WriteString(r.Qop)
+		b.WriteString(", nc=")
+		b.WriteString(r.NC)
+		b.WriteString(", cnonce=")
+		writeQuoted(&b, r.CNonce)
 	}
-	fmt.Fprintf(&b, ", response=%s", quote(r.Response))
+	b.WriteString(", response=")
+	writeQuoted(&b, r.Response)
 	if r.Opaque != "" {
-		fmt.Fprintf(&b, ", opaque=%s", quote(r.Opaque))
+		b.WriteString(", opaque=")
+		writeQuoted(&b, r.Opaque)
 	}
 	return b.String()
+}
+
+// writeQuoted writes s as a quoted-string (RFC 7230 §3.2.6), as quote
+// returns it, without building the string first.
+func writeQuoted(b *strings.Builder, s string) {
+	b.WriteByte('"')
+	if strings.ContainsAny(s, `\"`) {
+		_, _ = quoteEscaper.WriteString(b, s)
+	} else {
+		b.WriteString(s)
+	}
+	b.WriteByte('"')
 }
 
 // Respond computes the answer to c for user/password and request, with nonce
@@ -184,15 +211,23 @@ func (c *Challenge) Respond(user, password string, req Request, qop string, nc u
 
 // compute returns the response digest for r (RFC 7616 §3.4.1–3.4.3).
 func compute(newHash func() hash.Hash, sess bool, password string, r Response, req Request) string {
+	// One hash and one scratch buffer for the whole computation: the parts
+	// are joined into scratch and hashed in one Write.
+	x := newHash()
+	var scratch []byte
+	var sum [64]byte
+	defer func() { clear(scratch) }() // it held the password
 	h := func(parts ...string) string {
-		x := newHash()
+		scratch = scratch[:0]
 		for i, p := range parts {
 			if i > 0 {
-				x.Write([]byte{':'})
+				scratch = append(scratch, ':')
 			}
-			x.Write([]byte(p))
+			scratch = append(scratch, p...)
 		}
-		return hex.EncodeToString(x.Sum(nil))
+		x.Reset()
+		x.Write(scratch)
+		return hex.EncodeToString(x.Sum(sum[:0]))
 	}
 	ha1 := h(r.Username, r.Realm, password)
 	if sess {

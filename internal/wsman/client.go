@@ -321,21 +321,24 @@ func (c *Client) Do(ctx context.Context, m *Message) (*Envelope, error) {
 		m.Timeout = c.opTime
 	}
 	msgID := NewMessageID()
-	doc := m.Document(msgID)
-	doc.WriteSettings.CanonicalEndTags = false
-	var buf bytes.Buffer
-	if _, err := doc.WriteTo(&buf); err != nil {
-		return nil, fmt.Errorf("wsman: rendering envelope: %w", err)
-	}
-	body := buf.Bytes()
+	// Rendered into a pooled buffer, then copied out at its exact size: the
+	// transport may still read a request body after the request returned
+	// (net/http.RoundTripper), so the pooled buffer itself is never sent.
+	buf := getBuffer()
+	m.render(buf, msgID)
+	body := bytes.Clone(buf.Bytes())
+	putBuffer(buf)
 	op := opName(m.Action)
 	for attempt := 1; ; attempt++ {
 		info := RequestInfo{Action: m.Action, ResourceURI: m.ResourceURI, Attempt: attempt}
-		status, respBody, hdr, conns, err := c.exchange(ctx, info, body)
+		rbuf := getBuffer()
+		status, respBody, hdr, conns, err := c.exchange(ctx, info, body, rbuf)
 		if err != nil {
+			putBuffer(rbuf)
 			return nil, err
 		}
 		if status == http.StatusUnauthorized {
+			putBuffer(rbuf)
 			c.unauthorized.Add(1)
 			if retry, why, err := c.onUnauthorized(hdr, attempt, conns); err != nil {
 				return nil, &oobkit.Error{Protocol: c.protocol, Op: op, Class: oobkit.ErrAuth, Message: err.Error()}
@@ -349,6 +352,9 @@ func (c *Client) Do(ctx context.Context, m *Message) (*Envelope, error) {
 				Message: "the device refused the user name or password"}
 		}
 		env, err := c.interpret(op, status, hdr, respBody)
+		// The envelope and any error hold copies of what they read: the
+		// buffer is free again.
+		putBuffer(rbuf)
 		if err != nil {
 			return nil, err
 		}
@@ -418,13 +424,17 @@ func (c *Client) onUnauthorized(hdr http.Header, attempt, conns int) (retry bool
 	return false, "", nil
 }
 
-func (c *Client) exchange(ctx context.Context, info RequestInfo, body []byte) (int, []byte, http.Header, int, error) {
+// exchange sends body and reads the answer into rbuf; the returned bytes
+// are rbuf's and valid until it is reused.
+func (c *Client) exchange(ctx context.Context, info RequestInfo, body []byte, rbuf *bytes.Buffer) (int, []byte, http.Header, int, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint, bytes.NewReader(body))
 	if err != nil {
 		return 0, nil, nil, 0, fmt.Errorf("wsman: %w", err)
 	}
-	req.Header.Set("Content-Type", "application/soap+xml;charset=UTF-8")
-	req.Header.Set("User-Agent", "oobkit")
+	// The fixed headers share their value slices across requests (the
+	// transport only reads them), saving the canonicalisation and slices
+	// Header.Set would allocate on every request.
+	req.Header = http.Header{"Content-Type": contentType, "User-Agent": userAgent}
 	switch c.auth {
 	case oobkit.AuthDigest:
 		h, err := c.digest.Authorize(digest.Request{Method: http.MethodPost, URI: c.path, Body: body})
@@ -472,7 +482,7 @@ func (c *Client) exchange(ctx context.Context, info RequestInfo, body []byte) (i
 	status := 0
 	if err == nil {
 		status = resp.StatusCode
-		respBody, err = c.readCapped(resp)
+		respBody, err = c.readCapped(resp, rbuf)
 	}
 	dur := time.Since(start)
 	if err != nil {
@@ -492,20 +502,29 @@ func (c *Client) exchange(ctx context.Context, info RequestInfo, body []byte) (i
 	return status, respBody, resp.Header, len(used), nil
 }
 
+var (
+	contentType = []string{"application/soap+xml;charset=UTF-8"}
+	userAgent   = []string{"oobkit"}
+)
+
 // ErrResponseTooLarge is wrapped (with oobkit.ErrProtocol) when a response
 // exceeds the cap.
 var ErrResponseTooLarge = errors.New("response exceeds the size cap")
 
-func (c *Client) readCapped(resp *http.Response) ([]byte, error) {
+func (c *Client) readCapped(resp *http.Response, buf *bytes.Buffer) ([]byte, error) {
 	defer resp.Body.Close()
 	if resp.ContentLength > c.maxBody {
 		// Refuse without reading: closing the body drops the connection.
 		return nil, fmt.Errorf("%w: %w: Content-Length %d > %d", oobkit.ErrProtocol, ErrResponseTooLarge, resp.ContentLength, c.maxBody)
 	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
-	if err != nil {
+	if resp.ContentLength > 0 {
+		buf.Grow(int(resp.ContentLength) + bytes.MinRead)
+	}
+	lr := io.LimitedReader{R: resp.Body, N: c.maxBody + 1}
+	if _, err := buf.ReadFrom(&lr); err != nil {
 		return nil, err
 	}
+	b := buf.Bytes()
 	if int64(len(b)) > c.maxBody {
 		return nil, fmt.Errorf("%w: %w: more than %d bytes", oobkit.ErrProtocol, ErrResponseTooLarge, c.maxBody)
 	}

@@ -145,8 +145,16 @@ func (e *Envelope) Content() *etree.Element {
 	if e.Body == nil {
 		return nil
 	}
-	for _, c := range e.Body.ChildElements() {
-		return c
+	return firstChildElement(e.Body)
+}
+
+// firstChildElement returns e's first child element without building the
+// slice ChildElements would.
+func firstChildElement(e *etree.Element) *etree.Element {
+	for _, t := range e.Child {
+		if c, ok := t.(*etree.Element); ok {
+			return c
+		}
 	}
 	return nil
 }

@@ -289,9 +289,12 @@ func ParseInstance(e *etree.Element) *Instance {
 	if e == nil {
 		return nil
 	}
-	in := &Instance{Class: e.Tag, ResourceURI: e.NamespaceURI()}
-	index := map[string]int{}
-	for _, c := range e.ChildElements() {
+	in := &Instance{Class: e.Tag, ResourceURI: e.NamespaceURI(), Props: make([]Property, 0, len(e.Child))}
+	for _, t := range e.Child {
+		c, ok := t.(*etree.Element)
+		if !ok {
+			continue
+		}
 		name := c.Tag
 		var p Property
 		switch {
@@ -302,14 +305,26 @@ func ParseInstance(e *etree.Element) *Instance {
 		default:
 			p = Property{Name: name, Values: []string{scalarText(c)}}
 		}
-		if i, ok := index[name]; ok && p.EPR == nil && !p.Nil {
+		// A repeated name adds a value to the property already read (a
+		// linear search: instances have tens of properties, and a map
+		// would cost more than it saves).
+		if i := in.lastIndex(name); i >= 0 && p.EPR == nil && !p.Nil {
 			in.Props[i].Values = append(in.Props[i].Values, p.Values...)
 			continue
 		}
-		index[name] = len(in.Props)
 		in.Props = append(in.Props, p)
 	}
 	return in
+}
+
+// lastIndex returns the index of the last property named name, or -1.
+func (in *Instance) lastIndex(name string) int {
+	for i := len(in.Props) - 1; i >= 0; i-- {
+		if in.Props[i].Name == name {
+			return i
+		}
+	}
+	return -1
 }
 
 // scalarText returns a property element's text. WinRM wraps CIM date and

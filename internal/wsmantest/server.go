@@ -146,6 +146,7 @@ type Server struct {
 	missingStatus int
 
 	requests, unauthorized, connections atomic.Int64
+	ignoreOptimize                      atomic.Bool
 
 	ln   net.Listener
 	srv  *http.Server
@@ -182,6 +183,13 @@ func (s *Server) HandleEnumerate(resourceURI string, f EnumerateFunc) {
 	s.enums[resourceURI] = f
 	s.mu.Unlock()
 }
+
+// SetIgnoreOptimize makes the server ignore wsman:OptimizeEnumeration (on)
+// or honour it (off, the default), as firmware that does not implement
+// optimized enumeration does: DSP0226 §8.2.3 lets a service decline it, and
+// then the EnumerateResponse carries only an EnumerationContext and every
+// item comes through Pull. Safe to call while serving.
+func (s *Server) SetIgnoreOptimize(on bool) { s.ignoreOptimize.Store(on) }
 
 // SetFaults replaces the injected faults.
 func (s *Server) SetFaults(f Faults) {
@@ -444,7 +452,7 @@ func (s *Server) enumerate(req *Request, f EnumerateFunc) (string, *etree.Elemen
 		}
 		id := "uuid:" + digest.NewNonce(8)
 		max := intChild(req.Body, "MaxElements", 0)
-		optimized := req.Body != nil && req.Body.SelectElement("OptimizeEnumeration") != nil
+		optimized := !s.ignoreOptimize.Load() && req.Body != nil && req.Body.SelectElement("OptimizeEnumeration") != nil
 		resp := etree.NewElement("n:EnumerateResponse")
 		resp.CreateAttr("xmlns:n", wsman.NSEnumeration)
 		resp.CreateAttr("xmlns:w", wsman.NSWSMan)
