@@ -77,6 +77,13 @@ type Step struct {
 	// state). After a deadline or a cancellation a clean-up step runs under
 	// its own bounded deadline ([WithCleanupTimeout]).
 	Always bool
+	// SkipUnsupported lets a mixed fleet run one job: on a computer that
+	// lacks the step's capability (every protocol it has answers, or its
+	// client says, [oobkit.ErrUnsupported]) the step is reported
+	// [StatusSkipped] with class "unsupported" and the following steps run,
+	// instead of failing the target. Any other error fails the step as
+	// usual.
+	SkipUnsupported bool
 }
 
 type stepJSON struct {
@@ -85,6 +92,7 @@ type stepJSON struct {
 	With            json.RawMessage `json:"with,omitempty"`
 	ContinueOnError bool            `json:"continueOnError,omitempty"`
 	Always          bool            `json:"always,omitempty"`
+	SkipUnsupported bool            `json:"skipUnsupported,omitempty"`
 }
 
 // MarshalJSON writes {"id", "task": kind, "with": parameters}.
@@ -99,7 +107,7 @@ func (s Step) MarshalJSON() ([]byte, error) {
 	if string(with) == "{}" || string(with) == "null" {
 		with = nil
 	}
-	return json.Marshal(stepJSON{ID: s.ID, Task: s.Task.Kind(), With: with, ContinueOnError: s.ContinueOnError, Always: s.Always})
+	return json.Marshal(stepJSON{ID: s.ID, Task: s.Task.Kind(), With: with, ContinueOnError: s.ContinueOnError, Always: s.Always, SkipUnsupported: s.SkipUnsupported})
 }
 
 // UnmarshalJSON reads a step, building the task from its kind.
@@ -120,7 +128,7 @@ func (s *Step) UnmarshalJSON(b []byte) error {
 			return fmt.Errorf("step %q (%s): %w", sj.ID, sj.Task, err)
 		}
 	}
-	*s = Step{ID: sj.ID, Task: t, ContinueOnError: sj.ContinueOnError, Always: sj.Always}
+	*s = Step{ID: sj.ID, Task: t, ContinueOnError: sj.ContinueOnError, Always: sj.Always, SkipUnsupported: sj.SkipUnsupported}
 	return nil
 }
 
