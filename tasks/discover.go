@@ -69,6 +69,9 @@ type Presence struct {
 	Answered bool `json:"answered"`
 	// Class is the error class when it did not ("unreachable", "auth"…).
 	Class string `json:"class,omitempty"`
+	// Error is the protocol's own error text when it did not answer, so
+	// that "nothing answered" can say what each protocol met.
+	Error string `json:"error,omitempty"`
 	// Credential names the credential that worked.
 	Credential string `json:"credential,omitempty"`
 	// Details is what a [Describer] reported (version, provisioning state…).
@@ -142,6 +145,7 @@ func (t *DiscoverTask) Run(ctx context.Context, env *Env) (any, error) {
 		}
 		if err != nil {
 			pr.Class = oobkit.ClassName(err)
+			pr.Error = err.Error()
 			best = pick(best, err)
 		}
 		out.Protocols = append(out.Protocols, pr)
