@@ -135,3 +135,24 @@ func TestNATSSiteWithoutWorker(t *testing.T) {
 	assert.Contains(t, res.stderr, `site "paris"`)
 	assert.Contains(t, res.stdout, `no worker serves site "paris"`)
 }
+
+// TestNothingAnsweredSaysWhy: discovery of a computer where nothing
+// listens lists each protocol's own failure, and the computer's class is
+// unreachable, not the "no credential configured" of a protocol (snmp) that
+// --user gives no credential to.
+func TestNothingAnsweredSaysWhy(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	port := l.Addr().(*net.TCPAddr).Port
+	require.NoError(t, l.Close())
+	p := strconv.Itoa(port)
+	path := filepath.Join(t.TempDir(), "t.yaml")
+	require.NoError(t, os.WriteFile(path, []byte("- name: dark\n  address: 127.0.0.1\n  ports: {amt: "+p+", dash: "+p+
+		", ipmi: "+p+", wmi: "+p+", redirection: "+p+", snmp: "+p+"}\n"), 0o600))
+	res := oobctl(t, nil, "--targets-file", path, "--user", "u", "--timeout", "20s", "discover")
+	assert.Equal(t, exitFailed, res.code, res.stderr)
+	assert.Regexp(t, `dark .* failed\s+unreachable`, res.stdout)
+	for _, want := range []string{"amt unreachable", "dash unreachable", "ipmi unreachable", "wmi unreachable", "redirection unreachable"} {
+		assert.Contains(t, res.stdout, want)
+	}
+}
