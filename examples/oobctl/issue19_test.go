@@ -11,9 +11,11 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"gopkg.in/yaml.v3"
 
 	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/examples/internal/simfleet"
+	"github.com/oobkit/oobkit/ipmi/ipmitest"
 	"github.com/oobkit/oobkit/tasks"
 )
 
@@ -155,4 +157,34 @@ func TestNothingAnsweredSaysWhy(t *testing.T) {
 	for _, want := range []string{"amt unreachable", "dash unreachable", "ipmi unreachable", "wmi unreachable", "redirection unreachable"} {
 		assert.Contains(t, res.stdout, want)
 	}
+}
+
+// TestEventLogReadsSELOnIPMI: eventlog on an IPMI computer whose BMC has a
+// SEL (OpenIPMI's ipmi_sim, with one record) reads it; a BMC without one
+// (go-ipmi's embedded BMC) says so instead of failing the computer.
+func TestEventLogReadsSELOnIPMI(t *testing.T) {
+	sim := ipmitest.StartSim(t, ipmitest.SimConfig{})
+	tg := sim.Target()
+	tg.Name = "sim"
+	tg.Labels = map[string]string{"protocols": "ipmi"}
+	data, err := yaml.Marshal([]oobkit.Target{tg})
+	require.NoError(t, err)
+	path := filepath.Join(t.TempDir(), "t.yaml")
+	require.NoError(t, os.WriteFile(path, data, 0o600))
+	res := oobctlEnv(t, map[string]string{"OOBKIT_PASSWORD": sim.Password}, "--targets-file", path, "--user", sim.Username, "eventlog")
+	require.Equal(t, exitOK, res.code, res.stdout+res.stderr)
+	assert.Regexp(t, `sim .* ok\s+ipmi .*[1-9]\d* events`, res.stdout)
+
+	_, targets := startFleet(t, simfleet.Config{IPMI: 1})
+	res = oobctl(t, nil, "--targets-file", targets, "--user", simfleet.User, "eventlog")
+	require.Equal(t, exitOK, res.code, res.stdout+res.stderr)
+	assert.Regexp(t, `bmc-01 .* ok\s+ipmi .*no events \(no SEL log here\)`, res.stdout)
+}
+
+// oobctlEnv runs oobctl in-process with the given environment.
+func oobctlEnv(t *testing.T, env map[string]string, args ...string) cli {
+	t.Helper()
+	var out, errw syncBuffer
+	code := run(t.Context(), args, strings.NewReader(""), &out, &errw, func(k string) string { return env[k] })
+	return cli{code: code, stdout: out.String(), stderr: errw.String()}
 }
