@@ -17,6 +17,7 @@ import (
 	"github.com/oobkit/oobkit/examples/internal/simfleet"
 	"github.com/oobkit/oobkit/ipmi/ipmitest"
 	"github.com/oobkit/oobkit/tasks"
+	"github.com/oobkit/oobkit/wmi/wmitest"
 )
 
 // TestOnlyPicksByName: --only NAME[,NAME] runs on those computers of the
@@ -187,4 +188,26 @@ func oobctlEnv(t *testing.T, env map[string]string, args ...string) cli {
 	var out, errw syncBuffer
 	code := run(t.Context(), args, strings.NewReader(""), &out, &errw, func(k string) string { return env[k] })
 	return cli{code: code, stdout: out.String(), stderr: errw.String()}
+}
+
+// TestAllowUnencryptedWMI: a lab WinRM that offers basic authentication
+// only (AllowUnencrypted, no Negotiate) answers with --allow-unencrypted.
+func TestAllowUnencryptedWMI(t *testing.T) {
+	pc := wmitest.New("Adm1n-Passw0rd")
+	pc.AllowNTLM = false
+	require.NoError(t, pc.Start())
+	t.Cleanup(func() { _ = pc.Close() })
+	tg := pc.Target()
+	tg.Name = "lab-pc"
+	tg.Labels = map[string]string{"protocols": "wmi"}
+	data, err := yaml.Marshal([]oobkit.Target{tg})
+	require.NoError(t, err)
+	path := filepath.Join(t.TempDir(), "t.yaml")
+	require.NoError(t, os.WriteFile(path, data, 0o600))
+	env := map[string]string{"OOBKIT_PASSWORD": "Adm1n-Passw0rd"}
+	res := oobctlEnv(t, env, "--targets-file", path, "--user", "Administrator", "--allow-unencrypted", "power", "status")
+	require.Equal(t, exitOK, res.code, res.stdout+res.stderr)
+	assert.Regexp(t, `lab-pc .* ok\s+wmi .*S0`, res.stdout)
+	res = oobctlEnv(t, env, "--targets-file", path, "--user", "Administrator", "power", "status")
+	assert.Equal(t, exitFailed, res.code, "NTLM only without the flag")
 }
