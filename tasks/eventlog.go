@@ -49,9 +49,9 @@ type EventLogTask struct {
 // EventLogOutput is what an [EventLogTask] returns.
 type EventLogOutput struct {
 	Events []oobkit.Event `json:"events"`
-	// Absent lists requested logs the computer does not have (Windows event
-	// logs; "SEL" for a BMC that answers it has no System Event Log)
-	// (the domain-controller logs on a workstation).
+	// Absent lists requested logs the computer does not have: Windows event
+	// logs (the domain-controller logs on a workstation), or "SEL" for a
+	// BMC that answers it has no System Event Log.
 	Absent []string `json:"absent,omitempty"`
 }
 
