@@ -117,6 +117,7 @@ Flags (before or after the command):
   --json                write JSON instead of a table
   --concurrency N       computers handled at once (default 64)
   --timeout D           deadline per computer for the whole command (default 2m)
+                        (with --nats also how long a site may go without a worker)
   --nats URL            dispatch over NATS JetStream to oobctl workers (see worker)
   --activity-log FILE   log every operation to FILE (JSON lines, rotated; default $OOBKIT_ACTIVITY_LOG)
   --operator NAME       who runs the command, for the activity log (default $USER)
