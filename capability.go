@@ -52,6 +52,15 @@ type AlertConfigurer interface {
 	ConfigureAlerts(ctx context.Context, cfg AlertConfig) error
 }
 
+// Describer is implemented by clients that can say what they talk to:
+// AMT its firmware version and provisioning state and mode, DASH its
+// registered profiles, IPMI the BMC's device ID (firmware and IPMI
+// version, manufacturer), ASF the device's presence pong. The keys are the
+// client's own. Discovery (tasks' "discover" step) reports them.
+type Describer interface {
+	Describe(ctx context.Context) (map[string]string, error)
+}
+
 // BootDevice is a device to boot from.
 type BootDevice int
 

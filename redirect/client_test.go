@@ -96,13 +96,12 @@ func TestDeadlineDuringSetup(t *testing.T) {
 	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
-	start := time.Now()
 	_, err = c.OpenSOL(ctx, redirect.SOLSettings{})
 	require.Error(t, err)
+	// The step timeout is an hour: DeadlineExceeded (and returning at all,
+	// which go test's own timeout guards) shows the context's deadline
+	// ended it.
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
-	// The step timeout is an hour: returning at all (well within the test's
-	// bound, however loaded the machine) shows the context's deadline ended it.
-	assert.Less(t, time.Since(start), time.Minute)
 	<-done
 }
 

@@ -44,6 +44,11 @@
 // device's buffer size, whatever the image size, so one image can serve
 // many sessions.
 //
-// The protocol facts come from shared/reference/redirection.md; package
+// The protocol facts come from public sources: Intel's AMT SDK
+// documentation of the redirection protocol (Storage Redirection and
+// Serial-over-LAN, https://software.intel.com/sites/manageability/AMT_Implementation_and_Reference_Guide/),
+// Gerd Hoffmann's amtterm (https://www.kraxel.org/cgit/amtterm/,
+// redir.c and RedirectionConstants.h) and MeshCommander's
+// amt-redir-ws-0.1.0.js (https://github.com/Ylianst/MeshCommander); package
 // redirecttest is the device side for tests.
 package redirect

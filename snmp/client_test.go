@@ -193,11 +193,9 @@ func TestClientContextAndArguments(t *testing.T) {
 	defer c.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
-	start := time.Now()
 	_, err = c.System(ctx)
 	require.Error(t, err)
-	assert.True(t, errors.Is(err, context.DeadlineExceeded), "%v", err)
-	assert.Less(t, time.Since(start), 10*time.Second)
+	assert.True(t, errors.Is(err, context.DeadlineExceeded), "%v", err) // the deadline, not the 30 s request timeout
 
 	ctx2, cancel2 := context.WithCancel(context.Background())
 	go func() { time.Sleep(100 * time.Millisecond); cancel2() }()

@@ -111,9 +111,10 @@ type AlertOutcome struct {
 // further events for the same rule and computer are dropped, so an alert
 // storm does not stack up power actions.
 type AlertHandler struct {
-	// Runner runs the jobs (its per-target deadline, retries and activity
-	// log apply).
-	Runner *Runner
+	// Runner runs the jobs, one target each: a [*Runner] (its per-target
+	// deadline, retries and activity log apply) or any other [Executor],
+	// such as a tasks/jetstream Dispatcher that runs them on workers.
+	Runner Executor
 	// Rules are checked in order; every matching rule runs.
 	Rules []AlertRule
 	// Resolve maps an event to the computer to act on; nil means
@@ -187,7 +188,7 @@ func (h *AlertHandler) Serve(ctx context.Context, events <-chan oobkit.Event) er
 			}
 			wg.Go(func() {
 				defer func() { <-sem }()
-				res := h.Runner.RunTarget(ctx, rule.Job, t)
+				res := runAlertJob(ctx, h.Runner, rule.Job, t)
 				mu.Lock()
 				delete(running, key)
 				mu.Unlock()
@@ -197,6 +198,26 @@ func (h *AlertHandler) Serve(ctx context.Context, events <-chan oobkit.Event) er
 			})
 		}
 	}
+}
+
+// runAlertJob runs job on t through x and returns t's result; an error of the
+// executor becomes the target's failure.
+func runAlertJob(ctx context.Context, x Executor, job *Job, t oobkit.Target) Result {
+	if r, ok := x.(*Runner); ok {
+		return r.RunTarget(ctx, job, t)
+	}
+	rep, err := x.Run(ctx, job, []oobkit.Target{t})
+	if err == nil && (rep == nil || len(rep.Results) != 1) {
+		err = &oobkit.Error{Op: "run " + job.Name, Class: oobkit.ErrInternal, Message: "the executor returned no result"}
+	}
+	if err != nil {
+		st := StatusFailed
+		if ctx.Err() != nil {
+			st = StatusCanceled
+		}
+		return NotRunResult(t, job, st, err)
+	}
+	return rep.Results[0]
 }
 
 func (h *AlertHandler) resolve(ev oobkit.Event) (oobkit.Target, bool) {

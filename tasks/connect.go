@@ -2,6 +2,7 @@ package tasks
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -161,10 +162,20 @@ func (c *Connector) failed(t oobkit.Target, p oobkit.Protocol, nc NamedCredentia
 	}
 }
 
+// msgNoCredential is the message of [errNoCredential].
+const msgNoCredential = "no credential configured"
+
 // errNoCredential says a protocol has no credential for a target; it counts
-// as an authentication failure so protocol choice moves on.
+// as an authentication failure so protocol choice moves on, and tells least
+// of all errors (nothing was asked of the device: see [Env.Each]).
 func errNoCredential(p oobkit.Protocol) error {
-	return &oobkit.Error{Protocol: p, Op: "connect", Class: oobkit.ErrAuth, Message: "no credential configured"}
+	return &oobkit.Error{Protocol: p, Op: "connect", Class: oobkit.ErrAuth, Message: msgNoCredential}
+}
+
+// isNoCredential reports whether err is [errNoCredential]'s.
+func isNoCredential(err error) bool {
+	var oe *oobkit.Error
+	return errors.As(err, &oe) && oe.Op == "connect" && oe.Message == msgNoCredential && oe.Err == nil
 }
 
 // errRefusedBefore says every credential left for p was refused earlier in

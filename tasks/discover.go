@@ -4,28 +4,16 @@ import (
 	"context"
 	"errors"
 	"net"
-	"strconv"
 
 	"github.com/oobkit/oobkit"
-	"github.com/oobkit/oobkit/amt"
 	"github.com/oobkit/oobkit/redirect"
 	"github.com/oobkit/oobkit/snmp"
 )
 
-// Describer is implemented by protocol clients that can say what they are
-// talking to: for AMT, the firmware version and provisioning state; for
-// IPMI, the BMC's device ID. The keys are the client's own. Discover uses it
-// when present, and otherwise reads the power state to prove the protocol
-// answers. (The oobkit vocabulary has no such interface yet; a client
-// implements it structurally, without importing this package.)
-type Describer interface {
-	Describe(ctx context.Context) (map[string]string, error)
-}
-
-// amtDetector is AMT's "Out of Band Discovery" (package amt's Client).
-type amtDetector interface {
-	Detect(ctx context.Context) (*amt.Detection, error)
-}
+// Describer is [oobkit.Describer]: a client that says what it talks to
+// (amt, dash, ipmi and asf clients do). Discover uses it when present, and
+// otherwise reads the power state to prove the protocol answers.
+type Describer = oobkit.Describer
 
 // snmpDetector is package snmp's Client: it reads the system group.
 type snmpDetector interface {
@@ -58,30 +46,13 @@ func probeRedirection(ctx context.Context, c *redirect.Client) (map[string]strin
 	return map[string]string{"port": "open", "credential": "not checked (needs a redirection session)"}, nil
 }
 
-// describeAMT turns a detection into Presence details: the firmware
-// version, the provisioning state and mode, TLS and the redirection
-// features; nil when nothing was learned.
-func describeAMT(d *amt.Detection) map[string]string {
-	if d == nil {
-		return nil
-	}
-	state := map[int]string{amt.StatePre: "pre-provisioning", amt.StateIn: "in-provisioning", amt.StatePost: "post-provisioning"}[d.ProvisioningState]
-	return map[string]string{
-		"version":      d.AMTVersion,
-		"major":        strconv.Itoa(d.Major),
-		"provisioning": state,
-		"mode":         d.ModeName(),
-		"tls":          strconv.FormatBool(d.TLS),
-		"sol":          strconv.FormatBool(d.Redirection.SOL),
-		"ider":         strconv.FormatBool(d.Redirection.IDER),
-		"kvm":          strconv.FormatBool(d.Redirection.KVM),
-	}
-}
-
 // DiscoverTask finds which management technologies answer on a computer.
-// For AMT it runs the firmware's "Out of Band Discovery" (amt's Detect):
-// version, provisioning state and mode, TLS and redirection features; an
-// unprovisioned AMT counts as answering, with class not-provisioned. SNMP
+// A client that describes itself ([oobkit.Describer]) answers with its
+// details: for AMT the firmware's "Out of Band Discovery" (version,
+// provisioning state and mode, TLS and redirection features; an
+// unprovisioned AMT counts as answering, with class not-provisioned), for
+// DASH its registered profiles, for IPMI the BMC's device ID, for ASF the
+// presence pong. SNMP
 // answers with its system group (sysDescr, sysName); a redirection
 // endpoint answers when its port accepts a connection. To find what the
 // addresses of a range offer, without naming targets, see package
@@ -98,6 +69,9 @@ type Presence struct {
 	Answered bool `json:"answered"`
 	// Class is the error class when it did not ("unreachable", "auth"…).
 	Class string `json:"class,omitempty"`
+	// Error is the protocol's own error text when it did not answer, so
+	// that "nothing answered" can say what each protocol met.
+	Error string `json:"error,omitempty"`
 	// Credential names the credential that worked.
 	Credential string `json:"credential,omitempty"`
 	// Details is what a [Describer] reported (version, provisioning state…).
@@ -138,11 +112,6 @@ func (t *DiscoverTask) Run(ctx context.Context, env *Env) (any, error) {
 		env.rec.try(p)
 		pr := Presence{Protocol: p}
 		err := env.Session.Use(ctx, p, func(c oobkit.Client) error {
-			if d, ok := c.(amtDetector); ok {
-				det, err := d.Detect(ctx)
-				pr.Details = describeAMT(det)
-				return err
-			}
 			if id, ok := c.(Describer); ok {
 				d, err := id.Describe(ctx)
 				pr.Details = d
@@ -176,6 +145,7 @@ func (t *DiscoverTask) Run(ctx context.Context, env *Env) (any, error) {
 		}
 		if err != nil {
 			pr.Class = oobkit.ClassName(err)
+			pr.Error = err.Error()
 			best = pick(best, err)
 		}
 		out.Protocols = append(out.Protocols, pr)

@@ -49,11 +49,18 @@
 // in one field. [Runner.RunTarget] runs the job on one target with the same
 // semantics; a distributed executor (tasks/jetstream) calls it on workers.
 //
+// A mixed fleet runs one job: a step with [Step.SkipUnsupported] skips the
+// computers that lack its capability (an IPMI server has no System
+// Defense), reported [StatusSkipped] with class "unsupported", and their
+// following steps run.
+//
 // # Scheduling, alerts, audit
 //
 // A [Scheduler] runs jobs once, at a time or on a cron expression, without
 // overlapping runs of the same entry. An [AlertHandler] runs a job on the
 // computer that sent an event matching an [AlertRule] ("turn off computers in
-// critical state"). An [ActivityLog] records who ran what, where, through
+// critical state"). Both run jobs through an [Executor]: a [Runner] in
+// this process, or tasks/jetstream's Dispatcher on workers ([RunJob],
+// [RunScheduledJob], [DurableScheduler]). An [ActivityLog] records who ran what, where, through
 // which protocol and with what result, as JSON lines, never a secret.
 package tasks

@@ -334,9 +334,10 @@ func NewDurableScheduler(store ScheduleStore, run func(ctx context.Context, rec 
 }
 
 // RunScheduledJob returns a run function for [NewDurableScheduler] that runs
-// the record's job over its targets with r and hands each report to
-// onReport (which may be nil).
-func RunScheduledJob(r *Runner, onReport func(ScheduleRecord, *Report, error)) func(context.Context, ScheduleRecord, time.Time) error {
+// the record's job over its targets with r (a [Runner], a tasks/jetstream
+// Dispatcher… any [Executor]) and hands each report to onReport (which may
+// be nil).
+func RunScheduledJob(r Executor, onReport func(ScheduleRecord, *Report, error)) func(context.Context, ScheduleRecord, time.Time) error {
 	return func(ctx context.Context, rec ScheduleRecord, _ time.Time) error {
 		if rec.Job == nil {
 			return fmt.Errorf("%w: schedule %q has no job", oobkit.ErrInvalidArgument, rec.Name)

@@ -2,6 +2,7 @@ package tasks
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/oobkit/oobkit"
@@ -48,8 +49,9 @@ type EventLogTask struct {
 // EventLogOutput is what an [EventLogTask] returns.
 type EventLogOutput struct {
 	Events []oobkit.Event `json:"events"`
-	// Absent lists requested Windows event logs the computer does not have
-	// (the domain-controller logs on a workstation).
+	// Absent lists requested logs the computer does not have: Windows event
+	// logs (the domain-controller logs on a workstation), or "SEL" for a
+	// BMC that answers it has no System Event Log.
 	Absent []string `json:"absent,omitempty"`
 }
 
@@ -118,6 +120,14 @@ func (t *EventLogTask) Run(ctx context.Context, env *Env) (any, error) {
 			return err
 		}
 		out.Events, err = r.EventLog(ctx, t.Max)
+		var lacks *clientLacksError
+		if err != nil && c.Protocol() == oobkit.IPMI && errors.Is(err, oobkit.ErrUnsupported) && !errors.As(err, &lacks) {
+			// The BMC answered that it has no SEL (Get SEL Info or Get SEL
+			// Entry refused as an invalid command, IPMI v2.0 §31): an
+			// absent log, as a Windows log the computer lacks, not a failure.
+			out.Events, out.Absent = nil, []string{"SEL"}
+			return nil
+		}
 		return err
 	})
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 
@@ -77,6 +78,13 @@ type Step struct {
 	// state). After a deadline or a cancellation a clean-up step runs under
 	// its own bounded deadline ([WithCleanupTimeout]).
 	Always bool
+	// SkipUnsupported lets a mixed fleet run one job: on a computer that
+	// lacks the step's capability (every protocol it has answers, or its
+	// client says, [oobkit.ErrUnsupported]) the step is reported
+	// [StatusSkipped] with class "unsupported" and the following steps run,
+	// instead of failing the target. Any other error fails the step as
+	// usual.
+	SkipUnsupported bool
 }
 
 type stepJSON struct {
@@ -85,6 +93,7 @@ type stepJSON struct {
 	With            json.RawMessage `json:"with,omitempty"`
 	ContinueOnError bool            `json:"continueOnError,omitempty"`
 	Always          bool            `json:"always,omitempty"`
+	SkipUnsupported bool            `json:"skipUnsupported,omitempty"`
 }
 
 // MarshalJSON writes {"id", "task": kind, "with": parameters}.
@@ -99,7 +108,7 @@ func (s Step) MarshalJSON() ([]byte, error) {
 	if string(with) == "{}" || string(with) == "null" {
 		with = nil
 	}
-	return json.Marshal(stepJSON{ID: s.ID, Task: s.Task.Kind(), With: with, ContinueOnError: s.ContinueOnError, Always: s.Always})
+	return json.Marshal(stepJSON{ID: s.ID, Task: s.Task.Kind(), With: with, ContinueOnError: s.ContinueOnError, Always: s.Always, SkipUnsupported: s.SkipUnsupported})
 }
 
 // UnmarshalJSON reads a step, building the task from its kind.
@@ -120,7 +129,7 @@ func (s *Step) UnmarshalJSON(b []byte) error {
 			return fmt.Errorf("step %q (%s): %w", sj.ID, sj.Task, err)
 		}
 	}
-	*s = Step{ID: sj.ID, Task: t, ContinueOnError: sj.ContinueOnError, Always: sj.Always}
+	*s = Step{ID: sj.ID, Task: t, ContinueOnError: sj.ContinueOnError, Always: sj.Always, SkipUnsupported: sj.SkipUnsupported}
 	return nil
 }
 
@@ -182,23 +191,95 @@ func (j *Job) Validate() error {
 
 // ParseJob reads a job from YAML or JSON (JSON is YAML) and validates it.
 // Unknown fields are errors, so a misspelt option is not silently ignored.
+// Errors wrap [oobkit.ErrInvalidArgument] and, where the file says where,
+// start with its line ("line 4: step \"\" (power): …").
 func ParseJob(data []byte) (*Job, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, fmt.Errorf("%w: %v", oobkit.ErrInvalidArgument, strings.TrimPrefix(err.Error(), "yaml: "))
+	}
 	var doc any
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("%w: job file: %v", oobkit.ErrInvalidArgument, err)
+	if err := root.Decode(&doc); err != nil {
+		return nil, fmt.Errorf("%w: %v", oobkit.ErrInvalidArgument, err)
 	}
 	b, err := json.Marshal(jsonable(doc))
 	if err != nil {
-		return nil, fmt.Errorf("%w: job file: %v", oobkit.ErrInvalidArgument, err)
+		return nil, fmt.Errorf("%w: %v", oobkit.ErrInvalidArgument, err)
 	}
 	var j Job
 	if err := strictJSON(b, &j); err != nil {
-		return nil, fmt.Errorf("job file: %w", err)
+		return nil, locateStepError(&root, err)
 	}
 	if err := j.Validate(); err != nil {
+		steps := stepNodes(&root)
+		for i, st := range j.Steps {
+			if i < len(steps) && strings.Contains(err.Error(), fmt.Sprintf("step %q", st.ID)) {
+				return nil, fmt.Errorf("line %d: %w", steps[i].Line, err)
+			}
+		}
 		return nil, err
 	}
 	return &j, nil
+}
+
+// stepNodes returns the YAML nodes of a job document's steps.
+func stepNodes(root *yaml.Node) []*yaml.Node {
+	n := root
+	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		n = n.Content[0]
+	}
+	if n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == "steps" && n.Content[i+1].Kind == yaml.SequenceNode {
+			return n.Content[i+1].Content
+		}
+	}
+	return nil
+}
+
+// locateStepError finds where in the file err comes from: the step that
+// does not decode on its own, or the key an unknown-field error names.
+func locateStepError(root *yaml.Node, err error) error {
+	for _, sn := range stepNodes(root) {
+		var doc any
+		if sn.Decode(&doc) != nil {
+			continue
+		}
+		b, jerr := json.Marshal(jsonable(doc))
+		if jerr != nil {
+			continue
+		}
+		var st Step
+		if serr := json.Unmarshal(b, &st); serr != nil {
+			return fmt.Errorf("line %d: %w", sn.Line, invalidArgument("", serr))
+		}
+	}
+	if _, name, ok := strings.Cut(err.Error(), "unknown field "); ok {
+		name = strings.Trim(name, `"`)
+		if line := keyLine(root, name); line > 0 {
+			return fmt.Errorf("line %d: %w", line, err)
+		}
+	}
+	return err
+}
+
+// keyLine returns the line of the first mapping key called name, or 0.
+func keyLine(n *yaml.Node, name string) int {
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == name {
+				return n.Content[i].Line
+			}
+		}
+	}
+	for _, c := range n.Content {
+		if l := keyLine(c, name); l > 0 {
+			return l
+		}
+	}
+	return 0
 }
 
 // LoadJob reads and parses a job file.

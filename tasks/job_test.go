@@ -2,6 +2,7 @@ package tasks
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -79,7 +80,7 @@ func TestParseJobErrors(t *testing.T) {
 		{"bad port", `{name: x, steps: [{task: portcheck, with: {ports: [70000]}}]}`, "out of range"},
 		{"bad duration", `{name: x, timeout: soon, steps: [{task: inventory}]}`, "invalid"},
 		{"no alert destination", `{name: x, steps: [{task: alerts}]}`, "no destination"},
-		{"not yaml", "name: [", "job file"},
+		{"not yaml", "name: [", "line 1"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -87,6 +88,25 @@ func TestParseJobErrors(t *testing.T) {
 			require.Error(t, err)
 			assert.ErrorIs(t, err, oobkit.ErrInvalidArgument)
 			assert.Contains(t, err.Error(), tc.want)
+		})
+	}
+}
+
+// TestParseJobLines: errors say on which line of the file the step or key
+// at fault is, and name the file's fault once.
+func TestParseJobLines(t *testing.T) {
+	tests := []struct{ name, doc, want string }{
+		{"bad step", "name: j\nsteps:\n  - task: powerstate\n  - task: power\n    with:\n      action: sideways\n", "line 4: "},
+		{"unknown top key", "name: j\nretries: 3\nsteps:\n  - task: powerstate\n", "line 2: "},
+		{"invalid step", "name: j\nsteps:\n  - task: powerstate\n  - id: p\n    task: portcheck\n    with: {ports: [70000]}\n", "line 4: "},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ParseJob([]byte(tc.doc))
+			require.Error(t, err)
+			assert.ErrorIs(t, err, oobkit.ErrInvalidArgument)
+			assert.True(t, strings.HasPrefix(err.Error(), tc.want), err.Error())
+			assert.Equal(t, 1, strings.Count(err.Error(), "invalid argument"), err.Error())
 		})
 	}
 }

@@ -1,6 +1,7 @@
 package tasks
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/oobkit/oobkit"
@@ -13,7 +14,7 @@ type Status string
 const (
 	StatusOK       Status = "ok"       // everything asked was done
 	StatusFailed   Status = "failed"   // a step failed (see Class, Code, Error)
-	StatusSkipped  Status = "skipped"  // the target did not answer the reachability probe; nothing was sent
+	StatusSkipped  Status = "skipped"  // a target: it did not answer the reachability probe, nothing was sent; a step: the computer lacks its capability (Step.SkipUnsupported, class "unsupported")
 	StatusCanceled Status = "canceled" // the caller canceled the job before the target finished
 	StatusNotRun   Status = "not-run"  // a step not run because an earlier one failed
 )
@@ -24,6 +25,39 @@ type Duration time.Duration
 
 // MarshalText writes the duration as Go's time.Duration string.
 func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
+
+// String prints the duration as Go's time.Duration does ("1.5s").
+func (d Duration) String() string { return time.Duration(d).String() }
+
+// UnmarshalJSON reads a duration written as text ("1.5s") or, as reports
+// and job files written before durations were text, as a number of
+// nanoseconds.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return &oobkit.Error{Op: "duration", Class: oobkit.ErrInvalidArgument, Message: err.Error()}
+		}
+		return d.UnmarshalText([]byte(s))
+	}
+	if string(b) == "null" {
+		return nil
+	}
+	var n json.Number
+	if err := json.Unmarshal(b, &n); err != nil {
+		return &oobkit.Error{Op: "duration", Class: oobkit.ErrInvalidArgument, Message: "a duration is text such as \"2s\" or a number of nanoseconds"}
+	}
+	v, err := n.Int64()
+	if err != nil {
+		f, ferr := n.Float64()
+		if ferr != nil {
+			return &oobkit.Error{Op: "duration", Class: oobkit.ErrInvalidArgument, Message: ferr.Error()}
+		}
+		v = int64(f)
+	}
+	*d = Duration(v)
+	return nil
+}
 
 // UnmarshalText reads a duration such as "2s" or "1m30s".
 func (d *Duration) UnmarshalText(b []byte) error {
@@ -41,7 +75,9 @@ type StepResult struct {
 	ID string `json:"id"`
 	// Task is the task kind.
 	Task string `json:"task"`
-	// Status is ok, failed, canceled or not-run.
+	// Status is ok, failed, canceled, not-run, or skipped for a step with
+	// [Step.SkipUnsupported] on a computer that lacks its capability
+	// (Class "unsupported" and Error say why).
 	Status Status `json:"status"`
 	// Code is the stable return code ([oobkit.ReturnCode]).
 	Code int `json:"code"`

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -65,4 +66,23 @@ func TestResultErrSurvivesJSON(t *testing.T) {
 			assert.JSONEq(t, string(data), string(again), "the JSON shape is unchanged by the round trip")
 		})
 	}
+}
+
+// TestDurationReadable: a Duration prints and writes as text, and reads
+// both text and the numbers of nanoseconds older reports hold.
+func TestDurationReadable(t *testing.T) {
+	d := Duration(1500 * time.Millisecond)
+	assert.Equal(t, "1.5s", d.String())
+	assert.Equal(t, "1.5s", fmt.Sprint(d))
+	b, err := json.Marshal(struct{ D Duration }{d})
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"D":"1.5s"}`, string(b))
+	for _, in := range []string{`"1.5s"`, `1500000000`, `1.5e9`} {
+		var got Duration
+		require.NoError(t, json.Unmarshal([]byte(in), &got), in)
+		assert.Equal(t, d, got, in)
+	}
+	var bad Duration
+	assert.ErrorIs(t, json.Unmarshal([]byte(`"soon"`), &bad), oobkit.ErrInvalidArgument)
+	assert.ErrorIs(t, json.Unmarshal([]byte(`true`), &bad), oobkit.ErrInvalidArgument)
 }

@@ -333,6 +333,9 @@ func (r *Runner) RunTarget(ctx context.Context, job *Job, t oobkit.Target) (res 
 				res.Tried = append(res.Tried, p)
 			}
 		}
+		if sr.Status == StatusSkipped { // lacks the capability; SkipUnsupported
+			continue
+		}
 		if sr.Status == StatusOK {
 			if sr.Protocol != "" {
 				res.Protocol = sr.Protocol
@@ -427,8 +430,11 @@ func (r *Runner) runStep(ctx context.Context, job *Job, st Step, id string, env 
 		sr.Status = StatusFailed
 		sr.Error = err.Error()
 		sr.DeviceCode = oobkit.DeviceCode(err)
-		if errors.Is(err, context.Canceled) {
+		switch {
+		case errors.Is(err, context.Canceled):
 			sr.Status = StatusCanceled
+		case st.SkipUnsupported && errors.Is(err, oobkit.ErrUnsupported):
+			sr.Status = StatusSkipped
 		}
 	}
 	sr.Code, sr.Class = oobkit.ReturnCode(err), oobkit.ClassName(err)

@@ -179,10 +179,21 @@ func (s *Scheduler) loop(ctx context.Context, e *entry, wg *sync.WaitGroup) {
 	}
 }
 
-// RunJob returns a function for [Scheduler.Add] that runs job with r over
-// the targets targets() returns at each run, and hands each Report to
-// onReport (which may be nil).
-func RunJob(r *Runner, job *Job, targets func() []oobkit.Target, onReport func(*Report, error)) func(context.Context) {
+// Executor runs a job over targets and returns one Result per target, in
+// order. [Runner] runs it in this process; a tasks/jetstream Dispatcher runs
+// it on workers. [RunJob], [RunScheduledJob] and [AlertHandler] take any
+// Executor, so scheduled and alert-triggered jobs can run either way.
+type Executor interface {
+	Run(ctx context.Context, job *Job, targets []oobkit.Target) (*Report, error)
+}
+
+var _ Executor = (*Runner)(nil)
+
+// RunJob returns a function for [Scheduler.Add] that runs job with r (a
+// [Runner], a tasks/jetstream Dispatcher…) over the targets targets()
+// returns at each run, and hands each Report to onReport (which may be
+// nil).
+func RunJob(r Executor, job *Job, targets func() []oobkit.Target, onReport func(*Report, error)) func(context.Context) {
 	return func(ctx context.Context) {
 		rep, err := r.Run(ctx, job, targets())
 		if onReport != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/amt"
@@ -27,6 +28,13 @@ type RedirectionEnder interface {
 // failed (the other session is gone all the same), and notes it for the
 // activity log.
 func openRedirection(ctx context.Context, env *Env, kind amt.RedirectionKinds, refuse bool, open func(oobkit.Client) error) (string, error) {
+	if ps := env.Session.Protocols(); !slices.Contains(ps, oobkit.Redirection) && !slices.Contains(ps, oobkit.AMT) {
+		// The computer has neither AMT nor its redirection (its protocols,
+		// as declared or filtered by the job, leave both out): nothing is
+		// dialed, and a step with SkipUnsupported skips it.
+		return "", &oobkit.Error{Protocol: oobkit.Redirection, Op: "open " + kindTitle(kind), Class: oobkit.ErrUnsupported,
+			Err: &clientLacksError{"the computer has no AMT redirection"}}
+	}
 	env.rec.try(oobkit.Redirection)
 	use := func() error { return env.Session.Use(ctx, oobkit.Redirection, open) }
 	err := use()

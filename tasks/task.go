@@ -135,8 +135,8 @@ func (e *Env) First(ctx context.Context, order []oobkit.Protocol, fn func(oobkit
 //
 // From least to most telling:
 //  1. unsupported because the client itself lacks the capability
-//     ([Capability]) or no dialer is registered: nothing was asked of the
-//     device;
+//     ([Capability]) or no dialer is registered, or no credential is
+//     configured for the protocol: nothing was asked of the device;
 //  2. unreachable, on a protocol the target was not declared to have (the
 //     runner tries every registered protocol): likely absent;
 //  3. unsupported, answered by the device;
@@ -216,7 +216,7 @@ func tellingRank(err error, declared bool) int {
 	switch {
 	case err == nil:
 		return -1
-	case errors.As(err, &lacks):
+	case errors.As(err, &lacks), isNoCredential(err):
 		return 0
 	case errors.Is(err, oobkit.ErrUnreachable) && !declared:
 		return 1

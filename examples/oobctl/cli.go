@@ -33,7 +33,7 @@ Commands over many targets (a table per computer; --json for scripts):
   discover --range CIDR             Out of Band Discovery of a range: what each address offers (AMT,
                                     DASH, IPMI, ASF, WMI; SNMP with $OOBKIT_SNMP_COMMUNITY), version,
                                     state, TLS; --port/--tls-port PROTO=N, --probe-timeout 2s
-  power status|on|off|shutdown|reboot|reset|cycle|on-to-bios|reset-to-bios|on-to-bios-terminal|reset-to-bios-terminal
+  power status|on|off|shutdown|reboot|reset|cycle|on-to-bios|reset-to-bios|sleep|hibernate|on-to-bios-terminal|reset-to-bios-terminal
       [--ignore-table]              the guide's power actions; each protocol's table decides (AMT: Table C-3),
                                     --ignore-table sends the action anyway (e.g. to leave "unknown:14")
   power table                       print Table C-3: which AMT power action is possible in which state
@@ -50,7 +50,8 @@ Commands over many targets (a table per computer; --json for scripts):
                                     guide's Table B-1 (ports, detection, TLS, profile, runtime profile,
                                     power state, inventory); names the cause and the next step; changes
                                     nothing unless --fix names the action it proposes
-  portcheck [--ports 16992,16993]   which management ports accept a connection
+  portcheck [--ports 16992,16993]   which TCP ports (default: the management ports) are open, closed
+                                    (refused) or filtered; needs no credential
   job run FILE                      run a job file (YAML or JSON, see package tasks)
   job show REPORT [--failed]        the per-computer grid of a saved --json report: status, return
                                     code, class, device code, step, protocol, credential
@@ -116,6 +117,7 @@ Distributed (NATS JetStream):
 Flags (before or after the command):
   --target ADDR         a computer's host name or IP address (repeatable)
   --targets-file FILE   a YAML or JSON list of targets (name, address, ports, labels)
+  --only NAME[,NAME]    only these computers of --targets-file, by name
   --user NAME           user name for every protocol; the password is read from $OOBKIT_PASSWORD
   --profile NAME        use the connection profile NAME from --profile-store
   --profile-store FILE  the encrypted profile store (key in FILE.key)
@@ -126,15 +128,19 @@ Flags (before or after the command):
   --json                write JSON instead of a table
   --concurrency N       computers handled at once (default 64)
   --timeout D           deadline per computer for the whole command (default 2m)
+                        (with --nats also how long a site may go without a worker)
   --nats URL            dispatch over NATS JetStream to oobctl workers (see worker)
   --activity-log FILE   log every operation to FILE (JSON lines, rotated; default $OOBKIT_ACTIVITY_LOG)
   --operator NAME       who runs the command, for the activity log (default $USER)
+  --allow-unencrypted   let WMI log on with basic authentication over plain HTTP (a lab
+                        WinRM with AllowUnencrypted; never on a production network)
 
 A target labelled protocols=amt,redirection (as oobsim writes them) is only tried
 with those protocols.
 
 Exit status: 0 every computer succeeded; 1 at least one failed, was skipped or
-canceled; 2 usage error; 3 could not start (unreadable file, profile store…).
+canceled; 2 usage error (flags, arguments, the contents of a job or targets
+file); 3 could not start (unreadable file, profile store, no NATS…).
 `
 
 // usage returns the usage text.
@@ -170,6 +176,8 @@ var errTargetsFailed = errors.New("some computers failed")
 type options struct {
 	targets      stringList
 	targetsFile  string
+	only         string
+	allowPlain   bool
 	user         string
 	profile      string
 	profileStore string
@@ -204,6 +212,9 @@ type app struct {
 	// back after the command.
 	runtime    *profile.Runtime
 	runtimeKey profile.Key
+	// portCheck says the command is portcheck: no credential needed, no
+	// reachability probe.
+	portCheck bool
 }
 
 // run runs oobctl with args and returns the exit status.
@@ -242,6 +253,8 @@ func (a *app) flagSet(name string) *flag.FlagSet {
 	fs.SetOutput(io.Discard)
 	fs.Var(&o.targets, "target", "")
 	fs.StringVar(&o.targetsFile, "targets-file", o.targetsFile, "")
+	fs.StringVar(&o.only, "only", o.only, "")
+	fs.BoolVar(&o.allowPlain, "allow-unencrypted", o.allowPlain, "")
 	fs.StringVar(&o.user, "user", o.user, "")
 	fs.StringVar(&o.profile, "profile", o.profile, "")
 	fs.StringVar(&o.profileStore, "profile-store", o.profileStore, "")

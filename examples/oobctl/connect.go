@@ -1,9 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"fmt"
+	"io"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -24,8 +29,9 @@ import (
 const labelProtocols = "protocols"
 
 // newConnector registers the dialer of every protocol the SDK has. This is
-// the one place a protocol is plugged into oobctl.
-func newConnector(creds tasks.Credentials) *tasks.Connector {
+// the one place a protocol is plugged into oobctl. wmiOpts go to every WMI
+// client (--allow-unencrypted).
+func newConnector(creds tasks.Credentials, wmiOpts ...wmi.Option) *tasks.Connector {
 	conn := tasks.NewConnector(creds)
 	conn.Register(oobkit.AMT, func(_ context.Context, t oobkit.Target, c oobkit.Credential) (oobkit.Client, error) {
 		return amt.New(t, c)
@@ -43,7 +49,7 @@ func newConnector(creds tasks.Credentials) *tasks.Connector {
 		return redirect.New(t, c)
 	})
 	conn.Register(oobkit.WMI, func(_ context.Context, t oobkit.Target, c oobkit.Credential) (oobkit.Client, error) {
-		return wmi.New(t, c)
+		return wmi.New(t, c, wmiOpts...)
 	})
 	// ASF last: it answers on IPMI's port 623 too, so a computer that
 	// speaks IPMI is managed through IPMI first.
@@ -82,11 +88,20 @@ func (a *app) loadTargets() ([]oobkit.Target, error) {
 		if err != nil {
 			return nil, setupf("targets file: %w", err)
 		}
-		var list []oobkit.Target
-		if err := yaml.Unmarshal(data, &list); err != nil {
-			return nil, setupf("targets file %s: want a YAML or JSON list of targets: %w", a.opt.targetsFile, err)
+		list, err := parseTargets(data)
+		if err != nil {
+			return nil, usagef("targets file %s: %v", a.opt.targetsFile, err)
 		}
 		out = append(out, list...)
+	}
+	if a.opt.only != "" {
+		if a.opt.targetsFile == "" {
+			return nil, usagef("--only picks computers of --targets-file by name; give --targets-file")
+		}
+		var err error
+		if out, err = pickByName(out, a.opt.only); err != nil {
+			return nil, err
+		}
 	}
 	if len(out) == 0 {
 		return nil, usagef("no computers: give --target ADDR or --targets-file FILE")
@@ -128,7 +143,7 @@ func (a *app) credentialsFor(ctx context.Context, origin profile.Origin) (tasks.
 		if pw == "" {
 			return nil, usagef("--user needs the password in $OOBKIT_PASSWORD")
 		}
-		return userCredentials(o.user, pw, a.tlsSettings()), nil
+		return userCredentials(o.user, pw, a.tlsSettings(), o.allowPlain && !a.tlsSettings().Enabled), nil
 	}
 	if o.profileStore == "" {
 		return nil, usagef("no credentials: give --user (password in $OOBKIT_PASSWORD) or --profile-store FILE [--profile NAME]")
@@ -160,15 +175,16 @@ func (a *app) tlsSettings() oobkit.TLSSettings {
 // userCredentials offers one user and password to every protocol that
 // takes them; TLS applies to the protocols that run over TCP. WMI logs on
 // with NTLM, which WinRM offers by default (basic needs TLS or
-// AllowUnencrypted on the computer).
-func userCredentials(user, password string, tls oobkit.TLSSettings) tasks.StaticCredentials {
+// AllowUnencrypted on the computer); with plainWMI (--allow-unencrypted,
+// no TLS) it logs on with basic over plain HTTP, as a lab WinRM allows.
+func userCredentials(user, password string, tls oobkit.TLSSettings, plainWMI bool) tasks.StaticCredentials {
 	creds := tasks.StaticCredentials{}
 	for _, p := range []oobkit.Protocol{oobkit.AMT, oobkit.DASH, oobkit.WMI, oobkit.Redirection, oobkit.IPMI} {
 		c := oobkit.UserPassword(user, password)
 		if p != oobkit.IPMI {
 			c.TLS = tls
 		}
-		if p == oobkit.WMI {
+		if p == oobkit.WMI && !plainWMI {
 			c.Auth = oobkit.AuthNTLM
 		}
 		creds[p] = []tasks.NamedCredential{{Name: "--user", Source: "explicit", Credential: c}}
@@ -186,6 +202,9 @@ func (a *app) newRunner(conn *tasks.Connector, progress func(tasks.Progress)) *t
 	if progress != nil {
 		opts = append(opts, tasks.WithProgress(progress))
 	}
+	if a.portCheck {
+		opts = append(opts, tasks.WithProbe(nil))
+	}
 	return tasks.NewRunner(conn, opts...)
 }
 
@@ -199,4 +218,54 @@ func (a *app) oneTarget() (oobkit.Target, error) {
 		return oobkit.Target{}, usagef("this command works on one computer; %d given", len(ts))
 	}
 	return ts[0], nil
+}
+
+// parseTargets reads a targets file: a YAML (or JSON) list of targets. A
+// key a target does not have is an error naming it, with its line.
+func parseTargets(data []byte) ([]oobkit.Target, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	var list []oobkit.Target
+	if err := dec.Decode(&list); err != nil && !errors.Is(err, io.EOF) {
+		msg := strings.TrimPrefix(err.Error(), "yaml: ")
+		msg = strings.TrimPrefix(msg, "unmarshal errors:\n")
+		msg = strings.Join(strings.Fields(strings.ReplaceAll(msg, "in type oobkit.Target", "(a target has name, address, guid, ports, labels…)")), " ")
+		return nil, fmt.Errorf("want a YAML or JSON list of targets: %s", msg)
+	}
+	return list, nil
+}
+
+// pickByName keeps the targets whose names --only lists, in the file's
+// order; a name no target has is a usage error.
+func pickByName(ts []oobkit.Target, only string) ([]oobkit.Target, error) {
+	want := map[string]bool{}
+	for _, n := range splitList(only) {
+		want[n] = false
+	}
+	var out []oobkit.Target
+	for _, t := range ts {
+		if _, ok := want[t.Name]; ok {
+			want[t.Name] = true
+			out = append(out, t)
+		}
+	}
+	var missing []string
+	for n, found := range want {
+		if !found {
+			missing = append(missing, strconv.Quote(n))
+		}
+	}
+	if len(missing) > 0 {
+		slices.Sort(missing)
+		return nil, usagef("--only: no computer named %s in the targets file", strings.Join(missing, ", "))
+	}
+	return out, nil
+}
+
+// wmiOptions are the WMI client options of the command line.
+func (a *app) wmiOptions() []wmi.Option {
+	if a.opt.allowPlain {
+		return []wmi.Option{wmi.WithAllowUnencrypted()}
+	}
+	return nil
 }

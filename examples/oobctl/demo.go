@@ -53,18 +53,17 @@ func demoPlan(image string) []demoStep {
 	}
 }
 
-// demoJobs builds the two sections of the job: every step for AMT
-// computers, and the steps that every protocol can do for the others.
-func demoJobs(plan []demoStep) (full, basic *tasks.Job) {
-	full = &tasks.Job{Name: "rtsm-sample"}
-	basic = &tasks.Job{Name: "rtsm-sample (no AMT)"}
+// demoJob builds the one job the whole mixed fleet runs: the AMT-only
+// steps skip the computers that lack their capability
+// ([tasks.Step.SkipUnsupported]), which report them skipped (unsupported).
+func demoJob(plan []demoStep) *tasks.Job {
+	job := &tasks.Job{Name: "rtsm-sample"}
 	for _, s := range plan {
-		full.Steps = append(full.Steps, s.Step)
-		if !s.AMTOnly {
-			basic.Steps = append(basic.Steps, s.Step)
-		}
+		st := s.Step
+		st.SkipUnsupported = s.AMTOnly
+		job.Steps = append(job.Steps, st)
 	}
-	return full, basic
+	return job
 }
 
 // hasAMT says whether a simulated computer takes the whole job.
@@ -195,19 +194,9 @@ func (a *app) runDemo(ctx context.Context, fleet *simfleet.Fleet, image bootImag
 	conn := newConnector(tasks.ProfileCredentials{Runtime: profile.NewRuntime(store)})
 
 	plan := demoPlan(image.Path)
-	full, basic := demoJobs(plan)
-	for _, j := range []*tasks.Job{full, basic} {
-		if err := j.Validate(); err != nil {
-			return nil, err
-		}
-	}
-	var amtTargets, others []oobkit.Target
-	for _, t := range fleet.Targets() {
-		if hasAMT(t) {
-			amtTargets = append(amtTargets, t)
-		} else {
-			others = append(others, t)
-		}
+	job := demoJob(plan)
+	if err := job.Validate(); err != nil {
+		return nil, err
 	}
 	out := &demoOutput{Image: image}
 	for _, s := range plan {
@@ -220,21 +209,11 @@ func (a *app) runDemo(ctx context.Context, fleet *simfleet.Fleet, image bootImag
 	if !a.opt.json {
 		a.writeDemoPlan(out.Steps, image)
 	}
-	var reports []*tasks.Report
-	for _, sec := range []struct {
-		job     *tasks.Job
-		targets []oobkit.Target
-	}{{full, amtTargets}, {basic, others}} {
-		if len(sec.targets) == 0 {
-			continue
-		}
-		rep, err := a.execute(ctx, conn, sec.job, sec.targets)
-		if err != nil {
-			return nil, err
-		}
-		reports = append(reports, rep)
+	rep, err := a.execute(ctx, conn, job, fleet.Targets())
+	if err != nil {
+		return nil, err
 	}
-	out.Report = mergeReports(full.Name, fleet.Targets(), reports)
+	out.Report = rep
 	for _, c := range fleet.Computers {
 		out.Computers = append(out.Computers, checkComputer(c, image))
 	}
@@ -243,7 +222,7 @@ func (a *app) runDemo(ctx context.Context, fleet *simfleet.Fleet, image bootImag
 
 // writeDemoPlan prints the job and the quarantine policy's verification.
 func (a *app) writeDemoPlan(steps []string, image bootImage) {
-	fmt.Fprintf(a.stdout, "Job %q (IPMI, DASH and WMI computers have no IDE-R or System Defense: they take the other steps):\n", "rtsm-sample")
+	fmt.Fprintf(a.stdout, "Job %q (one job for the whole fleet; IPMI, DASH and WMI computers have no IDE-R or System Defense: those steps report them skipped (unsupported)):\n", "rtsm-sample")
 	for i, s := range steps {
 		fmt.Fprintf(a.stdout, "  %d. %s\n", i+1, s)
 	}
@@ -260,29 +239,6 @@ func (a *app) writeDemoPlan(steps []string, image bootImage) {
 			p.Name, len(p.Rules), passed, len(rep.Results), mgmt)
 	}
 	fmt.Fprintf(a.stdout, "IDE-R image: %d bytes, sha256 %s…\n\n", image.Size, image.SHA256[:16])
-}
-
-// mergeReports joins the sections' reports into one, in the fleet's order.
-func mergeReports(name string, targets []oobkit.Target, reports []*tasks.Report) *tasks.Report {
-	byName := map[string]tasks.Result{}
-	out := &tasks.Report{Job: name}
-	for _, r := range reports {
-		if out.Started.IsZero() || r.Started.Before(out.Started) {
-			out.Started = r.Started
-		}
-		if r.Finished.After(out.Finished) {
-			out.Finished = r.Finished
-		}
-		for _, res := range r.Results {
-			byName[res.Target] = res
-		}
-	}
-	for _, t := range targets {
-		if res, ok := byName[t.Name]; ok {
-			out.Results = append(out.Results, res)
-		}
-	}
-	return out
 }
 
 // checkComputer reads what the simulators say about one computer.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -31,9 +32,11 @@ func (a *app) runJob(ctx context.Context, job *tasks.Job) error {
 	// Workers (--nats) resolve their own credentials.
 	var conn *tasks.Connector
 	if a.opt.nats == "" {
-		creds, err := a.credentials(ctx)
-		if err != nil {
-			return err
+		var creds tasks.Credentials = tasks.StaticCredentials{}
+		if !a.portCheck || a.opt.user != "" || a.opt.profileStore != "" {
+			if creds, err = a.credentials(ctx); err != nil {
+				return err
+			}
 		}
 		var closeLog func()
 		if ctx, conn, closeLog, err = a.connector(ctx, creds, nil); err != nil {
@@ -83,6 +86,18 @@ func (a *app) printReport(rep *tasks.Report) error {
 	return nil
 }
 
+// powerActionNames lists every power action's token, in oobkit's order.
+func powerActionNames() []string {
+	var out []string
+	for a := oobkit.ActionOn; ; a++ {
+		s := a.String()
+		if strings.HasPrefix(s, "PowerAction(") {
+			return out
+		}
+		out = append(out, s)
+	}
+}
+
 func oneStep(name string, t tasks.Task) *tasks.Job {
 	return &tasks.Job{Name: name, Steps: []tasks.Step{{ID: t.Kind(), Task: t}}}
 }
@@ -122,7 +137,7 @@ func (a *app) cmdPower(ctx context.Context, args []string) error {
 		return err
 	}
 	if len(pos) != 1 {
-		return usagef("power wants one of table, status, on, off, shutdown, reboot, reset, cycle, on-to-bios, reset-to-bios, on-to-bios-terminal, reset-to-bios-terminal")
+		return usagef("power wants one of table, status, %s", strings.Join(powerActionNames(), ", "))
 	}
 	switch pos[0] {
 	case "table":
@@ -263,6 +278,10 @@ func (a *app) cmdPortCheck(ctx context.Context, args []string) error {
 		return err
 	}
 	t := &tasks.PortCheckTask{}
+	// A port check sends nothing but TCP connections: no credential, and no
+	// reachability probe of the management ports, which would skip a
+	// computer whose asked ports are the only ones listening.
+	a.portCheck = true
 	if ports != "" {
 		for _, s := range strings.Split(ports, ",") {
 			n, err := strconv.Atoi(strings.TrimSpace(s))
@@ -290,7 +309,10 @@ func (a *app) cmdJob(ctx context.Context, args []string) error {
 		return usagef("job wants: job run FILE, or job show REPORT [--failed]")
 	}
 	job, err := tasks.LoadJob(pos[1])
-	if err != nil {
+	switch {
+	case errors.Is(err, oobkit.ErrInvalidArgument): // what the file says: a usage error
+		return usagef("job file %s: %v", pos[1], err)
+	case err != nil:
 		return setupf("job file: %w", err)
 	}
 	return a.runJob(ctx, job)

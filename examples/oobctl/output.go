@@ -6,10 +6,12 @@ import (
 	"io"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"text/tabwriter"
 	"time"
+	"unicode"
 
 	"golang.org/x/term"
 
@@ -31,8 +33,8 @@ func writeTable(w io.Writer, rep *tasks.Report) {
 	fmt.Fprintln(tw, "COMPUTER\tADDRESS\tSTATUS\tCLASS\tPROTOCOL\tTIME\tDETAIL")
 	for i := range rep.Results {
 		r := &rep.Results[i]
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Target, r.Address, r.Status, r.Class,
-			orDash(string(r.Protocol)), roundDuration(resultDuration(r)), detail(r))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", cell(r.Target), cell(r.Address), r.Status, cell(r.Class),
+			orDash(cell(string(r.Protocol))), roundDuration(resultDuration(r)), cell(detail(r)))
 	}
 	_ = tw.Flush()
 	writeSummary(w, rep)
@@ -76,23 +78,65 @@ func roundDuration(d time.Duration) time.Duration {
 	return d.Round(100 * time.Microsecond)
 }
 
-// detail summarises a computer's result: the error of the step that failed,
-// else what every step returned.
+// detail summarises a computer's result: the error of every step that
+// failed (and what the others returned), a step skipped as unsupported,
+// or, when no step ran, why.
 func detail(r *tasks.Result) string {
-	if r.Status != tasks.StatusOK {
-		if r.Step != "" {
-			return fmt.Sprintf("step %s: %s", r.Step, r.Error)
-		}
-		return r.Error
-	}
 	var parts []string
+	failed := false
 	for _, st := range r.Steps {
-		if s := summarise(st.Output); s != "" {
-			parts = append(parts, s)
+		switch st.Status {
+		case tasks.StatusFailed, tasks.StatusCanceled:
+			failed = true
+			parts = append(parts, fmt.Sprintf("step %s: %s", st.ID, stepFailure(&st)))
+		case tasks.StatusSkipped:
+			parts = append(parts, fmt.Sprintf("step %s: skipped (%s)", st.ID, orDash(st.Class)))
+		default:
+			if s := summarise(st.Output); s != "" {
+				parts = append(parts, s)
+			}
 		}
+	}
+	if r.Status != tasks.StatusOK && !failed {
+		msg := r.Error
+		if r.Step != "" {
+			msg = fmt.Sprintf("step %s: %s", r.Step, r.Error)
+		}
+		parts = append([]string{msg}, parts...)
 	}
 	return strings.Join(parts, "; ")
 }
+
+// stepFailure is a failed step's error; for a discovery where nothing
+// answered, each protocol's own failure.
+func stepFailure(st *tasks.StepResult) string {
+	if o, ok := st.Output.(*tasks.DiscoverOutput); ok && len(o.Answering()) == 0 && len(o.Protocols) > 0 {
+		return discoverSummary(o)
+	}
+	return st.Error
+}
+
+// cell makes device text safe for one table cell: control characters
+// (newlines, tabs, escape sequences) are written escaped, as Go quotes
+// them, so a device's text cannot start a row, shift a column or drive the
+// terminal.
+func cell(s string) string {
+	if !strings.ContainsFunc(s, isControl) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if !isControl(r) {
+			b.WriteRune(r)
+			continue
+		}
+		q := strconv.QuoteRune(r)
+		b.WriteString(q[1 : len(q)-1])
+	}
+	return b.String()
+}
+
+func isControl(r rune) bool { return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' }
 
 // summarise says in a few words what a task returned.
 func summarise(out any) string {
@@ -118,7 +162,7 @@ func summarise(out any) string {
 	case *tasks.DiscoverOutput:
 		return discoverSummary(o)
 	case *tasks.PortCheckOutput:
-		return fmt.Sprintf("open %v", o.Open)
+		return portSummary(o)
 	case *tasks.EventLogOutput:
 		absent := ""
 		if len(o.Absent) > 0 {
@@ -208,7 +252,18 @@ func discoverSummary(o *tasks.DiscoverOutput) string {
 		parts = append(parts, s)
 	}
 	if len(parts) == 0 {
-		return "nothing answered"
+		var failed []string
+		for _, p := range o.Protocols {
+			f := string(p.Protocol) + " " + orDash(p.Class)
+			if p.Error != "" {
+				f += " (" + p.Error + ")"
+			}
+			failed = append(failed, f)
+		}
+		if len(failed) == 0 {
+			return "nothing answered"
+		}
+		return "nothing answered: " + strings.Join(failed, "; ")
 	}
 	return strings.Join(parts, ", ")
 }
@@ -283,4 +338,29 @@ func tookOver(kind string) string {
 		return ""
 	}
 	return " (took over: ended another console's " + kind + " session)"
+}
+
+// portSummary lists the open, closed (refused: the host is up) and
+// filtered (no answer) ports of a port check.
+func portSummary(o *tasks.PortCheckOutput) string {
+	list := func(ps []int) string {
+		s := make([]string, len(ps))
+		for i, p := range ps {
+			s[i] = strconv.Itoa(p)
+		}
+		return strings.Join(s, ",")
+	}
+	var parts []string
+	for _, g := range []struct {
+		name  string
+		ports []int
+	}{{"open", o.Open}, {"closed", o.Closed}, {"filtered", o.Filtered}} {
+		if len(g.ports) > 0 {
+			parts = append(parts, g.name+" "+list(g.ports))
+		}
+	}
+	if len(parts) == 0 {
+		return "no port checked"
+	}
+	return strings.Join(parts, "; ")
 }

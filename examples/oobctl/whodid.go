@@ -70,7 +70,7 @@ func (a *app) operator() string {
 // (the file of --activity-log, and on a worker the JetStream stream), and a
 // function that closes the log. ctx gains the operator.
 func (a *app) connector(ctx context.Context, creds tasks.Credentials, stream *jetstream.ActivityStream) (context.Context, *tasks.Connector, func(), error) {
-	conn := newConnector(creds)
+	conn := newConnector(creds, a.wmiOptions()...)
 	var sinks []activity.Sink
 	closeFn := func() {}
 	if path := a.activityPath(); path != "" {

@@ -80,12 +80,24 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if *latency > 0 {
 		fleet.SetFaults(wsmantest.Faults{Latency: *latency})
 	}
+	// What oobsim writes goes when it stops (Ctrl-C included: main's
+	// context ends, run returns, the deferred clean-up runs): the profile
+	// document holds the simulator's password, and the targets name ports
+	// that close with the fleet. A temporary directory goes whole.
 	if *dir == "" {
 		if *dir, err = os.MkdirTemp("", "oobsim-"); err != nil {
 			return err
 		}
+		defer func() { _ = os.RemoveAll(*dir) }()
 	}
 	f, err := writeFiles(ctx, fleet, *dir, *asJSON)
+	defer func() {
+		for _, p := range []string{f.Targets, f.Profile} {
+			if p != "" {
+				_ = os.Remove(p)
+			}
+		}
+	}()
 	if err != nil {
 		return err
 	}
@@ -101,7 +113,7 @@ func writeFiles(ctx context.Context, fleet *simfleet.Fleet, dir string, asJSON b
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return files{}, err
 	}
-	f := files{Targets: filepath.Join(dir, "targets.yaml"), Profile: filepath.Join(dir, "profile.yaml")}
+	f := files{Targets: filepath.Join(dir, "targets.yaml")}
 	data, err := yaml.Marshal(fleet.Targets())
 	if asJSON {
 		f.Targets = filepath.Join(dir, "targets.json")
@@ -111,18 +123,19 @@ func writeFiles(ctx context.Context, fleet *simfleet.Fleet, dir string, asJSON b
 		return files{}, err
 	}
 	if err := os.WriteFile(f.Targets, data, 0o600); err != nil {
-		return files{}, err
+		return files{Targets: f.Targets}, err
 	}
+	f.Profile = filepath.Join(dir, "profile.yaml")
 	store := profile.NewMemoryStore()
 	if err := store.Put(ctx, fleet.Profile()); err != nil {
-		return files{}, err
+		return files{Targets: f.Targets}, err
 	}
 	var doc bytes.Buffer
 	if err := profile.Export(ctx, store, &doc, profile.ExportOptions{Format: profile.YAML, IncludeSecrets: true}); err != nil {
-		return files{}, err
+		return files{Targets: f.Targets}, err
 	}
 	if err := os.WriteFile(f.Profile, doc.Bytes(), 0o600); err != nil {
-		return files{}, err
+		return f, err
 	}
 	return f, nil
 }
@@ -148,5 +161,5 @@ func printUsage(w io.Writer, fleet *simfleet.Fleet, f files) {
 	store := filepath.Join(filepath.Dir(f.Profile), "profiles")
 	fmt.Fprintf(w, "  go run ./examples/oobctl --profile-store %s profile put %s\n", store, f.Profile)
 	fmt.Fprintf(w, "  go run ./examples/oobctl --profile-store %s --profile %s --targets-file %s inventory\n\n", store, simfleet.ProfileName, f.Targets)
-	fmt.Fprintln(w, "Interrupt (Ctrl-C) to stop.")
+	fmt.Fprintln(w, "Interrupt (Ctrl-C) to stop; the files above are removed then.")
 }

@@ -74,6 +74,32 @@ func TestRunWritesUsableFiles(t *testing.T) {
 	require.NoError(t, <-done)
 }
 
+// TestStopRemovesFiles: when oobsim stops (Ctrl-C ends its context), its
+// temporary directory, with the profile document holding the simulator's
+// password, is gone; in a directory the user gave, the files it wrote are.
+func TestStopRemovesFiles(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	given := t.TempDir()
+	for _, args := range [][]string{{}, {"--dir", given}} {
+		ctx, cancel := context.WithCancel(context.Background())
+		var out, errw syncBuffer
+		done := make(chan error, 1)
+		go func() {
+			done <- run(ctx, append([]string{"--amt", "1", "--ipmi", "0", "--dash", "0", "--wmi", "0"}, args...), &out, &errw)
+		}()
+		require.Eventually(t, func() bool { return strings.Contains(out.String(), "Interrupt") }, 10*time.Second, 10*time.Millisecond)
+		cancel()
+		require.NoError(t, <-done)
+	}
+	left, err := os.ReadDir(tmp)
+	require.NoError(t, err)
+	assert.Empty(t, left, "the temporary directory is removed")
+	left, err = os.ReadDir(given)
+	require.NoError(t, err)
+	assert.Empty(t, left, "the files written to --dir are removed")
+}
+
 func TestBadFlags(t *testing.T) {
 	var out, errw syncBuffer
 	err := run(context.Background(), []string{"--amt", "x"}, &out, &errw)

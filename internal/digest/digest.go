@@ -8,8 +8,10 @@
 // DASH) through [Client.Authorize] and the Authorization header, and the AMT
 // redirection protocol, whose AuthenticateSession message carries the same
 // fields in binary form, through [Challenge.Respond] and the fields of
-// [Response]. See the reference notes: the redirection digest uses method
-// "POST" and URI "/RedirectionService".
+// [Response]. The redirection digest uses method "POST" and URI
+// "/RedirectionService" (amtterm's redir.c, https://www.kraxel.org/cgit/amtterm/,
+// and MeshCommander's amt-redir-ws-0.1.0.js,
+// https://github.com/Ylianst/MeshCommander).
 package digest
 
 import (

@@ -298,11 +298,9 @@ func TestUnreachableAndDeadline(t *testing.T) {
 	c2 := newClient(t, d)
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
-	start := time.Now()
 	_, err = c2.Get(ctx, uriGS, nil)
 	assert.ErrorIs(t, err, oobkit.ErrUnreachable)
-	assert.ErrorIs(t, err, context.DeadlineExceeded)
-	assert.Less(t, time.Since(start), time.Second, "the deadline is honoured")
+	assert.ErrorIs(t, err, context.DeadlineExceeded, "the deadline, not the 2 s latency, ended the call")
 	d.SetFaults(wsmantest.Faults{})
 }
 

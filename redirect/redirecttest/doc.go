@@ -20,7 +20,8 @@
 // sequence numbers, and after the SOL start reply and the serial control
 // message waits until the console echoes a heartbeat probe (at most
 // Config.Settle) so that amtterm, which discards bytes behind those replies,
-// sees everything however slowly it runs (reference
-// shared/reference/redirection.md §6–§8). Debian's amtterm 1.4 talks to it
+// sees everything however slowly it runs (amtterm's redir.c,
+// https://www.kraxel.org/cgit/amtterm/, reads the session that way).
+// Debian's amtterm 1.4 talks to it
 // with Config.Legacy set.
 package redirecttest

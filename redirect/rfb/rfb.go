@@ -10,7 +10,7 @@
 // same client reads a plain VNC server in tests, benchmarks and the fuzz
 // target without an AMT session around it.
 //
-// What AMT speaks (the reference notes' §5, from MeshCentral's
+// What AMT speaks (from MeshCentral's
 // amt-desktop, the device-management-toolkit ui-toolkit RFB processors and
 // captures in MeshCommander#24): version "RFB 003.008" (AMT 12 and later
 // on port 16994/16995) or "RFB 004.000" (AMT 11.8 through /ws-redirection),

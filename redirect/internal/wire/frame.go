@@ -14,8 +14,9 @@ import (
 // by the client (package redirect) and the simulated device (redirecttest).
 
 // Message opcodes of the redirection protocol (kraxel/amtterm
-// RedirectionConstants.h; directions and lengths from the reference notes,
-// shared/reference/redirection.md §2–§5).
+// RedirectionConstants.h, https://www.kraxel.org/cgit/amtterm/; directions
+// and lengths from amtterm's redir.c and MeshCommander's
+// amt-redir-ws-0.1.0.js, https://github.com/Ylianst/MeshCommander).
 const (
 	OpStartSession      = 0x10
 	OpStartSessionReply = 0x11
