@@ -36,8 +36,14 @@ func TestRestoreStatePerComputer(t *testing.T) {
 		{"on-amt", oobkit.PowerS0, []oobkit.Protocol{oobkit.AMT}, nil},
 		{"off-ipmi", oobkit.PowerLegacyOff, []oobkit.Protocol{oobkit.IPMI}, []string{"ipmi:on", "ipmi:off"}},
 		{"on-ipmi", oobkit.PowerLegacyOn, []oobkit.Protocol{oobkit.IPMI}, nil},
-		{"off-wmi-amt", oobkit.PowerS5, []oobkit.Protocol{oobkit.WMI, oobkit.AMT}, []string{"amt:on", "amt:off"}},
-		{"hibernating", oobkit.PowerS4, []oobkit.Protocol{oobkit.DASH}, []string{"dash:on", "dash:off"}},
+		// "A graceful Reboot and Power Off through the WMI is always tried
+		// first. If the WMI operation fails, the Power Off, Reboot/Reset, and
+		// Restore State actions perform a hard shutdown": the fake AMT tells
+		// no firmware version, so WMI shuts Windows down.
+		{"off-wmi-amt", oobkit.PowerS5, []oobkit.Protocol{oobkit.WMI, oobkit.AMT}, []string{"amt:on", "wmi:shutdown"}},
+		// "a computer that was asleep or hibernating is returned to that
+		// state where the protocol can": this DASH computer can.
+		{"hibernating", oobkit.PowerS4, []oobkit.Protocol{oobkit.DASH}, []string{"dash:on", "dash:hibernate"}},
 	}
 	var targets []oobkit.Target
 	devs := map[string]*fakeDevice{}

@@ -90,7 +90,8 @@ func (d *Device) requestPowerStateChange(r *wsmantest.Request) (*etree.Element, 
 		return output(schema.PowerService, m, 6), nil // in use: a redirection session is active
 	}
 	d.powerChanges++
-	if d.stuck {
+	d.requests = append(d.requests, int(v))
+	if d.stuck || (d.heldBack && (v == amt.PowerOffSoftGraceful || v == amt.PowerMasterBusResetGrace)) {
 		return output(schema.PowerService, m, 0), nil
 	}
 	switch int(v) {
