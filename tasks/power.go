@@ -339,7 +339,7 @@ func (t *PowerTask) gracefulRoutes(ctx context.Context, env *Env, order []oobkit
 		}
 	}
 	for _, p := range order {
-		if p != oobkit.WMI && p != oobkit.AMT {
+		if p == oobkit.DASH || p == oobkit.IPMI { // DSP1027 12/14, IPMI's ACPI soft off
 			routes = append(routes, gracefulRoute{p, string(p)})
 		}
 	}
@@ -423,12 +423,19 @@ func (t *PowerTask) gracefulThenHard(ctx context.Context, env *Env, order []oobk
 		gerr = &oobkit.Error{Protocol: r.p, Op: "power", Class: oobkit.ErrDevice, Message: fallback}
 		break // one graceful wait is enough: the user holds the computer
 	}
-	if fallback == "" && gerr != nil {
+	var lacks *clientLacksError
+	switch {
+	case fallback != "":
+	case gerr != nil && !errors.As(gerr, &lacks):
 		fallback = "graceful " + graceful.String() + " failed: " + gerr.Error()
-	}
-	if fallback == "" {
-		fallback = "no protocol offers a graceful " + graceful.String()
-		gerr = fmt.Errorf("%w: %s", oobkit.ErrUnsupported, fallback)
+	default:
+		fallback = "no graceful " + graceful.String() + " here"
+		if note != "" {
+			fallback += " (" + note + ")"
+		}
+		if gerr == nil {
+			gerr = fmt.Errorf("%w: %s", oobkit.ErrUnsupported, fallback)
+		}
 	}
 	if err := ctx.Err(); err != nil {
 		return env.pick(gerr, err)
@@ -728,7 +735,7 @@ func restorePlan(env *Env, id string) (restore, error) {
 	col := prev.Action.Column()
 	switch {
 	case was.IsOn() && col == oobkit.ColumnPowerOff:
-		return restore{oobkit.ActionOn, oobkit.PowerS0, fmt.Sprintf("was %v before step %q: turned on again", was, id)}, nil
+		return restore{oobkit.ActionOn, was, fmt.Sprintf("was %v before step %q: turned on again", was, id)}, nil
 	case was.IsOn():
 		return restore{note: fmt.Sprintf("was %v before step %q and is on: kept", was, id)}, nil
 	case col == oobkit.ColumnPowerOff:
@@ -738,7 +745,10 @@ func restorePlan(env *Env, id string) (restore, error) {
 	case was.IsAsleep() && was != oobkit.PowerG1:
 		return restore{oobkit.ActionSleep, oobkit.PowerS3, fmt.Sprintf("was %v before step %q: back to sleep", was, id)}, nil
 	}
-	return restore{oobkit.ActionOff, oobkit.PowerS5, fmt.Sprintf("was %v before step %q: turned off again", was, id)}, nil
+	if was == oobkit.PowerG1 {
+		return restore{oobkit.ActionOff, oobkit.PowerS5, fmt.Sprintf("was %v before step %q, which no protocol returns to: turned off", was, id)}, nil
+	}
+	return restore{oobkit.ActionOff, was, fmt.Sprintf("was %v before step %q: turned off again", was, id)}, nil
 }
 
 // PowerStateTask reads a computer's power state.
