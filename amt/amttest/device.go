@@ -171,7 +171,7 @@ type Device struct {
 	records      []amt.Record // newest first
 	sessionOpen  bool
 	stuck        bool
-	heldBack     bool  // the logged-on user holds graceful shutdowns and reboots back
+	heldBack     bool // the logged-on user holds graceful shutdowns and reboots back
 	powerChanges int
 	requests     []int // accepted RequestPowerStateChange values, oldest first
 	defense      defenseState
