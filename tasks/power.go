@@ -225,8 +225,9 @@ func (t *PowerTask) Run(ctx context.Context, env *Env) (any, error) {
 	return out, t.outOfBand(ctx, env, order, action, out)
 }
 
-// gracefulFirst reports whether the guide tries a graceful action before a
-// itself: Power Off and Reboot/Reset.
+// gracefulFirst reports whether the guide tries a graceful action before
+// the hard one: Power Off and Reboot/Reset (shutdown and reboot name the
+// graceful form, off and reset the hard one; all four go graceful first).
 func gracefulFirst(a oobkit.PowerAction) bool {
 	switch a {
 	case oobkit.ActionOff, oobkit.ActionShutdown, oobkit.ActionReset, oobkit.ActionReboot:
@@ -336,6 +337,9 @@ func (t *PowerTask) gracefulRoutes(ctx context.Context, env *Env, order []oobkit
 			routes = append(routes, wsman)
 		case len(env.Only(oobkit.AMT)) > 0:
 			routes = append(routes, wsman)
+		}
+		if t.SaveData != nil && !hasWMI {
+			note = joinNote(note, "no WMI: the user is shown no notice")
 		}
 	}
 	for _, p := range order {
