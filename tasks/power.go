@@ -23,8 +23,8 @@ import (
 // graceful shutdown, reset and reboot a graceful restart: through AMT's
 // WS-Management (RequestPowerStateChange 12 Off-Soft Graceful, 14 Master
 // Bus Reset Graceful) when the computer has AMT 9 or later, otherwise
-// through WMI (Win32Shutdown), then through any other protocol that offers
-// one. The state is then read back until the action has taken effect (a
+// through WMI (Win32Shutdown); DASH and IPMI, as in the guide, only act
+// hard. The state is then read back until the action has taken effect (a
 // shutdown: the computer is no longer on; a restart: it booted again) for
 // at most GracePeriod; a graceful attempt that fails, or that the logged-on
 // user holds back past the grace period, is followed by the hard action
@@ -310,8 +310,8 @@ type gracefulRoute struct {
 // first ("For Intel AMT 9.0 and higher, graceful shutdown is performed
 // through WSMan"), otherwise WMI first ("WMI is used for pre Intel AMT
 // 9.0"); WMI first whatever the firmware when the user is to be shown a
-// notice (only Windows can show it); then the target's other protocols
-// that may offer a graceful action. AMT before 9 has none and is left out.
+// notice (only Windows can show it). AMT before 9 has none and is left out;
+// DASH and IPMI act hard only, as the guide has them.
 func (t *PowerTask) gracefulRoutes(ctx context.Context, env *Env, order []oobkit.Protocol) ([]gracefulRoute, string) {
 	major, known := amtMajor(ctx, env)
 	var routes []gracefulRoute
@@ -342,11 +342,8 @@ func (t *PowerTask) gracefulRoutes(ctx context.Context, env *Env, order []oobkit
 			note = joinNote(note, "no WMI: the user is shown no notice")
 		}
 	}
-	for _, p := range order {
-		if p == oobkit.DASH || p == oobkit.IPMI { // DSP1027 12/14, IPMI's ACPI soft off
-			routes = append(routes, gracefulRoute{p, string(p)})
-		}
-	}
+	// DASH and IPMI are the guide's hard path: "perform a hard shutdown
+	// (losing all unsaved data) through DASH, IPMI, or Intel AMT".
 	return routes, note
 }
 
@@ -427,19 +424,18 @@ func (t *PowerTask) gracefulThenHard(ctx context.Context, env *Env, order []oobk
 		gerr = &oobkit.Error{Protocol: r.p, Op: "power", Class: oobkit.ErrDevice, Message: fallback}
 		break // one graceful wait is enough: the user holds the computer
 	}
-	var lacks *clientLacksError
 	switch {
 	case fallback != "":
-	case gerr != nil && !errors.As(gerr, &lacks):
+	case gerr != nil && tellingRank(gerr, env.Session != nil && env.Session.declared) > 1:
+		// a graceful route answered, or one the target was declared to
+		// have did not
 		fallback = "graceful " + graceful.String() + " failed: " + gerr.Error()
 	default:
 		fallback = "no graceful " + graceful.String() + " here"
 		if note != "" {
 			fallback += " (" + note + ")"
 		}
-		if gerr == nil {
-			gerr = fmt.Errorf("%w: %s", oobkit.ErrUnsupported, fallback)
-		}
+		gerr = fmt.Errorf("%w: %s", oobkit.ErrUnsupported, fallback)
 	}
 	if err := ctx.Err(); err != nil {
 		return env.pick(gerr, err)

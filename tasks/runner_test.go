@@ -85,7 +85,11 @@ func TestGracefulThenHard(t *testing.T) {
 		wantTried    []oobkit.Protocol
 	}{
 		{"wmi answers", []oobkit.Protocol{oobkit.WMI, oobkit.AMT}, false, false, StatusOK, oobkit.WMI, "wmi:shutdown", []oobkit.Protocol{oobkit.AMT, oobkit.WMI}},
-		{"wmi down, hard through dash", []oobkit.Protocol{oobkit.WMI, oobkit.DASH, oobkit.IPMI}, true, false, StatusOK, oobkit.DASH, "dash:off", []oobkit.Protocol{oobkit.AMT, oobkit.DASH, oobkit.WMI, oobkit.IPMI}},
+		// "If the WMI operation fails, the Power Off, Reboot/Reset, and
+		// Restore State actions perform a hard shutdown (losing all unsaved
+		// data) through DASH, IPMI, or Intel AMT": DASH and IPMI are not
+		// asked for a graceful shutdown.
+		{"wmi down, hard through dash", []oobkit.Protocol{oobkit.WMI, oobkit.DASH, oobkit.IPMI}, true, false, StatusOK, oobkit.DASH, "dash:off", []oobkit.Protocol{oobkit.AMT, oobkit.DASH, oobkit.WMI}},
 		{"no wmi, ipmi hard", []oobkit.Protocol{oobkit.IPMI}, false, false, StatusOK, oobkit.IPMI, "ipmi:off", []oobkit.Protocol{oobkit.AMT, oobkit.DASH, oobkit.IPMI, oobkit.WMI}},
 		{"graceful only", []oobkit.Protocol{oobkit.IPMI}, false, true, StatusFailed, "", "", []oobkit.Protocol{oobkit.AMT, oobkit.DASH, oobkit.IPMI, oobkit.WMI}},
 	}
