@@ -180,13 +180,39 @@ func (j *Job) Validate() error {
 			}
 		}
 		if pt, ok := st.Task.(*PowerTask); ok && pt.Restore != "" {
-			if _, ok := seen[pt.Restore].(*PowerTask); !ok {
-				return fmt.Errorf("%w: job %q: step %q restores %q, which is not an earlier power step", oobkit.ErrInvalidArgument, j.Name, st.ID, pt.Restore)
+			if err := j.checkRestore(i, st.ID, pt.Restore, seen); err != nil {
+				return err
 			}
 		}
 		seen[st.ID] = st.Task
 	}
 	return nil
+}
+
+// checkRestore checks that step i (id) restores an earlier power step of
+// the job: the guide's Restore State "lets you restore the power state that
+// you changed by running another power management task earlier in the
+// server job", and "You cannot use this power action in a standalone task."
+func (j *Job) checkRestore(i int, id, ref string, seen map[string]Task) error {
+	const why = "Restore State returns computers to the state an earlier power step of the same job found, and cannot run without one"
+	fail := func(what string) error {
+		return fmt.Errorf("%w: job %q: step %q restores %q, which is not an earlier power step (%s); %s", oobkit.ErrInvalidArgument, j.Name, id, ref, what, why)
+	}
+	if prev, ok := seen[ref]; ok {
+		if _, ok := prev.(*PowerTask); !ok {
+			return fail(fmt.Sprintf("a %s step", prev.Kind()))
+		}
+		return nil
+	}
+	if ref == id {
+		return fail("the step itself")
+	}
+	for _, later := range j.Steps[i+1:] {
+		if later.ID == ref {
+			return fail("a later step")
+		}
+	}
+	return fail("a step the job does not have")
 }
 
 // ParseJob reads a job from YAML or JSON (JSON is YAML) and validates it.

@@ -45,7 +45,9 @@ func TestPrecedenceNeverHidesUnreachableOrAuth(t *testing.T) {
 			d.protocols[oobkit.IPMI] = "good"
 		}, labelled(oobkit.AMT, oobkit.IPMI), softOff, "unreachable", 3},
 		// Unlabelled, every registered protocol is tried: one that does not
-		// answer is probably absent, and the device's own answer tells more.
+		// answer is probably absent; with neither WMI nor AMT answering there
+		// is no graceful shutdown here (IPMI acts hard only, as the guide
+		// has it), which tells more.
 		{"unlabelled: ipmi's device lacks graceful off, the rest absent", func(d *fakeDevice) {
 			delete(d.protocols, oobkit.AMT)
 			d.protocols[oobkit.IPMI] = "good"

@@ -36,8 +36,14 @@ func TestRestoreStatePerComputer(t *testing.T) {
 		{"on-amt", oobkit.PowerS0, []oobkit.Protocol{oobkit.AMT}, nil},
 		{"off-ipmi", oobkit.PowerLegacyOff, []oobkit.Protocol{oobkit.IPMI}, []string{"ipmi:on", "ipmi:off"}},
 		{"on-ipmi", oobkit.PowerLegacyOn, []oobkit.Protocol{oobkit.IPMI}, nil},
-		{"off-wmi-amt", oobkit.PowerS5, []oobkit.Protocol{oobkit.WMI, oobkit.AMT}, []string{"amt:on", "amt:off"}},
-		{"hibernating", oobkit.PowerS4, []oobkit.Protocol{oobkit.DASH}, []string{"dash:on", "dash:off"}},
+		// "A graceful Reboot and Power Off through the WMI is always tried
+		// first. If the WMI operation fails, the Power Off, Reboot/Reset, and
+		// Restore State actions perform a hard shutdown": the fake AMT tells
+		// no firmware version, so WMI shuts Windows down.
+		{"off-wmi-amt", oobkit.PowerS5, []oobkit.Protocol{oobkit.WMI, oobkit.AMT}, []string{"amt:on", "wmi:shutdown"}},
+		// "a computer that was asleep or hibernating is returned to that
+		// state where the protocol can": this DASH computer can.
+		{"hibernating", oobkit.PowerS4, []oobkit.Protocol{oobkit.DASH}, []string{"dash:on", "dash:hibernate"}},
 	}
 	var targets []oobkit.Target
 	devs := map[string]*fakeDevice{}
@@ -79,7 +85,11 @@ func TestGracefulThenHard(t *testing.T) {
 		wantTried    []oobkit.Protocol
 	}{
 		{"wmi answers", []oobkit.Protocol{oobkit.WMI, oobkit.AMT}, false, false, StatusOK, oobkit.WMI, "wmi:shutdown", []oobkit.Protocol{oobkit.AMT, oobkit.WMI}},
-		{"wmi down, hard through dash", []oobkit.Protocol{oobkit.WMI, oobkit.DASH, oobkit.IPMI}, true, false, StatusOK, oobkit.DASH, "dash:off", []oobkit.Protocol{oobkit.AMT, oobkit.DASH, oobkit.WMI, oobkit.IPMI}},
+		// "If the WMI operation fails, the Power Off, Reboot/Reset, and
+		// Restore State actions perform a hard shutdown (losing all unsaved
+		// data) through DASH, IPMI, or Intel AMT": DASH and IPMI are not
+		// asked for a graceful shutdown.
+		{"wmi down, hard through dash", []oobkit.Protocol{oobkit.WMI, oobkit.DASH, oobkit.IPMI}, true, false, StatusOK, oobkit.DASH, "dash:off", []oobkit.Protocol{oobkit.AMT, oobkit.DASH, oobkit.WMI}},
 		{"no wmi, ipmi hard", []oobkit.Protocol{oobkit.IPMI}, false, false, StatusOK, oobkit.IPMI, "ipmi:off", []oobkit.Protocol{oobkit.AMT, oobkit.DASH, oobkit.IPMI, oobkit.WMI}},
 		{"graceful only", []oobkit.Protocol{oobkit.IPMI}, false, true, StatusFailed, "", "", []oobkit.Protocol{oobkit.AMT, oobkit.DASH, oobkit.IPMI, oobkit.WMI}},
 	}

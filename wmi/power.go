@@ -3,6 +3,8 @@ package wmi
 import (
 	"context"
 	"fmt"
+	"math"
+	"time"
 
 	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/internal/wsman"
@@ -26,11 +28,30 @@ type ShutdownOptions struct {
 	PowerOff bool
 	// Force closes applications without asking them. Leave it false to let
 	// the logged-on user save data: applications are asked to close and one
-	// with unsaved work can hold the shutdown back. A one-to-many power task
-	// tries the non-forced graceful action first, then a forced one, then an
-	// out-of-band hard action.
+	// with unsaved work can hold the shutdown back. A power task (package
+	// tasks) sends the non-forced action, reads the state back, and falls
+	// back to an out-of-band hard action when the shutdown was held back.
 	Force bool
+	// Countdown and Message, when either is set, make the shutdown go
+	// through Win32_OperatingSystem.Win32ShutdownTracker: Windows shows the
+	// logged-on user Message and a countdown of Countdown (whole seconds)
+	// before it shuts down, so they can save their work (the RTSM "Allow
+	// user to save data before power operation" option).
+	Countdown time.Duration
+	Message   string
+	// Reason is the shutdown reason code recorded with a tracked shutdown
+	// (SHTDN_REASON_* flags; 0 means ReasonPlanned).
+	Reason uint32
 }
+
+// ReasonPlanned is the reason code of a tracked shutdown when none is given:
+// SHTDN_REASON_FLAG_PLANNED | SHTDN_REASON_MAJOR_OTHER |
+// SHTDN_REASON_MINOR_OTHER (learn.microsoft.com "System Shutdown Reason
+// Codes").
+const ReasonPlanned = 0x80000000
+
+// tracked reports whether the shutdown shows the user a notice.
+func (o ShutdownOptions) tracked() bool { return o.Countdown > 0 || o.Message != "" }
 
 // Flags returns the Win32Shutdown Flags value for o.
 func (o ShutdownOptions) Flags() int64 {
@@ -47,20 +68,51 @@ func (o ShutdownOptions) Flags() int64 {
 }
 
 // Shutdown shuts the computer down or restarts it through the operating
-// system (Win32_OperatingSystem.Win32Shutdown). The call returns when
-// Windows has accepted the request; the computer stops answering soon after.
+// system (Win32_OperatingSystem.Win32Shutdown; Win32ShutdownTracker when
+// opts carry a countdown or a message). The call returns when Windows has
+// accepted the request: a non-forced shutdown may still be held back by
+// the logged-on user (an application asking to save), and a countdown runs
+// before anything happens, so callers read the state back.
 func (c *Client) Shutdown(ctx context.Context, opts ShutdownOptions) error {
+	if opts.Countdown < 0 || opts.Countdown > math.MaxUint32*time.Second {
+		return &oobkit.Error{Protocol: oobkit.WMI, Op: "Win32ShutdownTracker", Class: oobkit.ErrInvalidArgument,
+			Message: fmt.Sprintf("countdown %v out of range", opts.Countdown)}
+	}
 	os, err := c.operatingSystem(ctx)
 	if err != nil {
 		return err
 	}
-	in := wsman.MethodInput(uri("Win32_OperatingSystem"), "Win32Shutdown").SetInt("Flags", opts.Flags()).SetInt("Reserved", 0)
-	_, rv, err := c.invoke(ctx, "Win32_OperatingSystem", "Win32Shutdown", wsman.Sel("Name", os.Get("Name")), in)
+	method := "Win32Shutdown"
+	in := wsman.MethodInput(uri("Win32_OperatingSystem"), method).SetInt("Flags", opts.Flags()).SetInt("Reserved", 0)
+	if opts.tracked() {
+		// learn.microsoft.com/windows/win32/cimwin32prov/win32shutdowntracker-method-in-class-win32-operatingsystem:
+		// Timeout (seconds), Comment, ReasonCode, Flags.
+		method = "Win32ShutdownTracker"
+		reason := opts.Reason
+		if reason == 0 {
+			reason = ReasonPlanned
+		}
+		secs := int64((opts.Countdown + time.Second - 1) / time.Second)
+		in = wsman.MethodInput(uri("Win32_OperatingSystem"), method).SetInt("Timeout", secs).
+			Set("Comment", opts.Message).SetInt("ReasonCode", int64(reason)).SetInt("Flags", opts.Flags())
+	}
+	_, rv, err := c.invoke(ctx, "Win32_OperatingSystem", method, wsman.Sel("Name", os.Get("Name")), in)
 	if err != nil {
 		return err
 	}
-	c.log.Debug("wmi shutdown", "target", c.target.String(), "flags", opts.Flags(), "return", rv)
+	c.log.Debug("wmi shutdown", "target", c.target.String(), "method", method, "flags", opts.Flags(), "return", rv)
 	return shutdownError(rv)
+}
+
+// BootMark returns when Windows last booted (Win32_OperatingSystem
+// LastBootUpTime, as the computer reports it): a reboot changes it, so a
+// caller that asked for one can tell it happened.
+func (c *Client) BootMark(ctx context.Context) (string, error) {
+	os, err := c.operatingSystem(ctx)
+	if err != nil {
+		return "", err
+	}
+	return os.Get("LastBootUpTime"), nil
 }
 
 // operatingSystem reads the one Win32_OperatingSystem instance (its key,

@@ -126,3 +126,55 @@ func TestWMIGate(t *testing.T) {
 		assert.Contains(t, err.Error(), st.String())
 	}
 }
+
+// "(Optional) To perform a graceful restart or shutdown through WMI, check
+// Allow user to save data before power operation." A countdown or a message
+// goes through Win32ShutdownTracker: the user is shown both, Windows waits
+// for the countdown, and an application with unsaved work can still hold
+// the shutdown back when it runs out.
+func TestShutdownTrackerShowsCountdownAndMessage(t *testing.T) {
+	pc := newComputer(t, false)
+	c := ntlmClient(t, pc)
+	boot, err := c.BootMark(ctx(t))
+	require.NoError(t, err)
+	require.NotEmpty(t, boot)
+
+	require.NoError(t, c.Shutdown(ctx(t), wmi.ShutdownOptions{PowerOff: true, Countdown: 90 * time.Second, Message: "Save your work"}))
+	n := pc.Notices()
+	require.Len(t, n, 1)
+	assert.Equal(t, "Save your work", n[0].Comment)
+	assert.Equal(t, 90*time.Second, n[0].Timeout)
+	assert.Equal(t, uint32(wmi.ReasonPlanned), n[0].ReasonCode)
+	assert.Equal(t, int64(wmi.FlagPowerOff), n[0].Flags)
+	assert.True(t, pc.IsOn(), "the countdown runs")
+	err = c.Shutdown(ctx(t), wmi.ShutdownOptions{Message: "again"})
+	require.ErrorIs(t, err, oobkit.ErrBusy, "one shutdown is scheduled already")
+	pc.Advance(90 * time.Second)
+	assert.False(t, pc.IsOn(), "down once the countdown ran out")
+	assert.Equal(t, 1, pc.Shutdowns())
+
+	pc.PowerOn()
+	pc.StartProcess(wmitest.Process{ExecutablePath: `C:\Windows\System32\notepad.exe`, UnsavedData: true})
+	require.NoError(t, c.Shutdown(ctx(t), wmi.ShutdownOptions{Reboot: true, Countdown: time.Second, Reason: 0x80020003}))
+	pc.Advance(time.Second)
+	assert.True(t, pc.IsOn(), "the user held the restart back")
+	assert.Equal(t, uint32(0x80020003), pc.Notices()[1].ReasonCode)
+	_, err = c.BootMark(ctx(t))
+	require.NoError(t, err)
+
+	require.ErrorIs(t, c.Shutdown(ctx(t), wmi.ShutdownOptions{Countdown: -time.Second}), oobkit.ErrInvalidArgument)
+}
+
+// A restart changes the boot mark (LastBootUpTime).
+func TestBootMarkChangesOnRestart(t *testing.T) {
+	pc := newComputer(t, false)
+	c := ntlmClient(t, pc)
+	before, err := c.BootMark(ctx(t))
+	require.NoError(t, err)
+	pc.Advance(time.Minute) // a later boot time
+	require.NoError(t, c.SetPower(ctx(t), oobkit.ActionReboot))
+	pc.Advance(time.Minute)
+	after, err := c.BootMark(ctx(t))
+	require.NoError(t, err)
+	assert.NotEqual(t, before, after)
+}

@@ -183,7 +183,9 @@ type Device struct {
 	records      []Record // newest first
 	sessionOpen  bool
 	stuck        bool
+	heldBack     bool // the logged-on user holds graceful shutdowns and reboots back
 	powerChanges int
+	requests     []int // accepted RequestPowerStateChange values, oldest first
 	defense      defenseState
 	alerts       alertState
 	pending      sync.WaitGroup // alerts being delivered
@@ -323,6 +325,27 @@ func (d *Device) SetStuck(stuck bool) {
 	d.mu.Lock()
 	d.stuck = stuck
 	d.mu.Unlock()
+}
+
+// SetUserHoldsShutdown makes the logged-on user hold back graceful power
+// changes, or ends that: the firmware accepts RequestPowerStateChange 12
+// (Off-Soft Graceful) and 14 (Master Bus Reset Graceful) and passes them to
+// the operating system through its agent, an application asks the user to
+// save, the user keeps working, and the computer stays on (nothing is
+// logged). Hard changes act as usual.
+func (d *Device) SetUserHoldsShutdown(hold bool) {
+	d.mu.Lock()
+	d.heldBack = hold
+	d.mu.Unlock()
+}
+
+// PowerRequests returns the DMTF values of the accepted
+// RequestPowerStateChange calls, oldest first (8 Off-Soft is the hard power
+// off, 12 the graceful one…).
+func (d *Device) PowerRequests() []int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]int(nil), d.requests...)
 }
 
 // ConsentCode returns the six-digit code the device "displays" after

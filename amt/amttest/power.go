@@ -89,7 +89,8 @@ func (d *Device) requestPowerStateChange(r *wsmantest.Request) (*etree.Element, 
 		return output(schema.PowerService, m, 6), nil // in use: a redirection session is active
 	}
 	d.powerChanges++
-	if d.stuck {
+	d.requests = append(d.requests, int(v))
+	if d.stuck || (d.heldBack && (v == powerOffSoftGraceful || v == powerMasterBusResetGrace)) {
 		return output(schema.PowerService, m, 0), nil
 	}
 	switch int(v) {

@@ -35,7 +35,10 @@ Commands over many targets (a table per computer; --json for scripts):
                                     state, TLS; --port/--tls-port PROTO=N, --probe-timeout 2s
   power status|on|off|shutdown|reboot|reset|cycle|on-to-bios|reset-to-bios|sleep|hibernate|on-to-bios-terminal|reset-to-bios-terminal
       [--ignore-table]              the guide's power actions; each protocol's table decides (AMT: Table C-3),
-                                    --ignore-table sends the action anyway (e.g. to leave "unknown:14")
+                                    --ignore-table sends the action anyway (e.g. to leave "unknown:14");
+      [--grace 2m] [--hard]         off/shutdown and reset/reboot go graceful first (WS-Man on AMT 9+, else
+      [--message M --countdown 1m]  WMI), read back, hard after --grace; --hard skips the graceful attempt;
+                                    --message/--countdown show the Windows user a notice first
   power table                       print Table C-3: which AMT power action is possible in which state
   boot DEVICE                       set the next boot (pxe, hdd, cd, floppy, bios, ider-cd, ider-floppy)
                                     and power on or reset; --no-power only sets it, --ignore-table

@@ -63,7 +63,18 @@ func checkDemo(t *testing.T, f *simfleet.Fleet, image bootImage, out *demoOutput
 		if !c.InitiallyOn {
 			offAtStart++
 			assert.Equal(t, oobkit.ActionOn, on.Action, r.Target)
-			assert.Equal(t, oobkit.ActionOff, restore.Action, r.Target)
+			// "A graceful Reboot and Power Off through the WMI is always tried
+			// first. ... For Intel AMT 9.0 and higher, graceful shutdown is
+			// performed through WSMan." The restore turns off graceful first.
+			assert.Contains(t, []oobkit.PowerAction{oobkit.ActionShutdown, oobkit.ActionOff}, restore.Action, r.Target)
+			switch {
+			case c.AMT != nil && c.AMT.Config().Major() >= amt.GracefulMajor:
+				assert.Equal(t, tasks.PathGraceful, restore.Path, "%s: %+v", r.Target, restore)
+				assert.Equal(t, tasks.ViaAMTWSMan, restore.Via, r.Target)
+			case c.AMT != nil: // AMT 8 and no WMI: hard at once
+				assert.Equal(t, tasks.PathHard, restore.Path, "%s: %+v", r.Target, restore)
+				assert.Equal(t, "amt", restore.Via, r.Target)
+			}
 		}
 		dc := out.Computers[i]
 		assert.True(t, dc.OK, "%s: %+v", r.Target, dc)

@@ -129,9 +129,15 @@ func (a *app) cmdDiscover(ctx context.Context, args []string) error {
 }
 
 func (a *app) cmdPower(ctx context.Context, args []string) error {
-	var ignoreTable bool
+	var ignoreTable, hard bool
+	var grace, countdown time.Duration
+	var message string
 	pos, err := a.commandArgs("power", args, func(fs *flag.FlagSet) {
 		fs.BoolVar(&ignoreTable, "ignore-table", false, "")
+		fs.BoolVar(&hard, "hard", false, "")
+		fs.DurationVar(&grace, "grace", 0, "")
+		fs.StringVar(&message, "message", "", "")
+		fs.DurationVar(&countdown, "countdown", 0, "")
 	})
 	if err != nil {
 		return err
@@ -149,7 +155,14 @@ func (a *app) cmdPower(ctx context.Context, args []string) error {
 	if err != nil {
 		return usagef("power: %v", err)
 	}
-	return a.runJob(ctx, oneStep("power "+action.String(), &tasks.PowerTask{Action: action, IgnoreTable: ignoreTable}))
+	t := &tasks.PowerTask{Action: action, IgnoreTable: ignoreTable, Hard: hard, GracePeriod: tasks.Duration(grace)}
+	if message != "" || countdown > 0 {
+		t.SaveData = &tasks.SaveData{Message: message, Countdown: tasks.Duration(countdown)}
+	}
+	if err := t.Validate(); err != nil {
+		return usagef("power: %v", err)
+	}
+	return a.runJob(ctx, oneStep("power "+action.String(), t))
 }
 
 // writePowerTable prints the RTSM guide's Table C-3 as oobkit holds it

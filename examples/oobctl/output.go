@@ -151,7 +151,14 @@ func summarise(out any) string {
 		if o.Graceful {
 			kind = "sent gracefully"
 		}
-		return fmt.Sprintf("was %s, %s %s", o.Before.Token(), kind, o.Action)
+		s := fmt.Sprintf("was %s, %s %s", o.Before.Token(), kind, o.Action)
+		if o.Via != "" {
+			s += " via " + o.Via
+		}
+		if o.Fallback != "" {
+			s += " (" + o.Fallback + ")"
+		}
+		return s
 	case *tasks.BootOutput:
 		if o.Action == oobkit.ActionNone {
 			return fmt.Sprintf("next boot %s", o.Device)

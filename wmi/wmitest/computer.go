@@ -111,6 +111,12 @@ type Computer struct {
 	// enumerating or querying one answers a fault as WinRM does for a
 	// class WMI does not know (see lacks).
 	Missing []string
+	// OnShutdown, when set, is called as Windows goes down (a shutdown or
+	// power off, reboot false) or restarts (reboot true), with the
+	// computer's lock held: tests wire it to an out-of-band simulator of the
+	// same computer (an amttest device entering S5). It must not call the
+	// Computer's methods.
+	OnShutdown func(reboot bool)
 
 	mu        sync.Mutex
 	srv       *wsmantest.Server
@@ -129,6 +135,34 @@ type Computer struct {
 	listener  *listener
 	dc        bool
 	resets    []PasswordReset
+	notices   []ShutdownNotice
+	noticed   chan struct{} // closed and replaced on every notice
+	pending   *pendingShutdown
+}
+
+// ShutdownNotice is what Win32_OperatingSystem.Win32ShutdownTracker showed
+// the logged-on user: the countdown, the message and the reason, with the
+// flags of the shutdown that follows.
+type ShutdownNotice struct {
+	// Timeout is the countdown before the shutdown.
+	Timeout time.Duration
+	// Comment is the message shown to the user.
+	Comment string
+	// ReasonCode is the shutdown reason (SHTDN_REASON_* flags).
+	ReasonCode uint32
+	// Flags are the Win32Shutdown flags of the shutdown that follows.
+	Flags int64
+	// User is the account that asked ("PC42\\Administrator").
+	User string
+	// At is when the notice was shown (the computer's clock).
+	At time.Time
+}
+
+// pendingShutdown is a shutdown waiting for its countdown.
+type pendingShutdown struct {
+	at    time.Time
+	flags int64
+	user  string
 }
 
 // PasswordReset records one password the password helper set: whose, and
@@ -215,6 +249,7 @@ func New(adminPassword string) *Computer {
 		BootTime: 200 * time.Millisecond, HelperRuntime: 20 * time.Millisecond, Hardware: DefaultHardware(),
 		processes: map[uint32]*Process{}, services: map[string]*Service{},
 		users: map[string]*User{}, logs: map[string][]*Event{}, records: map[string]uint32{}, nextPID: 1000,
+		noticed: make(chan struct{}),
 	}
 	c.AddUser(User{Name: "Administrator", Password: adminPassword, Admin: true, Builtin: true})
 	c.AddUser(User{Name: "helpdesk", Password: adminPassword, Admin: true})
@@ -371,6 +406,30 @@ func (c *Computer) Shutdowns() int {
 	return c.shutdowns
 }
 
+// Notices returns what Win32ShutdownTracker showed the user, oldest first.
+func (c *Computer) Notices() []ShutdownNotice {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]ShutdownNotice(nil), c.notices...)
+}
+
+// NoticeShown returns a channel closed when the next Win32ShutdownTracker
+// notice is shown, so a test can wait for it (then move the clock past the
+// countdown with [Computer.Advance]) without sleeping.
+func (c *Computer) NoticeShown() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.noticed
+}
+
+// PowerOff cuts the power under Windows, as an out-of-band hard power off
+// does: no shutdown, no events; Windows stops answering until PowerOn.
+func (c *Computer) PowerOff() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.off, c.bootAt, c.pending = true, time.Time{}, nil
+}
+
 // PowerOn boots a computer that was shut down (as an out-of-band power-on
 // would).
 func (c *Computer) PowerOn() {
@@ -417,8 +476,13 @@ func (c *Computer) sortedServices() []*Service {
 	return out
 }
 
-// tick applies time: a reboot finishing, helper processes exiting.
+// tick applies time: a shutdown countdown running out, a reboot finishing,
+// helper processes exiting.
 func (c *Computer) tick() {
+	if p := c.pending; p != nil && !c.off && !c.now().Before(p.at) {
+		c.pending = nil
+		c.shutdown(p.flags, p.user)
+	}
 	if c.off && !c.bootAt.IsZero() && !c.now().Before(c.bootAt) {
 		c.boot()
 	}

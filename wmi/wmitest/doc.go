@@ -6,7 +6,10 @@
 // Server and File Replication Service logs once
 // [Computer.PromoteToDomainController] made it a domain controller, and a
 // power state that changes on Win32Shutdown (a reboot keeps it silent for
-// BootTime; a shutdown until [Computer.PowerOn]).
+// BootTime; a shutdown until [Computer.PowerOn]; a process with unsaved data
+// holds a non-forced one back) and Win32ShutdownTracker (the countdown and
+// message shown to the user, [Computer.Notices]; the shutdown follows when
+// the computer's clock passes the countdown).
 //
 // Authentication is Basic and NTLM (offered as "Negotiate", as WinRM does):
 // NEGOTIATE → CHALLENGE → AUTHENTICATE with the NTLMv2 response verified

@@ -269,10 +269,39 @@ func (c *Computer) shutdown(flags int64, user string) uint32 {
 	c.logEvent("System", 3, 1074, "User32", "The process C:\\Windows\\system32\\wbem\\wmiprvse.exe ("+c.Name+
 		") has initiated the "+kind+" of computer "+c.Name+" on behalf of user "+user+".", user)
 	c.shutdowns++
-	c.off = true
+	c.off, c.pending = true, nil
+	if c.OnShutdown != nil {
+		c.OnShutdown(action == 2)
+	}
 	c.bootAt = time.Time{}
 	if action == 2 {
 		c.bootAt = c.now().Add(c.BootTime)
 	}
+	return 0
+}
+
+// shutdownTracker is Win32_OperatingSystem.Win32ShutdownTracker: Win32Shutdown
+// with a countdown, a message and a reason shown to the logged-on user
+// (learn.microsoft.com/windows/win32/cimwin32prov/win32shutdowntracker-method-in-class-win32-operatingsystem).
+// With no countdown it is Win32Shutdown at once; otherwise the shutdown
+// happens when the computer's clock passes the countdown, and a non-forced
+// one may then still be held back by an application with unsaved data.
+func (c *Computer) shutdownTracker(timeout uint32, comment string, reason uint32, flags int64, user string) uint32 {
+	switch flags &^ 4 {
+	case 0, 1, 2, 8:
+	default:
+		return 87 // ERROR_INVALID_PARAMETER
+	}
+	if c.pending != nil {
+		return 1190 // ERROR_SHUTDOWN_IS_SCHEDULED
+	}
+	c.notices = append(c.notices, ShutdownNotice{Timeout: time.Duration(timeout) * time.Second, Comment: comment,
+		ReasonCode: reason, Flags: flags, User: user, At: c.now()})
+	close(c.noticed)
+	c.noticed = make(chan struct{})
+	if timeout == 0 {
+		return c.shutdown(flags, user)
+	}
+	c.pending = &pendingShutdown{at: c.now().Add(time.Duration(timeout) * time.Second), flags: flags, user: user}
 	return 0
 }

@@ -136,6 +136,28 @@ func (c *Computer) routes() {
 		}
 		return output("Win32_OperatingSystem", "Win32Shutdown", c.shutdown(flags, c.Name+`\`+r.User)), nil
 	})
+	c.handle(osURI+"/Win32ShutdownTracker", osURI, func(r *wsmantest.Request) (*etree.Element, error) {
+		const m = "Win32ShutdownTracker"
+		if !strings.HasPrefix(r.Selectors.Get("Name"), c.Hardware.OSCaption+"|") {
+			return nil, notFound("Win32_OperatingSystem " + r.Selectors.Get("Name"))
+		}
+		in := r.Instance()
+		num := func(name string) (int64, bool) {
+			v := strings.TrimSpace(in.Get(name))
+			if v == "" {
+				return 0, true
+			}
+			n, err := strconv.ParseInt(v, 10, 64)
+			return n, err == nil && n >= -1<<31 && n < 1<<32
+		}
+		flags, okF := num("Flags")
+		timeout, okT := num("Timeout")
+		reason, okR := num("ReasonCode")
+		if !okF || !okT || !okR || timeout < 0 || reason < 0 {
+			return nil, wsmantest.Fault("InvalidParameter", "Timeout, ReasonCode and Flags must be integers")
+		}
+		return output("Win32_OperatingSystem", m, c.shutdownTracker(uint32(timeout), in.Get("Comment"), uint32(reason), flags, c.Name+`\`+r.User)), nil
+	})
 }
 
 // enumerate answers an enumeration of class filtered by where.
