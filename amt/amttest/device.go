@@ -22,7 +22,8 @@ type Config struct {
 	Username, Password string
 	// Firmware is the AMT version string (default "12.0.67"). The major
 	// number decides behaviour: below 9 there is no sleep, hibernate or
-	// graceful power (12/14); 16 and later offer digest qop "auth-int, auth".
+	// graceful power (12/14); 16 and later offer digest qop "auth-int, auth";
+	// 16.1 and later answer over TLS only (see Generation).
 	Firmware string
 	// Unprovisioned puts the device in pre-provisioning.
 	Unprovisioned bool
@@ -207,6 +208,9 @@ func NewDevice(cfg Config) *Device {
 		changed: make(chan struct{}),
 	}
 	d.srv.SetMissing(cfg.Missing, cfg.MissingStatus)
+	// AMT 16.1 and later: the plain port does not answer (see
+	// Generation.TLSOnly); only a TLS listener reaches the device.
+	d.srv.TLSOnly = cfg.Generation().TLSOnly
 	if cfg.NoKVM {
 		d.kvmState = 0
 	}
