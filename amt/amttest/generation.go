@@ -39,6 +39,8 @@ type Generation struct {
 	// hardware power state will show as S0. This requires an additional
 	// query for the OSPowerSavingState"
 	// (https://www.intel.com/content/www/us/en/docs/active-management-technology/developer-guide/2021/remote-power-management-of-intel-amt-devices-with.html).
+	// Enforced: such a device serves IPS_PowerManagementService (Config.
+	// OSPowerSaving, Device.SetOSPowerSaving); older firmware lacks it.
 	ModernStandby bool
 	// PET: SNMP Platform Event Traps exist (below ME 18; see alerts.go).
 	PET bool
