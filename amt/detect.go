@@ -2,6 +2,7 @@ package amt
 
 import (
 	"context"
+	"strconv"
 	"strings"
 
 	"github.com/oobkit/oobkit"
@@ -37,6 +38,15 @@ type Detection struct {
 	ProvisioningState int
 	// TLS is true when the device was reached over TLS (16993).
 	TLS bool
+	// TLSOnly is true when the firmware (AMT 16.1 and later) no longer
+	// answers on the plain ports 16992, 16994 and 623: Intel, "Intel AMT and
+	// Security Considerations", "Starting from Alder Lake platforms with
+	// Raptor Lake CPUs running Intel CSME 16.1 firmware, remote connections
+	// to Intel AMT unsecure TCP/IP ports 16992, 16994 and 623 are no longer
+	// supported"
+	// (https://software.intel.com/sites/manageability/AMT_Implementation_and_Reference_Guide/WordDocuments/intelamtandsecurityconsiderations1.htm).
+	// See [TLSOnly].
+	TLSOnly bool
 	// Redirection says which redirection features are enabled.
 	Redirection RedirectionSettings
 }
@@ -72,6 +82,7 @@ func (c *Client) Detect(ctx context.Context) (*Detection, error) {
 		return nil, err
 	}
 	d.AMTVersion, d.Major = decodeVersions(ids, d.Versions)
+	d.TLSOnly = TLSOnly(d.AMTVersion)
 	if d.ProvisioningState != StatePost {
 		return d, &oobkit.Error{Protocol: oobkit.AMT, Op: "Detect", Class: oobkit.ErrNotProvisioned,
 			DeviceCode: itoa(d.ProvisioningState), Message: "AMT " + d.AMTVersion + " is not provisioned (" + provisioningName(d.ProvisioningState) + ")"}
@@ -125,4 +136,22 @@ func decodeVersions(ids []*wsman.Instance, versions map[string]string) (string, 
 		}
 	}
 	return v, major
+}
+
+// TLSOnly reports whether AMT firmware version v ("16.1.25") answers over
+// TLS only: 16.1 and later refuse remote connections to the plain ports
+// 16992 (WS-Management), 16994 (redirection) and 623 (see
+// Detection.TLSOnly for Intel's statement). An unparsable version is not
+// TLS-only.
+func TLSOnly(v string) bool {
+	parts := strings.SplitN(strings.TrimSpace(v), ".", 3)
+	major, err := strconv.Atoi(parts[0])
+	if err != nil {
+		return false
+	}
+	minor := 0
+	if len(parts) > 1 {
+		minor, _ = strconv.Atoi(parts[1])
+	}
+	return major > 16 || major == 16 && minor >= 1
 }

@@ -28,7 +28,7 @@ func TestDetect(t *testing.T) {
 	}{
 		{"AMT 12 admin control", amttest.Config{}, 12, amt.ModeAdminControl, true, false},
 		{"AMT 8 without KVM", amttest.Config{Firmware: "8.1.40", NoKVM: true}, 8, amt.ModeAdminControl, false, false},
-		{"AMT 16 client control, qop auth-int", amttest.Config{Firmware: "16.1.25", ClientControl: true}, 16, amt.ModeClientControl, true, true},
+		{"AMT 16 client control, qop auth-int", amttest.Config{Firmware: "16.0.15", ClientControl: true}, 16, amt.ModeClientControl, true, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

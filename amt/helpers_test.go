@@ -14,7 +14,12 @@ import (
 // start runs a simulated device for the test and a client for it.
 func start(t *testing.T, cfg amttest.Config) (*amttest.Server, *amt.Client) {
 	t.Helper()
-	srv, err := amttest.NewServer(cfg)
+	// AMT 16.1 and later answer over TLS only (amttest.Generation.TLSOnly).
+	newServer := amttest.NewServer
+	if cfg.Generation().TLSOnly {
+		newServer = amttest.NewTLSServer
+	}
+	srv, err := newServer(cfg)
 	require.NoError(t, err)
 	c, err := amt.New(srv.Target(), srv.Credential())
 	require.NoError(t, err)

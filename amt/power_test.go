@@ -27,7 +27,7 @@ func TestSetPower(t *testing.T) {
 		{"graceful shutdown AMT 12", "", oobkit.PowerS0, oobkit.ActionShutdown, oobkit.PowerS5, nil, ""},
 		{"graceful shutdown AMT 8 unsupported", "8.1.40", oobkit.PowerS0, oobkit.ActionShutdown, oobkit.PowerS0, oobkit.ErrUnsupported, ""},
 		{"reset", "", oobkit.PowerS0, oobkit.ActionReset, oobkit.PowerS0, nil, "hdd"},
-		{"graceful reboot AMT 16", "16.1.25", oobkit.PowerS0, oobkit.ActionReboot, oobkit.PowerS0, nil, "hdd"},
+		{"graceful reboot AMT 16", "16.0.15", oobkit.PowerS0, oobkit.ActionReboot, oobkit.PowerS0, nil, "hdd"},
 		{"cycle", "11.8.50", oobkit.PowerS0, oobkit.ActionCycle, oobkit.PowerS0, nil, "hdd"},
 		{"on to BIOS", "", oobkit.PowerS5, oobkit.ActionOnToBIOS, oobkit.PowerS0, nil, "bios"},
 		{"reset to BIOS", "", oobkit.PowerS0, oobkit.ActionResetToBIOS, oobkit.PowerS0, nil, "bios"},

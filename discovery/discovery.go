@@ -49,7 +49,8 @@ type Finding struct {
 	// State is the protocol's own state in words: AMT's provisioning state,
 	// "authentication required", ASF's system state…
 	State string `json:"state,omitempty"`
-	// Details holds the rest (provisioning mode, vendor, IPMI auth types…).
+	// Details holds the rest (provisioning mode, vendor, IPMI auth types,
+	// AMT "tlsOnly" for firmware 16.1 and later…).
 	Details map[string]string `json:"details,omitempty"`
 	// Class is the error class that ended the probe (unreachable,
 	// not-detected, auth…) when the protocol is absent, or when a

@@ -229,3 +229,40 @@ func TestAddresses(t *testing.T) {
 	_, err = discovery.Addresses("not a range", 0)
 	require.ErrorIs(t, err, oobkit.ErrInvalidArgument)
 }
+
+// TestDiscoverTLSOnlyAMT: an AMT 16.1 device answers on 16993 only (Intel,
+// "Intel AMT and Security Considerations": "Starting from Alder Lake
+// platforms with Raptor Lake CPUs running Intel CSME 16.1 firmware, remote
+// connections to Intel AMT unsecure TCP/IP ports 16992, 16994 and 623 are
+// no longer supported"); discovery finds it on the TLS port, says
+// "tlsOnly", and detects it over TLS with the credential.
+func TestDiscoverTLSOnlyAMT(t *testing.T) {
+	const ip = "127.0.0.19"
+	cfg := amttest.Config{Firmware: "16.1.25"}
+	dev := amttest.NewDevice(cfg)
+	plain := serveHTTP(t, ip, dev.Handler(), false)
+	tlsPort := serveHTTP(t, ip, dev.Handler(), true)
+	cred := cfg.Credential()
+	cred.TLS.InsecureSkipVerify = true
+	for _, withCred := range []bool{false, true} {
+		dc := discovery.Config{Protocols: []oobkit.Protocol{oobkit.AMT},
+			Ports: map[oobkit.Protocol]int{oobkit.AMT: plain}, TLSPorts: map[oobkit.Protocol]int{oobkit.AMT: tlsPort},
+			Timeout: 1500 * time.Millisecond}
+		if withCred {
+			dc.Credentials = map[oobkit.Protocol]oobkit.Credential{oobkit.AMT: cred}
+		}
+		recs, err := discovery.Range(context.Background(), ip+"/32", dc)
+		require.NoError(t, err)
+		require.Len(t, recs, 1)
+		f, _ := recs[0].Finding(oobkit.AMT)
+		assert.True(t, f.Present)
+		assert.Equal(t, []int{tlsPort}, f.Ports, "the plain port does not answer")
+		assert.True(t, f.TLS)
+		assert.Equal(t, "16.1.25", f.Version)
+		assert.Equal(t, "true", f.Details["tlsOnly"])
+		if withCred {
+			assert.Equal(t, "post-provisioning", f.State)
+			assert.Empty(t, f.Class)
+		}
+	}
+}

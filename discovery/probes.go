@@ -157,6 +157,7 @@ func probeAMT(ctx context.Context, addr string, cfg Config) Finding {
 	f.State = "detected"
 	cred, ok := cfg.Credentials[oobkit.AMT]
 	if !ok {
+		markTLSOnly(&f)
 		return f
 	}
 	// Use the plain port unless the credential asks for TLS or only TLS
@@ -187,7 +188,21 @@ func probeAMT(ctx context.Context, addr string, cfg Config) Finding {
 	if err != nil && !errors.Is(err, oobkit.ErrNotProvisioned) {
 		f.Class = oobkit.ClassName(err)
 	}
+	markTLSOnly(&f)
 	return f
+}
+
+// markTLSOnly sets Details["tlsOnly"] = "true" for firmware that answers
+// over TLS only (AMT 16.1 and later, amt.TLSOnly): its plain port is
+// closed by design, not by a fault.
+func markTLSOnly(f *Finding) {
+	if !amt.TLSOnly(f.Version) {
+		return
+	}
+	if f.Details == nil {
+		f.Details = map[string]string{}
+	}
+	f.Details["tlsOnly"] = "true"
 }
 
 func provisioning(s int) string {

@@ -19,7 +19,7 @@ func TestDiscoverAMT(t *testing.T) {
 	fleet, err := amttest.NewFleet(amttest.FleetConfig{Size: 4, Vary: func(i int, c *amttest.Config) {
 		switch i {
 		case 1:
-			c.Firmware, c.ClientControl = "16.1.25", true
+			c.Firmware, c.ClientControl = "16.0.15", true
 		case 2:
 			c.Unprovisioned = true
 		}
@@ -38,7 +38,7 @@ func TestDiscoverAMT(t *testing.T) {
 		version, state, mode string
 	}{
 		{StatusOK, true, "", "12.0.67", "post-provisioning", "admin control"},
-		{StatusOK, true, "", "16.1.25", "post-provisioning", "client control"},
+		{StatusOK, true, "", "16.0.15", "post-provisioning", "client control"},
 		{StatusOK, true, "not-provisioned", "12.0.67", "pre-provisioning", ""},
 		{StatusFailed, false, "not-detected", "", "", ""},
 	}

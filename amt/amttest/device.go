@@ -22,7 +22,8 @@ type Config struct {
 	Username, Password string
 	// Firmware is the AMT version string (default "12.0.67"). The major
 	// number decides behaviour: below 9 there is no sleep, hibernate or
-	// graceful power (12/14); 16 and later offer digest qop "auth-int, auth".
+	// graceful power (12/14); 16 and later offer digest qop "auth-int, auth";
+	// 16.1 and later answer over TLS only (see Generation).
 	Firmware string
 	// Unprovisioned puts the device in pre-provisioning.
 	Unprovisioned bool
@@ -35,6 +36,10 @@ type Config struct {
 	// 1 (Other) or 3 (Sleep-Light) otherwise, with the row in its event log
 	// as a "System ACPI Power State" record (see SetPowerState).
 	Power oobkit.PowerState
+	// OSPowerSaving starts the OS in Modern Standby (InstantGo) power
+	// saving: the hardware stays in S0 and only IPS_PowerManagementService
+	// tells (firmware 10 and later with Power S0; see SetOSPowerSaving).
+	OSPowerSaving bool
 	// NoKVM removes CIM_KVMRedirectionSAP (AMT without KVM, e.g. 8.x on
 	// some SKUs).
 	NoKVM bool
@@ -168,6 +173,7 @@ type Device struct {
 	mu           sync.Mutex
 	power        int               // DMTF PowerState
 	row          oobkit.PowerState // the Table C-3 row power stands for
+	osSaving     bool              // OS in Modern Standby power saving (ospower.go)
 	changed      chan struct{}     // closed and replaced on every power or boot change
 	boot         BootState
 	redirState   int // AMT_RedirectionService.EnabledState
@@ -209,6 +215,9 @@ func NewDevice(cfg Config) *Device {
 		changed: make(chan struct{}),
 	}
 	d.srv.SetMissing(cfg.Missing, cfg.MissingStatus)
+	// AMT 16.1 and later: the plain port does not answer (see
+	// Generation.TLSOnly); only a TLS listener reaches the device.
+	d.srv.TLSOnly = cfg.Generation().TLSOnly
 	if cfg.NoKVM {
 		d.kvmState = 0
 	}
@@ -228,6 +237,7 @@ func NewDevice(cfg Config) *Device {
 		d.provMode = modeClientControl
 	}
 	d.row, d.power = cfg.Power, dmtfFromState(cfg.Power)
+	d.osSaving = cfg.OSPowerSaving && cfg.Power == oobkit.PowerS0 && cfg.Generation().ModernStandby
 	d.register()
 	return d
 }
@@ -259,6 +269,9 @@ func dmtfFromState(s oobkit.PowerState) int {
 // setRowLocked puts the device in row s and wakes SOL consoles.
 func (d *Device) setRowLocked(s oobkit.PowerState) {
 	d.row, d.power = s, dmtfFromState(s)
+	if s != oobkit.PowerS0 {
+		d.osSaving = false // Modern Standby is a state of S0 (ospower.go)
+	}
 	d.notifyLocked()
 }
 

@@ -25,7 +25,9 @@ type FleetConfig struct {
 // Fleet is many simulated devices on one loopback listener
 // (wsmantest.Host), addressed 127.1.x.y:16992. A device is built on its
 // first request, so an idle fleet of 10,000 costs little more than its
-// address table. Clients reach the fleet through Transport.
+// address table. Clients reach the fleet through Transport. Devices of
+// firmware 16.1 and later refuse the connection (no plain port; see
+// Generation.TLSOnly).
 type Fleet struct {
 	host    *wsmantest.Host
 	cfg     FleetConfig
@@ -61,6 +63,12 @@ func NewFleet(cfg FleetConfig) (*Fleet, error) {
 			cfg.Vary(i, &c)
 		}
 		f.devices[i] = &lazyDevice{cfg: c}
+		if c.Generation().TLSOnly {
+			// AMT 16.1 and later do not listen on 16992 (Generation.TLSOnly);
+			// the fleet serves plain HTTP only, so the device is unreachable.
+			f.host.Refuse(f.hostPort(i))
+			continue
+		}
 		f.host.Add(f.hostPort(i), f.devices[i])
 	}
 	if err := f.host.Start(); err != nil {

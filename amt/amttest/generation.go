@@ -16,8 +16,10 @@ type Generation struct {
 	// remote connections to Intel AMT unsecure TCP/IP ports 16992, 16994 and
 	// 623 are no longer supported"
 	// (https://software.intel.com/sites/manageability/AMT_Implementation_and_Reference_Guide/WordDocuments/intelamtandsecurityconsiderations1.htm).
-	// Not enforced by Server: a plain-HTTP Server still answers, so tests can
-	// run either way; a fleet modelling 16.1 should serve TLS.
+	// Enforced: the device closes every plain-HTTP connection unanswered
+	// (NewServer, Handler behind a plain listener), and a Fleet, which is
+	// plain HTTP on 16992, refuses the connection as a port that does not
+	// listen. Serve such a device with NewTLSServer.
 	TLSOnly bool
 	// LocalTLSOnly: also local (host) connections must use TLS, "Starting
 	// from Intel CSME 19 firmware on Arrow Lake platforms" (same page).
@@ -37,6 +39,8 @@ type Generation struct {
 	// hardware power state will show as S0. This requires an additional
 	// query for the OSPowerSavingState"
 	// (https://www.intel.com/content/www/us/en/docs/active-management-technology/developer-guide/2021/remote-power-management-of-intel-amt-devices-with.html).
+	// Enforced: such a device serves IPS_PowerManagementService (Config.
+	// OSPowerSaving, Device.SetOSPowerSaving); older firmware lacks it.
 	ModernStandby bool
 	// PET: SNMP Platform Event Traps exist (below ME 18; see alerts.go).
 	PET bool

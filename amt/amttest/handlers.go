@@ -56,6 +56,7 @@ func (d *Device) register() {
 	d.registerInventory()
 	d.registerDefense()
 	d.registerAlerts()
+	d.registerOSPower()
 }
 
 // handleGet, handlePut, handleCreate, handleDelete and handleMethod serve

@@ -14,7 +14,9 @@ type Server struct {
 	tls bool
 }
 
-// NewServer starts a device for cfg on 127.0.0.1 over plain HTTP.
+// NewServer starts a device for cfg on 127.0.0.1 over plain HTTP. A device
+// of firmware 16.1 and later closes every connection unanswered there, as
+// its plain port does not listen (Generation.TLSOnly): use NewTLSServer.
 func NewServer(cfg Config) (*Server, error) { return start(cfg, false) }
 
 // NewTLSServer starts a device for cfg on 127.0.0.1 over TLS with a fresh

@@ -4,9 +4,11 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -20,6 +22,7 @@ type Host struct {
 	mu        sync.RWMutex
 	devices   map[string]http.Handler
 	blackhole map[string]bool
+	refused   map[string]bool
 	ln        net.Listener
 	srv       *http.Server
 	conns     atomic.Int64
@@ -27,7 +30,7 @@ type Host struct {
 
 // NewHost returns an empty Host; call Start before dialing.
 func NewHost() *Host {
-	return &Host{devices: map[string]http.Handler{}, blackhole: map[string]bool{}}
+	return &Host{devices: map[string]http.Handler{}, blackhole: map[string]bool{}, refused: map[string]bool{}}
 }
 
 // Add serves device d at hostport.
@@ -48,6 +51,14 @@ func (h *Host) Remove(hostport string) {
 func (h *Host) Blackhole(hostport string) {
 	h.mu.Lock()
 	h.blackhole[strings.ToLower(hostport)] = true
+	h.mu.Unlock()
+}
+
+// Refuse makes dials to hostport fail at once with "connection refused",
+// like a port nothing listens on.
+func (h *Host) Refuse(hostport string) {
+	h.mu.Lock()
+	h.refused[strings.ToLower(hostport)] = true
 	h.mu.Unlock()
 }
 
@@ -91,7 +102,11 @@ func (h *Host) Connections() int64 { return h.conns.Load() }
 func (h *Host) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
 	h.mu.RLock()
 	bh := h.blackhole[strings.ToLower(addr)]
+	refused := h.refused[strings.ToLower(addr)]
 	h.mu.RUnlock()
+	if refused {
+		return nil, &net.OpError{Op: "dial", Net: network, Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}
+	}
 	if bh {
 		<-ctx.Done()
 		return nil, &net.OpError{Op: "dial", Net: network, Err: ctx.Err()}

@@ -135,6 +135,11 @@ type Server struct {
 	// 401s included, as real firmware sends it (AMT: "Intel(R) Active
 	// Management Technology 12.0.67").
 	ServerHeader string
+	// TLSOnly closes every plain-HTTP connection before answering anything,
+	// as a device whose plain port does not listen (AMT 16.1 and later):
+	// only a TLS listener (StartTLS, or a TLS listener in front of
+	// ServeHTTP) answers.
+	TLSOnly bool
 
 	mu       sync.RWMutex
 	handlers map[string]HandlerFunc
@@ -238,6 +243,10 @@ func (s *Server) takeFault(action string) Faults {
 
 // ServeHTTP answers one WS-Management request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.TLSOnly && r.TLS == nil {
+		closeUnanswered(w)
+		return
+	}
 	s.requests.Add(1)
 	if s.ServerHeader != "" {
 		w.Header().Set("Server", s.ServerHeader)
@@ -321,6 +330,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.writeEnvelope(w, http.StatusOK, respAction, env.MessageID(), content)
+}
+
+// closeUnanswered closes the connection without a byte of answer.
+func closeUnanswered(w http.ResponseWriter) {
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		panic(http.ErrAbortHandler)
+	}
+	if conn, _, err := hj.Hijack(); err == nil {
+		_ = conn.Close()
+	}
 }
 
 func dropMidResponse(w http.ResponseWriter) {

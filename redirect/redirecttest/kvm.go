@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strings"
 
 	"github.com/oobkit/oobkit/redirect/internal/wire"
 )
@@ -28,7 +29,7 @@ func (s *Server) serveKVM(c *devConn) error {
 	if s.cfg.KVM != nil {
 		return s.cfg.KVM(conn)
 	}
-	return RFBServer(conn)
+	return rfbServer(conn, RFBVersion(s.cfg.AMTVersion))
 }
 
 type bufConn struct {
@@ -41,13 +42,20 @@ func (c *bufConn) Read(p []byte) (int, error) { return c.r.Read(p) }
 // RFBServer is a minimal RFB 3.8 server (RFC 6143): version, security type
 // None, a 640×480 32-bit desktop named "oobkit KVM"; then it reads and
 // discards client messages until the connection closes.
-func RFBServer(conn net.Conn) error {
-	if _, err := io.WriteString(conn, "RFB 003.008\n"); err != nil {
+func RFBServer(conn net.Conn) error { return rfbServer(conn, rfb38) }
+
+// rfbServer is RFBServer announcing version (RFBVersion); the viewer's
+// answer is read and the session goes on in RFB 3.8.
+func rfbServer(conn net.Conn, version string) error {
+	if _, err := io.WriteString(conn, version); err != nil {
 		return err
 	}
 	ver := make([]byte, 12)
 	if _, err := io.ReadFull(conn, ver); err != nil {
 		return err
+	}
+	if !strings.HasPrefix(string(ver), "RFB 003.") {
+		return fmt.Errorf("viewer version %q: only RFB 3.x is served", ver)
 	}
 	if _, err := conn.Write([]byte{1, 1}); err != nil { // one security type: None
 		return err

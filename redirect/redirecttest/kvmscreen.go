@@ -73,6 +73,10 @@ type ScreenConfig struct {
 	Width, Height int
 	// HostName is shown in the banners (default "amt-sim").
 	HostName string
+	// AMTVersion is the AMT/CSME firmware version the screen's device
+	// models; it decides the RFB version Serve announces (RFBVersion).
+	// Empty announces RFB 3.8.
+	AMTVersion string
 	// Consent, when set, is asked as each viewer connects: false refuses
 	// the viewer, as AMT does while user consent is required and not given
 	// (IPS_OptInService OptInRequired set and OptInState not "received").
@@ -147,7 +151,8 @@ func NewScreen(cfg ScreenConfig) *Screen {
 // Serve runs one viewer on conn: the RFB stream of a KVM session after the
 // redirection layer's start reply. It is the signature of [Config.KVM].
 func (s *Screen) Serve(conn net.Conn) error {
-	o := rfbserve.Options{Name: "oobkit KVM " + s.cfg.HostName, Tile: max(s.cfg.Tile, 0), Key: s.key, Pointer: s.pointer}
+	o := rfbserve.Options{Name: "oobkit KVM " + s.cfg.HostName, Tile: max(s.cfg.Tile, 0), Key: s.key, Pointer: s.pointer,
+		Version: RFBVersion(s.cfg.AMTVersion)}
 	if s.cfg.Consent != nil && !s.cfg.Consent() {
 		o.Refuse = ConsentRefusal
 		s.mu.Lock()

@@ -74,8 +74,14 @@ type Config struct {
 	// Firmware drives IDE-R; nil runs [BootFirmware] on the CD drive.
 	Firmware Firmware
 	// KVM serves the RFB stream of a KVM session; nil runs a minimal RFB 3.8
-	// server (security None, one 640×480 desktop).
+	// server (security None, one 640×480 desktop) announcing the RFB
+	// version of AMTVersion.
 	KVM func(conn net.Conn) error
+	// AMTVersion is the AMT/CSME firmware version the device models
+	// ("16.0.15"); it decides the RFB version the default KVM server
+	// announces (see RFBVersion; ScreenConfig.AMTVersion for Screen).
+	// Empty announces RFB 3.8, as before this field existed.
+	AMTVersion string
 	// ReadBuffer is the readbfr announced in START_IDER_REDIRECTION_REPLY;
 	// 0 means 8192.
 	ReadBuffer uint16

@@ -51,9 +51,10 @@ const ProfileName = "oobsim"
 const LabelProtocols = "protocols"
 
 // Firmwares is the AMT firmware mix, assigned round-robin: an AMT 8 device
-// without graceful power, AMT 11 and 12, and an AMT 16 device whose digest
-// offers qop "auth-int, auth".
-var Firmwares = []string{"12.0.67", "8.1.40", "16.1.25", "11.8.50"}
+// without graceful power, AMT 11 and 12, and an AMT 16.0 device whose digest
+// offers qop "auth-int, auth" (16.0, not 16.1: the fleet serves plain HTTP,
+// which 16.1 and later no longer answer).
+var Firmwares = []string{"12.0.67", "8.1.40", "16.0.15", "11.8.50"}
 
 // Config describes a fleet.
 type Config struct {

@@ -91,6 +91,11 @@ type Options struct {
 	Pointer func(buttons uint8, x, y int)
 	// Counter, when set, is told the bytes of every update sent.
 	Counter func(bytes int)
+	// Version is the ProtocolVersion the server announces, its highest
+	// (RFC 6143 §7.1.1): "RFB 003.008\n" (default) or "RFB 004.000\n" for
+	// AMT firmware that still supports RFB 4.0. Either way a viewer answering
+	// 3.3, 3.7 or 3.8 gets that version.
+	Version string
 }
 
 // ErrRefused is returned by Serve after refusing a viewer (Options.Refuse).
@@ -107,7 +112,10 @@ func Serve(ctx context.Context, conn net.Conn, fb *Framebuffer, o Options) error
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
 	br := bufio.NewReaderSize(conn, 4096)
-	minor, err := serverHandshake(conn, br, o.Refuse)
+	if o.Version == "" {
+		o.Version = "RFB 003.008\n"
+	}
+	minor, err := serverHandshake(conn, br, o.Version, o.Refuse)
 	if err != nil {
 		return err
 	}
@@ -174,10 +182,10 @@ func Serve(ctx context.Context, conn net.Conn, fb *Framebuffer, o Options) error
 	}
 }
 
-// serverHandshake offers version 3.8, accepts what the viewer answers
-// (3.3, 3.7, 3.8 or later, read as 3.8) and negotiates security None.
-func serverHandshake(conn net.Conn, br *bufio.Reader, refuse string) (int, error) {
-	if _, err := io.WriteString(conn, "RFB 003.008\n"); err != nil {
+// serverHandshake announces version, accepts what the viewer answers
+// (3.3, 3.7, 3.8 or later 3.x, read as 3.8) and negotiates security None.
+func serverHandshake(conn net.Conn, br *bufio.Reader, version, refuse string) (int, error) {
+	if _, err := io.WriteString(conn, version); err != nil {
 		return 0, err
 	}
 	var ver [12]byte
