@@ -153,22 +153,30 @@ func Serve(ctx context.Context, conn net.Conn, fb *Framebuffer, o Options) error
 		case <-sub.C():
 		case <-s.wake:
 		}
+		// Take the pending request under the lock: a request that arrives
+		// while this one is answered stays pending for the next round (it
+		// used to be cleared with this one, so a full update asked for
+		// during an incremental answer was never sent).
 		s.mu.Lock()
 		pending, incremental, area, format := s.pending, s.incremental, s.area, s.format
+		s.pending = false
 		s.mu.Unlock()
 		if !pending {
 			continue
+		}
+		if testHookTaken != nil {
+			testHookTaken()
 		}
 		region := area.Intersect(fb.Bounds())
 		if incremental {
 			region = sub.Take()
 			if region.Empty() {
+				// Nothing changed yet: the request waits for a change
+				// (RFC 6143 §7.5.3), merged with any that came meanwhile.
+				s.requeue(area)
 				continue
 			}
 		}
-		s.mu.Lock()
-		s.pending = false
-		s.mu.Unlock()
 		buf = encodeRaw(buf[:0], fb, region, format, o.Tile)
 		if _, err := bw.Write(buf); err != nil {
 			return err
@@ -180,6 +188,22 @@ func Serve(ctx context.Context, conn net.Conn, fb *Framebuffer, o Options) error
 			o.Counter(len(buf))
 		}
 	}
+}
+
+// Test hooks: testHookTaken runs after Serve took a pending update request,
+// testHookRequested after the reader recorded one. Nil outside tests.
+var testHookTaken, testHookRequested func()
+
+// requeue puts an incremental request for area back as pending, merged
+// with a request that arrived since it was taken.
+func (s *session) requeue(area image.Rectangle) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.pending {
+		s.area = s.area.Union(area) // incremental stays as the newer request says
+		return
+	}
+	s.pending, s.incremental, s.area = true, true, area
 }
 
 // serverHandshake announces version, accepts what the viewer answers
@@ -304,6 +328,9 @@ func (s *session) readLoop(br *bufio.Reader) error {
 			}
 			s.pending = true
 			s.mu.Unlock()
+			if testHookRequested != nil {
+				testHookRequested()
+			}
 			select {
 			case s.wake <- struct{}{}:
 			default:
