@@ -284,6 +284,7 @@ func (r *Runner) RunTarget(ctx context.Context, job *Job, t oobkit.Target) (res 
 		cancel()
 		if err != nil && parent.Err() == nil {
 			r.finish(&res, job, StatusSkipped, err, "")
+			r.logActivity(activity.Operator(ctx), job, nil, &res)
 			return res
 		}
 	}
@@ -377,9 +378,6 @@ func (r *Runner) finish(res *Result, job *Job, st Status, err error, step string
 	if len(res.Steps) == 0 {
 		res.Steps = job.notRunSteps()
 	}
-	if st == StatusSkipped {
-		r.logActivity(job, nil, res)
-	}
 	r.logger.Debug("target done", "job", job.Name, "target", res.Target, "status", st, "class", res.Class)
 }
 
@@ -432,7 +430,7 @@ func (r *Runner) runStep(ctx context.Context, job *Job, st Step, id string, env 
 		}
 	}
 	sr.Code, sr.Class = oobkit.ReturnCode(err), oobkit.ClassName(err)
-	r.logActivity(job, &sr, &Result{Target: env.Target.String(), Address: env.Target.Address})
+	r.logActivity(activity.Operator(ctx), job, &sr, &Result{Target: env.Target.String(), Address: env.Target.Address})
 	r.emit(Progress{Kind: StepDone, Job: job.Name, Target: env.Target.String(), Step: &sr})
 	return sr
 }
