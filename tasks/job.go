@@ -77,6 +77,12 @@ type Step struct {
 	// state). After a deadline or a cancellation a clean-up step runs under
 	// its own bounded deadline ([WithCleanupTimeout]).
 	Always bool
+	// Credentials are task-specified credentials for this step alone: for
+	// the protocols they cover they replace the job's [Job].Credentials
+	// during the step (tried first, before the run's profile, the default
+	// and the runtime profile); the job's still apply to the others. A
+	// connection the step opens with them is not kept for later steps.
+	Credentials *JobCredentials
 }
 
 type stepJSON struct {
@@ -85,6 +91,7 @@ type stepJSON struct {
 	With            json.RawMessage `json:"with,omitempty"`
 	ContinueOnError bool            `json:"continueOnError,omitempty"`
 	Always          bool            `json:"always,omitempty"`
+	Credentials     *JobCredentials `json:"credentials,omitempty"`
 }
 
 // MarshalJSON writes {"id", "task": kind, "with": parameters}.
@@ -99,7 +106,7 @@ func (s Step) MarshalJSON() ([]byte, error) {
 	if string(with) == "{}" || string(with) == "null" {
 		with = nil
 	}
-	return json.Marshal(stepJSON{ID: s.ID, Task: s.Task.Kind(), With: with, ContinueOnError: s.ContinueOnError, Always: s.Always})
+	return json.Marshal(stepJSON{ID: s.ID, Task: s.Task.Kind(), With: with, ContinueOnError: s.ContinueOnError, Always: s.Always, Credentials: s.Credentials})
 }
 
 // UnmarshalJSON reads a step, building the task from its kind.
@@ -120,7 +127,7 @@ func (s *Step) UnmarshalJSON(b []byte) error {
 			return fmt.Errorf("step %q (%s): %w", sj.ID, sj.Task, err)
 		}
 	}
-	*s = Step{ID: sj.ID, Task: t, ContinueOnError: sj.ContinueOnError, Always: sj.Always}
+	*s = Step{ID: sj.ID, Task: t, ContinueOnError: sj.ContinueOnError, Always: sj.Always, Credentials: sj.Credentials}
 	return nil
 }
 
@@ -169,6 +176,9 @@ func (j *Job) Validate() error {
 			if err := v.Validate(); err != nil {
 				return fmt.Errorf("job %q: step %q: %w", j.Name, st.ID, err)
 			}
+		}
+		if err := st.Credentials.Validate(); err != nil {
+			return fmt.Errorf("job %q: step %q: %w", j.Name, st.ID, err)
 		}
 		if pt, ok := st.Task.(*PowerTask); ok && pt.Restore != "" {
 			if _, ok := seen[pt.Restore].(*PowerTask); !ok {

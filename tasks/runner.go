@@ -16,6 +16,7 @@ import (
 	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/activity"
 	"github.com/oobkit/oobkit/internal/panics"
+	"github.com/oobkit/oobkit/profile"
 )
 
 // Runner runs jobs over targets. [Runner.Run] fans a job out over many
@@ -297,6 +298,13 @@ func (r *Runner) RunTarget(ctx context.Context, job *Job, t oobkit.Target) (res 
 		return res
 	}
 	sess.task, sess.job = task, job.Name
+	stepTasks := make([]*profile.Profile, len(job.Steps))
+	for i, st := range job.Steps {
+		if stepTasks[i], err = st.Credentials.resolve(ctx, r.conn.creds); err != nil {
+			r.finish(&res, job, StatusFailed, fmt.Errorf("step %q: %w", stepID(st, i), err), stepID(st, i))
+			return res
+		}
+	}
 	env := &Env{Target: t, Session: sess, outputs: map[string]any{}}
 	stopped := false
 	for i, st := range job.Steps {
@@ -319,7 +327,9 @@ func (r *Runner) RunTarget(ctx context.Context, job *Job, t oobkit.Target) (res 
 		}
 		current = id
 		sess.op, sess.step = st.Task.Kind(), id
+		restore := sess.withStepCredentials(stepTasks[i])
 		sr := r.runStep(stepCtx, job, st, id, env)
+		restore()
 		current = ""
 		env.outputs[id] = sr.Output
 		res.Steps = append(res.Steps, sr)
