@@ -114,11 +114,22 @@ func TestScheduleCommandOverNATS(t *testing.T) {
 	require.Len(t, rows, 1)
 	assert.Equal(t, "once", rows[0].Name)
 
-	res = oobctl(t, nil, "--nats", url, "--json", "schedule", "run", "--once")
+	res = oobctl(t, nil, "--nats", url, "--operator", "carol", "--json", "schedule", "run", "--once")
 	require.Equal(t, exitOK, res.code, res.stderr)
 	rep := decodeReport(t, res.stdout)
 	require.Len(t, rep.Results, 1)
 	assert.Equal(t, "ok", string(rep.Results[0].Status), rep.Results[0].Error)
+
+	// The worker logged the operation under the operator who dispatched
+	// it, not under its own name.
+	res = oobctl(t, nil, "--nats", url, "--json", "activity")
+	require.Equal(t, exitOK, res.code, res.stderr)
+	var recs []struct{ Operator, Operation string }
+	require.NoError(t, json.Unmarshal([]byte(res.stdout), &recs), res.stdout)
+	require.NotEmpty(t, recs)
+	for _, r := range recs {
+		assert.Equal(t, "carol", r.Operator, r.Operation)
+	}
 	rows = listSchedules(t, "--nats", url)
 	require.Len(t, rows, 1)
 	assert.Equal(t, int64(1), rows[0].Runs)
