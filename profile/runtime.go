@@ -138,6 +138,42 @@ type Runtime struct {
 	mu      sync.Mutex
 	entries map[entryKey][]Entry // newest LastSuccess first
 	count   int
+	// forgotten lists what this Runtime dropped on purpose (a refused
+	// credential, Forget), so that merging a file on Save does not bring
+	// it back; see [Runtime.Save].
+	forgotten []tombstone
+}
+
+// tombstone is a credential (nil: every credential) of a target and
+// protocol forgotten at a time.
+type tombstone struct {
+	k    entryKey
+	cred *oobkit.Credential
+	at   time.Time
+}
+
+// buried reports whether e was forgotten after it last worked.
+func (r *Runtime) buried(k entryKey, e Entry) bool {
+	for _, t := range r.forgotten {
+		if t.k == k && !t.at.Before(e.LastSuccess) && (t.cred == nil || sameCredential(*t.cred, e.Settings.Credential)) {
+			return true
+		}
+	}
+	return false
+}
+
+// maxTombstones bounds the forgotten list; the oldest go first.
+const maxTombstones = 10_000
+
+func (r *Runtime) buryLocked(k entryKey, cred *oobkit.Credential) {
+	if cred != nil {
+		c := cloneCredential(*cred)
+		cred = &c
+	}
+	r.forgotten = append(r.forgotten, tombstone{k: k, cred: cred, at: r.now()})
+	if len(r.forgotten) > maxTombstones {
+		r.forgotten = slices.Delete(r.forgotten, 0, len(r.forgotten)-maxTombstones)
+	}
 }
 
 // RuntimeOption configures [NewRuntime].
@@ -405,6 +441,7 @@ func (r *Runtime) Failed(target oobkit.Target, c Candidate, err error) {
 		return
 	}
 	if errors.Is(err, oobkit.ErrAuth) {
+		r.buryLocked(k, &list[i].Settings.Credential)
 		list = slices.Delete(list, i, i+1)
 		r.count--
 		if len(list) == 0 {
@@ -465,6 +502,7 @@ func (r *Runtime) Forget(target oobkit.Target, p oobkit.Protocol) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.buryLocked(k, nil)
 	r.count -= len(r.entries[k])
 	delete(r.entries, k)
 }

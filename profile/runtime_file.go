@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/oobkit/oobkit"
@@ -37,9 +38,31 @@ const runtimeFormat = "oobkit-runtime-profile"
 
 // Save writes the unexpired entries to path, encrypted with key like a
 // store file (AES-256-GCM, mode 0600, temporary file + fsync + rename,
-// under an flock on <path>.lock). It replaces the file's content: a
-// runtime-profile file belongs to one Runtime at a time.
+// under an exclusive flock on <path>.lock).
+//
+// Save merges rather than overwrites: under that same lock it reads the
+// file as it is now — another process (a second oobctl run, say) may have
+// saved since this Runtime loaded it — and learns its entries first, so
+// that credentials learned by either run survive. For a credential both
+// know, the latest success wins. Credentials this Runtime forgot on
+// purpose (refused by the computer, [Runtime.Forget]) after they last
+// worked stay forgotten. The merged entries stay in the Runtime too. A file
+// that cannot be read with key (damaged, or another key's) is replaced, as
+// before.
 func (r *Runtime) Save(ctx context.Context, path string, key Key) error {
+	l, err := lockFile(ctx, path+".lock", true)
+	if err != nil {
+		return err
+	}
+	defer l.unlock()
+	if data, err := readCapped(path); err == nil {
+		if entries, err := decodeRuntime(data, key); err == nil {
+			r.merge(entries)
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+
 	r.mu.Lock()
 	r.pruneLocked()
 	doc := runtimeDocument{Format: runtimeFormat, Version: documentVersion, Entries: make([]runtimeEntry, 0, r.count)}
@@ -60,13 +83,38 @@ func (r *Runtime) Save(ctx context.Context, path string, key Key) error {
 	if err != nil {
 		return err
 	}
-	l, err := lockFile(ctx, path+".lock", true)
-	if err != nil {
-		return err
-	}
-	defer l.unlock()
 	removeStaleTemps(path)
 	return writeAtomic(path, data)
+}
+
+// merge learns entries read from a file: those unknown here (unless
+// forgotten here since they last worked), and newer successes of known
+// ones.
+func (r *Runtime) merge(entries []Entry) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, e := range entries {
+		k := entryKey{target: e.Target, proto: e.Protocol}
+		if r.expired(e) || r.buried(k, e) {
+			continue
+		}
+		list := r.entries[k]
+		i := slices.IndexFunc(list, func(o Entry) bool { return sameCredential(o.Settings.Credential, e.Settings.Credential) })
+		if i >= 0 && !e.LastSuccess.After(list[i].LastSuccess) {
+			continue // this run's news is the latest
+		}
+		known := i >= 0
+		r.learnLocked(k, e.Profile, e.Settings, e.Origin, e.LastSuccess)
+		if known {
+			continue
+		}
+		list = r.entries[k]
+		for j := range list {
+			if sameCredential(list[j].Settings.Credential, e.Settings.Credential) {
+				list[j].Learned, list[j].LastFailure, list[j].Failures = e.Learned, e.LastFailure, e.Failures
+			}
+		}
+	}
 }
 
 // Load replaces the runtime profile's entries with those saved at path,

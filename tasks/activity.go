@@ -75,12 +75,17 @@ func (l *ActivityLog) Err() error {
 	return l.err
 }
 
-// logActivity records a step (sr non-nil) or a target that ran no step.
-func (r *Runner) logActivity(job *Job, sr *StepResult, res *Result) {
+// logActivity records a step (sr non-nil) or a target that ran no step. who
+// is the operator the context names (a job dispatched through JetStream
+// carries its dispatcher's), else the runner's own.
+func (r *Runner) logActivity(who string, job *Job, sr *StepResult, res *Result) {
 	if r.activity == nil {
 		return
 	}
-	rec := ActivityRecord{Who: r.who, Job: job.Name, Target: res.Target, Address: res.Address}
+	if who == "" {
+		who = r.who
+	}
+	rec := ActivityRecord{Who: who, Job: job.Name, Target: res.Target, Address: res.Address}
 	if sr != nil {
 		rec.Step, rec.Task, rec.Protocol, rec.Tried = sr.ID, sr.Task, sr.Protocol, sr.Tried
 		rec.Status, rec.Code, rec.Class, rec.DeviceCode, rec.Error = sr.Status, sr.Code, sr.Class, sr.DeviceCode, sr.Error

@@ -116,7 +116,8 @@ var (
 
 // ScheduleStore keeps durable schedules, each with a revision that changes
 // on every write, so that schedulers sharing a store update records by
-// compare-and-set. [FileScheduleStore] keeps them in a file (one process);
+// compare-and-set. [FileScheduleStore] keeps them in a file (processes of
+// one machine, under flock);
 // tasks/jetstream's ScheduleStore in a JetStream key-value bucket (many
 // workers).
 type ScheduleStore interface {
@@ -134,9 +135,13 @@ type ScheduleStore interface {
 }
 
 // FileScheduleStore is a [ScheduleStore] in one JSON file, rewritten
-// atomically (temporary file, fsync, rename) on every change, for a
-// scheduler that runs in one process. It is safe for concurrent use by the
-// goroutines of that process.
+// atomically (temporary file, fsync, rename) on every change. Every
+// operation holds an flock(2) lock on <file>.lock (shared to read,
+// exclusive to read-modify-write), so several processes — schedulers on one
+// machine, or oobctl editing schedules while one runs — may share the file:
+// their compare-and-set updates are serialised, and each occurrence is
+// claimed by exactly one of them. It is safe for concurrent use. (Where
+// flock is missing, non-unix systems, it is safe for one process only.)
 type FileScheduleStore struct {
 	path string
 	mu   sync.Mutex
@@ -154,6 +159,18 @@ type fileSchedule struct {
 // NewFileScheduleStore returns the store kept at path (created by the first
 // write).
 func NewFileScheduleStore(path string) *FileScheduleStore { return &FileScheduleStore{path: path} }
+
+// lock takes this process's mutex, then the cross-process flock; the
+// returned function releases both.
+func (s *FileScheduleStore) lock(ctx context.Context, exclusive bool) (func(), error) {
+	s.mu.Lock()
+	l, err := lockFile(ctx, s.path+".lock", exclusive)
+	if err != nil {
+		s.mu.Unlock()
+		return nil, fmt.Errorf("schedules %s: %w", s.path, err)
+	}
+	return func() { l.unlock(); s.mu.Unlock() }, nil
+}
 
 func (s *FileScheduleStore) load() (fileSchedules, error) {
 	doc := fileSchedules{Records: map[string]fileSchedule{}}
@@ -193,9 +210,12 @@ func (s *FileScheduleStore) save(doc fileSchedules) error {
 }
 
 // List returns the schedules' names, sorted.
-func (s *FileScheduleStore) List(context.Context) ([]string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+func (s *FileScheduleStore) List(ctx context.Context) ([]string, error) {
+	unlock, err := s.lock(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	doc, err := s.load()
 	if err != nil {
 		return nil, err
@@ -209,9 +229,12 @@ func (s *FileScheduleStore) List(context.Context) ([]string, error) {
 }
 
 // Get returns a record and its revision.
-func (s *FileScheduleStore) Get(_ context.Context, name string) (ScheduleRecord, uint64, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+func (s *FileScheduleStore) Get(ctx context.Context, name string) (ScheduleRecord, uint64, error) {
+	unlock, err := s.lock(ctx, false)
+	if err != nil {
+		return ScheduleRecord{}, 0, err
+	}
+	defer unlock()
 	doc, err := s.load()
 	if err != nil {
 		return ScheduleRecord{}, 0, err
@@ -224,9 +247,12 @@ func (s *FileScheduleStore) Get(_ context.Context, name string) (ScheduleRecord,
 }
 
 // Create adds a record.
-func (s *FileScheduleStore) Create(_ context.Context, rec ScheduleRecord) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+func (s *FileScheduleStore) Create(ctx context.Context, rec ScheduleRecord) error {
+	unlock, err := s.lock(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	doc, err := s.load()
 	if err != nil {
 		return err
@@ -239,9 +265,12 @@ func (s *FileScheduleStore) Create(_ context.Context, rec ScheduleRecord) error 
 }
 
 // Update replaces a record by compare-and-set on its revision.
-func (s *FileScheduleStore) Update(_ context.Context, rec ScheduleRecord, rev uint64) (uint64, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+func (s *FileScheduleStore) Update(ctx context.Context, rec ScheduleRecord, rev uint64) (uint64, error) {
+	unlock, err := s.lock(ctx, true)
+	if err != nil {
+		return 0, err
+	}
+	defer unlock()
 	doc, err := s.load()
 	if err != nil {
 		return 0, err
@@ -258,9 +287,12 @@ func (s *FileScheduleStore) Update(_ context.Context, rec ScheduleRecord, rev ui
 }
 
 // Delete removes a record.
-func (s *FileScheduleStore) Delete(_ context.Context, name string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+func (s *FileScheduleStore) Delete(ctx context.Context, name string) error {
+	unlock, err := s.lock(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	doc, err := s.load()
 	if err != nil {
 		return err

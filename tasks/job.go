@@ -85,6 +85,12 @@ type Step struct {
 	// instead of failing the target. Any other error fails the step as
 	// usual.
 	SkipUnsupported bool
+	// Credentials are task-specified credentials for this step alone: for
+	// the protocols they cover they replace the job's [Job].Credentials
+	// during the step (tried first, before the run's profile, the default
+	// and the runtime profile); the job's still apply to the others. A
+	// connection the step opens with them is not kept for later steps.
+	Credentials *JobCredentials
 }
 
 type stepJSON struct {
@@ -94,6 +100,7 @@ type stepJSON struct {
 	ContinueOnError bool            `json:"continueOnError,omitempty"`
 	Always          bool            `json:"always,omitempty"`
 	SkipUnsupported bool            `json:"skipUnsupported,omitempty"`
+	Credentials     *JobCredentials `json:"credentials,omitempty"`
 }
 
 // MarshalJSON writes {"id", "task": kind, "with": parameters}.
@@ -108,7 +115,7 @@ func (s Step) MarshalJSON() ([]byte, error) {
 	if string(with) == "{}" || string(with) == "null" {
 		with = nil
 	}
-	return json.Marshal(stepJSON{ID: s.ID, Task: s.Task.Kind(), With: with, ContinueOnError: s.ContinueOnError, Always: s.Always, SkipUnsupported: s.SkipUnsupported})
+	return json.Marshal(stepJSON{ID: s.ID, Task: s.Task.Kind(), With: with, ContinueOnError: s.ContinueOnError, Always: s.Always, SkipUnsupported: s.SkipUnsupported, Credentials: s.Credentials})
 }
 
 // UnmarshalJSON reads a step, building the task from its kind.
@@ -129,7 +136,7 @@ func (s *Step) UnmarshalJSON(b []byte) error {
 			return fmt.Errorf("step %q (%s): %w", sj.ID, sj.Task, err)
 		}
 	}
-	*s = Step{ID: sj.ID, Task: t, ContinueOnError: sj.ContinueOnError, Always: sj.Always, SkipUnsupported: sj.SkipUnsupported}
+	*s = Step{ID: sj.ID, Task: t, ContinueOnError: sj.ContinueOnError, Always: sj.Always, SkipUnsupported: sj.SkipUnsupported, Credentials: sj.Credentials}
 	return nil
 }
 
@@ -178,6 +185,9 @@ func (j *Job) Validate() error {
 			if err := v.Validate(); err != nil {
 				return fmt.Errorf("job %q: step %q: %w", j.Name, st.ID, err)
 			}
+		}
+		if err := st.Credentials.Validate(); err != nil {
+			return fmt.Errorf("job %q: step %q: %w", j.Name, st.ID, err)
 		}
 		if pt, ok := st.Task.(*PowerTask); ok && pt.Restore != "" {
 			if err := j.checkRestore(i, st.ID, pt.Restore, seen); err != nil {

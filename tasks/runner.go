@@ -16,6 +16,7 @@ import (
 	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/activity"
 	"github.com/oobkit/oobkit/internal/panics"
+	"github.com/oobkit/oobkit/profile"
 )
 
 // Runner runs jobs over targets. [Runner.Run] fans a job out over many
@@ -284,6 +285,7 @@ func (r *Runner) RunTarget(ctx context.Context, job *Job, t oobkit.Target) (res 
 		cancel()
 		if err != nil && parent.Err() == nil {
 			r.finish(&res, job, StatusSkipped, err, "")
+			r.logActivity(activity.Operator(ctx), job, nil, &res)
 			return res
 		}
 	}
@@ -296,6 +298,13 @@ func (r *Runner) RunTarget(ctx context.Context, job *Job, t oobkit.Target) (res 
 		return res
 	}
 	sess.task, sess.job = task, job.Name
+	stepTasks := make([]*profile.Profile, len(job.Steps))
+	for i, st := range job.Steps {
+		if stepTasks[i], err = st.Credentials.resolve(ctx, r.conn.creds); err != nil {
+			r.finish(&res, job, StatusFailed, fmt.Errorf("step %q: %w", stepID(st, i), err), stepID(st, i))
+			return res
+		}
+	}
 	env := &Env{Target: t, Session: sess, outputs: map[string]any{}}
 	stopped := false
 	for i, st := range job.Steps {
@@ -318,7 +327,9 @@ func (r *Runner) RunTarget(ctx context.Context, job *Job, t oobkit.Target) (res 
 		}
 		current = id
 		sess.op, sess.step = st.Task.Kind(), id
+		restore := sess.withStepCredentials(stepTasks[i])
 		sr := r.runStep(stepCtx, job, st, id, env)
+		restore()
 		current = ""
 		env.outputs[id] = sr.Output
 		res.Steps = append(res.Steps, sr)
@@ -380,9 +391,6 @@ func (r *Runner) finish(res *Result, job *Job, st Status, err error, step string
 	if len(res.Steps) == 0 {
 		res.Steps = job.notRunSteps()
 	}
-	if st == StatusSkipped {
-		r.logActivity(job, nil, res)
-	}
 	r.logger.Debug("target done", "job", job.Name, "target", res.Target, "status", st, "class", res.Class)
 }
 
@@ -438,7 +446,7 @@ func (r *Runner) runStep(ctx context.Context, job *Job, st Step, id string, env 
 		}
 	}
 	sr.Code, sr.Class = oobkit.ReturnCode(err), oobkit.ClassName(err)
-	r.logActivity(job, &sr, &Result{Target: env.Target.String(), Address: env.Target.Address})
+	r.logActivity(activity.Operator(ctx), job, &sr, &Result{Target: env.Target.String(), Address: env.Target.Address})
 	r.emit(Progress{Kind: StepDone, Job: job.Name, Target: env.Target.String(), Step: &sr})
 	return sr
 }

@@ -34,6 +34,10 @@ type Session struct {
 
 	// task holds the job's task-specified credentials, tried first.
 	task *profile.Profile
+	// stepTask holds the running step's own task-specified credentials
+	// ([Step].Credentials), which replace task for the protocols they
+	// cover.
+	stepTask *profile.Profile
 	// refusedCreds holds, per account realm, the credentials the computer
 	// refused in this job: never offered again (account lockout).
 	refusedCreds map[oobkit.Protocol][]oobkit.Credential
@@ -160,7 +164,7 @@ func (s *Session) use(ctx context.Context, p oobkit.Protocol, fn func(oobkit.Cli
 	if err != nil {
 		return used, err
 	}
-	cands = mergeCandidates(taskCandidates(s.task, p), cands)
+	cands = mergeCandidates(taskCandidates(s.taskFor(p), p), cands)
 	if len(cands) == 0 {
 		return used, errNoCredential(p)
 	}

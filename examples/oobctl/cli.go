@@ -104,6 +104,14 @@ Local:
                                     the JetStream stream with --nats)
   activity purge [--max-age D] [--max-size 500M]
                                     remove old rotated segments of --activity-log
+  schedule add NAME SPEC JOBFILE [--missed run-once|skip]
+                                    keep a durable schedule (cron spec, @daily, or "at RFC3339")
+                                    of JOBFILE on the computers given, in --file FILE (default
+                                    $OOBKIT_SCHEDULES, or beside --profile-store) or with --nats
+                                    in the JetStream bucket; missed runs: run once, or skip
+  schedule list | remove NAME       show (next, last, runs, holder) or delete schedules
+  schedule run [--once]             run the schedules as they come due until interrupted (--once:
+                                    those due now); several runners share each occurrence once
   alerts listen [--listen ADDR] [--community C]
                                     print SNMP traps and PETs as they arrive (default 127.0.0.1:16162)
   demo [--amt N] [--ipmi N] [--dash N] [--wmi N]
@@ -359,6 +367,8 @@ func (a *app) dispatch(ctx context.Context, args []string) error {
 		return a.cmdWorker(ctx, args)
 	case "activity":
 		return a.cmdActivity(ctx, args)
+	case "schedule":
+		return a.cmdSchedule(ctx, args)
 	}
 	return usagef("unknown command %q", cmd)
 }

@@ -14,6 +14,7 @@ import (
 	natsjs "github.com/nats-io/nats.go/jetstream"
 
 	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/activity"
 	"github.com/oobkit/oobkit/tasks"
 	"github.com/oobkit/oobkit/tasks/jetstream"
 )
@@ -74,6 +75,10 @@ func (a *app) dispatchNATS(ctx context.Context, job *tasks.Job, targets []oobkit
 		}
 	})
 	defer timer.Stop()
+	if activity.Operator(ctx) == "" {
+		// The operator travels with the work items: workers log who asked.
+		ctx = activity.WithOperator(ctx, a.operator())
+	}
 	rep, err := d.Run(ctx, &sent, targets)
 	if err != nil {
 		return nil, setupf("dispatch: %w", err)

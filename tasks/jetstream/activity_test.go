@@ -1,8 +1,12 @@
 package jetstream
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -11,6 +15,9 @@ import (
 
 	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/activity"
+	"github.com/oobkit/oobkit/ipmi"
+	"github.com/oobkit/oobkit/ipmi/ipmitest"
+	"github.com/oobkit/oobkit/tasks"
 )
 
 // TestActivityStream: records appended by several workers land in one
@@ -52,4 +59,51 @@ func TestActivityStream(t *testing.T) {
 	cfg := info.CachedInfo().Config
 	assert.Equal(t, time.Hour, cfg.MaxAge)
 	assert.Equal(t, int64(1<<30), cfg.MaxBytes)
+}
+
+// TestOperatorTravelsWithWorkItems: a job dispatched under an operator runs
+// on a worker under that operator, not under the worker's own identity, in
+// both the per-operation records (the Connector's sink) and the per-step
+// log.
+func TestOperatorTravelsWithWorkItems(t *testing.T) {
+	targets := startFleet(t, 3, 0)
+	ns := startServer(t)
+	_, js := connect(t, ns, "dispatcher")
+
+	var mu sync.Mutex
+	var ops []activity.Record
+	creds := tasks.StaticCredentials{oobkit.IPMI: {{Name: "lab", Credential: oobkit.UserPassword(ipmitest.BMCUser, ipmitest.BMCPassword)}}}
+	conn := tasks.NewConnector(creds)
+	conn.Register(oobkit.IPMI, func(_ context.Context, t oobkit.Target, c oobkit.Credential) (oobkit.Client, error) {
+		return ipmi.New(t, c, ipmi.WithTimeout(2*time.Second))
+	})
+	conn.SetActivity(activity.Func(func(_ context.Context, r activity.Record) error {
+		mu.Lock()
+		defer mu.Unlock()
+		ops = append(ops, r)
+		return nil
+	}))
+	var steps bytes.Buffer // written by the worker only, read once it stopped
+	runner := tasks.NewRunner(conn, tasks.WithActivityLog(tasks.NewActivityLog(&steps), "worker-svc"))
+	w := startWorker(t, ns, runner, WorkerOptions{Name: "w0"})
+
+	d := NewDispatcher(js, DispatcherOptions{Timeout: time.Minute})
+	rep, err := d.Run(activity.WithOperator(context.Background(), "alice"), statusJob(), targets)
+	require.NoError(t, err)
+	require.Equal(t, len(targets), rep.Counts()[tasks.StatusOK])
+	require.NoError(t, w.stop(t)) // the step log is complete once the worker stopped
+
+	mu.Lock()
+	defer mu.Unlock()
+	require.NotEmpty(t, ops)
+	for _, r := range ops {
+		assert.Equal(t, "alice", r.Operator, "%s %s", r.Computer, r.Operation)
+	}
+	lines := strings.Split(strings.TrimSpace(steps.String()), "\n")
+	require.Len(t, lines, len(targets))
+	for _, l := range lines {
+		var rec tasks.ActivityRecord
+		require.NoError(t, json.Unmarshal([]byte(l), &rec))
+		assert.Equal(t, "alice", rec.Who)
+	}
 }

@@ -15,6 +15,7 @@ import (
 	natsjs "github.com/nats-io/nats.go/jetstream"
 
 	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/activity"
 	"github.com/oobkit/oobkit/tasks"
 )
 
@@ -226,11 +227,12 @@ func (d *Dispatcher) Run(ctx context.Context, job *tasks.Job, targets []oobkit.T
 // once.
 func (d *Dispatcher) publish(ctx context.Context, jobID string, jobJSON []byte, targets []oobkit.Target, sites []string, deadline time.Time) error {
 	const window = 256 // publishes awaiting their acknowledgement
+	operator := activity.Operator(ctx)
 	for start := 0; start < len(targets); start += window {
 		end := min(start+window, len(targets))
 		futures := make([]natsjs.PubAckFuture, 0, end-start)
 		for i := start; i < end; i++ {
-			data, err := json.Marshal(workItem{JobID: jobID, Index: i, Job: jobJSON, Target: targets[i], Deadline: deadline})
+			data, err := json.Marshal(workItem{JobID: jobID, Index: i, Job: jobJSON, Target: targets[i], Deadline: deadline, Operator: operator})
 			if err != nil {
 				return fmt.Errorf("jetstream: work item for %s: %w", targets[i], err)
 			}

@@ -20,6 +20,11 @@ type workItem struct {
 	// Deadline is when the dispatcher stops waiting; a worker runs the
 	// target under it and drops items received after it.
 	Deadline time.Time `json:"deadline,omitzero"`
+	// Operator is who dispatched the job (activity.Operator of the
+	// dispatcher's context): the worker runs the item under that operator,
+	// so the activity log names the person who asked, not the worker's
+	// service account.
+	Operator string `json:"operator,omitempty"`
 }
 
 // startedEvent is what a worker announces when it starts a target.

@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go"
 	natsjs "github.com/nats-io/nats.go/jetstream"
 
+	"github.com/oobkit/oobkit/activity"
 	"github.com/oobkit/oobkit/internal/panics"
 	"github.com/oobkit/oobkit/tasks"
 )
@@ -393,6 +394,10 @@ func (w *Worker) run(ctx context.Context, msg natsjs.Msg, it *workItem) (res tas
 		runCtx, cancel = context.WithDeadline(ctx, it.Deadline)
 	}
 	defer cancel()
+	if it.Operator != "" {
+		// The dispatcher's operator, not this worker's own identity, ran it.
+		runCtx = activity.WithOperator(runCtx, it.Operator)
+	}
 	if !w.track(it, cancel) {
 		cancel() // the job ended meanwhile
 	}
