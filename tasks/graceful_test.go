@@ -124,7 +124,7 @@ func TestPowerOffGracefulFirstPerGuide(t *testing.T) {
 		{name: "off, amt 12 without wmi: ws-man graceful, nothing hard", fw: "12.0.67", action: oobkit.ActionOff,
 			wantPath: PathGraceful, wantVia: ViaAMTWSMan, wantAction: oobkit.ActionShutdown, wantRequests: []int{amt.PowerOffSoftGraceful},
 			wantNote: "AMT 12 ≥ 9"},
-		{name: "off, amt 16 and wmi: ws-man graceful", fw: "16.1.25", win: true, action: oobkit.ActionOff,
+		{name: "off, amt 16 and wmi: ws-man graceful", fw: "16.0.15", win: true, action: oobkit.ActionOff,
 			wantPath: PathGraceful, wantVia: ViaAMTWSMan, wantAction: oobkit.ActionShutdown, wantRequests: []int{amt.PowerOffSoftGraceful}},
 		{name: "off, amt 8 without wmi: hard at once", fw: "8.1.40", action: oobkit.ActionOff,
 			wantPath: PathHard, wantVia: "amt", wantAction: oobkit.ActionOff, wantRequests: []int{amt.PowerOffSoft},
@@ -270,7 +270,7 @@ func TestRestoreStateMixedFleetOnOffSleepingHibernating(t *testing.T) {
 		{"off", "12.0.67", oobkit.PowerS5, want{oobkit.PowerS5, []int{amt.PowerOn, amt.PowerOffSoftGraceful}, PathGraceful, "turned off again"}},
 		{"off-amt8", "8.1.40", oobkit.PowerS5, want{oobkit.PowerS5, []int{amt.PowerOn, amt.PowerOffSoft}, PathHard, "turned off again"}},
 		{"sleeping", "12.0.67", oobkit.PowerS3, want{oobkit.PowerS3, []int{amt.PowerOn, amt.PowerSleepDeep}, PathOutOfBand, "back to sleep"}},
-		{"hibernating", "16.1.25", oobkit.PowerS4, want{oobkit.PowerS4, []int{amt.PowerOn, amt.PowerHibernate}, PathOutOfBand, "hibernate again"}},
+		{"hibernating", "16.0.15", oobkit.PowerS4, want{oobkit.PowerS4, []int{amt.PowerOn, amt.PowerHibernate}, PathOutOfBand, "hibernate again"}},
 		{"sleeping-amt8", "8.1.40", oobkit.PowerS3, want{oobkit.PowerS5, []int{amt.PowerOn, amt.PowerOffSoft}, PathHard, "turned off instead"}},
 	}
 	fleet, err := amttest.NewFleet(amttest.FleetConfig{Size: len(fleetCases), Vary: func(i int, c *amttest.Config) {
