@@ -29,9 +29,11 @@ package kvmbridge
 import (
 	"context"
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"image"
+	"math/bits"
 	"net"
 	"net/http"
 	"net/url"
@@ -193,12 +195,17 @@ func New(ctx context.Context, src *rfb.Conn, cfg Config) (*Bridge, error) {
 	}
 	b.copyIn(img.(*image.RGBA), img.Bounds())
 	b.ctx, b.cancel = context.WithCancel(context.Background())
+	// Every rectangle goes on to the bridge's framebuffer, and so to the
+	// viewer, as soon as it is decoded: a full-screen update of 64×64
+	// tiles streams through instead of waiting for its last tile. Frames
+	// only keeps the client asking for incremental updates.
+	stopWatch := src.Watch(b.copyIn)
 	frames := src.Frames(b.ctx)
 	b.wg.Add(1)
 	go func() {
 		defer b.wg.Done()
-		for f := range frames {
-			src.View(func(img *image.RGBA) { b.copyIn(img, f.Dirty) })
+		defer stopWatch()
+		for range frames {
 		}
 	}()
 	return b, nil
@@ -210,10 +217,11 @@ func (b *Bridge) copyIn(img *image.RGBA, r image.Rectangle) {
 		r = r.Intersect(image.Rect(0, 0, w, h)).Intersect(img.Bounds())
 		for y := r.Min.Y; y < r.Max.Y; y++ {
 			o := img.PixOffset(r.Min.X, y)
+			src := img.Pix[o : o+4*r.Dx()]
 			row := pix[y*w+r.Min.X : y*w+r.Max.X]
 			for i := range row {
-				p := img.Pix[o+4*i : o+4*i+3]
-				row[i] = uint32(p[0])<<16 | uint32(p[1])<<8 | uint32(p[2])
+				// R, G, B, A bytes to 0x00RRGGBB: one byte swap a pixel.
+				row[i] = bits.ReverseBytes32(binary.LittleEndian.Uint32(src[4*i:])) >> 8
 			}
 		}
 		return r

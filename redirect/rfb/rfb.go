@@ -38,6 +38,7 @@ import (
 	"fmt"
 	"image"
 	"io"
+	"math/bits"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -145,6 +146,7 @@ type Conn struct {
 	changed  chan struct{} // closed and replaced after every update
 	subs     map[chan Frame]struct{}
 	streamOn int // Frames subscribers wanting continuous updates
+	watchers map[*watcher]struct{}
 	err      error
 	done     chan struct{}
 	closed   atomic.Bool
@@ -201,7 +203,7 @@ func NewClient(ctx context.Context, nc net.Conn, o Options) (*Conn, error) {
 		o.MaxCutText = 1 << 20
 	}
 	c := &Conn{nc: nc, br: bufio.NewReaderSize(nc, 64<<10), o: o, changed: make(chan struct{}),
-		subs: map[chan Frame]struct{}{}, done: make(chan struct{})}
+		subs: map[chan Frame]struct{}{}, watchers: map[*watcher]struct{}{}, done: make(chan struct{})}
 	stop := context.AfterFunc(ctx, func() { _ = nc.SetDeadline(time.Unix(1, 0)) })
 	err := c.handshake()
 	if !stop() && err == nil {
@@ -491,6 +493,31 @@ func (c *Conn) Screenshot(ctx context.Context) (image.Image, error) {
 	}
 }
 
+type watcher struct {
+	fn func(img *image.RGBA, r image.Rectangle)
+}
+
+// Watch calls fn for every rectangle as soon as it has been decoded into
+// the framebuffer, before the rest of its FramebufferUpdate arrives, so a
+// consumer (the viewer bridge) can pass a large update on tile by tile
+// instead of waiting for all of it. fn runs on the reading goroutine under
+// the client's lock (img is the framebuffer; fn must not keep it or call
+// the Conn's methods) and should be quick: the next rectangle waits for
+// it. A desktop resize calls fn with the new, whole, black framebuffer.
+// Watch does not ask for updates by itself; pair it with [Conn.Frames] or
+// [Conn.RequestUpdate]. Call stop to unregister.
+func (c *Conn) Watch(fn func(img *image.RGBA, r image.Rectangle)) (stop func()) {
+	w := &watcher{fn: fn}
+	c.mu.Lock()
+	c.watchers[w] = struct{}{}
+	c.mu.Unlock()
+	return func() {
+		c.mu.Lock()
+		delete(c.watchers, w)
+		c.mu.Unlock()
+	}
+}
+
 // Frames streams updates until ctx ends or the connection does: while a
 // stream is open the client asks for incremental updates continuously, so
 // every change on the screen arrives. A slow reader gets merged frames.
@@ -596,6 +623,9 @@ func (c *Conn) readMessages() error {
 					}
 					c.mu.Lock()
 					c.img = image.NewRGBA(image.Rect(0, 0, w, h))
+					for wt := range c.watchers {
+						wt.fn(c.img, c.img.Bounds())
+					}
 					c.mu.Unlock()
 					f.Resized = true
 					f.Dirty = image.Rect(0, 0, w, h)
@@ -663,20 +693,41 @@ func deliver(ch chan Frame, f Frame) {
 	}
 }
 
-// readRaw reads a Raw rectangle row by row into the framebuffer.
+// readRaw reads a Raw rectangle into the framebuffer: the whole rectangle
+// (at most 64×64 pixels from AMT) is read into a reused buffer, or row by
+// row when it is larger than that buffer, and decoded under one lock.
+// Watchers are told once the rectangle is in.
 func (c *Conn) readRaw(d *decoder, r image.Rectangle) error {
-	line := d.line(r.Dx())
-	for y := r.Min.Y; y < r.Max.Y; y++ {
-		if err := c.readFull(line, true); err != nil {
+	stride := r.Dx() * d.bpp
+	rows := max(1, min(r.Dy(), rawChunk/max(stride, 1)))
+	buf := d.line(stride * rows)
+	for y := r.Min.Y; y < r.Max.Y; y += rows {
+		n := min(rows, r.Max.Y-y)
+		chunk := buf[:n*stride]
+		if err := c.readFull(chunk, true); err != nil {
 			return err
 		}
 		c.mu.Lock()
-		o := c.img.PixOffset(r.Min.X, y)
-		d.decode(c.img.Pix[o:o+4*r.Dx()], line)
+		for i := range n {
+			o := c.img.PixOffset(r.Min.X, y+i)
+			d.decode(c.img.Pix[o:o+4*r.Dx()], chunk[i*stride:(i+1)*stride])
+		}
 		c.mu.Unlock()
 	}
+	if r.Empty() {
+		return nil
+	}
+	c.mu.Lock()
+	for w := range c.watchers {
+		w.fn(c.img, r)
+	}
+	c.mu.Unlock()
 	return nil
 }
+
+// rawChunk is how many bytes of a Raw rectangle are read before decoding
+// (a 64×64 RGB888 tile is 16 KiB).
+const rawChunk = 64 << 10
 
 // decoder turns pixels in the negotiated format into RGBA.
 type decoder struct {
@@ -690,9 +741,9 @@ func newDecoder(f PixelFormat) *decoder {
 	return &decoder{f: f, bpp: int(f.BitsPerPixel) / 8, fast: f == RGB888}
 }
 
-// line returns a buffer for w pixels (at most 4×65535 bytes).
-func (d *decoder) line(w int) []byte {
-	n := w * d.bpp
+// line returns a reused buffer of n bytes (readRaw keeps n at most
+// max(rawChunk, 4×65535)).
+func (d *decoder) line(n int) []byte {
 	if cap(d.buf) < n {
 		d.buf = make([]byte, n)
 	}
@@ -701,8 +752,10 @@ func (d *decoder) line(w int) []byte {
 
 func (d *decoder) decode(dst, src []byte) {
 	if d.fast {
-		for i := 0; i+4 <= len(src); i += 4 {
-			dst[i], dst[i+1], dst[i+2], dst[i+3] = src[i+2], src[i+1], src[i], 0xff
+		// Little-endian 0x00RRGGBB to R, G, B, 0xff: one byte swap a pixel.
+		for i := 0; i+4 <= len(src) && i+4 <= len(dst); i += 4 {
+			v := binary.LittleEndian.Uint32(src[i:])
+			binary.LittleEndian.PutUint32(dst[i:], bits.ReverseBytes32(v)>>8|0xff000000)
 		}
 		return
 	}

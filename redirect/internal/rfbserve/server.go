@@ -9,6 +9,7 @@ import (
 	"image"
 	"io"
 	"net"
+	"slices"
 	"sync"
 )
 
@@ -132,7 +133,8 @@ func Serve(ctx context.Context, conn net.Conn, fb *Framebuffer, o Options) error
 	readErr := make(chan error, 1)
 	go func() { readErr <- s.readLoop(br) }()
 	bw := bufio.NewWriterSize(conn, 64<<10)
-	var buf []byte
+	enc := &encoder{}
+	var rects []image.Rectangle
 	for {
 		select {
 		case err := <-readErr:
@@ -151,25 +153,24 @@ func Serve(ctx context.Context, conn net.Conn, fb *Framebuffer, o Options) error
 		if !pending {
 			continue
 		}
-		region := area.Intersect(fb.Bounds())
+		rects = rects[:0]
 		if incremental {
-			region = sub.Take()
-			if region.Empty() {
+			rects = sub.Take(rects)
+			if len(rects) == 0 {
 				continue
 			}
+		} else if r := area.Intersect(fb.Bounds()); !r.Empty() {
+			rects = append(rects, r)
 		}
 		s.mu.Lock()
 		s.pending = false
 		s.mu.Unlock()
-		buf = encodeRaw(buf[:0], fb, region, format, o.Tile)
-		if _, err := bw.Write(buf); err != nil {
-			return err
-		}
-		if err := bw.Flush(); err != nil {
+		n, err := enc.writeRaw(bw, fb, rects, format, o.Tile)
+		if err != nil {
 			return err
 		}
 		if o.Counter != nil {
-			o.Counter(len(buf))
+			o.Counter(n)
 		}
 	}
 }
@@ -331,37 +332,75 @@ func (s *session) readLoop(br *bufio.Reader) error {
 	}
 }
 
-// encodeRaw appends a FramebufferUpdate of region in Raw encoding (RFC 6143
-// §7.7.1), split into tiles, converted to format.
-func encodeRaw(buf []byte, fb *Framebuffer, region image.Rectangle, format PixelFormat, tile int) []byte {
-	var tiles []image.Rectangle
-	if tile <= 0 {
-		// A rectangle's width and height are 16-bit; the framebuffer's are too.
-		tiles = []image.Rectangle{region}
-	} else {
-		for y := region.Min.Y; y < region.Max.Y; y += tile {
-			for x := region.Min.X; x < region.Max.X; x += tile {
-				tiles = append(tiles, image.Rect(x, y, min(x+tile, region.Max.X), min(y+tile, region.Max.Y)))
+// encoder writes FramebufferUpdates, reusing its buffers.
+type encoder struct {
+	tiles []image.Rectangle
+	buf   []byte
+}
+
+// chunk is how many bytes of pixels are encoded under the framebuffer's
+// lock before they are written: the viewer's leg starts sending while the
+// rest of a large update is still being encoded, and the lock is never
+// held across network I/O.
+const chunk = 64 << 10
+
+// writeRaw writes a FramebufferUpdate of rects in Raw encoding (RFC 6143
+// §7.7.1), each split into tiles, converted to format, and flushes it. It
+// returns the bytes written.
+func (e *encoder) writeRaw(w *bufio.Writer, fb *Framebuffer, rects []image.Rectangle, format PixelFormat, tile int) (int, error) {
+	e.tiles = e.tiles[:0]
+	for _, r := range rects {
+		r = r.Intersect(fb.Bounds())
+		if r.Empty() {
+			continue
+		}
+		if tile <= 0 {
+			// A rectangle's width and height are 16-bit; the framebuffer's are too.
+			e.tiles = append(e.tiles, r)
+			continue
+		}
+		for y := r.Min.Y; y < r.Max.Y; y += tile {
+			for x := r.Min.X; x < r.Max.X; x += tile {
+				e.tiles = append(e.tiles, image.Rect(x, y, min(x+tile, r.Max.X), min(y+tile, r.Max.Y)))
 			}
 		}
 	}
-	bpp := int(format.BitsPerPixel) / 8
-	need := 4 + len(tiles)*12 + region.Dx()*region.Dy()*bpp
-	if cap(buf) < need {
-		buf = make([]byte, 0, need)
+	if len(e.tiles) > 0xffff {
+		// Too many overlapping pieces for one update: send their bounds.
+		u := image.Rectangle{}
+		for _, t := range e.tiles {
+			u = u.Union(t)
+		}
+		if tile > 0 {
+			return e.writeRaw(w, fb, []image.Rectangle{u}, format, 0)
+		}
+		e.tiles = append(e.tiles[:0], u)
 	}
-	buf = append(buf, 0, 0, byte(len(tiles)>>8), byte(len(tiles)))
+	bpp := int(format.BitsPerPixel) / 8
+	if cap(e.buf) < chunk+4*0xffff {
+		e.buf = make([]byte, 0, chunk+4*0xffff)
+	}
+	buf := append(e.buf[:0], 0, 0, byte(len(e.tiles)>>8), byte(len(e.tiles)))
+	total := 0
+	flush := func() error {
+		total += len(buf)
+		_, err := w.Write(buf)
+		buf = buf[:0]
+		return err
+	}
 	fast := format == RGB888
-	fb.Read(func(pix []uint32, w, h int) {
-		for _, t := range tiles {
-			buf = binary.BigEndian.AppendUint16(buf, uint16(t.Min.X))
-			buf = binary.BigEndian.AppendUint16(buf, uint16(t.Min.Y))
-			buf = binary.BigEndian.AppendUint16(buf, uint16(t.Dx()))
-			buf = binary.BigEndian.AppendUint16(buf, uint16(t.Dy()))
-			buf = append(buf, 0, 0, 0, 0) // Raw
-			for y := t.Min.Y; y < t.Max.Y; y++ {
-				row := pix[y*w+t.Min.X : y*w+t.Max.X]
+	for _, t := range e.tiles {
+		buf = binary.BigEndian.AppendUint16(buf, uint16(t.Min.X))
+		buf = binary.BigEndian.AppendUint16(buf, uint16(t.Min.Y))
+		buf = binary.BigEndian.AppendUint16(buf, uint16(t.Dx()))
+		buf = binary.BigEndian.AppendUint16(buf, uint16(t.Dy()))
+		buf = append(buf, 0, 0, 0, 0) // Raw
+		for y := t.Min.Y; y < t.Max.Y; {
+			fb.mu.Lock()
+			for ; y < t.Max.Y && len(buf) < chunk; y++ {
+				row := fb.pix[y*fb.w+t.Min.X : y*fb.w+t.Max.X]
 				if fast {
+					buf = slices.Grow(buf, 4*len(row))
 					o := len(buf)
 					buf = buf[:o+4*len(row)]
 					for i, p := range row {
@@ -373,9 +412,19 @@ func encodeRaw(buf []byte, fb *Framebuffer, region image.Rectangle, format Pixel
 					buf = appendPixel(buf, p, format, bpp)
 				}
 			}
+			fb.mu.Unlock()
+			if len(buf) >= chunk {
+				if err := flush(); err != nil {
+					return total, err
+				}
+			}
 		}
-	})
-	return buf
+	}
+	if err := flush(); err != nil {
+		return total, err
+	}
+	e.buf = buf
+	return total, w.Flush()
 }
 
 func appendPixel(buf []byte, p uint32, f PixelFormat, bpp int) []byte {
