@@ -10,6 +10,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/peers.sh
+# noVNC for the browser-console test (redirect/kvmbridge, headless Chromium):
+# npm @novnc/novnc into the git-ignored node_modules/.
+if [ ! -f node_modules/@novnc/novnc/core/rfb.js ]; then
+  scripts/novnc.sh
+fi
 
 export OOBKIT_REQUIRE_PEERS=1
 export GOFLAGS="${GOFLAGS:-} -mod=readonly"
