@@ -6,11 +6,14 @@
 //
 // The KVM bridge terminates RFB on both sides: it reads the device's screen
 // with an [rfb.Conn] (the KVM session) into its own framebuffer and serves
-// that to the viewer with its own RFB server (versions 3.3 to 3.8, Raw, the
+// that to the viewer with its own RFB server (versions 3.3 to 3.8, Hextile
+// when the viewer lists it — noVNC and vncsnapshot do — else Raw, the
 // viewer's pixel format), forwarding the viewer's keys and pointer to the
 // device. The device sees one session whatever the viewer is, and an old
 // viewer that speaks only RFB 3.3 (vncsnapshot) works although AMT speaks
-// 3.8.
+// 3.8. Rectangles stream through as they arrive: each of the device's
+// tiles is passed on to the viewer without waiting for the rest of its
+// update ([rfb.Conn.Watch]).
 //
 // One viewer at a time: a second viewer of the same computer is refused
 // while the first is connected — over WebSocket with HTTP 409 Conflict
@@ -220,8 +223,12 @@ func (b *Bridge) copyIn(img *image.RGBA, r image.Rectangle) {
 			src := img.Pix[o : o+4*r.Dx()]
 			row := pix[y*w+r.Min.X : y*w+r.Max.X]
 			for i := range row {
+				if len(src) < 4 {
+					break
+				}
 				// R, G, B, A bytes to 0x00RRGGBB: one byte swap a pixel.
-				row[i] = bits.ReverseBytes32(binary.LittleEndian.Uint32(src[4*i:])) >> 8
+				row[i] = bits.ReverseBytes32(binary.LittleEndian.Uint32(src)) >> 8
+				src = src[4:]
 			}
 		}
 		return r
@@ -243,7 +250,7 @@ func (b *Bridge) Close() error {
 
 func (b *Bridge) options(refuse string) rfbserve.Options {
 	return rfbserve.Options{
-		Name: b.cfg.Name, Refuse: refuse, Counter: b.cfg.Counter,
+		Name: b.cfg.Name, Refuse: refuse, Counter: b.cfg.Counter, Hextile: true,
 		Key:     func(down bool, k uint32) { _ = b.src.KeyEvent(k, down) },
 		Pointer: func(m uint8, x, y int) { _ = b.src.Pointer(m, x, y) },
 	}

@@ -98,11 +98,12 @@ func (p PixelFormat) valid() bool {
 // Encodings (RFC 6143 §7.7 and §7.8; IANA "RFB Encoding Types").
 const (
 	EncodingRaw         = 0
+	EncodingHextile     = 5
 	EncodingDesktopSize = -223
 )
 
-// Options configure a client. The zero value asks for RGB888, Raw and
-// DesktopSize, shares the desktop, and accepts desktops up to 4096×4096.
+// Options configure a client. The zero value asks for RGB888, Hextile (the
+// viewer bridge's encoding; AMT answers Raw), Raw and DesktopSize, shares the desktop, and accepts desktops up to 4096×4096.
 type Options struct {
 	// Format is the pixel format to ask for (zero: RGB888).
 	Format PixelFormat
@@ -340,8 +341,9 @@ func (c *Conn) handshake() error {
 	c.name = string(name)
 	c.img = image.NewRGBA(image.Rect(0, 0, w, h))
 	msg := append([]byte{0, 0, 0, 0}, c.o.Format.marshal()...)
-	msg = append(msg, 2, 0, 0, 2)
-	for _, e := range []int32{EncodingRaw, EncodingDesktopSize} {
+	encs := []int32{EncodingHextile, EncodingRaw, EncodingDesktopSize}
+	msg = append(msg, 2, 0, 0, byte(len(encs)))
+	for _, e := range encs {
 		msg = binary.BigEndian.AppendUint32(msg, uint32(e))
 	}
 	if _, err := c.nc.Write(msg); err != nil {
@@ -611,11 +613,25 @@ func (c *Conn) readMessages() error {
 					if r.Max.X > b.Max.X || r.Max.Y > b.Max.Y {
 						return errorf("rectangle %v outside the %v desktop", r, b)
 					}
-					if err := c.readRaw(d, r); err != nil {
+					if err := c.readRaw(d, r, true); err != nil {
 						return err
 					}
 					f.Dirty = f.Dirty.Union(r)
 					f.Bytes += w * h * d.bpp
+					area += uint64(w * h)
+				case EncodingHextile:
+					c.mu.Lock()
+					b := c.img.Bounds()
+					c.mu.Unlock()
+					if r.Max.X > b.Max.X || r.Max.Y > b.Max.Y {
+						return errorf("rectangle %v outside the %v desktop", r, b)
+					}
+					n, err := c.readHextile(d, r)
+					if err != nil {
+						return err
+					}
+					f.Dirty = f.Dirty.Union(r)
+					f.Bytes += n
 					area += uint64(w * h)
 				case EncodingDesktopSize:
 					if err := c.checkSize(w, h); err != nil {
@@ -696,8 +712,8 @@ func deliver(ch chan Frame, f Frame) {
 // readRaw reads a Raw rectangle into the framebuffer: the whole rectangle
 // (at most 64×64 pixels from AMT) is read into a reused buffer, or row by
 // row when it is larger than that buffer, and decoded under one lock.
-// Watchers are told once the rectangle is in.
-func (c *Conn) readRaw(d *decoder, r image.Rectangle) error {
+// Watchers are told once the rectangle is in, when notify is set.
+func (c *Conn) readRaw(d *decoder, r image.Rectangle, notify bool) error {
 	stride := r.Dx() * d.bpp
 	rows := max(1, min(r.Dy(), rawChunk/max(stride, 1)))
 	buf := d.line(stride * rows)
@@ -714,15 +730,110 @@ func (c *Conn) readRaw(d *decoder, r image.Rectangle) error {
 		}
 		c.mu.Unlock()
 	}
-	if r.Empty() {
+	if notify {
+		c.notify(r)
+	}
+	return nil
+}
+
+// readHextile reads a Hextile rectangle (RFC 6143 §7.7.4) into the
+// framebuffer, 16×16 tiles left to right, top to bottom; every
+// subrectangle must lie inside its tile. It returns the bytes read.
+// Watchers are told once the rectangle is in.
+func (c *Conn) readHextile(d *decoder, r image.Rectangle) (int, error) {
+	var bg, fg [4]byte // RGBA
+	var px [4]byte
+	var sub [2]byte
+	n := 0
+	pixel := func(dst *[4]byte) error {
+		if err := c.readFull(px[:d.bpp], true); err != nil {
+			return err
+		}
+		n += d.bpp
+		d.decode(dst[:], px[:d.bpp])
 		return nil
+	}
+	fill := func(t image.Rectangle, col [4]byte) {
+		for y := t.Min.Y; y < t.Max.Y; y++ {
+			o := c.img.PixOffset(t.Min.X, y)
+			row := c.img.Pix[o : o+4*t.Dx()]
+			for i := 0; i < len(row); i += 4 {
+				copy(row[i:i+4], col[:])
+			}
+		}
+	}
+	for ty := r.Min.Y; ty < r.Max.Y; ty += 16 {
+		for tx := r.Min.X; tx < r.Max.X; tx += 16 {
+			t := image.Rect(tx, ty, min(tx+16, r.Max.X), min(ty+16, r.Max.Y))
+			mask, err := c.br.ReadByte()
+			if err != nil {
+				return n, ioError(err, true)
+			}
+			n++
+			if mask&1 != 0 { // Raw tile
+				if err := c.readRaw(d, t, false); err != nil {
+					return n, err
+				}
+				n += t.Dx() * t.Dy() * d.bpp
+				continue
+			}
+			if mask&2 != 0 {
+				if err := pixel(&bg); err != nil {
+					return n, err
+				}
+			}
+			if mask&4 != 0 {
+				if err := pixel(&fg); err != nil {
+					return n, err
+				}
+			}
+			c.mu.Lock()
+			fill(t, bg)
+			c.mu.Unlock()
+			if mask&8 == 0 {
+				continue
+			}
+			cnt, err := c.br.ReadByte()
+			if err != nil {
+				return n, ioError(err, true)
+			}
+			n++
+			for range int(cnt) {
+				col := fg
+				if mask&16 != 0 {
+					if err := pixel(&col); err != nil {
+						return n, err
+					}
+				}
+				if err := c.readFull(sub[:], true); err != nil {
+					return n, err
+				}
+				n += 2
+				x, y := int(sub[0]>>4), int(sub[0]&15)
+				sr := image.Rect(t.Min.X+x, t.Min.Y+y, t.Min.X+x+int(sub[1]>>4)+1, t.Min.Y+y+int(sub[1]&15)+1)
+				if !sr.In(t) {
+					return n, errorf("hextile subrectangle %v outside its tile %v", sr, t)
+				}
+				c.mu.Lock()
+				fill(sr, col)
+				c.mu.Unlock()
+			}
+		}
+	}
+	c.notify(r)
+	return n, nil
+}
+
+// notify tells the watchers that r is in the framebuffer.
+func (c *Conn) notify(r image.Rectangle) {
+	if r.Empty() {
+		return
 	}
 	c.mu.Lock()
 	for w := range c.watchers {
 		w.fn(c.img, r)
 	}
 	c.mu.Unlock()
-	return nil
 }
 
 // rawChunk is how many bytes of a Raw rectangle are read before decoding
@@ -753,9 +864,10 @@ func (d *decoder) line(n int) []byte {
 func (d *decoder) decode(dst, src []byte) {
 	if d.fast {
 		// Little-endian 0x00RRGGBB to R, G, B, 0xff: one byte swap a pixel.
-		for i := 0; i+4 <= len(src) && i+4 <= len(dst); i += 4 {
-			v := binary.LittleEndian.Uint32(src[i:])
-			binary.LittleEndian.PutUint32(dst[i:], bits.ReverseBytes32(v)>>8|0xff000000)
+		for len(src) >= 4 && len(dst) >= 4 {
+			v := binary.LittleEndian.Uint32(src)
+			binary.LittleEndian.PutUint32(dst, bits.ReverseBytes32(v)>>8|0xff000000)
+			src, dst = src[4:], dst[4:]
 		}
 		return
 	}
