@@ -49,7 +49,7 @@ func BenchmarkBridgeFullScreen1080p(b *testing.B) {
 	// the bridge streams pieces of two tile rows in one update).
 	var got atomic.Int64
 	arrived := make(chan struct{}, 1)
-	stop := v.Watch(func(_ *image.RGBA, r image.Rectangle) {
+	stop := v.Watch(func(_ *image.RGBA, r image.Rectangle, _ bool) {
 		got.Add(int64(r.Dx() * r.Dy()))
 		select {
 		case arrived <- struct{}{}:

@@ -11,9 +11,7 @@
 // viewer's pixel format), forwarding the viewer's keys and pointer to the
 // device. The device sees one session whatever the viewer is, and an old
 // viewer that speaks only RFB 3.3 (vncsnapshot) works although AMT speaks
-// 3.8. Rectangles stream through as they arrive: each of the device's
-// tiles is passed on to the viewer without waiting for the rest of its
-// update ([rfb.Conn.Watch]).
+// 3.8.
 //
 // One viewer at a time: a second viewer of the same computer is refused
 // while the first is connected — over WebSocket with HTTP 409 Conflict
@@ -198,17 +196,16 @@ func New(ctx context.Context, src *rfb.Conn, cfg Config) (*Bridge, error) {
 	}
 	b.copyIn(img.(*image.RGBA), img.Bounds())
 	b.ctx, b.cancel = context.WithCancel(context.Background())
-	// Every rectangle goes on to the bridge's framebuffer, and so to the
-	// viewer, as soon as it is decoded: a full-screen update of 64×64
-	// tiles streams through instead of waiting for its last tile. Frames
-	// only keeps the client asking for incremental updates.
-	stopWatch := src.Watch(b.copyIn)
+	// Whole updates are mirrored once they are in (a Frame), not tile by
+	// tile through src.Watch: streaming 64×64 tiles on measured no faster
+	// for full-screen changes and twice the key-press latency (more, smaller
+	// updates, each a viewer round trip; BENCHMARKS.md).
 	frames := src.Frames(b.ctx)
 	b.wg.Add(1)
 	go func() {
 		defer b.wg.Done()
-		defer stopWatch()
-		for range frames {
+		for f := range frames {
+			src.View(func(img *image.RGBA) { b.copyIn(img, f.Dirty) })
 		}
 	}()
 	return b, nil

@@ -400,11 +400,16 @@ func (c *Conn) Err() error {
 	return c.err
 }
 
-// Close ends the connection.
+// Close ends the connection. Closing a connection whose transport is
+// already closed (the server left, or a WebSocket transport closed itself
+// on the server's close frame) is not an error.
 func (c *Conn) Close() error {
 	c.closed.Store(true)
 	err := c.nc.Close()
 	<-c.done
+	if errors.Is(err, net.ErrClosed) {
+		err = nil
+	}
 	return err
 }
 
@@ -496,11 +501,12 @@ func (c *Conn) Screenshot(ctx context.Context) (image.Image, error) {
 }
 
 type watcher struct {
-	fn func(img *image.RGBA, r image.Rectangle)
+	fn func(img *image.RGBA, r image.Rectangle, last bool)
 }
 
 // Watch calls fn for every rectangle as soon as it has been decoded into
-// the framebuffer, before the rest of its FramebufferUpdate arrives, so a
+// the framebuffer, before the rest of its FramebufferUpdate arrives
+// (last is set for the update's last rectangle), so a
 // consumer (the viewer bridge) can pass a large update on tile by tile
 // instead of waiting for all of it. fn runs on the reading goroutine under
 // the client's lock (img is the framebuffer; fn must not keep it or call
@@ -508,7 +514,7 @@ type watcher struct {
 // it. A desktop resize calls fn with the new, whole, black framebuffer.
 // Watch does not ask for updates by itself; pair it with [Conn.Frames] or
 // [Conn.RequestUpdate]. Call stop to unregister.
-func (c *Conn) Watch(fn func(img *image.RGBA, r image.Rectangle)) (stop func()) {
+func (c *Conn) Watch(fn func(img *image.RGBA, r image.Rectangle, last bool)) (stop func()) {
 	w := &watcher{fn: fn}
 	c.mu.Lock()
 	c.watchers[w] = struct{}{}
@@ -594,7 +600,7 @@ func (c *Conn) readMessages() error {
 			n := int(binary.BigEndian.Uint16(hdr[1:]))
 			f := Frame{Bytes: 4}
 			var area uint64
-			for range n {
+			for i := range n {
 				if err := c.readFull(hdr[:], true); err != nil {
 					return err
 				}
@@ -613,7 +619,7 @@ func (c *Conn) readMessages() error {
 					if r.Max.X > b.Max.X || r.Max.Y > b.Max.Y {
 						return errorf("rectangle %v outside the %v desktop", r, b)
 					}
-					if err := c.readRaw(d, r, true); err != nil {
+					if err := c.readRaw(d, r, true, i == n-1); err != nil {
 						return err
 					}
 					f.Dirty = f.Dirty.Union(r)
@@ -626,7 +632,7 @@ func (c *Conn) readMessages() error {
 					if r.Max.X > b.Max.X || r.Max.Y > b.Max.Y {
 						return errorf("rectangle %v outside the %v desktop", r, b)
 					}
-					n, err := c.readHextile(d, r)
+					n, err := c.readHextile(d, r, i == n-1)
 					if err != nil {
 						return err
 					}
@@ -640,7 +646,7 @@ func (c *Conn) readMessages() error {
 					c.mu.Lock()
 					c.img = image.NewRGBA(image.Rect(0, 0, w, h))
 					for wt := range c.watchers {
-						wt.fn(c.img, c.img.Bounds())
+						wt.fn(c.img, c.img.Bounds(), i == n-1)
 					}
 					c.mu.Unlock()
 					f.Resized = true
@@ -713,7 +719,7 @@ func deliver(ch chan Frame, f Frame) {
 // (at most 64×64 pixels from AMT) is read into a reused buffer, or row by
 // row when it is larger than that buffer, and decoded under one lock.
 // Watchers are told once the rectangle is in, when notify is set.
-func (c *Conn) readRaw(d *decoder, r image.Rectangle, notify bool) error {
+func (c *Conn) readRaw(d *decoder, r image.Rectangle, notify, last bool) error {
 	stride := r.Dx() * d.bpp
 	rows := max(1, min(r.Dy(), rawChunk/max(stride, 1)))
 	buf := d.line(stride * rows)
@@ -731,7 +737,7 @@ func (c *Conn) readRaw(d *decoder, r image.Rectangle, notify bool) error {
 		c.mu.Unlock()
 	}
 	if notify {
-		c.notify(r)
+		c.notify(r, last)
 	}
 	return nil
 }
@@ -740,7 +746,7 @@ func (c *Conn) readRaw(d *decoder, r image.Rectangle, notify bool) error {
 // framebuffer, 16×16 tiles left to right, top to bottom; every
 // subrectangle must lie inside its tile. It returns the bytes read.
 // Watchers are told once the rectangle is in.
-func (c *Conn) readHextile(d *decoder, r image.Rectangle) (int, error) {
+func (c *Conn) readHextile(d *decoder, r image.Rectangle, last bool) (int, error) {
 	var bg, fg [4]byte // RGBA
 	var px [4]byte
 	var sub [2]byte
@@ -771,7 +777,7 @@ func (c *Conn) readHextile(d *decoder, r image.Rectangle) (int, error) {
 			}
 			n++
 			if mask&1 != 0 { // Raw tile
-				if err := c.readRaw(d, t, false); err != nil {
+				if err := c.readRaw(d, t, false, false); err != nil {
 					return n, err
 				}
 				n += t.Dx() * t.Dy() * d.bpp
@@ -820,18 +826,18 @@ func (c *Conn) readHextile(d *decoder, r image.Rectangle) (int, error) {
 			}
 		}
 	}
-	c.notify(r)
+	c.notify(r, last)
 	return n, nil
 }
 
 // notify tells the watchers that r is in the framebuffer.
-func (c *Conn) notify(r image.Rectangle) {
-	if r.Empty() {
+func (c *Conn) notify(r image.Rectangle, last bool) {
+	if r.Empty() && !last {
 		return
 	}
 	c.mu.Lock()
 	for w := range c.watchers {
-		w.fn(c.img, r)
+		w.fn(c.img, r, last)
 	}
 	c.mu.Unlock()
 }

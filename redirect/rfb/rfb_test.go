@@ -260,7 +260,7 @@ func TestWatchPerRectangle(t *testing.T) {
 	defer c.Close()
 	var mu sync.Mutex
 	var rects []image.Rectangle
-	stop := c.Watch(func(img *image.RGBA, r image.Rectangle) {
+	stop := c.Watch(func(img *image.RGBA, r image.Rectangle, _ bool) {
 		mu.Lock()
 		rects = append(rects, r)
 		mu.Unlock()
