@@ -1,7 +1,7 @@
 // Package rfb is an RFB (Remote Framebuffer, RFC 6143) client for the
 // screen of an Intel AMT KVM session, and for any VNC server: it performs
 // the handshake, keeps a copy of the remote framebuffer up to date from Raw
-// rectangles, sends key and pointer events, takes screenshots and streams
+// and Hextile rectangles, sends key and pointer events, takes screenshots and streams
 // frames.
 //
 // It is its own package, apart from redirect, because it speaks to any
@@ -17,7 +17,9 @@
 // answered with 3.8; security type 1 (None), because the redirection layer
 // authenticated already; Raw rectangles of at most 64×64 pixels; an
 // AMT-specific "RLE" encoding 16 and a "KVM data channel" pseudo-encoding
-// 1092 that this client does not ask for, so AMT sends Raw; and the
+// 1092 that this client does not ask for, so AMT sends Raw (the client
+// also asks for Hextile, RFC 6143 §7.7.4, which the viewer bridge
+// redirect/kvmbridge sends); and the
 // DesktopSize pseudo-encoding (-223) when the resolution changes. Pixel
 // formats: 32-bit RGB888 (default here), 16-bit RGB565 and 8-bit RGB332,
 // which AMT consoles ask for at large resolutions because of AMT's 8 MB

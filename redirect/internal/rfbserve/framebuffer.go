@@ -2,7 +2,8 @@
 // protocol, RFC 6143) shared by the simulated AMT screen (redirecttest) and
 // the viewer bridge (redirect/kvmbridge): a framebuffer that tells its
 // viewers which region changed, and a server that sends those regions as Raw
-// rectangles in the pixel format each viewer asked for.
+// rectangles (or Hextile, when Options.Hextile and the viewer allow) in the
+// pixel format each viewer asked for.
 //
 // The client half (redirect/rfb) is written independently of this package,
 // so the two check each other; Debian's vncsnapshot checks this one.
