@@ -4,6 +4,7 @@
 #   scripts/novnc.sh && oobctl kvm --listen 127.0.0.1:8080 --novnc node_modules/@novnc/novnc
 set -euo pipefail
 cd "$(dirname "$0")/.."
-npm install --no-save --no-audit --no-fund --prefix . @novnc/novnc >/dev/null
+# A pinned version, so every machine tests against the same page code.
+npm install --no-save --no-audit --no-fund --prefix . @novnc/novnc@1.7.0 >/dev/null
 test -f node_modules/@novnc/novnc/core/rfb.js
 echo "noVNC installed in node_modules/@novnc/novnc"

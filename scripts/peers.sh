@@ -4,8 +4,8 @@
 # scripts/test.sh and scripts/flakehunt.sh; safe to run again.
 set -euo pipefail
 
-PEER_PACKAGES=(openipmi ipmitool freeipmi-tools snmpd snmptrapd snmp amtterm wsl uuid-runtime python3-pyghmi python3-winrm vncsnapshot)
-PEER_BINARIES=(ipmi_sim ipmitool ipmi-pet ipmi-sel ipmi-fru ipmi-sensors snmpd snmptrapd snmpget snmptrap amtterm wsl uuidgen fakebmc vncsnapshot)
+PEER_PACKAGES=(openipmi ipmitool freeipmi-tools snmpd snmptrapd snmp amtterm wsl uuid-runtime python3-pyghmi python3-winrm vncsnapshot chromium)
+PEER_BINARIES=(ipmi_sim ipmitool ipmi-pet ipmi-sel ipmi-fru ipmi-sensors snmpd snmptrapd snmpget snmptrap amtterm wsl uuidgen fakebmc vncsnapshot chromium)
 
 missing=0
 for b in "${PEER_BINARIES[@]}"; do
@@ -25,3 +25,10 @@ fi
 for svc in snmpd snmptrapd; do
   (command -v systemctl >/dev/null && systemctl stop "$svc" 2>/dev/null) || true
 done
+
+# noVNC for the browser-console test (redirect/kvmbridge, headless Chromium):
+# npm @novnc/novnc into the git-ignored node_modules/ at the repository root.
+cd "$(dirname "$0")/.."
+if [ ! -f node_modules/@novnc/novnc/core/rfb.js ]; then
+  scripts/novnc.sh
+fi

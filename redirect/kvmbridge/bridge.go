@@ -6,7 +6,8 @@
 //
 // The KVM bridge terminates RFB on both sides: it reads the device's screen
 // with an [rfb.Conn] (the KVM session) into its own framebuffer and serves
-// that to the viewer with its own RFB server (versions 3.3 to 3.8, Raw, the
+// that to the viewer with its own RFB server (versions 3.3 to 3.8, Hextile
+// when the viewer lists it — noVNC and vncsnapshot do — else Raw, the
 // viewer's pixel format), forwarding the viewer's keys and pointer to the
 // device. The device sees one session whatever the viewer is, and an old
 // viewer that speaks only RFB 3.3 (vncsnapshot) works although AMT speaks
@@ -29,9 +30,11 @@ package kvmbridge
 import (
 	"context"
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"image"
+	"math/bits"
 	"net"
 	"net/http"
 	"net/url"
@@ -193,6 +196,10 @@ func New(ctx context.Context, src *rfb.Conn, cfg Config) (*Bridge, error) {
 	}
 	b.copyIn(img.(*image.RGBA), img.Bounds())
 	b.ctx, b.cancel = context.WithCancel(context.Background())
+	// Whole updates are mirrored once they are in (a Frame), not tile by
+	// tile through src.Watch: streaming 64×64 tiles on measured no faster
+	// for full-screen changes and twice the key-press latency (more, smaller
+	// updates, each a viewer round trip; BENCHMARKS.md).
 	frames := src.Frames(b.ctx)
 	b.wg.Add(1)
 	go func() {
@@ -210,10 +217,15 @@ func (b *Bridge) copyIn(img *image.RGBA, r image.Rectangle) {
 		r = r.Intersect(image.Rect(0, 0, w, h)).Intersect(img.Bounds())
 		for y := r.Min.Y; y < r.Max.Y; y++ {
 			o := img.PixOffset(r.Min.X, y)
+			src := img.Pix[o : o+4*r.Dx()]
 			row := pix[y*w+r.Min.X : y*w+r.Max.X]
 			for i := range row {
-				p := img.Pix[o+4*i : o+4*i+3]
-				row[i] = uint32(p[0])<<16 | uint32(p[1])<<8 | uint32(p[2])
+				if len(src) < 4 {
+					break
+				}
+				// R, G, B, A bytes to 0x00RRGGBB: one byte swap a pixel.
+				row[i] = bits.ReverseBytes32(binary.LittleEndian.Uint32(src)) >> 8
+				src = src[4:]
 			}
 		}
 		return r
@@ -235,7 +247,7 @@ func (b *Bridge) Close() error {
 
 func (b *Bridge) options(refuse string) rfbserve.Options {
 	return rfbserve.Options{
-		Name: b.cfg.Name, Refuse: refuse, Counter: b.cfg.Counter,
+		Name: b.cfg.Name, Refuse: refuse, Counter: b.cfg.Counter, Hextile: true,
 		Key:     func(down bool, k uint32) { _ = b.src.KeyEvent(k, down) },
 		Pointer: func(m uint8, x, y int) { _ = b.src.Pointer(m, x, y) },
 	}

@@ -18,8 +18,8 @@ import (
 
 // TestVncsnapshotSeesBIOS points Debian's vncsnapshot (TightVNC 1.2.8 /
 // RealVNC 3.3.7 based: it speaks RFB 3.3 and asks for tight, copyrect,
-// hextile… — the bridge answers Raw, which every RFB client must support,
-// RFC 6143 §7.7.1) at the bridge's plain RFB listener and compares its
+// hextile… — the bridge answers Hextile, RFC 6143 §7.7.4, so this checks
+// the bridge's Hextile encoder against an independent decoder) at the bridge's plain RFB listener and compares its
 // picture with the simulated computer's framebuffer. vncsnapshot writes
 // JPEG only, so the comparison allows JPEG's loss: every 8×8 block's mean
 // within 12 of the framebuffer's in each channel, and the mean error below

@@ -1,7 +1,7 @@
 // Package rfb is an RFB (Remote Framebuffer, RFC 6143) client for the
 // screen of an Intel AMT KVM session, and for any VNC server: it performs
 // the handshake, keeps a copy of the remote framebuffer up to date from Raw
-// rectangles, sends key and pointer events, takes screenshots and streams
+// and Hextile rectangles, sends key and pointer events, takes screenshots and streams
 // frames.
 //
 // It is its own package, apart from redirect, because it speaks to any
@@ -17,7 +17,9 @@
 // answered with 3.8; security type 1 (None), because the redirection layer
 // authenticated already; Raw rectangles of at most 64×64 pixels; an
 // AMT-specific "RLE" encoding 16 and a "KVM data channel" pseudo-encoding
-// 1092 that this client does not ask for, so AMT sends Raw; and the
+// 1092 that this client does not ask for, so AMT sends Raw (the client
+// also asks for Hextile, RFC 6143 §7.7.4, which the viewer bridge
+// redirect/kvmbridge sends); and the
 // DesktopSize pseudo-encoding (-223) when the resolution changes. Pixel
 // formats: 32-bit RGB888 (default here), 16-bit RGB565 and 8-bit RGB332,
 // which AMT consoles ask for at large resolutions because of AMT's 8 MB
@@ -38,6 +40,7 @@ import (
 	"fmt"
 	"image"
 	"io"
+	"math/bits"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -97,11 +100,12 @@ func (p PixelFormat) valid() bool {
 // Encodings (RFC 6143 §7.7 and §7.8; IANA "RFB Encoding Types").
 const (
 	EncodingRaw         = 0
+	EncodingHextile     = 5
 	EncodingDesktopSize = -223
 )
 
-// Options configure a client. The zero value asks for RGB888, Raw and
-// DesktopSize, shares the desktop, and accepts desktops up to 4096×4096.
+// Options configure a client. The zero value asks for RGB888, Hextile (the
+// viewer bridge's encoding; AMT answers Raw), Raw and DesktopSize, shares the desktop, and accepts desktops up to 4096×4096.
 type Options struct {
 	// Format is the pixel format to ask for (zero: RGB888).
 	Format PixelFormat
@@ -145,6 +149,7 @@ type Conn struct {
 	changed  chan struct{} // closed and replaced after every update
 	subs     map[chan Frame]struct{}
 	streamOn int // Frames subscribers wanting continuous updates
+	watchers map[*watcher]struct{}
 	err      error
 	done     chan struct{}
 	closed   atomic.Bool
@@ -201,7 +206,7 @@ func NewClient(ctx context.Context, nc net.Conn, o Options) (*Conn, error) {
 		o.MaxCutText = 1 << 20
 	}
 	c := &Conn{nc: nc, br: bufio.NewReaderSize(nc, 64<<10), o: o, changed: make(chan struct{}),
-		subs: map[chan Frame]struct{}{}, done: make(chan struct{})}
+		subs: map[chan Frame]struct{}{}, watchers: map[*watcher]struct{}{}, done: make(chan struct{})}
 	stop := context.AfterFunc(ctx, func() { _ = nc.SetDeadline(time.Unix(1, 0)) })
 	err := c.handshake()
 	if !stop() && err == nil {
@@ -338,8 +343,9 @@ func (c *Conn) handshake() error {
 	c.name = string(name)
 	c.img = image.NewRGBA(image.Rect(0, 0, w, h))
 	msg := append([]byte{0, 0, 0, 0}, c.o.Format.marshal()...)
-	msg = append(msg, 2, 0, 0, 2)
-	for _, e := range []int32{EncodingRaw, EncodingDesktopSize} {
+	encs := []int32{EncodingHextile, EncodingRaw, EncodingDesktopSize}
+	msg = append(msg, 2, 0, 0, byte(len(encs)))
+	for _, e := range encs {
 		msg = binary.BigEndian.AppendUint32(msg, uint32(e))
 	}
 	if _, err := c.nc.Write(msg); err != nil {
@@ -396,11 +402,16 @@ func (c *Conn) Err() error {
 	return c.err
 }
 
-// Close ends the connection.
+// Close ends the connection. Closing a connection whose transport is
+// already closed (the server left, or a WebSocket transport closed itself
+// on the server's close frame) is not an error.
 func (c *Conn) Close() error {
 	c.closed.Store(true)
 	err := c.nc.Close()
 	<-c.done
+	if errors.Is(err, net.ErrClosed) {
+		err = nil
+	}
 	return err
 }
 
@@ -491,6 +502,32 @@ func (c *Conn) Screenshot(ctx context.Context) (image.Image, error) {
 	}
 }
 
+type watcher struct {
+	fn func(img *image.RGBA, r image.Rectangle, last bool)
+}
+
+// Watch calls fn for every rectangle as soon as it has been decoded into
+// the framebuffer, before the rest of its FramebufferUpdate arrives
+// (last is set for the update's last rectangle), so a
+// consumer (the viewer bridge) can pass a large update on tile by tile
+// instead of waiting for all of it. fn runs on the reading goroutine under
+// the client's lock (img is the framebuffer; fn must not keep it or call
+// the Conn's methods) and should be quick: the next rectangle waits for
+// it. A desktop resize calls fn with the new, whole, black framebuffer.
+// Watch does not ask for updates by itself; pair it with [Conn.Frames] or
+// [Conn.RequestUpdate]. Call stop to unregister.
+func (c *Conn) Watch(fn func(img *image.RGBA, r image.Rectangle, last bool)) (stop func()) {
+	w := &watcher{fn: fn}
+	c.mu.Lock()
+	c.watchers[w] = struct{}{}
+	c.mu.Unlock()
+	return func() {
+		c.mu.Lock()
+		delete(c.watchers, w)
+		c.mu.Unlock()
+	}
+}
+
 // Frames streams updates until ctx ends or the connection does: while a
 // stream is open the client asks for incremental updates continuously, so
 // every change on the screen arrives. A slow reader gets merged frames.
@@ -565,7 +602,7 @@ func (c *Conn) readMessages() error {
 			n := int(binary.BigEndian.Uint16(hdr[1:]))
 			f := Frame{Bytes: 4}
 			var area uint64
-			for range n {
+			for i := range n {
 				if err := c.readFull(hdr[:], true); err != nil {
 					return err
 				}
@@ -584,11 +621,25 @@ func (c *Conn) readMessages() error {
 					if r.Max.X > b.Max.X || r.Max.Y > b.Max.Y {
 						return errorf("rectangle %v outside the %v desktop", r, b)
 					}
-					if err := c.readRaw(d, r); err != nil {
+					if err := c.readRaw(d, r, true, i == n-1); err != nil {
 						return err
 					}
 					f.Dirty = f.Dirty.Union(r)
 					f.Bytes += w * h * d.bpp
+					area += uint64(w * h)
+				case EncodingHextile:
+					c.mu.Lock()
+					b := c.img.Bounds()
+					c.mu.Unlock()
+					if r.Max.X > b.Max.X || r.Max.Y > b.Max.Y {
+						return errorf("rectangle %v outside the %v desktop", r, b)
+					}
+					n, err := c.readHextile(d, r, i == n-1)
+					if err != nil {
+						return err
+					}
+					f.Dirty = f.Dirty.Union(r)
+					f.Bytes += n
 					area += uint64(w * h)
 				case EncodingDesktopSize:
 					if err := c.checkSize(w, h); err != nil {
@@ -596,6 +647,9 @@ func (c *Conn) readMessages() error {
 					}
 					c.mu.Lock()
 					c.img = image.NewRGBA(image.Rect(0, 0, w, h))
+					for wt := range c.watchers {
+						wt.fn(c.img, c.img.Bounds(), i == n-1)
+					}
 					c.mu.Unlock()
 					f.Resized = true
 					f.Dirty = image.Rect(0, 0, w, h)
@@ -663,20 +717,136 @@ func deliver(ch chan Frame, f Frame) {
 	}
 }
 
-// readRaw reads a Raw rectangle row by row into the framebuffer.
-func (c *Conn) readRaw(d *decoder, r image.Rectangle) error {
-	line := d.line(r.Dx())
-	for y := r.Min.Y; y < r.Max.Y; y++ {
-		if err := c.readFull(line, true); err != nil {
+// readRaw reads a Raw rectangle into the framebuffer: the whole rectangle
+// (at most 64×64 pixels from AMT) is read into a reused buffer, or row by
+// row when it is larger than that buffer, and decoded under one lock.
+// Watchers are told once the rectangle is in, when notify is set.
+func (c *Conn) readRaw(d *decoder, r image.Rectangle, notify, last bool) error {
+	stride := r.Dx() * d.bpp
+	rows := max(1, min(r.Dy(), rawChunk/max(stride, 1)))
+	buf := d.line(stride * rows)
+	for y := r.Min.Y; y < r.Max.Y; y += rows {
+		n := min(rows, r.Max.Y-y)
+		chunk := buf[:n*stride]
+		if err := c.readFull(chunk, true); err != nil {
 			return err
 		}
 		c.mu.Lock()
-		o := c.img.PixOffset(r.Min.X, y)
-		d.decode(c.img.Pix[o:o+4*r.Dx()], line)
+		for i := range n {
+			o := c.img.PixOffset(r.Min.X, y+i)
+			d.decode(c.img.Pix[o:o+4*r.Dx()], chunk[i*stride:(i+1)*stride])
+		}
 		c.mu.Unlock()
+	}
+	if notify {
+		c.notify(r, last)
 	}
 	return nil
 }
+
+// readHextile reads a Hextile rectangle (RFC 6143 §7.7.4) into the
+// framebuffer, 16×16 tiles left to right, top to bottom; every
+// subrectangle must lie inside its tile. It returns the bytes read.
+// Watchers are told once the rectangle is in.
+func (c *Conn) readHextile(d *decoder, r image.Rectangle, last bool) (int, error) {
+	var bg, fg [4]byte // RGBA
+	var px [4]byte
+	var sub [2]byte
+	n := 0
+	pixel := func(dst *[4]byte) error {
+		if err := c.readFull(px[:d.bpp], true); err != nil {
+			return err
+		}
+		n += d.bpp
+		d.decode(dst[:], px[:d.bpp])
+		return nil
+	}
+	fill := func(t image.Rectangle, col [4]byte) {
+		for y := t.Min.Y; y < t.Max.Y; y++ {
+			o := c.img.PixOffset(t.Min.X, y)
+			row := c.img.Pix[o : o+4*t.Dx()]
+			for i := 0; i < len(row); i += 4 {
+				copy(row[i:i+4], col[:])
+			}
+		}
+	}
+	for ty := r.Min.Y; ty < r.Max.Y; ty += 16 {
+		for tx := r.Min.X; tx < r.Max.X; tx += 16 {
+			t := image.Rect(tx, ty, min(tx+16, r.Max.X), min(ty+16, r.Max.Y))
+			mask, err := c.br.ReadByte()
+			if err != nil {
+				return n, ioError(err, true)
+			}
+			n++
+			if mask&1 != 0 { // Raw tile
+				if err := c.readRaw(d, t, false, false); err != nil {
+					return n, err
+				}
+				n += t.Dx() * t.Dy() * d.bpp
+				continue
+			}
+			if mask&2 != 0 {
+				if err := pixel(&bg); err != nil {
+					return n, err
+				}
+			}
+			if mask&4 != 0 {
+				if err := pixel(&fg); err != nil {
+					return n, err
+				}
+			}
+			c.mu.Lock()
+			fill(t, bg)
+			c.mu.Unlock()
+			if mask&8 == 0 {
+				continue
+			}
+			cnt, err := c.br.ReadByte()
+			if err != nil {
+				return n, ioError(err, true)
+			}
+			n++
+			for range int(cnt) {
+				col := fg
+				if mask&16 != 0 {
+					if err := pixel(&col); err != nil {
+						return n, err
+					}
+				}
+				if err := c.readFull(sub[:], true); err != nil {
+					return n, err
+				}
+				n += 2
+				x, y := int(sub[0]>>4), int(sub[0]&15)
+				sr := image.Rect(t.Min.X+x, t.Min.Y+y, t.Min.X+x+int(sub[1]>>4)+1, t.Min.Y+y+int(sub[1]&15)+1)
+				if !sr.In(t) {
+					return n, errorf("hextile subrectangle %v outside its tile %v", sr, t)
+				}
+				c.mu.Lock()
+				fill(sr, col)
+				c.mu.Unlock()
+			}
+		}
+	}
+	c.notify(r, last)
+	return n, nil
+}
+
+// notify tells the watchers that r is in the framebuffer.
+func (c *Conn) notify(r image.Rectangle, last bool) {
+	if r.Empty() && !last {
+		return
+	}
+	c.mu.Lock()
+	for w := range c.watchers {
+		w.fn(c.img, r, last)
+	}
+	c.mu.Unlock()
+}
+
+// rawChunk is how many bytes of a Raw rectangle are read before decoding
+// (a 64×64 RGB888 tile is 16 KiB).
+const rawChunk = 64 << 10
 
 // decoder turns pixels in the negotiated format into RGBA.
 type decoder struct {
@@ -690,9 +860,9 @@ func newDecoder(f PixelFormat) *decoder {
 	return &decoder{f: f, bpp: int(f.BitsPerPixel) / 8, fast: f == RGB888}
 }
 
-// line returns a buffer for w pixels (at most 4×65535 bytes).
-func (d *decoder) line(w int) []byte {
-	n := w * d.bpp
+// line returns a reused buffer of n bytes (readRaw keeps n at most
+// max(rawChunk, 4×65535)).
+func (d *decoder) line(n int) []byte {
 	if cap(d.buf) < n {
 		d.buf = make([]byte, n)
 	}
@@ -701,8 +871,11 @@ func (d *decoder) line(w int) []byte {
 
 func (d *decoder) decode(dst, src []byte) {
 	if d.fast {
-		for i := 0; i+4 <= len(src); i += 4 {
-			dst[i], dst[i+1], dst[i+2], dst[i+3] = src[i+2], src[i+1], src[i], 0xff
+		// Little-endian 0x00RRGGBB to R, G, B, 0xff: one byte swap a pixel.
+		for len(src) >= 4 && len(dst) >= 4 {
+			v := binary.LittleEndian.Uint32(src)
+			binary.LittleEndian.PutUint32(dst, bits.ReverseBytes32(v)>>8|0xff000000)
+			src, dst = src[4:], dst[4:]
 		}
 		return
 	}

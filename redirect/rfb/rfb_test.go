@@ -115,6 +115,9 @@ func TestHostileServer(t *testing.T) {
 		{"huge cut text", append(serverInit(8, 8, "x"), 3, 0, 0, 0, 0xff, 0xff, 0xff, 0xff), oobkit.ErrProtocol},
 		{"unknown message", append(serverInit(8, 8, "x"), 77), oobkit.ErrProtocol},
 		{"cut inside a rectangle", append(append(append(serverInit(8, 8, "x"), upd(1)...), rect(0, 0, 8, 8, 0)...), make([]byte, 100)...), oobkit.ErrProtocol},
+		{"hextile subrectangle outside its tile", append(append(append(serverInit(8, 8, "x"), upd(1)...), rect(0, 0, 8, 8, rfb.EncodingHextile)...),
+			8|4|2, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0, 1, 0x44, 0x77), oobkit.ErrProtocol},
+		{"hextile cut inside a tile", append(append(append(serverInit(8, 8, "x"), upd(1)...), rect(0, 0, 8, 8, rfb.EncodingHextile)...), 1, 0, 0), oobkit.ErrProtocol},
 		{"many empty rectangles then cut", append(append(serverInit(8, 8, "x"), upd(65535)...), bytes.Repeat(rect(0, 0, 0, 0, 0), 1000)...), oobkit.ErrProtocol},
 	}
 	for _, tc := range cases {
@@ -207,6 +210,71 @@ func TestPixelFormats(t *testing.T) {
 	}
 }
 
+// TestHextile reads a screen of solid areas, two-colour text-like tiles
+// and many-colour tiles from a server that sends Hextile (RFC 6143 §7.7.4:
+// "Hextile is a variation on the RRE idea. Rectangles are split up into
+// 16x16 tiles"), in the three pixel formats, and compares it with the
+// server's as TestPixelFormats does; the update is far smaller than Raw.
+func TestHextile(t *testing.T) {
+	fb := rfbserve.NewFramebuffer(203, 101) // partial tiles at the edges
+	paint(fb, image.Rect(0, 0, 203, 101), 0x0000aa)
+	for x := 5; x < 190; x += 3 { // text-like: two colours, runs
+		paint(fb, image.Rect(x, 30, x+1, 40+x%7), 0xffffff)
+	}
+	fb.Update(func(pix []uint32, w, h int) image.Rectangle { // many colours
+		for y := 60; y < 80; y++ {
+			for x := 100; x < 140; x++ {
+				pix[y*w+x] = uint32(x*7919+y*104729) & 0xffffff
+			}
+		}
+		return image.Rect(100, 60, 140, 80)
+	})
+	for _, f := range []struct {
+		pf  rfb.PixelFormat
+		tol int
+	}{{rfb.RGB888, 0}, {rfb.RGB565, 8}, {rfb.RGB332, 43}} {
+		sent := make(chan int, 8) // the server's count of the update's bytes
+		c, err := rfb.NewClient(ctxT(t), serve(t, fb, rfbserve.Options{Name: "hextile", Hextile: true, Counter: func(n int) { sent <- n }}), rfb.Options{Format: f.pf})
+		require.NoError(t, err)
+		img, err := c.Screenshot(ctxT(t))
+		require.NoError(t, err)
+		want := fb.Image()
+		got := img.(*image.RGBA)
+		for i := range want.Pix {
+			d := int(want.Pix[i]) - int(got.Pix[i])
+			if d < -f.tol || d > f.tol {
+				t.Fatalf("%d bpp: byte %d = %d, want %d±%d", f.pf.BitsPerPixel, i, got.Pix[i], want.Pix[i], f.tol)
+			}
+		}
+		assert.Less(t, <-sent, 203*101*int(f.pf.BitsPerPixel)/8/2, "Hextile at most half of Raw here")
+		require.NoError(t, c.Close())
+	}
+}
+
+// TestWatchPerRectangle: Watch sees every rectangle of an update as it is
+// decoded, before the update ends — the bridge streams tiles this way.
+func TestWatchPerRectangle(t *testing.T) {
+	fb := rfbserve.NewFramebuffer(200, 100)
+	c, err := rfb.NewClient(ctxT(t), serve(t, fb, rfbserve.Options{Tile: 64}), rfb.Options{})
+	require.NoError(t, err)
+	defer c.Close()
+	var mu sync.Mutex
+	var rects []image.Rectangle
+	stop := c.Watch(func(img *image.RGBA, r image.Rectangle, _ bool) {
+		mu.Lock()
+		rects = append(rects, r)
+		mu.Unlock()
+	})
+	_, err = c.Screenshot(ctxT(t))
+	require.NoError(t, err)
+	stop()
+	mu.Lock()
+	defer mu.Unlock()
+	require.Len(t, rects, 4*2, "one call per 64×64 tile of 200×100")
+	assert.Equal(t, image.Rect(0, 0, 64, 64), rects[0])
+	assert.Equal(t, image.Rect(192, 64, 200, 100), rects[7])
+}
+
 // TestIncrementalFrames: with a frame stream open, a change on the server
 // arrives as an incremental update covering just the changed region.
 func TestIncrementalFrames(t *testing.T) {
@@ -256,6 +324,8 @@ func FuzzServerStream(f *testing.F) {
 	f.Add(append(append(serverInit(4, 4, "x"), 0, 0, 0, 1), rect(0, 0, 9, 9, rfb.EncodingDesktopSize)...))
 	f.Add(append(serverInit(4, 4, "x"), 3, 0, 0, 0, 0, 0, 0, 2, 'h', 'i', 2, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0))
 	f.Add([]byte("RFB 003.003\n\x00\x00\x00\x01\x00\x04\x00\x04" + string(rfbserve.RGB888.Marshal()) + "\x00\x00\x00\x00"))
+	f.Add(append(append(append(serverInit(8, 8, "x"), 0, 0, 0, 1), rect(0, 0, 8, 8, rfb.EncodingHextile)...),
+		8|4|2, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0, 2, 0x00, 0x70, 0x11, 0x11))
 	f.Fuzz(func(t *testing.T, script []byte) {
 		err := run(t, script, rfb.Options{MaxWidth: 256, MaxHeight: 256, MaxCutText: 1024})
 		if err != nil {

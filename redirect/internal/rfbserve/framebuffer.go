@@ -2,7 +2,8 @@
 // protocol, RFC 6143) shared by the simulated AMT screen (redirecttest) and
 // the viewer bridge (redirect/kvmbridge): a framebuffer that tells its
 // viewers which region changed, and a server that sends those regions as Raw
-// rectangles in the pixel format each viewer asked for.
+// rectangles (or Hextile, when Options.Hextile and the viewer allow) in the
+// pixel format each viewer asked for.
 //
 // The client half (redirect/rfb) is written independently of this package,
 // so the two check each other; Debian's vncsnapshot checks this one.
@@ -78,9 +79,13 @@ func (f *Framebuffer) Pixel(x, y int) color.RGBA {
 // asked. It starts with the whole framebuffer marked changed.
 type Sub struct {
 	fb    *Framebuffer
-	dirty image.Rectangle // guarded by fb.mu
-	ch    chan struct{}   // one pending signal
+	dirty []image.Rectangle // guarded by fb.mu; disjoint-ish, at most maxDirty
+	ch    chan struct{}     // one pending signal
 }
+
+// maxDirty bounds a subscriber's list of changed rectangles; past it the
+// list collapses into its bounding box.
+const maxDirty = 64
 
 // Subscribe registers a subscriber; Close it when done.
 func (f *Framebuffer) Subscribe() *Sub {
@@ -92,8 +97,51 @@ func (f *Framebuffer) Subscribe() *Sub {
 	return s
 }
 
+// mergeExact returns a ∪ b when that union is exactly a rectangle (two
+// pieces of one row or column that touch or overlap along a full side).
+func mergeExact(a, b image.Rectangle) (image.Rectangle, bool) {
+	switch {
+	case b.In(a):
+		return a, true
+	case a.In(b):
+		return b, true
+	case a.Min.Y == b.Min.Y && a.Max.Y == b.Max.Y && a.Max.X >= b.Min.X && b.Max.X >= a.Min.X:
+		return a.Union(b), true
+	case a.Min.X == b.Min.X && a.Max.X == b.Max.X && a.Max.Y >= b.Min.Y && b.Max.Y >= a.Min.Y:
+		return a.Union(b), true
+	}
+	return image.Rectangle{}, false
+}
+
+// add records r as changed. Tiles arriving in row order (a device's 64×64
+// Raw tiles passing through the bridge) merge into strips and strips into
+// bands, so a viewer is sent each changed pixel once rather than the
+// bounding box of everything pending.
 func (s *Sub) add(r image.Rectangle) {
-	s.dirty = s.dirty.Union(r)
+	if n := len(s.dirty); n > 0 {
+		if m, ok := mergeExact(s.dirty[n-1], r); ok {
+			s.dirty[n-1] = m
+			for len(s.dirty) > 1 {
+				k := len(s.dirty)
+				m, ok := mergeExact(s.dirty[k-2], s.dirty[k-1])
+				if !ok {
+					break
+				}
+				s.dirty[k-2] = m
+				s.dirty = s.dirty[:k-1]
+			}
+		} else if n >= maxDirty {
+			u := r
+			for _, d := range s.dirty {
+				u = u.Union(d)
+			}
+			s.dirty = append(s.dirty[:0], u)
+		} else {
+			s.dirty = append(s.dirty, r)
+		}
+	} else {
+		s.dirty = append(s.dirty, r)
+	}
 	select {
 	case s.ch <- struct{}{}:
 	default:
@@ -103,13 +151,13 @@ func (s *Sub) add(r image.Rectangle) {
 // C is signalled when a change may be pending.
 func (s *Sub) C() <-chan struct{} { return s.ch }
 
-// Take returns the changed region and clears it.
-func (s *Sub) Take() image.Rectangle {
+// Take appends the changed rectangles to dst, clears them and returns dst.
+func (s *Sub) Take(dst []image.Rectangle) []image.Rectangle {
 	s.fb.mu.Lock()
 	defer s.fb.mu.Unlock()
-	r := s.dirty
-	s.dirty = image.Rectangle{}
-	return r
+	dst = append(dst, s.dirty...)
+	s.dirty = s.dirty[:0]
+	return dst
 }
 
 // Close unregisters the subscriber.
