@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/dmtf"
 	"github.com/oobkit/oobkit/internal/wsman"
 )
 
@@ -54,8 +55,8 @@ func TestFixturePowerStatus(t *testing.T) {
 	st, err := decodePowerStatus(fixtureInstances(t, "associatedpower_pull.xml")[0])
 	require.NoError(t, err)
 	assert.Equal(t, oobkit.PowerS0, st.State)
-	assert.Equal(t, []int{10, 8, 5, 11, 4, 7, 14, 12}, st.Available)
-	for action, want := range map[oobkit.PowerAction]int{oobkit.ActionOff: 8, oobkit.ActionShutdown: 12,
+	assert.Equal(t, []dmtf.PowerState{10, 8, 5, 11, 4, 7, 14, 12}, st.Available)
+	for action, want := range map[oobkit.PowerAction]dmtf.PowerState{oobkit.ActionOff: 8, oobkit.ActionShutdown: 12,
 		oobkit.ActionReset: 10, oobkit.ActionReboot: 14, oobkit.ActionCycle: 5, oobkit.ActionSleep: 4, oobkit.ActionHibernate: 7} {
 		v, err := ChooseValue(action, st.Available)
 		require.NoError(t, err)

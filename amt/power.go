@@ -10,29 +10,30 @@ import (
 
 	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/amt/internal/schema"
+	"github.com/oobkit/oobkit/dmtf"
 	"github.com/oobkit/oobkit/internal/ipmispec"
 	"github.com/oobkit/oobkit/internal/wsman"
 )
 
 // DMTF power-state values used by CIM_AssociatedPowerManagementService.PowerState
-// and RequestPowerStateChange (DSP1027; schemas.dmtf.org CIM 2.46
-// CIM_AssociatedPowerManagementService).
+// and RequestPowerStateChange (DSP1027), of package dmtf's type: a DMTF value
+// is not an [oobkit.PowerAction] and does not convert to one silently.
 const (
-	PowerOn                   = 2
-	PowerSleepLight           = 3
-	PowerSleepDeep            = 4
-	PowerCycleOffSoft         = 5
-	PowerOffHard              = 6
-	PowerHibernate            = 7
-	PowerOffSoft              = 8
-	PowerCycleOffHard         = 9
-	PowerMasterBusReset       = 10
-	PowerNMI                  = 11
-	PowerOffSoftGraceful      = 12
-	PowerOffHardGraceful      = 13
-	PowerMasterBusResetGrace  = 14
-	PowerCycleOffSoftGraceful = 15
-	PowerCycleOffHardGraceful = 16
+	PowerOn                   = dmtf.PowerOn
+	PowerSleepLight           = dmtf.PowerSleepLight
+	PowerSleepDeep            = dmtf.PowerSleepDeep
+	PowerCycleOffSoft         = dmtf.PowerCycleOffSoft
+	PowerOffHard              = dmtf.PowerOffHard
+	PowerHibernate            = dmtf.PowerHibernate
+	PowerOffSoft              = dmtf.PowerOffSoft
+	PowerCycleOffHard         = dmtf.PowerCycleOffHard
+	PowerMasterBusReset       = dmtf.PowerMasterBusReset
+	PowerNMI                  = dmtf.PowerNMI
+	PowerOffSoftGraceful      = dmtf.PowerOffSoftGraceful
+	PowerOffHardGraceful      = dmtf.PowerOffHardGraceful
+	PowerMasterBusResetGrace  = dmtf.PowerMasterBusResetGrace
+	PowerCycleOffSoftGraceful = dmtf.PowerCycleOffSoftGraceful
+	PowerCycleOffHardGraceful = dmtf.PowerCycleOffHardGraceful
 )
 
 // PowerStatus is what the device reports about its power.
@@ -41,9 +42,9 @@ type PowerStatus struct {
 	// and [Client.PowerStatus]).
 	State oobkit.PowerState
 	// Raw is the DMTF PowerState value the device reported.
-	Raw int
+	Raw dmtf.PowerState
 	// Available lists the DMTF values RequestPowerStateChange accepts now.
-	Available []int
+	Available []dmtf.PowerState
 	// System is the AMT system power state, the newest "System ACPI Power
 	// State" (sensor type 22h) record of the event log, when it was read:
 	// only when Raw alone does not name a row (1 Other, 3 Sleep-Light).
@@ -51,42 +52,19 @@ type PowerStatus struct {
 }
 
 // StateFromDMTF maps a CIM_AssociatedPowerManagementService.PowerState
-// value to the row of Table C-3 that says the same thing, as DMTF DSP1027
-// (Power State Management Profile, "PowerState" and its ACPI
-// correspondence) defines the values: 2 On is S0/G0; 3 Sleep-Light is S1
-// or S2 without saying which, so it is the row "sleeping, S1, S2 or S3
-// cannot be determined"; 4 Sleep-Deep is S3; 7 Hibernate (Off-Soft) is S4;
-// 8 Off-Soft and 12 Off-Soft Graceful are S5/G2; 6 Off-Hard and 13
-// Off-Hard Graceful are G3 (DSP1027: Off-Hard corresponds to ACPI G3).
-// Everything else (0 Unknown, 1 Other, the transitions 5, 9, 10, 11, 14,
-// 15, 16, 17) is the unknown row: a transition names no state.
-// [Client.PowerStatus] refines 1 and 3 with the AMT system power state.
-func StateFromDMTF(v int) oobkit.PowerState {
-	switch v {
-	case PowerOn:
-		return oobkit.PowerS0
-	case PowerSleepLight:
-		return oobkit.PowerSleeping
-	case PowerSleepDeep:
-		return oobkit.PowerS3
-	case PowerHibernate:
-		return oobkit.PowerS4
-	case PowerOffSoft, PowerOffSoftGraceful:
-		return oobkit.PowerS5
-	case PowerOffHard, PowerOffHardGraceful:
-		return oobkit.PowerG3
-	}
-	return oobkit.PowerUnknown
-}
+// value to its row of Table C-3: the one mapping of package dmtf
+// ([dmtf.PowerState.State]). [Client.PowerStatus] refines 1 Other and 3
+// Sleep-Light with the AMT system power state.
+func StateFromDMTF(v dmtf.PowerState) oobkit.PowerState { return v.State() }
 
 // PowerOther is the DMTF PowerState value 1, "Other": the device is in a
 // state DSP1027 has no value for.
-const PowerOther = 1
+const PowerOther = dmtf.PowerOther
 
 // refinable lists, per DMTF value that does not name one row, the rows the
 // AMT system power state may name instead: Sleep-Light is S1 or S2 (or
 // undetermined sleep), Other is one of the rows DSP1027 has no value for.
-var refinable = map[int][]oobkit.PowerState{
+var refinable = map[dmtf.PowerState][]oobkit.PowerState{
 	PowerSleepLight: {oobkit.PowerS1, oobkit.PowerS2, oobkit.PowerSleeping},
 	PowerOther: {oobkit.PowerS4S5, oobkit.PowerSleeping, oobkit.PowerG1, oobkit.PowerS5Override,
 		oobkit.PowerLegacyOn, oobkit.PowerLegacyOff},
@@ -149,9 +127,9 @@ func decodePowerStatus(in *wsman.Instance) (PowerStatus, error) {
 	if !ok {
 		return PowerStatus{}, protoErr("PowerState", "CIM_AssociatedPowerManagementService has no PowerState")
 	}
-	st := PowerStatus{State: StateFromDMTF(int(raw)), Raw: int(raw)}
+	st := PowerStatus{State: StateFromDMTF(dmtf.PowerState(raw)), Raw: dmtf.PowerState(raw)}
 	for _, v := range in.Ints("AvailableRequestedPowerStates") {
-		st.Available = append(st.Available, int(v))
+		st.Available = append(st.Available, dmtf.PowerState(v))
 	}
 	return st, nil
 }
@@ -167,7 +145,7 @@ func (c *Client) PowerState(ctx context.Context) (oobkit.PowerState, error) {
 // states reference); graceful shutdown and reboot (12, 14) exist from AMT 9
 // and need the OS agent (LMS). Choosing among what the device offers
 // follows iamt (internal/power.go).
-var candidates = map[oobkit.PowerAction][]int{
+var candidates = map[oobkit.PowerAction][]dmtf.PowerState{
 	oobkit.ActionOn:                  {PowerOn},
 	oobkit.ActionOff:                 {PowerOffSoft, PowerOffHard},
 	oobkit.ActionShutdown:            {PowerOffSoftGraceful, PowerOffHardGraceful},
@@ -186,7 +164,7 @@ var candidates = map[oobkit.PowerAction][]int{
 // offers. An empty offer (older firmware that omits the list) yields the
 // preferred value. An action the device does not offer yields
 // ErrUnsupported.
-func ChooseValue(action oobkit.PowerAction, available []int) (int, error) {
+func ChooseValue(action oobkit.PowerAction, available []dmtf.PowerState) (dmtf.PowerState, error) {
 	cands, ok := candidates[action]
 	if !ok {
 		return 0, argErr("RequestPowerStateChange", "unknown power action %v", action)
@@ -387,7 +365,7 @@ func WithPowerSettle(timeout, every time.Duration) Option {
 
 // RequestPowerStateChange sends one DMTF power-state value as is (no state
 // check); SetPower is the checked way.
-func (c *Client) RequestPowerStateChange(ctx context.Context, value int) error {
+func (c *Client) RequestPowerStateChange(ctx context.Context, value dmtf.PowerState) error {
 	in := wsman.MethodInput(schema.PowerService, "RequestPowerStateChange").
 		SetInt("PowerState", int64(value)).
 		SetEPR("ManagedElement", schema.ManagedSystemEPR())

@@ -10,6 +10,7 @@ import (
 	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/amt"
 	"github.com/oobkit/oobkit/amt/amttest"
+	"github.com/oobkit/oobkit/dmtf"
 )
 
 func TestSetPower(t *testing.T) {
@@ -73,7 +74,7 @@ func TestPowerStatusOffers(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, oobkit.PowerS0, st.State)
 	assert.Equal(t, amt.PowerOn, st.Raw)
-	assert.ElementsMatch(t, []int{10, 8, 5, 11, 4, 7, 14, 12}, st.Available)
+	assert.ElementsMatch(t, []dmtf.PowerState{10, 8, 5, 11, 4, 7, 14, 12}, st.Available)
 }
 
 func TestSetPowerBlockedByRedirectionSession(t *testing.T) {
@@ -91,11 +92,11 @@ func TestSetPowerBlockedByRedirectionSession(t *testing.T) {
 }
 
 func TestChooseValue(t *testing.T) {
-	real12 := []int{10, 8, 5, 11, 4, 7, 14, 12}
+	real12 := []dmtf.PowerState{10, 8, 5, 11, 4, 7, 14, 12}
 	tests := []struct {
 		action    oobkit.PowerAction
-		available []int
-		want      int
+		available []dmtf.PowerState
+		want      dmtf.PowerState
 		wantErr   error
 	}{
 		{oobkit.ActionOff, real12, 8, nil},
@@ -103,11 +104,11 @@ func TestChooseValue(t *testing.T) {
 		{oobkit.ActionReboot, real12, 14, nil},
 		{oobkit.ActionReset, real12, 10, nil},
 		{oobkit.ActionCycle, real12, 5, nil},
-		{oobkit.ActionCycle, []int{9}, 9, nil},
-		{oobkit.ActionOff, []int{6}, 6, nil},
+		{oobkit.ActionCycle, []dmtf.PowerState{9}, 9, nil},
+		{oobkit.ActionOff, []dmtf.PowerState{6}, 6, nil},
 		{oobkit.ActionOn, nil, 2, nil},
 		{oobkit.ActionOn, real12, 0, oobkit.ErrUnsupported},
-		{oobkit.ActionReboot, []int{10, 8, 5}, 0, oobkit.ErrUnsupported},
+		{oobkit.ActionReboot, []dmtf.PowerState{10, 8, 5}, 0, oobkit.ErrUnsupported},
 		{oobkit.ActionNone, real12, 0, oobkit.ErrInvalidArgument},
 	}
 	for _, tt := range tests {
@@ -129,6 +130,6 @@ func TestStateFromDMTF(t *testing.T) {
 	for v, want := range map[int]oobkit.PowerState{0: oobkit.PowerUnknown, 1: oobkit.PowerUnknown, 2: oobkit.PowerS0,
 		3: oobkit.PowerSleeping, 4: oobkit.PowerS3, 5: oobkit.PowerUnknown, 6: oobkit.PowerG3, 7: oobkit.PowerS4, 8: oobkit.PowerS5,
 		10: oobkit.PowerUnknown, 12: oobkit.PowerS5, 13: oobkit.PowerG3, 14: oobkit.PowerUnknown, 99: oobkit.PowerUnknown} {
-		assert.Equal(t, want, amt.StateFromDMTF(v), "value %d", v)
+		assert.Equal(t, want, amt.StateFromDMTF(dmtf.PowerState(v)), "value %d", v)
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/amt"
+	"github.com/oobkit/oobkit/dmtf"
 	"github.com/oobkit/oobkit/internal/wsmanreplay"
 )
 
@@ -53,7 +54,7 @@ func TestReplayEveryReadOperation(t *testing.T) {
 		ps, err := c.PowerStatus(ctx)
 		require.NoError(t, err)
 		assert.Equal(t, oobkit.PowerS0, ps.State, "associatedpower_pull.xml: PowerState 2")
-		assert.Equal(t, []int{10, 8, 5, 11, 4, 7, 14, 12}, ps.Available)
+		assert.Equal(t, []dmtf.PowerState{10, 8, 5, 11, 4, 7, 14, 12}, ps.Available)
 		st, err := c.PowerState(ctx)
 		require.NoError(t, err)
 		assert.Equal(t, oobkit.PowerS0, st)

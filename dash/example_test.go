@@ -24,7 +24,7 @@ func startSim(cfg dashtest.Config) (*dashtest.Computer, *dash.Client) {
 }
 
 func Example() {
-	sim, c := startSim(dashtest.Config{PowerState: dash.DMTFOffSoft})
+	sim, c := startSim(dashtest.Config{PowerState: int(dash.DMTFOffSoft)})
 	defer sim.Close()
 	defer c.Close()
 	ctx := context.Background()

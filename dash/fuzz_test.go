@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/dmtf"
 	"github.com/oobkit/oobkit/internal/cim"
 	"github.com/oobkit/oobkit/internal/wsman"
 )
@@ -39,7 +40,7 @@ func FuzzDecoders(f *testing.F) {
 			_ = checkReturn("x", in, table)
 		}
 		for _, v := range in.Ints("PowerState") {
-			_ = StateFromDMTF(int(v))
+			_ = StateFromDMTF(dmtf.PowerState(v))
 		}
 		_ = isRemote(BootSource{StructuredBootString: in.Get("StructuredBootString"), ElementName: in.Get("ElementName")})
 	})

@@ -6,27 +6,28 @@ import (
 	"strconv"
 
 	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/dmtf"
 	"github.com/oobkit/oobkit/internal/wsman"
 )
 
 // DMTF PowerState values (CIM_AssociatedPowerManagementService.PowerState
 // and RequestPowerStateChange's PowerState parameter, DSP1027).
 const (
-	DMTFOn                     = 2
-	DMTFSleepLight             = 3
-	DMTFSleepDeep              = 4
-	DMTFPowerCycleOffSoft      = 5
-	DMTFOffHard                = 6
-	DMTFHibernate              = 7
-	DMTFOffSoft                = 8
-	DMTFPowerCycleOffHard      = 9
-	DMTFMasterBusReset         = 10
-	DMTFDiagnosticInterrupt    = 11
-	DMTFOffSoftGraceful        = 12
-	DMTFOffHardGraceful        = 13
-	DMTFMasterBusResetGraceful = 14
-	DMTFPowerCycleSoftGraceful = 15
-	DMTFPowerCycleHardGraceful = 16
+	DMTFOn                     = dmtf.PowerOn
+	DMTFSleepLight             = dmtf.PowerSleepLight
+	DMTFSleepDeep              = dmtf.PowerSleepDeep
+	DMTFPowerCycleOffSoft      = dmtf.PowerCycleOffSoft
+	DMTFOffHard                = dmtf.PowerOffHard
+	DMTFHibernate              = dmtf.PowerHibernate
+	DMTFOffSoft                = dmtf.PowerOffSoft
+	DMTFPowerCycleOffHard      = dmtf.PowerCycleOffHard
+	DMTFMasterBusReset         = dmtf.PowerMasterBusReset
+	DMTFDiagnosticInterrupt    = dmtf.PowerNMI
+	DMTFOffSoftGraceful        = dmtf.PowerOffSoftGraceful
+	DMTFOffHardGraceful        = dmtf.PowerOffHardGraceful
+	DMTFMasterBusResetGraceful = dmtf.PowerMasterBusResetGrace
+	DMTFPowerCycleSoftGraceful = dmtf.PowerCycleOffSoftGraceful
+	DMTFPowerCycleHardGraceful = dmtf.PowerCycleOffHardGraceful
 )
 
 // PowerStatus is what the computer reports about its power
@@ -35,44 +36,21 @@ type PowerStatus struct {
 	// State is the DMTF state mapped to the oobkit vocabulary.
 	State oobkit.PowerState
 	// DMTFState is the PowerState value as reported.
-	DMTFState int
+	DMTFState dmtf.PowerState
 	// Requested is the last RequestedPowerState, as reported.
-	Requested int
+	Requested dmtf.PowerState
 	// Available lists the DMTF states the computer accepts now
 	// (AvailableRequestedPowerStates).
-	Available []int
+	Available []dmtf.PowerState
 }
 
-// StateFromDMTF maps a DMTF PowerState to the row of the RTSM guide's
-// Table C-3 that says the same thing, as DMTF DSP1027 (Power State
-// Management Profile, PowerState and its ACPI correspondence) defines the
-// values: 2 On is S0/G0; 3 Sleep-Light is S1 or S2 without saying which, so
-// it is the row "sleeping, S1, S2 or S3 cannot be determined"; 4 Sleep-Deep
-// is S3; 7 Hibernate is S4; 8 Off-Soft and 12 Off-Soft Graceful are S5/G2;
-// 6 Off-Hard and 13 Off-Hard Graceful are G3. Everything else (0 Unknown,
-// 1 Other, the transitions cycle, reset and NMI) is the unknown row: never
-// the nearest S-state.
-func StateFromDMTF(v int) oobkit.PowerState {
-	switch v {
-	case DMTFOn:
-		return oobkit.PowerS0
-	case DMTFSleepLight:
-		return oobkit.PowerSleeping
-	case DMTFSleepDeep:
-		return oobkit.PowerS3
-	case DMTFHibernate:
-		return oobkit.PowerS4
-	case DMTFOffSoft, DMTFOffSoftGraceful:
-		return oobkit.PowerS5
-	case DMTFOffHard, DMTFOffHardGraceful:
-		return oobkit.PowerG3
-	}
-	return oobkit.PowerUnknown
-}
+// StateFromDMTF maps a DMTF PowerState to its row of Table C-3: the one
+// mapping of package dmtf ([dmtf.PowerState.State]), the same for AMT.
+func StateFromDMTF(v dmtf.PowerState) oobkit.PowerState { return v.State() }
 
 // actionStates lists, per action, the DMTF states that perform it in order
 // of preference; the first one the computer offers is requested.
-var actionStates = map[oobkit.PowerAction][]int{
+var actionStates = map[oobkit.PowerAction][]dmtf.PowerState{
 	oobkit.ActionOn:        {DMTFOn},
 	oobkit.ActionOff:       {DMTFOffHard, DMTFOffSoft},
 	oobkit.ActionShutdown:  {DMTFOffSoftGraceful, DMTFOffHardGraceful},
@@ -98,10 +76,10 @@ func (c *Client) readPower(ctx context.Context) (*powerService, error) {
 	}
 	st, _ := in.Int("PowerState")
 	req, _ := in.Int("RequestedPowerState")
-	ps := &powerService{status: PowerStatus{State: StateFromDMTF(int(st)), DMTFState: int(st), Requested: int(req)},
+	ps := &powerService{status: PowerStatus{State: StateFromDMTF(dmtf.PowerState(st)), DMTFState: dmtf.PowerState(st), Requested: dmtf.PowerState(req)},
 		service: in.EPR("ServiceProvided"), system: in.EPR("UserOfService")}
 	for _, v := range in.Ints("AvailableRequestedPowerStates") {
-		ps.status.Available = append(ps.status.Available, int(v))
+		ps.status.Available = append(ps.status.Available, dmtf.PowerState(v))
 	}
 	return ps, nil
 }
@@ -155,14 +133,14 @@ func (st PowerStatus) Allows(action oobkit.PowerAction, bootRedirect bool) error
 	if bootRedirect && action.Column() == oobkit.ColumnPowerOff {
 		return errorf(op, oobkit.ErrInvalidArgument, "", "a boot configuration rides on a power on or a reset, not on %v", action)
 	}
-	if len(st.Available) == 0 || slices.ContainsFunc(candidates, func(v int) bool { return slices.Contains(st.Available, v) }) {
+	if len(st.Available) == 0 || slices.ContainsFunc(candidates, func(v dmtf.PowerState) bool { return slices.Contains(st.Available, v) }) {
 		return nil
 	}
 	if !basicActions[action] && st.State == oobkit.PowerS0 {
 		return errorf(op, oobkit.ErrUnsupported, "", "%v: the computer does not offer the DMTF states %v even when on (available: %v)",
 			action, candidates, st.Available)
 	}
-	return errorf(op, oobkit.ErrInvalidState, "", "%v is not possible in state %v (DMTF PowerState %d): the computer offers DMTF states %v now (DSP1027 AvailableRequestedPowerStates), none of %v",
+	return errorf(op, oobkit.ErrInvalidState, "", "%v is not possible in state %v (DMTF PowerState %d): the computer offers DMTF states %d now (DSP1027 AvailableRequestedPowerStates), none of %d",
 		action, st.State, st.DMTFState, st.Available, candidates)
 }
 
@@ -210,7 +188,7 @@ func (c *Client) SetPower(ctx context.Context, action oobkit.PowerAction) error 
 
 // RequestPowerState requests DMTF power state v as is, without the power
 // table check (for states oobkit has no action for, such as 11 NMI).
-func (c *Client) RequestPowerState(ctx context.Context, v int) error {
+func (c *Client) RequestPowerState(ctx context.Context, v dmtf.PowerState) error {
 	ps, err := c.readPower(ctx)
 	if err != nil {
 		return err
@@ -218,13 +196,13 @@ func (c *Client) RequestPowerState(ctx context.Context, v int) error {
 	return c.requestPowerState(ctx, ps, v)
 }
 
-func (c *Client) requestPowerState(ctx context.Context, ps *powerService, v int) error {
+func (c *Client) requestPowerState(ctx context.Context, ps *powerService, v dmtf.PowerState) error {
 	const op = "RequestPowerStateChange"
 	if ps.service == nil || ps.system == nil {
 		return errorf(op, oobkit.ErrProtocol, "", "the power association has no service or system reference")
 	}
 	in := wsman.MethodInput(uri("CIM_PowerManagementService"), op).
-		Set("PowerState", strconv.Itoa(v)).
+		Set("PowerState", strconv.Itoa(int(v))).
 		SetEPR("ManagedElement", ps.system)
 	out, err := c.ws.Invoke(ctx, uri("CIM_PowerManagementService"), op, ps.service.Selectors, in)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/dash"
 	"github.com/oobkit/oobkit/dash/dashtest"
+	"github.com/oobkit/oobkit/dmtf"
 )
 
 func TestIdentifyAndProfiles(t *testing.T) {
@@ -38,7 +39,7 @@ func TestStateFromDMTF(t *testing.T) {
 		4: oobkit.PowerS3, 5: oobkit.PowerUnknown, 6: oobkit.PowerG3, 7: oobkit.PowerS4, 8: oobkit.PowerS5,
 		10: oobkit.PowerUnknown, 12: oobkit.PowerS5, 13: oobkit.PowerG3}
 	for v, s := range want {
-		assert.Equal(t, s, dash.StateFromDMTF(v), "DMTF %d", v)
+		assert.Equal(t, s, dash.StateFromDMTF(dmtf.PowerState(v)), "DMTF %d", v)
 	}
 }
 
@@ -83,7 +84,7 @@ func TestSetPower(t *testing.T) {
 			assert.Equal(t, tt.wantBoots, sim.Boots())
 			st, err := c.PowerState(ctx)
 			require.NoError(t, err)
-			assert.Equal(t, dash.StateFromDMTF(tt.wantDMTF), st)
+			assert.Equal(t, dash.StateFromDMTF(dmtf.PowerState(tt.wantDMTF)), st)
 		})
 	}
 }
@@ -93,8 +94,8 @@ func TestPowerStatus(t *testing.T) {
 	st, err := c.PowerStatus(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, oobkit.PowerS5, st.State)
-	assert.Equal(t, 8, st.DMTFState)
-	assert.Equal(t, []int{2}, st.Available)
+	assert.Equal(t, dash.DMTFOffSoft, st.DMTFState)
+	assert.Equal(t, []dmtf.PowerState{dash.DMTFOn}, st.Available)
 }
 
 func TestPowerReturnCodes(t *testing.T) {
@@ -156,7 +157,7 @@ func TestDASHGateIsAvailableStates(t *testing.T) {
 	assert.Contains(t, err.Error(), "G3:8")
 	_, err = c.CheckPower(ctx, oobkit.ActionOff, true)
 	require.ErrorIs(t, err, oobkit.ErrInvalidArgument, "a boot configuration does not ride on a power off")
-	on := dash.PowerStatus{State: oobkit.PowerS0, DMTFState: 2, Available: []int{8, 10}}
+	on := dash.PowerStatus{State: oobkit.PowerS0, DMTFState: 2, Available: []dmtf.PowerState{8, 10}}
 	require.ErrorIs(t, on.Allows(oobkit.ActionHibernate, false), oobkit.ErrUnsupported, "a running computer that does not offer hibernate cannot")
 	require.NoError(t, dash.PowerStatus{}.Allows(oobkit.ActionReset, false), "an empty offer: the computer decides")
 }

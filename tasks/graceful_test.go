@@ -12,6 +12,7 @@ import (
 	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/amt"
 	"github.com/oobkit/oobkit/amt/amttest"
+	"github.com/oobkit/oobkit/dmtf"
 	"github.com/oobkit/oobkit/ipmi"
 	"github.com/oobkit/oobkit/ipmi/ipmitest"
 	"github.com/oobkit/oobkit/wmi/wmitest"
@@ -122,33 +123,33 @@ func TestPowerOffGracefulFirstPerGuide(t *testing.T) {
 		{name: "off, wmi only", win: true, action: oobkit.ActionOff,
 			wantPath: PathGraceful, wantVia: "wmi", wantAction: oobkit.ActionShutdown, wantWinDowns: 1},
 		{name: "off, amt 12 without wmi: ws-man graceful, nothing hard", fw: "12.0.67", action: oobkit.ActionOff,
-			wantPath: PathGraceful, wantVia: ViaAMTWSMan, wantAction: oobkit.ActionShutdown, wantRequests: []int{amt.PowerOffSoftGraceful},
+			wantPath: PathGraceful, wantVia: ViaAMTWSMan, wantAction: oobkit.ActionShutdown, wantRequests: rawInts(amt.PowerOffSoftGraceful),
 			wantNote: "AMT 12 ≥ 9"},
 		{name: "off, amt 16 and wmi: ws-man graceful", fw: "16.0.15", win: true, action: oobkit.ActionOff,
-			wantPath: PathGraceful, wantVia: ViaAMTWSMan, wantAction: oobkit.ActionShutdown, wantRequests: []int{amt.PowerOffSoftGraceful}},
+			wantPath: PathGraceful, wantVia: ViaAMTWSMan, wantAction: oobkit.ActionShutdown, wantRequests: rawInts(amt.PowerOffSoftGraceful)},
 		{name: "off, amt 8 without wmi: hard at once", fw: "8.1.40", action: oobkit.ActionOff,
-			wantPath: PathHard, wantVia: "amt", wantAction: oobkit.ActionOff, wantRequests: []int{amt.PowerOffSoft},
+			wantPath: PathHard, wantVia: "amt", wantAction: oobkit.ActionOff, wantRequests: rawInts(amt.PowerOffSoft),
 			wantFallback: "no graceful shutdown here (AMT 8 < 9", wantNote: "AMT 8 < 9"},
 		{name: "shutdown held back through wmi: hard off through amt 8 after the grace period", fw: "8.1.40", win: true, hold: true,
 			action: oobkit.ActionShutdown, wantPath: PathHard, wantVia: "amt", wantAction: oobkit.ActionOff,
-			wantRequests: []int{amt.PowerOffSoft}, wantFallback: "graceful shutdown through wmi held back for"},
+			wantRequests: rawInts(amt.PowerOffSoft), wantFallback: "graceful shutdown through wmi held back for"},
 		{name: "off held back through ws-man: hard off through amt 12 after the grace period", fw: "12.0.67", hold: true,
 			action: oobkit.ActionOff, wantPath: PathHard, wantVia: "amt", wantAction: oobkit.ActionOff,
-			wantRequests: []int{amt.PowerOffSoftGraceful, amt.PowerOffSoft}, wantFallback: "graceful shutdown through amt-wsman held back for"},
+			wantRequests: rawInts(amt.PowerOffSoftGraceful, amt.PowerOffSoft), wantFallback: "graceful shutdown through amt-wsman held back for"},
 		{name: "reset held back through wmi: hard reset through amt 8", fw: "8.1.40", win: true, hold: true,
 			action: oobkit.ActionReset, wantPath: PathHard, wantVia: "amt", wantAction: oobkit.ActionReset,
-			wantRequests: []int{amt.PowerMasterBusReset}, wantFallback: "graceful restart through wmi held back for"},
+			wantRequests: rawInts(amt.PowerMasterBusReset), wantFallback: "graceful restart through wmi held back for"},
 		{name: "reboot through ws-man on amt 12, read back from the event log", fw: "12.0.67", action: oobkit.ActionReboot,
-			wantPath: PathGraceful, wantVia: ViaAMTWSMan, wantAction: oobkit.ActionReboot, wantRequests: []int{amt.PowerMasterBusResetGrace}},
+			wantPath: PathGraceful, wantVia: ViaAMTWSMan, wantAction: oobkit.ActionReboot, wantRequests: rawInts(amt.PowerMasterBusResetGrace)},
 		{name: "reboot held back through ws-man on amt 12: hard reset", fw: "12.0.67", hold: true, action: oobkit.ActionReboot,
 			wantPath: PathHard, wantVia: "amt", wantAction: oobkit.ActionReset,
-			wantRequests: []int{amt.PowerMasterBusResetGrace, amt.PowerMasterBusReset}, wantFallback: "graceful restart through amt-wsman held back for"},
+			wantRequests: rawInts(amt.PowerMasterBusResetGrace, amt.PowerMasterBusReset), wantFallback: "graceful restart through amt-wsman held back for"},
 		{name: "reset through wmi on amt 8, read back from LastBootUpTime", fw: "8.1.40", win: true, action: oobkit.ActionReset,
 			wantPath: PathGraceful, wantVia: "wmi", wantAction: oobkit.ActionReboot, wantWinDowns: 1},
 		// "Power On: Turns on the target computers using the out-of-band
 		// management technology (DASH, IPMI, or Intel AMT)"
 		{name: "on is out of band only", fw: "12.0.67", win: true, action: oobkit.ActionOn,
-			wantPath: PathOutOfBand, wantVia: "amt", wantAction: oobkit.ActionOn, wantRequests: []int{amt.PowerOn}},
+			wantPath: PathOutOfBand, wantVia: "amt", wantAction: oobkit.ActionOn, wantRequests: rawInts(amt.PowerOn)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -267,11 +268,11 @@ func TestRestoreStateMixedFleetOnOffSleepingHibernating(t *testing.T) {
 		want  want
 	}{
 		{"on", "12.0.67", oobkit.PowerS0, want{oobkit.PowerS0, nil, "", "kept"}},
-		{"off", "12.0.67", oobkit.PowerS5, want{oobkit.PowerS5, []int{amt.PowerOn, amt.PowerOffSoftGraceful}, PathGraceful, "turned off again"}},
-		{"off-amt8", "8.1.40", oobkit.PowerS5, want{oobkit.PowerS5, []int{amt.PowerOn, amt.PowerOffSoft}, PathHard, "turned off again"}},
-		{"sleeping", "12.0.67", oobkit.PowerS3, want{oobkit.PowerS3, []int{amt.PowerOn, amt.PowerSleepDeep}, PathOutOfBand, "back to sleep"}},
-		{"hibernating", "16.0.15", oobkit.PowerS4, want{oobkit.PowerS4, []int{amt.PowerOn, amt.PowerHibernate}, PathOutOfBand, "hibernate again"}},
-		{"sleeping-amt8", "8.1.40", oobkit.PowerS3, want{oobkit.PowerS5, []int{amt.PowerOn, amt.PowerOffSoft}, PathHard, "turned off instead"}},
+		{"off", "12.0.67", oobkit.PowerS5, want{oobkit.PowerS5, rawInts(amt.PowerOn, amt.PowerOffSoftGraceful), PathGraceful, "turned off again"}},
+		{"off-amt8", "8.1.40", oobkit.PowerS5, want{oobkit.PowerS5, rawInts(amt.PowerOn, amt.PowerOffSoft), PathHard, "turned off again"}},
+		{"sleeping", "12.0.67", oobkit.PowerS3, want{oobkit.PowerS3, rawInts(amt.PowerOn, amt.PowerSleepDeep), PathOutOfBand, "back to sleep"}},
+		{"hibernating", "16.0.15", oobkit.PowerS4, want{oobkit.PowerS4, rawInts(amt.PowerOn, amt.PowerHibernate), PathOutOfBand, "hibernate again"}},
+		{"sleeping-amt8", "8.1.40", oobkit.PowerS3, want{oobkit.PowerS5, rawInts(amt.PowerOn, amt.PowerOffSoft), PathHard, "turned off instead"}},
 	}
 	fleet, err := amttest.NewFleet(amttest.FleetConfig{Size: len(fleetCases), Vary: func(i int, c *amttest.Config) {
 		c.Firmware, c.Power = fleetCases[i].fw, fleetCases[i].power
@@ -360,4 +361,13 @@ func TestRestoreWithoutEarlierPowerStepRefused(t *testing.T) {
 			assert.Zero(t, a.Counters().Requests, "nothing reached the device")
 		})
 	}
+}
+
+// rawInts turns DMTF values into the plain numbers the simulator records.
+func rawInts(vs ...dmtf.PowerState) []int {
+	out := make([]int, len(vs))
+	for i, v := range vs {
+		out[i] = int(v)
+	}
+	return out
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/oobkit/oobkit/amt/amttest"
 	"github.com/oobkit/oobkit/dash"
 	"github.com/oobkit/oobkit/dash/dashtest"
+	"github.com/oobkit/oobkit/dmtf"
 	"github.com/oobkit/oobkit/internal/wsmantest"
 	"github.com/oobkit/oobkit/ipmi"
 	"github.com/oobkit/oobkit/ipmi/ipmitest"
@@ -66,7 +67,7 @@ func TestMixedFleetRestoreState(t *testing.T) {
 		c := dashtest.New(cfg)
 		tg := c.AddTo(dashHost, fmt.Sprintf("127.2.0.%d:623", i+1))
 		tg.Name = cfg.Name
-		fleet = append(fleet, simComputer{labelled(tg, oobkit.DASH), func() bool { return dash.StateFromDMTF(c.PowerState()).IsOn() }})
+		fleet = append(fleet, simComputer{labelled(tg, oobkit.DASH), func() bool { return dash.StateFromDMTF(dmtf.PowerState(c.PowerState())).IsOn() }})
 	}
 	for i := range 2 { // in-band only: running computers; power on and restore leave them alone
 		pc := wmitest.New("Adm1n-Passw0rd")

@@ -28,6 +28,7 @@ import (
 	"github.com/oobkit/oobkit/amt/amttest"
 	"github.com/oobkit/oobkit/dash"
 	"github.com/oobkit/oobkit/dash/dashtest"
+	"github.com/oobkit/oobkit/dmtf"
 	"github.com/oobkit/oobkit/internal/wsmantest"
 	"github.com/oobkit/oobkit/ipmi/ipmitest"
 	"github.com/oobkit/oobkit/profile"
@@ -125,7 +126,7 @@ func (c *Computer) PowerOn() bool {
 	case c.AMT != nil:
 		return c.AMT.PowerState().IsOn()
 	case c.DASH != nil:
-		return dash.StateFromDMTF(c.DASH.PowerState()).IsOn()
+		return dash.StateFromDMTF(dmtf.PowerState(c.DASH.PowerState())).IsOn()
 	case c.WMI != nil:
 		return c.WMI.IsOn()
 	}
