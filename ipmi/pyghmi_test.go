@@ -97,7 +97,9 @@ func TestPyghmiPower(t *testing.T) {
 	out, err = bmc.Ipmitool(ctx, 3, "chassis", "power", "status")
 	require.NoError(t, err)
 	assert.Contains(t, out, "Chassis Power is off")
-	assert.Equal(t, []string{"power on", "power reset", "power shutdown"}, bmc.Actions())
+	acts, err := bmc.WaitActions(ctx, 3)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"power on", "power reset", "power shutdown"}, acts)
 }
 
 func TestPyghmiBoot(t *testing.T) {
@@ -116,8 +118,10 @@ func TestPyghmiBoot(t *testing.T) {
 		{oobkit.BootBIOSSetup, "setup", "Force Boot into BIOS Setup"},
 		{oobkit.BootNone, "default", "No override"},
 	} {
+		before := len(bmc.Actions())
 		require.NoError(t, c.SetNextBoot(ctx, oobkit.BootOptions{Device: tc.dev}), tc.dev.String())
-		acts := bmc.Actions()
+		acts, err := bmc.WaitActions(ctx, before+1)
+		require.NoError(t, err)
 		assert.Equal(t, "boot "+tc.pyghmi, acts[len(acts)-1])
 		got, err := c.BootDevice(ctx)
 		require.NoError(t, err)
@@ -130,6 +134,7 @@ func TestPyghmiBoot(t *testing.T) {
 	// pyghmi keeps the device only: the flags read back "next boot only,
 	// legacy" (ipmitool: "Options apply to only next boot", "BIOS PC
 	// Compatible (legacy) boot"). The SDK says so instead of returning nil.
+	before := len(bmc.Actions())
 	err := c.SetNextBoot(ctx, oobkit.BootOptions{Device: oobkit.BootPXE, Persistent: true, EFI: true})
 	require.ErrorIs(t, err, oobkit.ErrUnsupported)
 	var nk *ipmi.BootNotKeptError
@@ -140,5 +145,7 @@ func TestPyghmiBoot(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, out, "Options apply to only next boot")
 	assert.Contains(t, out, "BIOS PC Compatible (legacy) boot")
-	assert.True(t, strings.HasSuffix(bmc.Actions()[len(bmc.Actions())-1], "network"))
+	acts, err := bmc.WaitActions(ctx, before+1)
+	require.NoError(t, err)
+	assert.True(t, strings.HasSuffix(acts[len(acts)-1], "network"))
 }

@@ -43,10 +43,11 @@ type Pyghmi struct {
 	// Username and Password of its only user.
 	Username, Password string
 
-	cmd  *exec.Cmd
-	done chan struct{}
-	mu   sync.Mutex
-	out  []string // stdout lines after READY
+	cmd    *exec.Cmd
+	done   chan struct{}
+	mu     sync.Mutex
+	out    []string      // stdout lines after READY
+	logged chan struct{} // closed and replaced at each new line
 }
 
 // StartPyghmi starts the pyghmi BMC with user admin / password ("admin" and
@@ -98,7 +99,7 @@ func startPyghmi(script, user, password string) (*Pyghmi, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Pyghmi{Port: port, Username: user, Password: password, done: make(chan struct{})}
+	p := &Pyghmi{Port: port, Username: user, Password: password, done: make(chan struct{}), logged: make(chan struct{})}
 	cmd := exec.Command(PyghmiPython, "-u", script, strconv.Itoa(port), user, password)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	stdout, err := cmd.StdoutPipe()
@@ -126,6 +127,8 @@ func startPyghmi(script, user, password string) (*Pyghmi, error) {
 			}
 			p.mu.Lock()
 			p.out = append(p.out, line)
+			close(p.logged)
+			p.logged = make(chan struct{})
 			p.mu.Unlock()
 		}
 		_, _ = io.Copy(io.Discard, stdout)
@@ -173,6 +176,30 @@ func (p *Pyghmi) Actions() []string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return append([]string(nil), p.out...)
+}
+
+// WaitActions waits until the BMC has logged at least n lines and returns
+// them all. The BMC logs an action before it answers the command, but its
+// output reaches this process through a pipe read by another goroutine, so
+// a test reads the log after a command through WaitActions, not Actions.
+func (p *Pyghmi) WaitActions(ctx context.Context, n int) ([]string, error) {
+	for {
+		p.mu.Lock()
+		if len(p.out) >= n {
+			out := append([]string(nil), p.out...)
+			p.mu.Unlock()
+			return out, nil
+		}
+		logged := p.logged
+		p.mu.Unlock()
+		select {
+		case <-logged:
+		case <-p.done:
+			return p.Actions(), fmt.Errorf("pyghmi BMC exited with %d of %d lines logged", len(p.Actions()), n)
+		case <-ctx.Done():
+			return p.Actions(), fmt.Errorf("pyghmi BMC logged %d of %d lines: %w", len(p.Actions()), n, ctx.Err())
+		}
+	}
 }
 
 // Ipmitool runs `ipmitool -I lanplus -C <suite>` with args against the BMC
