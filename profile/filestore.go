@@ -132,7 +132,7 @@ func (s *FileStore) read(ctx context.Context) (*state, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer l.unlock()
+	defer l.Unlock()
 	raw, err := readStoreBytes(s.path)
 	if err != nil || raw == nil {
 		return newState(), err
@@ -164,7 +164,7 @@ func (s *FileStore) update(ctx context.Context, fn func(*state) error) error {
 	if err != nil {
 		return err
 	}
-	defer l.unlock()
+	defer l.Unlock()
 	removeStaleTemps(s.path)
 	st, old, err := loadStoreFile(s.path, s.key)
 	if err != nil {
@@ -276,7 +276,7 @@ func RecoverFile(ctx context.Context, path string, opts ...FileOption) (string, 
 	if err != nil {
 		return "", err
 	}
-	defer l.unlock()
+	defer l.Unlock()
 	bak, err := readCapped(backupPath(path))
 	if err != nil {
 		return "", fmt.Errorf("profile: no usable backup: %w", err)

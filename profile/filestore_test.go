@@ -167,7 +167,7 @@ func TestFileStoreLockWaitHonoursContext(t *testing.T) {
 	require.NoError(t, err)
 	held, err := lockFile(context.Background(), path+".lock", true)
 	require.NoError(t, err)
-	defer held.unlock()
+	defer held.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	err = s.Put(ctx, amtProfile("a", "b"))

@@ -54,7 +54,7 @@ func (r *Runtime) Save(ctx context.Context, path string, key Key) error {
 	if err != nil {
 		return err
 	}
-	defer l.unlock()
+	defer l.Unlock()
 	if data, err := readCapped(path); err == nil {
 		if entries, err := decodeRuntime(data, key); err == nil {
 			r.merge(entries)
@@ -128,7 +128,7 @@ func (r *Runtime) Load(ctx context.Context, path string, key Key) error {
 		return err
 	}
 	data, err := readCapped(path)
-	l.unlock()
+	l.Unlock()
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}

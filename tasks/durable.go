@@ -169,7 +169,7 @@ func (s *FileScheduleStore) lock(ctx context.Context, exclusive bool) (func(), e
 		s.mu.Unlock()
 		return nil, fmt.Errorf("schedules %s: %w", s.path, err)
 	}
-	return func() { l.unlock(); s.mu.Unlock() }, nil
+	return func() { l.Unlock(); s.mu.Unlock() }, nil
 }
 
 func (s *FileScheduleStore) load() (fileSchedules, error) {

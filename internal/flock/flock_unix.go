@@ -1,6 +1,6 @@
 //go:build unix
 
-package tasks
+package flock
 
 import (
 	"context"
@@ -11,15 +11,9 @@ import (
 	"time"
 )
 
-// fileLock is an advisory flock(2) lock on a lock file beside a store file.
-// flock locks belong to an open file description, so two processes — or two
-// stores in one process — exclude each other; the kernel drops the lock
-// when its holder dies, so a crash never leaves the store locked.
-type fileLock struct{ f *os.File }
-
-// lockFile takes a shared or exclusive lock on path (created 0600 if
-// absent), polling so that ctx can cancel the wait.
-func lockFile(ctx context.Context, path string, exclusive bool) (*fileLock, error) {
+// Lock takes a shared or exclusive lock on path (created 0600 if absent),
+// polling so that ctx can cancel the wait.
+func Lock(ctx context.Context, path string, exclusive bool) (*File, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -35,7 +29,7 @@ func lockFile(ctx context.Context, path string, exclusive bool) (*fileLock, erro
 	for {
 		err := syscall.Flock(int(f.Fd()), how|syscall.LOCK_NB)
 		if err == nil {
-			return &fileLock{f: f}, nil
+			return &File{f: f}, nil
 		}
 		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
 			f.Close()
@@ -53,8 +47,12 @@ func lockFile(ctx context.Context, path string, exclusive bool) (*fileLock, erro
 	}
 }
 
-// unlock releases the lock.
-func (l *fileLock) unlock() {
+// File is a held lock.
+type File struct{ f *os.File }
+
+// Unlock releases the lock. Closing the file releases it too, even if the
+// process dies, which is why a crashed holder never leaves a store locked.
+func (l *File) Unlock() {
 	_ = syscall.Flock(int(l.f.Fd()), syscall.LOCK_UN)
 	_ = l.f.Close()
 }
