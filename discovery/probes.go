@@ -239,57 +239,61 @@ func identified(f *Finding, a *httpAnswer) {
 // probeDASH: WS-Management Identify on 623/664 TCP (DSP0232), then with a
 // DASH credential dash's authenticated Identify.
 func probeDASH(ctx context.Context, addr string, cfg Config) Finding {
-	f, a := wsmanFinding(ctx, addr, oobkit.DASH, cfg, nil, wsmanPresent)
-	if !f.Present {
-		return f
-	}
-	identified(&f, a)
-	cred, ok := cfg.Credentials[oobkit.DASH]
-	if !ok || a.identify {
-		return f
-	}
-	c, err := dash.New(oobkit.Target{Address: addr, Ports: map[oobkit.Protocol]int{oobkit.DASH: f.Ports[0]}}, cred, dash.WithTimeout(cfg.Timeout))
-	if err != nil {
-		f.Class = oobkit.ClassName(err)
-		return f
-	}
-	defer c.Close()
-	id, err := c.Identify(ctx)
-	if err != nil {
-		f.Class = oobkit.ClassName(err)
-		return f
-	}
-	f.State, f.Version = "identified", id.ProductVersion
-	f.Details = map[string]string{"vendor": id.ProductVendor}
-	return f
+	return probeIdentify(ctx, addr, cfg, oobkit.DASH, nil, func(t oobkit.Target, cred oobkit.Credential) (string, string, error) {
+		c, err := dash.New(t, cred, dash.WithTimeout(cfg.Timeout))
+		if err != nil {
+			return "", "", err
+		}
+		defer c.Close()
+		id, err := c.Identify(ctx)
+		if err != nil {
+			return "", "", err
+		}
+		return id.ProductVendor, id.ProductVersion, nil
+	})
 }
 
 // probeWMI: WinRM Identify on 5985/5986 with Microsoft's
 // "WSMANIDENTIFY: unauthenticated" header, then with a WMI credential
 // wmi's Identify.
 func probeWMI(ctx context.Context, addr string, cfg Config) Finding {
-	f, a := wsmanFinding(ctx, addr, oobkit.WMI, cfg, map[string]string{"WSMANIDENTIFY": "unauthenticated"}, wsmanPresent)
+	return probeIdentify(ctx, addr, cfg, oobkit.WMI, map[string]string{"WSMANIDENTIFY": "unauthenticated"},
+		func(t oobkit.Target, cred oobkit.Credential) (string, string, error) {
+			c, err := wmi.New(t, cred, wmi.WithTimeout(cfg.Timeout))
+			if err != nil {
+				return "", "", err
+			}
+			defer c.Close()
+			id, err := c.Identify(ctx)
+			if err != nil {
+				return "", "", err
+			}
+			return id.ProductVendor, id.ProductVersion, nil
+		})
+}
+
+// probeIdentify is the WS-Management probe of DASH and WinRM: an
+// unauthenticated Identify (with headers), then, when the service asks for
+// authentication and a credential of protocol p is given, identify
+// (the protocol client's authenticated Identify) for vendor and version.
+func probeIdentify(ctx context.Context, addr string, cfg Config, p oobkit.Protocol, headers map[string]string,
+	identify func(oobkit.Target, oobkit.Credential) (vendor, version string, err error)) Finding {
+	f, a := wsmanFinding(ctx, addr, p, cfg, headers, wsmanPresent)
 	if !f.Present {
 		return f
 	}
 	identified(&f, a)
-	cred, ok := cfg.Credentials[oobkit.WMI]
+	cred, ok := cfg.Credentials[p]
 	if !ok || a.identify {
 		return f
 	}
-	c, err := wmi.New(oobkit.Target{Address: addr, Ports: map[oobkit.Protocol]int{oobkit.WMI: f.Ports[0]}}, cred, wmi.WithTimeout(cfg.Timeout))
+	vendor, version, err := identify(oobkit.Target{Address: addr, Ports: map[oobkit.Protocol]int{p: f.Ports[0]}}, cred)
 	if err != nil {
 		f.Class = oobkit.ClassName(err)
 		return f
 	}
-	defer c.Close()
-	id, err := c.Identify(ctx)
-	if err != nil {
-		f.Class = oobkit.ClassName(err)
-		return f
-	}
-	f.State, f.Version = "identified", id.ProductVersion
-	f.Details = map[string]string{"vendor": id.ProductVendor}
+	f.State, f.Version = "identified", version
+	f.Details = map[string]string{"vendor": vendor}
 	return f
 }
 
