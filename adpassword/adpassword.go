@@ -55,6 +55,19 @@ type Config struct {
 	Logger *slog.Logger
 }
 
+// Validate checks the configuration without touching the network: the
+// server's form (a plain ldap:// server without StartTLS is
+// [ReasonPlaintext]) and the TLS settings (a CA file that reads, a pin of
+// 64 hex digits).
+func (c Config) Validate() error {
+	ep, err := c.parseServer()
+	if err != nil {
+		return err
+	}
+	_, _, err = tlsConfig(c.TLS, ep.host)
+	return err
+}
+
 // endpoint is a parsed Config.Server.
 type endpoint struct {
 	host, addr string
