@@ -88,6 +88,16 @@ One computer:
                                     noVNC in a browser (--novnc DIR, from scripts/novnc.sh); consent
                                     code asked on stdin or --consent-code N
 
+Directory (Active Directory or Samba AD, over LDAPS or StartTLS; never plain LDAP):
+  password domain --server DC --admin NAME ACCOUNT... [--accounts-file FILE]
+      [--starttls] [--ca FILE] [--server-name N] [--pin SHA256]
+                                    reset domain user passwords (the guide's Reset Domain Password), one
+                                    line per account with the directory's reason (complexity, history,
+                                    no such user…); NAME's password in $OOBKIT_PASSWORD, the new one in
+                                    $OOBKIT_NEW_PASSWORD (+ $OOBKIT_NEW_PASSWORD_CONFIRM) or typed twice
+  password domain --change --server DC ACCOUNT
+                                    the user's own change, old password in $OOBKIT_OLD_PASSWORD
+
 Local:
   filter ports [--add-port …]       the ports the quarantine policy keeps open, with the port flags
   filter verify [FILE] [--mgmt IP]  check that a System Defense policy (XML; default: the quarantine
@@ -369,6 +379,8 @@ func (a *app) dispatch(ctx context.Context, args []string) error {
 		return a.cmdActivity(ctx, args)
 	case "schedule":
 		return a.cmdSchedule(ctx, args)
+	case "password":
+		return a.cmdPassword(ctx, args) // domainpassword.go
 	}
 	return usagef("unknown command %q", cmd)
 }
