@@ -175,7 +175,7 @@ func dial(ctx context.Context, cfg Config) (*Conn, error) {
 	}
 	raw, err := dialer(ctx, "tcp", ep.addr)
 	if err != nil {
-		return nil, wrap("connect "+ep.addr, &Error{Reason: ReasonUnreachable, Message: err.Error()})
+		return nil, unreachable(ctx, "connect "+ep.addr, err)
 	}
 	if d, ok := ctx.Deadline(); ok {
 		_ = raw.SetDeadline(d)
@@ -265,7 +265,7 @@ func handshakeError(ctx context.Context, addr string, err, verr error) error {
 		return wrap(op, &Error{Reason: ReasonCertificate, Message: verr.Error()})
 	}
 	if ctx.Err() != nil {
-		return &oobkit.Error{Protocol: Protocol, Op: op, Class: oobkit.ErrUnreachable, Err: fmt.Errorf("%w: %v", ctx.Err(), err)}
+		return unreachable(ctx, op, err)
 	}
 	if class, why := tlsconf.HandshakeClass(err); class != nil {
 		if class == oobkit.ErrAuth {
@@ -273,22 +273,22 @@ func handshakeError(ctx context.Context, addr string, err, verr error) error {
 		}
 		return &oobkit.Error{Protocol: Protocol, Op: op, Class: class, Message: why, Err: err}
 	}
-	return wrap(op, &Error{Reason: ReasonUnreachable, Message: err.Error()})
+	return unreachable(ctx, op, err)
 }
 
 // do runs fn, one LDAP operation, under ctx: its deadline bounds the
 // operation and its end closes the connection.
 func (c *Conn) do(ctx context.Context, op string, fn func() error) error {
-	if err := ctx.Err(); err != nil {
-		return &oobkit.Error{Protocol: Protocol, Op: op, Class: oobkit.ErrUnreachable, Err: err}
+	if ctx.Err() != nil {
+		return unreachable(ctx, op, nil)
 	}
 	if d, ok := ctx.Deadline(); ok {
 		c.l.SetTimeout(time.Until(d))
 	}
 	stop := context.AfterFunc(ctx, func() { _ = c.l.Close() })
 	err := fn()
-	if !stop() { // ctx ended: the connection was closed under fn
-		return &oobkit.Error{Protocol: Protocol, Op: op, Class: oobkit.ErrUnreachable, Err: ctx.Err()}
+	if !stop() || (err != nil && ctx.Err() != nil) { // ctx ended (and closed the connection under fn)
+		return unreachable(ctx, op, nil)
 	}
 	if err != nil {
 		return fromLDAP(op, err)

@@ -233,3 +233,43 @@ func TestUnreachable(t *testing.T) {
 	assert.ErrorIs(t, err, oobkit.ErrUnreachable)
 	assert.ErrorIs(t, err, ReasonUnreachable)
 }
+
+// A directory that stops answering: the caller's context ends the wait,
+// whether it stalls in the TLS handshake or after it (the RootDSE read).
+func TestContextEndsAStalledDirectory(t *testing.T) {
+	for _, handshake := range []bool{false, true} {
+		cert, leaf, err := wsmantest.SelfSigned("127.0.0.1")
+		require.NoError(t, err)
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = ln.Close() })
+		stalled := make(chan net.Conn, 1)
+		go func() {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			if handshake {
+				tc := tls.Server(c, &tls.Config{Certificates: []tls.Certificate{cert}})
+				if tc.Handshake() != nil {
+					return
+				}
+			}
+			stalled <- c // and never answer
+		}()
+		sum := sha256.Sum256(leaf.Raw)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() {
+			_, err := Dial(ctx, Config{Server: ln.Addr().String(), TLS: oobkit.TLSSettings{PinnedSHA256: hex.EncodeToString(sum[:])}},
+				oobkit.UserPassword("Administrator", "admin-secret"))
+			done <- err
+		}()
+		c := <-stalled
+		cancel()
+		err = <-done
+		_ = c.Close()
+		assert.ErrorIs(t, err, context.Canceled, "handshake done: %v", handshake)
+		assert.ErrorIs(t, err, oobkit.ErrUnreachable)
+	}
+}

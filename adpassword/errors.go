@@ -1,6 +1,7 @@
 package adpassword
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strconv"
@@ -156,13 +157,33 @@ type Error struct {
 	Data string
 	// Message is the directory's diagnostic message, verbatim.
 	Message string
+
+	cause error // the caller's context error, when it ended the operation
 }
 
 // Error returns the reason's explanation.
 func (e *Error) Error() string { return e.Reason.Error() }
 
-// Unwrap returns the reason.
-func (e *Error) Unwrap() error { return e.Reason }
+// Unwrap returns the reason and, when the caller's context ended the
+// operation, its error (context.Canceled or context.DeadlineExceeded).
+func (e *Error) Unwrap() []error {
+	if e.cause != nil {
+		return []error{e.Reason, e.cause}
+	}
+	return []error{e.Reason}
+}
+
+// unreachable is the error of a connection that failed or was ended by
+// ctx; err, if any, says how.
+func unreachable(ctx context.Context, op string, err error) error {
+	d := &Error{Reason: ReasonUnreachable, cause: ctx.Err()}
+	if err != nil {
+		d.Message = err.Error()
+	} else if d.cause != nil {
+		d.Message = d.cause.Error()
+	}
+	return wrap(op, d)
+}
 
 // deviceCode is the code reports carry: the LDAP result code, then the
 // Windows error and the bind data code when the directory gave them
