@@ -39,9 +39,13 @@ func TestPasswordDomainPlaintextRefused(t *testing.T) {
 	assert.Contains(t, r.stderr, "--admin")
 }
 
-// The guide's "Reset Domain Password" from the command line, against the
-// real Samba AD DC: one line per account, the directory's reason for the
-// one that failed, exit 1; then the user's own change.
+// The guide's "Reset Domain Password" from the command line ("2 In the
+// Tools Web part, click Reset Domain Password." "3 In the Reset Domain
+// Password dialog box, fill in the required fields, and then click OK."),
+// against the real Samba AD DC: the required fields are the directory,
+// the administrator, the accounts and the new password; one line per
+// account, the directory's reason for the one that failed, exit 1; then
+// the user's own change.
 func TestPasswordDomainSamba(t *testing.T) {
 	dc := sambatest.Start(t)
 	t.Parallel()
