@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -140,6 +141,51 @@ func EncodePassword(s oobkit.Secret) ([]byte, error) {
 	return b, nil
 }
 
+// MaxResponse caps the bytes read from the directory for one operation
+// (the handshake and RootDSE read, a bind, a search, a modify): answers
+// here are a few hundred bytes, and a directory that sends more than this
+// fails the operation with [oobkit.ErrProtocol] instead of filling memory.
+const MaxResponse = 1 << 20
+
+// capConn counts the bytes read for the operation under way; past
+// MaxResponse reads fail, which ends the connection.
+type capConn struct {
+	net.Conn
+	left     atomic.Int64
+	exceeded atomic.Bool
+}
+
+var errResponseTooLarge = errors.New("the directory's answer exceeds the size limit")
+
+func newCapConn(c net.Conn) *capConn {
+	cc := &capConn{Conn: c}
+	cc.left.Store(MaxResponse)
+	return cc
+}
+
+func (c *capConn) Read(p []byte) (int, error) {
+	left := c.left.Load()
+	if left <= 0 {
+		c.exceeded.Store(true)
+		return 0, errResponseTooLarge
+	}
+	if int64(len(p)) > left {
+		p = p[:left]
+	}
+	n, err := c.Conn.Read(p)
+	c.left.Add(-int64(n))
+	return n, err
+}
+
+// next starts the budget of a new operation.
+func (c *capConn) next() { c.left.Store(MaxResponse) }
+
+// tooLarge is the error of an operation whose answer was cut.
+func tooLarge(op string) error {
+	return &oobkit.Error{Protocol: Protocol, Op: op, Class: oobkit.ErrProtocol,
+		Message: fmt.Sprintf("the directory sent more than %d bytes", MaxResponse), Err: errResponseTooLarge}
+}
+
 // Conn is one bound connection to a directory. It is not safe for
 // concurrent use: run one operation at a time (a [tasks] step for many
 // accounts does). A context that ends during an operation closes the
@@ -148,6 +194,7 @@ func EncodePassword(s oobkit.Secret) ([]byte, error) {
 // [tasks]: https://pkg.go.dev/github.com/oobkit/oobkit/tasks
 type Conn struct {
 	l      *ldap.Conn
+	raw    *capConn
 	cfg    Config
 	log    *slog.Logger
 	base   string // where accounts are searched
@@ -173,10 +220,11 @@ func dial(ctx context.Context, cfg Config) (*Conn, error) {
 	if dialer == nil {
 		dialer = (&net.Dialer{}).DialContext
 	}
-	raw, err := dialer(ctx, "tcp", ep.addr)
+	nc, err := dialer(ctx, "tcp", ep.addr)
 	if err != nil {
 		return nil, unreachable(ctx, "connect "+ep.addr, err)
 	}
+	raw := newCapConn(nc)
 	if d, ok := ctx.Deadline(); ok {
 		_ = raw.SetDeadline(d)
 	}
@@ -187,7 +235,7 @@ func dial(ctx context.Context, cfg Config) (*Conn, error) {
 		t := tls.Client(raw, tc)
 		if err := t.HandshakeContext(ctx); err != nil {
 			_ = raw.Close()
-			return nil, handshakeError(ctx, ep.addr, err, *verr)
+			return nil, handshakeError(ctx, raw, ep.addr, err, *verr)
 		}
 		l = ldap.NewConn(t, true)
 		l.Start()
@@ -197,13 +245,13 @@ func dial(ctx context.Context, cfg Config) (*Conn, error) {
 		if err := l.StartTLS(tc); err != nil {
 			_ = l.Close()
 			if *verr != nil || ctx.Err() != nil {
-				return nil, handshakeError(ctx, ep.addr, err, *verr)
+				return nil, handshakeError(ctx, raw, ep.addr, err, *verr)
 			}
 			var le *ldap.Error
 			if errors.As(err, &le) && le.ResultCode < ldap.ErrorNetwork {
 				return nil, fromLDAP("StartTLS on "+ep.addr, err)
 			}
-			return nil, handshakeError(ctx, ep.addr, err, nil)
+			return nil, handshakeError(ctx, raw, ep.addr, err, nil)
 		}
 	}
 	_ = raw.SetDeadline(time.Time{})
@@ -211,7 +259,7 @@ func dial(ctx context.Context, cfg Config) (*Conn, error) {
 		_ = l.Close()
 		return nil, wrap("connect "+ep.addr, &Error{Reason: ReasonPlaintext, Message: "the connection is not encrypted"})
 	}
-	c := &Conn{l: l, cfg: cfg, log: log, base: cfg.BaseDN}
+	c := &Conn{l: l, raw: raw, cfg: cfg, log: log, base: cfg.BaseDN}
 	if err := c.readRootDSE(ctx); err != nil {
 		_ = l.Close()
 		return nil, err
@@ -259,8 +307,11 @@ func tlsConfig(s oobkit.TLSSettings, host string) (*tls.Config, *error, error) {
 
 // handshakeError classes a failed TLS handshake; verr is the certificate
 // verification's own error, if it failed.
-func handshakeError(ctx context.Context, addr string, err, verr error) error {
+func handshakeError(ctx context.Context, raw *capConn, addr string, err, verr error) error {
 	op := "TLS to " + addr
+	if raw.exceeded.Load() {
+		return tooLarge(op)
+	}
 	if verr != nil {
 		return wrap(op, &Error{Reason: ReasonCertificate, Message: verr.Error()})
 	}
@@ -285,10 +336,14 @@ func (c *Conn) do(ctx context.Context, op string, fn func() error) error {
 	if d, ok := ctx.Deadline(); ok {
 		c.l.SetTimeout(time.Until(d))
 	}
+	c.raw.next()
 	stop := context.AfterFunc(ctx, func() { _ = c.l.Close() })
 	err := fn()
 	if !stop() || (err != nil && ctx.Err() != nil) { // ctx ended (and closed the connection under fn)
 		return unreachable(ctx, op, nil)
+	}
+	if err != nil && c.raw.exceeded.Load() {
+		return tooLarge(op)
 	}
 	if err != nil {
 		return fromLDAP(op, err)

@@ -1,6 +1,7 @@
 package adpassword
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/tls"
@@ -272,4 +273,39 @@ func TestContextEndsAStalledDirectory(t *testing.T) {
 		assert.ErrorIs(t, err, context.Canceled, "handshake done: %v", handshake)
 		assert.ErrorIs(t, err, oobkit.ErrUnreachable)
 	}
+}
+
+// A directory that answers without end: the read stops at MaxResponse and
+// the operation fails as a protocol error, not by filling memory.
+func TestResponseSizeCapped(t *testing.T) {
+	cert, leaf, err := wsmantest.SelfSigned("127.0.0.1")
+	require.NoError(t, err)
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert}})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = ln.Close() })
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		// An LDAPMessage SEQUENCE that says it is 100 MB long, holding an
+		// OCTET STRING as long, then its bytes without end.
+		if _, err := c.Write([]byte{0x30, 0x84, 0x05, 0xf5, 0xe1, 0x00, 0x04, 0x84, 0x05, 0xf5, 0xe0, 0xf0}); err != nil {
+			return
+		}
+		chunk := bytes.Repeat([]byte("a"), 64<<10)
+		for {
+			if _, err := c.Write(chunk); err != nil {
+				return
+			}
+		}
+	}()
+	sum := sha256.Sum256(leaf.Raw)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	_, err = Dial(ctx, Config{Server: ln.Addr().String(), TLS: oobkit.TLSSettings{PinnedSHA256: hex.EncodeToString(sum[:])}},
+		oobkit.UserPassword("Administrator", "admin-secret"))
+	assert.ErrorIs(t, err, oobkit.ErrProtocol)
+	assert.ErrorIs(t, err, errResponseTooLarge)
 }
