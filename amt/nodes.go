@@ -64,15 +64,20 @@ func (c *Client) Batteries(ctx context.Context) ([]Battery, error) {
 	}
 	out := make([]Battery, 0, len(list))
 	for _, in := range list {
-		b := Battery{DeviceID: in.Get("DeviceID"), Name: in.Get("ElementName"), Status: named(batteryStatus, in.Get("BatteryStatus")),
-			Chemistry: named(batteryChemistry, in.Get("Chemistry")), ChargePercent: intOr(in, "EstimatedChargeRemaining", -1),
-			RunTimeMinutes: intOr(in, "EstimatedRunTime", -1), Health: named(healthState, in.Get("HealthState"))}
-		b.DesignCapacity, _ = in.Int("DesignCapacity")
-		b.FullChargeCapacity, _ = in.Int("FullChargeCapacity")
-		b.DesignVoltage, _ = in.Int("DesignVoltage")
-		out = append(out, b)
+		out = append(out, decodeBattery(in))
 	}
 	return out, nil
+}
+
+// decodeBattery decodes one CIM_Battery.
+func decodeBattery(in *wsman.Instance) Battery {
+	b := Battery{DeviceID: in.Get("DeviceID"), Name: in.Get("ElementName"), Status: named(batteryStatus, in.Get("BatteryStatus")),
+		Chemistry: named(batteryChemistry, in.Get("Chemistry")), ChargePercent: intOr(in, "EstimatedChargeRemaining", -1),
+		RunTimeMinutes: intOr(in, "EstimatedRunTime", -1), Health: named(healthState, in.Get("HealthState"))}
+	b.DesignCapacity, _ = in.Int("DesignCapacity")
+	b.FullChargeCapacity, _ = in.Int("FullChargeCapacity")
+	b.DesignVoltage, _ = in.Int("DesignVoltage")
+	return b
 }
 
 // FRU is a field replaceable unit: a CIM_PhysicalElement AMT reports
@@ -117,21 +122,26 @@ func (c *Client) FRUs(ctx context.Context) ([]FRU, error) {
 		}
 		answered++
 		for _, in := range list {
-			f := FRU{Class: schema.ClassName(uri), Name: in.Get("ElementName"), Tag: in.Get("Tag"),
-				Manufacturer: strings.TrimSpace(in.Get("Manufacturer")), Model: strings.TrimSpace(in.Get("Model")),
-				SerialNumber: strings.TrimSpace(in.Get("SerialNumber")), PartNumber: strings.TrimSpace(in.Get("PartNumber")),
-				Version: strings.TrimSpace(in.Get("Version"))}
-			if in.Has("CanBeFRUed") {
-				v := in.Bool("CanBeFRUed")
-				f.CanBeFRUed = &v
-			}
-			out = append(out, f)
+			out = append(out, decodeFRU(uri, in))
 		}
 	}
 	if answered == 0 && firstErr != nil {
 		return nil, firstErr
 	}
 	return out, nil
+}
+
+// decodeFRU decodes one physical element of class uri.
+func decodeFRU(uri string, in *wsman.Instance) FRU {
+	f := FRU{Class: schema.ClassName(uri), Name: in.Get("ElementName"), Tag: in.Get("Tag"),
+		Manufacturer: strings.TrimSpace(in.Get("Manufacturer")), Model: strings.TrimSpace(in.Get("Model")),
+		SerialNumber: strings.TrimSpace(in.Get("SerialNumber")), PartNumber: strings.TrimSpace(in.Get("PartNumber")),
+		Version: strings.TrimSpace(in.Get("Version"))}
+	if in.Has("CanBeFRUed") {
+		v := in.Bool("CanBeFRUed")
+		f.CanBeFRUed = &v
+	}
+	return f
 }
 
 // AgentWatchdog is one AMT_AgentPresenceWatchdog: a local agent the
@@ -192,12 +202,8 @@ func (c *Client) AgentWatchdogs(ctx context.Context) ([]AgentWatchdog, error) {
 	out := make([]AgentWatchdog, 0, len(list))
 	index := map[string]int{}
 	for _, in := range list {
-		t, _ := in.Int("TimeoutInterval")
-		g, _ := in.Int("GracePeriod")
 		index[in.Get("DeviceID")] = len(out)
-		out = append(out, AgentWatchdog{AgentID: in.Get("DeviceID"), Name: in.Get("ElementName"),
-			State: named(watchdogStates, in.Get("CurrentState")), Timeout: time.Duration(t) * time.Second,
-			GracePeriod: time.Duration(g) * time.Second})
+		out = append(out, decodeWatchdogNode(in))
 	}
 	if len(out) == 0 {
 		return out, nil
@@ -210,20 +216,34 @@ func (c *Client) AgentWatchdogs(ctx context.Context) ([]AgentWatchdog, error) {
 		return nil, err
 	}
 	for _, a := range actions {
-		ref := a.EPR("Antecedent")
-		if ref == nil {
-			continue
+		agent, act := decodeWatchdogAction(a)
+		if i, ok := index[agent]; ok && agent != "" {
+			out[i].Actions = append(out[i].Actions, act)
 		}
-		i, ok := index[ref.Selectors.Get("DeviceID")]
-		if !ok {
-			continue
-		}
-		o, _ := a.Int("OldState")
-		n, _ := a.Int("NewState")
-		out[i].Actions = append(out[i].Actions, WatchdogAction{Name: a.Get("Name"), OldStates: stateBits(o), NewStates: stateBits(n),
-			Event: a.Bool("EventOnTransition"), SystemDefense: a.Bool("ActionSd"), EAC: a.Bool("ActionEac")})
 	}
 	return out, nil
+}
+
+// decodeWatchdogNode decodes one AMT_AgentPresenceWatchdog.
+func decodeWatchdogNode(in *wsman.Instance) AgentWatchdog {
+	t, _ := in.Int("TimeoutInterval")
+	g, _ := in.Int("GracePeriod")
+	return AgentWatchdog{AgentID: in.Get("DeviceID"), Name: in.Get("ElementName"),
+		State: named(watchdogStates, in.Get("CurrentState")), Timeout: time.Duration(t) * time.Second,
+		GracePeriod: time.Duration(g) * time.Second}
+}
+
+// decodeWatchdogAction decodes one AMT_AgentPresenceWatchdogAction and
+// the DeviceID of the watchdog its Antecedent names ("" when none).
+func decodeWatchdogAction(a *wsman.Instance) (string, WatchdogAction) {
+	agent := ""
+	if ref := a.EPR("Antecedent"); ref != nil {
+		agent = ref.Selectors.Get("DeviceID")
+	}
+	o, _ := a.Int("OldState")
+	n, _ := a.Int("NewState")
+	return agent, WatchdogAction{Name: a.Get("Name"), OldStates: stateBits(o), NewStates: stateBits(n),
+		Event: a.Bool("EventOnTransition"), SystemDefense: a.Bool("ActionSd"), EAC: a.Bool("ActionEac")}
 }
 
 // WirelessProfile is one CIM_WiFiEndpointSettings: a wireless profile AMT
@@ -259,11 +279,16 @@ func (c *Client) WirelessProfiles(ctx context.Context) ([]WirelessProfile, error
 	}
 	out := make([]WirelessProfile, 0, len(list))
 	for _, in := range list {
-		out = append(out, WirelessProfile{InstanceID: in.Get("InstanceID"), Name: in.Get("ElementName"), SSID: in.Get("SSID"),
-			Priority: intOr(in, "Priority", 0), Authentication: named(wifiAuth, in.Get("AuthenticationMethod")),
-			Encryption: named(wifiEncryption, in.Get("EncryptionMethod")), BSSType: named(wifiBSS, in.Get("BSSType"))})
+		out = append(out, decodeWirelessProfile(in))
 	}
 	return out, nil
+}
+
+// decodeWirelessProfile decodes one CIM_WiFiEndpointSettings.
+func decodeWirelessProfile(in *wsman.Instance) WirelessProfile {
+	return WirelessProfile{InstanceID: in.Get("InstanceID"), Name: in.Get("ElementName"), SSID: in.Get("SSID"),
+		Priority: intOr(in, "Priority", 0), Authentication: named(wifiAuth, in.Get("AuthenticationMethod")),
+		Encryption: named(wifiEncryption, in.Get("EncryptionMethod")), BSSType: named(wifiBSS, in.Get("BSSType"))}
 }
 
 // RemoteAccessPolicy is Intel Remote Access (CIRA): the Management
@@ -325,8 +350,7 @@ func (c *Client) RemoteAccessPolicy(ctx context.Context) (*RemoteAccessPolicy, e
 	}
 	p := &RemoteAccessPolicy{Servers: []MPServer{}, Rules: []RemoteAccessRule{}}
 	for _, in := range saps {
-		p.Servers = append(p.Servers, MPServer{Name: in.Get("Name"), Address: in.Get("AccessInfo"),
-			Format: named(infoFormat, in.Get("InfoFormat")), Port: intOr(in, "Port", 0), CommonName: in.Get("CN")})
+		p.Servers = append(p.Servers, decodeMPServer(in))
 	}
 	rules, err := c.enumerate(ctx, schema.RemoteAccessRule)
 	if err != nil {
@@ -334,10 +358,8 @@ func (c *Client) RemoteAccessPolicy(ctx context.Context) (*RemoteAccessPolicy, e
 	}
 	index := map[string]int{}
 	for _, in := range rules {
-		lt, _ := in.Int("TunnelLifeTime")
 		index[in.Get("PolicyRuleName")] = len(p.Rules)
-		p.Rules = append(p.Rules, RemoteAccessRule{Name: in.Get("PolicyRuleName"), Trigger: named(raTrigger, in.Get("Trigger")),
-			TunnelLifeTime: time.Duration(lt) * time.Second, ExtendedData: in.Get("ExtendedData")})
+		p.Rules = append(p.Rules, decodeRemoteAccessRule(in))
 	}
 	links, err := c.enumerate(ctx, schema.RemoteAccessAppliesToMPS)
 	if err != nil {
@@ -347,18 +369,37 @@ func (c *Client) RemoteAccessPolicy(ctx context.Context) (*RemoteAccessPolicy, e
 		return nil, err
 	}
 	for _, l := range links {
-		rule, mps := l.EPR("PolicySet"), l.EPR("ManagedElement")
-		if rule == nil || mps == nil {
-			continue
+		rule, srv, ok := decodeAppliesToMPS(l)
+		if i, known := index[rule]; ok && known {
+			p.Rules[i].Servers = append(p.Rules[i].Servers, srv)
 		}
-		i, ok := index[rule.Selectors.Get("PolicyRuleName")]
-		if !ok {
-			continue
-		}
-		p.Rules[i].Servers = append(p.Rules[i].Servers, RuleServer{Server: mps.Selectors.Get("Name"),
-			Type: named(mpsLocation, l.Get("MpsType")), Order: intOr(l, "OrderOfAccess", 0)})
 	}
 	return p, nil
+}
+
+// decodeMPServer decodes one AMT_ManagementPresenceRemoteSAP.
+func decodeMPServer(in *wsman.Instance) MPServer {
+	return MPServer{Name: in.Get("Name"), Address: in.Get("AccessInfo"),
+		Format: named(infoFormat, in.Get("InfoFormat")), Port: intOr(in, "Port", 0), CommonName: in.Get("CN")}
+}
+
+// decodeRemoteAccessRule decodes one AMT_RemoteAccessPolicyRule.
+func decodeRemoteAccessRule(in *wsman.Instance) RemoteAccessRule {
+	lt, _ := in.Int("TunnelLifeTime")
+	return RemoteAccessRule{Name: in.Get("PolicyRuleName"), Trigger: named(raTrigger, in.Get("Trigger")),
+		TunnelLifeTime: time.Duration(lt) * time.Second, ExtendedData: in.Get("ExtendedData")}
+}
+
+// decodeAppliesToMPS decodes one AMT_RemoteAccessPolicyAppliesToMPS: the
+// PolicyRuleName of its rule and the server link; ok is false when either
+// reference is missing.
+func decodeAppliesToMPS(l *wsman.Instance) (rule string, srv RuleServer, ok bool) {
+	r, m := l.EPR("PolicySet"), l.EPR("ManagedElement")
+	if r == nil || m == nil {
+		return "", RuleServer{}, false
+	}
+	return r.Selectors.Get("PolicyRuleName"), RuleServer{Server: m.Selectors.Get("Name"),
+		Type: named(mpsLocation, l.Get("MpsType")), Order: intOr(l, "OrderOfAccess", 0)}, true
 }
 
 // named returns m[v], or v itself when m does not name it.
