@@ -2,6 +2,8 @@ package amt
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/hex"
 	"fmt"
 	"strconv"
 	"strings"
@@ -22,7 +24,8 @@ import (
 // reference: https://software.intel.com/sites/manageability/AMT_Implementation_and_Reference_Guide/)
 // and the DMTF CIM schema's (https://www.dmtf.org/standards/cim).
 
-// Battery is one CIM_Battery (DMTF DSP1040 Battery Profile).
+// Battery is one CIM_Battery (DMTF DSP1040 Battery Profile; properties and
+// value maps: https://schemas.dmtf.org/wbem/cim-html/2.31.0/CIM_Battery.html).
 type Battery struct {
 	DeviceID string `json:"deviceID"`
 	Name     string `json:"name"`
@@ -145,41 +148,50 @@ func decodeFRU(uri string, in *wsman.Instance) FRU {
 }
 
 // AgentWatchdog is one AMT_AgentPresenceWatchdog: a local agent the
-// firmware expects to hear from.
+// firmware expects to hear from (Intel AMT SDK: a CIM_Watchdog keyed by
+// the agent's GUID; Intel's CIM framework, AMT_AgentPresenceWatchdog.h and
+// AMT_AgentPresenceWatchdogAction.h generated from the SDK's MOF, names the
+// properties and values used here).
 type AgentWatchdog struct {
-	// AgentID is the DeviceID: the agent's GUID.
+	// AgentID is the agent's GUID (8-4-4-4-12), decoded from the Base64
+	// DeviceID; the DeviceID as sent when it is not 16 Base64 bytes.
 	AgentID string `json:"agentID"`
-	Name    string `json:"name"`
+	// Name is MonitoredEntityDescription (ElementName when absent).
+	Name string `json:"name"`
 	// State names CurrentState: "not started", "stopped", "running",
 	// "expired", "suspended".
-	State       string        `json:"state"`
-	Timeout     time.Duration `json:"timeout"`
-	GracePeriod time.Duration `json:"gracePeriod"`
+	State string `json:"state"`
+	// Startup is StartupInterval: how long the agent may take to start
+	// sending heartbeats; Timeout is TimeoutInterval: the longest gap
+	// allowed between heartbeats.
+	Startup time.Duration `json:"startup"`
+	Timeout time.Duration `json:"timeout"`
 	// Actions are the watchdog's AMT_AgentPresenceWatchdogAction entries.
 	Actions []WatchdogAction `json:"actions,omitempty"`
 }
 
-// WatchdogAction is one AMT_AgentPresenceWatchdogAction: what the firmware
-// does on a transition of its watchdog from one of OldStates to one of
-// NewStates.
+// WatchdogAction is one AMT_AgentPresenceWatchdogAction (a
+// CIM_PolicyAction): what the firmware does when its watchdog goes from
+// one of OldStates to one of NewStates.
 type WatchdogAction struct {
+	// Name is PolicyActionName.
 	Name      string   `json:"name"`
-	OldStates []string `json:"oldStates"`
-	NewStates []string `json:"newStates"`
-	// Event: the transition is logged (EventOnTransition).
+	OldStates []string `json:"oldStates,omitempty"`
+	NewStates []string `json:"newStates,omitempty"`
+	// Event: an event is created on the transition (EventOnTransition).
 	Event bool `json:"event"`
-	// SystemDefense: a System Defense policy is activated (ActionSd).
-	SystemDefense bool `json:"systemDefense"`
-	// EAC: the endpoint access control posture changes (ActionEac).
-	EAC bool `json:"eac"`
+	// SystemDefense names ActionSd: "activate policy", "deactivate
+	// policy", or "" for none.
+	SystemDefense string `json:"systemDefense,omitempty"`
 }
 
-// watchdogStates names CurrentState values; watchdogStateBits names the
-// transition bitmap bits of OldState and NewState.
-var (
-	watchdogStates    = map[string]string{"0": "not started", "1": "stopped", "2": "running", "3": "expired", "4": "suspended"}
-	watchdogStateBits = []string{"not started", "stopped", "running", "expired", "suspended"}
-)
+// watchdogStateBits names the CurrentState values, which are also the bits
+// of an action's OldState and NewState (Intel AMT SDK, AMT_AgentPresenceWatchdog:
+// 1 NotStarted, 2 Stopped, 4 Running, 8 Expired, 16 Suspended).
+var watchdogStateBits = []string{"not started", "stopped", "running", "expired", "suspended"}
+
+// actionSd names AMT_AgentPresenceWatchdogAction.ActionSd values.
+var actionSd = map[string]string{"0": "activate policy", "1": "deactivate policy"}
 
 func stateBits(v int64) []string {
 	var out []string
@@ -191,9 +203,35 @@ func stateBits(v int64) []string {
 	return out
 }
 
+// stateName names one CurrentState value (the number when it is not one
+// state's bit).
+func stateName(s string) string {
+	v, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || v <= 0 || v&(v-1) != 0 {
+		return s
+	}
+	if b := stateBits(v); len(b) == 1 {
+		return b[0]
+	}
+	return s
+}
+
+// agentID turns a Base64 DeviceID of 16 bytes into the GUID's 8-4-4-4-12
+// form (bytes in the order sent).
+func agentID(deviceID string) string {
+	b, err := base64.StdEncoding.DecodeString(deviceID)
+	if err != nil || len(b) != 16 {
+		return deviceID
+	}
+	return FormatGUID(hex.EncodeToString(b))
+}
+
 // AgentWatchdogs reads the agent presence watchdogs and their actions. No
 // registered agent is an empty list; a device without
-// AMT_AgentPresenceWatchdogAction still lists its watchdogs.
+// AMT_AgentPresenceWatchdogAction still lists its watchdogs. An action is
+// given to the watchdog whose DeviceID its PolicyRuleName carries (the
+// SDK does not document the link; amttest models it so) and is otherwise
+// left out.
 func (c *Client) AgentWatchdogs(ctx context.Context) ([]AgentWatchdog, error) {
 	list, err := c.enumerate(ctx, schema.AgentWatchdog)
 	if err != nil {
@@ -216,8 +254,8 @@ func (c *Client) AgentWatchdogs(ctx context.Context) ([]AgentWatchdog, error) {
 		return nil, err
 	}
 	for _, a := range actions {
-		agent, act := decodeWatchdogAction(a)
-		if i, ok := index[agent]; ok && agent != "" {
+		owner, act := decodeWatchdogAction(a)
+		if i, ok := index[owner]; ok && owner != "" {
 			out[i].Actions = append(out[i].Actions, act)
 		}
 	}
@@ -226,24 +264,40 @@ func (c *Client) AgentWatchdogs(ctx context.Context) ([]AgentWatchdog, error) {
 
 // decodeWatchdogNode decodes one AMT_AgentPresenceWatchdog.
 func decodeWatchdogNode(in *wsman.Instance) AgentWatchdog {
+	st, _ := in.Int("StartupInterval")
 	t, _ := in.Int("TimeoutInterval")
-	g, _ := in.Int("GracePeriod")
-	return AgentWatchdog{AgentID: in.Get("DeviceID"), Name: in.Get("ElementName"),
-		State: named(watchdogStates, in.Get("CurrentState")), Timeout: time.Duration(t) * time.Second,
-		GracePeriod: time.Duration(g) * time.Second}
+	return AgentWatchdog{AgentID: agentID(in.Get("DeviceID")), Name: firstNonEmpty(in.Get("MonitoredEntityDescription"), in.Get("ElementName")),
+		State: stateName(in.Get("CurrentState")), Startup: seconds(st), Timeout: seconds(t)}
 }
 
-// decodeWatchdogAction decodes one AMT_AgentPresenceWatchdogAction and
-// the DeviceID of the watchdog its Antecedent names ("" when none).
+// decodeWatchdogAction decodes one AMT_AgentPresenceWatchdogAction and the
+// DeviceID of the watchdog it belongs to (its PolicyRuleName).
 func decodeWatchdogAction(a *wsman.Instance) (string, WatchdogAction) {
-	agent := ""
-	if ref := a.EPR("Antecedent"); ref != nil {
-		agent = ref.Selectors.Get("DeviceID")
-	}
 	o, _ := a.Int("OldState")
 	n, _ := a.Int("NewState")
-	return agent, WatchdogAction{Name: a.Get("Name"), OldStates: stateBits(o), NewStates: stateBits(n),
-		Event: a.Bool("EventOnTransition"), SystemDefense: a.Bool("ActionSd"), EAC: a.Bool("ActionEac")}
+	act := WatchdogAction{Name: a.Get("PolicyActionName"), OldStates: stateBits(o), NewStates: stateBits(n),
+		Event: a.Bool("EventOnTransition")}
+	if a.Has("ActionSd") {
+		act.SystemDefense = named(actionSd, a.Get("ActionSd"))
+	}
+	return a.Get("PolicyRuleName"), act
+}
+
+// seconds is n seconds, bounded so that no device value overflows.
+func seconds(n int64) time.Duration {
+	if n < 0 || n > 1<<32 {
+		return 0
+	}
+	return time.Duration(n) * time.Second
+}
+
+func firstNonEmpty(v ...string) string {
+	for _, s := range v {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
 }
 
 // WirelessProfile is one CIM_WiFiEndpointSettings: a wireless profile AMT
@@ -387,7 +441,7 @@ func decodeMPServer(in *wsman.Instance) MPServer {
 func decodeRemoteAccessRule(in *wsman.Instance) RemoteAccessRule {
 	lt, _ := in.Int("TunnelLifeTime")
 	return RemoteAccessRule{Name: in.Get("PolicyRuleName"), Trigger: named(raTrigger, in.Get("Trigger")),
-		TunnelLifeTime: time.Duration(lt) * time.Second, ExtendedData: in.Get("ExtendedData")}
+		TunnelLifeTime: seconds(lt), ExtendedData: in.Get("ExtendedData")}
 }
 
 // decodeAppliesToMPS decodes one AMT_RemoteAccessPolicyAppliesToMPS: the

@@ -17,8 +17,8 @@ func FuzzNodeResponses(f *testing.F) {
 		Set("DHCPEnabled", "false").Set("IPAddress", "192.0.2.10").Set("LinkPolicy", "1", "14", "x")
 	f.Add(enumBody(in))
 	act := wsman.NewInstance(schema.AgentWatchdogAction, "AMT_AgentPresenceWatchdogAction").
-		SetEPR("Antecedent", &wsman.EndpointReference{ResourceURI: schema.AgentWatchdog, Selectors: wsman.Sel("DeviceID", "A")}).
-		Set("OldState", "-1").Set("NewState", "99999999999999999999")
+		Set("PolicyRuleName", "ASNFZ4mrze8BI0VniavN7w==").Set("OldState", "-1").Set("NewState", "99999999999999999999").
+		Set("ActionSd", "7")
 	f.Add(enumBody(act))
 	f.Add([]byte("<not xml"))
 	f.Fuzz(func(t *testing.T, b []byte) {

@@ -78,24 +78,28 @@ func TestAgentWatchdogs(t *testing.T) {
 	assert.Empty(t, got, "no agent registered yet")
 	require.NotNil(t, got)
 
-	srv.AddAgentWatchdog(amttest.AgentWatchdog{AgentID: "0123456789ABCDEF0123456789ABCDEF", Name: "Endpoint agent", State: 2,
-		TimeoutSeconds: 120, GraceSeconds: 30, Actions: []amttest.WatchdogAction{
-			{Name: "Action 0", OldStates: 4, NewStates: 8, EventOnTransition: true, ActionSd: true},
+	srv.AddAgentWatchdog(amttest.AgentWatchdog{AgentID: "0123456789ABCDEF0123456789ABCDEF", Name: "Endpoint agent", State: 4,
+		StartupSeconds: 300, TimeoutSeconds: 120, Actions: []amttest.WatchdogAction{
+			{Name: "Action 0", OldStates: 4, NewStates: 8 | 2, EventOnTransition: true, ActionSd: 0},
+			{Name: "Action 1", OldStates: 8, NewStates: 4, ActionSd: -1},
 		}})
-	srv.AddAgentWatchdog(amttest.AgentWatchdog{AgentID: "FEDCBA9876543210FEDCBA9876543210", Name: "Backup agent", State: 3})
+	srv.AddAgentWatchdog(amttest.AgentWatchdog{AgentID: "FEDCBA9876543210FEDCBA9876543210", Name: "Backup agent", State: 8})
 	got, err = c.AgentWatchdogs(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, []amt.AgentWatchdog{
-		{AgentID: "0123456789ABCDEF0123456789ABCDEF", Name: "Endpoint agent", State: "running", Timeout: 2 * time.Minute,
-			GracePeriod: 30 * time.Second, Actions: []amt.WatchdogAction{{Name: "Action 0", OldStates: []string{"running"},
-				NewStates: []string{"expired"}, Event: true, SystemDefense: true}}},
-		{AgentID: "FEDCBA9876543210FEDCBA9876543210", Name: "Backup agent", State: "expired"},
+		{AgentID: "01234567-89AB-CDEF-0123-456789ABCDEF", Name: "Endpoint agent", State: "running", Startup: 5 * time.Minute,
+			Timeout: 2 * time.Minute, Actions: []amt.WatchdogAction{
+				{Name: "Action 0", OldStates: []string{"running"}, NewStates: []string{"stopped", "expired"}, Event: true,
+					SystemDefense: "activate policy"},
+				{Name: "Action 1", OldStates: []string{"expired"}, NewStates: []string{"running"}},
+			}},
+		{AgentID: "FEDCBA98-7654-3210-FEDC-BA9876543210", Name: "Backup agent", State: "expired"},
 	}, got)
 }
 
 func TestAgentWatchdogsWithoutActionClass(t *testing.T) {
 	srv, c := start(t, amttest.Config{Missing: []string{"AMT_AgentPresenceWatchdogAction"}})
-	srv.AddAgentWatchdog(amttest.AgentWatchdog{AgentID: "A", Name: "a", State: 1, Actions: []amttest.WatchdogAction{{Name: "x"}}})
+	srv.AddAgentWatchdog(amttest.AgentWatchdog{AgentID: "A", Name: "a", State: 2, Actions: []amttest.WatchdogAction{{Name: "x"}}})
 	got, err := c.AgentWatchdogs(nodeCtx(t))
 	require.NoError(t, err)
 	require.Len(t, got, 1)
@@ -153,7 +157,7 @@ func TestNetworkSettings(t *testing.T) {
 
 func TestNodeRowsEveryNode(t *testing.T) {
 	srv, c := start(t, amttest.Config{})
-	srv.AddAgentWatchdog(amttest.AgentWatchdog{AgentID: "A1", Name: "agent", State: 2})
+	srv.AddAgentWatchdog(amttest.AgentWatchdog{AgentID: "A1", Name: "agent", State: 4})
 	ctx := nodeCtx(t)
 	want := map[amt.Node]int{amt.NodeBattery: 1, amt.NodeFRU: 5, amt.NodeAgentWatchdogs: 1, amt.NodeWirelessProfile: 2,
 		amt.NodeNetworkSettings: 2, amt.NodeRemoteAccessPolicy: 2}

@@ -55,8 +55,8 @@ func (c *Client) NodeRows(ctx context.Context, node Node) ([]Row, error) {
 			for _, a := range w.Actions {
 				acts = append(acts, a.Name)
 			}
-			return Row{"AgentID": w.AgentID, "Name": w.Name, "State": w.State, "TimeoutSeconds": dur(w.Timeout),
-				"GraceSeconds": dur(w.GracePeriod), "Actions": strings.Join(acts, ", ")}
+			return Row{"AgentID": w.AgentID, "Name": w.Name, "State": w.State, "StartupSeconds": dur(w.Startup),
+				"TimeoutSeconds": dur(w.Timeout), "Actions": strings.Join(acts, ", ")}
 		})
 	case NodeWirelessProfile:
 		list, err := c.WirelessProfiles(ctx)

@@ -1,6 +1,8 @@
 package amttest
 
 import (
+	"encoding/base64"
+	"encoding/hex"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -20,31 +22,37 @@ import (
 // (https://software.intel.com/sites/manageability/AMT_Implementation_and_Reference_Guide/)
 // and the DMTF CIM schema's.
 
-// AgentWatchdog is an AMT_AgentPresenceWatchdog a local agent registered.
+// AgentWatchdog is an AMT_AgentPresenceWatchdog a local agent registered
+// (Intel AMT SDK: a CIM_Watchdog whose DeviceID is the agent's GUID in
+// Base64).
 type AgentWatchdog struct {
-	// AgentID is the agent's GUID (32 hex digits), the watchdog's DeviceID.
+	// AgentID is the agent's GUID (32 hex digits); the device reports its
+	// 16 bytes in Base64 as DeviceID.
 	AgentID string
-	// Name is the ElementName.
+	// Name is MonitoredEntityDescription.
 	Name string
-	// State is CurrentState: 0 not started, 1 stopped, 2 running,
-	// 3 expired, 4 suspended.
+	// State is CurrentState: 1 not started, 2 stopped, 4 running,
+	// 8 expired, 16 suspended.
 	State int
-	// TimeoutSeconds and GraceSeconds are TimeoutInterval and GracePeriod.
-	TimeoutSeconds, GraceSeconds int
+	// StartupSeconds and TimeoutSeconds are StartupInterval and
+	// TimeoutInterval.
+	StartupSeconds, TimeoutSeconds int
 	// Actions are the watchdog's AMT_AgentPresenceWatchdogAction instances.
 	Actions []WatchdogAction
 }
 
-// WatchdogAction is one AMT_AgentPresenceWatchdogAction: on a transition
-// from a state in OldStates to one in NewStates (bitmaps: 1 not started,
-// 2 stopped, 4 running, 8 expired, 16 suspended) the firmware logs an event
-// and/or activates a System Defense policy (ActionSd) or changes its
-// network access (ActionEac).
+// WatchdogAction is one AMT_AgentPresenceWatchdogAction (a
+// CIM_PolicyAction): on a transition from a state in OldStates to one in
+// NewStates (bitmaps of the CurrentState values, as AddAction takes them)
+// the firmware creates an event (EventOnTransition) and/or activates (0)
+// or deactivates (1) the agent presence System Defense policy (ActionSd,
+// -1 for none). The simulator names the watchdog in PolicyRuleName (the
+// DeviceID), its model of how an action belongs to its watchdog.
 type WatchdogAction struct {
 	Name                 string
 	OldStates, NewStates int
 	EventOnTransition    bool
-	ActionSd, ActionEac  bool
+	ActionSd             int
 }
 
 // nodeState is what the node classes hold (guarded by Device.mu).
@@ -263,10 +271,13 @@ func (d *Device) putEthernet(r *wsmantest.Request) (*etree.Element, error) {
 	return out, nil
 }
 
-func (d *Device) watchdogRef(w AgentWatchdog) *wsman.EndpointReference {
-	return &wsman.EndpointReference{ResourceURI: schema.AgentWatchdog, Selectors: wsman.Sel(
-		"CreationClassName", "AMT_AgentPresenceWatchdog", "DeviceID", w.AgentID,
-		"SystemCreationClassName", "CIM_ComputerSystem", "SystemName", schema.SystemName)}
+// agentDeviceID is the Base64 DeviceID of an agent GUID given in hex.
+func agentDeviceID(guid string) string {
+	b, err := hex.DecodeString(strings.ReplaceAll(guid, "-", ""))
+	if err != nil || len(b) != 16 {
+		return guid
+	}
+	return base64.StdEncoding.EncodeToString(b)
 }
 
 func (d *Device) watchdogInstances() []*etree.Element {
@@ -275,9 +286,10 @@ func (d *Device) watchdogInstances() []*etree.Element {
 	var out []*etree.Element
 	for _, w := range d.nodes.watchdogs {
 		out = append(out, instance(schema.AgentWatchdog, "CreationClassName", "AMT_AgentPresenceWatchdog",
-			"CurrentState", strconv.Itoa(w.State), "DeviceID", w.AgentID, "ElementName", w.Name,
-			"GracePeriod", strconv.Itoa(w.GraceSeconds), "SystemCreationClassName", "CIM_ComputerSystem",
-			"SystemName", schema.SystemName, "TimeoutInterval", strconv.Itoa(w.TimeoutSeconds)))
+			"CurrentState", strconv.Itoa(w.State), "DeviceID", agentDeviceID(w.AgentID), "ElementName", "Intel(r) AMT Agent Presence Watchdog",
+			"MonitoredEntity", "1", "MonitoredEntityDescription", w.Name, "StartupInterval", strconv.Itoa(w.StartupSeconds),
+			"SystemCreationClassName", "CIM_ComputerSystem", "SystemName", schema.SystemName,
+			"TimeoutInterval", strconv.Itoa(w.TimeoutSeconds)))
 	}
 	return out
 }
@@ -289,10 +301,13 @@ func (d *Device) watchdogActionInstances() []*etree.Element {
 	for _, w := range d.nodes.watchdogs {
 		for _, a := range w.Actions {
 			in := wsman.NewInstance(schema.AgentWatchdogAction, "AMT_AgentPresenceWatchdogAction").
-				SetEPR("Antecedent", d.watchdogRef(w)).
-				Set("ActionEac", strconv.FormatBool(a.ActionEac)).Set("ActionSd", strconv.FormatBool(a.ActionSd)).
-				Set("EventOnTransition", strconv.FormatBool(a.EventOnTransition)).Set("Name", a.Name).
-				Set("NewState", strconv.Itoa(a.NewStates)).Set("OldState", strconv.Itoa(a.OldStates))
+				Set("CreationClassName", "AMT_AgentPresenceWatchdogAction").Set("EventOnTransition", strconv.FormatBool(a.EventOnTransition)).
+				Set("NewState", strconv.Itoa(a.NewStates)).Set("OldState", strconv.Itoa(a.OldStates)).
+				Set("PolicyActionName", a.Name).Set("PolicyRuleName", agentDeviceID(w.AgentID)).
+				Set("SystemCreationClassName", "CIM_ComputerSystem").Set("SystemName", schema.SystemName)
+			if a.ActionSd >= 0 {
+				in.Set("ActionSd", strconv.Itoa(a.ActionSd))
+			}
 			out = append(out, in.Element())
 		}
 	}
