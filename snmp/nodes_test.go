@@ -68,8 +68,11 @@ func kernelRoutes(t *testing.T) map[kernelRoute]bool {
 			if len(fl) < 10 {
 				continue
 			}
-			d, _ := hex.DecodeString(fl[0])
-			h, _ := hex.DecodeString(fl[4])
+			d, err1 := hex.DecodeString(fl[0])
+			h, err2 := hex.DecodeString(fl[4])
+			if err1 != nil || err2 != nil || len(d) != 16 || len(h) != 16 {
+				continue
+			}
 			bits, _ := strconv.ParseInt(fl[1], 16, 32)
 			out[kernelRoute{dst: netip.PrefixFrom(netip.AddrFrom16([16]byte(d)), int(bits)), hop: netip.AddrFrom16([16]byte(h)),
 				ifIndex: idx(fl[9])}] = true
