@@ -193,6 +193,7 @@ type Device struct {
 	powerChanges int
 	requests     []int // accepted RequestPowerStateChange values, oldest first
 	defense      defenseState
+	nodes        nodeState // nodes.go
 	alerts       alertState
 	pending      sync.WaitGroup // alerts being delivered
 	deliveries   []Delivery     // outcomes of power-event alerts

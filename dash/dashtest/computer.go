@@ -155,6 +155,7 @@ func (c *Computer) has(profile string) bool {
 func (c *Computer) register() {
 	c.registerDiscovery()
 	c.registerInventory()
+	c.registerNodes() // nodes.go
 	if c.has("Power State Management") {
 		c.registerPower()
 	}
