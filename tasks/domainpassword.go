@@ -77,6 +77,10 @@ const (
 	AccountNotAttempted = "not-attempted"
 )
 
+// errNotAttempted is the (unclassified) failure of an account the task did
+// not reach.
+var errNotAttempted = errors.New("not attempted")
+
 // DomainAccountResult is what happened to one account.
 type DomainAccountResult struct {
 	// Account is the name as the task gave it.
@@ -89,7 +93,8 @@ type DomainAccountResult struct {
 	// "complexity", "no-such-user"…), when it has one.
 	Reason string `json:"reason,omitempty"`
 	// Code and Class are the failure's stable return code and class name
-	// ([oobkit.ReturnCode], [oobkit.ClassName]); 0 and "ok" when reset.
+	// ([oobkit.ReturnCode], [oobkit.ClassName]); 0 and "ok" when reset,
+	// 1 and "failed" when not attempted.
 	Code  int    `json:"code"`
 	Class string `json:"class"`
 	// DeviceCode is the directory's code ("19/0000052D").
@@ -192,7 +197,7 @@ func (t *DomainPasswordTask) Run(ctx context.Context, env *Env) (any, error) {
 	}
 	out := &DomainPasswordOutput{Server: server, ResetBy: t.AdminUser}
 	for _, a := range t.Accounts {
-		out.Accounts = append(out.Accounts, DomainAccountResult{Account: a, Status: AccountNotAttempted, Code: oobkit.CodeFailed, Class: "not-attempted"})
+		out.Accounts = append(out.Accounts, DomainAccountResult{Account: a, Status: AccountNotAttempted, Code: oobkit.CodeFailed, Class: oobkit.ClassName(errNotAttempted)})
 	}
 	out.NotAttempted = len(out.Accounts)
 	newPW, adminPW, err := t.secrets()

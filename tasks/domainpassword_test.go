@@ -172,5 +172,7 @@ func TestDomainPasswordTaskSambaWrongAdmin(t *testing.T) {
 	assert.NotContains(t, res.Error, "Wrong-Admin-Pw-1")
 	out := res.Output("s").(*DomainPasswordOutput)
 	assert.Equal(t, AccountNotAttempted, out.Accounts[0].Status)
+	assert.Equal(t, oobkit.CodeFailed, out.Accounts[0].Code)
+	assert.Equal(t, "failed", out.Accounts[0].Class)
 	assert.Equal(t, 1, out.NotAttempted)
 }
