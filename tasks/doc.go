@@ -33,7 +33,8 @@
 // computer from it through AMT and report the session's statistics),
 // "bios" ([BIOSTask], through DASH), and through WMI "password"
 // ([LocalPasswordTask]), "process" ([ProcessTask]) and "service"
-// ([ServiceTask]). Secrets a task needs (a BIOS or new account password)
+// ([ServiceTask]); through LDAPS to a domain controller (the target)
+// "domainpassword" ([DomainPasswordTask], many accounts). Secrets a task needs (a BIOS or new account password)
 // are set by a program or read from an environment variable where the task
 // runs; they never travel in a job's JSON.
 // Products add their own with [RegisterKind].
