@@ -1,6 +1,7 @@
 package dashtest
 
 import (
+	"github.com/oobkit/oobkit/wsmansim"
 	"net"
 	"net/http"
 	"strconv"
@@ -170,8 +171,8 @@ func (c *Computer) register() {
 }
 
 // Server returns the WS-Management device, an http.Handler (for a
-// wsmantest.Host) with counters and fault injection.
-func (c *Computer) Server() *wsmantest.Server { return c.srv }
+// wsmansim.Host) with counters and fault injection.
+func (c *Computer) Server() wsmansim.Device { return c.srv }
 
 // Start serves the computer on its own 127.0.0.1 listener over http.
 func (c *Computer) Start() error { return c.srv.Start() }
@@ -207,7 +208,7 @@ func (c *Computer) Credential() oobkit.Credential {
 
 // AddTo serves the computer on h at hostport ("127.0.0.1:20001") and returns
 // the target that reaches it there (dial through h.Transport()).
-func (c *Computer) AddTo(h *wsmantest.Host, hostport string) oobkit.Target {
+func (c *Computer) AddTo(h *wsmansim.Host, hostport string) oobkit.Target {
 	h.Add(hostport, c.srv)
 	host, port, _ := net.SplitHostPort(hostport)
 	p, _ := strconv.Atoi(port)
@@ -219,11 +220,11 @@ func (c *Computer) AddTo(h *wsmantest.Host, hostport string) oobkit.Target {
 // optionally only for some actions or a number of requests. It is the
 // shared WS-Management simulator's type, named here so code outside this
 // module can use it.
-type Faults = wsmantest.Faults
+type Faults = wsmansim.Faults
 
 // Counters are the requests, 401 challenges and TCP connections the
 // computer saw.
-type Counters = wsmantest.Counters
+type Counters = wsmansim.Counters
 
 // SetFaults injects transport faults into the next requests.
 func (c *Computer) SetFaults(f Faults) { c.srv.SetFaults(f) }

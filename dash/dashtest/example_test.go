@@ -7,12 +7,12 @@ import (
 	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/dash"
 	"github.com/oobkit/oobkit/dash/dashtest"
-	"github.com/oobkit/oobkit/internal/wsmantest"
+	"github.com/oobkit/oobkit/wsmansim"
 )
 
-// Many simulated computers share one listener through a wsmantest.Host.
+// Many simulated computers share one listener through a wsmansim.Host.
 func ExampleComputer_AddTo() {
-	h := wsmantest.NewHost()
+	h := wsmansim.NewHost()
 	if err := h.Start(); err != nil {
 		panic(err)
 	}
