@@ -19,7 +19,6 @@ import (
 var knownDebt = map[string]bool{
 	"amt decodeBootSettings uses wsman.Instance":     true,
 	"amt Record.IPMIEvent uses ipmispec.Event":       true,
-	"dash Client.Stats uses wsman.Stats":             true,
 	"dash Listener uses indication.Listener":         true,
 	"dash ListenerOption uses indication.Option":     true,
 	"dash ListenerStats uses indication.Stats":       true,
