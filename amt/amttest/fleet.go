@@ -2,7 +2,6 @@ package amttest
 
 import (
 	"fmt"
-	"github.com/oobkit/oobkit/wsmansim"
 	"net/http"
 	"strconv"
 	"sync"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/internal/wsmantest"
+	"github.com/oobkit/oobkit/wsmansim"
 )
 
 // FleetConfig describes a fleet.

@@ -1,7 +1,6 @@
 package dashtest
 
 import (
-	"github.com/oobkit/oobkit/wsmansim"
 	"net"
 	"net/http"
 	"strconv"
@@ -11,6 +10,7 @@ import (
 	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/internal/wsman"
 	"github.com/oobkit/oobkit/internal/wsmantest"
+	"github.com/oobkit/oobkit/wsmansim"
 )
 
 // Default credential of a simulated computer.

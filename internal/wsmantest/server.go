@@ -23,7 +23,6 @@ import (
 	"crypto/x509/pkix"
 	"encoding/hex"
 	"fmt"
-	"github.com/oobkit/oobkit/wsmansim"
 	"io"
 	"log"
 	"math/big"
@@ -39,6 +38,7 @@ import (
 
 	"github.com/oobkit/oobkit/internal/digest"
 	"github.com/oobkit/oobkit/internal/wsman"
+	"github.com/oobkit/oobkit/wsmansim"
 )
 
 // Request is one decoded WS-Management request.

@@ -1,7 +1,6 @@
 package wmitest
 
 import (
-	"github.com/oobkit/oobkit/wsmansim"
 	"path"
 	"sort"
 	"strings"
@@ -9,6 +8,7 @@ import (
 	"time"
 
 	"github.com/oobkit/oobkit/internal/wsmantest"
+	"github.com/oobkit/oobkit/wsmansim"
 )
 
 // Process is a simulated running process.
