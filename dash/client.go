@@ -24,7 +24,12 @@ type config struct {
 	transport http.RoundTripper
 	dial      func(ctx context.Context, network, addr string) (net.Conn, error)
 	maxBytes  int64
+	hooks     *oobkit.Hooks
 }
+
+// WithHooks reports each HTTP exchange to h (metrics, tracing), with
+// Protocol dash and the operation as "Get CIM_ComputerSystem".
+func WithHooks(h oobkit.Hooks) Option { return func(c *config) { c.hooks = &h } }
 
 // WithLogger sets the logger (default: discard). Secrets are never logged.
 func WithLogger(l *slog.Logger) Option {
@@ -106,6 +111,9 @@ func New(target oobkit.Target, cred oobkit.Credential, opts ...Option) (*Client,
 	}
 	if cfg.maxBytes > 0 {
 		wopts = append(wopts, wsman.WithMaxResponseBytes(cfg.maxBytes))
+	}
+	if cfg.hooks != nil {
+		wopts = append(wopts, wsman.ObserveWith(*cfg.hooks, oobkit.DASH, target.HostPort(oobkit.DASH, cred.TLS.Enabled)))
 	}
 	ws, err := wsman.New(endpoint, cred, wopts...)
 	if err != nil {
