@@ -16,8 +16,8 @@ import (
 // oobkit client shares, take effect (issue 19).
 func TestSharedOptions(t *testing.T) {
 	optcheck.Run(t, oobkit.DASH, "tcp", func(t *testing.T, o optcheck.Options) func(context.Context) error {
-		dev := dashtest.New(dashtest.Config{})
-		require.NoError(t, dev.Start())
+		dev, err := dashtest.NewServer(dashtest.Config{})
+		require.NoError(t, err)
 		t.Cleanup(func() { _ = dev.Close() })
 		c, err := dash.New(dev.Target(), dev.Credential(), dash.WithDialContext(o.Dial), dash.WithHooks(o.Hooks),
 			dash.WithLogger(o.Logger), dash.WithTimeout(o.Timeout))

@@ -72,11 +72,11 @@ func TestBIOSPasswordNeverLeaks(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			sim := dashtest.New(dashtest.Config{BIOSPassword: canaryAdmin})
-			require.NoError(t, sim.Start())
+			sim, err := dashtest.NewServer(dashtest.Config{BIOSPassword: canaryAdmin})
+			require.NoError(t, err)
 			defer sim.Close()
 			if tt.prepare != nil {
-				tt.prepare(sim)
+				tt.prepare(sim.Computer)
 			}
 			var logs bytes.Buffer
 			logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))

@@ -119,7 +119,7 @@ func New(target oobkit.Target, cred oobkit.Credential, opts ...Option) (*Client,
 }
 
 // connect opens the client's socket. gosnmp allocates its receive buffer,
-// request ids and v3 parameters only in Connect, so with [WithConn] it
+// request ids and v3 parameters only in Connect, so with [WithConn] or [WithDialContext] it
 // connects a throwaway UDP socket to the loopback discard port (a UDP connect
 // sends nothing) and then swaps in the caller's conn.
 func (c *Client) connect(ctx context.Context) error {

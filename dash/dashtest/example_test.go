@@ -21,7 +21,7 @@ func ExampleComputer_AddTo() {
 	defer tr.CloseIdleConnections()
 
 	for i := 0; i < 3; i++ {
-		sim := dashtest.New(dashtest.Config{Name: fmt.Sprintf("pc-%d", i), PowerState: int(dash.DMTFOffSoft)})
+		sim := dashtest.NewComputer(dashtest.Config{Name: fmt.Sprintf("pc-%d", i), Power: oobkit.PowerS5})
 		target := sim.AddTo(h, fmt.Sprintf("127.0.0.1:%d", 30000+i))
 		c, err := dash.New(target, sim.Credential(), dash.WithTransport(tr))
 		if err != nil {

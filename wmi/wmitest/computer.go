@@ -237,13 +237,19 @@ func (c *Computer) logNames() []string {
 	return standardLogs
 }
 
-// New returns a running computer "PC42" in workgroup "WORKGROUP" with the
+// New returns a computer as NewComputer does.
+//
+// Deprecated: use NewServer, or NewComputer for a computer to serve on a
+// wsmansim.Host or to start yourself.
+func New(adminPassword string) *Computer { return NewComputer(adminPassword) }
+
+// NewComputer returns a running computer "PC42" in workgroup "WORKGROUP" with the
 // built-in Administrator (password adminPassword), a second local
 // administrator "helpdesk" (same password; filtered by UAC remote
 // restrictions), a standard user "alice", system processes, a set of
 // services with dependencies, and event logs. Both basic and NTLM
 // authentication are offered.
-func New(adminPassword string) *Computer {
+func NewComputer(adminPassword string) *Computer {
 	c := &Computer{
 		Name: "PC42", Domain: "WORKGROUP", AllowBasic: true, AllowNTLM: true,
 		MinPasswordLength: 8, Files: map[string]bool{}, Shares: map[string]bool{},
