@@ -7,3 +7,6 @@ type Host = wsmansim.Host
 
 // NewHost returns an empty Host; call Start before dialing.
 func NewHost() *Host { return wsmansim.NewHost() }
+
+// The server is what the simulators hand out as a wsmansim.Device.
+var _ wsmansim.Device = (*Server)(nil)
