@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/oobkit/oobkit/internal/wsmantest"
+	"github.com/oobkit/oobkit/wsmansim"
 )
 
 // Process is a simulated running process.
@@ -77,7 +78,7 @@ type Event struct {
 
 // Computer is a simulated Windows computer answering WMI over WinRM. It is
 // an http.Handler; [Computer.Start] gives it its own loopback listener, and
-// a wsmantest.Host serves many on one. All state is guarded by one mutex;
+// a wsmansim.Host serves many on one. All state is guarded by one mutex;
 // exported fields may be changed before the first request, or under
 // [Computer.Do] afterwards.
 type Computer struct {
@@ -236,13 +237,19 @@ func (c *Computer) logNames() []string {
 	return standardLogs
 }
 
-// New returns a running computer "PC42" in workgroup "WORKGROUP" with the
+// New returns a computer as NewComputer does.
+//
+// Deprecated: use NewServer, or NewComputer for a computer to serve on a
+// wsmansim.Host or to start yourself.
+func New(adminPassword string) *Computer { return NewComputer(adminPassword) }
+
+// NewComputer returns a running computer "PC42" in workgroup "WORKGROUP" with the
 // built-in Administrator (password adminPassword), a second local
 // administrator "helpdesk" (same password; filtered by UAC remote
 // restrictions), a standard user "alice", system processes, a set of
 // services with dependencies, and event logs. Both basic and NTLM
 // authentication are offered.
-func New(adminPassword string) *Computer {
+func NewComputer(adminPassword string) *Computer {
 	c := &Computer{
 		Name: "PC42", Domain: "WORKGROUP", AllowBasic: true, AllowNTLM: true,
 		MinPasswordLength: 8, Files: map[string]bool{}, Shares: map[string]bool{},
@@ -268,20 +275,20 @@ func New(adminPassword string) *Computer {
 	return c
 }
 
-// Server returns the underlying wsmantest server, for fault injection
-// (SetFaults) and counters.
-func (c *Computer) Server() *wsmantest.Server { return c.srv }
+// Server returns the computer's WS-Management device: an http.Handler
+// (for a wsmansim.Host) with fault injection (SetFaults) and counters.
+func (c *Computer) Server() wsmansim.Device { return c.srv }
 
 // Faults are the transport faults a computer can inject (latency, a dropped
 // or malformed answer, an oversize body, a wrong-auth storm, busy),
 // optionally only for some actions or a number of requests. It is the
 // shared WS-Management simulator's type, named here so code outside this
 // module can use it.
-type Faults = wsmantest.Faults
+type Faults = wsmansim.Faults
 
 // Counters are the requests, 401 challenges and TCP connections the
 // computer saw.
-type Counters = wsmantest.Counters
+type Counters = wsmansim.Counters
 
 // SetFaults injects transport faults into the next requests.
 func (c *Computer) SetFaults(f Faults) { c.srv.SetFaults(f) }

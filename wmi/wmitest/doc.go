@@ -22,9 +22,9 @@
 // WQL enumerations of root/cimv2/* understand SELECT * FROM Class WHERE …
 // with AND/OR/NOT, comparisons and LIKE. Fault injection (latency, dropped
 // connections, malformed XML, busy, a wrong-auth storm) comes from the
-// wsmantest server under [Computer.Server].
+// WS-Management device under [Computer.Server].
 //
 // One computer serves itself with [Computer.Start] or [Computer.StartTLS];
-// many share one listener when added to a wsmantest.Host (a Computer is an
+// many share one listener when added to a wsmansim.Host (a Computer is an
 // http.Handler): host.Add("127.0.0.1:5985", computer).
 package wmitest

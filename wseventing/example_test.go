@@ -1,4 +1,4 @@
-package indication_test
+package wseventing_test
 
 import (
 	"fmt"
@@ -6,13 +6,13 @@ import (
 	"os"
 	"strings"
 
-	"github.com/oobkit/oobkit/internal/indication"
+	"github.com/oobkit/oobkit/wseventing"
 )
 
 // A listener receives a PushWithAck delivery from a device, acknowledges it
 // and hands the event on.
 func ExampleListener() {
-	l := indication.New()
+	l := wseventing.New()
 	if err := l.Start("127.0.0.1:0"); err != nil {
 		panic(err)
 	}
@@ -46,12 +46,12 @@ func ExampleParse() {
 		panic(err)
 	}
 	defer f.Close()
-	d, err := indication.Parse(f, 0)
+	d, err := wseventing.Parse(f, 0)
 	if err != nil {
 		panic(err)
 	}
 	in := d.Indications[0]
-	fmt.Println(d.AckRequested, d.ReferenceParameters[indication.RefTarget])
+	fmt.Println(d.AckRequested, d.ReferenceParameters[wseventing.RefTarget])
 	fmt.Println(in.Class, in.Get("MessageID"), in.All("MessageArguments"))
 	// Output:
 	// true pc-17

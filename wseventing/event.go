@@ -1,4 +1,4 @@
-package indication
+package wseventing
 
 import (
 	"strconv"

@@ -1,4 +1,4 @@
-package wsmantest
+package wsmansim
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package indication
+package wseventing
 
 import (
 	"bytes"
@@ -159,7 +159,7 @@ func (l *Listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	writeAck(w, d.MessageID)
 }
 
-var errFull = errors.New("indication: event buffer full")
+var errFull = errors.New("wseventing: event buffer full")
 
 func (l *Listener) deliver(ctx context.Context, ev oobkit.Event, ack bool) error {
 	if l.handler != nil {
@@ -216,7 +216,7 @@ func (l *Listener) Start(addr string) error {
 	defer l.mu.Unlock()
 	if l.srv != nil || l.closed {
 		ln.Close()
-		return errors.New("indication: listener already started or closed")
+		return errors.New("wseventing: listener already started or closed")
 	}
 	l.ln = ln
 	l.srv = &http.Server{Handler: l, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second}
