@@ -40,7 +40,7 @@ func TestWQL(t *testing.T) {
 		got := q.where == nil || q.where(obj.get)
 		assert.Equal(t, tt.want, got, tt.q)
 	}
-	for _, bad := range []string{"", "SELECT Name FROM Win32_Service", "SELECT * Win32_Service", "SELECT * FROM",
+	for _, bad := range []string{"", "SELECT Name, FROM Win32_Service", "SELECT FROM Win32_Service", "SELECT Name Caption FROM X", "SELECT * Win32_Service", "SELECT * FROM",
 		"SELECT * FROM X WHERE", "SELECT * FROM X WHERE A = 'unterminated", "SELECT * FROM X WHERE (A = 1", "SELECT * FROM X WHERE A ~ 1",
 		"SELECT * FROM X WHERE A = B", "SELECT * FROM X extra"} {
 		_, err := parseWQL(bad)

@@ -14,7 +14,8 @@ import (
 
 type wqlQuery struct {
 	class string
-	where wqlExpr // nil: every instance
+	props []string // nil: SELECT *
+	where wqlExpr  // nil: every instance
 }
 
 // wqlExpr evaluates a condition against an instance's property getter.
@@ -34,8 +35,18 @@ func parseWQL(q string) (*wqlQuery, error) {
 	if !p.keyword("SELECT") {
 		return nil, fmt.Errorf("WQL: expected SELECT")
 	}
+	var props []string
 	if !p.accept("*") {
-		return nil, fmt.Errorf("WQL: the simulator answers only SELECT *")
+		for {
+			name := p.next()
+			if !isIdent(name) || strings.EqualFold(name, "FROM") {
+				return nil, fmt.Errorf("WQL: expected * or a property name, got %q", name)
+			}
+			props = append(props, name)
+			if !p.accept(",") {
+				break
+			}
+		}
 	}
 	if !p.keyword("FROM") {
 		return nil, fmt.Errorf("WQL: expected FROM")
@@ -44,7 +55,7 @@ func parseWQL(q string) (*wqlQuery, error) {
 	if !isIdent(class) {
 		return nil, fmt.Errorf("WQL: expected a class name")
 	}
-	out := &wqlQuery{class: class}
+	out := &wqlQuery{class: class, props: props}
 	if p.keyword("WHERE") {
 		e, err := p.or()
 		if err != nil {
