@@ -103,7 +103,7 @@ func (c *Computer) classObjects(class string) ([]*object, bool) {
 		return []*object{
 			newObject(class).str("DeviceID", "C:").num("DriveType", 3).str("VolumeName", "Windows").
 				num("Size", h.VolumeBytes).num("FreeSpace", h.VolumeFreeBytes).str("FileSystem", "NTFS"),
-			newObject(class).str("DeviceID", "D:").num("DriveType", 5).null("VolumeName").null("Size").null("FreeSpace"),
+			newObject(class).str("DeviceID", "D:").num("DriveType", 5).null("VolumeName").null("Size").null("FreeSpace").null("FileSystem"),
 		}, true
 	case "Win32_NetworkAdapterConfiguration":
 		return []*object{
@@ -114,13 +114,16 @@ func (c *Computer) classObjects(class string) ([]*object, bool) {
 				str("DNSDomain", "contoso.example").num("InterfaceIndex", 12).str("ServiceName", "e1dexpress").
 				str("SettingID", "{6A1F6F4E-3C2B-4D8E-9F10-2A3B4C5D6E7F}"),
 			newObject(class).num("Index", 2).str("Description", "WAN Miniport (IP)").null("MACAddress").null("IPAddress").
-				boolean("DHCPEnabled", false).boolean("IPEnabled", false),
+				boolean("DHCPEnabled", false).boolean("IPEnabled", false).null("IPSubnet").null("DefaultIPGateway").
+				null("DNSServerSearchOrder").null("DHCPServer").null("DNSHostName").null("DNSDomain").num("InterfaceIndex", 7).
+				str("ServiceName", "NdisWan").str("SettingID", "{8E301A52-AFFA-4F49-B9CA-C79096A1A056}"),
 		}, true
 	case "Win32_QuickFixEngineering":
 		var out []*object
 		for _, kb := range h.HotFixes {
 			out = append(out, newObject(class).str("HotFixID", kb).str("Description", "Security Update").
-				str("InstalledOn", "1/9/2024").str("CSName", c.Name))
+				str("InstalledOn", "1/9/2024").str("CSName", c.Name).str("InstalledBy", `NT AUTHORITY\SYSTEM`).
+				str("Caption", "https://support.microsoft.com/help/"+strings.TrimPrefix(kb, "KB")).str("ServicePackInEffect", ""))
 		}
 		return out, true
 	case "Win32_Process":

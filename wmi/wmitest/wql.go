@@ -255,6 +255,12 @@ func likeMatch(s, pat string) bool {
 		return false
 	case '_':
 		return s != "" && likeMatch(s[1:], pat[1:])
+	case '[':
+		// [abc] matches one of the characters listed.
+		if end := strings.IndexByte(pat[1:], ']'); end >= 0 {
+			set := pat[1 : end+1]
+			return s != "" && strings.IndexByte(set, s[0]) >= 0 && likeMatch(s[1:], pat[end+2:])
+		}
 	}
 	return s != "" && s[0] == pat[0] && likeMatch(s[1:], pat[1:])
 }
