@@ -198,7 +198,7 @@ func (c *Computer) viewClasses(class string) ([]*object, bool) {
 	case "Win32_GroupUser":
 		var out []*object
 		for _, g := range c.sortedGroups() {
-			for _, m := range g.members {
+			for _, m := range c.members(g) {
 				out = append(out, c.groupUserObject(g, m))
 			}
 		}
