@@ -13,6 +13,7 @@ var (
 	DecodeInventory = decodeInventory
 	DecodeProcess   = decodeProcess
 	DecodeService   = decodeService
+	FromWSMan       = fromWSMan
 )
 
 // DeleteInstanceForTest sends a WS-Transfer Delete of a GroupUser-like

@@ -102,15 +102,19 @@ func FuzzNTLMAuthenticate(f *testing.F) {
 func FuzzWQL(f *testing.F) {
 	for _, s := range []string{"SELECT * FROM Win32_Process WHERE Name = 'notepad.exe'",
 		"SELECT * FROM Win32_NTLogEvent WHERE Logfile = 'System' AND (EventType = 1 OR EventType = 2)",
-		`SELECT * FROM A WHERE B LIKE '%\'%' AND NOT C <> 3`} {
+		`SELECT * FROM A WHERE B LIKE '%\'%' AND NOT C <> 3`,
+		"SELECT Name, Path FROM Win32_Share WHERE Name LIKE '[A]DMIN[$]'", "SELECT Name FROM A WHERE Name LIKE '[x'"} {
 		f.Add(s)
 	}
 	obj := newObject("A").str("Name", "x").num("EventType", 1)
 	f.Fuzz(func(t *testing.T, s string) {
 		q, err := parseWQL(s)
-		if err != nil || q.where == nil {
+		if err != nil {
 			return
 		}
-		_ = q.where(obj.get)
+		_ = obj.project(q.props).element()
+		if q.where != nil {
+			_ = q.where(obj.get)
+		}
 	})
 }
