@@ -43,7 +43,7 @@ var nodeTable = []Node{
 		cimDoc + "win32-operatingsystem"},
 	{"Operating System", "Page File Settings", "root/cimv2", "Win32_PageFileSetting", []string{"Name", "InitialSize", "MaximumSize"}, nil, cimDoc + "win32-pagefilesetting"},
 	{"Operating System", "Printing Job", "root/cimv2", "Win32_PrintJob", []string{"Name", "JobId", "Document", "Owner", "TotalPages", "PagesPrinted", "Size", "Status", "TimeSubmitted"}, nil, cimDoc + "win32-printjob"},
-	{"Operating System", "Proxy Server", "root/cimv2", "Win32_Proxy", []string{"ServerName", "ProxyServer", "ProxyPortNumber"}, nil, cimDoc + "win32-proxy"},
+	{"Operating System", "Proxy Server", "root/cimv2", "Win32_Proxy", []string{"ServerName", "ProxyServer", "ProxyPortNumber"}, nil, "https://learn.microsoft.com/previous-versions/windows/desktop/licwmiprov/win32-proxy"},
 	{"Operating System", "Quick-Fix Engineering", "root/cimv2", "Win32_QuickFixEngineering", []string{"HotFixID", "Description", "InstalledOn", "InstalledBy"}, nil, cimDoc + "win32-quickfixengineering"},
 	{"Operating System", "Registry", "root/cimv2", "StdRegProv", nil, nil, "https://learn.microsoft.com/previous-versions/windows/desktop/regprov/stdregprov"},
 	{"Operating System", "Share", "root/cimv2", "Win32_Share", []string{"Name", "Path", "Description", "Type", "MaximumAllowed"}, nil, cimDoc + "win32-share"},
@@ -76,8 +76,8 @@ var nodeTable = []Node{
 	{"Networking", "Network Adapter", "root/cimv2", "Win32_NetworkAdapter", []string{"DeviceID", "Name", "AdapterType", "MACAddress", "NetConnectionID", "NetConnectionStatus", "NetEnabled", "Speed", "PhysicalAdapter"}, nil, cimDoc + "win32-networkadapter"},
 	{"Networking", "Network Adapter Configuration", "root/cimv2", "Win32_NetworkAdapterConfiguration", []string{"Index", "Description", "MACAddress", "IPEnabled", "IPAddress", "IPSubnet", "DefaultIPGateway", "DNSServerSearchOrder", "DHCPEnabled", "DHCPServer", "DNSHostName", "DNSDomain"}, nil, cimDoc + "win32-networkadapterconfiguration"},
 	{"Networking", "Network Connection", "root/cimv2", "Win32_NetworkConnection", []string{"Name", "LocalName", "RemoteName", "ConnectionState", "Persistent", "ProviderName", "ResourceType", "UserName"}, nil, cimDoc + "win32-networkconnection"},
-	{"Networking", "Server Connection", "root/cimv2", "Win32_ServerConnection", []string{"Name", "ComputerName", "ShareName", "UserName", "ActiveTime", "NumberOfFiles", "NumberOfUsers"}, nil, cimDoc + "win32-serverconnection"},
-	{"Networking", "Server Session", "root/cimv2", "Win32_ServerSession", []string{"Name", "ComputerName", "UserName", "ActiveTime", "IdleTime", "ResourcesOpened", "ClientType"}, nil, cimDoc + "win32-serversession"},
+	{"Networking", "Server Connection", "root/cimv2", "Win32_ServerConnection", []string{"Name", "ComputerName", "ShareName", "UserName", "ActiveTime", "NumberOfFiles", "NumberOfUsers"}, nil, "https://learn.microsoft.com/previous-versions/windows/desktop/wmipsess/win32-serverconnection"},
+	{"Networking", "Server Session", "root/cimv2", "Win32_ServerSession", []string{"Name", "ComputerName", "UserName", "ActiveTime", "IdleTime", "ResourcesOpened", "ClientType"}, nil, "https://learn.microsoft.com/previous-versions/windows/desktop/wmipsess/win32-serversession"},
 }
 
 // Nodes returns the WMI nodes of the one-to-one view (Table A-6), in the

@@ -34,7 +34,7 @@ func (c *Computer) viewClasses(class string) ([]*object, bool) {
 		// https://learn.microsoft.com/previous-versions/windows/desktop/wmitimepprov/win32-localtime
 		t := c.now().In(c.zone())
 		return []*object{newObject(class).num("Day", uint64(t.Day())).num("DayOfWeek", uint64(t.Weekday())).
-			num("Hour", uint64(t.Hour())).num("Milliseconds", 0).num("Minute", uint64(t.Minute())).
+			num("Hour", uint64(t.Hour())).null("Milliseconds").num("Minute", uint64(t.Minute())).
 			num("Month", uint64(t.Month())).num("Quarter", uint64((t.Month()-1)/3+1)).num("Second", uint64(t.Second())).
 			num("WeekInMonth", uint64((t.Day()-1+int(time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, t.Location()).Weekday()))/7+1)).
 			num("Year", uint64(t.Year()))}, true
@@ -55,8 +55,9 @@ func (c *Computer) viewClasses(class string) ([]*object, bool) {
 		}
 		return out, true
 	case "Win32_Proxy":
+		// ProxyPortNumber is a string (https://learn.microsoft.com/previous-versions/windows/desktop/licwmiprov/win32-proxy).
 		return []*object{newObject(class).str("ServerName", c.Name).str("ProxyServer", "proxy.contoso.example").
-			num("ProxyPortNumber", 8080).str("Caption", "Proxy").str("Description", "WinHTTP proxy").str("SettingID", "")}, true
+			str("ProxyPortNumber", "8080").str("Caption", "Proxy").str("Description", "WinHTTP proxy").str("SettingID", "")}, true
 	case "Win32_Share":
 		return []*object{
 			newObject(class).str("Name", "ADMIN$").str("Path", `C:\Windows`).str("Description", "Remote Admin").
@@ -182,6 +183,10 @@ func (c *Computer) viewClasses(class string) ([]*object, bool) {
 			boolean("Persistent", true).str("ProviderName", "Microsoft Windows Network").str("ResourceType", "Disk").
 			str("Status", "OK").str("UserName", c.Name+`\alice`).str("DisplayType", "Share")}, true
 	case "Win32_ServerConnection":
+		// Win32_ServerConnection and Win32_ServerSession come from the
+		// SessionProvider
+		// (https://learn.microsoft.com/previous-versions/windows/desktop/wmipsess/win32-serverconnection,
+		// .../wmipsess/win32-serversession).
 		return []*object{newObject(class).str("Name", `\\192.0.2.7\Scans`).num("ActiveTime", 1260).str("ComputerName", "192.0.2.7").
 			num("ConnectionID", 3).num("NumberOfFiles", 1).num("NumberOfUsers", 1).str("ShareName", "Scans").
 			str("UserName", "scanner").str("Caption", `\\192.0.2.7\Scans`)}, true
