@@ -50,30 +50,30 @@ func (c *Client) LocalUsers(ctx context.Context) ([]LocalUser, error) {
 }
 
 // LocalGroups lists the local groups and their members: Win32_Group for
-// the groups, one enumeration of Win32_GroupUser for every membership.
+// the groups, then per group the Win32_GroupUser associations whose
+// GroupComponent is that group (a WQL WHERE on the reference). Enumerating
+// every Win32_GroupUser instead would, on a domain member, make Windows
+// walk the domain's groups too, which takes minutes on a large domain.
 func (c *Client) LocalGroups(ctx context.Context) ([]LocalGroup, error) {
 	items, err := c.query(ctx, "SELECT * FROM Win32_Group WHERE LocalAccount = TRUE", 0)
 	if err != nil {
 		return nil, err
 	}
-	links, err := c.enumerate(ctx, "Win32_GroupUser")
-	if err != nil {
-		return nil, err
-	}
-	members := map[string][]string{}
-	for _, l := range links {
-		g, okG := l.Prop("GroupComponent")
-		p, okP := l.Prop("PartComponent")
-		if !okG || !okP || g.EPR == nil || p.EPR == nil {
-			continue
-		}
-		key := strings.ToLower(g.EPR.Selectors.Get("Domain") + `\` + g.EPR.Selectors.Get("Name"))
-		members[key] = append(members[key], p.EPR.Selectors.Get("Domain")+`\`+p.EPR.Selectors.Get("Name"))
-	}
 	out := make([]LocalGroup, 0, len(items))
 	for _, g := range items {
 		lg := LocalGroup{Name: text(g, "Name"), Domain: text(g, "Domain"), Description: text(g, "Description"), SID: text(g, "SID")}
-		lg.Members = members[strings.ToLower(lg.Domain+`\`+lg.Name)]
+		path := `Win32_Group.Domain="` + lg.Domain + `",Name="` + lg.Name + `"`
+		links, err := c.query(ctx, "SELECT * FROM Win32_GroupUser WHERE GroupComponent = "+quoteWQL(path), 0)
+		if err != nil {
+			return nil, err
+		}
+		for _, l := range links {
+			p, ok := l.Prop("PartComponent")
+			if !ok || p.EPR == nil {
+				continue
+			}
+			lg.Members = append(lg.Members, p.EPR.Selectors.Get("Domain")+`\`+p.EPR.Selectors.Get("Name"))
+		}
 		sort.Strings(lg.Members)
 		out = append(out, lg)
 	}

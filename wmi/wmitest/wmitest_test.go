@@ -118,3 +118,19 @@ func FuzzWQL(f *testing.F) {
 		}
 	})
 }
+
+// TestWQLReference: a reference property compares with the referenced
+// instance's relative object path, and a full path (server and namespace
+// first) names the same instance.
+func TestWQLReference(t *testing.T) {
+	obj := newObject("Win32_GroupUser").ref("GroupComponent", "Win32_Group", "Domain", "PC42", "Name", "Administrators")
+	for q, want := range map[string]bool{
+		`SELECT * FROM Win32_GroupUser WHERE GroupComponent = 'Win32_Group.Domain="PC42",Name="Administrators"'`:                       true,
+		`SELECT * FROM Win32_GroupUser WHERE GroupComponent = '\\\\PC42\\root\\cimv2:Win32_Group.Domain="PC42",Name="Administrators"'`: true,
+		`SELECT * FROM Win32_GroupUser WHERE GroupComponent = 'Win32_Group.Domain="PC42",Name="Users"'`:                                false,
+	} {
+		p, err := parseWQL(q)
+		require.NoError(t, err, q)
+		assert.Equal(t, want, p.where(obj.get), q)
+	}
+}

@@ -2,6 +2,7 @@ package wmitest
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -169,6 +170,12 @@ func (p *wqlParser) cmp() (wqlExpr, error) {
 	switch {
 	case strings.HasPrefix(lit, "'") || strings.HasPrefix(lit, `"`):
 		val, isString = lit[1:], true
+		// A full object path (\\PC42\root\cimv2:Win32_Group.…) names
+		// the same instance as its relative path, which is what a
+		// reference property compares as.
+		if m := fullPath.FindStringIndex(val); m != nil {
+			val = val[m[1]:]
+		}
 	case strings.EqualFold(lit, "TRUE"), strings.EqualFold(lit, "FALSE"):
 		val = strings.ToLower(lit)
 	default:
@@ -219,6 +226,9 @@ func (p *wqlParser) cmp() (wqlExpr, error) {
 		return c >= 0
 	}, nil
 }
+
+// fullPath matches the server and namespace part of a full WMI object path.
+var fullPath = regexp.MustCompile(`(?i)^\\\\[^\\]+\\root(\\[^:\\]+)*:`)
 
 // parseDMTF reads a CIM_DATETIME literal "yyyymmddHHMMSS.mmmmmm±UUU" (UUU
 // the offset from UTC in minutes, DSP0004).
