@@ -150,3 +150,26 @@ func TestPywinrmReadsViewClasses(t *testing.T) {
 	assert.Contains(t, out, "FAULT The data source could not process the filter.")
 	assert.Contains(t, out, "'fault_subcode': 'w:CannotProcessFilter'")
 }
+
+// TestPywinrmPausesPrinter: Table A-1's "Manage Printers" through an
+// independent client: pywinrm invokes Win32_Printer.Pause and Resume on the
+// queue the SDK lists, and the SDK sees the queue paused, then resumed.
+func TestPywinrmPausesPrinter(t *testing.T) {
+	pc := newComputer(t, false)
+	c := ntlmClient(t, pc)
+	printers, err := c.Printers(ctx(t))
+	require.NoError(t, err)
+	name := printers[0].Name
+
+	out := runPywinrm(t, pc, "invoke", "Win32_Printer", "Pause", "DeviceID", name)
+	assert.Equal(t, "ReturnValue=0", strings.TrimSpace(out))
+	printers, err = c.Printers(ctx(t))
+	require.NoError(t, err)
+	assert.True(t, printers[0].Paused)
+
+	out = runPywinrm(t, pc, "invoke", "Win32_Printer", "Resume", "DeviceID", name)
+	assert.Equal(t, "ReturnValue=0", strings.TrimSpace(out))
+	printers, err = c.Printers(ctx(t))
+	require.NoError(t, err)
+	assert.False(t, printers[0].Paused)
+}

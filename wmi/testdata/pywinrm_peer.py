@@ -8,6 +8,9 @@ requests_ntlm/pyspnego, its envelopes are built here by hand. Usage:
     pywinrm_peer.py ENDPOINT USER PASSWORD enum CLASS PROPERTY
         enumerate root/cimv2 CLASS (Enumerate, then Pull until the end);
         print PROPERTY of every instance, one a line
+    pywinrm_peer.py ENDPOINT USER PASSWORD invoke CLASS METHOD KEY VALUE
+        invoke a method without parameters on the instance whose key KEY
+        is VALUE; print "ReturnValue=N"
     pywinrm_peer.py ENDPOINT USER PASSWORD query NAMESPACE WQL PROPERTY
         enumerate NAMESPACE/* with a WQL filter; print PROPERTY of every
         instance, one a line, then "ELEMENTS=N" (the property elements of
@@ -27,7 +30,7 @@ WQL = "http://schemas.microsoft.com/wbem/wsman/1/WQL"
 ENUM = "http://schemas.xmlsoap.org/ws/2004/09/enumeration"
 
 
-def envelope(action, resource, body):
+def envelope(action, resource, body, selectors=""):
     return f"""<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"
  xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing"
  xmlns:w="http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd"
@@ -40,6 +43,7 @@ def envelope(action, resource, body):
 <a:MessageID>uuid:{uuid.uuid4()}</a:MessageID>
 <w:OperationTimeout>PT20S</w:OperationTimeout>
 <w:ResourceURI s:mustUnderstand="true">{resource}</w:ResourceURI>
+{selectors}
 </s:Header>
 <s:Body>{body}</s:Body>
 </s:Envelope>"""
@@ -91,6 +95,15 @@ def main():
             root = ET.fromstring(p.send_message(envelope(ENUM + "/Pull", uri, body)))
         if op == "query":
             print(f"ELEMENTS={first}")
+    elif op == "invoke":
+        cls, method, key, value = sys.argv[5:9]
+        uri = WMI + cls
+        v = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        sel = f'<w:SelectorSet><w:Selector Name="{key}">{v}</w:Selector></w:SelectorSet>'
+        body = f'<p:{method}_INPUT xmlns:p="{uri}"/>'
+        root = ET.fromstring(p.send_message(envelope(uri + "/" + method, uri, body, sel)))
+        out = [e.text for e in root.iter() if local(e.tag) == "ReturnValue"]
+        print(f"ReturnValue={out[0] if out else None}")
     else:
         sys.exit("unknown op " + op)
 
