@@ -119,8 +119,9 @@ func (c *Client) computerName(ctx context.Context) (string, error) {
 	return text(items[0], "Name"), nil
 }
 
-// Group-membership helper event tag (the Application log records it under
-// [PasswordEventSource] like the password helper).
+// GroupEventTag starts the group-membership helper's Application-log
+// event message (source [PasswordEventSource], like the password helper),
+// followed by the run's correlation ID, the group and the account.
 const GroupEventTag = "oobkit-group"
 
 // AddGroupMember adds a local account to a local group.
