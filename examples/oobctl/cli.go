@@ -48,6 +48,15 @@ Commands over many targets (a table per computer; --json for scripts):
                                     Windows logs show errors only unless --types error,warning,...|all;
                                     --log "Application,DNS Server" --source S --within 24h, --dc adds
                                     the domain-controller logs (absent elsewhere)
+  users list                        local users and groups with their members (WMI; the guide's
+                                    Table A-1 "Manage Local Users and Groups")
+  users add-member|remove-member GROUP ACCOUNT
+  users enable|disable ACCOUNT      ACCOUNT as COMPUTER\User, .\User or User
+  users reset-password ACCOUNT [--admin-user COMPUTER\User]
+                                    new password from $OOBKIT_NEW_PASSWORD, typed again in
+                                    $OOBKIT_CONFIRM_PASSWORD; the administrative user's from
+                                    $OOBKIT_ADMIN_PASSWORD (other names: --password-env,
+                                    --confirm-env, --admin-password-env)
   diagnose [--protocol amt] [--fix reboot-os]
                                     why a job failed on one computer: the field notes' playbook and the
                                     guide's Table B-1 (ports, detection, TLS, profile, runtime profile,
@@ -369,6 +378,8 @@ func (a *app) dispatch(ctx context.Context, args []string) error {
 		return a.cmdActivity(ctx, args)
 	case "schedule":
 		return a.cmdSchedule(ctx, args)
+	case "users":
+		return a.cmdUsers(ctx, args)
 	}
 	return usagef("unknown command %q", cmd)
 }
