@@ -410,3 +410,30 @@ func parseExtendedErr(level, typ int32, data []byte) (netip.Addr, string, bool, 
 	}
 	return addr, fmt.Sprintf("icmp/%d/%d", icmpType, code), false, true
 }
+
+// String summarises the trace on one line: "reached 192.0.2.9 in 2 hops:
+// 198.18.1.2 0.1 ms, 192.0.2.9 0.2 ms".
+func (r *Result) String() string {
+	var b strings.Builder
+	if r.Reached {
+		fmt.Fprintf(&b, "reached %s in %d hops", r.Target, len(r.Hops))
+	} else {
+		fmt.Fprintf(&b, "did not reach %s (%d hops)", r.Target, len(r.Hops))
+	}
+	for i, h := range r.Hops {
+		if i == 0 {
+			b.WriteString(": ")
+		} else {
+			b.WriteString(", ")
+		}
+		if !h.Addr.IsValid() {
+			b.WriteString("*")
+			continue
+		}
+		fmt.Fprintf(&b, "%s %.1f ms", h.Addr, float64(h.RTT.Microseconds())/1000)
+		if h.Reply != "time-exceeded" && h.Reply != "echo-reply" && h.Reply != "port-unreachable" {
+			b.WriteString(" (" + h.Reply + ")")
+		}
+	}
+	return b.String()
+}

@@ -80,13 +80,13 @@ func TestSampleLinuxOpenWSMan(t *testing.T) {
 		assert.Equal(t, view.CustomTable, n.Table)
 	}
 	cs := node(t, nodes, "Linux OpenWSMan/Computer System")
-	assert.Equal(t, "linux01.example.com", cs.Data.Records[0].Get("Host Name"), "labelled")
-	assert.Equal(t, "root", cs.Data.Records[0].Get("Primary Owner"))
+	assert.Equal(t, "linux01.example.com", cs.Content.Records[0].Get("Host Name"), "labelled")
+	assert.Equal(t, "root", cs.Content.Records[0].Get("Primary Owner"))
 	osn := node(t, nodes, "Linux OpenWSMan/Operating System")
-	assert.Equal(t, "Debian GNU/Linux 12", osn.Data.Records[0].Get("Operating System"))
+	assert.Equal(t, "Debian GNU/Linux 12", osn.Content.Records[0].Get("Operating System"))
 	// Properties in the file's order.
 	var names []string
-	for _, p := range node(t, nodes, "Linux OpenWSMan/Processors").Data.Records[0].Properties {
+	for _, p := range node(t, nodes, "Linux OpenWSMan/Processors").Content.Records[0].Properties {
 		names = append(names, p.Name)
 	}
 	assert.Equal(t, []string{"DeviceID", "Name", "Current Clock (MHz)", "Max Clock (MHz)", "LoadPercentage"}, names)
@@ -112,7 +112,7 @@ nodes:
 	nodes := custom(t, f, c)
 	g := node(t, nodes, "AMT/General")
 	require.NoError(t, g.Err)
-	assert.Equal(t, "amt-sim", g.Data.Records[0].Get("HostName"))
+	assert.Equal(t, "amt-sim", g.Content.Records[0].Get("HostName"))
 	require.NoError(t, node(t, nodes, "AMT/Chassis").Err)
 }
 
@@ -136,7 +136,7 @@ nodes:
 	nodes := custom(t, f, c)
 	p := node(t, nodes, "DASH/Profiles")
 	require.NoError(t, p.Err)
-	assert.NotEmpty(t, p.Data.Records[0].Get("RegisteredName"))
+	assert.NotEmpty(t, p.Content.Records[0].Get("RegisteredName"))
 	m := node(t, nodes, "DASH/Missing")
 	assert.ErrorIs(t, m.Err, oobkit.ErrUnsupported)
 }
@@ -167,15 +167,15 @@ nodes:
 	nodes := custom(t, f, c)
 	run := node(t, nodes, "Services/Running")
 	require.NoError(t, run.Err)
-	for _, r := range run.Data.Records {
+	for _, r := range run.Content.Records {
 		assert.Equal(t, "Running", r.Get("State"))
 	}
 	all := node(t, nodes, "Services/All")
 	require.NoError(t, all.Err)
-	assert.Less(t, len(run.Data.Records), len(all.Data.Records))
+	assert.Less(t, len(run.Content.Records), len(all.Content.Records))
 	sp := node(t, nodes, "Services/Spooler")
 	require.NoError(t, sp.Err)
-	assert.Equal(t, "Spooler", sp.Data.Records[0].Get("Name"))
+	assert.Equal(t, "Spooler", sp.Content.Records[0].Get("Name"))
 }
 
 // TestViewFileErrors: what is wrong is named with its line.

@@ -160,8 +160,8 @@ type Node struct {
 	ServedBy []oobkit.Protocol `json:"servedBy,omitempty"`
 	// Tried lists the technologies asked, in order.
 	Tried []oobkit.Protocol `json:"tried,omitempty"`
-	// Data is what the node shows (nil when Err is set).
-	Data *Table `json:"data,omitempty"`
+	// Content is what the node shows (nil when Err is set).
+	Content *Table `json:"content,omitempty"`
 	// Err says why the node could not be served: it wraps
 	// [oobkit.ErrUnsupported] and names every technology tried and what
 	// each answered (the per-technology errors are wrapped too, so
@@ -293,14 +293,14 @@ func serve(ctx context.Context, reg *Registry, conns Connections, r Row) Node {
 			continue
 		}
 		n.ServedBy = append(n.ServedBy, tech)
-		if n.Data == nil {
-			n.Data = &Table{}
+		if n.Content == nil {
+			n.Content = &Table{}
 		}
 		for _, rec := range t.Records {
 			if rec.Source == "" {
 				rec.Source = tech
 			}
-			n.Data.Records = append(n.Data.Records, rec)
+			n.Content.Records = append(n.Content.Records, rec)
 		}
 		if !r.And {
 			break
@@ -314,7 +314,7 @@ func serve(ctx context.Context, reg *Registry, conns Connections, r Row) Node {
 		n.Err = &oobkit.Error{Op: "view " + r.Name(), Class: oobkit.ErrUnsupported,
 			Message: "not served by " + strings.Join(tried, ", "), Err: errors.Join(errs...)}
 		n.Error = n.Err.Error()
-		n.Data = nil
+		n.Content = nil
 	} else {
 		for _, e := range errs {
 			n.Notes = append(n.Notes, e.Error())

@@ -29,8 +29,8 @@ func served(t *testing.T, n view.Node, by ...oobkit.Protocol) {
 	t.Helper()
 	require.NoError(t, n.Err, n.Name())
 	assert.Equal(t, by, n.ServedBy, n.Name())
-	require.NotNil(t, n.Data, n.Name())
-	require.NotEmpty(t, n.Data.Records, n.Name())
+	require.NotNil(t, n.Content, n.Name())
+	require.NotEmpty(t, n.Content.Records, n.Name())
 }
 
 // TestWMIServesItsNodes: a Windows computer reached only by WMI. Table A-4:
@@ -45,7 +45,7 @@ func TestWMIServesItsNodes(t *testing.T) {
 
 	n := node(t, nodes, "Basic Information/Computer name")
 	served(t, n, oobkit.WMI)
-	assert.Equal(t, pc.Name, n.Data.Records[0].Get("Computer Name"))
+	assert.Equal(t, pc.Name, n.Content.Records[0].Get("Computer Name"))
 	assert.Equal(t, []oobkit.Protocol{oobkit.WMI}, n.Tried)
 	assert.True(t, n.OutOfBand)
 
@@ -53,7 +53,7 @@ func TestWMIServesItsNodes(t *testing.T) {
 	served(t, node(t, nodes, "Basic Information/Currently logged in user"), oobkit.WMI)
 	os := node(t, nodes, "Basic Information/Operation system")
 	served(t, os, oobkit.WMI)
-	assert.Equal(t, pc.Hardware.OSCaption, os.Data.Records[0].Get("Operating System"))
+	assert.Equal(t, pc.Hardware.OSCaption, os.Content.Records[0].Get("Operating System"))
 	served(t, node(t, nodes, "CPU Information/Name"), oobkit.WMI)
 	served(t, node(t, nodes, "Memory Usage/Physical"), oobkit.WMI)
 	served(t, node(t, nodes, "Disk Usage/Free"), oobkit.WMI)
@@ -63,7 +63,7 @@ func TestWMIServesItsNodes(t *testing.T) {
 	qfe := node(t, nodes, "Operating System/Quick-Fix Engineering")
 	served(t, qfe, oobkit.WMI)
 	var ids []string
-	for _, r := range qfe.Data.Records {
+	for _, r := range qfe.Content.Records {
 		ids = append(ids, r.Get("HotFixID"))
 	}
 	assert.Equal(t, pc.Hardware.HotFixes, ids)
@@ -78,7 +78,7 @@ func TestWMIServesItsNodes(t *testing.T) {
 	assert.ErrorIs(t, p.Err, oobkit.ErrUnsupported)
 	assert.ErrorIs(t, p.Err, oobkit.ErrNotDetected, "the per-technology cause is kept")
 	assert.Contains(t, p.Err.Error(), "not served by AMT")
-	assert.Nil(t, p.Data)
+	assert.Nil(t, p.Content)
 	assert.Equal(t, p.Err.Error(), p.Error)
 }
 
@@ -92,7 +92,7 @@ func TestFallbackToAMT(t *testing.T) {
 	n := node(t, nodes, "Basic Information/Computer name")
 	served(t, n, oobkit.AMT)
 	assert.Equal(t, []oobkit.Protocol{oobkit.WMI, oobkit.AMT}, n.Tried)
-	assert.Equal(t, "amt-sim", n.Data.Records[0].Get("Computer Name"))
+	assert.Equal(t, "amt-sim", n.Content.Records[0].Get("Computer Name"))
 	served(t, node(t, nodes, "Basic Information/Product"), oobkit.AMT)
 	served(t, node(t, nodes, "Physical System/BIOS"), oobkit.AMT)
 	served(t, node(t, nodes, "Physical System/Processor"), oobkit.AMT)

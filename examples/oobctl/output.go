@@ -196,6 +196,8 @@ func summarise(out any) string {
 		return fmt.Sprintf("alerts set via %v", o.Applied)
 	case nil:
 		return ""
+	case fmt.Stringer:
+		return o.String()
 	}
 	return ""
 }
