@@ -8,7 +8,16 @@
 // slow node does not hold the page. What a node shows comes from a
 // [Reader] found in a [Registry] by node name and technology; [Default]
 // holds the readers built on what packages wmi, amt, dash, ipmi and snmp
-// read today, and more are plugged in with [Registry.Register].
+// read today, and more are plugged in with [Registry.Register], keyed by
+// the node's [Row.Name] ("Group/Data" as the tables print them, e.g.
+// "Input and Output Devices/Printer", "Physical System/Fan") and the
+// technology. [Typed] adapts a client method returning a list of structs:
+//
+//	view.Default.Register("Physical System/Fan", oobkit.DASH,
+//		view.Typed(func(ctx context.Context, c *dash.Client) ([]dash.Fan, error) { return c.Fans(ctx) }))
+//
+// Custom views ([ViewFile], YAML) add nodes read from any WS-Management
+// service through package wsbrowse.
 package view
 
 import (
