@@ -160,6 +160,42 @@ func (s *serialized) Use(ctx context.Context, p oobkit.Protocol, fn func(oobkit.
 	return s.c.Use(ctx, p, fn)
 }
 
+// Shared makes c, which is not safe for concurrent use (a *tasks.Session),
+// usable by the view's concurrent readers without serialising them all:
+// calls of a protocol run one at a time under a lock until one succeeds —
+// the session dials, offers its credentials in order and learns the one
+// that works — and from then on the client that served it is called
+// directly, concurrently (oobkit's clients are safe for concurrent use).
+// Those later calls bypass c, so c logs the protocol's first successful
+// call, not each read.
+func Shared(c Connections) Connections {
+	return &shared{c: c, ok: map[oobkit.Protocol]oobkit.Client{}}
+}
+
+type shared struct {
+	mu sync.Mutex
+	c  Connections
+	ok map[oobkit.Protocol]oobkit.Client
+}
+
+func (s *shared) Use(ctx context.Context, p oobkit.Protocol, fn func(oobkit.Client) error) error {
+	s.mu.Lock()
+	if cl, ok := s.ok[p]; ok {
+		s.mu.Unlock()
+		return fn(cl)
+	}
+	defer s.mu.Unlock()
+	var used oobkit.Client
+	err := s.c.Use(ctx, p, func(cl oobkit.Client) error {
+		used = cl
+		return fn(cl)
+	})
+	if err == nil && used != nil {
+		s.ok[p] = used
+	}
+	return err
+}
+
 // Node is one node of the view as it arrives.
 type Node struct {
 	Row

@@ -3,7 +3,9 @@ package view_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -290,3 +292,52 @@ type fakeClient struct{}
 
 func (fakeClient) Protocol() oobkit.Protocol { return oobkit.WMI }
 func (fakeClient) Close() error              { return nil }
+
+// lockedConns is a Connections that fails the test when used concurrently,
+// as a *tasks.Session must not be.
+type lockedConns struct {
+	t     *testing.T
+	mu    sync.Mutex
+	busy  bool
+	calls map[oobkit.Protocol]int
+	c     view.Clients
+}
+
+func (l *lockedConns) Use(ctx context.Context, p oobkit.Protocol, fn func(oobkit.Client) error) error {
+	l.mu.Lock()
+	if l.busy {
+		l.t.Error("used concurrently")
+	}
+	l.busy = true
+	l.calls[p]++
+	l.mu.Unlock()
+	defer func() { l.mu.Lock(); l.busy = false; l.mu.Unlock() }()
+	return l.c.Use(ctx, p, fn)
+}
+
+// TestShared: a connection source that is not safe for concurrent use is
+// called one at a time until a protocol's first success, and then no more.
+func TestShared(t *testing.T) {
+	_, w := newWMI(t)
+	lc := &lockedConns{t: t, c: view.Clients{oobkit.WMI: w}, calls: map[oobkit.Protocol]int{}}
+	nodes, err := (&view.View{}).Assemble(ctx(t), view.Shared(lc))
+	require.NoError(t, err)
+	served(t, node(t, nodes, "Basic Information/Computer name"), oobkit.WMI)
+	lc.mu.Lock()
+	defer lc.mu.Unlock()
+	// A WMI call goes through the source only until one succeeds: at most
+	// once per WMI read that failed, plus the first success.
+	failedWMI, wmiReads := 0, 0
+	for _, n := range nodes {
+		if slices.Contains(n.Tried, oobkit.WMI) {
+			if _, ok := view.Default.Lookup(n.Name(), oobkit.WMI); ok {
+				wmiReads++
+				if !slices.Contains(n.ServedBy, oobkit.WMI) {
+					failedWMI++
+				}
+			}
+		}
+	}
+	assert.LessOrEqual(t, lc.calls[oobkit.WMI], failedWMI+1)
+	assert.Less(t, failedWMI+1, wmiReads, "the bound says something")
+}

@@ -82,7 +82,7 @@ func (a *app) cmdView(ctx context.Context, args []string) error {
 	}
 	sess := conn.Session(t, protos...)
 	defer sess.Close()
-	conns := &viewConns{sess: view.Serialized(sess)}
+	conns := &viewConns{sess: view.Shared(sess)}
 	for _, f := range files {
 		if conns.browse != nil {
 			break // one WS-Man service per view: the first custom file's
