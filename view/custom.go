@@ -6,8 +6,10 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -246,8 +248,8 @@ func (n CustomNode) reader() Reader {
 		switch {
 		case len(n.Selectors) > 0:
 			var sel []wsbrowse.Selector
-			for k, v := range n.Selectors {
-				sel = append(sel, wsbrowse.Selector{Name: k, Value: v})
+			for _, k := range slices.Sorted(maps.Keys(n.Selectors)) {
+				sel = append(sel, wsbrowse.Selector{Name: k, Value: n.Selectors[k]})
 			}
 			var in *wsbrowse.Instance
 			if in, err = b.Get(ctx, n.uri, sel...); err == nil {
