@@ -76,7 +76,9 @@ func TestTCPProbe(t *testing.T) {
 	})
 }
 
-// TestTraceRoute: trace route, the port check's neighbour, to the loopback
+// TestTraceRoute: trace route, the port check's neighbour — the guide:
+// "Right-click the computer resource, click Remote Management, and then
+// click one of the following: … Port check … Trace Route" — to the loopback
 // computer: one hop.
 func TestTraceRoute(t *testing.T) {
 	f := newFleet()
