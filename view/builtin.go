@@ -3,6 +3,7 @@ package view
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -22,11 +23,20 @@ func Inventory(ctx context.Context, c oobkit.Client) (*oobkit.Inventory, error) 
 	if !ok {
 		return nil, notReader(c, "inventory")
 	}
-	v, err := Once(ctx, "inventory:"+string(c.Protocol()), func() (any, error) { return ir.Inventory(ctx) })
+	if !reflect.TypeOf(c).Comparable() { // cannot key the cache: read it each time
+		return ir.Inventory(ctx)
+	}
+	v, err := Once(ctx, onceKey{"inventory", c}, func() (any, error) { return ir.Inventory(ctx) })
 	if err != nil {
 		return nil, err
 	}
 	return v.(*oobkit.Inventory), nil
+}
+
+// onceKey keys a read shared by the nodes: what is read, from which client.
+type onceKey struct {
+	what string
+	c    oobkit.Client
 }
 
 func notReader(c oobkit.Client, what string) error {

@@ -24,6 +24,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -395,7 +396,7 @@ func upper(p oobkit.Protocol) string { return strings.ToUpper(string(p)) }
 // (one inventory per technology serves a dozen nodes).
 type cache struct {
 	mu   sync.Mutex
-	vals map[string]*cacheEntry
+	vals map[any]*cacheEntry
 }
 
 type cacheEntry struct {
@@ -410,16 +411,19 @@ func withCache(ctx context.Context) context.Context {
 	if _, ok := ctx.Value(cacheKey{}).(*cache); ok {
 		return ctx
 	}
-	return context.WithValue(ctx, cacheKey{}, &cache{vals: map[string]*cacheEntry{}})
+	return context.WithValue(ctx, cacheKey{}, &cache{vals: map[any]*cacheEntry{}})
 }
 
 // Once runs fn once per key during one assembly of the view (a [View]
 // call or [Serve]) and returns its result to every caller with the same
 // key; outside an assembly it just runs fn. Readers use it to share a read
-// between nodes: an inventory, a class enumerated once.
-func Once(ctx context.Context, key string, fn func() (any, error)) (any, error) {
+// between nodes: an inventory, a class enumerated once. The key must be
+// comparable and should name the client too (a session may retry a read
+// with another client, logged on with the next credential, after a
+// refusal): see [Inventory].
+func Once(ctx context.Context, key any, fn func() (any, error)) (any, error) {
 	c, ok := ctx.Value(cacheKey{}).(*cache)
-	if !ok {
+	if !ok || key == nil || !reflect.TypeOf(key).Comparable() {
 		return fn()
 	}
 	c.mu.Lock()
