@@ -48,6 +48,9 @@ func (a *app) cmdView(ctx context.Context, args []string) error {
 		if err != nil {
 			return usagef("--custom: %v", err)
 		}
+		if len(files) > 0 && !strings.EqualFold(files[0].Flavor, f.Flavor) {
+			return usagef("--custom: %s is a %s view and %s a %s one: a computer's custom views share one WS-Management service", customs[0], files[0].Flavor, path, f.Flavor)
+		}
 		f.Register(reg)
 		rows = append(rows, f.Rows()...)
 		files = append(files, f)
@@ -85,7 +88,7 @@ func (a *app) cmdView(ctx context.Context, args []string) error {
 	conns := &viewConns{sess: view.Shared(sess)}
 	for _, f := range files {
 		if conns.browse != nil {
-			break // one WS-Man service per view: the first custom file's
+			continue // one WS-Man service per view (checked above)
 		}
 		b, err := a.browser(ctx, t, creds, wsbrowse.Flavor(strings.ToLower(f.Flavor)), "")
 		if err != nil {

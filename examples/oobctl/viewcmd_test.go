@@ -81,6 +81,12 @@ func TestViewCommandCustom(t *testing.T) {
 	res = oobctl(t, nil, "--targets-file", targets, "--user", simfleet.User, "view", "--custom", bad)
 	assert.Equal(t, exitUsage, res.code)
 	assert.Contains(t, res.stderr, `line 6: unknown key "colour"`)
+
+	amtView := filepath.Join(dir, "amt.yaml")
+	require.NoError(t, os.WriteFile(amtView, []byte("name: A\nflavor: amt\nnodes:\n  - name: g\n    class: AMT_GeneralSettings\n"), 0o600))
+	res = oobctl(t, nil, "--targets-file", targets, "--user", simfleet.User, "view", "--custom", good, "--custom", amtView)
+	assert.Equal(t, exitUsage, res.code)
+	assert.Contains(t, res.stderr, "share one WS-Management service")
 }
 
 // TestWSManCommand: identify, enum and get against a simulated AMT device
