@@ -24,6 +24,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"reflect"
 	"slices"
 	"strings"
@@ -286,6 +287,25 @@ func (v *View) Nodes(ctx context.Context, conns Connections) <-chan Node {
 		}
 	}()
 	return out
+}
+
+// All serves every node as an iterator, in the order they finish.
+// Breaking out of the loop stops the nodes still being read and waits for
+// them to end.
+func (v *View) All(ctx context.Context, conns Connections) iter.Seq[Node] {
+	return func(yield func(Node) bool) {
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		ch := v.Nodes(ctx, conns)
+		for n := range ch {
+			if !yield(n) {
+				cancel()
+				for range ch { // let the readers see the cancellation and end
+				}
+				return
+			}
+		}
+	}
 }
 
 // Assemble serves every node and returns them in the tables' order.

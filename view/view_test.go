@@ -341,3 +341,26 @@ func TestShared(t *testing.T) {
 	assert.LessOrEqual(t, lc.calls[oobkit.WMI], failedWMI+1)
 	assert.Less(t, failedWMI+1, wmiReads, "the bound says something")
 }
+
+// TestAllStopsEarly: breaking out of the iterator ends the reads still
+// running (goleak checks that none is left).
+func TestAllStopsEarly(t *testing.T) {
+	reg := view.NewRegistry()
+	reg.Register("fast", oobkit.WMI, func(context.Context, oobkit.Client) (*view.Table, error) {
+		return (&view.Table{}).Add("", "k", "v"), nil
+	})
+	reg.Register("stuck", oobkit.WMI, func(ctx context.Context, _ oobkit.Client) (*view.Table, error) {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	})
+	v := &view.View{Registry: reg, Rows: []view.Row{
+		{Group: "stuck", Techs: []oobkit.Protocol{oobkit.WMI}},
+		{Group: "fast", Techs: []oobkit.Protocol{oobkit.WMI}},
+	}}
+	var got []string
+	for n := range v.All(ctx(t), view.Clients{oobkit.WMI: fakeClient{}}) {
+		got = append(got, n.Name())
+		break
+	}
+	assert.Equal(t, []string{"fast"}, got)
+}
