@@ -198,6 +198,8 @@ func summarise(out any) string {
 		return o.Summary()
 	case nil:
 		return ""
+	case fmt.Stringer:
+		return o.String()
 	}
 	return ""
 }
