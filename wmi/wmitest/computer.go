@@ -139,6 +139,10 @@ type Computer struct {
 	notices   []ShutdownNotice
 	noticed   chan struct{} // closed and replaced on every notice
 	pending   *pendingShutdown
+	printers  map[string]*Printer
+	jobs      map[uint32]*PrintJob
+	groups    map[string]*Group
+	registry  map[string][]RegistryValue
 }
 
 // ShutdownNotice is what Win32_OperatingSystem.Win32ShutdownTracker showed
@@ -258,6 +262,7 @@ func NewComputer(adminPassword string) *Computer {
 		users: map[string]*User{}, logs: map[string][]*Event{}, records: map[string]uint32{}, nextPID: 1000,
 		noticed: make(chan struct{}),
 	}
+	c.initManaged()
 	c.AddUser(User{Name: "Administrator", Password: adminPassword, Admin: true, Builtin: true})
 	c.AddUser(User{Name: "helpdesk", Password: adminPassword, Admin: true})
 	c.AddUser(User{Name: "alice", Password: "Alice-Passw0rd"})
@@ -322,7 +327,15 @@ func (c *Computer) AddUser(u User) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	cp := u
-	c.users[strings.ToLower(u.Name)] = &cp
+	low := strings.ToLower(u.Name)
+	if _, replaced := c.users[low]; !replaced && !u.Builtin {
+		// A new local account joins Users, as "net user /add" and the
+		// Local Users and Groups console do.
+		if g := c.groups["users"]; g != nil {
+			g.members = append(g.members, low)
+		}
+	}
+	c.users[low] = &cp
 }
 
 // Password returns a local account's current password (for tests that
