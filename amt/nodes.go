@@ -56,15 +56,15 @@ type Battery struct {
 // ValueMap 1..13: "Other", "Unknown", "Fully Charged", "Low", "Critical",
 // "Charging", "Charging and High", "Charging and Low", "Charging and
 // Critical", "Undefined", "Partially Charged", "Learning", "Overcharged";
-// https://schemas.dmtf.org/wbem/cim-html/2.49.0/CIM_Battery.html). Values
+// CIM schema 2.42, https://www.dmtf.org/standards/cim/schemas). Values
 // 1 and 2 are not "discharging" and "on AC": those are Win32_Battery's
 // meanings, not CIM's. Values 6 to 9 are deprecated for ChargingStatus.
 var batteryStatus = map[string]string{"1": "other", "2": "unknown", "3": "fully charged", "4": "low", "5": "critical",
 	"6": "charging", "7": "charging and high", "8": "charging and low", "9": "charging and critical", "10": "undefined",
 	"11": "partially charged", "12": "learning", "13": "overcharged"}
 
-// chargingStatus names CIM_Battery.ChargingStatus values (CIM schema 2.49
-// and later: 0 "Unknown", 2 "Charging", 3 "Discharging", 4 "Idle"). A
+// chargingStatus names CIM_Battery.ChargingStatus values (CIM schema 2.42:
+// 0 "Unknown", 2 "Charging", 3 "Discharging", 4 "Idle"). A
 // recorded AMT response (go-wsman-messages,
 // pkg/wsman/wsmantesting/responses/cim/battery/pull.xml) carries it.
 var chargingStatus = map[string]string{"0": "unknown", "2": "charging", "3": "discharging", "4": "idle"}
@@ -426,14 +426,15 @@ type WirelessProfile struct {
 	BSSType string `json:"bssType,omitempty"`
 }
 
-// CIM_WiFiEndpointSettings value maps (CIM schema,
-// https://schemas.dmtf.org/wbem/cim-html/2.49.0/CIM_WiFiEndpointSettings.html;
+// CIM_WiFiEndpointSettings value maps (CIM schema 2.42,
+// https://www.dmtf.org/standards/cim/schemas;
 // AuthenticationMethod 1 Other, 2 Open System, 3 Shared Key, 4 WPA PSK,
 // 5 WPA IEEE 802.1x, 6 WPA2 PSK, 7 WPA2 IEEE 802.1x, and the Intel AMT
 // SDK's 32768 WPA3 SAE and 32769 WPA3 OWE; EncryptionMethod 1 Other, 2 WEP,
 // 3 TKIP, 4 CCMP, 5 None; BSSType 0 Unknown, 2 Independent,
-// 3 Infrastructure). The WPA3 values are as go-wsman-messages
-// (pkg/wsman/cim/wifi) has them; not checked against the SDK itself.
+// 3 Infrastructure). The WPA3 values are not in CIM 2.42; they are as
+// go-wsman-messages (pkg/wsman/cim/wifi) has them, not checked against
+// the SDK itself.
 var (
 	wifiAuth = map[string]string{"1": "other", "2": "open system", "3": "shared key", "4": "WPA PSK",
 		"5": "WPA IEEE 802.1x", "6": "WPA2 PSK", "7": "WPA2 IEEE 802.1x", "32768": "WPA3 SAE", "32769": "WPA3 OWE"}

@@ -35,7 +35,7 @@ func nodeItems(t *testing.T, items string) []*wsman.Instance {
 // CIM_Battery as go-wsman-messages' fixture responses/cim/battery/pull.xml
 // has it: BatteryStatus 2 is CIM's "Unknown" (not Win32_Battery's "on AC"),
 // ChargingStatus 0 "Unknown", Chemistry 2 "Unknown", no EstimatedRunTime.
-// Value maps: https://schemas.dmtf.org/wbem/cim-html/2.49.0/CIM_Battery.html
+// Value maps: CIM schema 2.42 CIM_Battery (https://www.dmtf.org/standards/cim/schemas).
 func TestDecodeBatteryCIMValues(t *testing.T) {
 	ins := nodeItems(t, `<h:CIM_Battery xmlns:h="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_Battery">
 <h:BatteryStatus>2</h:BatteryStatus><h:ChargingStatus>0</h:ChargingStatus><h:Chemistry>2</h:Chemistry>
