@@ -106,7 +106,12 @@ func decodeBattery(in *wsman.Instance) Battery {
 }
 
 // FRU is a field replaceable unit: a CIM_PhysicalElement AMT reports
-// (DMTF DSP1011 Physical Asset Profile properties).
+// (DMTF DSP1011 Physical Asset Profile properties). Not every class has
+// every property: AMT's CIM_Chip (recorded in go-wsman-messages'
+// fixtures, pkg/wsman/wsmantesting/responses/cim/chip/pull.xml) carries no
+// Model, PartNumber or SerialNumber and names the processor in Version;
+// CIM_PhysicalMemory carries PartNumber and SerialNumber (blank-padded,
+// trimmed here) and no Model.
 type FRU struct {
 	// Class is the CIM class: CIM_Chassis, CIM_Card (the baseboard),
 	// CIM_Chip (processor) or CIM_PhysicalMemory.

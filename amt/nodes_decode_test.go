@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/oobkit/oobkit/amt/internal/schema"
 	"github.com/oobkit/oobkit/internal/wsman"
 )
 
@@ -146,4 +147,20 @@ func TestDecodeNetworkSettingsRecorded(t *testing.T) {
 	// WLANLinkProtectionLevel tells it apart, as MeshCommander does.
 	ins[1].Set("InstanceID", "Intel(r) AMT Ethernet Port Settings 0").Delete("PhysicalConnectionType")
 	assert.Equal(t, Wireless, decodeNetworkSettings(ins[1]).Interface)
+}
+
+// The FRU node on the recorded AMT 12 responses (testdata, see
+// SOURCES.md): the chassis has no CanBeFRUed, the memory module's
+// blank-padded PartNumber is trimmed.
+func TestDecodeFRURecorded(t *testing.T) {
+	yes := true
+	assert.Equal(t, FRU{Class: "CIM_Card", Name: "Managed System Base Board", Tag: "CIM_Card", Manufacturer: "Intel Corporation",
+		Model: "NUC9V7QNB", SerialNumber: "KNQN0221020W", Version: "K47180-402", CanBeFRUed: &yes},
+		decodeFRU(schema.Card, fixtureInstances(t, "card_pull.xml")[0]))
+	assert.Equal(t, FRU{Class: "CIM_Chassis", Name: "Managed System Chassis", Tag: "CIM_Chassis", Manufacturer: "Intel(R) Client Systems",
+		Model: "NUC9V7QNX", SerialNumber: "JRQN0243007J", Version: "K47174-402"},
+		decodeFRU(schema.Chassis, fixtureInstances(t, "chassis_pull.xml")[0]))
+	assert.Equal(t, FRU{Class: "CIM_PhysicalMemory", Name: "Managed System Memory Chip", Tag: "9876543210", Manufacturer: "859B",
+		SerialNumber: "E0AF89A0", PartNumber: "CT16G4SFRA266.C8FE"},
+		decodeFRU(schema.Memory, fixtureInstances(t, "physicalmemory_pull.xml")[0]))
 }

@@ -51,7 +51,9 @@ func TestFRUs(t *testing.T) {
 	yes := true
 	assert.Equal(t, amt.FRU{Class: "CIM_Card", Name: "Managed System Base Board", Tag: "CIM_Card", Manufacturer: "Simulated Corp.",
 		Model: "SIMBOARD", SerialNumber: "BB-0001", Version: "K47173-402", CanBeFRUed: &yes}, got[1])
-	assert.Equal(t, "SRGKY", got[2].PartNumber)
+	// AMT's CIM_Chip names the processor in Version and has no part number.
+	assert.Equal(t, amt.FRU{Class: "CIM_Chip", Name: "Managed System Processor Chip", Tag: "CPU 0",
+		Manufacturer: "Intel(R) Corporation", Version: "Intel(R) Core(TM) i5-10210U CPU @ 1.60GHz", CanBeFRUed: &yes}, got[2])
 	assert.Equal(t, "CT8G4SFS824A.C8FE", got[3].PartNumber, "trailing blanks trimmed")
 	assert.Nil(t, got[0].CanBeFRUed, "the chassis does not report CanBeFRUed")
 }

@@ -135,9 +135,11 @@ func (d *Device) registerNodes() {
 			"SystemCreationClassName", "CIM_ComputerSystem", "SystemName", schema.ManagedSystem)}
 	})
 	enum(schema.Chip, func() []*etree.Element {
+		// The properties a recorded AMT CIM_Chip carries (go-wsman-messages,
+		// pkg/wsman/wsmantesting/responses/cim/chip/pull.xml): no Model,
+		// PartNumber or SerialNumber; the processor's name is in Version.
 		return []*etree.Element{instance(schema.Chip, "CanBeFRUed", "true", "CreationClassName", "CIM_Chip",
-			"ElementName", "Managed System Processor Chip", "Manufacturer", "Intel(R) Corporation",
-			"Model", "Intel(R) Core(TM) i5-10210U", "PartNumber", "SRGKY", "SerialNumber", "",
+			"ElementName", "Managed System Processor Chip", "Manufacturer", "Intel(R) Corporation", "OperationalStatus", "0",
 			"Tag", "CPU 0", "Version", "Intel(R) Core(TM) i5-10210U CPU @ 1.60GHz")}
 	})
 	enum(schema.AgentWatchdog, d.watchdogInstances)
