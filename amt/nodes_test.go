@@ -325,3 +325,45 @@ func TestSetNetworkSettingsStaticWithIPSyncSendsNoAddress(t *testing.T) {
 	assert.True(t, got.DHCP)
 	assert.Equal(t, 2, srv.EthernetPuts())
 }
+
+// AddAction and DeleteAllActions of AMT_AgentPresenceWatchdog, selected
+// by the Base64 DeviceID as MeshCommander selects them; what they create is
+// read back through AMT_StateTransitionCondition,
+// AMT_AgentPresenceWatchdogAction and CIM_ConcreteDependency.
+func TestWatchdogActionsAddAndDelete(t *testing.T) {
+	srv, c := start(t, amttest.Config{})
+	ctx := nodeCtx(t)
+	srv.AddAgentWatchdog(amttest.AgentWatchdog{AgentID: "0123456789ABCDEF0123456789ABCDEF", Name: "agent", State: 1,
+		StartupSeconds: 3600, TimeoutSeconds: 60})
+	const id = "01234567-89AB-CDEF-0123-456789ABCDEF"
+	require.NoError(t, c.AddWatchdogAction(ctx, id, amt.NewWatchdogAction{From: amt.WatchdogRunning,
+		To: amt.WatchdogExpired | amt.WatchdogStopped, Event: true, SystemDefense: "activate policy"}))
+	require.NoError(t, c.AddWatchdogAction(ctx, id, amt.NewWatchdogAction{From: amt.WatchdogAnyState, To: amt.WatchdogRunning, Event: true}))
+	got, err := c.AgentWatchdogs(ctx)
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+	require.Len(t, got[0].Actions, 2)
+	assert.Equal(t, []string{"running"}, got[0].Actions[0].OldStates)
+	assert.Equal(t, []string{"stopped", "expired"}, got[0].Actions[0].NewStates)
+	assert.Equal(t, "activate policy", got[0].Actions[0].SystemDefense)
+	assert.True(t, got[0].Actions[1].Event)
+	assert.Empty(t, got[0].Actions[1].SystemDefense)
+	assert.Len(t, got[0].Actions[1].OldStates, 5)
+
+	require.NoError(t, c.DeleteWatchdogActions(ctx, id))
+	got, err = c.AgentWatchdogs(ctx)
+	require.NoError(t, err)
+	assert.Empty(t, got[0].Actions)
+
+	for name, err := range map[string]error{
+		"not a GUID":   c.DeleteWatchdogActions(ctx, "agent"),
+		"no state":     c.AddWatchdogAction(ctx, id, amt.NewWatchdogAction{To: amt.WatchdogRunning, Event: true}),
+		"bad state":    c.AddWatchdogAction(ctx, id, amt.NewWatchdogAction{From: 32, To: amt.WatchdogRunning, Event: true}),
+		"does nothing": c.AddWatchdogAction(ctx, id, amt.NewWatchdogAction{From: 1, To: 4}),
+		"bad defense":  c.AddWatchdogAction(ctx, id, amt.NewWatchdogAction{From: 1, To: 4, SystemDefense: "reboot"}),
+	} {
+		requireClass(t, err, oobkit.ErrInvalidArgument)
+		_ = name
+	}
+	require.Error(t, c.DeleteWatchdogActions(ctx, "FEDCBA98-7654-3210-FEDC-BA9876543210"), "no such watchdog")
+}

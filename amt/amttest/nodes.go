@@ -64,6 +64,7 @@ type WatchdogAction struct {
 // nodeState is what the node classes hold (guarded by Device.mu).
 type nodeState struct {
 	watchdogs []AgentWatchdog
+	actionSeq int
 	ethernet  [2]map[string][]string // AMT_EthernetPortSettings 0 (wired) and 1 (wireless)
 	ethPuts   int
 }
@@ -143,6 +144,8 @@ func (d *Device) registerNodes() {
 			"Tag", "CPU 0", "Version", "Intel(R) Core(TM) i5-10210U CPU @ 1.60GHz")}
 	})
 	enum(schema.AgentWatchdog, d.watchdogInstances)
+	d.handleMethod(schema.AgentWatchdog, "AddAction", d.addWatchdogAction)
+	d.handleMethod(schema.AgentWatchdog, "DeleteAllActions", d.deleteWatchdogActions)
 	enum(schema.StateTransitionCondition, func() []*etree.Element { c, _, _ := d.watchdogPolicy(); return c })
 	enum(schema.AgentWatchdogAction, func() []*etree.Element { _, a, _ := d.watchdogPolicy(); return a })
 	enum(schema.ConcreteDependency, func() []*etree.Element { _, _, l := d.watchdogPolicy(); return l })
@@ -323,6 +326,66 @@ func (d *Device) watchdogInstances() []*etree.Element {
 			"TimeoutInterval", strconv.Itoa(w.TimeoutSeconds)))
 	}
 	return out
+}
+
+// watchdogIndex finds the watchdog the DeviceID selector names (a fault
+// when none does). Callers hold d.mu.
+func (d *Device) watchdogIndex(r *wsmantest.Request) (int, error) {
+	id := r.Selectors.Get("DeviceID")
+	for i, w := range d.nodes.watchdogs {
+		if agentDeviceID(w.AgentID) == id {
+			return i, nil
+		}
+	}
+	return 0, wsmantest.Fault("InvalidSelectors", "no AMT_AgentPresenceWatchdog "+id)
+}
+
+// addWatchdogAction is AMT_AgentPresenceWatchdog.AddAction: OldState,
+// NewState and EventOnTransition are required, ActionSd (0 activate, 1
+// deactivate) optional (AMT_AgentPresenceWatchdog.h in
+// https://github.com/intel/lms). A bad value answers ReturnValue 36, the
+// AMT invalid-parameter status (not checked against a device for this
+// method). The action is named "Intel(r) AMT:Agent Presence Action <n>",
+// the simulator's own naming.
+func (d *Device) addWatchdogAction(r *wsmantest.Request) (*etree.Element, error) {
+	in := r.Instance()
+	o, okO := in.Int("OldState")
+	n, okN := in.Int("NewState")
+	ev := in.Get("EventOnTransition")
+	sd := -1
+	if in.Has("ActionSd") {
+		v, ok := in.Int("ActionSd")
+		if !ok || v < 0 || v > 1 {
+			return output(schema.AgentWatchdog, "AddAction", 36), nil
+		}
+		sd = int(v)
+	}
+	if !okO || !okN || o < 1 || o > 31 || n < 1 || n > 31 || (ev != "true" && ev != "false") {
+		return output(schema.AgentWatchdog, "AddAction", 36), nil
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	i, err := d.watchdogIndex(r)
+	if err != nil {
+		return nil, err
+	}
+	d.nodes.actionSeq++
+	d.nodes.watchdogs[i].Actions = append(d.nodes.watchdogs[i].Actions, WatchdogAction{
+		Name: "Intel(r) AMT:Agent Presence Action " + strconv.Itoa(d.nodes.actionSeq), OldStates: int(o), NewStates: int(n),
+		EventOnTransition: ev == "true", ActionSd: sd})
+	return output(schema.AgentWatchdog, "AddAction", 0), nil
+}
+
+// deleteWatchdogActions is AMT_AgentPresenceWatchdog.DeleteAllActions.
+func (d *Device) deleteWatchdogActions(r *wsmantest.Request) (*etree.Element, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	i, err := d.watchdogIndex(r)
+	if err != nil {
+		return nil, err
+	}
+	d.nodes.watchdogs[i].Actions = nil
+	return output(schema.AgentWatchdog, "DeleteAllActions", 0), nil
 }
 
 // watchdogPolicy lists the conditions, actions and CIM_ConcreteDependency
