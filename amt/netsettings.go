@@ -151,10 +151,16 @@ func (e *NetworkChangeRefusedError) Unwrap() error { return oobkit.ErrInvalidArg
 // "'DHCPEnabled' is a required field for the Put command") and the static
 // fields only in static mode without IP sync.
 //
-// Refusing a static address on the wireless interface follows the SDK's
-// description of AMT wireless as DHCP-only; it is not checked against a
-// device's answer (MeshCommander offers static settings for the wired
-// interface only).
+// A static address on the wireless interface is refused: "the wireless
+// interface must be DHCP assigned only one IP address" (Intel, "An
+// Introduction to Intel AMT Wireless Connections",
+// https://www.intel.com/content/www/us/en/developer/articles/technical/an-introduction-to-active-management-technology-wireless-connections.html;
+// MeshCommander offers static settings for the wired interface only). What
+// a device answers to such a Put was not checked. Intel also says that
+// AMT taking a DHCP address while the host has a static one is invalid,
+// and from AMT 7 so is a static AMT address on a DHCP host ("Using Static
+// IP Addressing with Intel AMT", https://communities.intel.com/docs/DOC-5974);
+// the host's configuration is not visible here, so that is not checked.
 //
 // A change that would cut the management station off is refused with a
 // *NetworkChangeRefusedError unless ch.Force: switching DHCP, changing the

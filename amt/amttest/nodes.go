@@ -238,7 +238,8 @@ func (d *Device) getEthernet(r *wsmantest.Request) (*etree.Element, error) {
 // the read-only properties a client sends back (MACAddress, LinkIsUp,
 // SharedMAC, SharedDynamicIP, ...) are ignored, as MeshCommander's Put of
 // the whole instance works on real devices. It refuses a static address on
-// the wireless port (AMT takes its wireless address from DHCP only) and a
+// the wireless port (Intel: "the wireless interface must be DHCP assigned
+// only one IP address"; the fault a device answers was not checked) and a
 // static configuration without IP sync that lacks a valid IPv4 address and
 // mask. It also refuses static fields in a DHCP or IP sync Put (SDK
 // IPAddress: "Put operation - sets the IP address (in static mode only)";
