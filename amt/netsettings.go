@@ -114,7 +114,10 @@ type NetworkChange struct {
 	IP, SubnetMask, Gateway, PrimaryDNS, SecondaryDNS *string
 	// LinkPolicy sets the power states in which the interface is up
 	// (1 S0 AC, 14 Sx AC, 16 S0 DC, 224 Sx DC); an empty non-nil slice
-	// turns the interface's link off in every state.
+	// turns the interface's link off in every state. That case is sent as
+	// one empty LinkPolicy element; how firmware takes it is not verified
+	// (MeshCommander lets its link policy dialog send an empty list, whose
+	// encoding on the wire was not checked either).
 	LinkPolicy []int
 	// Force applies a change that would cut the management station off
 	// from the computer.

@@ -555,11 +555,12 @@ type RuleServer struct {
 
 // Value maps of the Intel AMT SDK (as go-wsman-messages
 // pkg/wsman/amt/remoteaccess and managementpresence quote them):
-// InfoFormat 3 IPv4, 4 IPv6, 201 FQDN; Trigger 0 User Initiated, 1 Alert,
+// InfoFormat (CIM_RemoteServiceAccessPoint's map) 1 Other, 2 Host Name,
+// 3 IPv4, 4 IPv6, 201 FQDN, of which AMT uses 3, 4 and 201; Trigger 0 User Initiated, 1 Alert,
 // 2 Periodic, 3 Home Provisioning; MpsType 0 External MPS, 1 Internal MPS,
 // 2 Both.
 var (
-	infoFormat  = map[string]string{"3": "IPv4", "4": "IPv6", "201": "FQDN"}
+	infoFormat  = map[string]string{"1": "other", "2": "host name", "3": "IPv4", "4": "IPv6", "201": "FQDN"}
 	raTrigger   = map[string]string{"0": "user initiated", "1": "alert", "2": "periodic", "3": "home provisioning"}
 	mpsLocation = map[string]string{"0": "external", "1": "internal", "2": "both"}
 )
