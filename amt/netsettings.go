@@ -34,15 +34,28 @@ type NetworkSettings struct {
 	PrimaryDNS   string `json:"primaryDNS,omitempty"`
 	SecondaryDNS string `json:"secondaryDNS,omitempty"`
 	// SharedMAC, SharedDynamicIP and SharedStaticIP: AMT shares the host's
-	// MAC / DHCP address / static address.
+	// MAC / DHCP address / static address (SDK: "Indicates whether the
+	// static host IP is shared with ME"; SharedMAC and SharedDynamicIP are
+	// read-only).
 	SharedMAC       bool `json:"sharedMAC"`
 	SharedDynamicIP bool `json:"sharedDynamicIP"`
 	SharedStaticIP  bool `json:"sharedStaticIP"`
-	// IPSync: AMT follows the host OS's static address (IpSyncEnabled).
+	// IPSync is IpSyncEnabled (SDK: "Indicates whether the IP
+	// synchronization between host and ME is enabled"): in static mode AMT
+	// takes the host OS's static settings, sent by the local agent, and
+	// the static fields are not set over the network (MeshCommander's IPv4
+	// dialog greys them out and leaves them out of its Put when IP sync is
+	// on, for AMT 7 and later).
 	IPSync bool `json:"ipSync"`
 	// LinkPolicy lists the power states in which the interface is up
-	// (1 S0 on AC, 14 Sx on AC, 16 S0 on battery, 224 Sx on battery).
+	// (SDK ValueMap {1, 14, 16, 224}: "available on S0 AC, available on Sx
+	// AC, available on S0 DC, available on Sx DC").
 	LinkPolicy []int `json:"linkPolicy,omitempty"`
+	// LinkPreference and LinkControl say who is to own / owns the link of
+	// a wireless interface (1 ME, 2 host; 0 when not reported); read-only
+	// here (AMT's SetLinkPreference method changes the preference).
+	LinkPreference int `json:"linkPreference,omitempty"`
+	LinkControl    int `json:"linkControl,omitempty"`
 }
 
 // NetworkSettings reads the Intel AMT network settings of every interface.
@@ -64,9 +77,14 @@ func decodeNetworkSettings(in *wsman.Instance) NetworkSettings {
 		IP: in.Get("IPAddress"), SubnetMask: in.Get("SubnetMask"), Gateway: in.Get("DefaultGateway"),
 		PrimaryDNS: in.Get("PrimaryDNS"), SecondaryDNS: in.Get("SecondaryDNS"), SharedMAC: in.Bool("SharedMAC"),
 		SharedDynamicIP: in.Bool("SharedDynamicIP"), SharedStaticIP: in.Bool("SharedStaticIp"), IPSync: in.Bool("IpSyncEnabled")}
-	if strings.HasSuffix(id, " 1") || in.Get("PhysicalConnectionType") == "3" {
+	// The wireless interface is instance 1, or PhysicalConnectionType 3
+	// "Wireless LAN" (AMT 15 and later), or the one that reports
+	// WLANLinkProtectionLevel (as MeshCommander tells them apart).
+	if strings.HasSuffix(id, " 1") || in.Get("PhysicalConnectionType") == "3" || in.Has("WLANLinkProtectionLevel") {
 		n.Interface = Wireless
 	}
+	n.LinkPreference = intOr(in, "LinkPreference", 0)
+	n.LinkControl = intOr(in, "LinkControl", 0)
 	for _, v := range in.Ints("LinkPolicy") {
 		n.LinkPolicy = append(n.LinkPolicy, int(v))
 	}
@@ -78,15 +96,28 @@ func decodeNetworkSettings(in *wsman.Instance) NetworkSettings {
 type NetworkChange struct {
 	// Interface to change (Wired or Wireless).
 	Interface Interface
-	// DHCP switches between DHCP (true) and the static settings below
-	// (false). The wireless interface takes DHCP only.
+	// DHCP switches between DHCP (true) and static settings (false). The
+	// wireless interface takes DHCP only.
 	DHCP *bool
+	// IPSync sets IpSyncEnabled: in static mode, AMT takes the host OS's
+	// static settings and IP, SubnetMask, Gateway and the DNS servers are
+	// not sent.
+	IPSync *bool
+	// SharedStaticIP sets SharedStaticIp (the host's static address is
+	// shared with AMT).
+	SharedStaticIP *bool
 	// IP, SubnetMask, Gateway, PrimaryDNS, SecondaryDNS are the static IPv4
-	// settings (IP and SubnetMask are required when DHCP is false).
+	// settings (IP and SubnetMask are required when DHCP and IPSync are
+	// false). They are sent only in that mode: the SDK's IPAddress "Put
+	// operation - sets the IP address (in static mode only)", and
+	// MeshCommander removes them from its Put in DHCP mode.
 	IP, SubnetMask, Gateway, PrimaryDNS, SecondaryDNS *string
 	// LinkPolicy sets the power states in which the interface is up
 	// (1 S0 AC, 14 Sx AC, 16 S0 DC, 224 Sx DC); an empty non-nil slice
-	// turns the interface's link off in every state.
+	// turns the interface's link off in every state. That case is sent as
+	// one empty LinkPolicy element; how firmware takes it is not verified
+	// (MeshCommander lets its link policy dialog send an empty list, whose
+	// encoding on the wire was not checked either).
 	LinkPolicy []int
 	// Force applies a change that would cut the management station off
 	// from the computer.
@@ -115,8 +146,24 @@ func (e *NetworkChangeRefusedError) Error() string {
 func (e *NetworkChangeRefusedError) Unwrap() error { return oobkit.ErrInvalidArgument }
 
 // SetNetworkSettings changes one interface's Intel AMT network settings
-// (Get, change, Put of AMT_EthernetPortSettings) and returns what the
-// device holds afterwards.
+// (Enumerate, change, Put of AMT_EthernetPortSettings) and returns what the
+// device holds afterwards. The Put carries the instance as the device
+// listed it, read-only properties included, as MeshCommander's Put does
+// (https://github.com/Ylianst/MeshCommander/blob/master/index.html,
+// showIPSetupDlgOk, showLinkPolicyDlgEx); DHCPEnabled is always sent (SDK:
+// "'DHCPEnabled' is a required field for the Put command") and the static
+// fields only in static mode without IP sync.
+//
+// A static address on the wireless interface is refused: "the wireless
+// interface must be DHCP assigned only one IP address" (Intel, "An
+// Introduction to Intel AMT Wireless Connections",
+// https://www.intel.com/content/www/us/en/developer/articles/technical/an-introduction-to-active-management-technology-wireless-connections.html;
+// MeshCommander offers static settings for the wired interface only). What
+// a device answers to such a Put was not checked. Intel also says that
+// AMT taking a DHCP address while the host has a static one is invalid,
+// and from AMT 7 so is a static AMT address on a DHCP host ("Using Static
+// IP Addressing with Intel AMT", https://communities.intel.com/docs/DOC-5974);
+// the host's configuration is not visible here, so that is not checked.
 //
 // A change that would cut the management station off is refused with a
 // *NetworkChangeRefusedError unless ch.Force: switching DHCP, changing the
@@ -156,7 +203,19 @@ func (c *Client) SetNetworkSettings(ctx context.Context, ch NetworkChange) (*Net
 	if after.Interface == Wireless && !after.DHCP {
 		return nil, argErr(op, "the wireless interface takes its address from DHCP only")
 	}
-	if !after.DHCP {
+	if after.DHCP || after.IPSync {
+		for name, p := range map[string]*string{"IP": ch.IP, "SubnetMask": ch.SubnetMask, "Gateway": ch.Gateway,
+			"PrimaryDNS": ch.PrimaryDNS, "SecondaryDNS": ch.SecondaryDNS} {
+			if p != nil {
+				mode := "DHCP is on"
+				if !after.DHCP {
+					mode = "IP sync is on (the static settings come from the host OS; set IPSync false to give them)"
+				}
+				return nil, argErr(op, "%s is a static setting, and %s", name, mode)
+			}
+		}
+	}
+	if !after.DHCP && !after.IPSync {
 		if a, err := netip.ParseAddr(after.IP); err != nil || !a.Is4() {
 			return nil, argErr(op, "a static configuration needs an IPv4 address, not %q", after.IP)
 		}
@@ -171,14 +230,18 @@ func (c *Client) SetNetworkSettings(ctx context.Context, ch NetworkChange) (*Net
 		}
 	}
 	cur.Set("DHCPEnabled", b2s(after.DHCP))
-	if !after.DHCP {
-		for _, kv := range [][2]string{{"IPAddress", after.IP}, {"SubnetMask", after.SubnetMask}, {"DefaultGateway", after.Gateway},
-			{"PrimaryDNS", after.PrimaryDNS}, {"SecondaryDNS", after.SecondaryDNS}} {
-			if kv[1] == "" {
-				cur.Delete(kv[0])
-			} else {
-				cur.Set(kv[0], kv[1])
-			}
+	if ch.IPSync != nil {
+		cur.Set("IpSyncEnabled", b2s(after.IPSync))
+	}
+	if ch.SharedStaticIP != nil {
+		cur.Set("SharedStaticIp", b2s(after.SharedStaticIP))
+	}
+	for _, kv := range [][2]string{{"IPAddress", after.IP}, {"SubnetMask", after.SubnetMask}, {"DefaultGateway", after.Gateway},
+		{"PrimaryDNS", after.PrimaryDNS}, {"SecondaryDNS", after.SecondaryDNS}} {
+		if after.DHCP || after.IPSync || kv[1] == "" {
+			cur.Delete(kv[0])
+		} else {
+			cur.Set(kv[0], kv[1])
 		}
 	}
 	if ch.LinkPolicy != nil {
@@ -237,6 +300,12 @@ func applyChange(n NetworkSettings, ch NetworkChange) NetworkSettings {
 	if ch.DHCP != nil {
 		n.DHCP = *ch.DHCP
 	}
+	if ch.IPSync != nil {
+		n.IPSync = *ch.IPSync
+	}
+	if ch.SharedStaticIP != nil {
+		n.SharedStaticIP = *ch.SharedStaticIP
+	}
 	set := func(dst *string, p *string) {
 		if p != nil {
 			*dst = *p
@@ -259,10 +328,16 @@ func cutsOff(before, after NetworkSettings) []string {
 	var r []string
 	switch {
 	case before.DHCP && !after.DHCP:
-		r = append(r, "DHCP would be turned off for the static address "+after.IP)
+		if after.IPSync {
+			r = append(r, "DHCP would be turned off for the host's synchronised static address")
+		} else {
+			r = append(r, "DHCP would be turned off for the static address "+after.IP)
+		}
 	case !before.DHCP && after.DHCP:
 		r = append(r, "DHCP would replace the static address "+before.IP)
-	case !after.DHCP:
+	case !after.DHCP && before.IPSync != after.IPSync:
+		r = append(r, fmt.Sprintf("IP sync would be turned %s, changing where the static address comes from", map[bool]string{true: "on", false: "off"}[after.IPSync]))
+	case !after.DHCP && !after.IPSync:
 		if after.IP != before.IP {
 			r = append(r, fmt.Sprintf("the address would change from %s to %s", before.IP, after.IP))
 		}

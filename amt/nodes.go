@@ -3,6 +3,7 @@ package amt
 import (
 	"context"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"strconv"
@@ -29,15 +30,21 @@ import (
 type Battery struct {
 	DeviceID string `json:"deviceID"`
 	Name     string `json:"name"`
-	// Status names BatteryStatus ("charging", "fully charged", …).
+	// Status names BatteryStatus ("fully charged", "low", "unknown", …).
 	Status string `json:"status"`
+	// Charging names ChargingStatus ("charging", "discharging", "idle",
+	// "unknown"; "" when the device does not send it).
+	Charging string `json:"charging,omitempty"`
 	// Chemistry names the Chemistry value ("lithium-ion", …).
 	Chemistry string `json:"chemistry,omitempty"`
-	// ChargePercent is EstimatedChargeRemaining (-1 when unreported).
+	// ChargePercent is EstimatedChargeRemaining (-1 when unreported). AMT
+	// may report 0 for a battery it cannot read (the recorded response
+	// above has 0 with FullChargeCapacity 0).
 	ChargePercent int `json:"chargePercent"`
 	// RunTimeMinutes is EstimatedRunTime (-1 when unreported).
 	RunTimeMinutes int `json:"runTimeMinutes"`
-	// DesignCapacity and FullChargeCapacity are in mWh; DesignVoltage in mV.
+	// DesignCapacity and FullChargeCapacity are in mWh; DesignVoltage in
+	// mV (0: not supported, per the CIM descriptions).
 	DesignCapacity     int64 `json:"designCapacity,omitempty"`
 	FullChargeCapacity int64 `json:"fullChargeCapacity,omitempty"`
 	DesignVoltage      int64 `json:"designVoltage,omitempty"`
@@ -45,10 +52,22 @@ type Battery struct {
 	Health string `json:"health,omitempty"`
 }
 
-// batteryStatus names CIM_Battery.BatteryStatus values (CIM schema).
-var batteryStatus = map[string]string{"1": "discharging", "2": "on AC", "3": "fully charged", "4": "low", "5": "critical",
+// batteryStatus names CIM_Battery.BatteryStatus values (DMTF CIM schema
+// ValueMap 1..13: "Other", "Unknown", "Fully Charged", "Low", "Critical",
+// "Charging", "Charging and High", "Charging and Low", "Charging and
+// Critical", "Undefined", "Partially Charged", "Learning", "Overcharged";
+// CIM schema 2.42, https://www.dmtf.org/standards/cim/schemas). Values
+// 1 and 2 are not "discharging" and "on AC": those are Win32_Battery's
+// meanings, not CIM's. Values 6 to 9 are deprecated for ChargingStatus.
+var batteryStatus = map[string]string{"1": "other", "2": "unknown", "3": "fully charged", "4": "low", "5": "critical",
 	"6": "charging", "7": "charging and high", "8": "charging and low", "9": "charging and critical", "10": "undefined",
 	"11": "partially charged", "12": "learning", "13": "overcharged"}
+
+// chargingStatus names CIM_Battery.ChargingStatus values (CIM schema 2.42:
+// 0 "Unknown", 2 "Charging", 3 "Discharging", 4 "Idle"). A
+// recorded AMT response (go-wsman-messages,
+// pkg/wsman/wsmantesting/responses/cim/battery/pull.xml) carries it.
+var chargingStatus = map[string]string{"0": "unknown", "2": "charging", "3": "discharging", "4": "idle"}
 
 // batteryChemistry names CIM_Battery.Chemistry values (CIM schema).
 var batteryChemistry = map[string]string{"1": "other", "2": "unknown", "3": "lead acid", "4": "nickel cadmium",
@@ -77,6 +96,9 @@ func decodeBattery(in *wsman.Instance) Battery {
 	b := Battery{DeviceID: in.Get("DeviceID"), Name: in.Get("ElementName"), Status: named(batteryStatus, in.Get("BatteryStatus")),
 		Chemistry: named(batteryChemistry, in.Get("Chemistry")), ChargePercent: intOr(in, "EstimatedChargeRemaining", -1),
 		RunTimeMinutes: intOr(in, "EstimatedRunTime", -1), Health: named(healthState, in.Get("HealthState"))}
+	if in.Has("ChargingStatus") {
+		b.Charging = named(chargingStatus, in.Get("ChargingStatus"))
+	}
 	b.DesignCapacity, _ = in.Int("DesignCapacity")
 	b.FullChargeCapacity, _ = in.Int("FullChargeCapacity")
 	b.DesignVoltage, _ = in.Int("DesignVoltage")
@@ -84,7 +106,12 @@ func decodeBattery(in *wsman.Instance) Battery {
 }
 
 // FRU is a field replaceable unit: a CIM_PhysicalElement AMT reports
-// (DMTF DSP1011 Physical Asset Profile properties).
+// (DMTF DSP1011 Physical Asset Profile properties). Not every class has
+// every property: AMT's CIM_Chip (recorded in go-wsman-messages'
+// fixtures, pkg/wsman/wsmantesting/responses/cim/chip/pull.xml) carries no
+// Model, PartNumber or SerialNumber and names the processor in Version;
+// CIM_PhysicalMemory carries PartNumber and SerialNumber (blank-padded,
+// trimmed here) and no Model.
 type FRU struct {
 	// Class is the CIM class: CIM_Chassis, CIM_Card (the baseboard),
 	// CIM_Chip (processor) or CIM_PhysicalMemory.
@@ -149,9 +176,11 @@ func decodeFRU(uri string, in *wsman.Instance) FRU {
 
 // AgentWatchdog is one AMT_AgentPresenceWatchdog: a local agent the
 // firmware expects to hear from (Intel AMT SDK: a CIM_Watchdog keyed by
-// the agent's GUID; Intel's CIM framework, AMT_AgentPresenceWatchdog.h and
-// AMT_AgentPresenceWatchdogAction.h generated from the SDK's MOF, names the
-// properties and values used here).
+// the agent's GUID; Intel's CIM framework, AMT_AgentPresenceWatchdog.h,
+// AMT_StateTransitionCondition.h and AMT_AgentPresenceWatchdogAction.h
+// generated from the SDK's MOFs, https://github.com/intel/lms
+// CIM_Framework/CIMFramework/CPPClasses/Include, names the properties and
+// values used here).
 type AgentWatchdog struct {
 	// AgentID is the agent's GUID (8-4-4-4-12), decoded from the Base64
 	// DeviceID; the DeviceID as sent when it is not 16 Base64 bytes.
@@ -166,16 +195,31 @@ type AgentWatchdog struct {
 	// allowed between heartbeats.
 	Startup time.Duration `json:"startup"`
 	Timeout time.Duration `json:"timeout"`
-	// Actions are the watchdog's AMT_AgentPresenceWatchdogAction entries.
+	// Actions are the watchdog's transitions and what the firmware does on
+	// each (one entry per AMT_StateTransitionCondition and
+	// AMT_AgentPresenceWatchdogAction pair).
 	Actions []WatchdogAction `json:"actions,omitempty"`
 }
 
-// WatchdogAction is one AMT_AgentPresenceWatchdogAction (a
-// CIM_PolicyAction): what the firmware does when its watchdog goes from
-// one of OldStates to one of NewStates.
+// WatchdogAction is one transition of a watchdog and its action. AMT keeps
+// them in three places, as AMT_AgentPresenceWatchdog.AddAction creates
+// them: the states are an AMT_StateTransitionCondition (a
+// CIM_PolicyCondition with OldState and NewState), what to do is an
+// AMT_AgentPresenceWatchdogAction (a CIM_PolicyAction with
+// EventOnTransition and ActionSd), and CIM_ConcreteDependency instances
+// link the watchdog (Antecedent) to the condition (Dependent) and the
+// condition (Antecedent) to the action (Dependent). MeshCommander's agent
+// presence page reads them so
+// (https://github.com/Ylianst/MeshCommander/blob/master/index.html,
+// PullWatchdogResponse).
 type WatchdogAction struct {
-	// Name is PolicyActionName.
-	Name      string   `json:"name"`
+	// Condition is the PolicyConditionName of the transition.
+	Condition string `json:"condition,omitempty"`
+	// Name is the action's PolicyActionName ("" for a transition without
+	// an action instance).
+	Name string `json:"name"`
+	// OldStates and NewStates are the condition's OldState and NewState
+	// bitmaps, named.
 	OldStates []string `json:"oldStates,omitempty"`
 	NewStates []string `json:"newStates,omitempty"`
 	// Event: an event is created on the transition (EventOnTransition).
@@ -186,11 +230,13 @@ type WatchdogAction struct {
 }
 
 // watchdogStateBits names the CurrentState values, which are also the bits
-// of an action's OldState and NewState (Intel AMT SDK, AMT_AgentPresenceWatchdog:
-// 1 NotStarted, 2 Stopped, 4 Running, 8 Expired, 16 Suspended).
+// of a condition's OldState and NewState (AMT_StateTransitionCondition.h:
+// "1 - NotStarted, 2 - Stopped, 4 - Running, 8 - Expired, 16 - Suspended").
 var watchdogStateBits = []string{"not started", "stopped", "running", "expired", "suspended"}
 
-// actionSd names AMT_AgentPresenceWatchdogAction.ActionSd values.
+// actionSd names AMT_AgentPresenceWatchdogAction.ActionSd values
+// (AMT_AgentPresenceWatchdog.h, AddAction: "ActivatePolicy: 0,
+// DeactivatePolicy: 1").
 var actionSd = map[string]string{"0": "activate policy", "1": "deactivate policy"}
 
 func stateBits(v int64) []string {
@@ -217,7 +263,8 @@ func stateName(s string) string {
 }
 
 // agentID turns a Base64 DeviceID of 16 bytes into the GUID's 8-4-4-4-12
-// form (bytes in the order sent).
+// form (bytes in the order sent, as MeshCommander shows them:
+// guidToStr(rstr2hex(atob(DeviceID)))).
 func agentID(deviceID string) string {
 	b, err := base64.StdEncoding.DecodeString(deviceID)
 	if err != nil || len(b) != 16 {
@@ -226,40 +273,104 @@ func agentID(deviceID string) string {
 	return FormatGUID(hex.EncodeToString(b))
 }
 
-// AgentWatchdogs reads the agent presence watchdogs and their actions. No
-// registered agent is an empty list; a device without
-// AMT_AgentPresenceWatchdogAction still lists its watchdogs. An action is
-// given to the watchdog whose DeviceID its PolicyRuleName carries (the
-// SDK does not document the link; amttest models it so) and is otherwise
-// left out.
+// AgentWatchdogs reads the agent presence watchdogs and their transitions
+// and actions (AMT_AgentPresenceWatchdog, AMT_StateTransitionCondition,
+// AMT_AgentPresenceWatchdogAction, linked by CIM_ConcreteDependency; see
+// [WatchdogAction]). No registered agent is an empty list; a device that
+// does not answer one of the three other classes still lists its
+// watchdogs, without actions.
 func (c *Client) AgentWatchdogs(ctx context.Context) ([]AgentWatchdog, error) {
 	list, err := c.enumerate(ctx, schema.AgentWatchdog)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]AgentWatchdog, 0, len(list))
-	index := map[string]int{}
+	ids := make([]string, 0, len(list))
 	for _, in := range list {
-		index[in.Get("DeviceID")] = len(out)
+		ids = append(ids, in.Get("DeviceID"))
 		out = append(out, decodeWatchdogNode(in))
 	}
 	if len(out) == 0 {
 		return out, nil
 	}
-	actions, err := c.enumerate(ctx, schema.AgentWatchdogAction)
-	if err != nil {
-		if !oobkit.InventoryFatal(err) {
+	var lists [3][]*wsman.Instance
+	for i, uri := range []string{schema.StateTransitionCondition, schema.AgentWatchdogAction, schema.ConcreteDependency} {
+		l, err := c.enumerate(ctx, uri)
+		if err != nil {
+			if oobkit.InventoryFatal(err) {
+				return nil, err
+			}
 			return out, nil
 		}
-		return nil, err
+		lists[i] = l
 	}
-	for _, a := range actions {
-		owner, act := decodeWatchdogAction(a)
-		if i, ok := index[owner]; ok && owner != "" {
-			out[i].Actions = append(out[i].Actions, act)
-		}
+	links := linkWatchdogActions(lists[0], lists[1], lists[2])
+	for i, id := range ids {
+		out[i].Actions = links[id]
 	}
 	return out, nil
+}
+
+// linkWatchdogActions follows the CIM_ConcreteDependency links from each
+// watchdog DeviceID to its conditions and from each condition to its
+// actions, and returns the transitions by DeviceID. A link to an instance
+// the device did not list is ignored.
+func linkWatchdogActions(conds, actions, deps []*wsman.Instance) map[string][]WatchdogAction {
+	condByName := map[string]*wsman.Instance{}
+	for _, c := range conds {
+		condByName[c.Get("PolicyConditionName")] = c
+	}
+	actByName := map[string]*wsman.Instance{}
+	for _, a := range actions {
+		actByName[a.Get("PolicyActionName")] = a
+	}
+	watchdogConds := map[string][]string{}
+	condActions := map[string][]string{}
+	for _, d := range deps {
+		ant, dep := d.EPR("Antecedent"), d.EPR("Dependent")
+		if ant == nil || dep == nil {
+			continue
+		}
+		switch {
+		case isClass(ant, "AMT_AgentPresenceWatchdog") && isClass(dep, "AMT_StateTransitionCondition"):
+			id := ant.Selectors.Get("DeviceID")
+			watchdogConds[id] = append(watchdogConds[id], dep.Selectors.Get("PolicyConditionName"))
+		case isClass(ant, "AMT_StateTransitionCondition") && isClass(dep, "AMT_AgentPresenceWatchdogAction"):
+			cn := ant.Selectors.Get("PolicyConditionName")
+			condActions[cn] = append(condActions[cn], dep.Selectors.Get("PolicyActionName"))
+		}
+	}
+	out := map[string][]WatchdogAction{}
+	for id, names := range watchdogConds {
+		for _, cn := range names {
+			cond, ok := condByName[cn]
+			if !ok {
+				continue
+			}
+			base := decodeTransition(cond)
+			n := 0
+			for _, an := range condActions[cn] {
+				if a, ok := actByName[an]; ok {
+					out[id] = append(out[id], withAction(base, a))
+					n++
+				}
+			}
+			if n == 0 {
+				out[id] = append(out[id], base)
+			}
+		}
+	}
+	return out
+}
+
+// isClass reports whether r refers to class: by its CreationClassName
+// selector (as MeshCommander matches them) or, without one, by its
+// resource URI.
+func isClass(r *wsman.EndpointReference, class string) bool {
+	if cc := r.Selectors.Get("CreationClassName"); cc != "" {
+		return cc == class
+	}
+	return schema.ClassName(r.ResourceURI) == class
 }
 
 // decodeWatchdogNode decodes one AMT_AgentPresenceWatchdog.
@@ -270,17 +381,21 @@ func decodeWatchdogNode(in *wsman.Instance) AgentWatchdog {
 		State: stateName(in.Get("CurrentState")), Startup: seconds(st), Timeout: seconds(t)}
 }
 
-// decodeWatchdogAction decodes one AMT_AgentPresenceWatchdogAction and the
-// DeviceID of the watchdog it belongs to (its PolicyRuleName).
-func decodeWatchdogAction(a *wsman.Instance) (string, WatchdogAction) {
-	o, _ := a.Int("OldState")
-	n, _ := a.Int("NewState")
-	act := WatchdogAction{Name: a.Get("PolicyActionName"), OldStates: stateBits(o), NewStates: stateBits(n),
-		Event: a.Bool("EventOnTransition")}
+// decodeTransition decodes one AMT_StateTransitionCondition.
+func decodeTransition(c *wsman.Instance) WatchdogAction {
+	o, _ := c.Int("OldState")
+	n, _ := c.Int("NewState")
+	return WatchdogAction{Condition: c.Get("PolicyConditionName"), OldStates: stateBits(o), NewStates: stateBits(n)}
+}
+
+// withAction adds one AMT_AgentPresenceWatchdogAction to a transition.
+func withAction(t WatchdogAction, a *wsman.Instance) WatchdogAction {
+	t.Name = a.Get("PolicyActionName")
+	t.Event = a.Bool("EventOnTransition")
 	if a.Has("ActionSd") {
-		act.SystemDefense = named(actionSd, a.Get("ActionSd"))
+		t.SystemDefense = named(actionSd, a.Get("ActionSd"))
 	}
-	return a.Get("PolicyRuleName"), act
+	return t
 }
 
 // seconds is n seconds, bounded so that no device value overflows.
@@ -316,12 +431,20 @@ type WirelessProfile struct {
 	BSSType string `json:"bssType,omitempty"`
 }
 
-// CIM_WiFiEndpointSettings value maps (DMTF DSP1111 / CIM schema).
+// CIM_WiFiEndpointSettings value maps (CIM schema 2.42,
+// https://www.dmtf.org/standards/cim/schemas;
+// AuthenticationMethod 1 Other, 2 Open System, 3 Shared Key, 4 WPA PSK,
+// 5 WPA IEEE 802.1x, 6 WPA2 PSK, 7 WPA2 IEEE 802.1x, and the Intel AMT
+// SDK's 32768 WPA3 SAE and 32769 WPA3 OWE; EncryptionMethod 1 Other, 2 WEP,
+// 3 TKIP, 4 CCMP, 5 None; BSSType 0 Unknown, 2 Independent,
+// 3 Infrastructure). The WPA3 values are not in CIM 2.42; they are as
+// go-wsman-messages (pkg/wsman/cim/wifi) has them, not checked against
+// the SDK itself.
 var (
 	wifiAuth = map[string]string{"1": "other", "2": "open system", "3": "shared key", "4": "WPA PSK",
 		"5": "WPA IEEE 802.1x", "6": "WPA2 PSK", "7": "WPA2 IEEE 802.1x", "32768": "WPA3 SAE", "32769": "WPA3 OWE"}
 	wifiEncryption = map[string]string{"1": "other", "2": "WEP", "3": "TKIP", "4": "CCMP", "5": "none"}
-	wifiBSS        = map[string]string{"2": "independent", "3": "infrastructure"}
+	wifiBSS        = map[string]string{"0": "unknown", "2": "independent", "3": "infrastructure"}
 )
 
 // WirelessProfiles reads the wireless profiles, highest priority first as
@@ -374,12 +497,53 @@ type RemoteAccessRule struct {
 	Trigger string `json:"trigger"`
 	// TunnelLifeTime is how long a tunnel stays open (0: until closed).
 	TunnelLifeTime time.Duration `json:"tunnelLifeTime"`
-	// ExtendedData is the trigger's data as sent (base64; the periodic
-	// interval for a periodic rule).
+	// ExtendedData is the trigger's data as sent (Base64).
 	ExtendedData string `json:"extendedData,omitempty"`
+	// Periodic is ExtendedData decoded for a periodic rule (nil for other
+	// triggers or data that is not one of the two documented layouts).
+	Periodic *PeriodicSchedule `json:"periodic,omitempty"`
 	// Servers are the MPS names the rule uses, with MpsType ("external",
 	// "internal", "both") and OrderOfAccess.
 	Servers []RuleServer `json:"servers,omitempty"`
+}
+
+// PeriodicSchedule is when a periodic Remote Access rule connects. The
+// Intel AMT SDK (AMT_RemoteAccessPolicyRule.ExtendedData, as quoted by
+// go-wsman-messages pkg/wsman/amt/remoteaccess/types.go): "The data should
+// be in a network order. The extended data for a policy with a periodic
+// trigger contains first a periodic type and after that the data for that
+// type. For periodic type 0 [Interval ...] - the data should include a
+// uint32 value that indicates the time period in seconds between tunnel
+// establishments. For periodic type 1 [Daily ...] - the data should include
+// two uint32 values which define the wanted hour of the day and minutes of
+// that hour." The periodic type is read as a uint32 too, as MeshCommander
+// reads it (ReadInt(exdata, 0)).
+type PeriodicSchedule struct {
+	// Daily: connect once a day at Hour:Minute; otherwise every Interval.
+	Daily    bool          `json:"daily"`
+	Interval time.Duration `json:"interval,omitempty"`
+	Hour     int           `json:"hour,omitempty"`
+	Minute   int           `json:"minute,omitempty"`
+}
+
+// decodePeriodic decodes a periodic rule's ExtendedData (nil when it is
+// not one of the two layouts).
+func decodePeriodic(ext string) *PeriodicSchedule {
+	b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(ext))
+	if err != nil || len(b) < 8 {
+		return nil
+	}
+	u := func(i int) uint32 { return binary.BigEndian.Uint32(b[i:]) }
+	switch u(0) {
+	case 0:
+		return &PeriodicSchedule{Interval: seconds(int64(u(4)))}
+	case 1:
+		if len(b) < 12 || u(4) > 23 || u(8) > 59 {
+			return nil
+		}
+		return &PeriodicSchedule{Daily: true, Hour: int(u(4)), Minute: int(u(8))}
+	}
+	return nil
 }
 
 // RuleServer is one AMT_RemoteAccessPolicyAppliesToMPS link.
@@ -389,8 +553,14 @@ type RuleServer struct {
 	Order  int    `json:"order"`
 }
 
+// Value maps of the Intel AMT SDK (as go-wsman-messages
+// pkg/wsman/amt/remoteaccess and managementpresence quote them):
+// InfoFormat (CIM_RemoteServiceAccessPoint's map) 1 Other, 2 Host Name,
+// 3 IPv4, 4 IPv6, 201 FQDN, of which AMT uses 3, 4 and 201; Trigger 0 User Initiated, 1 Alert,
+// 2 Periodic, 3 Home Provisioning; MpsType 0 External MPS, 1 Internal MPS,
+// 2 Both.
 var (
-	infoFormat  = map[string]string{"3": "IPv4", "4": "IPv6", "201": "FQDN"}
+	infoFormat  = map[string]string{"1": "other", "2": "host name", "3": "IPv4", "4": "IPv6", "201": "FQDN"}
 	raTrigger   = map[string]string{"0": "user initiated", "1": "alert", "2": "periodic", "3": "home provisioning"}
 	mpsLocation = map[string]string{"0": "external", "1": "internal", "2": "both"}
 )
@@ -440,8 +610,12 @@ func decodeMPServer(in *wsman.Instance) MPServer {
 // decodeRemoteAccessRule decodes one AMT_RemoteAccessPolicyRule.
 func decodeRemoteAccessRule(in *wsman.Instance) RemoteAccessRule {
 	lt, _ := in.Int("TunnelLifeTime")
-	return RemoteAccessRule{Name: in.Get("PolicyRuleName"), Trigger: named(raTrigger, in.Get("Trigger")),
+	r := RemoteAccessRule{Name: in.Get("PolicyRuleName"), Trigger: named(raTrigger, in.Get("Trigger")),
 		TunnelLifeTime: seconds(lt), ExtendedData: in.Get("ExtendedData")}
+	if strings.TrimSpace(in.Get("Trigger")) == "2" {
+		r.Periodic = decodePeriodic(r.ExtendedData)
+	}
+	return r
 }
 
 // decodeAppliesToMPS decodes one AMT_RemoteAccessPolicyAppliesToMPS: the

@@ -26,8 +26,10 @@ func ExampleClient_SetNetworkSettings() {
 	defer c.Close()
 	ctx := context.Background()
 
-	static, ip, mask := false, "192.0.2.50", "255.255.255.0"
-	change := amt.NetworkChange{Interface: amt.Wired, DHCP: &static, IP: &ip, SubnetMask: &mask}
+	// Static settings given over the network need IP sync off (with IP
+	// sync on, AMT takes the host OS's static settings).
+	static, noSync, ip, mask := false, false, "192.0.2.50", "255.255.255.0"
+	change := amt.NetworkChange{Interface: amt.Wired, DHCP: &static, IPSync: &noSync, IP: &ip, SubnetMask: &mask}
 	_, err = c.SetNetworkSettings(ctx, change)
 	var refused *amt.NetworkChangeRefusedError
 	if errors.As(err, &refused) {

@@ -16,10 +16,13 @@ func FuzzNodeResponses(f *testing.F) {
 	in := wsman.NewInstance(schema.Ethernet, "AMT_EthernetPortSettings").Set("InstanceID", schema.EthernetSettingsPrefix+"0").
 		Set("DHCPEnabled", "false").Set("IPAddress", "192.0.2.10").Set("LinkPolicy", "1", "14", "x")
 	f.Add(enumBody(in))
-	act := wsman.NewInstance(schema.AgentWatchdogAction, "AMT_AgentPresenceWatchdogAction").
-		Set("PolicyRuleName", "ASNFZ4mrze8BI0VniavN7w==").Set("OldState", "-1").Set("NewState", "99999999999999999999").
+	act := wsman.NewInstance(schema.StateTransitionCondition, "AMT_StateTransitionCondition").
+		Set("PolicyConditionName", "c").Set("OldState", "-1").Set("NewState", "99999999999999999999").
 		Set("ActionSd", "7")
 	f.Add(enumBody(act))
+	rule := wsman.NewInstance(schema.RemoteAccessRule, "AMT_RemoteAccessPolicyRule").Set("Trigger", "2").
+		Set("ExtendedData", "AAAAAQAAABcAAAA7")
+	f.Add(enumBody(rule))
 	f.Add([]byte("<not xml"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		ins, err := responseInstances(b)
@@ -33,11 +36,12 @@ func FuzzNodeResponses(f *testing.F) {
 			decodeBattery(in)
 			decodeFRU(schema.Chassis, in)
 			decodeWatchdogNode(in)
-			decodeWatchdogAction(in)
+			withAction(decodeTransition(in), in)
 			decodeWirelessProfile(in)
 			decodeMPServer(in)
 			decodeRemoteAccessRule(in)
 			decodeAppliesToMPS(in)
+			linkWatchdogActions(ins, ins, ins)
 			n := decodeNetworkSettings(in)
 			cutsOff(n, n)
 		}

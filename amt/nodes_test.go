@@ -27,7 +27,7 @@ func TestBatteries(t *testing.T) {
 	got, err := c.Batteries(nodeCtx(t))
 	require.NoError(t, err)
 	assert.Equal(t, []amt.Battery{{DeviceID: "Battery 0", Name: "Managed System Battery", Status: "fully charged",
-		Chemistry: "lithium-ion", ChargePercent: 87, RunTimeMinutes: 214, DesignCapacity: 57000, FullChargeCapacity: 52440,
+		Charging: "idle", Chemistry: "lithium-ion", ChargePercent: 87, RunTimeMinutes: 214, DesignCapacity: 57000, FullChargeCapacity: 52440,
 		DesignVoltage: 11400, Health: "ok"}}, got)
 }
 
@@ -51,7 +51,9 @@ func TestFRUs(t *testing.T) {
 	yes := true
 	assert.Equal(t, amt.FRU{Class: "CIM_Card", Name: "Managed System Base Board", Tag: "CIM_Card", Manufacturer: "Simulated Corp.",
 		Model: "SIMBOARD", SerialNumber: "BB-0001", Version: "K47173-402", CanBeFRUed: &yes}, got[1])
-	assert.Equal(t, "SRGKY", got[2].PartNumber)
+	// AMT's CIM_Chip names the processor in Version and has no part number.
+	assert.Equal(t, amt.FRU{Class: "CIM_Chip", Name: "Managed System Processor Chip", Tag: "CPU 0",
+		Manufacturer: "Intel(R) Corporation", Version: "Intel(R) Core(TM) i5-10210U CPU @ 1.60GHz", CanBeFRUed: &yes}, got[2])
 	assert.Equal(t, "CT8G4SFS824A.C8FE", got[3].PartNumber, "trailing blanks trimmed")
 	assert.Nil(t, got[0].CanBeFRUed, "the chassis does not report CanBeFRUed")
 }
@@ -89,9 +91,10 @@ func TestAgentWatchdogs(t *testing.T) {
 	assert.Equal(t, []amt.AgentWatchdog{
 		{AgentID: "01234567-89AB-CDEF-0123-456789ABCDEF", Name: "Endpoint agent", State: "running", Startup: 5 * time.Minute,
 			Timeout: 2 * time.Minute, Actions: []amt.WatchdogAction{
-				{Name: "Action 0", OldStates: []string{"running"}, NewStates: []string{"stopped", "expired"}, Event: true,
-					SystemDefense: "activate policy"},
-				{Name: "Action 1", OldStates: []string{"expired"}, NewStates: []string{"running"}},
+				{Condition: "Intel(r) AMT:Agent Presence Transition 0", Name: "Action 0", OldStates: []string{"running"},
+					NewStates: []string{"stopped", "expired"}, Event: true, SystemDefense: "activate policy"},
+				{Condition: "Intel(r) AMT:Agent Presence Transition 1", Name: "Action 1", OldStates: []string{"expired"},
+					NewStates: []string{"running"}},
 			}},
 		{AgentID: "FEDCBA98-7654-3210-FEDC-BA9876543210", Name: "Backup agent", State: "expired"},
 	}, got)
@@ -129,7 +132,7 @@ func TestRemoteAccessPolicy(t *testing.T) {
 	assert.Equal(t, &amt.RemoteAccessPolicy{
 		Servers: []amt.MPServer{{Name: mps, Address: "mps.example.com", Format: "FQDN", Port: 4433, CommonName: "mps.example.com"}},
 		Rules: []amt.RemoteAccessRule{
-			{Name: "Periodic", Trigger: "periodic", ExtendedData: "AAAAAAAAABk=", Servers: []amt.RuleServer{{Server: mps, Type: "both"}}},
+			{Name: "Periodic", Trigger: "periodic", ExtendedData: "AAAAAAAAABk=", Periodic: &amt.PeriodicSchedule{Interval: 25 * time.Second}, Servers: []amt.RuleServer{{Server: mps, Type: "both"}}},
 			{Name: "User Initiated", Trigger: "user initiated", TunnelLifeTime: 5 * time.Minute,
 				Servers: []amt.RuleServer{{Server: mps, Type: "external"}}},
 		},
@@ -213,7 +216,8 @@ func TestSetNetworkSettingsRefusesCuttingTheStationOff(t *testing.T) {
 	srv, c := startAt(t, "192.0.2.10")
 	ctx := nodeCtx(t)
 	for name, ch := range map[string]amt.NetworkChange{
-		"static address":  {DHCP: ptr(false), IP: ptr("192.0.2.50"), SubnetMask: ptr("255.255.255.0"), Gateway: ptr("192.0.2.1")},
+		"static address":  {DHCP: ptr(false), IPSync: ptr(false), IP: ptr("192.0.2.50"), SubnetMask: ptr("255.255.255.0"), Gateway: ptr("192.0.2.1")},
+		"host's address":  {DHCP: ptr(false)},
 		"link down":       {LinkPolicy: []int{}},
 		"link only in Sx": {LinkPolicy: []int{14}},
 	} {
@@ -238,7 +242,7 @@ func TestSetNetworkSettingsRefusesCuttingTheStationOff(t *testing.T) {
 	assert.Equal(t, 2, srv.EthernetPuts())
 
 	// Forced, the static address is set.
-	got, err = c.SetNetworkSettings(ctx, amt.NetworkChange{DHCP: ptr(false), IP: ptr("192.0.2.50"),
+	got, err = c.SetNetworkSettings(ctx, amt.NetworkChange{DHCP: ptr(false), IPSync: ptr(false), IP: ptr("192.0.2.50"),
 		SubnetMask: ptr("255.255.255.0"), Gateway: ptr("192.0.2.1"), PrimaryDNS: ptr("192.0.2.53"), Force: true})
 	require.NoError(t, err)
 	assert.False(t, got.DHCP)
@@ -255,14 +259,15 @@ func TestSetNetworkSettingsRefusesCuttingTheStationOff(t *testing.T) {
 func TestSetNetworkSettingsUnknownPathProtectsLinkedInterfaces(t *testing.T) {
 	srv, c := start(t, amttest.Config{Firmware: "16.0"})
 	ctx := nodeCtx(t)
-	_, err := c.SetNetworkSettings(ctx, amt.NetworkChange{DHCP: ptr(false), IP: ptr("192.0.2.60"), SubnetMask: ptr("255.255.255.0")})
+	_, err := c.SetNetworkSettings(ctx, amt.NetworkChange{DHCP: ptr(false), IPSync: ptr(false), IP: ptr("192.0.2.60"), SubnetMask: ptr("255.255.255.0")})
 	var refused *amt.NetworkChangeRefusedError
 	require.True(t, errors.As(err, &refused), "%v", err)
 	assert.Zero(t, srv.EthernetPuts())
-	// DNS alone does not cut anybody off.
-	got, err := c.SetNetworkSettings(ctx, amt.NetworkChange{PrimaryDNS: ptr("192.0.2.99")})
+	// Sharing the host's static address does not cut anybody off.
+	got, err := c.SetNetworkSettings(ctx, amt.NetworkChange{SharedStaticIP: ptr(true)})
 	require.NoError(t, err)
 	assert.True(t, got.DHCP)
+	assert.True(t, got.SharedStaticIP)
 }
 
 // A static device switched back to DHCP would lose the address the station
@@ -284,9 +289,11 @@ func TestSetNetworkSettingsValidates(t *testing.T) {
 	srv, c := start(t, amttest.Config{Firmware: "16.0"})
 	ctx := nodeCtx(t)
 	for name, ch := range map[string]amt.NetworkChange{
-		"bad address":       {DHCP: ptr(false), IP: ptr("300.1.1.1"), SubnetMask: ptr("255.255.255.0"), Force: true},
-		"IPv6":              {DHCP: ptr(false), IP: ptr("2001:db8::1"), SubnetMask: ptr("255.255.255.0"), Force: true},
-		"bad mask":          {DHCP: ptr(false), IP: ptr("192.0.2.5"), SubnetMask: ptr("255.0.255.0"), Force: true},
+		"bad address":       {DHCP: ptr(false), IPSync: ptr(false), IP: ptr("300.1.1.1"), SubnetMask: ptr("255.255.255.0"), Force: true},
+		"IPv6":              {DHCP: ptr(false), IPSync: ptr(false), IP: ptr("2001:db8::1"), SubnetMask: ptr("255.255.255.0"), Force: true},
+		"bad mask":          {DHCP: ptr(false), IPSync: ptr(false), IP: ptr("192.0.2.5"), SubnetMask: ptr("255.0.255.0"), Force: true},
+		"DNS in DHCP mode":  {PrimaryDNS: ptr("192.0.2.99"), Force: true},
+		"address with sync": {DHCP: ptr(false), IP: ptr("192.0.2.5"), SubnetMask: ptr("255.255.255.0"), Force: true},
 		"static wireless":   {Interface: amt.Wireless, DHCP: ptr(false), IP: ptr("192.0.2.5"), SubnetMask: ptr("255.255.255.0"), Force: true},
 		"bad link policy":   {LinkPolicy: []int{2}, Force: true},
 		"no such interface": {Interface: 7, Force: true},
@@ -297,4 +304,66 @@ func TestSetNetworkSettingsValidates(t *testing.T) {
 		assert.False(t, errors.As(err, &refused), name)
 	}
 	assert.Zero(t, srv.EthernetPuts(), "nothing was sent")
+}
+
+// With IP sync on (IpSyncEnabled, the recorded AMT 12 wired default), a
+// static configuration takes the host OS's settings: the Put carries
+// DHCPEnabled false and no address fields (amttest refuses them, as the
+// SDK's IPAddress is set "in static mode only" and MeshCommander leaves
+// them out with IP sync on). A DHCP Put carries none either.
+func TestSetNetworkSettingsStaticWithIPSyncSendsNoAddress(t *testing.T) {
+	srv, c := start(t, amttest.Config{Firmware: "16.0"})
+	ctx := nodeCtx(t)
+	got, err := c.SetNetworkSettings(ctx, amt.NetworkChange{DHCP: ptr(false), Force: true})
+	require.NoError(t, err)
+	assert.False(t, got.DHCP)
+	assert.True(t, got.IPSync)
+	assert.Equal(t, "false", srv.EthernetSetting(0, "DHCPEnabled"))
+	assert.Equal(t, "192.0.2.10", srv.EthernetSetting(0, "IPAddress"), "the host's address stays")
+	got, err = c.SetNetworkSettings(ctx, amt.NetworkChange{DHCP: ptr(true), Force: true})
+	require.NoError(t, err)
+	assert.True(t, got.DHCP)
+	assert.Equal(t, 2, srv.EthernetPuts())
+}
+
+// AddAction and DeleteAllActions of AMT_AgentPresenceWatchdog, selected
+// by the Base64 DeviceID as MeshCommander selects them; what they create is
+// read back through AMT_StateTransitionCondition,
+// AMT_AgentPresenceWatchdogAction and CIM_ConcreteDependency.
+func TestWatchdogActionsAddAndDelete(t *testing.T) {
+	srv, c := start(t, amttest.Config{})
+	ctx := nodeCtx(t)
+	srv.AddAgentWatchdog(amttest.AgentWatchdog{AgentID: "0123456789ABCDEF0123456789ABCDEF", Name: "agent", State: 1,
+		StartupSeconds: 3600, TimeoutSeconds: 60})
+	const id = "01234567-89AB-CDEF-0123-456789ABCDEF"
+	require.NoError(t, c.AddWatchdogAction(ctx, id, amt.NewWatchdogAction{From: amt.WatchdogRunning,
+		To: amt.WatchdogExpired | amt.WatchdogStopped, Event: true, SystemDefense: "activate policy"}))
+	require.NoError(t, c.AddWatchdogAction(ctx, id, amt.NewWatchdogAction{From: amt.WatchdogAnyState, To: amt.WatchdogRunning, Event: true}))
+	got, err := c.AgentWatchdogs(ctx)
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+	require.Len(t, got[0].Actions, 2)
+	assert.Equal(t, []string{"running"}, got[0].Actions[0].OldStates)
+	assert.Equal(t, []string{"stopped", "expired"}, got[0].Actions[0].NewStates)
+	assert.Equal(t, "activate policy", got[0].Actions[0].SystemDefense)
+	assert.True(t, got[0].Actions[1].Event)
+	assert.Empty(t, got[0].Actions[1].SystemDefense)
+	assert.Len(t, got[0].Actions[1].OldStates, 5)
+
+	require.NoError(t, c.DeleteWatchdogActions(ctx, id))
+	got, err = c.AgentWatchdogs(ctx)
+	require.NoError(t, err)
+	assert.Empty(t, got[0].Actions)
+
+	for name, err := range map[string]error{
+		"not a GUID":   c.DeleteWatchdogActions(ctx, "agent"),
+		"no state":     c.AddWatchdogAction(ctx, id, amt.NewWatchdogAction{To: amt.WatchdogRunning, Event: true}),
+		"bad state":    c.AddWatchdogAction(ctx, id, amt.NewWatchdogAction{From: 32, To: amt.WatchdogRunning, Event: true}),
+		"does nothing": c.AddWatchdogAction(ctx, id, amt.NewWatchdogAction{From: 1, To: 4}),
+		"bad defense":  c.AddWatchdogAction(ctx, id, amt.NewWatchdogAction{From: 1, To: 4, SystemDefense: "reboot"}),
+	} {
+		requireClass(t, err, oobkit.ErrInvalidArgument)
+		_ = name
+	}
+	require.Error(t, c.DeleteWatchdogActions(ctx, "FEDCBA98-7654-3210-FEDC-BA9876543210"), "no such watchdog")
 }

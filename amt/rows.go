@@ -2,6 +2,7 @@ package amt
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 )
@@ -37,7 +38,7 @@ func (c *Client) NodeRows(ctx context.Context, node Node) ([]Row, error) {
 	case NodeBattery:
 		list, err := c.Batteries(ctx)
 		return rowsOf(list, err, func(b Battery) Row {
-			return Row{"DeviceID": b.DeviceID, "Name": b.Name, "Status": b.Status, "Chemistry": b.Chemistry,
+			return Row{"DeviceID": b.DeviceID, "Name": b.Name, "Status": b.Status, "Charging": b.Charging, "Chemistry": b.Chemistry,
 				"ChargePercent": strconv.Itoa(b.ChargePercent), "RunTimeMinutes": strconv.Itoa(b.RunTimeMinutes),
 				"DesignCapacity": i64(b.DesignCapacity), "FullChargeCapacity": i64(b.FullChargeCapacity),
 				"DesignVoltage": i64(b.DesignVoltage), "Health": b.Health}
@@ -53,7 +54,7 @@ func (c *Client) NodeRows(ctx context.Context, node Node) ([]Row, error) {
 		return rowsOf(list, err, func(w AgentWatchdog) Row {
 			var acts []string
 			for _, a := range w.Actions {
-				acts = append(acts, a.Name)
+				acts = append(acts, transitionString(a))
 			}
 			return Row{"AgentID": w.AgentID, "Name": w.Name, "State": w.State, "StartupSeconds": dur(w.Startup),
 				"TimeoutSeconds": dur(w.Timeout), "Actions": strings.Join(acts, ", ")}
@@ -90,8 +91,14 @@ func (c *Client) NodeRows(ctx context.Context, node Node) ([]Row, error) {
 			for _, s := range r.Servers {
 				srv = append(srv, addr[s.Server]+" ("+s.Type+")")
 			}
+			sched := ""
+			if p := r.Periodic; p != nil && p.Daily {
+				sched = fmt.Sprintf("daily at %02d:%02d", p.Hour, p.Minute)
+			} else if p != nil {
+				sched = "every " + dur(p.Interval) + " s"
+			}
 			return Row{"Rule": r.Name, "Trigger": r.Trigger, "TunnelLifeTimeSeconds": dur(r.TunnelLifeTime),
-				"Servers": strings.Join(srv, ", ")}
+				"Schedule": sched, "Servers": strings.Join(srv, ", ")}
 		})
 	}
 	return nil, argErr("NodeRows", "no AMT node %q", string(node))
@@ -106,6 +113,23 @@ func rowsOf[T any](list []T, err error, f func(T) Row) ([]Row, error) {
 		out = append(out, f(v))
 	}
 	return out, nil
+}
+
+// transitionString shows a watchdog transition and its action as
+// "running → stopped|expired: event, activate policy".
+func transitionString(a WatchdogAction) string {
+	s := strings.Join(a.OldStates, "|") + " → " + strings.Join(a.NewStates, "|")
+	var what []string
+	if a.Event {
+		what = append(what, "event")
+	}
+	if a.SystemDefense != "" {
+		what = append(what, a.SystemDefense)
+	}
+	if len(what) > 0 {
+		s += ": " + strings.Join(what, ", ")
+	}
+	return s
 }
 
 func i64(v int64) string { return strconv.FormatInt(v, 10) }

@@ -57,7 +57,8 @@ type SensorReading struct {
 	// Numeric: a CIM_NumericSensor, with a Value in Unit.
 	Numeric bool     `json:"numeric"`
 	Value   *float64 `json:"value,omitempty"`
-	// Unit names BaseUnits ("°C", "V", "RPM", …).
+	// Unit names BaseUnits ("°C", "V", "RPM", …) and RateUnits when it is
+	// not "None" ("RPM/s").
 	Unit string `json:"unit,omitempty"`
 	// State is CurrentState ("Normal", "Upper Critical", "Intruded", …);
 	// PossibleStates lists the states the sensor can report.
@@ -100,7 +101,9 @@ type FRU struct {
 	CanBeFRUed *bool `json:"canBeFRUed,omitempty"`
 }
 
-// CIM value maps (CIM schema, as the profiles above use them).
+// CIM value maps (DMTF CIM schema 2.42, the classes CIM_Sensor,
+// CIM_NumericSensor, CIM_SoftwareIdentity, CIM_ManagedSystemElement and
+// CIM_EnabledLogicalElement; https://www.dmtf.org/standards/cim/schemas).
 var (
 	health = map[string]string{"0": "unknown", "5": "ok", "10": "degraded", "15": "minor failure", "20": "major failure",
 		"25": "critical failure", "30": "non-recoverable error"}
@@ -115,9 +118,21 @@ var (
 		"5": "tachometer", "6": "counter", "7": "switch", "8": "lock", "9": "humidity", "10": "smoke detection",
 		"11": "presence", "12": "air flow", "13": "power consumption", "14": "power production", "15": "pressure",
 		"16": "intrusion"}
-	// unitNames names CIM_NumericSensor.BaseUnits (DSP1009, the common ones).
-	unitNames = map[string]string{"2": "°C", "3": "°F", "4": "K", "5": "V", "6": "A", "7": "W", "8": "J", "19": "RPM",
-		"20": "Hz", "65": "%"}
+	// unitNames names CIM_NumericSensor.BaseUnits, the whole value map of
+	// the CIM schema (2.42: 0 "Unknown" … 66 "Pascals"), with the usual
+	// symbols for the common ones.
+	unitNames = map[string]string{"0": "", "1": "other", "2": "°C", "3": "°F", "4": "K", "5": "V", "6": "A", "7": "W",
+		"8": "J", "9": "C", "10": "VA", "11": "nits", "12": "lm", "13": "lx", "14": "cd", "15": "kPa", "16": "PSI",
+		"17": "N", "18": "CFM", "19": "RPM", "20": "Hz", "21": "s", "22": "min", "23": "h", "24": "days", "25": "weeks",
+		"26": "mils", "27": "in", "28": "ft", "29": "in³", "30": "ft³", "31": "m", "32": "cm³", "33": "m³", "34": "l",
+		"35": "fl oz", "36": "rad", "37": "sr", "38": "revolutions", "39": "cycles", "40": "g", "41": "oz", "42": "lb",
+		"43": "ft·lb", "44": "oz·in", "45": "G", "46": "Gb", "47": "H", "48": "F", "49": "Ω", "50": "S", "51": "mol",
+		"52": "Bq", "53": "ppm", "54": "dB", "55": "dBA", "56": "dBC", "57": "Gy", "58": "Sv", "59": "K (colour)",
+		"60": "bits", "61": "bytes", "62": "words", "63": "double words", "64": "quad words", "65": "%", "66": "Pa"}
+	// rateUnits names CIM_NumericSensor.RateUnits (CIM schema: 0 "None",
+	// 1 "Per MicroSecond" … 9 "Per Year"), appended to the unit.
+	rateUnits = map[string]string{"1": "/µs", "2": "/ms", "3": "/s", "4": "/min", "5": "/h", "6": "/day", "7": "/week",
+		"8": "/month", "9": "/year"}
 	// softwareClass names CIM_SoftwareIdentity.Classifications (DSP1023).
 	softwareClass = map[string]string{"0": "Unknown", "1": "Other", "2": "Driver", "3": "Configuration Software",
 		"4": "Application Software", "5": "Instrumentation", "6": "Firmware/BIOS", "7": "Diagnostic Software",
@@ -218,7 +233,12 @@ func decodeSensor(in *wsman.Instance, numeric bool) SensorReading {
 	if !numeric {
 		return s
 	}
-	s.Unit = name(unitNames, in.Get("BaseUnits"))
+	// CIM_NumericSensor.UnitModifier: "All the values returned by this
+	// Sensor are represented in the units obtained by (BaseUnits * 10
+	// raised to the power of the UnitModifier)", thresholds included ("The
+	// units apply to all numeric properties of the Sensor"); RateUnits
+	// other than "None" makes them rates (CIM schema 2.42, CIM_NumericSensor).
+	s.Unit = name(unitNames, in.Get("BaseUnits")) + rateUnits[in.Get("RateUnits")]
 	mod, _ := in.Int("UnitModifier")
 	if mod < -30 || mod > 30 {
 		mod = 0 // beyond any unit a sensor reports: ignore rather than overflow

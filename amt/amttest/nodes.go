@@ -41,13 +41,19 @@ type AgentWatchdog struct {
 	Actions []WatchdogAction
 }
 
-// WatchdogAction is one AMT_AgentPresenceWatchdogAction (a
-// CIM_PolicyAction): on a transition from a state in OldStates to one in
-// NewStates (bitmaps of the CurrentState values, as AddAction takes them)
-// the firmware creates an event (EventOnTransition) and/or activates (0)
-// or deactivates (1) the agent presence System Defense policy (ActionSd,
-// -1 for none). The simulator names the watchdog in PolicyRuleName (the
-// DeviceID), its model of how an action belongs to its watchdog.
+// WatchdogAction is one action AMT_AgentPresenceWatchdog.AddAction
+// created: on a transition from a state in OldStates to one in NewStates
+// (bitmaps of the CurrentState values, as AddAction takes them) the
+// firmware creates an event (EventOnTransition) and/or activates (0) or
+// deactivates (1) the agent presence System Defense policy (ActionSd, -1
+// for none). The device lists it as the SDK's classes hold it: an
+// AMT_StateTransitionCondition with OldState and NewState, an
+// AMT_AgentPresenceWatchdogAction named Name with EventOnTransition and
+// ActionSd, and two CIM_ConcreteDependency instances, watchdog →
+// condition and condition → action (the links MeshCommander's agent
+// presence page follows). The PolicyConditionName the simulator gives a
+// condition ("Intel(r) AMT:Agent Presence Transition <n>") is its own
+// invention: no recorded device response was available.
 type WatchdogAction struct {
 	Name                 string
 	OldStates, NewStates int
@@ -58,6 +64,7 @@ type WatchdogAction struct {
 // nodeState is what the node classes hold (guarded by Device.mu).
 type nodeState struct {
 	watchdogs []AgentWatchdog
+	actionSeq int
 	ethernet  [2]map[string][]string // AMT_EthernetPortSettings 0 (wired) and 1 (wireless)
 	ethPuts   int
 }
@@ -95,7 +102,7 @@ func (d *Device) EthernetPuts() int {
 
 // ethernetOrder is the order the firmware lists the properties in.
 var ethernetOrder = []string{"DHCPEnabled", "DefaultGateway", "ElementName", "IPAddress", "InstanceID", "IpSyncEnabled",
-	"LinkIsUp", "LinkPolicy", "MACAddress", "PhysicalConnectionType", "PrimaryDNS", "SecondaryDNS", "SharedDynamicIP",
+	"LinkControl", "LinkIsUp", "LinkPolicy", "LinkPreference", "MACAddress", "PhysicalConnectionType", "PrimaryDNS", "SecondaryDNS", "SharedDynamicIP",
 	"SharedMAC", "SharedStaticIp", "SubnetMask", "WLANLinkProtectionLevel"}
 
 func (d *Device) initNodes() {
@@ -106,8 +113,9 @@ func (d *Device) initNodes() {
 		"PrimaryDNS": {"192.0.2.1"}, "SharedDynamicIP": {"true"}, "SharedMAC": {"true"}, "SharedStaticIp": {"false"},
 		"SubnetMask": {"255.255.255.0"}}
 	wireless := map[string][]string{"DHCPEnabled": {"true"}, "ElementName": {"Intel(r) AMT Ethernet Port Settings"},
-		"InstanceID": {schema.EthernetSettingsPrefix + "1"}, "LinkIsUp": {"false"}, "LinkPolicy": {"1", "16"},
-		"MACAddress": {"a4-ae-12-00-00-02"}, "PhysicalConnectionType": {"3"}, "SharedMAC": {"true"},
+		"InstanceID": {schema.EthernetSettingsPrefix + "1"}, "LinkControl": {"2"}, "LinkIsUp": {"false"}, "LinkPolicy": {"1", "16"},
+		"LinkPreference": {"2"},
+		"MACAddress":     {"a4-ae-12-00-00-02"}, "PhysicalConnectionType": {"3"}, "SharedMAC": {"true"},
 		"WLANLinkProtectionLevel": {"1"}}
 	d.nodes.ethernet = [2]map[string][]string{wired, wireless}
 }
@@ -117,21 +125,30 @@ func (d *Device) registerNodes() {
 	d.initNodes()
 	enum := d.handleEnum
 	enum(schema.Battery, func() []*etree.Element {
-		// A mobile platform's one battery (CIM_Battery, DSP1040).
-		return []*etree.Element{instance(schema.Battery, "BatteryStatus", "3", "Chemistry", "6",
+		// A mobile platform's one battery (CIM_Battery, DSP1040), with the
+		// properties a recorded AMT response carries (go-wsman-messages,
+		// pkg/wsman/wsmantesting/responses/cim/battery/pull.xml): BatteryStatus
+		// 3 "Fully Charged" and ChargingStatus 4 "Idle" (CIM value maps).
+		return []*etree.Element{instance(schema.Battery, "BatteryStatus", "3", "ChargingStatus", "4", "Chemistry", "6",
 			"CreationClassName", "CIM_Battery", "DesignCapacity", "57000", "DesignVoltage", "11400",
 			"DeviceID", "Battery 0", "ElementName", "Managed System Battery", "EstimatedChargeRemaining", "87",
-			"EstimatedRunTime", "214", "FullChargeCapacity", "52440", "HealthState", "5",
+			"EnabledState", "2", "EstimatedRunTime", "214", "FullChargeCapacity", "52440", "HealthState", "5", "RequestedState", "2",
 			"SystemCreationClassName", "CIM_ComputerSystem", "SystemName", schema.ManagedSystem)}
 	})
 	enum(schema.Chip, func() []*etree.Element {
+		// The properties a recorded AMT CIM_Chip carries (go-wsman-messages,
+		// pkg/wsman/wsmantesting/responses/cim/chip/pull.xml): no Model,
+		// PartNumber or SerialNumber; the processor's name is in Version.
 		return []*etree.Element{instance(schema.Chip, "CanBeFRUed", "true", "CreationClassName", "CIM_Chip",
-			"ElementName", "Managed System Processor Chip", "Manufacturer", "Intel(R) Corporation",
-			"Model", "Intel(R) Core(TM) i5-10210U", "PartNumber", "SRGKY", "SerialNumber", "",
+			"ElementName", "Managed System Processor Chip", "Manufacturer", "Intel(R) Corporation", "OperationalStatus", "0",
 			"Tag", "CPU 0", "Version", "Intel(R) Core(TM) i5-10210U CPU @ 1.60GHz")}
 	})
 	enum(schema.AgentWatchdog, d.watchdogInstances)
-	enum(schema.AgentWatchdogAction, d.watchdogActionInstances)
+	d.handleMethod(schema.AgentWatchdog, "AddAction", d.addWatchdogAction)
+	d.handleMethod(schema.AgentWatchdog, "DeleteAllActions", d.deleteWatchdogActions)
+	enum(schema.StateTransitionCondition, func() []*etree.Element { c, _, _ := d.watchdogPolicy(); return c })
+	enum(schema.AgentWatchdogAction, func() []*etree.Element { _, a, _ := d.watchdogPolicy(); return a })
+	enum(schema.ConcreteDependency, func() []*etree.Element { _, _, l := d.watchdogPolicy(); return l })
 	enum(schema.WiFiSettings, func() []*etree.Element {
 		return []*etree.Element{
 			instance(schema.WiFiSettings, "AuthenticationMethod", "6", "BSSType", "3", "ElementName", "office",
@@ -214,13 +231,23 @@ func (d *Device) getEthernet(r *wsmantest.Request) (*etree.Element, error) {
 	return ethernetInstance(d.nodes.ethernet[i]), nil
 }
 
-// putEthernet takes the writable properties: DHCPEnabled and, for a static
-// wired address, IPAddress, SubnetMask, DefaultGateway, PrimaryDNS,
-// SecondaryDNS; SharedStaticIp, IpSyncEnabled and LinkPolicy. As the
-// firmware does, it refuses a static address on the wireless port (AMT
-// takes its wireless address from DHCP only) and a static address without
-// a valid IPv4 address and mask. It does not refuse what would cut the
-// management console off: firmware does not know where the console is.
+// putEthernet takes the writable properties: DHCPEnabled (required, as the
+// SDK says: "'DHCPEnabled' is a required field for the Put command"),
+// IpSyncEnabled, SharedStaticIp and LinkPolicy, and in static mode without
+// IP sync IPAddress, SubnetMask, DefaultGateway, PrimaryDNS, SecondaryDNS;
+// the read-only properties a client sends back (MACAddress, LinkIsUp,
+// SharedMAC, SharedDynamicIP, ...) are ignored, as MeshCommander's Put of
+// the whole instance works on real devices. It refuses a static address on
+// the wireless port (Intel: "the wireless interface must be DHCP assigned
+// only one IP address"; the fault a device answers was not checked) and a
+// static configuration without IP sync that lacks a valid IPv4 address and
+// mask. It also refuses static fields in a DHCP or IP sync Put (SDK
+// IPAddress: "Put operation - sets the IP address (in static mode only)";
+// MeshCommander leaves them out): what a device does with them is not
+// verified, and the simulator is strict so that a client sending them is
+// caught. It does not refuse what would cut the management console off:
+// firmware does not know where the console is. In DHCP mode the device
+// reports the addresses it acquired.
 func (d *Device) putEthernet(r *wsmantest.Request) (*etree.Element, error) {
 	i, err := d.port(r)
 	if err != nil {
@@ -240,25 +267,33 @@ func (d *Device) putEthernet(r *wsmantest.Request) (*etree.Element, error) {
 	if dhcp != "true" && dhcp != "false" {
 		return nil, wsmantest.Fault("InvalidRepresentation", "DHCPEnabled must be true or false")
 	}
-	if dhcp == "false" {
-		if i == 1 {
-			return nil, wsmantest.Fault("InvalidRepresentation", "the wireless interface takes its address from DHCP only")
+	for _, k := range []string{"SharedStaticIp", "IpSyncEnabled"} {
+		if v := in.Get(k); v == "true" || v == "false" {
+			next[k] = []string{v}
 		}
+	}
+	static := []string{"IPAddress", "SubnetMask", "DefaultGateway", "PrimaryDNS", "SecondaryDNS"}
+	sync := len(next["IpSyncEnabled"]) == 1 && next["IpSyncEnabled"][0] == "true"
+	if dhcp == "false" && i == 1 {
+		return nil, wsmantest.Fault("InvalidRepresentation", "the wireless interface takes its address from DHCP only")
+	}
+	if dhcp == "true" || sync {
+		for _, k := range static {
+			if in.Has(k) {
+				return nil, wsmantest.Fault("InvalidRepresentation", k+" is set in static mode without IP sync only")
+			}
+		}
+	} else {
 		for _, k := range []string{"IPAddress", "SubnetMask"} {
 			if a, err := netip.ParseAddr(in.Get(k)); err != nil || !a.Is4() {
 				return nil, wsmantest.Fault("InvalidRepresentation", k+" must be an IPv4 address for a static configuration")
 			}
 		}
-		for _, k := range []string{"IPAddress", "SubnetMask", "DefaultGateway", "PrimaryDNS", "SecondaryDNS"} {
+		for _, k := range static {
 			next[k] = []string{in.Get(k)}
 		}
 	}
 	next["DHCPEnabled"] = []string{dhcp}
-	for _, k := range []string{"SharedStaticIp", "IpSyncEnabled"} {
-		if v := in.Get(k); v != "" {
-			next[k] = []string{v}
-		}
-	}
 	if in.Has("LinkPolicy") {
 		lp := slices.DeleteFunc(in.All("LinkPolicy"), func(s string) bool { return strings.TrimSpace(s) == "" })
 		next["LinkPolicy"] = lp
@@ -294,22 +329,100 @@ func (d *Device) watchdogInstances() []*etree.Element {
 	return out
 }
 
-func (d *Device) watchdogActionInstances() []*etree.Element {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	var out []*etree.Element
-	for _, w := range d.nodes.watchdogs {
-		for _, a := range w.Actions {
-			in := wsman.NewInstance(schema.AgentWatchdogAction, "AMT_AgentPresenceWatchdogAction").
-				Set("CreationClassName", "AMT_AgentPresenceWatchdogAction").Set("EventOnTransition", strconv.FormatBool(a.EventOnTransition)).
-				Set("NewState", strconv.Itoa(a.NewStates)).Set("OldState", strconv.Itoa(a.OldStates)).
-				Set("PolicyActionName", a.Name).Set("PolicyRuleName", agentDeviceID(w.AgentID)).
-				Set("SystemCreationClassName", "CIM_ComputerSystem").Set("SystemName", schema.SystemName)
-			if a.ActionSd >= 0 {
-				in.Set("ActionSd", strconv.Itoa(a.ActionSd))
-			}
-			out = append(out, in.Element())
+// watchdogIndex finds the watchdog the DeviceID selector names (a fault
+// when none does). Callers hold d.mu.
+func (d *Device) watchdogIndex(r *wsmantest.Request) (int, error) {
+	id := r.Selectors.Get("DeviceID")
+	for i, w := range d.nodes.watchdogs {
+		if agentDeviceID(w.AgentID) == id {
+			return i, nil
 		}
 	}
-	return out
+	return 0, wsmantest.Fault("InvalidSelectors", "no AMT_AgentPresenceWatchdog "+id)
+}
+
+// addWatchdogAction is AMT_AgentPresenceWatchdog.AddAction: OldState,
+// NewState and EventOnTransition are required, ActionSd (0 activate, 1
+// deactivate) optional (AMT_AgentPresenceWatchdog.h in
+// https://github.com/intel/lms). A bad value answers ReturnValue 36, the
+// AMT invalid-parameter status (not checked against a device for this
+// method). The action is named "Intel(r) AMT:Agent Presence Action <n>",
+// the simulator's own naming.
+func (d *Device) addWatchdogAction(r *wsmantest.Request) (*etree.Element, error) {
+	in := r.Instance()
+	o, okO := in.Int("OldState")
+	n, okN := in.Int("NewState")
+	ev := in.Get("EventOnTransition")
+	sd := -1
+	if in.Has("ActionSd") {
+		v, ok := in.Int("ActionSd")
+		if !ok || v < 0 || v > 1 {
+			return output(schema.AgentWatchdog, "AddAction", 36), nil
+		}
+		sd = int(v)
+	}
+	if !okO || !okN || o < 1 || o > 31 || n < 1 || n > 31 || (ev != "true" && ev != "false") {
+		return output(schema.AgentWatchdog, "AddAction", 36), nil
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	i, err := d.watchdogIndex(r)
+	if err != nil {
+		return nil, err
+	}
+	d.nodes.actionSeq++
+	d.nodes.watchdogs[i].Actions = append(d.nodes.watchdogs[i].Actions, WatchdogAction{
+		Name: "Intel(r) AMT:Agent Presence Action " + strconv.Itoa(d.nodes.actionSeq), OldStates: int(o), NewStates: int(n),
+		EventOnTransition: ev == "true", ActionSd: sd})
+	return output(schema.AgentWatchdog, "AddAction", 0), nil
+}
+
+// deleteWatchdogActions is AMT_AgentPresenceWatchdog.DeleteAllActions.
+func (d *Device) deleteWatchdogActions(r *wsmantest.Request) (*etree.Element, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	i, err := d.watchdogIndex(r)
+	if err != nil {
+		return nil, err
+	}
+	d.nodes.watchdogs[i].Actions = nil
+	return output(schema.AgentWatchdog, "DeleteAllActions", 0), nil
+}
+
+// watchdogPolicy lists the conditions, actions and CIM_ConcreteDependency
+// links of every watchdog's actions, numbered in order.
+func (d *Device) watchdogPolicy() (conds, acts, deps []*etree.Element) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	sys := func(kv ...string) []string {
+		return append(kv, "SystemCreationClassName", "CIM_ComputerSystem", "SystemName", schema.SystemName)
+	}
+	n := 0
+	for _, w := range d.nodes.watchdogs {
+		wd := &wsman.EndpointReference{ResourceURI: schema.AgentWatchdog, Selectors: wsman.Sel(sys(
+			"CreationClassName", "AMT_AgentPresenceWatchdog", "DeviceID", agentDeviceID(w.AgentID))...)}
+		for _, a := range w.Actions {
+			cname := "Intel(r) AMT:Agent Presence Transition " + strconv.Itoa(n)
+			n++
+			conds = append(conds, instance(schema.StateTransitionCondition, sys("CreationClassName", "AMT_StateTransitionCondition",
+				"NewState", strconv.Itoa(a.NewStates), "OldState", strconv.Itoa(a.OldStates), "PolicyConditionName", cname,
+				"PolicyRuleCreationClassName", "", "PolicyRuleName", "")...))
+			act := wsman.NewInstance(schema.AgentWatchdogAction, "AMT_AgentPresenceWatchdogAction").
+				Set("CreationClassName", "AMT_AgentPresenceWatchdogAction").Set("EventOnTransition", strconv.FormatBool(a.EventOnTransition)).
+				Set("PolicyActionName", a.Name).Set("SystemCreationClassName", "CIM_ComputerSystem").Set("SystemName", schema.SystemName)
+			if a.ActionSd >= 0 {
+				act.Set("ActionSd", strconv.Itoa(a.ActionSd))
+			}
+			acts = append(acts, act.Element())
+			cond := &wsman.EndpointReference{ResourceURI: schema.StateTransitionCondition, Selectors: wsman.Sel(sys(
+				"CreationClassName", "AMT_StateTransitionCondition", "PolicyConditionName", cname)...)}
+			action := &wsman.EndpointReference{ResourceURI: schema.AgentWatchdogAction, Selectors: wsman.Sel(sys(
+				"CreationClassName", "AMT_AgentPresenceWatchdogAction", "PolicyActionName", a.Name)...)}
+			for _, link := range [][2]*wsman.EndpointReference{{wd, cond}, {cond, action}} {
+				deps = append(deps, wsman.NewInstance(schema.ConcreteDependency, "CIM_ConcreteDependency").
+					SetEPR("Antecedent", link[0]).SetEPR("Dependent", link[1]).Element())
+			}
+		}
+	}
+	return conds, acts, deps
 }

@@ -7,7 +7,8 @@ import "github.com/oobkit/oobkit/internal/wsman"
 // Replaceable Unit) that the inventory does not already serve: discrete
 // sensors (CIM_Sensor, DMTF DSP1009 Sensors Profile) and the physical
 // packages of DSP1011 Physical Asset Profile (the baseboard CIM_Card and
-// the power supply's CIM_PhysicalPackage). Profiles:
+// the power supply's CIM_PhysicalPackage, PackageType 6 "Power Supply" of
+// the CIM schema's value map, 9 "Module/Card" for the card). Profiles:
 // https://www.dmtf.org/standards/dash
 func (c *Computer) registerNodes() {
 	c.serveList("CIM_Sensor", func() []*wsman.Instance {
@@ -25,6 +26,6 @@ func (c *Computer) registerNodes() {
 	c.serveList("CIM_PhysicalPackage", func() []*wsman.Instance {
 		return []*wsman.Instance{inst("CIM_PhysicalPackage").Set("CreationClassName", "CIM_PhysicalPackage").Set("Tag", "psu-0").
 			Set("ElementName", "Power Supply 1 Package").Set("Manufacturer", "SimPower").Set("Model", "SP-250").
-			Set("SerialNumber", "PSU-7781").Set("PartNumber", "SP-250-80P").Set("CanBeFRUed", "true").Set("PackageType", "17")}
+			Set("SerialNumber", "PSU-7781").Set("PartNumber", "SP-250-80P").Set("CanBeFRUed", "true").Set("PackageType", "6")}
 	})
 }

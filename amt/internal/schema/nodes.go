@@ -17,6 +17,12 @@ const (
 	// AgentWatchdogAction is AMT_AgentPresenceWatchdogAction: what the
 	// firmware does on a watchdog's state transition.
 	AgentWatchdogAction = wsman.AMTBase + "AMT_AgentPresenceWatchdogAction"
+	// StateTransitionCondition is AMT_StateTransitionCondition: a watchdog
+	// transition (OldState, NewState) an action is triggered on.
+	StateTransitionCondition = wsman.AMTBase + "AMT_StateTransitionCondition"
+	// ConcreteDependency is CIM_ConcreteDependency, which links a watchdog
+	// to its conditions and a condition to its actions.
+	ConcreteDependency = wsman.CIMBase + "CIM_ConcreteDependency"
 	// WiFiSettings is CIM_WiFiEndpointSettings: one instance per wireless
 	// profile AMT holds (DSP1111 WiFi profile as AMT implements it).
 	WiFiSettings = wsman.CIMBase + "CIM_WiFiEndpointSettings"
