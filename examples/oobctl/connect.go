@@ -14,68 +14,11 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/oobkit/oobkit"
-	"github.com/oobkit/oobkit/amt"
-	"github.com/oobkit/oobkit/asf"
-	"github.com/oobkit/oobkit/dash"
-	"github.com/oobkit/oobkit/ipmi"
+	"github.com/oobkit/oobkit/connect"
 	"github.com/oobkit/oobkit/profile"
-	"github.com/oobkit/oobkit/redirect"
-	"github.com/oobkit/oobkit/snmp"
 	"github.com/oobkit/oobkit/tasks"
 	"github.com/oobkit/oobkit/wmi"
 )
-
-// labelProtocols is the target label that lists a computer's protocols.
-const labelProtocols = "protocols"
-
-// newConnector registers the dialer of every protocol the SDK has. This is
-// the one place a protocol is plugged into oobctl. wmiOpts go to every WMI
-// client (--allow-unencrypted).
-func newConnector(creds tasks.Credentials, wmiOpts ...wmi.Option) *tasks.Connector {
-	conn := tasks.NewConnector(creds)
-	conn.Register(oobkit.AMT, func(_ context.Context, t oobkit.Target, c oobkit.Credential) (oobkit.Client, error) {
-		return amt.New(t, c)
-	})
-	conn.Register(oobkit.DASH, func(_ context.Context, t oobkit.Target, c oobkit.Credential) (oobkit.Client, error) {
-		return dash.New(t, c)
-	})
-	conn.Register(oobkit.IPMI, func(_ context.Context, t oobkit.Target, c oobkit.Credential) (oobkit.Client, error) {
-		return ipmi.New(t, c)
-	})
-	conn.Register(oobkit.SNMP, func(_ context.Context, t oobkit.Target, c oobkit.Credential) (oobkit.Client, error) {
-		return snmp.New(t, c)
-	})
-	conn.Register(oobkit.Redirection, func(_ context.Context, t oobkit.Target, c oobkit.Credential) (oobkit.Client, error) {
-		return redirect.New(t, c)
-	})
-	conn.Register(oobkit.WMI, func(_ context.Context, t oobkit.Target, c oobkit.Credential) (oobkit.Client, error) {
-		return wmi.New(t, c, wmiOpts...)
-	})
-	// ASF last: it answers on IPMI's port 623 too, so a computer that
-	// speaks IPMI is managed through IPMI first.
-	conn.Register(oobkit.ASF, func(_ context.Context, t oobkit.Target, c oobkit.Credential) (oobkit.Client, error) {
-		return asf.New(t, c)
-	})
-	return conn
-}
-
-// targetProtocols returns a computer's protocols: those its "protocols"
-// label lists, else every protocol registered.
-func targetProtocols(all []oobkit.Protocol) func(oobkit.Target) []oobkit.Protocol {
-	return func(t oobkit.Target) []oobkit.Protocol {
-		label, ok := t.Labels[labelProtocols]
-		if !ok {
-			return all
-		}
-		var out []oobkit.Protocol
-		for _, p := range all {
-			if slices.Contains(strings.Split(label, ","), string(p)) {
-				out = append(out, p)
-			}
-		}
-		return out
-	}
-}
 
 // loadTargets returns the targets of --target and --targets-file.
 func (a *app) loadTargets() ([]oobkit.Target, error) {
@@ -143,7 +86,7 @@ func (a *app) credentialsFor(ctx context.Context, origin profile.Origin) (tasks.
 		if pw == "" {
 			return nil, usagef("--user needs the password in $OOBKIT_PASSWORD")
 		}
-		return userCredentials(o.user, pw, a.tlsSettings(), o.allowPlain && !a.tlsSettings().Enabled), nil
+		return a.userCredentials(pw), nil
 	}
 	if o.profileStore == "" {
 		return nil, usagef("no credentials: give --user (password in $OOBKIT_PASSWORD) or --profile-store FILE [--profile NAME]")
@@ -172,24 +115,12 @@ func (a *app) tlsSettings() oobkit.TLSSettings {
 	return oobkit.TLSSettings{Enabled: o.tls || o.pin != "" || o.insecure, PinnedSHA256: o.pin, InsecureSkipVerify: o.insecure}
 }
 
-// userCredentials offers one user and password to every protocol that
-// takes them; TLS applies to the protocols that run over TCP. WMI logs on
-// with NTLM, which WinRM offers by default (basic needs TLS or
-// AllowUnencrypted on the computer); with plainWMI (--allow-unencrypted,
-// no TLS) it logs on with basic over plain HTTP, as a lab WinRM allows.
-func userCredentials(user, password string, tls oobkit.TLSSettings, plainWMI bool) tasks.StaticCredentials {
-	creds := tasks.StaticCredentials{}
-	for _, p := range []oobkit.Protocol{oobkit.AMT, oobkit.DASH, oobkit.WMI, oobkit.Redirection, oobkit.IPMI} {
-		c := oobkit.UserPassword(user, password)
-		if p != oobkit.IPMI {
-			c.TLS = tls
-		}
-		if p == oobkit.WMI && !plainWMI {
-			c.Auth = oobkit.AuthNTLM
-		}
-		creds[p] = []tasks.NamedCredential{{Name: "--user", Source: "explicit", Credential: c}}
-	}
-	return creds
+// userCredentials is --user with password pw for every protocol; WMI
+// logs on with basic over plain HTTP under --allow-unencrypted without TLS.
+func (a *app) userCredentials(pw string) tasks.StaticCredentials {
+	return connect.UserCredentials(a.opt.user, oobkit.NewSecret(pw), connect.UserOptions{
+		Name: "--user", TLS: a.tlsSettings(), WMIBasic: a.opt.allowPlain && !a.tlsSettings().Enabled,
+	})
 }
 
 // newRunner builds the runner of one-to-many commands.
@@ -197,7 +128,7 @@ func (a *app) newRunner(conn *tasks.Connector, progress func(tasks.Progress)) *t
 	opts := []tasks.Option{
 		tasks.WithConcurrency(a.opt.concurrency),
 		tasks.WithTargetTimeout(a.opt.timeout),
-		tasks.WithTargetProtocols(targetProtocols(conn.Protocols())),
+		tasks.WithTargetProtocols(connect.TargetProtocols(conn.Protocols())),
 	}
 	if progress != nil {
 		opts = append(opts, tasks.WithProgress(progress))

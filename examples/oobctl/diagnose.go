@@ -104,7 +104,7 @@ func (a *app) diagnoseProfile(ctx context.Context) (profile.Profile, *profile.Ru
 			return profile.Profile{}, nil, usagef("--user needs the password in $OOBKIT_PASSWORD")
 		}
 		pr := profile.Profile{Name: "--user", Protocols: map[oobkit.Protocol]profile.Settings{}}
-		for p, list := range userCredentials(a.opt.user, pw, a.tlsSettings(), a.opt.allowPlain && !a.tlsSettings().Enabled) {
+		for p, list := range a.userCredentials(pw) {
 			pr.Protocols[p] = profile.Settings{Enabled: true, Credential: list[0].Credential}
 		}
 		return pr, nil, nil

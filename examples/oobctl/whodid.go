@@ -15,6 +15,7 @@ import (
 
 	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/activity"
+	"github.com/oobkit/oobkit/connect"
 	"github.com/oobkit/oobkit/profile"
 	"github.com/oobkit/oobkit/tasks"
 	"github.com/oobkit/oobkit/tasks/jetstream"
@@ -70,7 +71,7 @@ func (a *app) operator() string {
 // (the file of --activity-log, and on a worker the JetStream stream), and a
 // function that closes the log. ctx gains the operator.
 func (a *app) connector(ctx context.Context, creds tasks.Credentials, stream *jetstream.ActivityStream) (context.Context, *tasks.Connector, func(), error) {
-	conn := newConnector(creds, a.wmiOptions()...)
+	conn := connect.New(creds, connect.Options{WMI: a.wmiOptions()})
 	var sinks []activity.Sink
 	closeFn := func() {}
 	if path := a.activityPath(); path != "" {
