@@ -1,21 +1,14 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"fmt"
-	"io"
-	"os"
-	"slices"
-	"strconv"
 	"strings"
-
-	"gopkg.in/yaml.v3"
 
 	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/connect"
 	"github.com/oobkit/oobkit/profile"
+	"github.com/oobkit/oobkit/targets"
 	"github.com/oobkit/oobkit/tasks"
 	"github.com/oobkit/oobkit/wmi"
 )
@@ -27,13 +20,12 @@ func (a *app) loadTargets() ([]oobkit.Target, error) {
 		out = append(out, oobkit.Target{Address: addr})
 	}
 	if a.opt.targetsFile != "" {
-		data, err := os.ReadFile(a.opt.targetsFile)
+		list, err := targets.Load(a.opt.targetsFile)
+		if errors.Is(err, oobkit.ErrInvalidArgument) {
+			return nil, usagef("%s", withoutClass(err))
+		}
 		if err != nil {
 			return nil, setupf("targets file: %w", err)
-		}
-		list, err := parseTargets(data)
-		if err != nil {
-			return nil, usagef("targets file %s: %v", a.opt.targetsFile, err)
 		}
 		out = append(out, list...)
 	}
@@ -42,8 +34,8 @@ func (a *app) loadTargets() ([]oobkit.Target, error) {
 			return nil, usagef("--only picks computers of --targets-file by name; give --targets-file")
 		}
 		var err error
-		if out, err = pickByName(out, a.opt.only); err != nil {
-			return nil, err
+		if out, err = targets.Pick(out, splitList(a.opt.only)...); err != nil {
+			return nil, usagef("--only: %s in the targets file", withoutClass(err))
 		}
 	}
 	if len(out) == 0 {
@@ -55,6 +47,12 @@ func (a *app) loadTargets() ([]oobkit.Target, error) {
 		}
 	}
 	return out, nil
+}
+
+// withoutClass is err's text without its "invalid argument: " class,
+// which the usage exit code already says.
+func withoutClass(err error) string {
+	return strings.Replace(err.Error(), oobkit.ErrInvalidArgument.Error()+": ", "", 1)
 }
 
 // openStore opens --profile-store.
@@ -149,48 +147,6 @@ func (a *app) oneTarget() (oobkit.Target, error) {
 		return oobkit.Target{}, usagef("this command works on one computer; %d given", len(ts))
 	}
 	return ts[0], nil
-}
-
-// parseTargets reads a targets file: a YAML (or JSON) list of targets. A
-// key a target does not have is an error naming it, with its line.
-func parseTargets(data []byte) ([]oobkit.Target, error) {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	var list []oobkit.Target
-	if err := dec.Decode(&list); err != nil && !errors.Is(err, io.EOF) {
-		msg := strings.TrimPrefix(err.Error(), "yaml: ")
-		msg = strings.TrimPrefix(msg, "unmarshal errors:\n")
-		msg = strings.Join(strings.Fields(strings.ReplaceAll(msg, "in type oobkit.Target", "(a target has name, address, guid, ports, labels…)")), " ")
-		return nil, fmt.Errorf("want a YAML or JSON list of targets: %s", msg)
-	}
-	return list, nil
-}
-
-// pickByName keeps the targets whose names --only lists, in the file's
-// order; a name no target has is a usage error.
-func pickByName(ts []oobkit.Target, only string) ([]oobkit.Target, error) {
-	want := map[string]bool{}
-	for _, n := range splitList(only) {
-		want[n] = false
-	}
-	var out []oobkit.Target
-	for _, t := range ts {
-		if _, ok := want[t.Name]; ok {
-			want[t.Name] = true
-			out = append(out, t)
-		}
-	}
-	var missing []string
-	for n, found := range want {
-		if !found {
-			missing = append(missing, strconv.Quote(n))
-		}
-	}
-	if len(missing) > 0 {
-		slices.Sort(missing)
-		return nil, usagef("--only: no computer named %s in the targets file", strings.Join(missing, ", "))
-	}
-	return out, nil
 }
 
 // wmiOptions are the WMI client options of the command line.
