@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -95,7 +94,7 @@ func (a *app) dispatchNATS(ctx context.Context, job *tasks.Job, targets []oobkit
 			}
 		}
 	}
-	typedOutputs(rep)
+	rep.DecodeOutputs()
 	return rep, nil
 }
 
@@ -201,43 +200,4 @@ func orDefault(s, def string) string {
 		return def
 	}
 	return s
-}
-
-// outputTypes maps a task kind to its output type, so outputs that crossed
-// JetStream as JSON read back as the in-process runner returns them.
-var outputTypes = map[string]func() any{
-	"power":      func() any { return &tasks.PowerOutput{} },
-	"powerstate": func() any { return &tasks.PowerStateOutput{} },
-	"boot":       func() any { return &tasks.BootOutput{} },
-	"inventory":  func() any { return &tasks.InventoryOutput{} },
-	"discover":   func() any { return &tasks.DiscoverOutput{} },
-	"portcheck":  func() any { return &tasks.PortCheckOutput{} },
-	"eventlog":   func() any { return &tasks.EventLogOutput{} },
-	"alerts":     func() any { return &tasks.AlertSettingsOutput{} },
-	"filter":     func() any { return &tasks.NetworkFilterOutput{} },
-	"ider":       func() any { return &tasks.IDERBootOutput{} },
-	"sol":        func() any { return &tasks.SOLOutput{} },
-	"bios":       func() any { return &tasks.BIOSOutput{} },
-	"password":   func() any { return &tasks.LocalPasswordOutput{} },
-	"process":    func() any { return &tasks.ProcessOutput{} },
-	"service":    func() any { return &tasks.ServiceOutput{} },
-}
-
-// typedOutputs replaces the JSON outputs of a dispatched report by typed
-// values; outputs of unknown kinds stay JSON.
-func typedOutputs(rep *tasks.Report) {
-	for i := range rep.Results {
-		for j := range rep.Results[i].Steps {
-			st := &rep.Results[i].Steps[j]
-			raw, ok := st.Output.(json.RawMessage)
-			newOut := outputTypes[st.Task]
-			if !ok || newOut == nil || len(raw) == 0 || string(raw) == "null" {
-				continue
-			}
-			v := newOut()
-			if json.Unmarshal(raw, v) == nil {
-				st.Output = v
-			}
-		}
-	}
 }
