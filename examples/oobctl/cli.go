@@ -78,8 +78,9 @@ Commands over many targets (a table per computer; --json for scripts):
 
 One computer:
   sol [--refuse-if-active]          serial-over-LAN terminal (Ctrl-] quits)
-  ider --image FILE [--floppy] [--refuse-if-active]
-                                    serve a CD (or floppy) image over IDE-R until the device ends the session
+  ider --image FILE|URL [--floppy] [--refuse-if-active]
+                                    serve a CD (or floppy) image (a file or an http(s) URL) over IDE-R until
+                                    the device ends the session
                                     sol and ider end another console's active session of their kind first
                                     (through AMT, as the RTSM guide's tasks do) unless --refuse-if-active
   kvm [--snapshot FILE.png] [--actions] [--power ACTION] [--rfb-listen ADDR] [--listen ADDR]

@@ -193,9 +193,9 @@ func (a *app) cmdIDER(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	img, f, err := redirect.OpenImage(image)
+	img, f, err := redirect.OpenImageSource(ctx, image, redirect.ImageSourceOptions{})
 	if err != nil {
-		return setupf("image: %w", err)
+		return setupf("%w", err)
 	}
 	defer f.Close()
 	opts := redirect.IDEROptions{CD: img, RefuseIfActive: refuse}

@@ -1,4 +1,4 @@
-package tasks
+package redirect
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/oobkit/oobkit/redirect"
+	"github.com/oobkit/oobkit"
 )
 
 // imageBlock is how much of an image served over HTTP is fetched at once:
@@ -19,27 +19,66 @@ import (
 // serves many of them.
 const imageBlock = 256 << 10
 
-// isImageURL reports whether an IDERBootTask image names an HTTP(S) URL
-// rather than a file.
-func isImageURL(image string) bool {
-	return strings.HasPrefix(image, "http://") || strings.HasPrefix(image, "https://")
+// DefaultMaxImageSize is the largest image [OpenImageSource] serves unless
+// told otherwise: 64 GiB, more than any CD, DVD or Blu-ray, so a server
+// (or file) claiming more is refused rather than trusted.
+const DefaultMaxImageSize = 64 << 30
+
+// ImageSourceOptions are [OpenImageSource]'s options. The zero value is
+// http.DefaultClient and [DefaultMaxImageSize].
+type ImageSourceOptions struct {
+	// HTTPClient fetches an http(s) image (default http.DefaultClient). Its
+	// TLS settings verify an https server; give one with RootCAs for a
+	// private certificate authority.
+	HTTPClient *http.Client
+	// MaxSize is the largest image accepted, in bytes (default
+	// [DefaultMaxImageSize]).
+	MaxSize int64
 }
 
-// openImage opens an IDERBootTask's image: a file, or an HTTP(S) URL read
-// with range requests under ctx. The caller closes the returned closer when
-// the session has ended.
-func openImage(ctx context.Context, image string, client *http.Client) (*redirect.Image, io.Closer, error) {
-	if !isImageURL(image) {
-		img, f, err := redirect.OpenImage(image)
+// OpenImageSource opens an image to serve over IDE-R from source: a file
+// path, or an http:// or https:// URL whose server honours range requests
+// (any static file server does), read block by block under ctx while the
+// session runs, so ctx must last as long as the session. The caller closes
+// the returned closer when every session using the image has ended.
+//
+// A URL that does not parse, has another scheme or no host, a server that
+// does not answer 206 Partial Content with the image's length, and an image
+// larger than the MaxSize option are errors of class
+// [oobkit.ErrInvalidArgument] that say why; a password in the URL is never
+// part of an error.
+func OpenImageSource(ctx context.Context, source string, o ImageSourceOptions) (*Image, io.Closer, error) {
+	maxSize := o.MaxSize
+	if maxSize <= 0 {
+		maxSize = DefaultMaxImageSize
+	}
+	scheme, _, isURL := strings.Cut(source, "://")
+	if !isURL {
+		img, f, err := OpenImage(source)
 		if err != nil {
-			return nil, nil, invalidArgument("image", err)
+			return nil, nil, imageError(source, "%v", err)
+		}
+		if img.Size > maxSize {
+			_ = f.Close()
+			return nil, nil, imageError(source, "%d bytes, more than the %d allowed", img.Size, maxSize)
 		}
 		return img, f, nil
 	}
-	u, err := url.Parse(image)
+	u, err := url.Parse(source)
 	if err != nil {
-		return nil, nil, invalidIDER("image URL: %v", err)
+		var uerr *url.Error
+		if errors.As(err, &uerr) {
+			err = uerr.Err // its text repeats the URL, which may hold a password
+		}
+		return nil, nil, imageError("URL", "%v", err)
 	}
+	switch {
+	case scheme != "http" && scheme != "https":
+		return nil, nil, imageError(u.Redacted(), "unsupported scheme %q (want http or https)", u.Scheme)
+	case u.Host == "":
+		return nil, nil, imageError(u.Redacted(), "the URL names no host")
+	}
+	client := o.HTTPClient
 	if client == nil {
 		client = http.DefaultClient
 	}
@@ -48,7 +87,16 @@ func openImage(ctx context.Context, image string, client *http.Client) (*redirec
 	if err != nil {
 		return nil, nil, err
 	}
-	return &redirect.Image{R: r, Size: size}, io.NopCloser(nil), nil
+	if size > maxSize {
+		return nil, nil, r.fail("%d bytes, more than the %d allowed", size, maxSize)
+	}
+	return &Image{R: r, Size: size}, io.NopCloser(nil), nil
+}
+
+// imageError is an invalid image source.
+func imageError(source, format string, a ...any) error {
+	return &oobkit.Error{Protocol: oobkit.Redirection, Op: "image", Class: oobkit.ErrInvalidArgument,
+		Message: source + ": " + fmt.Sprintf(format, a...)}
 }
 
 // httpImage is an io.ReaderAt over an image served by an HTTP server that
@@ -108,7 +156,7 @@ func (r *httpImage) get(from, to int64) (*http.Response, error) {
 }
 
 func (r *httpImage) fail(format string, a ...any) error {
-	return invalidIDER("image %s: %s", r.url.Redacted(), fmt.Sprintf(format, a...))
+	return imageError(r.url.Redacted(), format, a...)
 }
 
 // ReadAt reads len(p) bytes at off, block by block.
@@ -142,9 +190,12 @@ func (r *httpImage) fetch(off int64) error {
 	if cr := resp.Header.Get("Content-Range"); !strings.HasPrefix(cr, fmt.Sprintf("bytes %d-", off)) {
 		return r.fail("asked for bytes from %d, got Content-Range %q", off, cr)
 	}
-	buf, err := io.ReadAll(io.LimitReader(resp.Body, imageBlock))
+	buf, err := io.ReadAll(io.LimitReader(resp.Body, imageBlock+1))
 	if err != nil {
 		return fmt.Errorf("image %s: %w", r.url.Redacted(), err)
+	}
+	if len(buf) > imageBlock {
+		return r.fail("asked for %d bytes from %d, the server sent more", imageBlock, off)
 	}
 	if len(buf) == 0 {
 		return io.EOF
