@@ -5,27 +5,19 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"os"
-	"sync"
-	"time"
-
-	"golang.org/x/term"
 
 	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/amt"
 	"github.com/oobkit/oobkit/redirect"
+	"github.com/oobkit/oobkit/redirect/solterm"
 	"github.com/oobkit/oobkit/tasks"
 )
-
-// quitKey ends an interactive SOL session (Ctrl-], as telnet).
-const quitKey = 0x1d
 
 // cmdSOL opens a serial-over-LAN terminal on one computer. On a terminal,
 // stdin goes raw and Ctrl-] quits; from a pipe, the session ends once the
 // input is consumed and the host has been quiet for a moment.
 func (a *app) cmdSOL(ctx context.Context, args []string) error {
-	quiet := 500 * time.Millisecond
+	quiet := solterm.DefaultQuiet
 	var refuse bool
 	pos, err := a.commandArgs("sol", args, func(fs *flag.FlagSet) {
 		fs.DurationVar(&quiet, "quiet", quiet, "")
@@ -67,106 +59,12 @@ func (a *app) cmdSOL(ctx context.Context, args []string) error {
 	if tookOver {
 		fmt.Fprintf(a.stderr, "took over: ended the active SOL session of another console on %s\r\n", t)
 	}
-	interactive := false
-	if f, ok := a.stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		old, err := term.MakeRaw(int(f.Fd()))
-		if err == nil {
-			interactive = true
-			defer term.Restore(int(f.Fd()), old)
-			fmt.Fprintf(a.stderr, "connected to %s; Ctrl-] quits\r\n", t)
-		}
+	restore, interactive := solterm.MakeRaw(a.stdin)
+	defer restore()
+	if interactive {
+		fmt.Fprintf(a.stderr, "connected to %s; Ctrl-] quits\r\n", t)
 	}
-	return bridge(ctx, sol, a.stdin, a.stdout, interactive, quiet)
-}
-
-// bridge copies in to the session and the session to out until the user
-// quits, ctx ends, the session ends, or (not interactive) the input ends and
-// the host stays quiet for quiet.
-func bridge(ctx context.Context, sol io.ReadWriteCloser, in io.Reader, out io.Writer, interactive bool, quiet time.Duration) error {
-	var mu sync.Mutex
-	lastOutput := time.Now()
-	outDone := make(chan error, 1)
-	go func() {
-		buf := make([]byte, 4096)
-		for {
-			n, err := sol.Read(buf)
-			if n > 0 {
-				mu.Lock()
-				lastOutput = time.Now()
-				mu.Unlock()
-				if _, werr := out.Write(buf[:n]); werr != nil {
-					outDone <- werr
-					return
-				}
-			}
-			if err != nil {
-				if errors.Is(err, io.EOF) {
-					err = nil
-				}
-				outDone <- err
-				return
-			}
-		}
-	}()
-	inDone := make(chan error, 1)
-	go func() {
-		buf := make([]byte, 1024)
-		for {
-			n, err := in.Read(buf)
-			chunk := buf[:n]
-			if interactive {
-				for i, b := range chunk {
-					if b == quitKey {
-						_, _ = sol.Write(chunk[:i])
-						inDone <- nil
-						return
-					}
-				}
-			}
-			if len(chunk) > 0 {
-				if _, werr := sol.Write(chunk); werr != nil {
-					inDone <- werr
-					return
-				}
-			}
-			if err != nil {
-				if errors.Is(err, io.EOF) {
-					err = nil
-				}
-				inDone <- err
-				return
-			}
-		}
-	}()
-	var inputEnded <-chan time.Time
-	for {
-		select {
-		case <-ctx.Done():
-			_ = sol.Close()
-			return nil
-		case err := <-outDone:
-			return err
-		case err := <-inDone:
-			if err != nil || interactive {
-				_ = sol.Close()
-				return err
-			}
-			inDone = nil
-			mu.Lock()
-			lastOutput = time.Now() // give the host time to answer the last input
-			mu.Unlock()
-			tick := time.NewTicker(quiet / 5)
-			defer tick.Stop()
-			inputEnded = tick.C
-		case <-inputEnded:
-			mu.Lock()
-			idle := time.Since(lastOutput)
-			mu.Unlock()
-			if idle >= quiet {
-				return sol.Close()
-			}
-		}
-	}
+	return solterm.Bridge(ctx, sol, a.stdin, a.stdout, solterm.Options{Interactive: interactive, Quiet: quiet})
 }
 
 // cmdIDER serves a CD (or floppy) image to one computer over IDE-R until the
