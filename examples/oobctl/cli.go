@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/oobkit/oobkit"
-	"github.com/oobkit/oobkit/examples/internal/simfleet"
 	"github.com/oobkit/oobkit/profile"
+	"github.com/oobkit/oobkit/simfleet"
 )
 
 // Exit codes.

@@ -13,9 +13,9 @@ import (
 
 	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/connect"
-	"github.com/oobkit/oobkit/examples/internal/simfleet"
 	"github.com/oobkit/oobkit/filter"
 	"github.com/oobkit/oobkit/profile"
+	"github.com/oobkit/oobkit/simfleet"
 	"github.com/oobkit/oobkit/tasks"
 )
 

@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/oobkit/oobkit/examples/internal/simfleet"
+	"github.com/oobkit/oobkit/simfleet"
 )
 
 // TestIDERImageURL: ider --image takes an http(s) URL as job files do, and
