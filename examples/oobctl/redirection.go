@@ -34,21 +34,17 @@ func (a *app) cmdSOL(ctx context.Context, args []string) error {
 		return err
 	}
 	var sol *redirect.SOL
-	tookOver := false
-	done, err := a.oneToOne(ctx, t, oobkit.Redirection, "sol", func(c oobkit.Client) error {
-		cl, err := tasks.Capability[*redirect.Client](c, "serial over LAN")
-		if err != nil {
+	var to amt.TakeOver
+	done, err := a.oneToOneSession(ctx, t, []oobkit.Protocol{oobkit.Redirection, oobkit.AMT}, func(ctx context.Context, sess *tasks.Session) error {
+		var err error
+		to, err = sess.OpenRedirection(ctx, amt.RedirectSOL, refuse, func(c oobkit.Client) error {
+			cl, err := tasks.Capability[*redirect.Client](c, "serial over LAN")
+			if err != nil {
+				return err
+			}
+			sol, err = cl.OpenSOL(ctx, redirect.SOLSettings{RefuseIfActive: refuse})
 			return err
-		}
-		sol, err = cl.OpenSOL(ctx, redirect.SOLSettings{RefuseIfActive: refuse})
-		if err == nil || refuse || !errors.Is(err, oobkit.ErrBusy) {
-			return err
-		}
-		if terr := a.takeOver(ctx, t, amt.RedirectSOL); terr != nil {
-			return fmt.Errorf("%w; ending the active SOL session failed: %w", err, terr)
-		}
-		tookOver = true
-		sol, err = cl.OpenSOL(ctx, redirect.SOLSettings{RefuseIfActive: true})
+		})
 		return err
 	})
 	if err != nil {
@@ -56,7 +52,7 @@ func (a *app) cmdSOL(ctx context.Context, args []string) error {
 	}
 	defer done()
 	defer sol.Close()
-	if tookOver {
+	if to.Ended != 0 {
 		fmt.Fprintf(a.stderr, "took over: ended the active SOL session of another console on %s\r\n", t)
 	}
 	restore, interactive := solterm.MakeRaw(a.stdin)
@@ -101,30 +97,24 @@ func (a *app) cmdIDER(ctx context.Context, args []string) error {
 		opts = redirect.IDEROptions{Floppy: img, RefuseIfActive: refuse}
 	}
 	var sess *redirect.IDER
-	tookOver := false
-	done, err := a.oneToOne(ctx, t, oobkit.Redirection, "ider", func(c oobkit.Client) error {
-		cl, err := tasks.Capability[*redirect.Client](c, "IDE redirection")
-		if err != nil {
+	var to amt.TakeOver
+	done, err := a.oneToOneSession(ctx, t, []oobkit.Protocol{oobkit.Redirection, oobkit.AMT}, func(ctx context.Context, s *tasks.Session) error {
+		var err error
+		to, err = s.OpenRedirection(ctx, amt.RedirectIDER, refuse, func(c oobkit.Client) error {
+			cl, err := tasks.Capability[*redirect.Client](c, "IDE redirection")
+			if err != nil {
+				return err
+			}
+			sess, err = cl.OpenIDER(ctx, opts)
 			return err
-		}
-		sess, err = cl.OpenIDER(ctx, opts)
-		if err == nil || refuse || !errors.Is(err, oobkit.ErrBusy) {
-			return err
-		}
-		if terr := a.takeOver(ctx, t, amt.RedirectIDER); terr != nil {
-			return fmt.Errorf("%w; ending the active IDE-R session failed: %w", err, terr)
-		}
-		tookOver = true
-		retry := opts
-		retry.RefuseIfActive = true
-		sess, err = cl.OpenIDER(ctx, retry)
+		})
 		return err
 	})
 	if err != nil {
 		return fmt.Errorf("ider %s: %w (class %s)", t, err, oobkit.ClassName(err))
 	}
 	defer done()
-	if tookOver {
+	if to.Ended != 0 {
 		fmt.Fprintf(a.stderr, "took over: ended the active IDE-R session of another console on %s\n", t)
 	}
 	fmt.Fprintf(a.stderr, "serving %s (%d bytes) to %s; interrupt to stop\n", image, img.Size, t)
@@ -146,23 +136,4 @@ func (a *app) cmdIDER(ctx context.Context, args []string) error {
 		return nil
 	}
 	return cerr
-}
-
-// takeOver ends another console's active redirection session of kinds on t
-// through its AMT client, as the guide warns the SOL and IDE-R tasks do ("If
-// there is already an active SOL session, it is terminated when the task
-// runs."); the AMT client restores the redirection service's state.
-func (a *app) takeOver(ctx context.Context, t oobkit.Target, kinds amt.RedirectionKinds) error {
-	done, err := a.oneToOne(ctx, t, oobkit.AMT, "takeover", func(c oobkit.Client) error {
-		e, err := tasks.Capability[tasks.RedirectionEnder](c, "ending a redirection session")
-		if err != nil {
-			return err
-		}
-		_, err = e.EndRedirectionSessions(ctx, kinds)
-		return err
-	})
-	if err == nil {
-		done()
-	}
-	return err
 }

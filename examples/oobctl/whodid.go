@@ -101,6 +101,13 @@ func (a *app) connector(ctx context.Context, creds tasks.Credentials, stream *je
 // one-to-one) and kept, the operation in the activity log. The session stays
 // open until the returned function is called.
 func (a *app) oneToOne(ctx context.Context, t oobkit.Target, p oobkit.Protocol, op string, fn func(oobkit.Client) error) (func(), error) {
+	return a.oneToOneSession(ctx, t, []oobkit.Protocol{p}, func(ctx context.Context, sess *tasks.Session) error {
+		return sess.UseAs(ctx, p, op, fn)
+	})
+}
+
+// oneToOneSession is oneToOne running use on a session of t's protocols.
+func (a *app) oneToOneSession(ctx context.Context, t oobkit.Target, protocols []oobkit.Protocol, use func(context.Context, *tasks.Session) error) (func(), error) {
 	creds, err := a.credentialsFor(ctx, profile.OriginOneToOne)
 	if err != nil {
 		return nil, err
@@ -109,8 +116,8 @@ func (a *app) oneToOne(ctx context.Context, t oobkit.Target, p oobkit.Protocol, 
 	if err != nil {
 		return nil, err
 	}
-	sess := conn.Session(t, p)
-	err = sess.UseAs(ctx, p, op, fn)
+	sess := conn.Session(t, protocols...)
+	err = use(ctx, sess)
 	a.saveRuntime(ctx)
 	done := func() {
 		_ = sess.Close()
