@@ -122,12 +122,30 @@ func (r *httpImage) size() (int64, error) {
 	defer func() { _ = resp.Body.Close() }()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1))
 	cr := resp.Header.Get("Content-Range") // bytes 0-0/SIZE
-	i := strings.LastIndexByte(cr, '/')
-	size, err := strconv.ParseInt(cr[i+1:], 10, 64)
-	if i < 0 || err != nil || size <= 0 {
+	size, ok := rangeLength(cr)
+	if !ok {
 		return 0, r.fail("no image length in Content-Range %q", cr)
 	}
 	return size, nil
+}
+
+// rangeLength reads the complete length of a Content-Range header ("bytes
+// 0-0/1474560", RFC 9110 section 14.4); an unknown ("*") or malformed
+// length is false.
+func rangeLength(cr string) (int64, bool) {
+	rest, ok := strings.CutPrefix(cr, "bytes ")
+	if !ok {
+		return 0, false
+	}
+	i := strings.LastIndexByte(rest, '/')
+	if i < 0 {
+		return 0, false
+	}
+	size, err := strconv.ParseInt(rest[i+1:], 10, 64)
+	if err != nil || size <= 0 {
+		return 0, false
+	}
+	return size, true
 }
 
 // get requests bytes [from, to] and checks the answer is that range.
