@@ -58,7 +58,7 @@ func (a *app) cmdDiagnose(ctx context.Context, args []string) error {
 		if !ok {
 			return usagef("--fix %s reboots through the OS agent (WMI): the profile must enable WMI", fix)
 		}
-		c, err := wmi.New(target, cred)
+		c, err := wmi.New(target, cred, a.wmiOptions()...)
 		if err != nil {
 			return setupf("%w", err)
 		}
