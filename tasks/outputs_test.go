@@ -40,6 +40,7 @@ func TestDecodeOutputs(t *testing.T) {
 		{Task: "power", Output: json.RawMessage("null")},
 		{Task: "powerstate", Output: typed},
 		{Task: "inventory", Output: json.RawMessage(`"not an object"`)},
+		{Task: "powerstate", Output: map[string]any{"state": "S0"}}, // a report read back from a file
 	}}}}
 	rep.DecodeOutputs()
 	steps := rep.Results[0].Steps
@@ -48,6 +49,7 @@ func TestDecodeOutputs(t *testing.T) {
 	assert.Equal(t, json.RawMessage("null"), steps[2].Output)
 	assert.Same(t, typed, steps[3].Output, "typed output untouched")
 	assert.Equal(t, json.RawMessage(`"not an object"`), steps[4].Output, "undecodable stays JSON")
+	assert.Equal(t, typed, steps[5].Output)
 }
 
 func TestRegisterOutputReplaces(t *testing.T) {
