@@ -125,7 +125,8 @@ func (d *Dispatcher) Site(t oobkit.Target) string {
 // queued are removed, and workers are told to cancel those in progress.
 //
 // Step outputs in the Report are the JSON the worker wrote
-// (json.RawMessage); read one with [DecodeOutput]. Result.Err is rebuilt
+// (json.RawMessage); read one with [DecodeOutput], or type them all with
+// [tasks.Report.DecodeOutputs]. Result.Err is rebuilt
 // from the Code, DeviceCode and Error the worker wrote, so errors.Is works
 // as in-process.
 func (d *Dispatcher) Run(ctx context.Context, job *tasks.Job, targets []oobkit.Target) (*tasks.Report, error) {
