@@ -7,7 +7,8 @@
 // # Connecting
 //
 // A [Connector] holds a [Dialer] per protocol (one line per protocol package:
-// ipmi.New, amt.New…) and a [Credentials] source, usually
+// ipmi.New, amt.New…; package connect's Default registers them all) and a
+// [Credentials] source, usually
 // [ProfileCredentials] over package profile's runtime profile: the job's
 // explicit profile, then the default profile, then the credential that last
 // worked on the computer; the one that works is reported back. Tasks find

@@ -15,6 +15,7 @@ import (
 
 func init() {
 	RegisterKind("domainpassword", func() Task { return &DomainPasswordTask{} })
+	RegisterOutput("domainpassword", func() any { return &DomainPasswordOutput{} })
 }
 
 // DomainPasswordTask resets the passwords of domain user accounts (the

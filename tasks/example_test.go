@@ -93,3 +93,19 @@ func ExampleResult_Err() {
 	// pc-2 needs a credential: amt: get: authentication failed
 	// pc-3 is busy, device code 0x82
 }
+
+// A report read back from a file (or collected over JetStream) holds each
+// step's output as JSON; DecodeOutputs types them as the in-process runner
+// returns them, by the output type registered with each task kind.
+func ExampleReport_DecodeOutputs() {
+	var rep tasks.Report
+	_ = json.Unmarshal([]byte(`{"job":"status","results":[{"target":"pc-1","status":"ok",
+ "steps":[{"id":"state","task":"powerstate","status":"ok","output":{"state":"S0"}}]}]}`), &rep)
+	fmt.Printf("%T\n", rep.Results[0].Output("state"))
+	rep.DecodeOutputs()
+	out := rep.Results[0].Output("state").(*tasks.PowerStateOutput)
+	fmt.Printf("%T on=%v\n", out, out.State.IsOn())
+	// Output:
+	// map[string]interface {}
+	// *tasks.PowerStateOutput on=true
+}

@@ -145,7 +145,7 @@ func (t *IDERBootTask) Run(ctx context.Context, env *Env) (any, error) {
 	mode, _ := t.startMode()
 	img := t.Source
 	if img == nil {
-		i, c, err := openImage(ctx, t.Image, t.HTTPClient)
+		i, c, err := redirect.OpenImageSource(ctx, t.Image, redirect.ImageSourceOptions{HTTPClient: t.HTTPClient})
 		if err != nil {
 			return nil, err
 		}

@@ -252,3 +252,32 @@ func (r *Report) Failed() []Result {
 	}
 	return out
 }
+
+// DecodeOutputs replaces each step's output that is JSON — a
+// json.RawMessage, as in a report collected over JetStream, or the
+// map[string]any encoding/json makes of a report read back from a file —
+// by a value of the type registered for its kind ([RegisterOutput]), so
+// the report reads as the in-process [Runner] returns it. Outputs of kinds
+// without a registered type, outputs that do not decode, and typed outputs
+// stay as they are.
+func (r *Report) DecodeOutputs() {
+	for i := range r.Results {
+		for j := range r.Results[i].Steps {
+			st := &r.Results[i].Steps[j]
+			var raw []byte
+			switch o := st.Output.(type) {
+			case json.RawMessage:
+				raw = o
+			case map[string]any:
+				raw, _ = json.Marshal(o)
+			}
+			if len(raw) == 0 || string(raw) == "null" {
+				continue
+			}
+			v, ok := NewOutput(st.Task)
+			if ok && json.Unmarshal(raw, v) == nil {
+				st.Output = v
+			}
+		}
+	}
+}

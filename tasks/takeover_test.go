@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/amt"
 	"github.com/oobkit/oobkit/redirect"
 	"github.com/oobkit/oobkit/redirect/redirecttest"
 )
@@ -195,4 +196,44 @@ func TestSOLTaskCapture(t *testing.T) {
 		require.NoError(t, err)
 		assert.True(t, j.Steps[0].Task.(*SOLTask).RefuseIfActive)
 	})
+}
+
+// TestSessionOpenRedirection: a one-to-one program (oobctl sol) takes over
+// as the SOL task does — the RTSM guide: "Warning: If there is already an
+// active SOL session, it is terminated when the task runs." — through
+// Session.OpenRedirection; with refuse it fails busy and leaves the other
+// console's session running.
+func TestSessionOpenRedirection(t *testing.T) {
+	rig := newIDERRig(t, oobkit.PowerS0, redirecttest.Config{})
+	old, err := otherConsole(t, rig).OpenSOL(ctxTest(t), redirect.SOLSettings{})
+	require.NoError(t, err)
+	defer old.Close()
+
+	sess := rig.conn.Session(rig.target, oobkit.Redirection, oobkit.AMT)
+	defer sess.Close()
+	var sol *redirect.SOL
+	opens := 0
+	open := func(c oobkit.Client) error {
+		opens++
+		cl, err := Capability[*redirect.Client](c, "serial over LAN")
+		if err != nil {
+			return err
+		}
+		sol, err = cl.OpenSOL(ctxTest(t), redirect.SOLSettings{RefuseIfActive: true})
+		return err
+	}
+	to, err := sess.OpenRedirection(ctxTest(t), amt.RedirectSOL, true, open)
+	require.ErrorIs(t, err, oobkit.ErrBusy, "refuse: the other session stays")
+	assert.Zero(t, to.Ended)
+	assert.Equal(t, 1, opens)
+
+	to, err = sess.OpenRedirection(ctxTest(t), amt.RedirectSOL, false, open)
+	require.NoError(t, err)
+	defer sol.Close()
+	assert.NotZero(t, to.Ended, "the other console's session was ended")
+	assert.True(t, to.Restored)
+	assert.Equal(t, 3, opens, "opened once more after the take-over")
+	_, err = io.ReadAll(old)
+	require.ErrorIs(t, err, redirect.ErrEndedByDevice)
+	assertRestored(t, rig)
 }

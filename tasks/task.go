@@ -251,6 +251,7 @@ func (e *Env) pick(best, err error) error {
 var (
 	kindsMu sync.RWMutex
 	kinds   = map[string]func() Task{}
+	outputs = map[string]func() any{}
 )
 
 // RegisterKind makes a task kind available to job files: newTask returns a
@@ -260,6 +261,29 @@ func RegisterKind(kind string, newTask func() Task) {
 	kindsMu.Lock()
 	defer kindsMu.Unlock()
 	kinds[kind] = newTask
+}
+
+// RegisterOutput registers the type of the output a kind's steps return:
+// newOutput returns a pointer to a zero value of it (&PowerOutput{} for
+// "power"), which [Report.DecodeOutputs] fills from JSON. Register it next
+// to the kind ([RegisterKind]); registering twice replaces it. The
+// built-in kinds' outputs are registered at init.
+func RegisterOutput(kind string, newOutput func() any) {
+	kindsMu.Lock()
+	defer kindsMu.Unlock()
+	outputs[kind] = newOutput
+}
+
+// NewOutput returns a pointer to a zero output of kind, as registered by
+// [RegisterOutput], and false when kind has none registered.
+func NewOutput(kind string) (any, bool) {
+	kindsMu.RLock()
+	f, ok := outputs[kind]
+	kindsMu.RUnlock()
+	if !ok {
+		return nil, false
+	}
+	return f(), true
 }
 
 // Kinds returns the registered task kinds, sorted.

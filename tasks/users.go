@@ -8,7 +8,10 @@ import (
 	"github.com/oobkit/oobkit/wmi"
 )
 
-func init() { RegisterKind("users", func() Task { return &LocalUsersTask{} }) }
+func init() {
+	RegisterKind("users", func() Task { return &LocalUsersTask{} })
+	RegisterOutput("users", func() any { return &LocalUsersOutput{} })
+}
 
 // UserManager is what a client needs for a [LocalUsersTask]; package wmi's
 // Client implements it.

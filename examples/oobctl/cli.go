@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/oobkit/oobkit"
-	"github.com/oobkit/oobkit/examples/internal/simfleet"
 	"github.com/oobkit/oobkit/profile"
+	"github.com/oobkit/oobkit/simfleet"
 )
 
 // Exit codes.
@@ -99,8 +99,9 @@ One computer:
   wmi query "SELECT ... FROM Class [WHERE ...]" [--max N]
                                     a WQL query through WinRM
   sol [--refuse-if-active]          serial-over-LAN terminal (Ctrl-] quits)
-  ider --image FILE [--floppy] [--refuse-if-active]
-                                    serve a CD (or floppy) image over IDE-R until the device ends the session
+  ider --image FILE|URL [--floppy] [--refuse-if-active]
+                                    serve a CD (or floppy) image (a file or an http(s) URL) over IDE-R until
+                                    the device ends the session
                                     sol and ider end another console's active session of their kind first
                                     (through AMT, as the RTSM guide's tasks do) unless --refuse-if-active
   kvm [--snapshot FILE.png] [--actions] [--power ACTION] [--rfb-listen ADDR] [--listen ADDR]

@@ -23,10 +23,11 @@ import (
 
 	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/amt"
-	"github.com/oobkit/oobkit/examples/internal/simfleet"
+	"github.com/oobkit/oobkit/connect"
 	"github.com/oobkit/oobkit/filter"
 	"github.com/oobkit/oobkit/profile"
 	"github.com/oobkit/oobkit/redirect"
+	"github.com/oobkit/oobkit/simfleet"
 	"github.com/oobkit/oobkit/tasks"
 )
 
@@ -196,7 +197,7 @@ func TestUnreachableTarget(t *testing.T) {
 	closed := l.Addr().(*net.TCPAddr).Port
 	require.NoError(t, l.Close())
 	list = append(list, oobkit.Target{Name: "gone", Address: "127.0.0.1",
-		Ports: map[oobkit.Protocol]int{oobkit.AMT: closed}, Labels: map[string]string{labelProtocols: "amt"}})
+		Ports: map[oobkit.Protocol]int{oobkit.AMT: closed}, Labels: map[string]string{connect.LabelProtocols: "amt"}})
 	data, err = yaml.Marshal(list)
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(targets, data, 0o600))

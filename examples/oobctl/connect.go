@@ -1,81 +1,17 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"fmt"
-	"io"
-	"os"
-	"slices"
-	"strconv"
 	"strings"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/oobkit/oobkit"
-	"github.com/oobkit/oobkit/amt"
-	"github.com/oobkit/oobkit/asf"
-	"github.com/oobkit/oobkit/dash"
-	"github.com/oobkit/oobkit/ipmi"
+	"github.com/oobkit/oobkit/connect"
 	"github.com/oobkit/oobkit/profile"
-	"github.com/oobkit/oobkit/redirect"
-	"github.com/oobkit/oobkit/snmp"
+	"github.com/oobkit/oobkit/targets"
 	"github.com/oobkit/oobkit/tasks"
 	"github.com/oobkit/oobkit/wmi"
 )
-
-// labelProtocols is the target label that lists a computer's protocols.
-const labelProtocols = "protocols"
-
-// newConnector registers the dialer of every protocol the SDK has. This is
-// the one place a protocol is plugged into oobctl. wmiOpts go to every WMI
-// client (--allow-unencrypted).
-func newConnector(creds tasks.Credentials, wmiOpts ...wmi.Option) *tasks.Connector {
-	conn := tasks.NewConnector(creds)
-	conn.Register(oobkit.AMT, func(_ context.Context, t oobkit.Target, c oobkit.Credential) (oobkit.Client, error) {
-		return amt.New(t, c)
-	})
-	conn.Register(oobkit.DASH, func(_ context.Context, t oobkit.Target, c oobkit.Credential) (oobkit.Client, error) {
-		return dash.New(t, c)
-	})
-	conn.Register(oobkit.IPMI, func(_ context.Context, t oobkit.Target, c oobkit.Credential) (oobkit.Client, error) {
-		return ipmi.New(t, c)
-	})
-	conn.Register(oobkit.SNMP, func(_ context.Context, t oobkit.Target, c oobkit.Credential) (oobkit.Client, error) {
-		return snmp.New(t, c)
-	})
-	conn.Register(oobkit.Redirection, func(_ context.Context, t oobkit.Target, c oobkit.Credential) (oobkit.Client, error) {
-		return redirect.New(t, c)
-	})
-	conn.Register(oobkit.WMI, func(_ context.Context, t oobkit.Target, c oobkit.Credential) (oobkit.Client, error) {
-		return wmi.New(t, c, wmiOpts...)
-	})
-	// ASF last: it answers on IPMI's port 623 too, so a computer that
-	// speaks IPMI is managed through IPMI first.
-	conn.Register(oobkit.ASF, func(_ context.Context, t oobkit.Target, c oobkit.Credential) (oobkit.Client, error) {
-		return asf.New(t, c)
-	})
-	return conn
-}
-
-// targetProtocols returns a computer's protocols: those its "protocols"
-// label lists, else every protocol registered.
-func targetProtocols(all []oobkit.Protocol) func(oobkit.Target) []oobkit.Protocol {
-	return func(t oobkit.Target) []oobkit.Protocol {
-		label, ok := t.Labels[labelProtocols]
-		if !ok {
-			return all
-		}
-		var out []oobkit.Protocol
-		for _, p := range all {
-			if slices.Contains(strings.Split(label, ","), string(p)) {
-				out = append(out, p)
-			}
-		}
-		return out
-	}
-}
 
 // loadTargets returns the targets of --target and --targets-file.
 func (a *app) loadTargets() ([]oobkit.Target, error) {
@@ -84,13 +20,12 @@ func (a *app) loadTargets() ([]oobkit.Target, error) {
 		out = append(out, oobkit.Target{Address: addr})
 	}
 	if a.opt.targetsFile != "" {
-		data, err := os.ReadFile(a.opt.targetsFile)
+		list, err := targets.Load(a.opt.targetsFile)
+		if errors.Is(err, oobkit.ErrInvalidArgument) {
+			return nil, usagef("%s", withoutClass(err))
+		}
 		if err != nil {
 			return nil, setupf("targets file: %w", err)
-		}
-		list, err := parseTargets(data)
-		if err != nil {
-			return nil, usagef("targets file %s: %v", a.opt.targetsFile, err)
 		}
 		out = append(out, list...)
 	}
@@ -99,8 +34,8 @@ func (a *app) loadTargets() ([]oobkit.Target, error) {
 			return nil, usagef("--only picks computers of --targets-file by name; give --targets-file")
 		}
 		var err error
-		if out, err = pickByName(out, a.opt.only); err != nil {
-			return nil, err
+		if out, err = targets.Pick(out, splitList(a.opt.only)...); err != nil {
+			return nil, usagef("--only: %s in the targets file", withoutClass(err))
 		}
 	}
 	if len(out) == 0 {
@@ -112,6 +47,12 @@ func (a *app) loadTargets() ([]oobkit.Target, error) {
 		}
 	}
 	return out, nil
+}
+
+// withoutClass is err's text without its "invalid argument: " class,
+// which the usage exit code already says.
+func withoutClass(err error) string {
+	return strings.Replace(err.Error(), oobkit.ErrInvalidArgument.Error()+": ", "", 1)
 }
 
 // openStore opens --profile-store.
@@ -143,7 +84,7 @@ func (a *app) credentialsFor(ctx context.Context, origin profile.Origin) (tasks.
 		if pw == "" {
 			return nil, usagef("--user needs the password in $OOBKIT_PASSWORD")
 		}
-		return userCredentials(o.user, pw, a.tlsSettings(), o.allowPlain && !a.tlsSettings().Enabled), nil
+		return a.userCredentials(pw), nil
 	}
 	if o.profileStore == "" {
 		return nil, usagef("no credentials: give --user (password in $OOBKIT_PASSWORD) or --profile-store FILE [--profile NAME]")
@@ -172,24 +113,12 @@ func (a *app) tlsSettings() oobkit.TLSSettings {
 	return oobkit.TLSSettings{Enabled: o.tls || o.pin != "" || o.insecure, PinnedSHA256: o.pin, InsecureSkipVerify: o.insecure}
 }
 
-// userCredentials offers one user and password to every protocol that
-// takes them; TLS applies to the protocols that run over TCP. WMI logs on
-// with NTLM, which WinRM offers by default (basic needs TLS or
-// AllowUnencrypted on the computer); with plainWMI (--allow-unencrypted,
-// no TLS) it logs on with basic over plain HTTP, as a lab WinRM allows.
-func userCredentials(user, password string, tls oobkit.TLSSettings, plainWMI bool) tasks.StaticCredentials {
-	creds := tasks.StaticCredentials{}
-	for _, p := range []oobkit.Protocol{oobkit.AMT, oobkit.DASH, oobkit.WMI, oobkit.Redirection, oobkit.IPMI} {
-		c := oobkit.UserPassword(user, password)
-		if p != oobkit.IPMI {
-			c.TLS = tls
-		}
-		if p == oobkit.WMI && !plainWMI {
-			c.Auth = oobkit.AuthNTLM
-		}
-		creds[p] = []tasks.NamedCredential{{Name: "--user", Source: "explicit", Credential: c}}
-	}
-	return creds
+// userCredentials is --user with password pw for every protocol; WMI
+// logs on with basic over plain HTTP under --allow-unencrypted without TLS.
+func (a *app) userCredentials(pw string) tasks.StaticCredentials {
+	return connect.UserCredentials(a.opt.user, oobkit.NewSecret(pw), connect.UserOptions{
+		Name: "--user", TLS: a.tlsSettings(), WMIBasic: a.opt.allowPlain && !a.tlsSettings().Enabled,
+	})
 }
 
 // newRunner builds the runner of one-to-many commands.
@@ -197,7 +126,7 @@ func (a *app) newRunner(conn *tasks.Connector, progress func(tasks.Progress)) *t
 	opts := []tasks.Option{
 		tasks.WithConcurrency(a.opt.concurrency),
 		tasks.WithTargetTimeout(a.opt.timeout),
-		tasks.WithTargetProtocols(targetProtocols(conn.Protocols())),
+		tasks.WithTargetProtocols(connect.TargetProtocols(conn.Protocols())),
 	}
 	if progress != nil {
 		opts = append(opts, tasks.WithProgress(progress))
@@ -218,48 +147,6 @@ func (a *app) oneTarget() (oobkit.Target, error) {
 		return oobkit.Target{}, usagef("this command works on one computer; %d given", len(ts))
 	}
 	return ts[0], nil
-}
-
-// parseTargets reads a targets file: a YAML (or JSON) list of targets. A
-// key a target does not have is an error naming it, with its line.
-func parseTargets(data []byte) ([]oobkit.Target, error) {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	var list []oobkit.Target
-	if err := dec.Decode(&list); err != nil && !errors.Is(err, io.EOF) {
-		msg := strings.TrimPrefix(err.Error(), "yaml: ")
-		msg = strings.TrimPrefix(msg, "unmarshal errors:\n")
-		msg = strings.Join(strings.Fields(strings.ReplaceAll(msg, "in type oobkit.Target", "(a target has name, address, guid, ports, labels…)")), " ")
-		return nil, fmt.Errorf("want a YAML or JSON list of targets: %s", msg)
-	}
-	return list, nil
-}
-
-// pickByName keeps the targets whose names --only lists, in the file's
-// order; a name no target has is a usage error.
-func pickByName(ts []oobkit.Target, only string) ([]oobkit.Target, error) {
-	want := map[string]bool{}
-	for _, n := range splitList(only) {
-		want[n] = false
-	}
-	var out []oobkit.Target
-	for _, t := range ts {
-		if _, ok := want[t.Name]; ok {
-			want[t.Name] = true
-			out = append(out, t)
-		}
-	}
-	var missing []string
-	for n, found := range want {
-		if !found {
-			missing = append(missing, strconv.Quote(n))
-		}
-	}
-	if len(missing) > 0 {
-		slices.Sort(missing)
-		return nil, usagef("--only: no computer named %s in the targets file", strings.Join(missing, ", "))
-	}
-	return out, nil
 }
 
 // wmiOptions are the WMI client options of the command line.

@@ -12,9 +12,10 @@ import (
 	"text/tabwriter"
 
 	"github.com/oobkit/oobkit"
-	"github.com/oobkit/oobkit/examples/internal/simfleet"
+	"github.com/oobkit/oobkit/connect"
 	"github.com/oobkit/oobkit/filter"
 	"github.com/oobkit/oobkit/profile"
+	"github.com/oobkit/oobkit/simfleet"
 	"github.com/oobkit/oobkit/tasks"
 )
 
@@ -191,7 +192,7 @@ func (a *app) runDemo(ctx context.Context, fleet *simfleet.Fleet, image bootImag
 	if err := store.SetDefault(ctx, simfleet.ProfileName); err != nil {
 		return nil, setupf("profile: %w", err)
 	}
-	conn := newConnector(tasks.ProfileCredentials{Runtime: profile.NewRuntime(store)})
+	conn := connect.Default(tasks.ProfileCredentials{Runtime: profile.NewRuntime(store)})
 
 	plan := demoPlan(image.Path)
 	job := demoJob(plan)

@@ -58,7 +58,7 @@ func (a *app) cmdDiagnose(ctx context.Context, args []string) error {
 		if !ok {
 			return usagef("--fix %s reboots through the OS agent (WMI): the profile must enable WMI", fix)
 		}
-		c, err := wmi.New(target, cred)
+		c, err := wmi.New(target, cred, a.wmiOptions()...)
 		if err != nil {
 			return setupf("%w", err)
 		}
@@ -104,7 +104,7 @@ func (a *app) diagnoseProfile(ctx context.Context) (profile.Profile, *profile.Ru
 			return profile.Profile{}, nil, usagef("--user needs the password in $OOBKIT_PASSWORD")
 		}
 		pr := profile.Profile{Name: "--user", Protocols: map[oobkit.Protocol]profile.Settings{}}
-		for p, list := range userCredentials(a.opt.user, pw, a.tlsSettings(), a.opt.allowPlain && !a.tlsSettings().Enabled) {
+		for p, list := range a.userCredentials(pw) {
 			pr.Protocols[p] = profile.Settings{Enabled: true, Credential: list[0].Credential}
 		}
 		return pr, nil, nil

@@ -26,12 +26,6 @@ const (
 	envAdminPassword   = "OOBKIT_PASSWORD"
 )
 
-// A dispatched report's domainpassword outputs read back typed (see
-// outputTypes).
-func init() {
-	outputTypes["domainpassword"] = func() any { return &tasks.DomainPasswordOutput{} }
-}
-
 // cmdPassword dispatches "password domain".
 func (a *app) cmdPassword(ctx context.Context, args []string) error {
 	if len(args) == 0 || args[0] != "domain" {

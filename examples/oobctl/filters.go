@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/oobkit/oobkit/connect"
 	"github.com/oobkit/oobkit/filter"
 	"github.com/oobkit/oobkit/rollout"
 	"github.com/oobkit/oobkit/tasks"
@@ -282,7 +283,7 @@ func (a *app) filterExport(ctx context.Context, iface, out string) error {
 		if err != nil {
 			return err
 		}
-		conn = newConnector(creds)
+		conn = connect.Default(creds)
 	}
 	rep, err := a.execute(ctx, conn, job, targets)
 	if err != nil {

@@ -16,7 +16,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/oobkit/oobkit"
-	"github.com/oobkit/oobkit/examples/internal/simfleet"
+	"github.com/oobkit/oobkit/simfleet"
 	"github.com/oobkit/oobkit/tasks"
 )
 

@@ -14,8 +14,8 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/oobkit/oobkit"
-	"github.com/oobkit/oobkit/examples/internal/simfleet"
 	"github.com/oobkit/oobkit/ipmi/ipmitest"
+	"github.com/oobkit/oobkit/simfleet"
 	"github.com/oobkit/oobkit/tasks"
 	"github.com/oobkit/oobkit/wmi/wmitest"
 )

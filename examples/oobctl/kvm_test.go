@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/oobkit/oobkit/examples/internal/simfleet"
+	"github.com/oobkit/oobkit/simfleet"
 )
 
 // TestKVMSnapshotAndActions: oobctl kvm writes a PNG of the simulated

@@ -2,12 +2,11 @@ package main
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -54,27 +53,7 @@ func (a *app) dispatchNATS(ctx context.Context, job *tasks.Job, targets []oobkit
 	// A site no worker serves would wait forever: when --timeout passes
 	// and a site has had no target taken, the job is given up and its
 	// computers say which site has no worker.
-	w := newSiteWatch()
-	d := jetstream.NewDispatcher(js, jetstream.DispatcherOptions{Progress: func(p tasks.Progress) {
-		w.progress(p)
-		if progress != nil {
-			progress(p)
-		}
-	}})
-	siteOf := map[string]string{}
-	for _, t := range targets {
-		site := d.Site(t)
-		siteOf[t.String()] = site
-		w.expect(t.String(), site)
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	timer := time.AfterFunc(a.opt.timeout, func() {
-		if len(w.idle()) > 0 {
-			cancel()
-		}
-	})
-	defer timer.Stop()
+	d := jetstream.NewDispatcher(js, jetstream.DispatcherOptions{SiteTimeout: a.opt.timeout, Progress: progress})
 	if activity.Operator(ctx) == "" {
 		// The operator travels with the work items: workers log who asked.
 		ctx = activity.WithOperator(ctx, a.operator())
@@ -83,68 +62,17 @@ func (a *app) dispatchNATS(ctx context.Context, job *tasks.Job, targets []oobkit
 	if err != nil {
 		return nil, setupf("dispatch: %w", err)
 	}
-	if idle := w.idle(); len(idle) > 0 && ctx.Err() != nil {
-		for _, site := range idle {
+	var idle []string
+	for i := range rep.Results {
+		var nw *jetstream.NoWorkerError
+		if errors.As(rep.Results[i].Err(), &nw) && !slices.Contains(idle, nw.Site) {
+			idle = append(idle, nw.Site)
 			fmt.Fprintf(a.stderr, "oobctl: no worker took a computer of site %q within --timeout %s (start one: oobctl worker --nats URL --site %s)\n",
-				site, a.opt.timeout, site)
-		}
-		for i := range rep.Results {
-			r := &rep.Results[i]
-			if site := siteOf[r.Target]; r.Status == tasks.StatusCanceled && slices.Contains(idle, site) {
-				r.Error = fmt.Sprintf("no worker serves site %q (waited --timeout %s)", site, a.opt.timeout)
-			}
+				nw.Site, a.opt.timeout, nw.Site)
 		}
 	}
-	typedOutputs(rep)
+	rep.DecodeOutputs()
 	return rep, nil
-}
-
-// siteWatch records which sites' targets a worker took.
-type siteWatch struct {
-	mu      sync.Mutex
-	started map[string]bool // site → a worker took one of its targets
-	site    map[string]string
-}
-
-func newSiteWatch() *siteWatch {
-	return &siteWatch{started: map[string]bool{}, site: map[string]string{}}
-}
-
-func (w *siteWatch) expect(target, site string) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.site[target] = site
-	if _, ok := w.started[site]; !ok {
-		w.started[site] = false
-	}
-}
-
-// progress notes the site of a target a worker started or finished. The
-// dispatcher's progress names targets, so the site is looked up from the
-// worker's announcement: any event means the target's site is served.
-func (w *siteWatch) progress(p tasks.Progress) {
-	if p.Kind != tasks.TargetStarted && p.Kind != tasks.TargetDone {
-		return
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if site, ok := w.site[p.Target]; ok {
-		w.started[site] = true
-	}
-}
-
-// idle returns the sites no worker took a target of, sorted.
-func (w *siteWatch) idle() []string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	var out []string
-	for s, ok := range w.started {
-		if !ok {
-			out = append(out, s)
-		}
-	}
-	slices.Sort(out)
-	return out
 }
 
 // cmdWorker takes the work items of one site from JetStream and runs them
@@ -201,44 +129,4 @@ func orDefault(s, def string) string {
 		return def
 	}
 	return s
-}
-
-// outputTypes maps a task kind to its output type, so outputs that crossed
-// JetStream as JSON read back as the in-process runner returns them.
-var outputTypes = map[string]func() any{
-	"power":      func() any { return &tasks.PowerOutput{} },
-	"powerstate": func() any { return &tasks.PowerStateOutput{} },
-	"boot":       func() any { return &tasks.BootOutput{} },
-	"inventory":  func() any { return &tasks.InventoryOutput{} },
-	"discover":   func() any { return &tasks.DiscoverOutput{} },
-	"portcheck":  func() any { return &tasks.PortCheckOutput{} },
-	"eventlog":   func() any { return &tasks.EventLogOutput{} },
-	"alerts":     func() any { return &tasks.AlertSettingsOutput{} },
-	"filter":     func() any { return &tasks.NetworkFilterOutput{} },
-	"ider":       func() any { return &tasks.IDERBootOutput{} },
-	"sol":        func() any { return &tasks.SOLOutput{} },
-	"bios":       func() any { return &tasks.BIOSOutput{} },
-	"password":   func() any { return &tasks.LocalPasswordOutput{} },
-	"process":    func() any { return &tasks.ProcessOutput{} },
-	"service":    func() any { return &tasks.ServiceOutput{} },
-	"users":      func() any { return &tasks.LocalUsersOutput{} },
-}
-
-// typedOutputs replaces the JSON outputs of a dispatched report by typed
-// values; outputs of unknown kinds stay JSON.
-func typedOutputs(rep *tasks.Report) {
-	for i := range rep.Results {
-		for j := range rep.Results[i].Steps {
-			st := &rep.Results[i].Steps[j]
-			raw, ok := st.Output.(json.RawMessage)
-			newOut := outputTypes[st.Task]
-			if !ok || newOut == nil || len(raw) == 0 || string(raw) == "null" {
-				continue
-			}
-			v := newOut()
-			if json.Unmarshal(raw, v) == nil {
-				st.Output = v
-			}
-		}
-	}
 }

@@ -5,27 +5,19 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"os"
-	"sync"
-	"time"
-
-	"golang.org/x/term"
 
 	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/amt"
 	"github.com/oobkit/oobkit/redirect"
+	"github.com/oobkit/oobkit/redirect/solterm"
 	"github.com/oobkit/oobkit/tasks"
 )
-
-// quitKey ends an interactive SOL session (Ctrl-], as telnet).
-const quitKey = 0x1d
 
 // cmdSOL opens a serial-over-LAN terminal on one computer. On a terminal,
 // stdin goes raw and Ctrl-] quits; from a pipe, the session ends once the
 // input is consumed and the host has been quiet for a moment.
 func (a *app) cmdSOL(ctx context.Context, args []string) error {
-	quiet := 500 * time.Millisecond
+	quiet := solterm.DefaultQuiet
 	var refuse bool
 	pos, err := a.commandArgs("sol", args, func(fs *flag.FlagSet) {
 		fs.DurationVar(&quiet, "quiet", quiet, "")
@@ -42,21 +34,17 @@ func (a *app) cmdSOL(ctx context.Context, args []string) error {
 		return err
 	}
 	var sol *redirect.SOL
-	tookOver := false
-	done, err := a.oneToOne(ctx, t, oobkit.Redirection, "sol", func(c oobkit.Client) error {
-		cl, err := tasks.Capability[*redirect.Client](c, "serial over LAN")
-		if err != nil {
+	var to amt.TakeOver
+	done, err := a.oneToOneSession(ctx, t, []oobkit.Protocol{oobkit.Redirection, oobkit.AMT}, func(ctx context.Context, sess *tasks.Session) error {
+		var err error
+		to, err = sess.OpenRedirection(ctx, amt.RedirectSOL, refuse, func(c oobkit.Client) error {
+			cl, err := tasks.Capability[*redirect.Client](c, "serial over LAN")
+			if err != nil {
+				return err
+			}
+			sol, err = cl.OpenSOL(ctx, redirect.SOLSettings{RefuseIfActive: refuse})
 			return err
-		}
-		sol, err = cl.OpenSOL(ctx, redirect.SOLSettings{RefuseIfActive: refuse})
-		if err == nil || refuse || !errors.Is(err, oobkit.ErrBusy) {
-			return err
-		}
-		if terr := a.takeOver(ctx, t, amt.RedirectSOL); terr != nil {
-			return fmt.Errorf("%w; ending the active SOL session failed: %w", err, terr)
-		}
-		tookOver = true
-		sol, err = cl.OpenSOL(ctx, redirect.SOLSettings{RefuseIfActive: true})
+		})
 		return err
 	})
 	if err != nil {
@@ -64,109 +52,15 @@ func (a *app) cmdSOL(ctx context.Context, args []string) error {
 	}
 	defer done()
 	defer sol.Close()
-	if tookOver {
+	if to.Ended != 0 {
 		fmt.Fprintf(a.stderr, "took over: ended the active SOL session of another console on %s\r\n", t)
 	}
-	interactive := false
-	if f, ok := a.stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		old, err := term.MakeRaw(int(f.Fd()))
-		if err == nil {
-			interactive = true
-			defer term.Restore(int(f.Fd()), old)
-			fmt.Fprintf(a.stderr, "connected to %s; Ctrl-] quits\r\n", t)
-		}
+	restore, interactive := solterm.MakeRaw(a.stdin)
+	defer restore()
+	if interactive {
+		fmt.Fprintf(a.stderr, "connected to %s; Ctrl-] quits\r\n", t)
 	}
-	return bridge(ctx, sol, a.stdin, a.stdout, interactive, quiet)
-}
-
-// bridge copies in to the session and the session to out until the user
-// quits, ctx ends, the session ends, or (not interactive) the input ends and
-// the host stays quiet for quiet.
-func bridge(ctx context.Context, sol io.ReadWriteCloser, in io.Reader, out io.Writer, interactive bool, quiet time.Duration) error {
-	var mu sync.Mutex
-	lastOutput := time.Now()
-	outDone := make(chan error, 1)
-	go func() {
-		buf := make([]byte, 4096)
-		for {
-			n, err := sol.Read(buf)
-			if n > 0 {
-				mu.Lock()
-				lastOutput = time.Now()
-				mu.Unlock()
-				if _, werr := out.Write(buf[:n]); werr != nil {
-					outDone <- werr
-					return
-				}
-			}
-			if err != nil {
-				if errors.Is(err, io.EOF) {
-					err = nil
-				}
-				outDone <- err
-				return
-			}
-		}
-	}()
-	inDone := make(chan error, 1)
-	go func() {
-		buf := make([]byte, 1024)
-		for {
-			n, err := in.Read(buf)
-			chunk := buf[:n]
-			if interactive {
-				for i, b := range chunk {
-					if b == quitKey {
-						_, _ = sol.Write(chunk[:i])
-						inDone <- nil
-						return
-					}
-				}
-			}
-			if len(chunk) > 0 {
-				if _, werr := sol.Write(chunk); werr != nil {
-					inDone <- werr
-					return
-				}
-			}
-			if err != nil {
-				if errors.Is(err, io.EOF) {
-					err = nil
-				}
-				inDone <- err
-				return
-			}
-		}
-	}()
-	var inputEnded <-chan time.Time
-	for {
-		select {
-		case <-ctx.Done():
-			_ = sol.Close()
-			return nil
-		case err := <-outDone:
-			return err
-		case err := <-inDone:
-			if err != nil || interactive {
-				_ = sol.Close()
-				return err
-			}
-			inDone = nil
-			mu.Lock()
-			lastOutput = time.Now() // give the host time to answer the last input
-			mu.Unlock()
-			tick := time.NewTicker(quiet / 5)
-			defer tick.Stop()
-			inputEnded = tick.C
-		case <-inputEnded:
-			mu.Lock()
-			idle := time.Since(lastOutput)
-			mu.Unlock()
-			if idle >= quiet {
-				return sol.Close()
-			}
-		}
-	}
+	return solterm.Bridge(ctx, sol, a.stdin, a.stdout, solterm.Options{Interactive: interactive, Quiet: quiet})
 }
 
 // cmdIDER serves a CD (or floppy) image to one computer over IDE-R until the
@@ -193,9 +87,9 @@ func (a *app) cmdIDER(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	img, f, err := redirect.OpenImage(image)
+	img, f, err := redirect.OpenImageSource(ctx, image, redirect.ImageSourceOptions{})
 	if err != nil {
-		return setupf("image: %w", err)
+		return setupf("%w", err)
 	}
 	defer f.Close()
 	opts := redirect.IDEROptions{CD: img, RefuseIfActive: refuse}
@@ -203,30 +97,24 @@ func (a *app) cmdIDER(ctx context.Context, args []string) error {
 		opts = redirect.IDEROptions{Floppy: img, RefuseIfActive: refuse}
 	}
 	var sess *redirect.IDER
-	tookOver := false
-	done, err := a.oneToOne(ctx, t, oobkit.Redirection, "ider", func(c oobkit.Client) error {
-		cl, err := tasks.Capability[*redirect.Client](c, "IDE redirection")
-		if err != nil {
+	var to amt.TakeOver
+	done, err := a.oneToOneSession(ctx, t, []oobkit.Protocol{oobkit.Redirection, oobkit.AMT}, func(ctx context.Context, s *tasks.Session) error {
+		var err error
+		to, err = s.OpenRedirection(ctx, amt.RedirectIDER, refuse, func(c oobkit.Client) error {
+			cl, err := tasks.Capability[*redirect.Client](c, "IDE redirection")
+			if err != nil {
+				return err
+			}
+			sess, err = cl.OpenIDER(ctx, opts)
 			return err
-		}
-		sess, err = cl.OpenIDER(ctx, opts)
-		if err == nil || refuse || !errors.Is(err, oobkit.ErrBusy) {
-			return err
-		}
-		if terr := a.takeOver(ctx, t, amt.RedirectIDER); terr != nil {
-			return fmt.Errorf("%w; ending the active IDE-R session failed: %w", err, terr)
-		}
-		tookOver = true
-		retry := opts
-		retry.RefuseIfActive = true
-		sess, err = cl.OpenIDER(ctx, retry)
+		})
 		return err
 	})
 	if err != nil {
 		return fmt.Errorf("ider %s: %w (class %s)", t, err, oobkit.ClassName(err))
 	}
 	defer done()
-	if tookOver {
+	if to.Ended != 0 {
 		fmt.Fprintf(a.stderr, "took over: ended the active IDE-R session of another console on %s\n", t)
 	}
 	fmt.Fprintf(a.stderr, "serving %s (%d bytes) to %s; interrupt to stop\n", image, img.Size, t)
@@ -248,23 +136,4 @@ func (a *app) cmdIDER(ctx context.Context, args []string) error {
 		return nil
 	}
 	return cerr
-}
-
-// takeOver ends another console's active redirection session of kinds on t
-// through its AMT client, as the guide warns the SOL and IDE-R tasks do ("If
-// there is already an active SOL session, it is terminated when the task
-// runs."); the AMT client restores the redirection service's state.
-func (a *app) takeOver(ctx context.Context, t oobkit.Target, kinds amt.RedirectionKinds) error {
-	done, err := a.oneToOne(ctx, t, oobkit.AMT, "takeover", func(c oobkit.Client) error {
-		e, err := tasks.Capability[tasks.RedirectionEnder](c, "ending a redirection session")
-		if err != nil {
-			return err
-		}
-		_, err = e.EndRedirectionSessions(ctx, kinds)
-		return err
-	})
-	if err == nil {
-		done()
-	}
-	return err
 }

@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/oobkit/oobkit/examples/internal/simfleet"
+	"github.com/oobkit/oobkit/simfleet"
 )
 
 // TestUsersCommand: oobctl users does the guide's Table A-1 "Manage Local

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/connect"
 	"github.com/oobkit/oobkit/profile"
 	"github.com/oobkit/oobkit/tasks"
 	"github.com/oobkit/oobkit/traceroute"
@@ -81,7 +82,7 @@ func (a *app) cmdView(ctx context.Context, args []string) error {
 	defer cancel()
 	protos, _ := a.protocolList()
 	if protos == nil {
-		protos = targetProtocols(conn.Protocols())(t)
+		protos = connect.TargetProtocols(conn.Protocols())(t)
 	}
 	sess := conn.Session(t, protos...)
 	defer sess.Close()

@@ -15,6 +15,7 @@ import (
 
 	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/activity"
+	"github.com/oobkit/oobkit/connect"
 	"github.com/oobkit/oobkit/profile"
 	"github.com/oobkit/oobkit/tasks"
 	"github.com/oobkit/oobkit/tasks/jetstream"
@@ -70,7 +71,7 @@ func (a *app) operator() string {
 // (the file of --activity-log, and on a worker the JetStream stream), and a
 // function that closes the log. ctx gains the operator.
 func (a *app) connector(ctx context.Context, creds tasks.Credentials, stream *jetstream.ActivityStream) (context.Context, *tasks.Connector, func(), error) {
-	conn := newConnector(creds, a.wmiOptions()...)
+	conn := connect.New(creds, connect.Options{WMI: a.wmiOptions()})
 	var sinks []activity.Sink
 	closeFn := func() {}
 	if path := a.activityPath(); path != "" {
@@ -100,6 +101,13 @@ func (a *app) connector(ctx context.Context, creds tasks.Credentials, stream *je
 // one-to-one) and kept, the operation in the activity log. The session stays
 // open until the returned function is called.
 func (a *app) oneToOne(ctx context.Context, t oobkit.Target, p oobkit.Protocol, op string, fn func(oobkit.Client) error) (func(), error) {
+	return a.oneToOneSession(ctx, t, []oobkit.Protocol{p}, func(ctx context.Context, sess *tasks.Session) error {
+		return sess.UseAs(ctx, p, op, fn)
+	})
+}
+
+// oneToOneSession is oneToOne running use on a session of t's protocols.
+func (a *app) oneToOneSession(ctx context.Context, t oobkit.Target, protocols []oobkit.Protocol, use func(context.Context, *tasks.Session) error) (func(), error) {
 	creds, err := a.credentialsFor(ctx, profile.OriginOneToOne)
 	if err != nil {
 		return nil, err
@@ -108,8 +116,8 @@ func (a *app) oneToOne(ctx context.Context, t oobkit.Target, p oobkit.Protocol, 
 	if err != nil {
 		return nil, err
 	}
-	sess := conn.Session(t, p)
-	err = sess.UseAs(ctx, p, op, fn)
+	sess := conn.Session(t, protocols...)
+	err = use(ctx, sess)
 	a.saveRuntime(ctx)
 	done := func() {
 		_ = sess.Close()

@@ -29,9 +29,9 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/oobkit/oobkit/examples/internal/simfleet"
-	"github.com/oobkit/oobkit/internal/wsmantest"
+	"github.com/oobkit/oobkit/amt/amttest"
 	"github.com/oobkit/oobkit/profile"
+	"github.com/oobkit/oobkit/simfleet"
 )
 
 func main() {
@@ -78,7 +78,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer fleet.Close()
 	if *latency > 0 {
-		fleet.SetFaults(wsmantest.Faults{Latency: *latency})
+		fleet.SetFaults(amttest.Faults{Latency: *latency})
 	}
 	// What oobsim writes goes when it stops (Ctrl-C included: main's
 	// context ends, run returns, the deferred clean-up runs): the profile

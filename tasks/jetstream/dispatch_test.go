@@ -464,3 +464,36 @@ func TestDispatcherRejects(t *testing.T) {
 	w := NewWorker(js, ipmiRunner(), WorkerOptions{Site: "a b"})
 	assert.ErrorIs(t, w.Run(context.Background()), oobkit.ErrInvalidArgument)
 }
+
+// TestSiteWithoutWorker: with SiteTimeout, a job whose site no worker
+// serves (here a worker serves another site) is given up once SiteTimeout
+// passes, long before the job's own Timeout, and each target says which
+// site has no worker; the work items are removed.
+func TestSiteWithoutWorker(t *testing.T) {
+	targets := startFleet(t, 4, 0)
+	for i := range targets {
+		targets[i].Labels = map[string]string{"site": "paris"}
+	}
+	ns := startServer(t)
+	_, js := connect(t, ns, "dispatcher")
+	startWorker(t, ns, ipmiRunner(), WorkerOptions{Site: "lyon"})
+	d := NewDispatcher(js, DispatcherOptions{Timeout: time.Hour, SiteTimeout: 200 * time.Millisecond})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	rep, err := d.Run(ctx, statusJob(), targets)
+	require.NoError(t, err)
+	require.NoError(t, ctx.Err(), "given up by SiteTimeout, not by the test's deadline")
+	for _, res := range rep.Results {
+		assert.Equal(t, tasks.StatusCanceled, res.Status, res.Target)
+		assert.Equal(t, `no worker serves site "paris" (waited 200ms)`, res.Error)
+		var nw *NoWorkerError
+		require.ErrorAs(t, res.Err(), &nw)
+		assert.Equal(t, "paris", nw.Site)
+		assert.ErrorIs(t, res.Err(), context.DeadlineExceeded)
+		assert.Equal(t, "timeout", res.Class)
+		require.Len(t, res.Steps, 1)
+		assert.Equal(t, tasks.StatusNotRun, res.Steps[0].Status)
+	}
+	msgs, _ := streamState(t, js, DefaultStream)
+	assert.Zero(t, msgs, "the items of the site without a worker were removed")
+}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -33,6 +34,12 @@ type DispatcherOptions struct {
 	// ends; their remaining work items are removed from the stream and
 	// workers cancel those in progress.
 	Timeout time.Duration
+	// SiteTimeout gives up a job when a site has had none of its targets
+	// taken by a worker this long after the job was published (0: wait for
+	// workers as long as the job may run). The targets of such sites report
+	// [tasks.StatusCanceled] with a [*NoWorkerError], the others as when
+	// the job's context ends.
+	SiteTimeout time.Duration
 	// Progress receives TargetStarted events (when a worker starts a target;
 	// again on redelivery) and TargetDone events (when its result arrives,
 	// with Done and Total); both name the worker in Progress.Worker. It is called from the goroutine running
@@ -118,7 +125,8 @@ func (d *Dispatcher) Site(t oobkit.Target) string {
 // queued are removed, and workers are told to cancel those in progress.
 //
 // Step outputs in the Report are the JSON the worker wrote
-// (json.RawMessage); read one with [DecodeOutput]. Result.Err is rebuilt
+// (json.RawMessage); read one with [DecodeOutput], or type them all with
+// [tasks.Report.DecodeOutputs]. Result.Err is rebuilt
 // from the Code, DeviceCode and Error the worker wrote, so errors.Is works
 // as in-process.
 func (d *Dispatcher) Run(ctx context.Context, job *tasks.Job, targets []oobkit.Target) (*tasks.Report, error) {
@@ -178,12 +186,33 @@ func (d *Dispatcher) Run(ctx context.Context, job *tasks.Job, targets []oobkit.T
 	} // when ctx ended while publishing, the targets not reported are canceled below
 	log.Debug("published", "targets", len(targets))
 
-	for done < len(targets) && ctx.Err() == nil {
+	// served notes the sites a worker took a target of; idle lists the
+	// others once SiteTimeout has passed, which ends the wait.
+	served := map[string]bool{}
+	var siteTimer <-chan time.Time
+	if d.opts.SiteTimeout > 0 {
+		t := time.NewTimer(d.opts.SiteTimeout)
+		defer t.Stop()
+		siteTimer = t.C
+	}
+	var idle []string
+	for done < len(targets) && ctx.Err() == nil && idle == nil {
 		select {
 		case <-ctx.Done():
+		case <-siteTimer:
+			idle = []string{}
+			for _, site := range sites {
+				if !served[site] && !slices.Contains(idle, site) {
+					idle = append(idle, site)
+				}
+			}
+			if len(idle) == 0 {
+				idle = nil // every site has a worker: wait on
+			}
 		case m := <-started:
 			var ev startedEvent
 			if json.Unmarshal(m.Data, &ev) == nil && ev.Index >= 0 && ev.Index < len(targets) && !have[ev.Index] {
+				served[sites[ev.Index]] = true
 				workerOf[ev.Index] = ev.Worker
 				d.emit(tasks.Progress{Kind: tasks.TargetStarted, Job: job.Name, Target: targets[ev.Index].String(),
 					Worker: ev.Worker})
@@ -205,15 +234,20 @@ func (d *Dispatcher) Run(ctx context.Context, job *tasks.Job, targets []oobkit.T
 					Class: oobkit.ErrProtocol, Message: "unreadable result: " + err.Error()})
 			}
 			rep.Results[i], have[i] = res, true
+			served[sites[i]] = true
 			done++
 			d.emit(tasks.Progress{Kind: tasks.TargetDone, Job: job.Name, Target: res.Target, Result: &rep.Results[i],
 				Done: done, Total: len(targets), Worker: workerOf[i]})
 		}
 	}
 	if done < len(targets) {
-		log.Debug("job ended before every result", "done", done, "targets", len(targets), "err", ctx.Err())
+		log.Debug("job ended before every result", "done", done, "targets", len(targets), "err", ctx.Err(), "idle sites", idle)
 		for i, t := range targets {
-			if !have[i] {
+			switch {
+			case have[i]:
+			case slices.Contains(idle, sites[i]):
+				rep.Results[i] = tasks.NotRunResult(t, job, tasks.StatusCanceled, &NoWorkerError{Site: sites[i], Waited: d.opts.SiteTimeout})
+			default:
 				rep.Results[i] = canceledResult(t, job, ctx.Err())
 			}
 		}
@@ -303,6 +337,25 @@ func (d *Dispatcher) emit(p tasks.Progress) {
 		d.opts.Progress(p)
 	}
 }
+
+// NoWorkerError is the error of a target whose site had no target taken
+// by a worker within [DispatcherOptions].SiteTimeout: no worker serves the
+// site (none runs, or none with that site). Its class is timeout
+// (context.DeadlineExceeded).
+type NoWorkerError struct {
+	// Site is the target's site.
+	Site string
+	// Waited is how long the dispatcher waited for a worker.
+	Waited time.Duration
+}
+
+// Error says which site has no worker.
+func (e *NoWorkerError) Error() string {
+	return fmt.Sprintf("no worker serves site %q (waited %s)", e.Site, e.Waited)
+}
+
+// Unwrap returns context.DeadlineExceeded.
+func (e *NoWorkerError) Unwrap() error { return context.DeadlineExceeded }
 
 // canceledResult is the result of a target whose job ended before a worker
 // reported it, as the in-process runner reports a target it never finished.

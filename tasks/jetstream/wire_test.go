@@ -91,6 +91,12 @@ func TestDecodeOutput(t *testing.T) {
 	b2, err := json.Marshal(wire)
 	require.NoError(t, err)
 	assert.JSONEq(t, string(b), string(b2), "a wire result marshals as the worker's did")
+
+	// Every output of a collected report typed at once, by its task kind.
+	wire.Steps[0].Task = "powerstate"
+	rep := &tasks.Report{Results: []tasks.Result{wire}}
+	rep.DecodeOutputs()
+	assert.Equal(t, &tasks.PowerStateOutput{State: oobkit.PowerS0}, rep.Results[0].Steps[0].Output)
 }
 
 // FuzzDecodeResult: results come from the network (any writer of the

@@ -1,20 +1,25 @@
-// Package simfleet starts a simulated fleet of managed computers on loopback
-// for the example programs: Intel AMT devices (package amttest), each with a
-// redirection endpoint for SOL and IDE-R (package redirecttest), IPMI BMCs
-// (go-ipmi's embedded BMC through package ipmitest), DASH computers (package
-// dashtest) and Windows computers answering WMI (package wmitest). Every
-// simulator accepts the same user and password, so one profile reaches them
-// all.
+// Package simfleet starts a simulated mixed fleet of managed computers on
+// loopback, for programs' own tests and demonstrations: Intel AMT devices
+// (package amttest), each with a redirection endpoint for SOL, IDE-R and
+// KVM (package redirecttest), IPMI BMCs (go-ipmi's embedded BMC through
+// package ipmitest), DASH computers (package dashtest) and Windows
+// computers answering WMI (package wmitest). Every simulator accepts the
+// same user and password ([User], [Password]), so one profile
+// ([Fleet.Profile]) or one user ([connect.UserCredentials]) reaches them
+// all, and each computer's target carries the [LabelProtocols] label, so a
+// runner given [connect.TargetProtocols] tries only what it has.
 //
-// An AMT device is served behind a thin host (amthost.go) that plays the
-// computer behind the firmware: when AMT powers it on or resets it with an
-// IDE-R boot device selected, its BIOS boots from the IDE-R drive (reads the
+// An AMT device is served behind a thin host that plays the computer
+// behind the firmware: when AMT powers it on or resets it with an IDE-R
+// boot device selected, its BIOS boots from the IDE-R drive (reads the
 // image whole and checks its hash, see Config.BootImageSHA256); and it notes
 // which requests the device answered while a System Defense policy was
 // active (Computer.Quarantine).
 //
-// It is used by examples/oobsim (a fleet that runs until interrupted) and by
-// `oobctl demo` (a fleet that lives for one job).
+// The fleet composes the simulators; it is not one itself, so it may read
+// their state through client-side types (a DASH power state, AMT consent).
+// examples/oobsim runs one until interrupted, and `oobctl demo` one that
+// lives for a job.
 package simfleet
 
 import (
@@ -26,10 +31,10 @@ import (
 	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/amt"
 	"github.com/oobkit/oobkit/amt/amttest"
+	"github.com/oobkit/oobkit/connect"
 	"github.com/oobkit/oobkit/dash"
 	"github.com/oobkit/oobkit/dash/dashtest"
 	"github.com/oobkit/oobkit/dmtf"
-	"github.com/oobkit/oobkit/internal/wsmantest"
 	"github.com/oobkit/oobkit/ipmi/ipmitest"
 	"github.com/oobkit/oobkit/profile"
 	"github.com/oobkit/oobkit/redirect/redirecttest"
@@ -47,9 +52,8 @@ const (
 const ProfileName = "oobsim"
 
 // LabelProtocols is the target label listing the protocols a simulated
-// computer has, comma-separated ("amt,redirection"). oobctl reads it to avoid
-// waiting for protocols a computer does not have.
-const LabelProtocols = "protocols"
+// computer has, comma-separated ("amt,redirection"): [connect.LabelProtocols].
+const LabelProtocols = connect.LabelProtocols
 
 // Firmwares is the AMT firmware mix, assigned round-robin: an AMT 8 device
 // without graceful power, AMT 11 and 12, and an AMT 16.0 device whose digest
@@ -347,7 +351,7 @@ func (f *Fleet) Computer(name string) *Computer {
 // DASH, IPMI, redirection and WMI (NTLM, as WinRM offers it over plain
 // HTTP) with the fleet's credential.
 func (f *Fleet) Profile() profile.Profile {
-	p := profile.Profile{Name: ProfileName, Description: "simulated fleet (examples/oobsim)"}
+	p := profile.Profile{Name: ProfileName, Description: "simulated fleet (package simfleet)"}
 	for _, proto := range []oobkit.Protocol{oobkit.AMT, oobkit.DASH, oobkit.Redirection, oobkit.IPMI} {
 		_ = p.Enable(proto, oobkit.UserPassword(User, Password))
 	}
@@ -359,7 +363,7 @@ func (f *Fleet) Profile() profile.Profile {
 
 // SetFaults injects WS-Management faults into every AMT device (latency,
 // dropped connections…), for load and resilience runs.
-func (f *Fleet) SetFaults(faults wsmantest.Faults) {
+func (f *Fleet) SetFaults(faults amttest.Faults) {
 	for _, c := range f.Computers {
 		if c.AMT != nil {
 			c.AMT.SetFaults(faults)
