@@ -1,7 +1,5 @@
 package tasks
 
-import "github.com/oobkit/oobkit/traceroute"
-
 // The built-in kinds, each with the type of its steps' output.
 func init() {
 	RegisterKind("power", func() Task { return &PowerTask{} })
@@ -17,7 +15,7 @@ func init() {
 	RegisterKind("portcheck", func() Task { return &PortCheckTask{} })
 	RegisterOutput("portcheck", func() any { return &PortCheckOutput{} })
 	RegisterKind("traceroute", func() Task { return &TraceRouteTask{} })
-	RegisterOutput("traceroute", func() any { return &traceroute.Result{} })
+	RegisterOutput("traceroute", func() any { return &TraceRouteOutput{} })
 	RegisterKind("eventlog", func() Task { return &EventLogTask{} })
 	RegisterOutput("eventlog", func() any { return &EventLogOutput{} })
 	RegisterKind("alerts", func() Task { return &AlertSettingsTask{} })

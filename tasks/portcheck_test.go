@@ -10,7 +10,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/oobkit/oobkit"
-	"github.com/oobkit/oobkit/traceroute"
 )
 
 // loopbackPorts returns an open port (a listener, closed at cleanup) and a
@@ -86,7 +85,7 @@ func TestTraceRoute(t *testing.T) {
 	job := &Job{Name: "trace", Steps: []Step{{Task: &TraceRouteTask{MaxHops: 4}}}}
 	res := r.RunTarget(context.Background(), job, oobkit.Target{Name: "lo", Address: "127.0.0.1"})
 	require.Equal(t, StatusOK, res.Status, res.Error)
-	out := res.Output("0").(*traceroute.Result)
+	out := res.Output("0").(*TraceRouteOutput)
 	assert.True(t, out.Reached)
 	require.Len(t, out.Hops, 1)
 	assert.Equal(t, "127.0.0.1", out.Hops[0].Addr.String())

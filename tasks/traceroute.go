@@ -43,5 +43,15 @@ func (t *TraceRouteTask) Run(ctx context.Context, env *Env) (any, error) {
 	if err := t.Validate(); err != nil {
 		return nil, err
 	}
-	return traceroute.Trace(ctx, env.Target.Address, traceroute.Options{Method: t.Method, MaxHops: t.MaxHops, Timeout: time.Duration(t.Timeout)})
+	res, err := traceroute.Trace(ctx, env.Target.Address, traceroute.Options{Method: t.Method, MaxHops: t.MaxHops, Timeout: time.Duration(t.Timeout)})
+	if res == nil {
+		return nil, err
+	}
+	return &TraceRouteOutput{Result: *res}, err
+}
+
+// TraceRouteOutput is what a [TraceRouteTask] returns: the route as package
+// traceroute reports it (its fields are promoted, so it marshals the same).
+type TraceRouteOutput struct {
+	traceroute.Result
 }
