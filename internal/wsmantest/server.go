@@ -264,7 +264,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "request too large", http.StatusRequestEntityTooLarge)
 		return
 	}
-	env, perr := wsman.ParseEnvelope(bytes.NewReader(body))
+	env, perr := wsman.ParseEnvelopeBytes(body, wsman.Limits{})
 	action := ""
 	if env != nil {
 		action = env.Action()
