@@ -150,6 +150,8 @@ func fleetApart(b *testing.B, maxIdle int) {
 	b.StopTimer()
 	report("", b.N, wall, client, sim)
 	report("first-", 1, fw, fc, fs)
+	// OOBKIT_BENCH_HEAPPROFILE=file writes the client's heap (after a GC,
+	// connections still open) to file, for go tool pprof.
 	if p := os.Getenv("OOBKIT_BENCH_HEAPPROFILE"); p != "" {
 		f, err := os.Create(p)
 		if err != nil {
