@@ -76,7 +76,12 @@ func BenchmarkFleetApart(b *testing.B) {
 
 func fleetApart(b *testing.B, maxIdle int) {
 	const n = 10000
-	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperFleet$")
+	args := []string{"-test.run=^TestHelperFleet$"}
+	// OOBKIT_BENCH_SIMPROFILE=file has the simulator write its CPU profile.
+	if p := os.Getenv("OOBKIT_BENCH_SIMPROFILE"); p != "" {
+		args = append(args, "-test.cpuprofile="+p)
+	}
+	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), fleetEnv+"="+strconv.Itoa(n))
 	stdin, err := cmd.StdinPipe()
 	if err != nil {

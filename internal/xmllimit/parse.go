@@ -293,7 +293,9 @@ func (p *parser) space(i int) int {
 func (p *parser) name(i int) (end int, ok bool, err error) {
 	s := p.s
 	j := i
+	var hi byte // the bytes' OR: below 0x80 when the name is ASCII
 	for j < len(s) && (s[j] >= utf8.RuneSelf || nameByte[s[j]]) {
+		hi |= s[j]
 		j++
 	}
 	if j == len(s) {
@@ -301,6 +303,13 @@ func (p *parser) name(i int) (end int, ok bool, err error) {
 	}
 	if j == i {
 		return i, false, nil
+	}
+	if hi < utf8.RuneSelf {
+		// The rest are name bytes already; only the first is special.
+		if c := s[i]; !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || c == '_' || c == ':') {
+			return 0, false, p.syntax(i, "invalid XML name: "+s[i:j])
+		}
+		return j, true, nil
 	}
 	if !isName(s[i:j]) {
 		return 0, false, p.syntax(i, "invalid XML name: "+s[i:j])
