@@ -94,7 +94,7 @@ func (p *parser) release() {
 	p.s, p.rootFn, p.root = "", nil, nil
 	p.elems, p.texts, p.depth, p.nodes, p.nattrs, p.docKids = 0, 0, 0, 0, 0, 0
 	// Scratch grown by a big document is not kept.
-	if cap(p.recs) > 4096 || cap(p.attrs) > 4096 || cap(p.arena) > 64<<10 {
+	if cap(p.recs) > 1<<15 || cap(p.attrs) > 1<<15 || cap(p.arena) > 256<<10 {
 		return
 	}
 	p.recs, p.attrs, p.stack, p.arena = p.recs[:0], p.attrs[:0], p.stack[:0], p.arena[:0]
