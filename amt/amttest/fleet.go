@@ -81,15 +81,20 @@ func NewFleet(cfg FleetConfig) (*Fleet, error) {
 
 func address(i int) string { return fmt.Sprintf("127.1.%d.%d", i/250, i%250+1) }
 
+// FleetTarget is the target of device i of any fleet ([Fleet.Target]), for
+// a client in another process than the fleet (a benchmark that keeps the
+// simulator's CPU and heap apart from the client's).
+func FleetTarget(i int) oobkit.Target {
+	return oobkit.Target{Name: "amt-" + strconv.Itoa(i), Address: address(i)}
+}
+
 func (f *Fleet) hostPort(i int) string { return f.Target(i).HostPort(oobkit.AMT, false) }
 
 // Len is the number of devices.
 func (f *Fleet) Len() int { return len(f.devices) }
 
 // Target returns device i's target.
-func (f *Fleet) Target(i int) oobkit.Target {
-	return oobkit.Target{Name: "amt-" + strconv.Itoa(i), Address: address(i)}
-}
+func (f *Fleet) Target(i int) oobkit.Target { return FleetTarget(i) }
 
 // Targets returns every device's target.
 func (f *Fleet) Targets() []oobkit.Target {

@@ -246,7 +246,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "request too large", http.StatusRequestEntityTooLarge)
 		return
 	}
-	env, perr := wsman.ParseEnvelope(bytes.NewReader(body))
+	env, perr := wsman.ParseEnvelopeBytes(body, wsman.Limits{})
 	action := ""
 	if env != nil {
 		action = env.Action()
@@ -623,13 +623,21 @@ func (s *Server) writeEnvelope(w http.ResponseWriter, status int, action, relate
 	if content != nil {
 		body.AddChild(content)
 	}
-	var buf bytes.Buffer
-	_, _ = doc.WriteTo(&buf)
+	buf := envelopeBuffers.Get().(*bytes.Buffer)
+	buf.Reset()
+	_, _ = doc.WriteTo(buf)
 	w.Header().Set("Content-Type", "application/soap+xml;charset=UTF-8")
 	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	_, _ = w.Write(buf.Bytes()) // copied into the connection's buffer or sent
+	if buf.Cap() <= 64<<10 {
+		envelopeBuffers.Put(buf)
+	}
 }
+
+// envelopeBuffers hold rendered replies between writeEnvelope calls (a
+// fleet of simulated devices answers thousands a second).
+var envelopeBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // Start serves the device on a new 127.0.0.1 listener over plain HTTP.
 func (s *Server) Start() error { return s.start(false) }

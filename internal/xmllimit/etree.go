@@ -23,13 +23,20 @@ var ErrMalformed = errors.New("malformed XML")
 // When root is not nil it is called with the first top-level element as
 // soon as its start tag (attributes included) has been read, before any
 // of its content; an error from it ends the read and is returned as is.
-// Errors that are not limit errors or root's come from encoding/xml or
-// are ErrMalformed.
+// Errors that are not limit errors or root's are *xml.SyntaxError (or
+// another error naming what is wrong) or ErrMalformed.
+//
+// ReadDocument has a tokenizer of its own (see parse.go) that accepts
+// exactly what etree's reader accepts and allocates a handful of slabs per
+// document rather than several objects per token; the tree's strings are
+// slices of one copy of data, so they keep that copy alive.
 func ReadDocument(data []byte, lim Limits, root func(*etree.Element) error) (*etree.Document, error) {
-	return readDocument(NewDecoder(data, lim), root)
+	return readBytes(data, lim, root)
 }
 
-// ReadDocumentFrom is ReadDocument reading r.
+// ReadDocumentFrom is ReadDocument reading r, as a stream: it goes
+// through encoding/xml, so that input of any length costs no more than the
+// limits allow, but allocates several objects per token.
 func ReadDocumentFrom(r io.Reader, lim Limits, root func(*etree.Element) error) (*etree.Document, error) {
 	return readDocument(NewReaderDecoder(r, lim), root)
 }

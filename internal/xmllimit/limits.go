@@ -4,9 +4,12 @@
 // that breaks a bound is refused at that point instead of after it has been
 // built in memory.
 //
-// The bytes go to encoding/xml's Decoder through a reader that also counts
-// the attributes of the start tag being read and the bytes of the token
-// being read, so even one giant token or a start tag with a million
+// A document in memory ([ReadDocument]) is read by a tokenizer of this
+// package that accepts what encoding/xml's strict RawToken and etree accept
+// and builds etree's tree from a few slabs. A stream ([ReadDocumentFrom],
+// [Decoder]) goes to encoding/xml's Decoder through a reader that also
+// counts the attributes of the start tag being read and the bytes of the
+// token being read, so even one giant token or a start tag with a million
 // attributes is stopped before the decoder has buffered it.
 package xmllimit
 
