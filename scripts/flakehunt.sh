@@ -18,6 +18,7 @@ if ! [[ "$runs" =~ ^[1-9][0-9]*$ ]]; then
 fi
 
 scripts/peers.sh
+scripts/samba.sh start >/dev/null
 export OOBKIT_REQUIRE_PEERS=1
 export GOFLAGS="${GOFLAGS:-} -mod=readonly"
 
@@ -28,6 +29,7 @@ hogs=()
 stop_hogs() {
   if [ "${#hogs[@]}" -gt 0 ]; then kill "${hogs[@]}" 2>/dev/null || true; fi
   hogs=()
+  scripts/samba.sh stop
 }
 trap stop_hogs EXIT
 trap 'exit 130' INT TERM

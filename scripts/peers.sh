@@ -4,8 +4,8 @@
 # scripts/test.sh and scripts/flakehunt.sh; safe to run again.
 set -euo pipefail
 
-PEER_PACKAGES=(openipmi ipmitool freeipmi-tools snmpd snmptrapd snmp amtterm wsl uuid-runtime python3-pyghmi python3-winrm vncsnapshot chromium)
-PEER_BINARIES=(ipmi_sim ipmitool ipmi-pet ipmi-sel ipmi-fru ipmi-sensors snmpd snmptrapd snmpget snmptrap amtterm wsl uuidgen fakebmc vncsnapshot chromium)
+PEER_PACKAGES=(openipmi ipmitool freeipmi-tools snmpd snmptrapd snmp amtterm wsl uuid-runtime python3-pyghmi python3-winrm vncsnapshot chromium samba-ad-dc samba-ad-provision samba-dsdb-modules krb5-user)
+PEER_BINARIES=(ipmi_sim ipmitool ipmi-pet ipmi-sel ipmi-fru ipmi-sensors snmpd snmptrapd snmpget snmptrap amtterm wsl uuidgen fakebmc vncsnapshot chromium samba samba-tool kinit kvno)
 
 missing=0
 for b in "${PEER_BINARIES[@]}"; do
@@ -22,7 +22,9 @@ if [ "$missing" = 1 ]; then
 fi
 # snmpd/snmptrapd packages start system daemons on 161/162; our tests use
 # their own loopback high ports, so the system ones are not needed.
-for svc in snmpd snmptrapd; do
+# The same for Samba's daemons: our domain controller is scripts/samba.sh's,
+# on 127.0.0.88 in a private folder.
+for svc in snmpd snmptrapd samba-ad-dc smbd nmbd winbind; do
   (command -v systemctl >/dev/null && systemctl stop "$svc" 2>/dev/null) || true
 done
 

@@ -10,6 +10,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/peers.sh
+# The real Active Directory domain controller (issue 22), stopped at exit.
+scripts/samba.sh start >/dev/null
+trap 'scripts/samba.sh stop' EXIT
 
 export OOBKIT_REQUIRE_PEERS=1
 export GOFLAGS="${GOFLAGS:-} -mod=readonly"
@@ -27,7 +30,7 @@ if [ "${SKIP_FUZZ:-}" != 1 ]; then
   FUZZTIME="${FUZZTIME:-4s}"
   echo "== fuzz pass (${FUZZTIME} per target)"
   fuzzlog=$(mktemp /tmp/oobkit-fuzz.XXXXXX)
-  trap 'rm -f "$fuzzlog"' EXIT
+  trap 'rm -f "$fuzzlog"; scripts/samba.sh stop' EXIT
   # corpus DIR TARGET: the failing inputs the fuzzer wrote for TARGET so far.
   corpus() { ls -1 "$1/testdata/fuzz/$2" 2>/dev/null || true; }
   for pkg in $(go list ./...); do
