@@ -265,12 +265,41 @@ func (c *Cache) signedIn(cred oobkit.Credential) (*entry, error) {
 	}
 	c.as.Add(1)
 	if err := e.cl.Login(); err != nil {
+		cfg := e.cl.Config
 		e.cl.Destroy()
 		e.cl = nil
-		return nil, Classify(err, "as", e.principal, "")
+		ke := Classify(err, "as", e.principal, "")
+		if ke.Reason == ReasonUnknownPrincipal && !realmServed(cfg, e.cl0Realm(cred)) {
+			ke.Reason = ReasonWrongRealm
+		}
+		return nil, ke
 	}
 	e.loggedIn, e.tgtEnd = true, time.Time{}
 	return e, nil
+}
+
+func (e *entry) cl0Realm(cred oobkit.Credential) string {
+	_, realm, _ := Principal(cred)
+	return realm
+}
+
+// realmServed asks the KDC whether it serves realm at all, after it said
+// it knows no such client: an Active Directory KDC (Samba's too) answers a
+// user of a realm it does not serve with KDC_ERR_C_PRINCIPAL_UNKNOWN, the
+// same as an unknown user of its own realm. Every realm has the principal
+// krbtgt/REALM (RFC 4120 §7.3); an AS request naming it as the client is
+// answered with something other than "client unknown" (pre-authentication
+// required, or a policy refusal) exactly when the realm is the KDC's. This
+// costs one more KDC request, on failures only.
+func realmServed(cfg *config.Config, realm string) bool {
+	probe := client.NewWithPassword("krbtgt", realm, "-", cfg, client.DisablePAFXFAST(true))
+	defer probe.Destroy()
+	err := probe.Login()
+	if err == nil {
+		return true
+	}
+	ke := Classify(err, "as", "", "")
+	return ke.Code != 0 && ke.Reason != ReasonUnknownPrincipal && ke.Reason != ReasonWrongRealm
 }
 
 // Token returns a SPNEGO initial context token (RFC 4178 NegTokenInit
