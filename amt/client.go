@@ -11,6 +11,7 @@ import (
 	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/amt/internal/schema"
 	"github.com/oobkit/oobkit/internal/wsman"
+	"github.com/oobkit/oobkit/kerberos"
 )
 
 // Client manages one Intel AMT device over WS-Management. It is safe for
@@ -40,6 +41,7 @@ type config struct {
 	authInt bool
 	hooks   *wsman.Hooks
 	settle  settle
+	krb     *kerberos.Cache
 }
 
 // WithLogger logs requests at debug level (never bodies or secrets).
@@ -110,6 +112,9 @@ func New(target oobkit.Target, cred oobkit.Credential, opts ...Option) (*Client,
 	}
 	if cfg.authInt {
 		wopts = append(wopts, wsman.WithAuthInt())
+	}
+	if cfg.krb != nil {
+		wopts = append(wopts, wsman.WithKerberosCache(cfg.krb))
 	}
 	ws, err := wsman.New(endpoint, cred, wopts...)
 	if err != nil {

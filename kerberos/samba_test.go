@@ -3,10 +3,7 @@ package kerberos_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"net"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,57 +12,10 @@ import (
 
 	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/internal/krbservice"
+	"github.com/oobkit/oobkit/internal/krbtest"
 	"github.com/oobkit/oobkit/internal/sambatest"
 	"github.com/oobkit/oobkit/kerberos"
 )
-
-// kdcCounter is a TCP proxy in front of the real KDC that counts the
-// requests (connections: gokrb5 sends one message per TCP connection) it
-// forwards.
-type kdcCounter struct {
-	ln    net.Listener
-	n     atomic.Int64
-	wg    sync.WaitGroup
-	close chan struct{}
-}
-
-func newKDCCounter(t testing.TB, kdc string) *kdcCounter {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	k := &kdcCounter{ln: ln, close: make(chan struct{})}
-	k.wg.Add(1)
-	go func() {
-		defer k.wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			k.n.Add(1)
-			k.wg.Add(1)
-			go func() {
-				defer k.wg.Done()
-				defer c.Close()
-				up, err := net.DialTimeout("tcp", kdc, 10*time.Second)
-				if err != nil {
-					return
-				}
-				// Either side finishing ends the exchange: the KDC keeps a
-				// connection open after its reply.
-				done := make(chan struct{})
-				go func() { _, _ = io.Copy(up, c); c.Close(); up.Close(); close(done) }()
-				_, _ = io.Copy(c, up)
-				c.Close()
-				up.Close()
-				<-done
-			}()
-		}
-	}()
-	t.Cleanup(func() { ln.Close(); k.wg.Wait() })
-	return k
-}
-
-func (k *kdcCounter) Addr() string { return k.ln.Addr().String() }
 
 type fixture struct {
 	dc       *sambatest.DC
@@ -73,7 +23,7 @@ type fixture struct {
 	password string
 	spn      string
 	keytab   string
-	kdc      *kdcCounter
+	kdc      *krbtest.KDC
 	cache    *kerberos.Cache
 }
 
@@ -86,7 +36,7 @@ func newFixture(t *testing.T, spns ...string) *fixture {
 	}
 	f.spn = spns[0]
 	f.keytab = dc.AddServiceAccount(t, sambatest.Name("svc"), spns...)
-	f.kdc = newKDCCounter(t, dc.KDC)
+	f.kdc = krbtest.NewKDC(t, dc.KDC)
 	f.cache = kerberos.NewCache()
 	t.Cleanup(f.cache.Close)
 	return f
@@ -209,5 +159,5 @@ func TestTicketCacheAsksOncePerService(t *testing.T) {
 	assert.Equal(t, map[string]int64{f.spn: 1, other: 1}, s.TGSPerSPN)
 	// The KDC saw the AS exchange (two messages: the first is answered with
 	// "pre-authentication required") and one TGS exchange per service.
-	assert.Equal(t, int64(4), f.kdc.n.Load())
+	assert.Equal(t, int64(4), f.kdc.Requests())
 }

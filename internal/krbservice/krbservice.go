@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -220,4 +221,36 @@ func FromHeader(v string) []byte {
 		return nil
 	}
 	return b
+}
+
+// IsKerberos reports whether an "Authorization: Negotiate" token carries
+// Kerberos rather than NTLM (raw NTLMSSP, or wrapped in SPNEGO with NTLM's
+// mechanism only).
+func IsKerberos(token []byte) bool {
+	if len(token) == 0 || strings.HasPrefix(string(token), "NTLMSSP\x00") {
+		return false
+	}
+	_, err := apReq(token)
+	return err == nil
+}
+
+// ServeNegotiate checks an HTTP request's "Authorization: Negotiate"
+// Kerberos token. It returns handled false when the request carries none
+// (no header, another scheme, or NTLM inside Negotiate), leaving the
+// request to the caller's other schemes. Otherwise it returns the client
+// principal, or writes the 401 with the refusal token (RFC 4559 §5) and
+// returns ok false.
+func (v *Verifier) ServeNegotiate(w http.ResponseWriter, r *http.Request) (user string, ok, handled bool) {
+	token := FromHeader(r.Header.Get("Authorization"))
+	if !IsKerberos(token) {
+		return "", false, false
+	}
+	user, err := v.Verify(token)
+	if err != nil {
+		w.Header().Set("WWW-Authenticate", Header(err))
+		w.Header().Set("Content-Length", "0")
+		w.WriteHeader(http.StatusUnauthorized)
+		return "", false, true
+	}
+	return user, true, true
 }

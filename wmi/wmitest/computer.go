@@ -138,6 +138,9 @@ type Computer struct {
 	notices   []ShutdownNotice
 	noticed   chan struct{} // closed and replaced on every notice
 	pending   *pendingShutdown
+
+	// krb, when set by EnableKerberos, accepts domain users' Kerberos tickets.
+	krb *krbState
 }
 
 // ShutdownNotice is what Win32_OperatingSystem.Win32ShutdownTracker showed
