@@ -21,7 +21,6 @@ import (
 	"github.com/jcmturner/gokrb5/v8/iana/errorcode"
 	"github.com/jcmturner/gokrb5/v8/keytab"
 	"github.com/jcmturner/gokrb5/v8/messages"
-	"github.com/jcmturner/gokrb5/v8/service"
 	"github.com/jcmturner/gokrb5/v8/spnego"
 	"github.com/jcmturner/gokrb5/v8/types"
 )
@@ -41,6 +40,7 @@ type Verifier struct {
 	offset  time.Duration
 	maxSkew time.Duration
 	counts  map[string]int
+	seen    map[string]time.Time // authenticators seen, until when
 }
 
 // New returns a verifier for the keys in the keytab file at path.
@@ -88,7 +88,8 @@ func (r *Refusal) Error() string {
 // *Refusal.
 //
 // The order of the checks is RFC 4120 §3.2.3's, as gokrb5's
-// messages.APReq.Verify runs it: the ticket is decrypted with the
+// messages.APReq.Verify runs it (done here with the service's own, movable
+// clock): the ticket is decrypted with the
 // service's key (KRB_AP_ERR_MODIFIED when the keytab holds no key that
 // opens it), the ticket's times are checked (KRB_AP_ERR_TKT_EXPIRED,
 // KRB_AP_ERR_TKT_NYV), then the authenticator's time against the
@@ -104,15 +105,7 @@ func (v *Verifier) Verify(token []byte) (string, error) {
 	v.mu.Lock()
 	offset, skew := v.offset, v.maxSkew
 	v.mu.Unlock()
-	settings := service.NewSettings(v.kt, service.MaxClockSkew(skew), service.DecodePAC(false))
-	if offset == 0 {
-		ok, creds, err := service.VerifyAPREQ(&apreq, settings)
-		if err != nil || !ok {
-			return "", v.refuseErr(err)
-		}
-		return v.accept(creds.CName().PrincipalNameString() + "@" + creds.Realm()), nil
-	}
-	// A moved clock: decrypt with the keytab, then check times against it.
+	// Decrypt with the keytab, then check times against the (moved) clock.
 	if err := apreq.Ticket.DecryptEncPart(v.kt, &apreq.Ticket.SName); err != nil {
 		return "", v.refuse(errorcode.KRB_AP_ERR_MODIFIED, "the service's keytab does not open the ticket")
 	}
@@ -135,7 +128,36 @@ func (v *Verifier) Verify(token []byte) (string, error) {
 	if d := now.Sub(ct); d > skew || -d > skew {
 		return "", v.refuse(errorcode.KRB_AP_ERR_SKEW, fmt.Sprintf("clock skew %s is more than %s", d.Round(time.Second), skew))
 	}
+	if !apreq.Authenticator.CName.Equal(enc.CName) {
+		return "", v.refuse(errorcode.KRB_AP_ERR_BADMATCH, "the authenticator's client is not the ticket's")
+	}
+	if v.replayed(enc.CName.PrincipalNameString()+"@"+enc.CRealm, ct, now, skew) {
+		return "", v.refuse(errorcode.KRB_AP_ERR_REPEAT, "replay detected")
+	}
 	return v.accept(enc.CName.PrincipalNameString() + "@" + enc.CRealm), nil
+}
+
+// replayed remembers authenticators for the allowed skew (RFC 4120
+// §3.2.3: "the server MUST utilize a replay cache"); a second use of one is
+// a replay. The service's own cache, not gokrb5's process-wide one, whose
+// cleanup goroutine never ends.
+func (v *Verifier) replayed(client string, ct, now time.Time, skew time.Duration) bool {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.seen == nil || len(v.seen) > 1<<16 {
+		v.seen = map[string]time.Time{}
+	}
+	for k, exp := range v.seen {
+		if now.After(exp) {
+			delete(v.seen, k)
+		}
+	}
+	key := client + "|" + ct.UTC().Format(time.RFC3339Nano)
+	if _, ok := v.seen[key]; ok {
+		return true
+	}
+	v.seen[key] = now.Add(2 * skew)
+	return false
 }
 
 func (v *Verifier) accept(p string) string {
