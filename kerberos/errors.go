@@ -21,7 +21,8 @@ type Reason string
 // (RFC 4120 §7.5.9) map onto them as [Classify] documents.
 const (
 	// ReasonClockSkew: the client's and the KDC's or service's clocks differ
-	// by more than the allowed skew (KRB_AP_ERR_SKEW, 37).
+	// by more than the allowed skew (KRB_AP_ERR_SKEW 37; KRB_AP_ERR_TKT_NYV
+	// 33, a ticket not yet valid to a service whose clock is behind).
 	ReasonClockSkew Reason = "clock-skew"
 	// ReasonWrongRealm: the realm is not the KDC's, or no KDC is known for it
 	// (KDC_ERR_WRONG_REALM, 68, or no KDC configured).
@@ -127,7 +128,9 @@ func ReasonOf(err error) Reason {
 // reasonForCode maps a Kerberos error code to a Reason.
 func reasonForCode(code int32) Reason {
 	switch code {
-	case errorcode.KRB_AP_ERR_SKEW:
+	case errorcode.KRB_AP_ERR_SKEW, errorcode.KRB_AP_ERR_TKT_NYV:
+		// A ticket "not yet valid" to the service is the service's clock
+		// running behind the KDC's.
 		return ReasonClockSkew
 	case errorcode.KDC_ERR_WRONG_REALM:
 		return ReasonWrongRealm
