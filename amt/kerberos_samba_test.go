@@ -56,7 +56,9 @@ func newKrbAMT(t *testing.T, register bool) *krbAMT {
 	tg.Address = k.fqdn
 	k.target = tg
 	var d net.Dialer
-	k.dial = func(ctx context.Context, network, _ string) (net.Conn, error) { return d.DialContext(ctx, network, addr) }
+	k.dial = func(ctx context.Context, network, _ string) (net.Conn, error) {
+		return d.DialContext(ctx, network, addr)
+	}
 	return k
 }
 

@@ -41,7 +41,9 @@ func TestKerberosRedirection(t *testing.T) {
 	addr := sim.Addr()
 	tg.Address = fqdn
 	var d net.Dialer
-	dial := func(ctx context.Context, network, _ string) (net.Conn, error) { return d.DialContext(ctx, network, addr) }
+	dial := func(ctx context.Context, network, _ string) (net.Conn, error) {
+		return d.DialContext(ctx, network, addr)
+	}
 	client := func(t *testing.T, target oobkit.Target, password string) *redirect.Client {
 		cred := oobkit.Credential{Auth: oobkit.AuthKerberos, Username: dc.UPN(user), Password: oobkit.NewSecret(password),
 			Kerberos: &oobkit.KerberosSettings{KDC: []string{kdc.Addr()}}}

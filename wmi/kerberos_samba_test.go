@@ -42,7 +42,9 @@ func TestKerberosWinRM(t *testing.T) {
 	addr := net.JoinHostPort("127.0.0.1", itoa(tg.Ports[oobkit.WMI]))
 	tg.Address = fqdn
 	var d net.Dialer
-	dial := func(ctx context.Context, network, _ string) (net.Conn, error) { return d.DialContext(ctx, network, addr) }
+	dial := func(ctx context.Context, network, _ string) (net.Conn, error) {
+		return d.DialContext(ctx, network, addr)
+	}
 	cred := func(name, password string) oobkit.Credential {
 		return oobkit.Credential{Auth: oobkit.AuthKerberos, Username: dc.UPN(name), Password: oobkit.NewSecret(password),
 			TLS:      oobkit.TLSSettings{Enabled: true, PinnedSHA256: comp.Fingerprint()},
