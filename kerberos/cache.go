@@ -34,14 +34,35 @@ type Cache struct {
 	clients map[string]*entry
 	as, tgs atomic.Int64
 	perSPN  sync.Map // spn → *atomic.Int64
+	kdcSem  chan struct{}
 }
+
+// MaxKDCConcurrency is how many requests one cache has at the KDCs at a
+// time. A fleet run's first pass asks for one service ticket per device; a
+// domain controller answering hundreds at once (on a small machine) lets
+// some wait past the client's read timeout.
+const MaxKDCConcurrency = 8
 
 // Default is the process-wide cache the oobkit clients use unless given
 // another.
 var Default = NewCache()
 
 // NewCache returns an empty cache.
-func NewCache() *Cache { return &Cache{clients: map[string]*entry{}} }
+func NewCache() *Cache {
+	return &Cache{clients: map[string]*entry{}, kdcSem: make(chan struct{}, MaxKDCConcurrency)}
+}
+
+// atKDC runs f holding one of the cache's KDC slots. A request that fails
+// for the network (the KDC did not answer in time) is tried once more.
+func (c *Cache) atKDC(f func() error) error {
+	c.kdcSem <- struct{}{}
+	defer func() { <-c.kdcSem }()
+	err := f()
+	if err != nil && Classify(err, "", "", "").Reason == ReasonKDCUnreachable {
+		err = f()
+	}
+	return err
+}
 
 // entry is one user's signed-in client.
 type entry struct {
@@ -264,7 +285,7 @@ func (c *Cache) signedIn(cred oobkit.Credential) (*entry, error) {
 		return e, nil
 	}
 	c.as.Add(1)
-	if err := e.cl.Login(); err != nil {
+	if err := c.atKDC(e.cl.Login); err != nil {
 		cfg := e.cl.Config
 		e.cl.Destroy()
 		e.cl = nil
@@ -347,8 +368,10 @@ func (c *Cache) token(cred oobkit.Credential, spn string) ([]byte, error) {
 			c.tgs.Add(1)
 			n, _ := c.perSPN.LoadOrStore(spn, new(atomic.Int64))
 			n.(*atomic.Int64).Add(1)
-			_, _, err := cl.GetServiceTicket(spn)
-			return nil, err
+			return nil, c.atKDC(func() error {
+				_, _, err := cl.GetServiceTicket(spn)
+				return err
+			})
 		})
 		if err != nil {
 			return nil, Classify(err, "tgs", e.principal, spn)
