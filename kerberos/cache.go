@@ -188,8 +188,16 @@ func Config(cred oobkit.Credential) (*config.Config, error) {
 			return nil, &Error{Reason: ReasonNoCredential, Stage: "config", Principal: cred.Username, Err: fmt.Errorf("reading krb5.conf: %w", err)}
 		}
 	default:
-		return nil, &Error{Reason: ReasonNoCredential, Stage: "config", Principal: cred.Username,
-			Err: fmt.Errorf("no KDC: set the credential's Kerberos KDC list or krb5.conf path")}
+		// The system's krb5.conf, as MIT's tools read it.
+		path := os.Getenv("KRB5_CONFIG")
+		if path == "" {
+			path = "/etc/krb5.conf"
+		}
+		cfg, err = config.Load(path)
+		if err != nil {
+			return nil, &Error{Reason: ReasonNoCredential, Stage: "config", Principal: cred.Username,
+				Err: fmt.Errorf("no KDC: set the credential's Kerberos KDC list or krb5.conf path (the system's %s: %w)", path, err)}
+		}
 	}
 	cfg.LibDefaults.UDPPreferenceLimit = 1
 	if len(cfg.LibDefaults.DefaultRealm) == 0 {
@@ -244,7 +252,42 @@ func newClient(cred oobkit.Credential) (*client.Client, time.Time, error) {
 	case !cred.Password.IsZero():
 		return client.NewWithPassword(user, realm, cred.Password.Reveal(), cfg, opts...), time.Time{}, nil
 	}
+	// The default credential cache, as kinit left it.
+	if p := defaultCCache(); p != "" {
+		c := cred
+		k := KerberosSettingsOf(cred)
+		k.CCache = p
+		c.Kerberos = &k
+		return newClient(c)
+	}
 	return nil, time.Time{}, noCred(fmt.Errorf("no password, keytab or credential cache"))
+}
+
+// KerberosSettingsOf returns a copy of cred's Kerberos settings (zero if
+// none).
+func KerberosSettingsOf(cred oobkit.Credential) oobkit.KerberosSettings {
+	if cred.Kerberos == nil {
+		return oobkit.KerberosSettings{}
+	}
+	return *cred.Kerberos
+}
+
+// defaultCCache is the FILE credential cache of $KRB5CCNAME, else MIT's
+// default /tmp/krb5cc_<uid>, when the file exists.
+func defaultCCache() string {
+	p := os.Getenv("KRB5CCNAME")
+	if p != "" {
+		var ok bool
+		if p, ok = strings.CutPrefix(p, "FILE:"); !ok && strings.Contains(p, ":") {
+			return "" // KEYRING:, KCM:, DIR: are not files gokrb5 reads
+		}
+	} else {
+		p = fmt.Sprintf("/tmp/krb5cc_%d", os.Getuid())
+	}
+	if _, err := os.Stat(p); err != nil {
+		return ""
+	}
+	return p
 }
 
 // signedIn returns cred's client, signing in (one AS exchange) the first

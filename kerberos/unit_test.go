@@ -50,6 +50,8 @@ func TestClassify(t *testing.T) {
 }
 
 func TestNoKeySource(t *testing.T) {
+	t.Setenv("KRB5CCNAME", "FILE:"+t.TempDir()+"/none")
+	t.Setenv("KRB5_CONFIG", t.TempDir()+"/none.conf")
 	c := kerberos.NewCache()
 	defer c.Close()
 	_, err := c.Token(context.Background(), oobkit.Credential{Username: "a@R", Kerberos: &oobkit.KerberosSettings{KDC: []string{"127.0.0.1:1"}}}, "HTTP/x")
