@@ -2,6 +2,7 @@ package profile
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/oobkit/oobkit"
@@ -49,4 +50,14 @@ func kerberosComplete(c oobkit.Credential) error {
 		return fmt.Errorf("enabled without a credential: a Kerberos principal is user@REALM (or give the realm)")
 	}
 	return nil
+}
+
+// sameKerberos reports whether two Kerberos settings name the same key
+// source, KDCs and service principal.
+func sameKerberos(a, b *oobkit.KerberosSettings) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Realm == b.Realm && slices.Equal(a.KDC, b.KDC) && a.Krb5Conf == b.Krb5Conf && a.Keytab == b.Keytab &&
+		a.KeytabData.Equal(b.KeytabData) && a.CCache == b.CCache && a.SPN == b.SPN
 }
