@@ -13,7 +13,6 @@ import (
 	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/amt"
 	"github.com/oobkit/oobkit/amt/amttest"
-	"github.com/oobkit/oobkit/internal/krbservice"
 	"github.com/oobkit/oobkit/internal/krbtest"
 	"github.com/oobkit/oobkit/internal/sambatest"
 	"github.com/oobkit/oobkit/kerberos"
@@ -24,7 +23,7 @@ import (
 type krbAMT struct {
 	dc     *sambatest.DC
 	srv    *amttest.Server
-	v      *krbservice.Verifier
+	v      amttest.KerberosService
 	fqdn   string
 	target oobkit.Target
 	dial   func(ctx context.Context, network, addr string) (net.Conn, error)

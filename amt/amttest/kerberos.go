@@ -2,6 +2,7 @@ package amttest
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/oobkit/oobkit/internal/digest"
 	"github.com/oobkit/oobkit/internal/krbservice"
@@ -16,7 +17,7 @@ import (
 // before. A 401 offers both schemes. Call it before the device serves.
 // The returned verifier moves the device's Kerberos clock
 // (SetClockOffset) and counts accepted sign-ins.
-func (d *Device) EnableKerberos(keytab string) (*krbservice.Verifier, error) {
+func (d *Device) EnableKerberos(keytab string) (KerberosService, error) {
 	v, err := krbservice.New(keytab)
 	if err != nil {
 		return nil, err
@@ -45,4 +46,14 @@ func (d *Device) EnableKerberos(keytab string) (*krbservice.Verifier, error) {
 		return "", false
 	}
 	return v, nil
+}
+
+// KerberosService is the simulated service's Kerberos side, returned by
+// EnableKerberos.
+type KerberosService interface {
+	// SetClockOffset moves the service's clock d ahead (negative: behind),
+	// to test clock skew and expired tickets.
+	SetClockOffset(d time.Duration)
+	// Accepted counts the accepted sign-ins per client principal.
+	Accepted() map[string]int
 }

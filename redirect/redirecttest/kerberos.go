@@ -2,6 +2,7 @@ package redirecttest
 
 import (
 	"errors"
+	"time"
 
 	"github.com/oobkit/oobkit/internal/krbservice"
 	"github.com/oobkit/oobkit/redirect/internal/wire"
@@ -12,7 +13,7 @@ import (
 // principals whose keys are in the keytab at path (HTTP/<fqdn>:16994 and
 // the like). The returned verifier moves the device's Kerberos clock and
 // counts accepted sign-ins.
-func (s *Server) EnableKerberos(keytab string) (*krbservice.Verifier, error) {
+func (s *Server) EnableKerberos(keytab string) (KerberosService, error) {
 	v, err := krbservice.New(keytab)
 	if err != nil {
 		return nil, err
@@ -38,4 +39,14 @@ func (s *Server) kerberosAuth(c *devConn, token []byte) error {
 	}
 	_ = c.write(wire.Auth(wire.OpAuthenticateReply, wire.AuthStatusFailure, wire.AuthKerberos, data))
 	return errAuth
+}
+
+// KerberosService is the simulated service's Kerberos side, returned by
+// EnableKerberos.
+type KerberosService interface {
+	// SetClockOffset moves the service's clock d ahead (negative: behind),
+	// to test clock skew and expired tickets.
+	SetClockOffset(d time.Duration)
+	// Accepted counts the accepted sign-ins per client principal.
+	Accepted() map[string]int
 }

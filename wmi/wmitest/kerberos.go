@@ -2,6 +2,7 @@ package wmitest
 
 import (
 	"strings"
+	"time"
 
 	"github.com/oobkit/oobkit/internal/krbservice"
 )
@@ -19,7 +20,7 @@ type krbState struct {
 // members of Domain Admins are; other domain users are signed in but
 // denied access, as Windows does. NTLM and Basic keep working as
 // configured. Call it before the computer serves.
-func (c *Computer) EnableKerberos(keytab string, admins ...string) (*krbservice.Verifier, error) {
+func (c *Computer) EnableKerberos(keytab string, admins ...string) (KerberosService, error) {
 	v, err := krbservice.New(keytab)
 	if err != nil {
 		return nil, err
@@ -32,4 +33,14 @@ func (c *Computer) EnableKerberos(keytab string, admins ...string) (*krbservice.
 	c.krb = st
 	c.mu.Unlock()
 	return v, nil
+}
+
+// KerberosService is the simulated service's Kerberos side, returned by
+// EnableKerberos.
+type KerberosService interface {
+	// SetClockOffset moves the service's clock d ahead (negative: behind),
+	// to test clock skew and expired tickets.
+	SetClockOffset(d time.Duration)
+	// Accepted counts the accepted sign-ins per client principal.
+	Accepted() map[string]int
 }
