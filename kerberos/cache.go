@@ -404,10 +404,6 @@ func (c *Cache) token(cred oobkit.Credential, spn string) ([]byte, error) {
 			if _, _, ok := cl.GetCachedTicket(spn); ok {
 				return nil, nil
 			}
-			if e.fromCC {
-				return nil, &Error{Reason: ReasonExpired, Stage: "tgs", Principal: e.principal, SPN: spn,
-					Err: fmt.Errorf("the credential cache holds no valid ticket for the service")}
-			}
 			c.tgs.Add(1)
 			n, _ := c.perSPN.LoadOrStore(spn, new(atomic.Int64))
 			n.(*atomic.Int64).Add(1)
