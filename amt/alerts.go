@@ -11,8 +11,8 @@ import (
 
 	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/amt/internal/schema"
-	"github.com/oobkit/oobkit/internal/indication"
 	"github.com/oobkit/oobkit/internal/wsman"
+	"github.com/oobkit/oobkit/wseventing"
 )
 
 // FilterAll is the filter collection of every AMT event ("Intel(r)
@@ -148,8 +148,8 @@ func decodePETSubscribers(items []*wsman.Instance) []Subscription {
 // push-with-ack destinations, an AMT_SNMPEventSubscriber for an SNMP PET
 // destination (filter is then ignored; the PET filters of the device's
 // first alerting policy feed it). WS-Eventing events carry the reference
-// parameters [indication.RefTarget] (this client's target) and
-// [indication.RefProtocol] ("amt"), so a listener (dash.NewListener) can
+// parameters [wseventing.RefTarget] (this client's target) and
+// [wseventing.RefProtocol] ("amt"), so a listener ([wseventing.New]) can
 // say which computer sent them. PET on Intel ME 18 and later is
 // ErrUnsupported.
 func (c *Client) Subscribe(ctx context.Context, filter string, dest oobkit.AlertDestination) error {
@@ -179,8 +179,8 @@ func (c *Client) subscribeWS(ctx context.Context, filter string, dest oobkit.Ale
 		DeliveryMode: mode,
 		Selectors:    wsman.Sel("InstanceID", filter),
 		ReferenceParameters: []wsman.MessageOption{
-			{Name: indication.RefTarget, Value: c.target.String()},
-			{Name: indication.RefProtocol, Value: string(oobkit.AMT)},
+			{Name: wseventing.RefTarget, Value: c.target.String()},
+			{Name: wseventing.RefProtocol, Value: string(oobkit.AMT)},
 		},
 	})
 	return err

@@ -11,15 +11,15 @@ import (
 	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/amt"
 	"github.com/oobkit/oobkit/amt/amttest"
-	"github.com/oobkit/oobkit/dash"
 	"github.com/oobkit/oobkit/snmp"
+	"github.com/oobkit/oobkit/wseventing"
 )
 
-// listener starts a dash.NewListener (the shared WS-Eventing sink) on
+// listener starts a wseventing.Listener (the public WS-Eventing sink) on
 // loopback for the test.
-func listener(t *testing.T) *dash.Listener {
+func listener(t *testing.T) *wseventing.Listener {
 	t.Helper()
-	l := dash.NewListener()
+	l := wseventing.New()
 	require.NoError(t, l.Start("127.0.0.1:0"))
 	t.Cleanup(func() { _ = l.Close() })
 	return l

@@ -107,8 +107,8 @@ func (s BootSettings) apply(in *wsman.Instance) {
 	in.SetInt("BootMediaIndex", 0)
 }
 
-// DecodeBootSettings reads the flags of an AMT_BootSettingData instance.
-func DecodeBootSettings(in *wsman.Instance) BootSettings {
+// decodeBootSettings reads the flags of an AMT_BootSettingData instance.
+func decodeBootSettings(in *wsman.Instance) BootSettings {
 	return BootSettings{
 		UseSOL: in.Bool("UseSOL"), UseIDER: in.Bool("UseIDER"), IDERCD: in.Get("IDERBootDevice") == "1",
 		BIOSSetup: in.Bool("BIOSSetup"), BIOSPause: in.Bool("BIOSPause"),
@@ -124,7 +124,7 @@ func (c *Client) BootSettings(ctx context.Context) (BootSettings, error) {
 	if err != nil {
 		return BootSettings{}, err
 	}
-	return DecodeBootSettings(in), nil
+	return decodeBootSettings(in), nil
 }
 
 // SetNextBoot sets the device and options of the next boot (single use).

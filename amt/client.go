@@ -39,7 +39,7 @@ type config struct {
 	maxBody int64
 	realm   string
 	authInt bool
-	hooks   *wsman.Hooks
+	hooks   *oobkit.Hooks
 	settle  settle
 	krb     *kerberos.Cache
 }
@@ -47,6 +47,10 @@ type config struct {
 // WithLogger logs requests at debug level (never bodies or secrets).
 // Default: discard.
 func WithLogger(l *slog.Logger) Option { return func(c *config) { c.log = l } }
+
+// WithHooks reports each HTTP exchange to h (metrics, tracing), with
+// Protocol amt and the operation as "Get AMT_GeneralSettings".
+func WithHooks(h oobkit.Hooks) Option { return func(c *config) { c.hooks = &h } }
 
 // WithTimeout bounds each HTTP exchange when the caller's context has no
 // earlier deadline (default 30 s).
@@ -115,6 +119,9 @@ func New(target oobkit.Target, cred oobkit.Credential, opts ...Option) (*Client,
 	}
 	if cfg.krb != nil {
 		wopts = append(wopts, wsman.WithKerberosCache(cfg.krb))
+	}
+	if cfg.hooks != nil {
+		wopts = append(wopts, wsman.ObserveWith(*cfg.hooks, oobkit.AMT, target.HostPort(oobkit.AMT, cred.TLS.Enabled)))
 	}
 	ws, err := wsman.New(endpoint, cred, wopts...)
 	if err != nil {

@@ -33,7 +33,7 @@
 // Alerts (ApplyAlerts, ConfigureAlerts, Subscriptions, Subscribe,
 // Unsubscribe) are WS-Eventing subscriptions to AMT's filter collections
 // ([FilterAll]) pushed to a listener URL, with reference parameters that
-// name the computer and the protocol, so dash.NewListener turns each
+// name the computer and the protocol, so wseventing.New turns each
 // CIM_AlertIndication into an oobkit.Event with Source amt and Target the
 // computer; and, before Intel ME 18, SNMP PET destinations
 // (AMT_SNMPEventSubscriber, UDP 162) that package snmp's Listen decodes.

@@ -3,15 +3,15 @@ package amt_test
 import (
 	"context"
 	"fmt"
-	"github.com/oobkit/oobkit/internal/simconv"
 	"net/netip"
 	"strconv"
 
 	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/amt"
 	"github.com/oobkit/oobkit/amt/amttest"
-	"github.com/oobkit/oobkit/dash"
 	"github.com/oobkit/oobkit/filter"
+	"github.com/oobkit/oobkit/internal/simconv"
+	"github.com/oobkit/oobkit/wseventing"
 )
 
 // Detect a device, then power it on into BIOS setup. AMT 16.1 and later
@@ -173,7 +173,7 @@ func ExampleClient_ApplyAlerts() {
 	defer c.Close()
 	ctx := context.Background()
 
-	l := dash.NewListener()
+	l := wseventing.New()
 	if err := l.Start("127.0.0.1:0"); err != nil {
 		panic(err)
 	}

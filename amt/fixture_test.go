@@ -160,7 +160,7 @@ func mustDecode(t *testing.T, b []byte) Record {
 
 func TestFixtureBootSettingsPut(t *testing.T) {
 	in := fixtureInstances(t, "bootsettingdata_get.xml")[0]
-	assert.Equal(t, BootSettings{}, DecodeBootSettings(in))
+	assert.Equal(t, BootSettings{}, decodeBootSettings(in))
 	s, src, err := settingsFor(oobkit.BootOptions{Device: oobkit.BootIDERCD, SOL: true, LockKeyboard: true})
 	require.NoError(t, err)
 	assert.Empty(t, src)
@@ -169,7 +169,7 @@ func TestFixtureBootSettingsPut(t *testing.T) {
 		assert.False(t, in.Has(f), "read-only %s must not be sent", f)
 	}
 	assert.Equal(t, "Intel(r) AMT:BootSettingData 0", in.Get("InstanceID"))
-	assert.Equal(t, s, DecodeBootSettings(in))
+	assert.Equal(t, s, decodeBootSettings(in))
 	assert.Equal(t, "1", in.Get("IDERBootDevice"))
 }
 

@@ -86,7 +86,7 @@ func decodeAll(ins []*wsman.Instance) {
 		decodeRedirection(in)
 		decodeKVM(in)
 		decodeConsent(in)
-		DecodeBootSettings(in)
+		decodeBootSettings(in)
 		_, _, _, _ = decodeGetRecords(in)
 		for _, cl := range inventoryClasses {
 			cl.decode(inv, in)

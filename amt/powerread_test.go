@@ -74,7 +74,7 @@ func TestPowerStateFirstCallCost(t *testing.T) {
 // enumerates on every call and never tries the Get again.
 func TestPowerStateFallsBackWhenGetRefused(t *testing.T) {
 	srv, c := start(t, amttest.Config{})
-	srv.Handler().Handle(wsman.ActionGet, schema.AssociatedPower, func(*wsmantest.Request) (*etree.Element, error) {
+	srv.Handler().(*wsmantest.Server).Handle(wsman.ActionGet, schema.AssociatedPower, func(*wsmantest.Request) (*etree.Element, error) {
 		return nil, wsmantest.Fault("ActionNotSupported", "no Get here")
 	})
 	ctx := context.Background()
@@ -111,7 +111,7 @@ func TestPowerStateGetSeesChanges(t *testing.T) {
 func TestPowerStateBareGetWhenKeysRefused(t *testing.T) {
 	srv, c := start(t, amttest.Config{})
 	var bare atomic.Int64
-	srv.Handler().Handle(wsman.ActionGet, schema.AssociatedPower, func(r *wsmantest.Request) (*etree.Element, error) {
+	srv.Handler().(*wsmantest.Server).Handle(wsman.ActionGet, schema.AssociatedPower, func(r *wsmantest.Request) (*etree.Element, error) {
 		if len(r.Selectors) > 0 {
 			return nil, wsmantest.Fault("InvalidSelectors", "no selectors here")
 		}

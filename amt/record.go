@@ -8,6 +8,7 @@ import (
 
 	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/internal/ipmispec"
+	"github.com/oobkit/oobkit/ipmievent"
 )
 
 // RecordSize is the length of an AMT_MessageLog record: a little-endian
@@ -98,12 +99,12 @@ func (r Record) SeverityLevel() oobkit.Severity {
 // or a PET of the same event holds too. The offset is bits 3..0 of the
 // offset byte; when those say 0Fh (unspecified) the offset is taken from
 // event data 1, as for a PET (IPMI PET v1.0 §3.1; IPMI v2.0 Table 29-6).
-func (r Record) IPMIEvent() ipmispec.Event {
+func (r Record) IPMIEvent() ipmievent.Event {
 	off := r.Offset & 0x0F
 	if off == ipmispec.UnspecifiedOffset && r.Data[0]&0x0F != 0x0F {
 		off = r.Data[0] & 0x0F
 	}
-	return ipmispec.Event{
+	return ipmievent.Event{
 		SensorType:   r.SensorType,
 		SensorNumber: r.SensorNumber,
 		EventType:    r.EventType,

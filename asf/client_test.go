@@ -21,7 +21,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // startDevice starts a simulated managed client and closes it with the test.
 func startDevice(t *testing.T, cfg asftest.Config) *asftest.Device {
 	t.Helper()
-	d, err := asftest.Start(cfg)
+	d, err := asftest.NewServer(cfg)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = d.Close() })
 	return d

@@ -11,7 +11,7 @@ import (
 
 // Ping a simulated device, then power it off through an RSP session.
 func Example() {
-	dev, err := asftest.Start(asftest.Config{})
+	dev, err := asftest.NewServer(asftest.Config{})
 	if err != nil {
 		panic(err)
 	}

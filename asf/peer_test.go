@@ -28,7 +28,7 @@ const rmcppingAddr = "127.0.62.3"
 // RMCP Presence Ping to the simulator and reads its Presence Pong.
 func TestRmcppingGetsPong(t *testing.T) {
 	bin := peer.Require(t, "rmcpping", "freeipmi-tools")
-	d, err := asftest.Start(asftest.Config{Addr: rmcppingAddr, Port: 623})
+	d, err := asftest.NewServer(asftest.Config{Addr: rmcppingAddr, Port: 623})
 	if errors.Is(err, syscall.EACCES) || errors.Is(err, syscall.EADDRINUSE) {
 		if peer.Required() {
 			t.Fatalf("asftest cannot bind %s:623 for rmcpping: %v", rmcppingAddr, err)

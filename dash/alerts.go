@@ -8,8 +8,8 @@ import (
 	"strings"
 
 	"github.com/oobkit/oobkit"
-	"github.com/oobkit/oobkit/internal/indication"
 	"github.com/oobkit/oobkit/internal/wsman"
+	"github.com/oobkit/oobkit/wseventing"
 )
 
 // IndicationFilter is an event filter the computer offers
@@ -109,8 +109,8 @@ func (c *Client) Subscriptions(ctx context.Context) ([]Subscription, error) {
 
 // Subscribe subscribes dest to the filter named filter (WS-Eventing
 // Subscribe to the existing CIM_IndicationFilter). Events carry the
-// reference parameters [indication.RefTarget] (this client's target) and
-// [indication.RefProtocol] ("dash"), so an indication listener can say
+// reference parameters [wseventing.RefTarget] (this client's target) and
+// [wseventing.RefProtocol] ("dash"), so an indication listener can say
 // which computer sent them.
 func (c *Client) Subscribe(ctx context.Context, filter string, dest oobkit.AlertDestination) error {
 	if err := c.requireProfile(ctx, "Subscribe", ProfileIndications); err != nil {
@@ -129,8 +129,8 @@ func (c *Client) subscribe(ctx context.Context, filter string, dest oobkit.Alert
 		DeliveryMode: mode,
 		Selectors:    wsman.Sel("Name", filter),
 		ReferenceParameters: []wsman.MessageOption{
-			{Name: indication.RefTarget, Value: c.target.String()},
-			{Name: indication.RefProtocol, Value: string(oobkit.DASH)},
+			{Name: wseventing.RefTarget, Value: c.target.String()},
+			{Name: wseventing.RefProtocol, Value: string(oobkit.DASH)},
 		},
 	})
 	return err

@@ -13,18 +13,18 @@ import (
 	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/dash"
 	"github.com/oobkit/oobkit/dash/dashtest"
-	"github.com/oobkit/oobkit/internal/indication"
+	"github.com/oobkit/oobkit/wseventing"
 )
 
-func startListener(t *testing.T) *indication.Listener {
+func startListener(t *testing.T) *wseventing.Listener {
 	t.Helper()
-	l := indication.New()
+	l := wseventing.New()
 	require.NoError(t, l.Start("127.0.0.1:0"))
 	t.Cleanup(func() { l.Close() })
 	return l
 }
 
-func nextEvent(t *testing.T, l *indication.Listener) oobkit.Event {
+func nextEvent(t *testing.T, l *wseventing.Listener) oobkit.Event {
 	t.Helper()
 	select {
 	case ev := <-l.Events():
@@ -101,7 +101,7 @@ func TestAlertFilters(t *testing.T) {
 func TestAlertRefusedByListenerIsNotAcked(t *testing.T) {
 	ctx := context.Background()
 	sim, c := newPair(t, dashtest.Config{})
-	l := indication.New(indication.WithHandler(func(context.Context, oobkit.Event) error { return errors.New("disk full") }))
+	l := wseventing.New(wseventing.WithHandler(func(context.Context, oobkit.Event) error { return errors.New("disk full") }))
 	require.NoError(t, l.Start("127.0.0.1:0"))
 	defer l.Close()
 	require.NoError(t, c.Subscribe(ctx, "DASH:AllAlerts", oobkit.AlertDestination{Delivery: oobkit.DeliveryPushWithAck, Address: l.URL()}))

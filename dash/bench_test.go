@@ -9,8 +9,8 @@ import (
 )
 
 func benchPair(b *testing.B) *dash.Client {
-	sim := dashtest.New(dashtest.Config{})
-	if err := sim.Start(); err != nil {
+	sim, err := dashtest.NewServer(dashtest.Config{})
+	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { sim.Close() })

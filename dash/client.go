@@ -24,7 +24,12 @@ type config struct {
 	transport http.RoundTripper
 	dial      func(ctx context.Context, network, addr string) (net.Conn, error)
 	maxBytes  int64
+	hooks     *oobkit.Hooks
 }
+
+// WithHooks reports each HTTP exchange to h (metrics, tracing), with
+// Protocol dash and the operation as "Get CIM_ComputerSystem".
+func WithHooks(h oobkit.Hooks) Option { return func(c *config) { c.hooks = &h } }
 
 // WithLogger sets the logger (default: discard). Secrets are never logged.
 func WithLogger(l *slog.Logger) Option {
@@ -107,6 +112,9 @@ func New(target oobkit.Target, cred oobkit.Credential, opts ...Option) (*Client,
 	if cfg.maxBytes > 0 {
 		wopts = append(wopts, wsman.WithMaxResponseBytes(cfg.maxBytes))
 	}
+	if cfg.hooks != nil {
+		wopts = append(wopts, wsman.ObserveWith(*cfg.hooks, oobkit.DASH, target.HostPort(oobkit.DASH, cred.TLS.Enabled)))
+	}
 	ws, err := wsman.New(endpoint, cred, wopts...)
 	if err != nil {
 		return nil, err
@@ -126,8 +134,25 @@ func (c *Client) Close() error {
 // Endpoint returns the WS-Management URL the client talks to.
 func (c *Client) Endpoint() string { return c.ws.Endpoint() }
 
-// Stats returns the WS-Management call counters.
-func (c *Client) Stats() wsman.Stats { return c.ws.Stats() }
+// Stats reports what the client has sent so far: operations, HTTP
+// requests, 401 challenges and new TCP connections.
+func (c *Client) Stats() Stats {
+	s := c.ws.Stats()
+	return Stats{Calls: s.Calls, Requests: s.Requests, Unauthorized: s.Unauthorized, NewConnections: s.NewConnections}
+}
+
+// Stats counts a client's WS-Management traffic.
+type Stats struct {
+	// Calls is the number of operations (Get, Put, Invoke, Enumerate…).
+	Calls int64
+	// Requests is the number of HTTP requests sent (a digest challenge
+	// costs two).
+	Requests int64
+	// Unauthorized is the number of 401 answers.
+	Unauthorized int64
+	// NewConnections is the number of TCP connections opened.
+	NewConnections int64
+}
 
 // Identity is what the computer's WS-Management service says about itself.
 type Identity struct {

@@ -15,8 +15,8 @@ import (
 // TestDescribe: Describe lists the registered profiles the computer
 // advertises.
 func TestDescribe(t *testing.T) {
-	sim := dashtest.New(dashtest.Config{})
-	require.NoError(t, sim.Start())
+	sim, err := dashtest.NewServer(dashtest.Config{})
+	require.NoError(t, err)
 	t.Cleanup(func() { sim.Close() })
 	c, err := dash.New(sim.Target(), sim.Credential())
 	require.NoError(t, err)

@@ -11,9 +11,9 @@ import (
 )
 
 // startSim starts a simulated computer for the examples.
-func startSim(cfg dashtest.Config) (*dashtest.Computer, *dash.Client) {
-	sim := dashtest.New(cfg)
-	if err := sim.Start(); err != nil {
+func startSim(cfg dashtest.Config) (*dashtest.Server, *dash.Client) {
+	sim, err := dashtest.NewServer(cfg)
+	if err != nil {
 		panic(err)
 	}
 	c, err := dash.New(sim.Target(), sim.Credential())
@@ -24,7 +24,7 @@ func startSim(cfg dashtest.Config) (*dashtest.Computer, *dash.Client) {
 }
 
 func Example() {
-	sim, c := startSim(dashtest.Config{PowerState: int(dash.DMTFOffSoft)})
+	sim, c := startSim(dashtest.Config{Power: oobkit.PowerS5})
 	defer sim.Close()
 	defer c.Close()
 	ctx := context.Background()

@@ -15,10 +15,10 @@ import (
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // newPair starts a simulated computer and a client for it.
-func newPair(t *testing.T, cfg dashtest.Config) (*dashtest.Computer, *dash.Client) {
+func newPair(t *testing.T, cfg dashtest.Config) (*dashtest.Server, *dash.Client) {
 	t.Helper()
-	sim := dashtest.New(cfg)
-	require.NoError(t, sim.Start())
+	sim, err := dashtest.NewServer(cfg)
+	require.NoError(t, err)
 	t.Cleanup(func() { sim.Close() })
 	c, err := dash.New(sim.Target(), sim.Credential())
 	require.NoError(t, err)

@@ -104,7 +104,7 @@ func TestTransportFaults(t *testing.T) {
 }
 
 func TestTLSPinned(t *testing.T) {
-	sim := dashtest.New(dashtest.Config{})
+	sim := dashtest.NewComputer(dashtest.Config{})
 	require.NoError(t, sim.StartTLS())
 	defer sim.Close()
 	c, err := dash.New(sim.Target(), sim.Credential())
@@ -126,7 +126,7 @@ func TestFleetOnOneHost(t *testing.T) {
 	sims := make([]*dashtest.Computer, n)
 	clients := make([]*dash.Client, n)
 	for i := range sims {
-		sims[i] = dashtest.New(dashtest.Config{Name: "pc-" + itoa(i), PowerState: 8})
+		sims[i] = dashtest.NewComputer(dashtest.Config{Name: "pc-" + itoa(i), Power: oobkit.PowerS5})
 		target := sims[i].AddTo(h, "127.0.0.1:"+itoa(21000+i))
 		var err error
 		clients[i], err = dash.New(target, sims[i].Credential(), dash.WithTransport(tr))

@@ -31,7 +31,7 @@ var biosServiceURI = wsman.CIMBase + "CIM_BIOSService"
 // a careless firmware might: quoting the parameters it got (the
 // AuthorizationToken and the value) in its CIM_Error, or in a SOAP fault.
 func echoingBIOS(sim *dashtest.Computer, asFault bool) {
-	sim.Server().Handle(biosServiceURI+"/SetBIOSAttribute", biosServiceURI, func(r *wsmantest.Request) (*etree.Element, error) {
+	sim.Server().(*wsmantest.Server).Handle(biosServiceURI+"/SetBIOSAttribute", biosServiceURI, func(r *wsmantest.Request) (*etree.Element, error) {
 		in := r.Instance()
 		quoted := fmt.Sprintf("token %q refused for value %q", in.Get("AuthorizationToken"), in.Get("AttributeValue"))
 		if asFault {
@@ -72,11 +72,11 @@ func TestBIOSPasswordNeverLeaks(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			sim := dashtest.New(dashtest.Config{BIOSPassword: canaryAdmin})
-			require.NoError(t, sim.Start())
+			sim, err := dashtest.NewServer(dashtest.Config{BIOSPassword: canaryAdmin})
+			require.NoError(t, err)
 			defer sim.Close()
 			if tt.prepare != nil {
-				tt.prepare(sim)
+				tt.prepare(sim.Computer)
 			}
 			var logs bytes.Buffer
 			logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))

@@ -238,7 +238,7 @@ func TestOtherFixRefused(t *testing.T) {
 // Table B-1, WMI: "The connection credentials are incorrect." and "The
 // firewall does not allow incoming WMI connections."
 func TestWMI(t *testing.T) {
-	c := wmitest.New("Admin-pw1")
+	c := wmitest.NewComputer("Admin-pw1")
 	if err := c.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -254,8 +254,8 @@ func TestWMI(t *testing.T) {
 // Table B-1, DASH: "The connection credentials are incorrect." and "The
 // target computer is not DASH capable."
 func TestDASH(t *testing.T) {
-	c := dashtest.New(dashtest.Config{})
-	if err := c.Start(); err != nil {
+	c, err := dashtest.NewServer(dashtest.Config{})
+	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
@@ -270,7 +270,7 @@ func TestDASH(t *testing.T) {
 // Table B-1, IPMI: "The connection credentials are incorrect." and "The
 // target computer is not IPMI capable."
 func TestIPMI(t *testing.T) {
-	b, err := ipmitest.StartBMC(ipmitest.BMCConfig{})
+	b, err := ipmitest.NewServer(ipmitest.BMCConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -124,14 +124,14 @@ func TestDiscoverMixedRange(t *testing.T) {
 	amtCfg := amttest.Config{Firmware: "12.0.67"}
 	amtPort := serveHTTP(t, amtIP, amttest.NewDevice(amtCfg).Handler(), false)
 	amtTLSPort := serveHTTP(t, amtTLSIP, amttest.NewDevice(amttest.Config{Firmware: "11.8.50", Unprovisioned: true}).Handler(), true)
-	dc := dashtest.New(dashtest.Config{})
+	dc := dashtest.NewComputer(dashtest.Config{})
 	dashPort := serveHTTP(t, dashIP, dc.Server(), false)
 	ipmiPort := startBMC(t, ipmiIP)
-	dev, err := asftest.Start(asftest.Config{Addr: asfIP, State: asftest.StateS5})
+	dev, err := asftest.NewServer(asftest.Config{Addr: asfIP, State: asftest.StateS5})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = dev.Close() })
 	agent := snmptest.StartAgentAt(t, snmpIP)
-	wmiPort := serveHTTP(t, wmiIP, wmitest.New("Adm1n-Passw0rd").Server(), false)
+	wmiPort := serveHTTP(t, wmiIP, wmitest.NewComputer("Adm1n-Passw0rd").Server(), false)
 	silent(t, silentIP, []int{amtPort, amtTLSPort, dashPort, wmiPort}, []int{ipmiPort, dev.Port(), agent.Port})
 
 	cfg := discovery.Config{

@@ -25,9 +25,9 @@ type ChassisStatus struct {
 	FrontPanelLockout bool   `json:"frontPanelLockout,omitempty"`
 	DriveFault        bool   `json:"driveFault,omitempty"`
 	FanFault          bool   `json:"fanFault,omitempty"`
-	// Identify is "off", "temporary", "indefinite", or "" when the BMC does
+	// IdentifyState is "off", "temporary", "indefinite", or "" when the BMC does
 	// not report the identify state.
-	Identify string `json:"identify,omitempty"`
+	IdentifyState string `json:"identify,omitempty"`
 }
 
 // ChassisStatus reads the chassis status.
@@ -58,16 +58,18 @@ func (c *Client) ChassisStatus(ctx context.Context) (*ChassisStatus, error) {
 			out.LastPowerEvent = "command"
 		}
 		if r.ChassisIdentifySupported {
-			out.Identify = [...]string{"off", "temporary", "indefinite", "reserved"}[r.ChassisIdentifyState&3]
+			out.IdentifyState = [...]string{"off", "temporary", "indefinite", "reserved"}[r.ChassisIdentifyState&3]
 		}
 		return nil
 	})
 	return out, err
 }
 
-// Identify turns the chassis identify light on for seconds (1–255), off
-// (seconds 0), or on until turned off (forever true) (§28.5).
-func (c *Client) Identify(ctx context.Context, seconds int, forever bool) error {
+// ChassisIdentify turns the chassis identify light on for seconds (1–255),
+// off (seconds 0), or on until turned off (forever true): the Chassis
+// Identify command (IPMI v2.0 §28.5). (It is not the WS-Management
+// Identify that dash and wmi clients send.)
+func (c *Client) ChassisIdentify(ctx context.Context, seconds int, forever bool) error {
 	if seconds < 0 || seconds > 255 {
 		return fmt.Errorf("ipmi: identify interval %d s out of range 0–255: %w", seconds, errInvalid)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"sync"
 	"time"
 
@@ -47,6 +48,17 @@ func WithLogger(l *slog.Logger) Option {
 		}
 	}
 }
+
+// WithDialContext opens the session's UDP socket with f instead of a
+// net.Dialer (a proxy, a test network, a bound source address). f is called
+// with network "udp" and the BMC's host:port.
+func WithDialContext(f func(ctx context.Context, network, addr string) (net.Conn, error)) Option {
+	return func(c *Client) { c.dialUDP = f }
+}
+
+// WithHooks reports each IPMI command to h (metrics, tracing), with
+// Protocol ipmi and the command as the operation ("Get Chassis Status").
+func WithHooks(h oobkit.Hooks) Option { return func(c *Client) { c.hooks = h } }
 
 // WithTimeout sets how long one UDP exchange waits for the BMC's answer
 // before a retry (default [DefaultTimeout]). The caller's context deadline
@@ -126,6 +138,10 @@ type Client struct {
 	solKeepalive time.Duration
 	// idleProbe is how long the session may sit unused before it is probed.
 	idleProbe time.Duration
+	// dial opens the session's UDP socket (default net.Dialer).
+	dialUDP func(ctx context.Context, network, addr string) (net.Conn, error)
+	// hooks observe each command.
+	hooks oobkit.Hooks
 
 	mu     sync.Mutex
 	conn   *client.Client
@@ -233,6 +249,11 @@ func (c *Client) dropLocked(graceful bool) {
 // ends, a pending exchange is interrupted at once and the error wraps
 // ctx.Err().
 func (c *Client) do(ctx context.Context, op string, fn func(*client.Client) error) error {
+	return c.hooks.Observe(oobkit.HookRequest{Protocol: oobkit.IPMI, Target: c.target.HostPort(oobkit.IPMI, false), Operation: op},
+		func() error { return c.doLocked(ctx, op, fn) })
+}
+
+func (c *Client) doLocked(ctx context.Context, op string, fn func(*client.Client) error) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
@@ -395,7 +416,7 @@ func (c *Client) newConn(suite uint8) (*client.Client, *wire, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %v", oobkit.ErrInvalidArgument, err)
 	}
-	w := &wire{}
+	w := &wire{dial: c.dialUDP}
 	conn.WithInterface(client.InterfaceLanplus).
 		WithUDPProxy(w).
 		WithTimeout(c.timeout).

@@ -23,7 +23,7 @@
 //   - next boot device ([oobkit.BootController]) once or persistent, legacy
 //     or EFI, read back after writing ([BootNotKeptError] names what the BMC
 //     did not keep), and [Client.BootDevice] to read it;
-//   - [Client.ChassisStatus], [Client.Identify], [Client.DeviceID] and
+//   - [Client.ChassisStatus], [Client.ChassisIdentify], [Client.DeviceID] and
 //     [Client.GUID] for discovery;
 //   - inventory ([oobkit.InventoryReader]): FRU chassis/board/product areas
 //     mapped as ipmitool and ipmi-fru print them, SDR sensors with readings

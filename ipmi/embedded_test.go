@@ -18,7 +18,7 @@ import (
 
 func startBMC(t *testing.T, cfg ipmitest.BMCConfig) (*ipmitest.BMC, *ipmi.Client) {
 	t.Helper()
-	b, err := ipmitest.StartBMC(cfg)
+	b, err := ipmitest.NewServer(cfg)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = b.Close() })
 	c, err := ipmi.New(b.Target(), b.Credential())
@@ -95,7 +95,7 @@ func TestEmbeddedUnsupportedSEL(t *testing.T) {
 }
 
 func TestEmbeddedWrongPassword(t *testing.T) {
-	b, err := ipmitest.StartBMC(ipmitest.BMCConfig{Username: "root", Password: "secret"})
+	b, err := ipmitest.NewServer(ipmitest.BMCConfig{Username: "root", Password: "secret"})
 	require.NoError(t, err)
 	defer b.Close()
 	c, err := ipmi.New(b.Target(), oobkit.UserPassword("root", "wrong"))

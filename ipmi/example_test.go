@@ -14,7 +14,7 @@ import (
 // is go-ipmi's embedded BMC from ipmitest; a real one is just a Target with
 // its address.
 func Example() {
-	bmc, err := ipmitest.StartBMC(ipmitest.BMCConfig{Username: "admin", Password: "secret"})
+	bmc, err := ipmitest.NewServer(ipmitest.BMCConfig{Username: "admin", Password: "secret"})
 	if err != nil {
 		panic(err)
 	}
@@ -43,7 +43,7 @@ func Example() {
 
 // Boot from the network once, in UEFI mode, and read the setting back.
 func ExampleClient_SetNextBoot() {
-	bmc, _ := ipmitest.StartBMC(ipmitest.BMCConfig{})
+	bmc, _ := ipmitest.NewServer(ipmitest.BMCConfig{})
 	defer bmc.Close()
 	c, _ := ipmi.New(bmc.Target(), bmc.Credential())
 	defer c.Close()
@@ -59,7 +59,7 @@ func ExampleClient_SetNextBoot() {
 
 // Errors carry a class and the device's completion code.
 func ExampleClient_Raw() {
-	bmc, _ := ipmitest.StartBMC(ipmitest.BMCConfig{})
+	bmc, _ := ipmitest.NewServer(ipmitest.BMCConfig{})
 	defer bmc.Close()
 	c, _ := ipmi.New(bmc.Target(), bmc.Credential())
 	defer c.Close()

@@ -12,6 +12,7 @@ import (
 
 	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/internal/ipmispec"
+	"github.com/oobkit/oobkit/ipmievent"
 )
 
 // SensorRecord is one sensor as the BMC's SDR repository describes it (a
@@ -169,7 +170,7 @@ func (s *SDR) SensorName(owner, number uint8) (string, bool) {
 // it, Entity is set, and a threshold event's raw trigger reading and
 // threshold get their value in the sensor's unit ("readingValue",
 // "thresholdValue", "unit" in Data), as ipmi-sel prints them.
-func annotate(ev *oobkit.Event, e ipmispec.Event, rec *SensorRecord) {
+func annotate(ev *oobkit.Event, e ipmievent.Event, rec *SensorRecord) {
 	e.Name = rec.Name
 	ev.Description = e.Description()
 	ev.Entity = rec.Entity

@@ -8,6 +8,7 @@ import (
 
 	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/internal/ipmispec"
+	"github.com/oobkit/oobkit/ipmievent"
 )
 
 // SELRecordSize is the size of one System Event Log record (IPMI v2.0 §32).
@@ -81,11 +82,11 @@ func setSELTime(ev *oobkit.Event, ts uint32) {
 // names, description and severity come from the IPMI tables shared with the
 // snmp package's PET decoder, so a SEL record and a PET of the same event read
 // the same.
-func decodeSystemEvent(rec []byte, ev *oobkit.Event) ipmispec.Event {
+func decodeSystemEvent(rec []byte, ev *oobkit.Event) ipmievent.Event {
 	setSELTime(ev, binary.LittleEndian.Uint32(rec[3:7]))
 	gen := binary.LittleEndian.Uint16(rec[7:9])
 	evmRev := rec[9]
-	e := ipmispec.Event{
+	e := ipmievent.Event{
 		SensorType:   rec[10],
 		SensorNumber: rec[11],
 		EventType:    rec[12] & 0x7F,

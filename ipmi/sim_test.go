@@ -167,11 +167,11 @@ func TestSimChassisIdentifyAndDiscovery(t *testing.T) {
 	assert.Contains(t, out, "System Power         : on")
 	assert.Regexp(t, `Power Restore Policy : `+regexp.QuoteMeta(st.PowerRestorePolicy), out)
 
-	require.NoError(t, c.Identify(ctx, 5, false))
-	require.NoError(t, c.Identify(ctx, 0, true))
+	require.NoError(t, c.ChassisIdentify(ctx, 5, false))
+	require.NoError(t, c.ChassisIdentify(ctx, 0, true))
 	log := sim.ChassisLog()
 	assert.Equal(t, []string{"identify 5 0", "identify 0 1"}, log[len(log)-2:])
-	require.ErrorIs(t, c.Identify(ctx, 300, false), oobkit.ErrInvalidArgument)
+	require.ErrorIs(t, c.ChassisIdentify(ctx, 300, false), oobkit.ErrInvalidArgument)
 
 	dev, err := c.DeviceID(ctx)
 	require.NoError(t, err)

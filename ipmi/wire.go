@@ -23,6 +23,8 @@ import (
 // lost, and during session set-up that matters for classifying a failure
 // (see [Client.dial]).
 type wire struct {
+	// dial opens the socket (nil: net.Dial).
+	dial        func(ctx context.Context, network, addr string) (net.Conn, error)
 	mu          sync.Mutex
 	conn        net.Conn
 	interrupted bool
@@ -39,7 +41,15 @@ var past = time.Unix(1, 0)
 
 // Dial implements go-ipmi's proxy.Dialer: it opens the session's socket.
 func (w *wire) Dial(network, addr string) (net.Conn, error) {
-	c, err := net.Dial(network, addr)
+	var c net.Conn
+	var err error
+	if w.dial != nil {
+		// go-ipmi's proxy.Dialer takes no context; the exchange timeout
+		// and the caller's context bound the reads that follow.
+		c, err = w.dial(context.Background(), network, addr)
+	} else {
+		c, err = net.Dial(network, addr)
+	}
 	if err != nil {
 		return nil, err
 	}

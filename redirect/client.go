@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/oobkit/oobkit"
@@ -17,7 +18,7 @@ import (
 )
 
 // DialFunc opens a network connection, like (*net.Dialer).DialContext.
-// Inject one with [WithDialer] to tunnel (CIRA, SSH, a test pipe).
+// Inject one with [WithDialContext] to tunnel (CIRA, SSH, a test pipe).
 type DialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
 
 // Client opens redirection sessions to one AMT device. It holds only
@@ -33,6 +34,7 @@ type config struct {
 	log     *slog.Logger
 	timeout time.Duration
 	dial    DialFunc
+	hooks   oobkit.Hooks
 	legacy  bool
 	// takeOver ends another console's session on BUSY (WithTakeOver).
 	takeOver TakeOverFunc
@@ -51,8 +53,21 @@ func WithLogger(l *slog.Logger) Option { return func(c *config) { c.log = l } }
 // and each write; default 15 s. The caller's context deadline applies too.
 func WithTimeout(d time.Duration) Option { return func(c *config) { c.timeout = d } }
 
+// WithDialContext replaces the TCP dialer, for tunnels (CIRA, SSH) and
+// tests: f is called with network "tcp" and the device's host:port.
+func WithDialContext(f func(ctx context.Context, network, addr string) (net.Conn, error)) Option {
+	return func(c *config) { c.dial = f }
+}
+
 // WithDialer replaces the TCP dialer, for tunnels and tests.
-func WithDialer(d DialFunc) Option { return func(c *config) { c.dial = d } }
+//
+// Deprecated: use WithDialContext, the option every oobkit client shares.
+func WithDialer(d DialFunc) Option { return WithDialContext(d) }
+
+// WithHooks reports each session opening (connect, TLS, the redirection
+// handshake and authentication) to h, with Protocol redirection and the
+// operation "open SOL", "open IDER" or "open KVMR".
+func WithHooks(h oobkit.Hooks) Option { return func(c *config) { c.hooks = h } }
 
 // WithLegacyAuth allows authentication type 1 (user name and password in
 // clear) when the device offers no digest, as AMT firmware before 12 may.
@@ -102,7 +117,13 @@ func (c *Client) Addr() string { return c.target.HostPort(oobkit.Redirection, c.
 
 // open dials, starts a session of kind tag and authenticates. On success the
 // connection has no deadline set.
-func (c *Client) open(ctx context.Context, tag string) (*conn, error) {
+func (c *Client) open(ctx context.Context, tag string) (s *conn, err error) {
+	err = c.cfg.hooks.Observe(oobkit.HookRequest{Protocol: oobkit.Redirection, Target: c.Addr(), Operation: "open " + strings.TrimSpace(tag)},
+		func() error { s, err = c.openSession(ctx, tag); return err })
+	return s, err
+}
+
+func (c *Client) openSession(ctx context.Context, tag string) (*conn, error) {
 	const op = "start session"
 	addr := c.Addr()
 	nc, err := c.cfg.dial(ctx, "tcp", addr)

@@ -55,7 +55,7 @@ func TestInjectedDialer(t *testing.T) {
 		var d net.Dialer
 		return d.DialContext(ctx, network, sim.Addr())
 	}
-	c, err := redirect.New(oobkit.Target{Address: "amt-17.example"}, sim.Credential(), redirect.WithDialer(dial))
+	c, err := redirect.New(oobkit.Target{Address: "amt-17.example"}, sim.Credential(), redirect.WithDialContext(dial))
 	require.NoError(t, err)
 	sol, err := c.OpenSOL(ctxT(t), redirect.SOLSettings{})
 	require.NoError(t, err)

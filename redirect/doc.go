@@ -21,7 +21,7 @@
 // LegacyCiphers enables TLS 1.0 and RSA key exchange for AMT 11/12 (the same
 // setup as oobkit's WS-Management transport). A certificate the client refuses
 // fails the session with [oobkit.ErrAuth], as in WS-Management: the device did not
-// prove who it is. Connect through your own [DialFunc] with [WithDialer] to tunnel.
+// prove who it is. Connect through your own [DialFunc] with [WithDialContext] to tunnel.
 //
 // Messages are read by a framing reader over a bufio.Reader that knows the
 // length rule of every opcode, never one read per message. Errors are

@@ -119,11 +119,19 @@ func New(target oobkit.Target, cred oobkit.Credential, opts ...Option) (*Client,
 }
 
 // connect opens the client's socket. gosnmp allocates its receive buffer,
-// request ids and v3 parameters only in Connect, so with [WithConn] it
+// request ids and v3 parameters only in Connect, so with [WithConn] or [WithDialContext] it
 // connects a throwaway UDP socket to the loopback discard port (a UDP connect
 // sends nothing) and then swaps in the caller's conn.
-func (c *Client) connect() error {
-	if c.cfg.conn == nil {
+func (c *Client) connect(ctx context.Context) error {
+	conn := c.cfg.conn
+	if conn == nil && c.cfg.dial != nil {
+		var err error
+		conn, err = c.cfg.dial(ctx, "udp", net.JoinHostPort(c.g.Target, strconv.Itoa(int(c.g.Port))))
+		if err != nil {
+			return err
+		}
+	}
+	if conn == nil {
 		return c.g.Connect()
 	}
 	target, port, transport := c.g.Target, c.g.Port, c.g.Transport
@@ -131,10 +139,13 @@ func (c *Client) connect() error {
 	err := c.g.Connect()
 	c.g.Target, c.g.Port, c.g.Transport = target, port, transport
 	if err != nil {
+		if c.cfg.conn == nil {
+			_ = conn.Close() // dialed here: nobody else closes it
+		}
 		return err
 	}
 	_ = c.g.Conn.Close()
-	c.g.Conn = c.cfg.conn
+	c.g.Conn = conn
 	return nil
 }
 
@@ -187,6 +198,11 @@ func (c *Client) Close() error {
 // do runs one gosnmp operation under the client's lock with ctx's deadline
 // and cancellation: a cancelled context interrupts a pending read.
 func (c *Client) do(ctx context.Context, op string, fn func(g *gosnmp.GoSNMP) error) error {
+	return c.cfg.hooks.Observe(oobkit.HookRequest{Protocol: oobkit.SNMP, Target: c.target.HostPort(oobkit.SNMP, false), Operation: op},
+		func() error { return c.doLocked(ctx, op, fn) })
+}
+
+func (c *Client) doLocked(ctx context.Context, op string, fn func(g *gosnmp.GoSNMP) error) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
@@ -199,7 +215,7 @@ func (c *Client) do(ctx context.Context, op string, fn func(g *gosnmp.GoSNMP) er
 	defer c.conceal()
 	if !c.connected {
 		c.g.Context = ctx
-		if err := c.connect(); err != nil {
+		if err := c.connect(ctx); err != nil {
 			return &oobkit.Error{Protocol: oobkit.SNMP, Op: op, Class: oobkit.ErrUnreachable, Err: err}
 		}
 		c.rx = &scrubConn{Conn: c.g.Conn}

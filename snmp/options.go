@@ -1,10 +1,13 @@
 package snmp
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"net"
 	"time"
+
+	"github.com/oobkit/oobkit"
 )
 
 // Option configures a [Client].
@@ -18,6 +21,8 @@ type clientConfig struct {
 	maxRepetitions uint32
 	maxVarbinds    int
 	conn           net.Conn
+	dial           func(ctx context.Context, network, addr string) (net.Conn, error)
+	hooks          oobkit.Hooks
 }
 
 func defaultClientConfig() clientConfig {
@@ -85,9 +90,24 @@ func WithMaxVarbinds(n int) Option {
 	}
 }
 
+// WithDialContext opens the client's socket with f instead of a UDP dial of
+// the target (a tunnel, a test network, a bound source address): f is
+// called once, on the first request, with network "udp" and the agent's
+// host:port, and must return a datagram-preserving net.Conn. The client
+// closes it on Close.
+func WithDialContext(f func(ctx context.Context, network, addr string) (net.Conn, error)) Option {
+	return func(c *clientConfig) { c.dial = f }
+}
+
+// WithHooks reports each SNMP operation to h (metrics, tracing), with
+// Protocol snmp and the operation's name ("Get", "BulkWalk").
+func WithHooks(h oobkit.Hooks) Option { return func(c *clientConfig) { c.hooks = h } }
+
 // WithConn makes the client use conn (a connected UDP socket or any
 // datagram-preserving net.Conn, e.g. a tunnel) instead of dialling the
 // target. The client closes conn on Close.
+//
+// Deprecated: use WithDialContext, the option every oobkit client shares.
 func WithConn(conn net.Conn) Option {
 	return func(c *clientConfig) { c.conn = conn }
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/internal/ipmispec"
+	"github.com/oobkit/oobkit/ipmievent"
 )
 
 // PETEnterprise is the SNMPv1 enterprise OID of the Platform Event Trap
@@ -205,8 +206,8 @@ func (p *PET) SeverityName() string {
 // IPMIEvent is the IPMI event the PET carries: the fields a SEL record of
 // the same event holds too, named and rated by the tables shared with the
 // ipmi package.
-func (p *PET) IPMIEvent() ipmispec.Event {
-	return ipmispec.Event{
+func (p *PET) IPMIEvent() ipmievent.Event {
+	return ipmievent.Event{
 		SensorType:   p.SensorType,
 		SensorNumber: p.SensorNumber,
 		EventType:    p.EventType,

@@ -17,7 +17,7 @@ import (
 // its presence pong as details (asf's Client is an oobkit.Describer); a
 // target where nothing listens is not.
 func TestDiscoverASF(t *testing.T) {
-	dev, err := asftest.Start(asftest.Config{NoSecurity: true})
+	dev, err := asftest.NewServer(asftest.Config{NoSecurity: true})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = dev.Close() })
 

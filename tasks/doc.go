@@ -32,8 +32,9 @@
 // "ider" ([IDERBootTask]: serve a disk image over IDE redirection, boot the
 // computer from it through AMT and report the session's statistics),
 // "bios" ([BIOSTask], through DASH), and through WMI "password"
-// ([LocalPasswordTask]), "process" ([ProcessTask]) and "service"
-// ([ServiceTask]). Secrets a task needs (a BIOS or new account password)
+// ([LocalPasswordTask]), "users" ([LocalUsersTask]), "process" ([ProcessTask]) and "service"
+// ([ServiceTask]); through LDAPS to a domain controller (the target)
+// "domainpassword" ([DomainPasswordTask], many accounts). Secrets a task needs (a BIOS or new account password)
 // are set by a program or read from an environment variable where the task
 // runs; they never travel in a job's JSON.
 // Products add their own with [RegisterKind].

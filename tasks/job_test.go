@@ -112,7 +112,7 @@ func TestParseJobLines(t *testing.T) {
 }
 
 func TestKindsRegistered(t *testing.T) {
-	assert.Equal(t, []string{"alerts", "bios", "boot", "discover", "eventlog", "filter", "ider", "inventory", "password", "portcheck", "power", "powerstate", "process", "service", "sol"}, Kinds())
+	assert.Equal(t, []string{"alerts", "bios", "boot", "discover", "domainpassword", "eventlog", "filter", "ider", "inventory", "password", "portcheck", "power", "powerstate", "process", "service", "sol", "traceroute", "users"}, Kinds())
 }
 
 // FuzzParseJob: job files come from operators and other machines; parsing

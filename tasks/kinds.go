@@ -7,6 +7,7 @@ func init() {
 	RegisterKind("inventory", func() Task { return &InventoryTask{} })
 	RegisterKind("discover", func() Task { return &DiscoverTask{} })
 	RegisterKind("portcheck", func() Task { return &PortCheckTask{} })
+	RegisterKind("traceroute", func() Task { return &TraceRouteTask{} })
 	RegisterKind("eventlog", func() Task { return &EventLogTask{} })
 	RegisterKind("alerts", func() Task { return &AlertSettingsTask{} })
 	RegisterKind("filter", func() Task { return &NetworkFilterTask{} })

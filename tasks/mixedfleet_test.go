@@ -64,13 +64,13 @@ func TestMixedFleetRestoreState(t *testing.T) {
 		if i%2 == 1 {
 			cfg.PowerState = 8 // DMTF off - soft
 		}
-		c := dashtest.New(cfg)
+		c := dashtest.NewComputer(cfg)
 		tg := c.AddTo(dashHost, fmt.Sprintf("127.2.0.%d:623", i+1))
 		tg.Name = cfg.Name
 		fleet = append(fleet, simComputer{labelled(tg, oobkit.DASH), func() bool { return dash.StateFromDMTF(dmtf.PowerState(c.PowerState())).IsOn() }})
 	}
 	for i := range 2 { // in-band only: running computers; power on and restore leave them alone
-		pc := wmitest.New("Adm1n-Passw0rd")
+		pc := wmitest.NewComputer("Adm1n-Passw0rd")
 		require.NoError(t, pc.Start())
 		t.Cleanup(func() { _ = pc.Close() })
 		tg := pc.Target()

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/traceroute"
 )
 
 // loopbackPorts returns an open port (a listener, closed at cleanup) and a
@@ -73,4 +74,21 @@ func TestTCPProbe(t *testing.T) {
 		err := TCPProbe(ctx, oobkit.Target{Address: "127.0.0.1", Ports: map[oobkit.Protocol]int{oobkit.AMT: open}}, []oobkit.Protocol{oobkit.AMT})
 		assert.ErrorIs(t, err, oobkit.ErrUnreachable)
 	})
+}
+
+// TestTraceRoute: trace route, the port check's neighbour — the guide:
+// "Right-click the computer resource, click Remote Management, and then
+// click one of the following: … Port check … Trace Route" — to the loopback
+// computer: one hop.
+func TestTraceRoute(t *testing.T) {
+	f := newFleet()
+	r := testRunner(f, goodCreds())
+	job := &Job{Name: "trace", Steps: []Step{{Task: &TraceRouteTask{MaxHops: 4}}}}
+	res := r.RunTarget(context.Background(), job, oobkit.Target{Name: "lo", Address: "127.0.0.1"})
+	require.Equal(t, StatusOK, res.Status, res.Error)
+	out := res.Output("0").(*traceroute.Result)
+	assert.True(t, out.Reached)
+	require.Len(t, out.Hops, 1)
+	assert.Equal(t, "127.0.0.1", out.Hops[0].Addr.String())
+	assert.ErrorIs(t, (&TraceRouteTask{Method: "tcp"}).Validate(), oobkit.ErrInvalidArgument)
 }

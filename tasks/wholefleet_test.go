@@ -203,7 +203,7 @@ func newWholeFleet(tb testing.TB, n int, deadline time.Duration) *wholeFleet {
 			if k.name == "ipmi-wrong-password" {
 				cfg.Password = "Other!pass"
 			}
-			b, err := ipmitest.StartBMC(cfg)
+			b, err := ipmitest.NewServer(cfg)
 			require.NoError(tb, err)
 			w.bmcs = append(w.bmcs, b)
 			w.targets[i] = labelled(b.Target(), oobkit.IPMI)

@@ -23,7 +23,7 @@ const winAdminPassword = "Adm1n-Passw0rd"
 // runner reaching it through WMI, with an activity log.
 func winRig(t *testing.T) (*wmitest.Computer, oobkit.Target, *Runner, *bytes.Buffer) {
 	t.Helper()
-	pc := wmitest.New(winAdminPassword)
+	pc := wmitest.NewComputer(winAdminPassword)
 	require.NoError(t, pc.StartTLS())
 	t.Cleanup(func() { _ = pc.Close() })
 	cred := oobkit.Credential{Auth: oobkit.AuthBasic, Username: "Administrator", Password: oobkit.NewSecret(winAdminPassword),
@@ -197,8 +197,8 @@ func TestServiceTask(t *testing.T) {
 
 func TestBIOSTask(t *testing.T) {
 	const biosPassword = "B1os-Adm1n"
-	pc := dashtest.New(dashtest.Config{BIOSPassword: biosPassword})
-	require.NoError(t, pc.Start())
+	pc, err := dashtest.NewServer(dashtest.Config{BIOSPassword: biosPassword})
+	require.NoError(t, err)
 	t.Cleanup(func() { _ = pc.Close() })
 	conn := NewConnector(StaticCredentials{oobkit.DASH: {{Name: "dash", Credential: pc.Credential()}}})
 	conn.Register(oobkit.DASH, func(_ context.Context, t oobkit.Target, c oobkit.Credential) (oobkit.Client, error) {
@@ -239,8 +239,8 @@ func TestBIOSTask(t *testing.T) {
 // password is refused.
 func TestBIOSTaskSystemPassword(t *testing.T) {
 	const system = "Sys-P0wer-On"
-	pc := dashtest.New(dashtest.Config{SystemPassword: system})
-	require.NoError(t, pc.Start())
+	pc, err := dashtest.NewServer(dashtest.Config{SystemPassword: system})
+	require.NoError(t, err)
 	t.Cleanup(func() { _ = pc.Close() })
 	conn := NewConnector(StaticCredentials{oobkit.DASH: {{Name: "dash", Credential: pc.Credential()}}})
 	conn.Register(oobkit.DASH, func(_ context.Context, t oobkit.Target, c oobkit.Credential) (oobkit.Client, error) {

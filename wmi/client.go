@@ -37,16 +37,6 @@ type Client struct {
 	rt       http.RoundTripper
 }
 
-// Hooks observe the client's HTTP exchanges (metrics, tracing). They see the
-// WS-Management action and resource URI only, never bodies or credentials.
-type Hooks struct {
-	// OnRequest runs before each HTTP request.
-	OnRequest func(action, resourceURI string)
-	// OnResponse runs after each HTTP exchange with its status (0 when no
-	// answer came) and error.
-	OnResponse func(action, resourceURI string, status int, err error)
-}
-
 // Option configures a Client.
 type Option func(*config)
 
@@ -56,7 +46,7 @@ type config struct {
 	rt          http.RoundTripper
 	dial        func(ctx context.Context, network, addr string) (net.Conn, error)
 	maxBody     int64
-	hooks       *Hooks
+	hooks       *oobkit.Hooks
 	unencrypted bool
 	poll        time.Duration
 	krb         *kerberos.Cache
@@ -83,8 +73,9 @@ func WithDialContext(f func(ctx context.Context, network, addr string) (net.Conn
 // WithMaxResponseBytes caps response bodies (default 4 MiB).
 func WithMaxResponseBytes(n int64) Option { return func(c *config) { c.maxBody = n } }
 
-// WithHooks installs observability hooks.
-func WithHooks(h Hooks) Option { return func(c *config) { c.hooks = &h } }
+// WithHooks reports each HTTP exchange to h (metrics, tracing), with
+// Protocol wmi and the operation as "Get Win32_OperatingSystem".
+func WithHooks(h oobkit.Hooks) Option { return func(c *config) { c.hooks = &h } }
 
 // WithAllowUnencrypted permits basic authentication over plain HTTP (5985).
 // WinRM refuses it unless the computer's AllowUnencrypted setting is on, and
@@ -149,19 +140,8 @@ func New(target oobkit.Target, cred oobkit.Credential, opts ...Option) (*Client,
 	if cfg.maxBody > 0 {
 		wopts = append(wopts, wsman.WithMaxResponseBytes(cfg.maxBody))
 	}
-	if h := cfg.hooks; h != nil {
-		wopts = append(wopts, wsman.WithHooks(wsman.Hooks{
-			OnRequest: func(ri wsman.RequestInfo) {
-				if h.OnRequest != nil {
-					h.OnRequest(ri.Action, ri.ResourceURI)
-				}
-			},
-			OnResponse: func(ri wsman.ResponseInfo) {
-				if h.OnResponse != nil {
-					h.OnResponse(ri.Action, ri.ResourceURI, ri.Status, ri.Err)
-				}
-			},
-		}))
+	if cfg.hooks != nil {
+		wopts = append(wopts, wsman.ObserveWith(*cfg.hooks, oobkit.WMI, target.HostPort(oobkit.WMI, cred.TLS.Enabled)))
 	}
 	if cfg.krb != nil {
 		wopts = append(wopts, wsman.WithKerberosCache(cfg.krb))

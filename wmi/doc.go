@@ -39,5 +39,18 @@
 // ResetPassword takes the guide's form: COMPUTER\User, the new password
 // confirmed, and the administrative user that manages the account.
 //
+// The one-to-one view's WMI nodes (the guide's Table A-6) are a table,
+// [Nodes]: each node's group and name, the class that serves it and the
+// properties read. [Client.ReadNode] reads one; [Client.Class],
+// [Client.Query] and their Namespace variants read any class generically
+// ([Instance]), with WQL property lists. The Registry node is read a key at
+// a time with StdRegProv ([Client.RegistryValues]). Table A-1's "Manage
+// Printers" is [Client.Printers], [Client.PausePrinter],
+// [Client.ResumePrinter], [Client.PrintJobs] and [Client.CancelPrintJob];
+// "Manage Local Users and Groups" is [Client.LocalUsers],
+// [Client.LocalGroups], [Client.AddGroupMember] (through ADSI: WMI cannot
+// change a group, see there), [Client.SetAccountDisabled] and the password
+// reset above.
+//
 // Package wmitest simulates a Windows computer for tests and examples.
 package wmi

@@ -14,7 +14,7 @@ import (
 
 // startExample starts a simulated computer and an NTLM client for it.
 func startExample() (*wmitest.Computer, *wmi.Client) {
-	pc := wmitest.New("Adm1n-Passw0rd")
+	pc := wmitest.NewComputer("Adm1n-Passw0rd")
 	if err := pc.Start(); err != nil {
 		log.Fatal(err)
 	}
@@ -80,7 +80,7 @@ func ExampleClient_Shutdown() {
 }
 
 func ExampleClient_SetLocalPassword() {
-	pc := wmitest.New("Adm1n-Passw0rd")
+	pc := wmitest.NewComputer("Adm1n-Passw0rd")
 	if err := pc.StartTLS(); err != nil {
 		log.Fatal(err)
 	}
@@ -129,4 +129,46 @@ func ExampleClient_Inventory() {
 	os, _ := inv.Property("os.name")
 	fmt.Println(inv.System[0].Model, inv.System[0].Serial, os, len(inv.Memory), inv.Processors[0].Cores)
 	// Output: OptiDesk 7000 CZC1234XYZ Microsoft Windows 11 Pro 2 16
+}
+
+func ExampleClient_ReadNode() {
+	pc, c := startExample()
+	defer pc.Close()
+	defer c.Close()
+	ctx := context.Background()
+
+	n, _ := wmi.NodeByName("Monitor")
+	fmt.Println(n.Group, "/", n.Name, "→", n.Class)
+	class, monitors, err := c.ReadNode(ctx, "Monitor")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(class, monitors[0].Get("ScreenWidth"), "x", monitors[0].Get("ScreenHeight"))
+
+	// A class Windows retired is served by its replacement.
+	class, _, _ = c.ReadNode(ctx, "Logical Memory Configuration")
+	fmt.Println(class)
+	// Output:
+	// Input and Output Devices / Monitor → Win32_DesktopMonitor
+	// Win32_DesktopMonitor 2560 x 1440
+	// Win32_OperatingSystem
+}
+
+func ExampleClient_Query() {
+	pc, c := startExample()
+	defer pc.Close()
+	defer c.Close()
+
+	shares, err := c.Query(context.Background(), "SELECT Name, Path FROM Win32_Share WHERE Type = 0")
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, s := range shares {
+		fmt.Println(s.Get("Name"), s.Get("Path"))
+	}
+	_, err = c.Query(context.Background(), "SELECT Name Path FROM Win32_Share")
+	fmt.Println(errors.Is(err, oobkit.ErrInvalidArgument))
+	// Output:
+	// Scans C:\Scans
+	// true
 }

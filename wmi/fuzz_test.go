@@ -35,6 +35,11 @@ func FuzzDecodeResponse(f *testing.F) {
 		}
 		classes := map[string][]*wsman.Instance{}
 		for _, in := range instances {
+			gi := wmi.FromWSMan(in)
+			assert.Len(t, gi.Properties, len(in.Props))
+			for _, p := range gi.Properties {
+				_ = gi.Get(p.Name)
+			}
 			_ = wmi.DecodeService(in)
 			_ = wmi.DecodeProcess(in)
 			e := wmi.DecodeEvent(in, "pc")

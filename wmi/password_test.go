@@ -25,11 +25,11 @@ func TestSetLocalPassword(t *testing.T) {
 	var logs bytes.Buffer
 	var hookMu sync.Mutex
 	var hookSeen []string
-	hooks := wmi.Hooks{
-		OnRequest: func(a, r string) { hookMu.Lock(); hookSeen = append(hookSeen, a, r); hookMu.Unlock() },
-		OnResponse: func(a, r string, status int, err error) {
+	hooks := oobkit.Hooks{
+		OnRequest: func(r oobkit.HookRequest) { hookMu.Lock(); hookSeen = append(hookSeen, fmt.Sprint(r)); hookMu.Unlock() },
+		OnResponse: func(r oobkit.HookRequest, resp oobkit.HookResponse) {
 			hookMu.Lock()
-			hookSeen = append(hookSeen, a, r, fmt.Sprint(status), fmt.Sprint(err))
+			hookSeen = append(hookSeen, fmt.Sprint(r), fmt.Sprint(resp.Err))
 			hookMu.Unlock()
 		},
 	}

@@ -119,3 +119,57 @@ func TestPywinrmCreateResolvesCmd(t *testing.T) {
 	}
 	assert.True(t, found, "process %s not listed by the SDK", m[2])
 }
+
+// TestPywinrmReadsViewClasses: pywinrm reads classes of the one-to-one
+// view from wmitest with WQL — a property list, a WHERE, a class in
+// root/cimv2/TerminalServices — and sees what the SDK sees; a bad query
+// is WinRM's CannotProcessFilter fault, as pywinrm reads it.
+func TestPywinrmReadsViewClasses(t *testing.T) {
+	pc := newComputer(t, false)
+	c := ntlmClient(t, pc)
+	for _, tc := range []struct{ ns, class, prop, where string }{
+		{"root/cimv2", "Win32_Share", "Name", ""},
+		{"root/cimv2", "Win32_CacheMemory", "Purpose", ""},
+		{"root/cimv2", "Win32_IP4RouteTable", "NextHop", " WHERE Destination = '0.0.0.0'"},
+		{"root/cimv2", "Win32_Printer", "DeviceID", " WHERE Default = TRUE"},
+		{"root/cimv2/TerminalServices", "Win32_TerminalService", "TotalSessions", ""},
+	} {
+		q := "SELECT " + tc.prop + " FROM " + tc.class + tc.where
+		lines := strings.Split(strings.TrimSpace(runPywinrm(t, pc, "query", tc.ns, q, tc.prop)), "\n")
+		require.NotEmpty(t, lines, q)
+		assert.Equal(t, "ELEMENTS=1", lines[len(lines)-1], "%s: only the selected property", q)
+		items, err := c.NamespaceQuery(ctx(t), tc.ns, q)
+		require.NoError(t, err, q)
+		var sdk []string
+		for _, in := range items {
+			sdk = append(sdk, in.Get(tc.prop))
+		}
+		assert.Equal(t, sdk, lines[:len(lines)-1], q)
+	}
+	out := runPywinrm(t, pc, "query", "root/cimv2", "SELECT Name Path FROM Win32_Share", "Name")
+	assert.Contains(t, out, "FAULT The data source could not process the filter.")
+	assert.Contains(t, out, "'fault_subcode': 'w:CannotProcessFilter'")
+}
+
+// TestPywinrmPausesPrinter: Table A-1's "Manage Printers" through an
+// independent client: pywinrm invokes Win32_Printer.Pause and Resume on the
+// queue the SDK lists, and the SDK sees the queue paused, then resumed.
+func TestPywinrmPausesPrinter(t *testing.T) {
+	pc := newComputer(t, false)
+	c := ntlmClient(t, pc)
+	printers, err := c.Printers(ctx(t))
+	require.NoError(t, err)
+	name := printers[0].Name
+
+	out := runPywinrm(t, pc, "invoke", "Win32_Printer", "Pause", "DeviceID", name)
+	assert.Equal(t, "ReturnValue=0", strings.TrimSpace(out))
+	printers, err = c.Printers(ctx(t))
+	require.NoError(t, err)
+	assert.True(t, printers[0].Paused)
+
+	out = runPywinrm(t, pc, "invoke", "Win32_Printer", "Resume", "DeviceID", name)
+	assert.Equal(t, "ReturnValue=0", strings.TrimSpace(out))
+	printers, err = c.Printers(ctx(t))
+	require.NoError(t, err)
+	assert.False(t, printers[0].Paused)
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/amt"
 	"github.com/oobkit/oobkit/amt/amttest"
+	"github.com/oobkit/oobkit/internal/wsmantest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -57,7 +58,7 @@ func TestConfigDefaults(t *testing.T) {
 	c := d.Config()
 	assert.Equal(t, "admin", c.Username)
 	assert.Equal(t, 16, c.Major())
-	assert.Equal(t, "auth-int, auth", d.Handler().Digest.Qop)
+	assert.Equal(t, "auth-int, auth", d.Handler().(*wsmantest.Server).Digest.Qop)
 	assert.Equal(t, oobkit.PowerS0, d.PowerState())
 	assert.Len(t, c.GUID, 32)
 	d.SetPowerState(oobkit.PowerS4)

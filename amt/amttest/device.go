@@ -12,6 +12,7 @@ import (
 
 	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/internal/wsmantest"
+	"github.com/oobkit/oobkit/wsmansim"
 )
 
 // Config describes a simulated device. The zero value is a provisioned
@@ -193,6 +194,7 @@ type Device struct {
 	powerChanges int
 	requests     []int // accepted RequestPowerStateChange values, oldest first
 	defense      defenseState
+	nodes        nodeState // nodes.go
 	alerts       alertState
 	pending      sync.WaitGroup // alerts being delivered
 	deliveries   []Delivery     // outcomes of power-event alerts
@@ -280,8 +282,10 @@ func (d *Device) notifyLocked() {
 	d.changed = make(chan struct{})
 }
 
-// Handler returns the device's WS-Management server (an http.Handler).
-func (d *Device) Handler() *wsmantest.Server { return d.srv }
+// Handler returns the device's WS-Management server: an http.Handler with
+// fault injection and counters (serve it with ConnState from the result so
+// connections are counted).
+func (d *Device) Handler() wsmansim.Device { return d.srv }
 
 // Config returns the device's configuration with defaults filled in.
 func (d *Device) Config() Config { return d.cfg }
@@ -439,10 +443,10 @@ func (d *Device) PowerChanges() int {
 // or malformed answer, an oversize body, a wrong-auth storm, busy), optionally
 // only for some actions or a number of requests. It is the shared WS-Man
 // simulator's type, named here so code outside this module can use it.
-type Faults = wsmantest.Faults
+type Faults = wsmansim.Faults
 
 // Counters are the requests, 401 challenges and TCP connections a device saw.
-type Counters = wsmantest.Counters
+type Counters = wsmansim.Counters
 
 // SetFaults injects faults into the next requests.
 func (d *Device) SetFaults(f Faults) { d.srv.SetFaults(f) }

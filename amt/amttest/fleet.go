@@ -9,6 +9,7 @@ import (
 
 	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/internal/wsmantest"
+	"github.com/oobkit/oobkit/wsmansim"
 )
 
 // FleetConfig describes a fleet.
@@ -23,7 +24,7 @@ type FleetConfig struct {
 }
 
 // Fleet is many simulated devices on one loopback listener
-// (wsmantest.Host), addressed 127.1.x.y:16992. A device is built on its
+// (wsmansim.Host), addressed 127.1.x.y:16992. A device is built on its
 // first request, so an idle fleet of 10,000 costs little more than its
 // address table. Clients reach the fleet through Transport. Devices of
 // firmware 16.1 and later refuse the connection (no plain port; see
@@ -124,7 +125,7 @@ func (f *Fleet) Built() int {
 func (f *Fleet) Transport() http.RoundTripper { return f.rt }
 
 // Host returns the underlying listener (Blackhole, Connections).
-func (f *Fleet) Host() *wsmantest.Host { return f.host }
+func (f *Fleet) Host() *wsmansim.Host { return f.host }
 
 // Close waits for the alerts the built devices are delivering, then stops
 // the listener and idle connections.

@@ -54,6 +54,7 @@ func (d *Device) register() {
 	method(schema.MessageLog, "GetRecords", d.getRecords)
 
 	d.registerInventory()
+	d.registerNodes()
 	d.registerDefense()
 	d.registerAlerts()
 	d.registerOSPower()

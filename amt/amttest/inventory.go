@@ -1,7 +1,6 @@
 package amttest
 
 import (
-	"strconv"
 	"strings"
 
 	"github.com/beevik/etree"
@@ -17,9 +16,6 @@ func (d *Device) registerInventory() {
 	one := func(f func() *etree.Element) func() []*etree.Element {
 		return func() []*etree.Element { return []*etree.Element{f()} }
 	}
-	// No local agent has registered a presence watchdog: the class is
-	// there, with no instances.
-	enum(schema.AgentWatchdog, func() []*etree.Element { return nil })
 	enum(schema.SystemPackage, func() []*etree.Element {
 		return []*etree.Element{instance(schema.SystemPackage, "PlatformGUID", strings.ToUpper(d.cfg.GUID))}
 	})
@@ -59,16 +55,5 @@ func (d *Device) registerInventory() {
 			"DeviceID", "MEDIA DEV 0", "ElementName", "Managed System Media Access Device", "EnabledDefault", "2",
 			"EnabledState", "0", "MaxMediaSize", "500107862", "OperationalStatus", "0", "RequestedState", "12", "Security", "2")
 	}))
-	enum(schema.Ethernet, func() []*etree.Element {
-		return []*etree.Element{
-			instance(schema.Ethernet, "DHCPEnabled", strconv.FormatBool(!d.cfg.StaticIP), "DefaultGateway", "192.0.2.1", "ElementName", "Intel(r) AMT Ethernet Port Settings",
-				"IPAddress", "192.0.2.10", "InstanceID", schema.EthernetSettingsPrefix+"0", "IpSyncEnabled", "true",
-				"LinkIsUp", "true", "LinkPolicy", "1", "MACAddress", "a4-ae-12-00-00-01", "PhysicalConnectionType", "0",
-				"PrimaryDNS", "192.0.2.1", "SharedDynamicIP", "true", "SharedMAC", "true", "SharedStaticIp", "false",
-				"SubnetMask", "255.255.255.0"),
-			instance(schema.Ethernet, "DHCPEnabled", "true", "ElementName", "Intel(r) AMT Ethernet Port Settings",
-				"InstanceID", schema.EthernetSettingsPrefix+"1", "LinkIsUp", "false", "MACAddress", "a4-ae-12-00-00-02",
-				"PhysicalConnectionType", "3", "SharedMAC", "true", "WLANLinkProtectionLevel", "1"),
-		}
-	})
+	// AMT_AgentPresenceWatchdog and AMT_EthernetPortSettings: nodes.go.
 }

@@ -67,7 +67,13 @@ type Config struct {
 	GenerationKey string
 	// GUID is the managed client's SMBIOS GUID (default random).
 	GUID [16]byte
-	// State is the initial System State (default S0, 0).
+	// Power is the initial power state, a row of Table C-3 as every oobkit
+	// simulator's Config takes it; the device reports it as the ASF System
+	// State of the same row (DSP0136 §3.2.4.10: rows 1–13 are states 00h–0Ch,
+	// unknown 0Eh). The zero value (unknown) leaves it to State.
+	Power oobkit.PowerState
+	// State is the exact initial System State byte (default S0, 0), used
+	// when Power is unknown.
 	State byte
 	// IPMI makes the Presence Pong say IPMI is supported too.
 	IPMI bool
@@ -115,9 +121,21 @@ type simSession struct {
 	ctlSeq     int // RMCP sequence number of the last remote control acted on
 }
 
-// Start binds the compatibility port (and, unless NoSecurity, the secure
-// port) on cfg.Addr at free ports and serves until Close.
-func Start(cfg Config) (*Device, error) {
+// Server is a simulated ASF device serving on its own ports: the shape
+// every oobkit simulator shares (NewServer, Target, Credential, Close).
+type Server = Device
+
+// Start starts a device as NewServer does.
+//
+// Deprecated: use NewServer.
+func Start(cfg Config) (*Device, error) { return NewServer(cfg) }
+
+// NewServer binds the compatibility port (and, unless NoSecurity, the
+// secure port) on cfg.Addr at free ports and serves until Close.
+func NewServer(cfg Config) (*Server, error) {
+	if cfg.Power != oobkit.PowerUnknown {
+		cfg.State = byte(cfg.Power.Code() - 1) // row r is System State r-1 (Table C-3)
+	}
 	if cfg.Addr == "" {
 		cfg.Addr = "127.0.0.1"
 	}

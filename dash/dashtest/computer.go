@@ -10,6 +10,7 @@ import (
 	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/internal/wsman"
 	"github.com/oobkit/oobkit/internal/wsmantest"
+	"github.com/oobkit/oobkit/wsmansim"
 )
 
 // Default credential of a simulated computer.
@@ -36,7 +37,16 @@ type Config struct {
 	// Profiles lists the registered profiles; nil means DefaultProfiles. A
 	// feature whose profile is missing is not served at all.
 	Profiles []string
-	// PowerState is the initial DMTF power state (default 2, on).
+	// Power is the initial power state, a row of Table C-3 as every oobkit
+	// simulator's Config takes it (the zero value, unknown, means S0). The
+	// computer reports it as the DSP1027 PowerState of the same meaning:
+	// On for S0 and Legacy ON, Sleep-Light for S1, S2 and undetermined
+	// sleep, Sleep-Deep for S3 and G1, Hibernate for S4, Off-Hard for G3,
+	// Off-Soft for the other off rows.
+	Power oobkit.PowerState
+	// PowerState is the exact initial DSP1027 power state, for a test that
+	// needs a value Power does not name (the graceful states 12–16, say);
+	// when set it wins over Power (default: from Power).
 	PowerState int
 	// GracefulPower offers the graceful states 12–16 (an OS agent runs).
 	GracefulPower bool
@@ -93,8 +103,32 @@ type Computer struct {
 	inject    map[string][]int
 }
 
+// NewServer starts a simulated computer described by cfg on its own
+// 127.0.0.1 listener over plain HTTP; Close stops it. (NewComputer builds
+// one to serve on a shared wsmansim.Host instead, or over TLS with
+// StartTLS.)
+func NewServer(cfg Config) (*Server, error) {
+	c := NewComputer(cfg)
+	if err := c.Start(); err != nil {
+		return nil, err
+	}
+	return &Server{Computer: c}, nil
+}
+
+// Server is a simulated computer serving on its own listener: the shape
+// every oobkit simulator shares (NewServer, Target, Credential, Close).
+type Server struct {
+	*Computer
+}
+
 // New returns a simulated computer described by cfg.
-func New(cfg Config) *Computer {
+//
+// Deprecated: use NewServer, or NewComputer to serve it on a wsmansim.Host.
+func New(cfg Config) *Computer { return NewComputer(cfg) }
+
+// NewComputer returns a simulated computer described by cfg, not yet
+// serving: Start or StartTLS it, or add it to a wsmansim.Host (AddTo).
+func NewComputer(cfg Config) *Computer {
 	if cfg.Name == "" {
 		cfg.Name = "dash-sim"
 	}
@@ -105,7 +139,7 @@ func New(cfg Config) *Computer {
 		cfg.Profiles = DefaultProfiles
 	}
 	if cfg.PowerState == 0 {
-		cfg.PowerState = 2
+		cfg.PowerState = dmtfFromRow(cfg.Power)
 	}
 	if cfg.BIOS == nil {
 		cfg.BIOS = DefaultBIOS()
@@ -155,6 +189,7 @@ func (c *Computer) has(profile string) bool {
 func (c *Computer) register() {
 	c.registerDiscovery()
 	c.registerInventory()
+	c.registerNodes() // nodes.go
 	if c.has("Power State Management") {
 		c.registerPower()
 	}
@@ -170,8 +205,8 @@ func (c *Computer) register() {
 }
 
 // Server returns the WS-Management device, an http.Handler (for a
-// wsmantest.Host) with counters and fault injection.
-func (c *Computer) Server() *wsmantest.Server { return c.srv }
+// wsmansim.Host) with counters and fault injection.
+func (c *Computer) Server() wsmansim.Device { return c.srv }
 
 // Start serves the computer on its own 127.0.0.1 listener over http.
 func (c *Computer) Start() error { return c.srv.Start() }
@@ -207,7 +242,7 @@ func (c *Computer) Credential() oobkit.Credential {
 
 // AddTo serves the computer on h at hostport ("127.0.0.1:20001") and returns
 // the target that reaches it there (dial through h.Transport()).
-func (c *Computer) AddTo(h *wsmantest.Host, hostport string) oobkit.Target {
+func (c *Computer) AddTo(h *wsmansim.Host, hostport string) oobkit.Target {
 	h.Add(hostport, c.srv)
 	host, port, _ := net.SplitHostPort(hostport)
 	p, _ := strconv.Atoi(port)
@@ -219,11 +254,11 @@ func (c *Computer) AddTo(h *wsmantest.Host, hostport string) oobkit.Target {
 // optionally only for some actions or a number of requests. It is the
 // shared WS-Management simulator's type, named here so code outside this
 // module can use it.
-type Faults = wsmantest.Faults
+type Faults = wsmansim.Faults
 
 // Counters are the requests, 401 challenges and TCP connections the
 // computer saw.
-type Counters = wsmantest.Counters
+type Counters = wsmansim.Counters
 
 // SetFaults injects transport faults into the next requests.
 func (c *Computer) SetFaults(f Faults) { c.srv.SetFaults(f) }
@@ -253,3 +288,22 @@ func (c *Computer) injected(method string) (int, bool) {
 
 // uri returns a CIM class's resource URI.
 func uri(class string) string { return wsman.CIMBase + class }
+
+// dmtfFromRow is the DSP1027 PowerState (DMTF DSP1027 §7.3,
+// https://www.dmtf.org/dsp/DSP1027) a DASH computer in Table C-3 row s
+// reports; unknown (the zero value) means On.
+func dmtfFromRow(s oobkit.PowerState) int {
+	switch s {
+	case oobkit.PowerS1, oobkit.PowerS2, oobkit.PowerSleeping:
+		return 3 // Sleep-Light
+	case oobkit.PowerS3, oobkit.PowerG1:
+		return 4 // Sleep-Deep
+	case oobkit.PowerS4:
+		return 7 // Hibernate (Off-Soft)
+	case oobkit.PowerG3:
+		return 6 // Off-Hard
+	case oobkit.PowerS5, oobkit.PowerS4S5, oobkit.PowerS5Override, oobkit.PowerLegacyOff:
+		return 8 // Off-Soft
+	}
+	return 2 // On: S0, Legacy ON, unknown
+}

@@ -15,7 +15,7 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-func client(t *testing.T, sim *dashtest.Computer) *wsman.Client {
+func client(t *testing.T, sim *dashtest.Server) *wsman.Client {
 	t.Helper()
 	c, err := wsman.New(sim.URL(), sim.Credential(), wsman.WithProtocol(oobkit.DASH))
 	require.NoError(t, err)
@@ -24,8 +24,8 @@ func client(t *testing.T, sim *dashtest.Computer) *wsman.Client {
 }
 
 func TestSubscribeAndUnsubscribeByManager(t *testing.T) {
-	sim := dashtest.New(dashtest.Config{})
-	require.NoError(t, sim.Start())
+	sim, err := dashtest.NewServer(dashtest.Config{})
+	require.NoError(t, err)
 	defer sim.Close()
 	c := client(t, sim)
 	ctx := context.Background()
@@ -61,7 +61,7 @@ func TestSubscribeAndUnsubscribeByManager(t *testing.T) {
 }
 
 func TestUnreachableListenerIsReported(t *testing.T) {
-	sim := dashtest.New(dashtest.Config{Subscriptions: []dashtest.Subscription{{Filter: "DASH:AllAlerts", Destination: "http://127.0.0.1:1/"}}})
+	sim := dashtest.NewComputer(dashtest.Config{Subscriptions: []dashtest.Subscription{{Filter: "DASH:AllAlerts", Destination: "http://127.0.0.1:1/"}}})
 	ds, err := sim.Alert(context.Background(), dashtest.Alert{MessageID: "X", Severity: 2})
 	require.Error(t, err)
 	require.Len(t, ds, 1)
@@ -70,10 +70,33 @@ func TestUnreachableListenerIsReported(t *testing.T) {
 }
 
 func TestMissingProfileIsNotServed(t *testing.T) {
-	sim := dashtest.New(dashtest.Config{Profiles: []string{"Base Desktop and Mobile"}})
-	require.NoError(t, sim.Start())
+	sim, err := dashtest.NewServer(dashtest.Config{Profiles: []string{"Base Desktop and Mobile"}})
+	require.NoError(t, err)
 	defer sim.Close()
 	c := client(t, sim)
-	_, err := c.Enumerate(context.Background(), wsman.CIMBase+"CIM_BIOSEnumeration", wsman.EnumerateOptions{})
+	_, err = c.Enumerate(context.Background(), wsman.CIMBase+"CIM_BIOSEnumeration", wsman.EnumerateOptions{})
 	require.ErrorIs(t, err, oobkit.ErrUnsupported)
+}
+
+// NewServer is the shape every simulator shares, and Config.Power the
+// initial state as a Table C-3 row, reported as its DSP1027 value.
+func TestNewServerAndPower(t *testing.T) {
+	for _, tc := range []struct {
+		power oobkit.PowerState
+		dmtf  int
+	}{
+		{oobkit.PowerUnknown, 2}, {oobkit.PowerS0, 2}, {oobkit.PowerS3, 4}, {oobkit.PowerS4, 7},
+		{oobkit.PowerS5, 8}, {oobkit.PowerG3, 6}, {oobkit.PowerSleeping, 3},
+	} {
+		sim, err := dashtest.NewServer(dashtest.Config{Name: "pc-1", Power: tc.power})
+		require.NoError(t, err)
+		assert.Equal(t, tc.dmtf, sim.PowerState(), "%v", tc.power)
+		assert.Equal(t, "pc-1", sim.Target().Name)
+		assert.Equal(t, dashtest.DefaultUser, sim.Credential().Username)
+		require.NoError(t, sim.Close())
+	}
+	sim, err := dashtest.NewServer(dashtest.Config{Power: oobkit.PowerS5, PowerState: 12})
+	require.NoError(t, err)
+	defer sim.Close()
+	assert.Equal(t, 12, sim.PowerState(), "the exact DSP1027 value wins")
 }

@@ -12,5 +12,5 @@
 // [Computer.InjectReturnValue] (a method's next ReturnValues).
 //
 // One computer serves itself with [Computer.Start]; many share one listener
-// through [Computer.AddTo] a wsmantest.Host.
+// through [Computer.AddTo] a wsmansim.Host.
 package dashtest

@@ -7,12 +7,12 @@ import (
 	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/dash"
 	"github.com/oobkit/oobkit/dash/dashtest"
-	"github.com/oobkit/oobkit/internal/wsmantest"
+	"github.com/oobkit/oobkit/wsmansim"
 )
 
-// Many simulated computers share one listener through a wsmantest.Host.
+// Many simulated computers share one listener through a wsmansim.Host.
 func ExampleComputer_AddTo() {
-	h := wsmantest.NewHost()
+	h := wsmansim.NewHost()
 	if err := h.Start(); err != nil {
 		panic(err)
 	}
@@ -21,7 +21,7 @@ func ExampleComputer_AddTo() {
 	defer tr.CloseIdleConnections()
 
 	for i := 0; i < 3; i++ {
-		sim := dashtest.New(dashtest.Config{Name: fmt.Sprintf("pc-%d", i), PowerState: int(dash.DMTFOffSoft)})
+		sim := dashtest.NewComputer(dashtest.Config{Name: fmt.Sprintf("pc-%d", i), Power: oobkit.PowerS5})
 		target := sim.AddTo(h, fmt.Sprintf("127.0.0.1:%d", 30000+i))
 		c, err := dash.New(target, sim.Credential(), dash.WithTransport(tr))
 		if err != nil {

@@ -45,7 +45,8 @@ func (c *Computer) registerInventory() {
 	c.serveList("CIM_Chassis", func() []*wsman.Instance {
 		return []*wsman.Instance{inst("CIM_Chassis").Set("CreationClassName", "CIM_Chassis").Set("Tag", "chassis-0").
 			Set("ElementName", "Chassis").Set("Manufacturer", Manufacturer).Set("Model", Model).
-			Set("SerialNumber", Serial).Set("Version", "A01").Set("ChassisPackageType", "3")}
+			Set("SerialNumber", Serial).Set("Version", "A01").Set("ChassisPackageType", "3").
+			Set("PartNumber", "CH-9000-A").Set("SKU", "SIM9000-EU").Set("CanBeFRUed", "true").Set("PackageType", "3")}
 	})
 	c.serveList("CIM_BIOSElement", func() []*wsman.Instance {
 		return []*wsman.Instance{inst("CIM_BIOSElement").Set("Name", "Primary BIOS").Set("ElementName", "System BIOS").
@@ -67,18 +68,27 @@ func (c *Computer) registerInventory() {
 	})
 	c.serveList("CIM_Fan", func() []*wsman.Instance {
 		return []*wsman.Instance{inst("CIM_Fan").Set("DeviceID", "FAN0").Set("ElementName", "CPU Fan").
-			Set("DesiredSpeed", "1800").Set("HealthState", "5")}
+			Set("DesiredSpeed", "1800").Set("HealthState", "5").
+			// DSP1013 Fan Profile properties.
+			Set("VariableSpeed", "true").Set("ActiveCooling", "true").Set("EnabledState", "2").Set("OperationalStatus", "2")}
 	})
 	c.serveList("CIM_PowerSupply", func() []*wsman.Instance {
 		return []*wsman.Instance{inst("CIM_PowerSupply").Set("DeviceID", "PSU0").Set("ElementName", "Power Supply 1").
-			Set("TotalOutputPower", "250000").Set("HealthState", "10")}
+			Set("TotalOutputPower", "250000").Set("HealthState", "10").
+			// DSP1015 Power Supply Profile properties.
+			Set("EnabledState", "2").Set("OperationalStatus", "3")}
 	})
 	c.serveList("CIM_NumericSensor", func() []*wsman.Instance {
 		return []*wsman.Instance{
 			inst("CIM_NumericSensor").Set("DeviceID", "T0").Set("ElementName", "CPU Temperature").Set("SensorType", "2").
-				Set("BaseUnits", "2").Set("UnitModifier", "0").Set("CurrentReading", "45").Set("CurrentState", "Normal"),
+				Set("BaseUnits", "2").Set("UnitModifier", "0").Set("CurrentReading", "45").Set("CurrentState", "Normal").
+				// DSP1009 Sensors Profile properties.
+				Set("PossibleStates", "Normal", "Upper Non-Critical", "Upper Critical").Set("EnabledState", "2").
+				Set("UpperThresholdNonCritical", "80").Set("UpperThresholdCritical", "95").Set("RateUnits", "0"),
 			inst("CIM_NumericSensor").Set("DeviceID", "V0").Set("ElementName", "12V Rail").Set("SensorType", "3").
-				Set("BaseUnits", "5").Set("UnitModifier", "-2").Set("CurrentReading", "1205").Set("CurrentState", "Normal"),
+				Set("BaseUnits", "5").Set("UnitModifier", "-2").Set("CurrentReading", "1205").Set("CurrentState", "Normal").
+				Set("PossibleStates", "Normal", "Lower Critical", "Upper Critical").Set("EnabledState", "2").
+				Set("LowerThresholdCritical", "1140").Set("UpperThresholdCritical", "1260").Set("RateUnits", "0"),
 		}
 	})
 	c.serveList("CIM_Memory", func() []*wsman.Instance {
@@ -101,9 +111,14 @@ func (c *Computer) registerInventory() {
 		c.serveList("CIM_SoftwareIdentity", func() []*wsman.Instance {
 			return []*wsman.Instance{
 				inst("CIM_SoftwareIdentity").Set("InstanceID", "DASH:BIOS").Set("ElementName", "System BIOS").
-					Set("VersionString", BIOSVersion).Set("Manufacturer", Manufacturer),
+					Set("VersionString", BIOSVersion).Set("Manufacturer", Manufacturer).
+					// DSP1023 Software Inventory Profile properties.
+					Set("MajorVersion", "1").Set("MinorVersion", "2").Set("RevisionNumber", "3").Set("BuildNumber", "0").
+					Set("IsEntity", "true").Set("Classifications", "11"),
 				inst("CIM_SoftwareIdentity").Set("InstanceID", "DASH:MC").Set("ElementName", "Management Controller Firmware").
-					Set("VersionString", "5.4.1").Set("Manufacturer", Manufacturer),
+					Set("VersionString", "5.4.1").Set("Manufacturer", Manufacturer).
+					Set("MajorVersion", "5").Set("MinorVersion", "4").Set("RevisionNumber", "1").Set("BuildNumber", "0").
+					Set("IsEntity", "true").Set("Classifications", "10"),
 			}
 		})
 	}

@@ -48,6 +48,15 @@ Commands over many targets (a table per computer; --json for scripts):
                                     Windows logs show errors only unless --types error,warning,...|all;
                                     --log "Application,DNS Server" --source S --within 24h, --dc adds
                                     the domain-controller logs (absent elsewhere)
+  users list                        local users and groups with their members (WMI; the guide's
+                                    Table A-1 "Manage Local Users and Groups")
+  users add-member|remove-member GROUP ACCOUNT
+  users enable|disable ACCOUNT      ACCOUNT as COMPUTER\User, .\User or User
+  users reset-password ACCOUNT [--admin-user COMPUTER\User]
+                                    new password from $OOBKIT_NEW_PASSWORD, typed again in
+                                    $OOBKIT_CONFIRM_PASSWORD; the administrative user's from
+                                    $OOBKIT_ADMIN_PASSWORD (other names: --password-env,
+                                    --confirm-env, --admin-password-env)
   diagnose [--protocol amt] [--fix reboot-os]
                                     why a job failed on one computer: the field notes' playbook and the
                                     guide's Table B-1 (ports, detection, TLS, profile, runtime profile,
@@ -55,6 +64,9 @@ Commands over many targets (a table per computer; --json for scripts):
                                     nothing unless --fix names the action it proposes
   portcheck [--ports 16992,16993]   which TCP ports (default: the management ports) are open, closed
                                     (refused) or filtered; needs no credential
+  traceroute [--method icmp|udp] [--max-hops 30] [--probe-timeout 1s]
+                                    the route to each computer (ICMP where the kernel allows, else
+                                    UDP); needs no credential
   job run FILE                      run a job file (YAML or JSON, see package tasks)
   job show REPORT [--failed]        the per-computer grid of a saved --json report: status, return
                                     code, class, device code, step, protocol, credential
@@ -77,6 +89,15 @@ Commands over many targets (a table per computer; --json for scripts):
                                     FILE for one computer, to DIR/NAME.xml for several
 
 One computer:
+  view [--node NAME] [--custom FILE]
+                                    the one-to-one view: every node of the guide's Tables A-4, A-5, A-6
+                                    as it arrives, each from the first technology of its row that
+                                    answers; --custom adds a view file's nodes (view/samples/)
+  wsman identify|enum CLASS|get CLASS Name=Value... [--flavor amt|dash|wmi|openwsman]
+        [--endpoint URL] [--namespace NS] [--max N]
+                                    browse any WS-Management service by class name or resource URI
+  wmi query "SELECT ... FROM Class [WHERE ...]" [--max N]
+                                    a WQL query through WinRM
   sol [--refuse-if-active]          serial-over-LAN terminal (Ctrl-] quits)
   ider --image FILE [--floppy] [--refuse-if-active]
                                     serve a CD (or floppy) image over IDE-R until the device ends the session
@@ -87,6 +108,16 @@ One computer:
                                     (Table 3-1, as Table C-3 allows now), plain RFB for desktop viewers,
                                     noVNC in a browser (--novnc DIR, from scripts/novnc.sh); consent
                                     code asked on stdin or --consent-code N
+
+Directory (Active Directory or Samba AD, over LDAPS or StartTLS; never plain LDAP):
+  password domain --server DC --admin NAME ACCOUNT... [--accounts-file FILE]
+      [--starttls] [--ca FILE] [--server-name N] [--pin SHA256]
+                                    reset domain user passwords (the guide's Reset Domain Password), one
+                                    line per account with the directory's reason (complexity, history,
+                                    no such user…); NAME's password in $OOBKIT_PASSWORD, the new one in
+                                    $OOBKIT_NEW_PASSWORD (+ $OOBKIT_NEW_PASSWORD_CONFIRM) or typed twice
+  password domain --change --server DC ACCOUNT
+                                    the user's own change, old password in $OOBKIT_OLD_PASSWORD
 
 Local:
   filter ports [--add-port …]       the ports the quarantine policy keeps open, with the port flags
@@ -369,6 +400,18 @@ func (a *app) dispatch(ctx context.Context, args []string) error {
 		return a.cmdActivity(ctx, args)
 	case "schedule":
 		return a.cmdSchedule(ctx, args)
+	case "users":
+		return a.cmdUsers(ctx, args)
+	case "view":
+		return a.cmdView(ctx, args)
+	case "wsman":
+		return a.cmdWSMan(ctx, args)
+	case "wmi":
+		return a.cmdWMI(ctx, args)
+	case "traceroute":
+		return a.cmdTraceroute(ctx, args)
+	case "password":
+		return a.cmdPassword(ctx, args) // domainpassword.go
 	}
 	return usagef("unknown command %q", cmd)
 }

@@ -221,6 +221,7 @@ var outputTypes = map[string]func() any{
 	"password":   func() any { return &tasks.LocalPasswordOutput{} },
 	"process":    func() any { return &tasks.ProcessOutput{} },
 	"service":    func() any { return &tasks.ServiceOutput{} },
+	"users":      func() any { return &tasks.LocalUsersOutput{} },
 }
 
 // typedOutputs replaces the JSON outputs of a dispatched report by typed

@@ -194,8 +194,12 @@ func summarise(out any) string {
 		return fmt.Sprintf("SOL: %d bytes printed, ended by %s%s", o.Bytes, o.EndedBy, tookOver(o.TookOver))
 	case *tasks.AlertSettingsOutput:
 		return fmt.Sprintf("alerts set via %v", o.Applied)
+	case *tasks.LocalUsersOutput:
+		return o.Summary()
 	case nil:
 		return ""
+	case fmt.Stringer:
+		return o.String()
 	}
 	return ""
 }

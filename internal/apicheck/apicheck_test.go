@@ -16,27 +16,7 @@ import (
 // listener package instead of dash's aliases, a public IPMI event type).
 // The list only shrinks: a new finding fails, and so does an entry that no
 // longer matches anything, so a fix also removes its line here.
-var knownDebt = map[string]bool{
-	"amt/amttest Device.Handler uses wsmantest.Server":    true,
-	"amt/amttest Faults uses wsmantest.Faults":            true,
-	"amt/amttest Counters uses wsmantest.Counters":        true,
-	"amt/amttest Fleet.Host uses wsmantest.Host":          true,
-	"amt DecodeBootSettings uses wsman.Instance":          true,
-	"amt Record.IPMIEvent uses ipmispec.Event":            true,
-	"dash Client.Stats uses wsman.Stats":                  true,
-	"dash/dashtest Computer.Server uses wsmantest.Server": true,
-	"dash/dashtest Computer.AddTo uses wsmantest.Host":    true,
-	"dash/dashtest Faults uses wsmantest.Faults":          true,
-	"dash/dashtest Counters uses wsmantest.Counters":      true,
-	"dash Listener uses indication.Listener":              true,
-	"dash ListenerOption uses indication.Option":          true,
-	"dash ListenerStats uses indication.Stats":            true,
-	"dash IndicationHandler uses indication.Handler":      true,
-	"snmp PET.IPMIEvent uses ipmispec.Event":              true,
-	"wmi/wmitest Computer.Server uses wsmantest.Server":   true,
-	"wmi/wmitest Faults uses wsmantest.Faults":            true,
-	"wmi/wmitest Counters uses wsmantest.Counters":        true,
-}
+var knownDebt = map[string]bool{}
 
 // No exported declaration of a public package names an internal type: a
 // vendor embedding oobkit must be able to name every type it is handed.

@@ -122,8 +122,8 @@ func TestClientsHoldNoPlainSecrets(t *testing.T) {
 
 	t.Run("dash", func(t *testing.T) {
 		const user, pw = "admin", "Canary-dash-51d2e8!"
-		sim := dashtest.New(dashtest.Config{User: user, Password: pw})
-		require.NoError(t, sim.Start())
+		sim, err := dashtest.NewServer(dashtest.Config{User: user, Password: pw})
+		require.NoError(t, err)
 		t.Cleanup(func() { _ = sim.Close() })
 		c, err := dash.New(sim.Target(), sim.Credential())
 		require.NoError(t, err)
@@ -136,7 +136,7 @@ func TestClientsHoldNoPlainSecrets(t *testing.T) {
 	for _, auth := range []oobkit.AuthKind{oobkit.AuthBasic, oobkit.AuthNTLM} {
 		t.Run("wmi "+string(auth), func(t *testing.T) {
 			const user, pw = "Administrator", "Canary-wmi-90ab1c!"
-			sim := wmitest.New(pw)
+			sim := wmitest.NewComputer(pw)
 			require.NoError(t, sim.Start())
 			t.Cleanup(func() { _ = sim.Close() })
 			cred := oobkit.UserPassword(user, pw)
@@ -159,7 +159,7 @@ func TestClientsHoldNoPlainSecrets(t *testing.T) {
 
 	t.Run("ipmi", func(t *testing.T) {
 		const user, pw = "admin", "canary-ipmi-4e5f6a" // RMCP+: at most 20 bytes
-		bmc, err := ipmitest.StartBMC(ipmitest.BMCConfig{Username: user, Password: pw})
+		bmc, err := ipmitest.NewServer(ipmitest.BMCConfig{Username: user, Password: pw})
 		require.NoError(t, err)
 		t.Cleanup(func() { _ = bmc.Close() })
 		c, err := ipmi.New(bmc.Target(), bmc.Credential())

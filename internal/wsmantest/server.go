@@ -38,6 +38,7 @@ import (
 
 	"github.com/oobkit/oobkit/internal/digest"
 	"github.com/oobkit/oobkit/internal/wsman"
+	"github.com/oobkit/oobkit/wsmansim"
 )
 
 // Request is one decoded WS-Management request.
@@ -91,30 +92,11 @@ const (
 // returns false.
 type Authenticator func(w http.ResponseWriter, r *http.Request, body []byte) (user string, ok bool)
 
-// Faults are injected into the next requests. The zero value injects nothing.
-type Faults struct {
-	// Latency delays every answer.
-	Latency time.Duration
-	// DropMidResponse writes half a response, then closes the connection.
-	DropMidResponse bool
-	// MalformedXML answers 200 with bytes that are not XML.
-	MalformedXML bool
-	// OversizeBytes answers 200 with a body of this many bytes.
-	OversizeBytes int
-	// WrongAuth answers 401 to everything (a wrong-auth storm).
-	WrongAuth bool
-	// Busy answers a Concurrency fault ("device busy").
-	Busy bool
-	// Actions restricts injection to these actions (suffix match); empty: all.
-	Actions []string
-	// Remaining counts down the requests to inject into; 0 means every one.
-	Remaining int
-}
+// Faults are injected into the next requests (the public wsmansim type).
+type Faults = wsmansim.Faults
 
-// Counters are what the server saw.
-type Counters struct {
-	Requests, Unauthorized, Connections int64
-}
+// Counters are what the server saw (the public wsmansim type).
+type Counters = wsmansim.Counters
 
 // Server is one simulated WS-Management device.
 type Server struct {

@@ -33,7 +33,11 @@ type BMCConfig struct {
 	// Username and Password of the administrator (default [BMCUser] /
 	// [BMCPassword]).
 	Username, Password string
-	// PowerOn starts the host powered on.
+	// Power is the host's initial power state, a row of Table C-3 as every
+	// oobkit simulator's Config takes it: S0 and Legacy ON are on, every
+	// other row off. The zero value (unknown) leaves it to PowerOn.
+	Power oobkit.PowerState
+	// PowerOn starts the host powered on (when Power is unknown).
 	PowerOn bool
 	// Missing lists what the BMC lacks although Get Device ID announces it,
 	// as real BMCs do: "FRU" (FRU device 0 holds no data, so reading it
@@ -57,8 +61,24 @@ type BMC struct {
 	closeOnce          sync.Once
 }
 
-// StartBMC starts one embedded BMC. Close stops it.
-func StartBMC(cfg BMCConfig) (*BMC, error) {
+// Config configures the embedded BMC NewServer starts (the name every
+// oobkit simulator's configuration has).
+type Config = BMCConfig
+
+// Server is an embedded BMC serving on its own UDP port: the shape every
+// oobkit simulator shares (NewServer, Target, Credential, Close).
+type Server = BMC
+
+// StartBMC starts one embedded BMC.
+//
+// Deprecated: use NewServer.
+func StartBMC(cfg BMCConfig) (*BMC, error) { return NewServer(cfg) }
+
+// NewServer starts one embedded BMC on 127.0.0.1. Close stops it.
+func NewServer(cfg Config) (*Server, error) {
+	if cfg.Power != oobkit.PowerUnknown {
+		cfg.PowerOn = cfg.Power.IsOn()
+	}
 	if cfg.Username == "" {
 		cfg.Username = BMCUser
 	}
@@ -193,7 +213,7 @@ func StartFleet(n int, cfg BMCConfig) (*Fleet, error) {
 	for i := 0; i < n; i++ {
 		c := cfg
 		c.Name = fmt.Sprintf("%s-%d", prefix, i)
-		b, err := StartBMC(c)
+		b, err := NewServer(c)
 		if err != nil {
 			_ = f.Close()
 			return nil, fmt.Errorf("ipmitest: start BMC %d of %d: %w", i+1, n, err)

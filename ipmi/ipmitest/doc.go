@@ -3,7 +3,7 @@
 //
 // Two kinds:
 //
-//   - [StartBMC] / [StartFleet]: go-ipmi's reference BMC server (pkg/server
+//   - [NewServer] / [StartFleet]: go-ipmi's reference BMC server (pkg/server
 //     with the in-memory pkg/hal/mock hardware), in-process, on a free UDP
 //     port of 127.0.0.1. RMCP+ with cipher suites 3 and 17; chassis power,
 //     boot flags, device ID, FRU and SDR; no SEL. Cheap: a thousand start in

@@ -11,8 +11,8 @@ import (
 
 // Start one in-process BMC, power it on through the SDK and see the
 // simulated chassis change.
-func ExampleStartBMC() {
-	bmc, err := ipmitest.StartBMC(ipmitest.BMCConfig{})
+func ExampleNewServer() {
+	bmc, err := ipmitest.NewServer(ipmitest.BMCConfig{})
 	if err != nil {
 		panic(err)
 	}

@@ -87,3 +87,25 @@ func itoa(i int) string {
 	}
 	return itoa(i/10) + string(rune('0'+i%10))
 }
+
+// Config.Power, the initial state as a Table C-3 row as every simulator
+// takes it, decides the host's power; unknown leaves it to PowerOn.
+func TestNewServerPower(t *testing.T) {
+	for _, tc := range []struct {
+		cfg ipmitest.Config
+		on  bool
+	}{
+		{ipmitest.Config{}, false},
+		{ipmitest.Config{PowerOn: true}, true},
+		{ipmitest.Config{Power: oobkit.PowerS0}, true},
+		{ipmitest.Config{Power: oobkit.PowerLegacyOn}, true},
+		{ipmitest.Config{Power: oobkit.PowerS5, PowerOn: true}, false},
+	} {
+		s, err := ipmitest.NewServer(tc.cfg)
+		require.NoError(t, err)
+		assert.Equal(t, tc.on, s.PowerOn(), "%+v", tc.cfg)
+		assert.Equal(t, ipmitest.BMCUser, s.Credential().Username)
+		assert.Equal(t, s.Port(), s.Target().Port(oobkit.IPMI, false))
+		require.NoError(t, s.Close())
+	}
+}

@@ -8,18 +8,29 @@ requests_ntlm/pyspnego, its envelopes are built here by hand. Usage:
     pywinrm_peer.py ENDPOINT USER PASSWORD enum CLASS PROPERTY
         enumerate root/cimv2 CLASS (Enumerate, then Pull until the end);
         print PROPERTY of every instance, one a line
+    pywinrm_peer.py ENDPOINT USER PASSWORD invoke CLASS METHOD KEY VALUE
+        invoke a method without parameters on the instance whose key KEY
+        is VALUE; print "ReturnValue=N"
+    pywinrm_peer.py ENDPOINT USER PASSWORD query NAMESPACE WQL PROPERTY
+        enumerate NAMESPACE/* with a WQL filter; print PROPERTY of every
+        instance, one a line, then "ELEMENTS=N" (the property elements of
+        the first instance); a SOAP fault prints "FAULT " and pywinrm's
+        reading of it
 """
 import sys
 import uuid
 import xml.etree.ElementTree as ET
 
+from winrm.exceptions import WinRMError, WinRMTransportError
 from winrm.protocol import Protocol
 
 WMI = "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/cimv2/"
+WMIROOT = "http://schemas.microsoft.com/wbem/wsman/1/wmi/"
+WQL = "http://schemas.microsoft.com/wbem/wsman/1/WQL"
 ENUM = "http://schemas.xmlsoap.org/ws/2004/09/enumeration"
 
 
-def envelope(action, resource, body):
+def envelope(action, resource, body, selectors=""):
     return f"""<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"
  xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing"
  xmlns:w="http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd"
@@ -32,6 +43,7 @@ def envelope(action, resource, body):
 <a:MessageID>uuid:{uuid.uuid4()}</a:MessageID>
 <w:OperationTimeout>PT20S</w:OperationTimeout>
 <w:ResourceURI s:mustUnderstand="true">{resource}</w:ResourceURI>
+{selectors}
 </s:Header>
 <s:Body>{body}</s:Body>
 </s:Envelope>"""
@@ -51,11 +63,28 @@ def main():
         root = ET.fromstring(p.send_message(envelope(uri + "/Create", uri, body)))
         out = {local(e.tag): e.text for e in root.iter() if local(e.tag) in ("ReturnValue", "ProcessId")}
         print(f"ReturnValue={out.get('ReturnValue')} ProcessId={out.get('ProcessId')}")
-    elif op == "enum":
-        cls, prop = sys.argv[5], sys.argv[6]
-        uri = WMI + cls
-        root = ET.fromstring(p.send_message(envelope(ENUM + "/Enumerate", uri, "<n:Enumerate/>")))
+    elif op in ("enum", "query"):
+        if op == "enum":
+            cls, prop = sys.argv[5], sys.argv[6]
+            uri = WMI + cls
+            body = "<n:Enumerate/>"
+        else:
+            ns, wql, prop = sys.argv[5], sys.argv[6], sys.argv[7]
+            uri = WMIROOT + ns + "/*"
+            q = wql.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            body = f'<n:Enumerate><w:Filter Dialect="{WQL}">{q}</w:Filter></n:Enumerate>'
+        try:
+            root = ET.fromstring(p.send_message(envelope(ENUM + "/Enumerate", uri, body)))
+        except (WinRMError, WinRMTransportError) as e:
+            # pywinrm parses the SOAP fault itself: its message is the
+            # fault's Reason with the subcode in the extended data.
+            print(f"FAULT {e}")
+            return
+        first = None
         while True:
+            for e in root.iter():
+                if first is None and local(e.tag) == "Items" and len(e):
+                    first = len(e[0])
             for e in root.iter():
                 if local(e.tag) == prop and e.text:
                     print(e.text)
@@ -64,6 +93,17 @@ def main():
                 break
             body = f"<n:Pull><n:EnumerationContext>{ctx[0]}</n:EnumerationContext><n:MaxElements>5</n:MaxElements></n:Pull>"
             root = ET.fromstring(p.send_message(envelope(ENUM + "/Pull", uri, body)))
+        if op == "query":
+            print(f"ELEMENTS={first}")
+    elif op == "invoke":
+        cls, method, key, value = sys.argv[5:9]
+        uri = WMI + cls
+        v = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        sel = f'<w:SelectorSet><w:Selector Name="{key}">{v}</w:Selector></w:SelectorSet>'
+        body = f'<p:{method}_INPUT xmlns:p="{uri}"/>'
+        root = ET.fromstring(p.send_message(envelope(uri + "/" + method, uri, body, sel)))
+        out = [e.text for e in root.iter() if local(e.tag) == "ReturnValue"]
+        print(f"ReturnValue={out[0] if out else None}")
     else:
         sys.exit("unknown op " + op)
 

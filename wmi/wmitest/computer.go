@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/oobkit/oobkit/internal/wsmantest"
+	"github.com/oobkit/oobkit/wsmansim"
 )
 
 // Process is a simulated running process.
@@ -77,7 +78,7 @@ type Event struct {
 
 // Computer is a simulated Windows computer answering WMI over WinRM. It is
 // an http.Handler; [Computer.Start] gives it its own loopback listener, and
-// a wsmantest.Host serves many on one. All state is guarded by one mutex;
+// a wsmansim.Host serves many on one. All state is guarded by one mutex;
 // exported fields may be changed before the first request, or under
 // [Computer.Do] afterwards.
 type Computer struct {
@@ -138,6 +139,10 @@ type Computer struct {
 	notices   []ShutdownNotice
 	noticed   chan struct{} // closed and replaced on every notice
 	pending   *pendingShutdown
+	printers  map[string]*Printer
+	jobs      map[uint32]*PrintJob
+	groups    map[string]*Group
+	registry  map[string][]RegistryValue
 
 	// krb, when set by EnableKerberos, accepts domain users' Kerberos tickets.
 	krb *krbState
@@ -239,13 +244,19 @@ func (c *Computer) logNames() []string {
 	return standardLogs
 }
 
-// New returns a running computer "PC42" in workgroup "WORKGROUP" with the
+// New returns a computer as NewComputer does.
+//
+// Deprecated: use NewServer, or NewComputer for a computer to serve on a
+// wsmansim.Host or to start yourself.
+func New(adminPassword string) *Computer { return NewComputer(adminPassword) }
+
+// NewComputer returns a running computer "PC42" in workgroup "WORKGROUP" with the
 // built-in Administrator (password adminPassword), a second local
 // administrator "helpdesk" (same password; filtered by UAC remote
 // restrictions), a standard user "alice", system processes, a set of
 // services with dependencies, and event logs. Both basic and NTLM
 // authentication are offered.
-func New(adminPassword string) *Computer {
+func NewComputer(adminPassword string) *Computer {
 	c := &Computer{
 		Name: "PC42", Domain: "WORKGROUP", AllowBasic: true, AllowNTLM: true,
 		MinPasswordLength: 8, Files: map[string]bool{}, Shares: map[string]bool{},
@@ -254,6 +265,7 @@ func New(adminPassword string) *Computer {
 		users: map[string]*User{}, logs: map[string][]*Event{}, records: map[string]uint32{}, nextPID: 1000,
 		noticed: make(chan struct{}),
 	}
+	c.initManaged()
 	c.AddUser(User{Name: "Administrator", Password: adminPassword, Admin: true, Builtin: true})
 	c.AddUser(User{Name: "helpdesk", Password: adminPassword, Admin: true})
 	c.AddUser(User{Name: "alice", Password: "Alice-Passw0rd"})
@@ -271,20 +283,20 @@ func New(adminPassword string) *Computer {
 	return c
 }
 
-// Server returns the underlying wsmantest server, for fault injection
-// (SetFaults) and counters.
-func (c *Computer) Server() *wsmantest.Server { return c.srv }
+// Server returns the computer's WS-Management device: an http.Handler
+// (for a wsmansim.Host) with fault injection (SetFaults) and counters.
+func (c *Computer) Server() wsmansim.Device { return c.srv }
 
 // Faults are the transport faults a computer can inject (latency, a dropped
 // or malformed answer, an oversize body, a wrong-auth storm, busy),
 // optionally only for some actions or a number of requests. It is the
 // shared WS-Management simulator's type, named here so code outside this
 // module can use it.
-type Faults = wsmantest.Faults
+type Faults = wsmansim.Faults
 
 // Counters are the requests, 401 challenges and TCP connections the
 // computer saw.
-type Counters = wsmantest.Counters
+type Counters = wsmansim.Counters
 
 // SetFaults injects transport faults into the next requests.
 func (c *Computer) SetFaults(f Faults) { c.srv.SetFaults(f) }
@@ -318,7 +330,15 @@ func (c *Computer) AddUser(u User) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	cp := u
-	c.users[strings.ToLower(u.Name)] = &cp
+	low := strings.ToLower(u.Name)
+	if _, replaced := c.users[low]; !replaced && !u.Builtin {
+		// A new local account joins Users, as "net user /add" and the
+		// Local Users and Groups console do.
+		if g := c.groups["users"]; g != nil {
+			g.members = append(g.members, low)
+		}
+	}
+	c.users[low] = &cp
 }
 
 // Password returns a local account's current password (for tests that

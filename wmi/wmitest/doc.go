@@ -19,12 +19,22 @@
 // fault unless LocalAccountTokenFilterPolicy is set. Faults are answered
 // with HTTP 500, as WinRM does.
 //
-// WQL enumerations of root/cimv2/* understand SELECT * FROM Class WHERE …
-// with AND/OR/NOT, comparisons and LIKE. Fault injection (latency, dropped
+// WQL enumerations of root/cimv2/* (and root/cimv2/TerminalServices/*)
+// understand SELECT * or a property list FROM Class WHERE … with
+// AND/OR/NOT, comparisons and LIKE; WQL WMI would refuse answers WinRM's
+// CannotProcessFilter fault with WMI's 0x80041017 (invalid query), an
+// unknown class 0x80041010 (invalid class). The classes of the one-to-one
+// view (printers and print jobs, shares, devices, controllers, ports,
+// memory, drives, routes, adapters, SMB connections and sessions, local
+// groups and their Win32_GroupUser associations) carry Windows' class and
+// property names; printers pause and resume, print jobs can be deleted,
+// Win32_UserAccount.Disabled can be Put, StdRegProv reads a small registry
+// ([Computer.SetRegistryValues]), and the ADSI group helper package wmi
+// runs changes group membership. Fault injection (latency, dropped
 // connections, malformed XML, busy, a wrong-auth storm) comes from the
-// wsmantest server under [Computer.Server].
+// WS-Management device under [Computer.Server].
 //
 // One computer serves itself with [Computer.Start] or [Computer.StartTLS];
-// many share one listener when added to a wsmantest.Host (a Computer is an
+// many share one listener when added to a wsmansim.Host (a Computer is an
 // http.Handler): host.Add("127.0.0.1:5985", computer).
 package wmitest

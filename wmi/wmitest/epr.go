@@ -26,6 +26,35 @@ var classKeys = map[string][]string{
 	"Win32_UserAccount":                 {"Domain", "Name"},
 	"Win32_NTLogEvent":                  {"Logfile", "RecordNumber"},
 	"Win32_NTEventlogFile":              {"Name"},
+	"Win32_LocalTime":                   {},
+	"Win32_PageFileSetting":             {"Name"},
+	"Win32_PrintJob":                    {"Name"},
+	"Win32_Printer":                     {"DeviceID"},
+	"Win32_Proxy":                       {"ServerName"},
+	"Win32_Share":                       {"Name"},
+	"Win32_TerminalService":             {"Name"},
+	"Win32_Keyboard":                    {"DeviceID"},
+	"Win32_PointingDevice":              {"DeviceID"},
+	"Win32_POTSModem":                   {"DeviceID"},
+	"Win32_DesktopMonitor":              {"DeviceID"},
+	"Win32_VideoController":             {"DeviceID"},
+	"Win32_IDEController":               {"DeviceID"},
+	"Win32_SCSIController":              {"DeviceID"},
+	"Win32_USBController":               {"DeviceID"},
+	"Win32_ParallelPort":                {"DeviceID"},
+	"Win32_SerialPort":                  {"DeviceID"},
+	"Win32_USBHub":                      {"DeviceID"},
+	"Win32_SMBIOSMemory":                {"DeviceID"},
+	"Win32_SoundDevice":                 {"DeviceID"},
+	"Win32_CacheMemory":                 {"DeviceID"},
+	"Win32_CDROMDrive":                  {"DeviceID"},
+	"Win32_IP4RouteTable":               {"Destination", "InterfaceIndex", "Mask", "NextHop"},
+	"Win32_NetworkAdapter":              {"DeviceID"},
+	"Win32_NetworkConnection":           {"Name"},
+	"Win32_ServerConnection":            {"ComputerName", "ShareName", "UserName"},
+	"Win32_ServerSession":               {"ComputerName", "UserName"},
+	"Win32_Group":                       {"Domain", "Name"},
+	"Win32_GroupUser":                   {"GroupComponent", "PartComponent"},
 }
 
 // Enumeration modes of WS-Management (DSP0226 1.x §8.7, "Enumeration of
@@ -57,7 +86,7 @@ func (o *object) epr() *etree.Element {
 	e.CreateAttr("xmlns:w", wsman.NSWSMan)
 	e.CreateElement("a:Address").SetText(wsman.AnonymousAddress)
 	rp := e.CreateElement("a:ReferenceParameters")
-	rp.CreateElement("w:ResourceURI").SetText(wsman.WMIBase + o.class)
+	rp.CreateElement("w:ResourceURI").SetText(classURI(o.class))
 	set := rp.CreateElement("w:SelectorSet")
 	for _, k := range classKeys[o.class] {
 		if v, ok := o.get(k); ok {

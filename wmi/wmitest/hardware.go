@@ -1,6 +1,9 @@
 package wmitest
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Hardware is the simulated computer's inventory.
 type Hardware struct {
@@ -53,14 +56,30 @@ func (c *Computer) classObjects(class string) ([]*object, bool) {
 			str("Model", h.Model).num("TotalPhysicalMemory", total).str("UserName", c.Name+`\alice`).
 			boolean("PartOfDomain", c.dc).num("DomainRole", role)}, true
 	case "Win32_OperatingSystem":
+		memKB := uint64(0)
+		for _, m := range h.MemoryModules {
+			memKB += uint64(m) << 10
+		}
 		return []*object{newObject(class).str("Name", h.OSCaption+`|C:\Windows|\Device\Harddisk0\Partition3`).
 			str("Caption", h.OSCaption).str("Version", h.OSVersion).str("BuildNumber", h.Build).
 			str("Manufacturer", "Microsoft Corporation").str("OSArchitecture", "64-bit").str("CSName", c.Name).
 			datetime("LastBootUpTime", c.lastBoot).datetime("InstallDate", h.InstallDate).
-			datetime("LocalDateTime", c.now())}, true
+			datetime("LocalDateTime", c.now().In(c.zone())).num("CurrentTimeZone", 60).
+			str("SerialNumber", "00330-80000-00000-AA123").str("RegisteredUser", "Contoso").str("Organization", "Contoso Ltd.").
+			str("SystemDirectory", `C:\Windows\system32`).str("WindowsDirectory", `C:\Windows`).str("SystemDrive", "C:").
+			str("BootDevice", `\Device\HarddiskVolume1`).num("OSLanguage", 1033).str("Locale", "0409").str("CountryCode", "1").
+			num("ServicePackMajorVersion", 0).num("NumberOfProcesses", uint64(len(c.processes))).num("NumberOfUsers", 1).
+			num("TotalVisibleMemorySize", memKB).num("FreePhysicalMemory", memKB*6/10).
+			num("TotalVirtualMemorySize", memKB+4980736).num("FreeVirtualMemory", memKB*5/10+3000000).
+			num("SizeStoredInPagingFiles", 4980736).num("FreeSpaceInPagingFiles", 4800000).
+			boolean("Primary", true).str("Status", "OK")}, true
 	case "Win32_BIOS":
 		return []*object{newObject(class).str("Name", h.BIOSVendor+" "+h.BIOSVersion).str("Manufacturer", h.BIOSVendor).
-			str("SMBIOSBIOSVersion", h.BIOSVersion).str("SerialNumber", h.Serial).datetime("ReleaseDate", h.BIOSDate)}, true
+			str("SMBIOSBIOSVersion", h.BIOSVersion).str("SerialNumber", h.Serial).datetime("ReleaseDate", h.BIOSDate).
+			boolean("SMBIOSPresent", true).num("SMBIOSMajorVersion", 3).num("SMBIOSMinorVersion", 4).
+			str("Version", "CONTOS - 1072009").list("BIOSVersion", "CONTOS - 1072009", h.BIOSVersion, "American Megatrends - 5001B").
+			str("SoftwareElementID", h.BIOSVendor+" "+h.BIOSVersion).num("SoftwareElementState", 3).num("TargetOperatingSystem", 0).
+			boolean("PrimaryBIOS", true).str("Status", "OK")}, true
 	case "Win32_Processor":
 		return []*object{newObject(class).str("DeviceID", "CPU0").str("Name", h.CPU).str("Manufacturer", "GenuineIntel").
 			num("Family", 198).num("NumberOfCores", uint64(h.Cores)).num("NumberOfLogicalProcessors", uint64(h.Threads)).
@@ -70,31 +89,41 @@ func (c *Computer) classObjects(class string) ([]*object, bool) {
 		for i, m := range h.MemoryModules {
 			out = append(out, newObject(class).str("Tag", "Physical Memory "+itoa(i)).str("BankLabel", "BANK "+itoa(i)).
 				str("DeviceLocator", "DIMM"+itoa(i+1)).str("Manufacturer", "Kingston").str("PartNumber", "KF552C40-16").
-				str("SerialNumber", "0A1B2C"+itoa(i)).num("Capacity", uint64(m)<<20).num("Speed", 5200).num("SMBIOSMemoryType", 34))
+				str("SerialNumber", "0A1B2C"+itoa(i)).num("Capacity", uint64(m)<<20).num("Speed", 5200).num("SMBIOSMemoryType", 34).
+				num("ConfiguredClockSpeed", 4800).num("FormFactor", 8).num("MemoryType", 0).num("TotalWidth", 64).
+				num("DataWidth", 64).str("CreationClassName", "Win32_PhysicalMemory"))
 		}
 		return out, true
 	case "Win32_DiskDrive":
 		return []*object{newObject(class).str("DeviceID", `\\.\PHYSICALDRIVE0`).str("Model", h.DiskModel).
-			str("Manufacturer", "(Standard disk drives)").str("SerialNumber", h.DiskSerial).num("Size", h.DiskBytes)}, true
+			str("Manufacturer", "(Standard disk drives)").str("SerialNumber", h.DiskSerial).num("Size", h.DiskBytes).
+			num("Index", 0).str("InterfaceType", "SCSI").str("MediaType", "Fixed hard disk media").num("Partitions", 3).
+			num("BytesPerSector", 512).str("FirmwareRevision", "GXA7801Q").str("Status", "OK")}, true
 	case "Win32_LogicalDisk":
 		return []*object{
 			newObject(class).str("DeviceID", "C:").num("DriveType", 3).str("VolumeName", "Windows").
 				num("Size", h.VolumeBytes).num("FreeSpace", h.VolumeFreeBytes).str("FileSystem", "NTFS"),
-			newObject(class).str("DeviceID", "D:").num("DriveType", 5).null("VolumeName").null("Size").null("FreeSpace"),
+			newObject(class).str("DeviceID", "D:").num("DriveType", 5).null("VolumeName").null("Size").null("FreeSpace").null("FileSystem"),
 		}, true
 	case "Win32_NetworkAdapterConfiguration":
 		return []*object{
 			newObject(class).num("Index", 1).str("Description", "Intel(R) Ethernet Connection (17) I219-LM").
 				str("MACAddress", h.MAC).list("IPAddress", h.IPv4, "fe80::21a:2bff:fe3c:4d5e").boolean("DHCPEnabled", true).
-				boolean("IPEnabled", true),
+				boolean("IPEnabled", true).list("IPSubnet", "255.255.255.0", "64").list("DefaultIPGateway", c.gateway()).
+				list("DNSServerSearchOrder", c.gateway()).str("DHCPServer", c.gateway()).str("DNSHostName", strings.ToLower(c.Name)).
+				str("DNSDomain", "contoso.example").num("InterfaceIndex", 12).str("ServiceName", "e1dexpress").
+				str("SettingID", "{6A1F6F4E-3C2B-4D8E-9F10-2A3B4C5D6E7F}"),
 			newObject(class).num("Index", 2).str("Description", "WAN Miniport (IP)").null("MACAddress").null("IPAddress").
-				boolean("DHCPEnabled", false).boolean("IPEnabled", false),
+				boolean("DHCPEnabled", false).boolean("IPEnabled", false).null("IPSubnet").null("DefaultIPGateway").
+				null("DNSServerSearchOrder").null("DHCPServer").null("DNSHostName").null("DNSDomain").num("InterfaceIndex", 7).
+				str("ServiceName", "NdisWan").str("SettingID", "{8E301A52-AFFA-4F49-B9CA-C79096A1A056}"),
 		}, true
 	case "Win32_QuickFixEngineering":
 		var out []*object
 		for _, kb := range h.HotFixes {
 			out = append(out, newObject(class).str("HotFixID", kb).str("Description", "Security Update").
-				str("InstalledOn", "1/9/2024").str("CSName", c.Name))
+				str("InstalledOn", "1/9/2024").str("CSName", c.Name).str("InstalledBy", `NT AUTHORITY\SYSTEM`).
+				str("Caption", "https://support.microsoft.com/help/"+strings.TrimPrefix(kb, "KB")).str("ServicePackInEffect", ""))
 		}
 		return out, true
 	case "Win32_Process":
@@ -126,8 +155,7 @@ func (c *Computer) classObjects(class string) ([]*object, bool) {
 	case "Win32_UserAccount":
 		var out []*object
 		for _, u := range c.sortedUsers() {
-			out = append(out, newObject(class).str("Name", u.Name).str("Domain", c.Name).str("Caption", c.Name+`\`+u.Name).
-				boolean("LocalAccount", true).boolean("Disabled", u.Disabled).num("AccountType", 512))
+			out = append(out, c.userObject(u))
 		}
 		return out, true
 	case "Win32_NTLogEvent":
@@ -147,7 +175,7 @@ func (c *Computer) classObjects(class string) ([]*object, bool) {
 		}
 		return out, true
 	}
-	return nil, false
+	return c.viewClasses(class)
 }
 
 func serviceObject(s *Service) *object {

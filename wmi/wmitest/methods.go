@@ -196,9 +196,64 @@ func isSystemPath(low string) bool {
 // variable, the outcome written to the Application log.
 var passwordHelper = regexp.MustCompile(`\$id='([0-9a-f]+)'.*\[ADSI\]'WinNT://([^/]+)/([^,']+),user'\)\.SetPassword\(\$env:([A-Za-z_][A-Za-z0-9_]*)\).*WriteEntry\('([^']+)', \('([^ ']+) '`)
 
+// groupHelper recognises the ADSI group-membership helper package wmi
+// runs: IADsGroup.Add or Remove through the WinNT provider, outcome to the
+// Application log.
+var groupHelper = regexp.MustCompile(`\$id='([0-9a-f]+)'.*\[ADSI\]'WinNT://([^/]+)/([^,']+),group'\)\.(Add|Remove)\('WinNT://([^/]+)/([^,']+),user'\).*WriteEntry\('([^']+)', \('([^ ']+) '`)
+
+// runGroupHelper carries out IADsGroup.Add or Remove as Windows does
+// (NetLocalGroupAddMembers / DelMembers: administrators only; an unknown
+// group or account, a member already there or not there, each with
+// Windows' message), reporting like the password helper.
+func (c *Computer) runGroupHelper(m []string, owner string) {
+	id, computer, group, op, memberComputer, member, source, tag := m[1], m[2], m[3], m[4], m[5], m[6], m[7], m[8]
+	report := func(ok bool, msg string) {
+		typ, code := 3, uint32(1000)
+		if !ok {
+			typ, code = 1, 1001
+		}
+		c.logEvent("Application", typ, code, source, tag+" "+id+" "+group+" "+member+": "+msg, "")
+	}
+	_, ownerName, _ := strings.Cut(owner, `\`)
+	actor := c.users[strings.ToLower(ownerName)]
+	g := c.groups[strings.ToLower(group)]
+	u := c.users[strings.ToLower(member)]
+	local := func(n string) bool { return n == "." || strings.EqualFold(n, c.Name) }
+	switch {
+	case !local(computer) || !local(memberComputer):
+		report(false, "The network path was not found.")
+	case actor == nil || !actor.Admin:
+		report(false, "Access is denied.")
+	case g == nil:
+		report(false, "The group name could not be found.")
+	case u == nil:
+		report(false, "The user name could not be found.")
+	case op == "Add":
+		if msg := c.addMember(g, u); msg != "" {
+			report(false, msg)
+			return
+		}
+		c.logEvent("Security", 4, 4732, "Microsoft-Windows-Security-Auditing",
+			"A member was added to a security-enabled local group. Member: "+u.Name+" Group Name: "+g.Name+" Subject Account Name: "+ownerName, "")
+		report(true, "member added")
+	default:
+		if msg := c.removeMember(g, u); msg != "" {
+			report(false, msg)
+			return
+		}
+		c.logEvent("Security", 4, 4733, "Microsoft-Windows-Security-Auditing",
+			"A member was removed from a security-enabled local group. Member: "+u.Name+" Group Name: "+g.Name+" Subject Account Name: "+ownerName, "")
+		report(true, "member removed")
+	}
+}
+
 // runPowerShell carries out what the simulator understands of a PowerShell
 // command line: the password helper. Anything else just runs and exits.
 func (c *Computer) runPowerShell(cmdline string, env []string, owner string) {
+	if m := groupHelper.FindStringSubmatch(cmdline); m != nil {
+		c.runGroupHelper(m, owner)
+		return
+	}
 	m := passwordHelper.FindStringSubmatch(cmdline)
 	if m == nil {
 		return

@@ -1,6 +1,7 @@
 package wmitest
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -50,26 +51,30 @@ func (c *Computer) authorize(user string) error {
 }
 
 func (c *Computer) routes() {
-	classes := []string{"Win32_ComputerSystem", "Win32_OperatingSystem", "Win32_BIOS", "Win32_Processor",
-		"Win32_PhysicalMemory", "Win32_DiskDrive", "Win32_LogicalDisk", "Win32_NetworkAdapterConfiguration",
-		"Win32_QuickFixEngineering", "Win32_Process", "Win32_Service", "Win32_UserAccount", "Win32_NTLogEvent", "Win32_NTEventlogFile"}
-	for _, class := range classes {
+	for class := range classKeys {
 		class := class
-		c.srv.HandleEnumerate(wsman.WMIBase+class, func(r *wsmantest.Request) ([]*etree.Element, error) {
-			return c.enumerate(r, class, nil)
+		c.srv.HandleEnumerate(classURI(class), func(r *wsmantest.Request) ([]*etree.Element, error) {
+			return c.enumerate(r, class, nil, nil)
 		})
 	}
-	c.srv.HandleEnumerate(wsman.WMIBase+"*", func(r *wsmantest.Request) ([]*etree.Element, error) {
-		f := r.Body.SelectElement("Filter")
-		if f == nil || f.SelectAttrValue("Dialect", "") != wsman.DialectWQL {
-			return nil, wsmantest.Fault("CannotProcessFilter", "enumerating root/cimv2/* needs a WQL filter")
-		}
-		q, err := parseWQL(strings.TrimSpace(f.Text()))
-		if err != nil {
-			return nil, wsmantest.Fault("CannotProcessFilter", err.Error())
-		}
-		return c.enumerate(r, q.class, q.where)
-	})
+	for _, ns := range []string{"root/cimv2", nsTerminalServices} {
+		ns := ns
+		c.srv.HandleEnumerate(nsBase(ns)+"*", func(r *wsmantest.Request) ([]*etree.Element, error) {
+			f := r.Body.SelectElement("Filter")
+			if f == nil || f.SelectAttrValue("Dialect", "") != wsman.DialectWQL {
+				return nil, wsmantest.Fault("CannotProcessFilter", "enumerating "+ns+"/* needs a WQL filter")
+			}
+			q, err := parseWQL(strings.TrimSpace(f.Text()))
+			if err != nil {
+				return nil, badQuery(err)
+			}
+			if namespaceOf(q.class) != ns {
+				return nil, invalidClass(q.class)
+			}
+			return c.enumerate(r, q.class, q.where, q.props)
+		})
+	}
+	c.manageRoutes()
 	svcURI := wsman.WMIBase + "Win32_Service"
 	c.handle(wsman.ActionGet, svcURI, func(r *wsmantest.Request) (*etree.Element, error) {
 		s, ok := c.services[strings.ToLower(r.Selectors.Get("Name"))]
@@ -163,8 +168,9 @@ func (c *Computer) routes() {
 	})
 }
 
-// enumerate answers an enumeration of class filtered by where.
-func (c *Computer) enumerate(r *wsmantest.Request, class string, where wqlExpr) ([]*etree.Element, error) {
+// enumerate answers an enumeration of class filtered by where, with only
+// the properties props (nil: all), as a WQL SELECT list asks.
+func (c *Computer) enumerate(r *wsmantest.Request, class string, where wqlExpr, props []string) ([]*etree.Element, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if err := c.authorize(r.User); err != nil {
@@ -176,14 +182,52 @@ func (c *Computer) enumerate(r *wsmantest.Request, class string, where wqlExpr) 
 	}
 	objs, ok := c.classObjects(class)
 	if !ok {
-		return nil, wsmantest.Fault("CannotProcessFilter", "invalid class "+class)
+		return nil, invalidClass(class)
+	}
+	if len(props) > 0 && len(objs) > 0 {
+		for _, p := range props {
+			if !objs[0].has(p) {
+				return nil, badQuery(fmt.Errorf("%s has no property %s", class, p))
+			}
+		}
 	}
 	mode := enumerationMode(r.Body)
 	var out []*etree.Element
 	for _, o := range objs {
 		if where == nil || where(o.get) {
-			out = append(out, o.item(mode))
+			out = append(out, o.project(props).item(mode))
 		}
 	}
 	return out, nil
+}
+
+// nsBase returns the WinRM resource URI prefix of a WMI namespace.
+func nsBase(ns string) string { return "http://schemas.microsoft.com/wbem/wsman/1/wmi/" + ns + "/" }
+
+// namespaceOf returns the namespace a served class lives in.
+func namespaceOf(class string) string {
+	if class == "Win32_TerminalService" {
+		return nsTerminalServices
+	}
+	return "root/cimv2"
+}
+
+// classURI returns a class's resource URI.
+func classURI(class string) string { return nsBase(namespaceOf(class)) + class }
+
+// badQuery is what WinRM answers for WQL that WMI cannot parse or run:
+// a CannotProcessFilter fault carrying WMI's wbemErrInvalidQuery
+// (0x80041017, https://learn.microsoft.com/windows/win32/wmisdk/wmi-error-constants).
+func badQuery(err error) error {
+	return &wsman.Fault{Code: "Sender", Subcode: "CannotProcessFilter",
+		Reason: "The data source could not process the filter. The filter might be missing or it might be invalid. Change the filter and try the request again.",
+		Detail: "WMI error 0x80041017: Invalid query: " + err.Error()}
+}
+
+// invalidClass is WinRM's answer for a class WMI does not know in the
+// namespace (wbemErrInvalidClass, 0x80041010).
+func invalidClass(class string) error {
+	return &wsman.Fault{Code: "Sender", Subcode: "CannotProcessFilter",
+		Reason: "The data source could not process the filter. The filter might be missing or it might be invalid. Change the filter and try the request again.",
+		Detail: "WMI error 0x80041010: Invalid class " + class}
 }

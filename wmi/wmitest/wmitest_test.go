@@ -40,7 +40,7 @@ func TestWQL(t *testing.T) {
 		got := q.where == nil || q.where(obj.get)
 		assert.Equal(t, tt.want, got, tt.q)
 	}
-	for _, bad := range []string{"", "SELECT Name FROM Win32_Service", "SELECT * Win32_Service", "SELECT * FROM",
+	for _, bad := range []string{"", "SELECT Name, FROM Win32_Service", "SELECT FROM Win32_Service", "SELECT Name Caption FROM X", "SELECT * Win32_Service", "SELECT * FROM",
 		"SELECT * FROM X WHERE", "SELECT * FROM X WHERE A = 'unterminated", "SELECT * FROM X WHERE (A = 1", "SELECT * FROM X WHERE A ~ 1",
 		"SELECT * FROM X WHERE A = B", "SELECT * FROM X extra"} {
 		_, err := parseWQL(bad)
@@ -102,15 +102,35 @@ func FuzzNTLMAuthenticate(f *testing.F) {
 func FuzzWQL(f *testing.F) {
 	for _, s := range []string{"SELECT * FROM Win32_Process WHERE Name = 'notepad.exe'",
 		"SELECT * FROM Win32_NTLogEvent WHERE Logfile = 'System' AND (EventType = 1 OR EventType = 2)",
-		`SELECT * FROM A WHERE B LIKE '%\'%' AND NOT C <> 3`} {
+		`SELECT * FROM A WHERE B LIKE '%\'%' AND NOT C <> 3`,
+		"SELECT Name, Path FROM Win32_Share WHERE Name LIKE '[A]DMIN[$]'", "SELECT Name FROM A WHERE Name LIKE '[x'"} {
 		f.Add(s)
 	}
 	obj := newObject("A").str("Name", "x").num("EventType", 1)
 	f.Fuzz(func(t *testing.T, s string) {
 		q, err := parseWQL(s)
-		if err != nil || q.where == nil {
+		if err != nil {
 			return
 		}
-		_ = q.where(obj.get)
+		_ = obj.project(q.props).element()
+		if q.where != nil {
+			_ = q.where(obj.get)
+		}
 	})
+}
+
+// TestWQLReference: a reference property compares with the referenced
+// instance's relative object path, and a full path (server and namespace
+// first) names the same instance.
+func TestWQLReference(t *testing.T) {
+	obj := newObject("Win32_GroupUser").ref("GroupComponent", "Win32_Group", "Domain", "PC42", "Name", "Administrators")
+	for q, want := range map[string]bool{
+		`SELECT * FROM Win32_GroupUser WHERE GroupComponent = 'Win32_Group.Domain="PC42",Name="Administrators"'`:                       true,
+		`SELECT * FROM Win32_GroupUser WHERE GroupComponent = '\\\\PC42\\root\\cimv2:Win32_Group.Domain="PC42",Name="Administrators"'`: true,
+		`SELECT * FROM Win32_GroupUser WHERE GroupComponent = 'Win32_Group.Domain="PC42",Name="Users"'`:                                false,
+	} {
+		p, err := parseWQL(q)
+		require.NoError(t, err, q)
+		assert.Equal(t, want, p.where(obj.get), q)
+	}
 }

@@ -2,6 +2,7 @@ package wmitest
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -14,7 +15,8 @@ import (
 
 type wqlQuery struct {
 	class string
-	where wqlExpr // nil: every instance
+	props []string // nil: SELECT *
+	where wqlExpr  // nil: every instance
 }
 
 // wqlExpr evaluates a condition against an instance's property getter.
@@ -34,8 +36,18 @@ func parseWQL(q string) (*wqlQuery, error) {
 	if !p.keyword("SELECT") {
 		return nil, fmt.Errorf("WQL: expected SELECT")
 	}
+	var props []string
 	if !p.accept("*") {
-		return nil, fmt.Errorf("WQL: the simulator answers only SELECT *")
+		for {
+			name := p.next()
+			if !isIdent(name) || strings.EqualFold(name, "FROM") {
+				return nil, fmt.Errorf("WQL: expected * or a property name, got %q", name)
+			}
+			props = append(props, name)
+			if !p.accept(",") {
+				break
+			}
+		}
 	}
 	if !p.keyword("FROM") {
 		return nil, fmt.Errorf("WQL: expected FROM")
@@ -44,7 +56,7 @@ func parseWQL(q string) (*wqlQuery, error) {
 	if !isIdent(class) {
 		return nil, fmt.Errorf("WQL: expected a class name")
 	}
-	out := &wqlQuery{class: class}
+	out := &wqlQuery{class: class, props: props}
 	if p.keyword("WHERE") {
 		e, err := p.or()
 		if err != nil {
@@ -158,6 +170,12 @@ func (p *wqlParser) cmp() (wqlExpr, error) {
 	switch {
 	case strings.HasPrefix(lit, "'") || strings.HasPrefix(lit, `"`):
 		val, isString = lit[1:], true
+		// A full object path (\\PC42\root\cimv2:Win32_Group.…) names
+		// the same instance as its relative path, which is what a
+		// reference property compares as.
+		if m := fullPath.FindStringIndex(val); m != nil {
+			val = val[m[1]:]
+		}
 	case strings.EqualFold(lit, "TRUE"), strings.EqualFold(lit, "FALSE"):
 		val = strings.ToLower(lit)
 	default:
@@ -209,6 +227,9 @@ func (p *wqlParser) cmp() (wqlExpr, error) {
 	}, nil
 }
 
+// fullPath matches the server and namespace part of a full WMI object path.
+var fullPath = regexp.MustCompile(`(?i)^\\\\[^\\]+\\root(\\[^:\\]+)*:`)
+
 // parseDMTF reads a CIM_DATETIME literal "yyyymmddHHMMSS.mmmmmm±UUU" (UUU
 // the offset from UTC in minutes, DSP0004).
 func parseDMTF(s string) (time.Time, bool) {
@@ -244,6 +265,12 @@ func likeMatch(s, pat string) bool {
 		return false
 	case '_':
 		return s != "" && likeMatch(s[1:], pat[1:])
+	case '[':
+		// [abc] matches one of the characters listed.
+		if end := strings.IndexByte(pat[1:], ']'); end >= 0 {
+			set := pat[1 : end+1]
+			return s != "" && strings.IndexByte(set, s[0]) >= 0 && likeMatch(s[1:], pat[end+2:])
+		}
 	}
 	return s != "" && s[0] == pat[0] && likeMatch(s[1:], pat[1:])
 }
