@@ -33,7 +33,10 @@ type krbAMT struct {
 	pass   string
 }
 
-func newKrbAMT(t *testing.T, register bool) *krbAMT {
+func newKrbAMT(t *testing.T, register bool) *krbAMT { return newKrbAMTSPN(t, register, false) }
+
+// newKrbAMTSPN registers the port-less form HTTP/<fqdn> only when portless.
+func newKrbAMTSPN(t *testing.T, register, portless bool) *krbAMT {
 	dc := sambatest.Start(t)
 	srv, err := amttest.NewServer(amttest.Config{})
 	require.NoError(t, err)
@@ -46,6 +49,9 @@ func newKrbAMT(t *testing.T, register bool) *krbAMT {
 	addr := net.JoinHostPort(tg.Address, fmt.Sprint(tg.Ports[oobkit.AMT]))
 	spn := fmt.Sprintf("HTTP/%s:%d", k.fqdn, tg.Ports[oobkit.AMT])
 	other := fmt.Sprintf("HTTP/%s:%d", sambatest.Name("oth")+".oobkit.test", tg.Ports[oobkit.AMT])
+	if portless {
+		spn = "HTTP/" + k.fqdn
+	}
 	if !register {
 		spn = other // the device's keytab holds another name; its own is unknown to the KDC
 	}
@@ -93,6 +99,29 @@ func TestKerberosSignIn(t *testing.T) {
 	s := k.cache.Stats()
 	assert.Equal(t, int64(1), s.AS)
 	assert.Equal(t, map[string]int64{fmt.Sprintf("HTTP/%s:%d", k.fqdn, k.target.Ports[oobkit.AMT]): 1}, s.TGSPerSPN)
+
+	// The digest admin still signs in beside the domain users.
+	d, err := amt.New(k.target, k.srv.Credential(), amt.WithDialContext(k.dial))
+	require.NoError(t, err)
+	defer d.Close()
+	_, err = d.PowerState(krbCtx(t))
+	require.NoError(t, err)
+}
+
+// TestKerberosPortlessSPN: a device registered as HTTP/<fqdn> only (no
+// port) is reached after the KDC says it knows no HTTP/<fqdn>:<port>; the
+// client then keeps to the form that worked.
+func TestKerberosPortlessSPN(t *testing.T) {
+	k := newKrbAMTSPN(t, true, true)
+	c := k.client(t, k.cred())
+	for range 3 {
+		_, err := c.PowerState(krbCtx(t))
+		require.NoError(t, err)
+	}
+	assert.Equal(t, 3, k.v.Accepted()[k.dc.UPN(k.user)])
+	s := k.cache.Stats()
+	assert.Equal(t, map[string]int64{fmt.Sprintf("HTTP/%s:%d", k.fqdn, k.target.Ports[oobkit.AMT]): 1, "HTTP/" + k.fqdn: 1}, s.TGSPerSPN,
+		"one refused try of the port form, then the port-less one once")
 }
 
 func wantReason(t *testing.T, err error, r kerberos.Reason) {
