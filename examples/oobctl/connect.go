@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"slices"
 	"strconv"
@@ -143,7 +144,11 @@ func (a *app) credentialsFor(ctx context.Context, origin profile.Origin) (tasks.
 		if pw == "" {
 			return nil, usagef("--user needs the password in $OOBKIT_PASSWORD")
 		}
-		return userCredentials(o.user, pw, a.tlsSettings(), o.allowPlain && !a.tlsSettings().Enabled), nil
+		creds := userCredentials(o.user, pw, a.tlsSettings(), o.allowPlain && !a.tlsSettings().Enabled)
+		if o.kdc != "" {
+			kerberosCredentials(creds, o.kdc)
+		}
+		return creds, nil
 	}
 	if o.profileStore == "" {
 		return nil, usagef("no credentials: give --user (password in $OOBKIT_PASSWORD) or --profile-store FILE [--profile NAME]")
@@ -190,6 +195,21 @@ func userCredentials(user, password string, tls oobkit.TLSSettings, plainWMI boo
 		creds[p] = []tasks.NamedCredential{{Name: "--user", Source: "explicit", Credential: c}}
 	}
 	return creds
+}
+
+// kerberosCredentials turns the AMT, WMI and redirection credentials into
+// Kerberos ones asking kdc (port 88 unless given).
+func kerberosCredentials(creds tasks.StaticCredentials, kdc string) {
+	if _, _, err := net.SplitHostPort(kdc); err != nil {
+		kdc = net.JoinHostPort(kdc, "88")
+	}
+	for _, p := range []oobkit.Protocol{oobkit.AMT, oobkit.WMI, oobkit.Redirection} {
+		for i := range creds[p] {
+			c := &creds[p][i].Credential
+			c.Auth = oobkit.AuthKerberos
+			c.Kerberos = &oobkit.KerberosSettings{KDC: []string{kdc}}
+		}
+	}
 }
 
 // newRunner builds the runner of one-to-many commands.
