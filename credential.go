@@ -38,6 +38,33 @@ type Credential struct {
 	USM *USM `json:"usm,omitempty" yaml:"usm,omitempty"`
 	// TLS holds transport security settings for protocols that use TLS.
 	TLS TLSSettings `json:"tls,omitzero" yaml:"tls,omitempty"`
+	// Kerberos holds where a Kerberos identity's keys come from besides the
+	// password (keytab, credential cache) and how to reach its KDC. Used
+	// when Auth is [AuthKerberos]; Username is then the user principal
+	// ("user@REALM", or "user" with Kerberos.Realm).
+	Kerberos *KerberosSettings `json:"kerberos,omitempty" yaml:"kerberos,omitempty"`
+}
+
+// KerberosSettings completes a Kerberos credential (see package
+// github.com/oobkit/oobkit/kerberos). The keys come from, in order: the
+// keytab (Keytab or KeytabData), the credential cache (CCache), the
+// credential's Password.
+type KerberosSettings struct {
+	// Realm is the user's realm when Username carries none.
+	Realm string `json:"realm,omitempty" yaml:"realm,omitempty"`
+	// KDC lists "host:port" addresses of the realm's KDCs. Empty: Krb5Conf.
+	KDC []string `json:"kdc,omitempty" yaml:"kdc,omitempty"`
+	// Krb5Conf is the path of a krb5.conf naming the realm's KDCs.
+	Krb5Conf string `json:"krb5conf,omitempty" yaml:"krb5conf,omitempty"`
+	// Keytab is the path of a keytab holding the user's keys.
+	Keytab string `json:"keytab,omitempty" yaml:"keytab,omitempty"`
+	// KeytabData is a keytab's content, base64, for callers that hold it in
+	// memory or in a sealed profile.
+	KeytabData Secret `json:"keytabData,omitzero" yaml:"keytabData,omitempty"`
+	// CCache is the path of an MIT credential cache (kinit's FILE: cache).
+	CCache string `json:"ccache,omitempty" yaml:"ccache,omitempty"`
+	// SPN overrides the service principal derived from the target's name.
+	SPN string `json:"spn,omitempty" yaml:"spn,omitempty"`
 }
 
 // USM holds SNMP v3 user-based security settings.

@@ -11,6 +11,7 @@ import (
 	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/amt/internal/schema"
 	"github.com/oobkit/oobkit/internal/wsman"
+	"github.com/oobkit/oobkit/kerberos"
 )
 
 // Client manages one Intel AMT device over WS-Management. It is safe for
@@ -40,6 +41,7 @@ type config struct {
 	authInt bool
 	hooks   *oobkit.Hooks
 	settle  settle
+	krb     *kerberos.Cache
 }
 
 // WithLogger logs requests at debug level (never bodies or secrets).
@@ -114,6 +116,9 @@ func New(target oobkit.Target, cred oobkit.Credential, opts ...Option) (*Client,
 	}
 	if cfg.authInt {
 		wopts = append(wopts, wsman.WithAuthInt())
+	}
+	if cfg.krb != nil {
+		wopts = append(wopts, wsman.WithKerberosCache(cfg.krb))
 	}
 	if cfg.hooks != nil {
 		wopts = append(wopts, wsman.ObserveWith(*cfg.hooks, oobkit.AMT, target.HostPort(oobkit.AMT, cred.TLS.Enabled)))

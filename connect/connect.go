@@ -13,6 +13,7 @@ package connect
 
 import (
 	"context"
+	"net"
 	"slices"
 	"strings"
 
@@ -116,6 +117,10 @@ type UserOptions struct {
 	// computer allows unencrypted traffic (a lab). Set it with
 	// wmi.WithAllowUnencrypted when TLS is off.
 	WMIBasic bool
+	// KDC, when set, signs the user in with Kerberos on AMT, WMI and AMT
+	// redirection, asking this KDC ("host" or "host:port", port 88 when
+	// absent); the user is then user@REALM. DASH and IPMI keep the password.
+	KDC string
 }
 
 // UserCredentials offers one user and password to every protocol that
@@ -135,6 +140,14 @@ func UserCredentials(user string, password oobkit.Secret, o UserOptions) tasks.S
 		}
 		if p == oobkit.WMI && !o.WMIBasic {
 			c.Auth = oobkit.AuthNTLM
+		}
+		if o.KDC != "" && (p == oobkit.AMT || p == oobkit.WMI || p == oobkit.Redirection) {
+			kdc := o.KDC
+			if _, _, err := net.SplitHostPort(kdc); err != nil {
+				kdc = net.JoinHostPort(kdc, "88")
+			}
+			c.Auth = oobkit.AuthKerberos
+			c.Kerberos = &oobkit.KerberosSettings{KDC: []string{kdc}}
 		}
 		creds[p] = []tasks.NamedCredential{{Name: name, Source: "explicit", Credential: c}}
 	}

@@ -3,6 +3,7 @@ package profile
 import (
 	"fmt"
 	"maps"
+	"slices"
 	"time"
 
 	"github.com/oobkit/oobkit"
@@ -146,6 +147,11 @@ func cloneCredential(c oobkit.Credential) oobkit.Credential {
 		u := *c.USM
 		c.USM = &u
 	}
+	if c.Kerberos != nil {
+		k := *c.Kerberos
+		k.KDC = slices.Clone(k.KDC)
+		c.Kerberos = &k
+	}
 	return c
 }
 
@@ -153,7 +159,7 @@ func cloneCredential(c oobkit.Credential) oobkit.Credential {
 // kind, user, secrets and TLS settings. Ports and timeouts do not count.
 func sameCredential(a, b oobkit.Credential) bool {
 	if a.Auth != b.Auth || a.Username != b.Username || !a.Password.Equal(b.Password) ||
-		!a.Community.Equal(b.Community) || a.TLS != b.TLS {
+		!a.Community.Equal(b.Community) || a.TLS != b.TLS || !sameKerberos(a.Kerberos, b.Kerberos) {
 		return false
 	}
 	if (a.USM == nil) != (b.USM == nil) {

@@ -137,6 +137,7 @@ func credentialComplete(c oobkit.Credential, auth oobkit.AuthKind) error {
 		if c.Username == "" {
 			return fmt.Errorf("enabled without a credential: Kerberos needs a user principal")
 		}
+		return kerberosComplete(c)
 	case oobkit.AuthCommunity:
 		if c.Community.IsZero() {
 			return fmt.Errorf("enabled without a credential: SNMP v1/v2c needs a community")

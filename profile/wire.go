@@ -46,6 +46,7 @@ type wireSettings struct {
 	Community string             `json:"community,omitempty" yaml:"community,omitempty"`
 	USM       *wireUSM           `json:"usm,omitempty" yaml:"usm,omitempty"`
 	TLS       oobkit.TLSSettings `json:"tls,omitzero" yaml:"tls,omitempty"`
+	Kerberos  *wireKerberos      `json:"kerberos,omitempty" yaml:"kerberos,omitempty"`
 }
 
 type wireUSM struct {
@@ -94,6 +95,7 @@ func settingsToWire(s Settings, withSecrets bool) wireSettings {
 			ws.USM.PrivPassphrase = c.USM.PrivPassphrase.Reveal()
 		}
 	}
+	ws.Kerberos = kerberosToWire(c.Kerberos, withSecrets)
 	return ws
 }
 
@@ -145,6 +147,7 @@ func settingsFromWire(profile string, proto oobkit.Protocol, ws wireSettings) (S
 			ContextName:    ws.USM.ContextName,
 		}
 	}
+	c.Kerberos = kerberosFromWire(ws.Kerberos)
 	return Settings{Enabled: ws.Enabled, Credential: c, Port: ws.Port, Timeout: timeout, Retries: ws.Retries}, nil
 }
 

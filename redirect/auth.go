@@ -26,6 +26,10 @@ func (c *Client) authenticate(ctx context.Context, s *conn) error {
 	}
 	_, _, offered := wire.AuthFields(f.Raw)
 	switch {
+	case c.cred.Auth == oobkit.AuthKerberos && slices.Contains(offered, wire.AuthKerberos):
+		return c.kerberosAuth(ctx, s)
+	case c.cred.Auth == oobkit.AuthKerberos:
+		return classErr(authOp, oobkit.ErrUnsupported, fmt.Sprintf("the device offers no Kerberos authentication (offered %v)", offered), nil)
 	case slices.Contains(offered, wire.AuthDigest):
 		return c.digestAuth(ctx, s)
 	case slices.Contains(offered, wire.AuthPassword) && c.cfg.legacy:

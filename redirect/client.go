@@ -13,6 +13,7 @@ import (
 
 	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/internal/tlsconf"
+	"github.com/oobkit/oobkit/kerberos"
 	"github.com/oobkit/oobkit/redirect/internal/wire"
 )
 
@@ -37,6 +38,8 @@ type config struct {
 	legacy  bool
 	// takeOver ends another console's session on BUSY (WithTakeOver).
 	takeOver TakeOverFunc
+	// krb holds Kerberos tickets (WithKerberosCache).
+	krb *kerberos.Cache
 }
 
 // Option configures a Client.

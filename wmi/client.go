@@ -11,6 +11,7 @@ import (
 
 	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/internal/wsman"
+	"github.com/oobkit/oobkit/kerberos"
 )
 
 // Client manages one Windows computer through WMI over WinRM. It is safe
@@ -48,6 +49,7 @@ type config struct {
 	hooks       *oobkit.Hooks
 	unencrypted bool
 	poll        time.Duration
+	krb         *kerberos.Cache
 }
 
 // WithLogger logs requests at debug level (never bodies or secrets).
@@ -87,8 +89,8 @@ func WithPollInterval(d time.Duration) Option { return func(c *config) { c.poll 
 
 // New returns a client for the Windows computer at target: WinRM port 5985
 // (5986 when cred.TLS.Enabled, or the target's override), path /wsman.
-// cred.Auth is basic (the default) or ntlm; basic over plain HTTP needs
-// [WithAllowUnencrypted]. User names may be "user", "COMPUTER\user" or
+// cred.Auth is basic (the default), ntlm or kerberos; basic and kerberos
+// over plain HTTP need [WithAllowUnencrypted]. User names may be "user", "COMPUTER\user" or
 // "DOMAIN\user". New does not touch the network; [Client.Identify] does.
 func New(target oobkit.Target, cred oobkit.Credential, opts ...Option) (*Client, error) {
 	if err := target.Validate(); err != nil {
@@ -108,9 +110,17 @@ func New(target oobkit.Target, cred oobkit.Credential, opts ...Option) (*Client,
 				Message: "basic authentication over plain HTTP would send the password in clear text: enable TLS (5986), use NTLM, or pass WithAllowUnencrypted"}
 		}
 	case oobkit.AuthNTLM:
+	case oobkit.AuthKerberos:
+		// WinRM takes Kerberos over HTTP only with the messages sealed
+		// (multipart/encrypted, [MS-WSMV] §2.2.9.1), which this client does
+		// not do: Kerberos goes over HTTPS (5986).
+		if !cred.TLS.Enabled && !cfg.unencrypted {
+			return nil, &oobkit.Error{Protocol: oobkit.WMI, Op: "connect", Class: oobkit.ErrInvalidArgument,
+				Message: "Kerberos over plain HTTP needs WinRM message encryption, which oobkit does not do: enable TLS (5986), or pass WithAllowUnencrypted for a service that accepts it"}
+		}
 	default:
 		return nil, &oobkit.Error{Protocol: oobkit.WMI, Op: "connect", Class: oobkit.ErrUnsupported,
-			Message: fmt.Sprintf("authentication %q is not supported for WinRM (use basic or ntlm)", cred.Auth)}
+			Message: fmt.Sprintf("authentication %q is not supported for WinRM (use basic, ntlm or kerberos)", cred.Auth)}
 	}
 	scheme := "http"
 	if cred.TLS.Enabled {
@@ -132,6 +142,9 @@ func New(target oobkit.Target, cred oobkit.Credential, opts ...Option) (*Client,
 	}
 	if cfg.hooks != nil {
 		wopts = append(wopts, wsman.ObserveWith(*cfg.hooks, oobkit.WMI, target.HostPort(oobkit.WMI, cred.TLS.Enabled)))
+	}
+	if cfg.krb != nil {
+		wopts = append(wopts, wsman.WithKerberosCache(cfg.krb))
 	}
 	base := wopts
 	if cfg.rt != nil {

@@ -116,7 +116,9 @@ func TestNewRefuses(t *testing.T) {
 	target := oobkit.Target{Address: "pc42"}
 	_, err := wmi.New(target, oobkit.Credential{Username: "a", Password: oobkit.NewSecret("b")})
 	require.ErrorIs(t, err, oobkit.ErrInvalidArgument, "basic over plain HTTP")
-	_, err = wmi.New(target, oobkit.Credential{Auth: oobkit.AuthKerberos, Username: "a"})
+	_, err = wmi.New(target, oobkit.Credential{Auth: oobkit.AuthKerberos, Username: "a@R"})
+	require.ErrorIs(t, err, oobkit.ErrInvalidArgument, "Kerberos over plain HTTP (WinRM would want its messages sealed)")
+	_, err = wmi.New(target, oobkit.Credential{Auth: "magic", Username: "a"})
 	require.ErrorIs(t, err, oobkit.ErrUnsupported)
 	_, err = wmi.New(oobkit.Target{}, oobkit.Credential{Auth: oobkit.AuthNTLM})
 	require.ErrorIs(t, err, oobkit.ErrInvalidArgument)

@@ -164,6 +164,8 @@ Flags (before or after the command):
   --user NAME           user name for every protocol; the password is read from $OOBKIT_PASSWORD
   --profile NAME        use the connection profile NAME from --profile-store
   --profile-store FILE  the encrypted profile store (key in FILE.key)
+  --kdc HOST[:PORT]      sign --user (user@REALM) in with Kerberos on AMT, WMI and redirection,
+                        asking this KDC of the realm (WMI then needs --tls)
   --tls                 use TLS (AMT 16993, DASH 664, redirection 16995) with --user
   --pin SHA256          accept exactly this certificate (implies --tls)
   --insecure            do not verify the certificate (implies --tls)
@@ -227,6 +229,7 @@ type options struct {
 	tls          bool
 	pin          string
 	insecure     bool
+	kdc          string
 	protocols    string
 	json         bool
 	concurrency  int
@@ -304,6 +307,7 @@ func (a *app) flagSet(name string) *flag.FlagSet {
 	fs.BoolVar(&o.tls, "tls", o.tls, "")
 	fs.StringVar(&o.pin, "pin", o.pin, "")
 	fs.BoolVar(&o.insecure, "insecure", o.insecure, "")
+	fs.StringVar(&o.kdc, "kdc", o.kdc, "")
 	fs.StringVar(&o.protocols, "protocols", o.protocols, "")
 	fs.BoolVar(&o.json, "json", o.json, "")
 	fs.IntVar(&o.concurrency, "concurrency", o.concurrency, "")
@@ -442,6 +446,9 @@ func (a *app) checkOptions() error {
 	}
 	if o.profile != "" && (o.tls || o.pin != "" || o.insecure) {
 		return usagef("--tls, --pin and --insecure go with --user; a profile carries its own TLS settings")
+	}
+	if o.kdc != "" && (o.user == "" || !strings.Contains(o.user, "@")) {
+		return usagef("--kdc goes with --user user@REALM")
 	}
 	if _, err := a.protocolList(); err != nil {
 		return err

@@ -117,7 +117,7 @@ func (a *app) tlsSettings() oobkit.TLSSettings {
 // logs on with basic over plain HTTP under --allow-unencrypted without TLS.
 func (a *app) userCredentials(pw string) tasks.StaticCredentials {
 	return connect.UserCredentials(a.opt.user, oobkit.NewSecret(pw), connect.UserOptions{
-		Name: "--user", TLS: a.tlsSettings(), WMIBasic: a.opt.allowPlain && !a.tlsSettings().Enabled,
+		Name: "--user", TLS: a.tlsSettings(), WMIBasic: a.opt.allowPlain && !a.tlsSettings().Enabled, KDC: a.opt.kdc,
 	})
 }
 

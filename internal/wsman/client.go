@@ -24,6 +24,7 @@ import (
 	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/internal/digest"
 	"github.com/oobkit/oobkit/internal/tlsconf"
+	"github.com/oobkit/oobkit/kerberos"
 )
 
 // DefaultMaxResponseBytes caps a response body unless WithMaxResponseBytes
@@ -41,6 +42,7 @@ type Client struct {
 	password oobkit.Secret
 	auth     oobkit.AuthKind
 	digest   *digest.Client
+	krb      *krbAuth
 	httpc    *http.Client
 	ownsRT   bool            // the transport is the client's own, not a caller's shared one
 	own      *http.Transport // that transport, when ownsRT
@@ -110,6 +112,7 @@ type config struct {
 	authInt   bool
 	timeout   time.Duration
 	tlsConfig *tls.Config
+	krbCache  *kerberos.Cache
 }
 
 // WithProtocol tags errors with the protocol that uses the client (amt,
@@ -178,8 +181,8 @@ func WithAuthInt() Option { return func(c *config) error { c.authInt = true; ret
 func WithTimeout(d time.Duration) Option { return func(c *config) error { c.timeout = d; return nil } }
 
 // New returns a client for endpoint ("http://host:16992/wsman") with cred.
-// cred.Auth selects digest (default), basic or NTLM; Kerberos is refused with
-// ErrUnsupported. An https endpoint verifies the certificate unless
+// cred.Auth selects digest (default), basic, NTLM or Kerberos (HTTP
+// Negotiate, see WithKerberosCache). An https endpoint verifies the certificate unless
 // cred.TLS.InsecureSkipVerify is set; cred.TLS.PinnedSHA256 accepts exactly
 // the certificate with that fingerprint.
 func New(endpoint string, cred oobkit.Credential, opts ...Option) (*Client, error) {
@@ -220,6 +223,8 @@ func New(endpoint string, cred oobkit.Credential, opts ...Option) (*Client, erro
 		}
 		c.digest = digest.NewClient(cred.Username, cred.Password, dopts...)
 	case oobkit.AuthBasic, oobkit.AuthNTLM:
+	case oobkit.AuthKerberos:
+		c.krb = newKrbAuth(cfg.krbCache, c.protocol, u, cred)
 	default:
 		return nil, &oobkit.Error{Protocol: c.protocol, Op: "connect", Class: oobkit.ErrUnsupported,
 			Message: fmt.Sprintf("authentication %q is not supported by the WS-Management client", c.auth)}
@@ -340,6 +345,9 @@ func (c *Client) Do(ctx context.Context, m *Message) (*Envelope, error) {
 		if status == http.StatusUnauthorized {
 			putBuffer(rbuf)
 			c.unauthorized.Add(1)
+			if c.auth == oobkit.AuthKerberos {
+				return nil, c.krbRefused(op, hdr)
+			}
 			if retry, why, err := c.onUnauthorized(hdr, attempt, conns); err != nil {
 				return nil, &oobkit.Error{Protocol: c.protocol, Op: op, Class: oobkit.ErrAuth, Message: err.Error()}
 			} else if retry {
@@ -446,6 +454,12 @@ func (c *Client) exchange(ctx context.Context, info RequestInfo, body []byte, rb
 		}
 	case oobkit.AuthBasic, oobkit.AuthNTLM:
 		req.SetBasicAuth(c.user, c.password.Reveal())
+	case oobkit.AuthKerberos:
+		h, err := c.krb.header(ctx)
+		if err != nil {
+			return 0, nil, nil, 0, c.krbError(opName(info.Action), err)
+		}
+		req.Header.Set("Authorization", h)
 	}
 	// Every connection the exchange used (NTLM makes several round trips
 	// inside one Do); read after Do returns, so no lock is needed.

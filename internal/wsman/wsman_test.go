@@ -406,9 +406,15 @@ func TestBasicAuth(t *testing.T) {
 	defer c2.CloseIdleConnections()
 	_, err = c2.Get(context.Background(), uriGS, nil)
 	assert.ErrorIs(t, err, oobkit.ErrAuth)
-	cred.Auth = oobkit.AuthKerberos
+	cred.Auth = "magic"
 	_, err = wsman.New(d.URL(), cred)
 	assert.ErrorIs(t, err, oobkit.ErrUnsupported)
+	// Kerberos is accepted; a user name without a realm is no principal.
+	cred.Auth = oobkit.AuthKerberos
+	c3, err := wsman.New(d.URL(), cred)
+	require.NoError(t, err)
+	_, err = c3.Get(context.Background(), uriGS, nil)
+	assert.ErrorIs(t, err, oobkit.ErrInvalidArgument)
 }
 
 func TestFleetHost(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/hex"
 	"errors"
+	"github.com/oobkit/oobkit/internal/krbservice"
 	"log/slog"
 	"math/big"
 	"net"
@@ -143,6 +144,8 @@ type Server struct {
 	live    map[*slot]struct{} // running sessions, for ending them (takeover.go)
 	conns   map[net.Conn]struct{}
 	closed  bool
+
+	krb atomic.Pointer[krbservice.Verifier] // EnableKerberos
 
 	sessions, authFailures, refused, ended atomic.Uint64
 	boots                                  chan BootReport

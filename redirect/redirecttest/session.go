@@ -78,6 +78,9 @@ func (s *Server) authenticate(c *devConn) error {
 	if s.cfg.Legacy {
 		offered = append(offered, wire.AuthPassword)
 	}
+	if s.krb.Load() != nil {
+		offered = append(offered, wire.AuthKerberos)
+	}
 	for {
 		f, err := c.fr.Next()
 		if err != nil {
@@ -118,6 +121,8 @@ func (s *Server) authenticate(c *devConn) error {
 				Qop: d.Qop, NC: d.NC, CNonce: d.CNonce, Response: d.Response}
 			ok := known && s.digest.Check(r, digest.Request{Method: wire.DigestMethod, URI: wire.DigestURI}, pw) == nil
 			return s.authReply(c, typ, ok)
+		case typ == wire.AuthKerberos && slices.Contains(offered, typ):
+			return s.kerberosAuth(c, data)
 		default:
 			if err := c.write(wire.Auth(wire.OpAuthenticateReply, wire.AuthStatusUnsupported, typ, nil)); err != nil {
 				return err

@@ -143,6 +143,9 @@ type Computer struct {
 	jobs      map[uint32]*PrintJob
 	groups    map[string]*Group
 	registry  map[string][]RegistryValue
+
+	// krb, when set by EnableKerberos, accepts domain users' Kerberos tickets.
+	krb *krbState
 }
 
 // ShutdownNotice is what Win32_OperatingSystem.Win32ShutdownTracker showed

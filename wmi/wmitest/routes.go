@@ -35,6 +35,9 @@ func (c *Computer) handle(action, resourceURI string, f func(*wsmantest.Request)
 // authorize applies WinRM's access rule: administrators only, and UAC
 // remote restrictions for local administrators other than the built-in one.
 func (c *Computer) authorize(user string) error {
+	if c.krb != nil && c.krb.admins[strings.ToLower(user)] {
+		return nil // a domain administrator: UAC filters local accounts only
+	}
 	u := c.users[strings.ToLower(user)]
 	denied := &wsman.Fault{Code: "Sender", Subcode: "AccessDenied", Reason: "Access is denied.",
 		Detail: "WSManFault Code=5 Machine=" + c.Name}

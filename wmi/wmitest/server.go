@@ -73,6 +73,11 @@ func (c *Computer) authenticate(w http.ResponseWriter, r *http.Request, _ []byte
 	defer c.mu.Unlock()
 	h := r.Header.Get("Authorization")
 	scheme, token, _ := strings.Cut(h, " ")
+	if c.krb != nil {
+		if user, ok, handled := c.krb.v.ServeNegotiate(w, r); handled {
+			return user, ok
+		}
+	}
 	switch {
 	case h == "":
 		if nc := c.ntlm.conns[r.RemoteAddr]; nc != nil && nc.user != "" {

@@ -70,9 +70,13 @@ const (
 // with a full 16-bit payload. Anything claiming more is a protocol error.
 const MaxFrame = DataToHostPrefixLen + 0xFFFF
 
-// maxAuthData bounds the data of an authentication message; real ones are
-// under 300 bytes.
-const maxAuthData = 4096
+// maxAuthData bounds the data of an authentication message. Digest ones
+// are under 300 bytes; a Kerberos one (type 2) carries a ticket with its
+// Active Directory PAC, which grows with the user's groups (Windows sizes
+// its token buffers at 48 KiB, MaxTokenSize in "Problems with Kerberos
+// authentication when a user belongs to many groups",
+// https://learn.microsoft.com/troubleshoot/windows-server/windows-security/kerberos-authentication-problems-if-user-belongs-to-groups).
+const maxAuthData = 48 << 10
 
 // Frame is one protocol message. Raw includes the opcode byte at Raw[0] and
 // stays valid only until the next call to [FrameReader.Next].
