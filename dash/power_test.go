@@ -73,7 +73,7 @@ func TestSetPower(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
-			sim, c := newPair(t, dashtest.Config{PowerState: tt.initial, GracefulPower: tt.graceful})
+			sim, c := newPair(t, dashtest.Config{ExactPowerState: dmtf.PowerState(tt.initial), GracefulPower: tt.graceful})
 			err := c.SetPower(ctx, tt.action)
 			if tt.wantErr != nil {
 				require.ErrorIs(t, err, tt.wantErr)
@@ -90,7 +90,7 @@ func TestSetPower(t *testing.T) {
 }
 
 func TestPowerStatus(t *testing.T) {
-	_, c := newPair(t, dashtest.Config{PowerState: 8})
+	_, c := newPair(t, dashtest.Config{ExactPowerState: dmtf.PowerOffSoft})
 	st, err := c.PowerStatus(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, oobkit.PowerS5, st.State)
@@ -148,7 +148,7 @@ func TestPowerWithoutProfile(t *testing.T) {
 // computer's AvailableRequestedPowerStates, not Intel AMT's Table C-3.
 func TestDASHGateIsAvailableStates(t *testing.T) {
 	ctx := context.Background()
-	_, c := newPair(t, dashtest.Config{PowerState: 6}) // Off-Hard: G3 in Table C-3, where AMT could not power on
+	_, c := newPair(t, dashtest.Config{ExactPowerState: dmtf.PowerOffHard}) // Off-Hard: G3 in Table C-3, where AMT could not power on
 	st, err := c.CheckPower(ctx, oobkit.ActionOn, true)
 	require.NoError(t, err, "the computer offers On (2)")
 	assert.Equal(t, oobkit.PowerG3, st)

@@ -24,6 +24,7 @@ import (
 	"github.com/oobkit/oobkit/asf/asftest"
 	"github.com/oobkit/oobkit/dash/dashtest"
 	"github.com/oobkit/oobkit/discovery"
+	"github.com/oobkit/oobkit/internal/peer"
 	"github.com/oobkit/oobkit/internal/wsmantest"
 	"github.com/oobkit/oobkit/snmp/snmptest"
 	"github.com/oobkit/oobkit/wmi/wmitest"
@@ -130,13 +131,15 @@ func TestDiscoverMixedRange(t *testing.T) {
 	dev, err := asftest.NewServer(asftest.Config{Addr: asfIP, State: asftest.StateS5})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = dev.Close() })
-	agent := snmptest.StartAgentAt(t, snmpIP)
+	agent, err := snmptest.NewServer(snmptest.Config{IP: snmpIP})
+	peer.Check(t, err)
+	t.Cleanup(func() { _ = agent.Close() })
 	wmiPort := serveHTTP(t, wmiIP, wmitest.NewComputer("Adm1n-Passw0rd").Server(), false)
-	silent(t, silentIP, []int{amtPort, amtTLSPort, dashPort, wmiPort}, []int{ipmiPort, dev.Port(), agent.Port})
+	silent(t, silentIP, []int{amtPort, amtTLSPort, dashPort, wmiPort}, []int{ipmiPort, dev.Port(), agent.Port()})
 
 	cfg := discovery.Config{
 		Ports: map[oobkit.Protocol]int{oobkit.AMT: amtPort, oobkit.DASH: dashPort, oobkit.IPMI: ipmiPort,
-			oobkit.ASF: dev.Port(), oobkit.WMI: wmiPort, oobkit.SNMP: agent.Port},
+			oobkit.ASF: dev.Port(), oobkit.WMI: wmiPort, oobkit.SNMP: agent.Port()},
 		TLSPorts: map[oobkit.Protocol]int{oobkit.AMT: amtTLSPort, oobkit.DASH: -1, oobkit.WMI: -1,
 			oobkit.ASF: dev.SecurePort()},
 		Community: oobkit.NewSecret(snmptest.Community),

@@ -26,8 +26,14 @@ func usmCred(user, auth, priv string) oobkit.Credential {
 	return oobkit.Credential{Auth: oobkit.AuthUSM, Username: user, USM: u}
 }
 
-func agentTarget(a *snmptest.Agent) oobkit.Target {
-	return oobkit.Target{Name: "simhost", Address: "127.0.0.1", Ports: map[oobkit.Protocol]int{oobkit.SNMP: a.Port}}
+// startAgent starts snmptest's real snmpd for the test (skipped or failed
+// by internal/peer when snmpd is missing) and stops it in t.Cleanup.
+func startAgent(t testing.TB, cfg snmptest.Config) *snmptest.Server {
+	t.Helper()
+	s, err := snmptest.NewServer(cfg)
+	peer.Check(t, err)
+	t.Cleanup(func() { _ = s.Close() })
+	return s
 }
 
 // snmpgetter reads values with net-snmp's snmpget, the reference client.
@@ -49,8 +55,8 @@ func (s snmpgetter) get(oid string) string {
 
 func TestInventoryMatchesSnmpget(t *testing.T) {
 	snmpget := peer.Require(t, "snmpget", "snmp")
-	agent := snmptest.StartAgent(t)
-	ref := snmpgetter{t: t, bin: snmpget, addr: agent.Addr}
+	agent := startAgent(t, snmptest.Config{})
+	ref := snmpgetter{t: t, bin: snmpget, addr: agent.Addr()}
 
 	want := map[string]string{
 		"sysDescr": ref.get(OIDSysDescr), "sysObjectID": ref.get(OIDSysObjectID),
@@ -73,7 +79,7 @@ func TestInventoryMatchesSnmpget(t *testing.T) {
 	}
 	for _, tt := range creds {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := New(agentTarget(agent), tt.cred, tt.opts...)
+			c, err := New(agent.Target(), tt.cred, tt.opts...)
 			require.NoError(t, err)
 			defer c.Close()
 			assert.Equal(t, tt.want, c.Version())
@@ -139,8 +145,8 @@ func checkStorage(t *testing.T, ref snmpgetter, inv *oobkit.Inventory) {
 }
 
 func TestClientErrors(t *testing.T) {
-	agent := snmptest.StartAgent(t)
-	target := agentTarget(agent)
+	agent := startAgent(t, snmptest.Config{})
+	target := agent.Target()
 	// snmpd answers a refused v3 user at once with a usmStats report, so
 	// those cases get a timeout long enough for a loaded machine (it costs
 	// nothing when snmpd is quick); a wrong community gets silence, so that

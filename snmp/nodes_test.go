@@ -87,9 +87,9 @@ func nodeCtx(t *testing.T) context.Context {
 	return ctx
 }
 
-func communityClient(t *testing.T, a *snmptest.Agent, community string, opts ...Option) *Client {
+func communityClient(t *testing.T, a *snmptest.Server, community string, opts ...Option) *Client {
 	t.Helper()
-	c, err := New(agentTarget(a), oobkit.Credential{Community: oobkit.NewSecret(community)}, opts...)
+	c, err := New(a.Target(), oobkit.Credential{Community: oobkit.NewSecret(community)}, opts...)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = c.Close() })
 	return c
@@ -161,7 +161,7 @@ func checkRoutes(t *testing.T, got []Route, h *kernelHistory, table string, ipv6
 func TestRoutesMatchKernel(t *testing.T) {
 	var h kernelHistory
 	h.snapshot(t)
-	agent := snmptest.StartAgent(t)
+	agent := startAgent(t, snmptest.Config{})
 	for _, tt := range []struct {
 		community, table string
 		ipv6             bool
@@ -189,7 +189,7 @@ func TestRoutesMatchKernel(t *testing.T) {
 // Table A-6: "WMI and SNMP — Network Adapter", read from the real snmpd
 // and checked against the kernel's interfaces.
 func TestAdaptersMatchKernel(t *testing.T) {
-	agent := snmptest.StartAgent(t)
+	agent := startAgent(t, snmptest.Config{})
 	for _, community := range []string{snmptest.Community, snmptest.CommunityRFC1213Routes} {
 		t.Run(community, func(t *testing.T) {
 			c := communityClient(t, agent, community)

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/internal/peer"
 	"github.com/oobkit/oobkit/ipmi"
 	"github.com/oobkit/oobkit/ipmi/ipmitest"
 	"github.com/oobkit/oobkit/snmp"
@@ -19,9 +20,10 @@ import (
 // snmpd) is served by SNMP after WMI, AMT and DASH were tried; "WMI and
 // SNMP Network Adapter" gets SNMP's part.
 func TestSNMPServesComputerSystem(t *testing.T) {
-	agent := snmptest.StartAgent(t)
-	c, err := snmp.New(oobkit.Target{Name: "snmphost", Address: "127.0.0.1", Ports: map[oobkit.Protocol]int{oobkit.SNMP: agent.Port}},
-		oobkit.Credential{Community: oobkit.NewSecret(snmptest.Community)})
+	agent, err := snmptest.NewServer(snmptest.Config{Name: "snmphost"})
+	peer.Check(t, err)
+	t.Cleanup(func() { _ = agent.Close() })
+	c, err := snmp.New(agent.Target(), agent.Credential())
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = c.Close() })
 	v := &view.View{Rows: rowsNamed(t, "Physical System/Computer System", "Networking/Network Adapter")}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/dmtf"
 	"github.com/oobkit/oobkit/internal/wsman"
 	"github.com/oobkit/oobkit/internal/wsmantest"
 	"github.com/oobkit/oobkit/wsmansim"
@@ -44,9 +45,16 @@ type Config struct {
 	// sleep, Sleep-Deep for S3 and G1, Hibernate for S4, Off-Hard for G3,
 	// Off-Soft for the other off rows.
 	Power oobkit.PowerState
-	// PowerState is the exact initial DSP1027 power state, for a test that
-	// needs a value Power does not name (the graceful states 12–16, say);
-	// when set it wins over Power (default: from Power).
+	// ExactPowerState is the exact initial DSP1027 power state, for a test
+	// that needs a value no row of Table C-3 names (the graceful states
+	// 12–16, Other, or Off-Soft rather than Hibernate for S4, say); when set
+	// it wins over Power (default: the value Power maps to, above).
+	ExactPowerState dmtf.PowerState
+	// PowerState is ExactPowerState as a bare number, read only when
+	// ExactPowerState is not set.
+	//
+	// Deprecated: use Power, or ExactPowerState for a value Power does not
+	// name. Kept while examples/ still sets it; to be removed.
 	PowerState int
 	// GracefulPower offers the graceful states 12–16 (an OS agent runs).
 	GracefulPower bool
@@ -138,8 +146,11 @@ func NewComputer(cfg Config) *Computer {
 	if cfg.Profiles == nil {
 		cfg.Profiles = DefaultProfiles
 	}
-	if cfg.PowerState == 0 {
-		cfg.PowerState = dmtfFromRow(cfg.Power)
+	if cfg.ExactPowerState == dmtf.PowerUnknown {
+		cfg.ExactPowerState = dmtf.PowerState(cfg.PowerState)
+	}
+	if cfg.ExactPowerState == dmtf.PowerUnknown {
+		cfg.ExactPowerState = dmtf.PowerState(dmtfFromRow(cfg.Power))
 	}
 	if cfg.BIOS == nil {
 		cfg.BIOS = DefaultBIOS()
@@ -153,7 +164,7 @@ func NewComputer(cfg Config) *Computer {
 	if cfg.MaxSubscriptions == 0 {
 		cfg.MaxSubscriptions = 8
 	}
-	c := &Computer{cfg: cfg, srv: wsmantest.New(cfg.User, cfg.Password), power: cfg.PowerState, requested: 12,
+	c := &Computer{cfg: cfg, srv: wsmantest.New(cfg.User, cfg.Password), power: int(cfg.ExactPowerState), requested: 12,
 		biosPass: cfg.BIOSPassword, sysPass: cfg.SystemPassword, sources: cfg.BootSources, inject: map[string][]int{},
 		httpc: &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 2}}}
 	c.srv.SetMissing(cfg.Missing, cfg.MissingStatus)

@@ -9,7 +9,9 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/dash"
 	"github.com/oobkit/oobkit/dash/dashtest"
+	"github.com/oobkit/oobkit/dmtf"
 	"github.com/oobkit/oobkit/internal/wsman"
 )
 
@@ -79,24 +81,41 @@ func TestMissingProfileIsNotServed(t *testing.T) {
 }
 
 // NewServer is the shape every simulator shares, and Config.Power the
-// initial state as a Table C-3 row, reported as its DSP1027 value.
+// initial state as a Table C-3 row, reported as its DSP1027 value: a dash
+// client given Target and Credential reads it back.
 func TestNewServerAndPower(t *testing.T) {
 	for _, tc := range []struct {
 		power oobkit.PowerState
-		dmtf  int
+		dmtf  dmtf.PowerState
+		read  oobkit.PowerState // what the client reads back
 	}{
-		{oobkit.PowerUnknown, 2}, {oobkit.PowerS0, 2}, {oobkit.PowerS3, 4}, {oobkit.PowerS4, 7},
-		{oobkit.PowerS5, 8}, {oobkit.PowerG3, 6}, {oobkit.PowerSleeping, 3},
+		{oobkit.PowerUnknown, dmtf.PowerOn, oobkit.PowerS0}, {oobkit.PowerS0, dmtf.PowerOn, oobkit.PowerS0},
+		{oobkit.PowerS3, dmtf.PowerSleepDeep, oobkit.PowerS3}, {oobkit.PowerS4, dmtf.PowerHibernate, oobkit.PowerS4},
+		{oobkit.PowerS5, dmtf.PowerOffSoft, oobkit.PowerS5}, {oobkit.PowerG3, dmtf.PowerOffHard, oobkit.PowerG3},
+		{oobkit.PowerSleeping, dmtf.PowerSleepLight, oobkit.PowerSleeping},
 	} {
 		sim, err := dashtest.NewServer(dashtest.Config{Name: "pc-1", Power: tc.power})
 		require.NoError(t, err)
-		assert.Equal(t, tc.dmtf, sim.PowerState(), "%v", tc.power)
+		assert.Equal(t, int(tc.dmtf), sim.PowerState(), "%v", tc.power)
 		assert.Equal(t, "pc-1", sim.Target().Name)
 		assert.Equal(t, dashtest.DefaultUser, sim.Credential().Username)
+		c, err := dash.New(sim.Target(), sim.Credential())
+		require.NoError(t, err)
+		st, err := c.PowerStatus(context.Background())
+		require.NoError(t, err)
+		assert.Equal(t, tc.dmtf, st.DMTFState, "%v", tc.power)
+		assert.Equal(t, tc.read, st.State, "%v", tc.power)
+		require.NoError(t, c.Close())
 		require.NoError(t, sim.Close())
 	}
-	sim, err := dashtest.NewServer(dashtest.Config{Power: oobkit.PowerS5, PowerState: 12})
+	sim, err := dashtest.NewServer(dashtest.Config{Power: oobkit.PowerS5, ExactPowerState: dmtf.PowerOffSoftGraceful})
 	require.NoError(t, err)
 	defer sim.Close()
 	assert.Equal(t, 12, sim.PowerState(), "the exact DSP1027 value wins")
+	c, err := dash.New(sim.Target(), sim.Credential())
+	require.NoError(t, err)
+	defer c.Close()
+	st, err := c.PowerStatus(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, dmtf.PowerOffSoftGraceful, st.DMTFState)
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/oobkit/oobkit/dash"
 	"github.com/oobkit/oobkit/dash/dashtest"
 	"github.com/oobkit/oobkit/internal/digest"
+	"github.com/oobkit/oobkit/internal/peer"
 	"github.com/oobkit/oobkit/internal/secretcheck"
 	"github.com/oobkit/oobkit/ipmi"
 	"github.com/oobkit/oobkit/ipmi/ipmitest"
@@ -206,8 +207,10 @@ func TestClientsHoldNoPlainSecrets(t *testing.T) {
 	t.Run("snmp v3", func(t *testing.T) {
 		// snmptest's snmpd knows its users' passphrases only; they are the
 		// canaries here.
-		a := snmptest.StartAgent(t)
-		target := oobkit.Target{Address: "127.0.0.1", Ports: map[oobkit.Protocol]int{oobkit.SNMP: a.Port}}
+		a, err := snmptest.NewServer(snmptest.Config{})
+		peer.Check(t, err)
+		defer a.Close()
+		target := a.Target()
 		c, err := snmp.New(target, oobkit.Credential{Username: snmptest.UserSHA256, USM: &oobkit.USM{
 			AuthProtocol: "SHA-256", AuthPassphrase: oobkit.NewSecret(snmptest.AuthPassphrase),
 			PrivProtocol: "AES", PrivPassphrase: oobkit.NewSecret(snmptest.PrivPassphrase)}})

@@ -13,7 +13,10 @@
 // active sessions as a device does ([Server.EndSessions],
 // [Server.SetRedirectionState], which a simulated AMT side calls through
 // amttest.Config.OnRedirectionState), and [Faults] injects dropped
-// connections, slow replies and bad sequence numbers.
+// connections, slow replies and bad sequence numbers. Config.Power is the
+// host's initial power state (a row of Table C-3, as every oobkit
+// simulator's Config takes it), which SOL's serial control message reports
+// ([Server.SetPowerState] and [Server.Reboot] change it).
 //
 // The simulator is lenient like real firmware where real clients differ: it
 // accepts both OPEN_SESSION layouts, does not enforce the console's

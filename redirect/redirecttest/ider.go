@@ -234,6 +234,14 @@ func (s *Server) runFirmware(c *devConn, mode string) error {
 		case <-ctx.Done():
 			start = false
 		}
+	case "now":
+		if !s.PowerState().IsOn() { // nothing reads the drive until the host powers on
+			select {
+			case <-s.reboot:
+			case <-ctx.Done():
+				start = false
+			}
+		}
 	}
 	if start && mode != "now" {
 		start = s.reset(ctx, c, resetAck)

@@ -101,6 +101,16 @@ type Config struct {
 	// GracefulDelay is how long a "graceful" IDE-R start waits (the host
 	// shutting down) before the simulated reset; 0 means 10 ms.
 	GracefulDelay time.Duration
+	// Power is the host's initial power state, a row of Table C-3 as every
+	// oobkit simulator's Config takes it (the zero value, unknown, means
+	// S0). The redirection protocol tells only on or not: the SOL
+	// control/status message (0x29) the device sends at the start of every
+	// SOL session, and again when the state changes (SetPowerState,
+	// Reboot), has SYSTEM_POWER_STATE (status bit 2) set for S0 and Legacy
+	// ON and clear for every other row. An IDE-R session started "now"
+	// on a host that is not on waits, as an "on reboot" one does, for
+	// Reboot (the host powering on) before its firmware runs.
+	Power oobkit.PowerState
 	// Faults injects failures.
 	Faults Faults
 	// Logger receives simulator events; nil discards.
@@ -150,6 +160,8 @@ type Server struct {
 	sessions, authFailures, refused, ended atomic.Uint64
 	boots                                  chan BootReport
 	reboot                                 chan struct{}
+	power                                  oobkit.PowerState // guarded by mu
+	powerChanged                           chan struct{}     // closed and replaced when power changes; guarded by mu
 	wg                                     sync.WaitGroup
 }
 
@@ -177,7 +189,10 @@ func NewServer(cfg Config) (*Server, error) {
 	if cfg.Firmware == nil {
 		cfg.Firmware = BootFirmware(CD)
 	}
-	s := &Server{
+	if cfg.Power == oobkit.PowerUnknown {
+		cfg.Power = oobkit.PowerS0
+	}
+	s := &Server{power: cfg.Power, powerChanged: make(chan struct{}),
 		cfg: cfg, log: cfg.Logger, conns: map[net.Conn]struct{}{}, live: map[*slot]struct{}{},
 		digest: &digest.Server{Realm: cfg.Realm, Qop: digest.QopAuth},
 		boots:  make(chan BootReport, 256), reboot: make(chan struct{}, 1),
@@ -300,13 +315,53 @@ func (s *Server) Held(k Kind) int {
 // Boots delivers one report per IDE-R firmware run.
 func (s *Server) Boots() <-chan BootReport { return s.boots }
 
-// Reboot simulates the host rebooting: IDE-R sessions started in
-// "on reboot" mode begin booting.
+// Reboot simulates the host rebooting, or powering on when it was not on:
+// the host is in S0 afterwards, and IDE-R sessions started in "on reboot"
+// mode (or "now" while the host was not on) begin booting.
 func (s *Server) Reboot() {
+	s.SetPowerState(oobkit.PowerS0)
 	select {
 	case s.reboot <- struct{}{}:
 	default:
 	}
+}
+
+// PowerState returns the host's power state (Config.Power, then what
+// SetPowerState and Reboot made it).
+func (s *Server) PowerState() oobkit.PowerState {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.power
+}
+
+// SetPowerState changes the host's power state, as a power action through
+// another interface (WS-Management) would; running SOL sessions get a
+// control/status message (0x29) with the new SYSTEM_POWER_STATE bit. The
+// unknown row means S0, as in Config.Power.
+func (s *Server) SetPowerState(p oobkit.PowerState) {
+	if p == oobkit.PowerUnknown {
+		p = oobkit.PowerS0
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if p == s.power {
+		return
+	}
+	s.power = p
+	close(s.powerChanged)
+	s.powerChanged = make(chan struct{})
+}
+
+// powerStatus returns the host's power state as the status byte of a SOL
+// control/status message gives it (SYSTEM_POWER_STATE, bit 2) and the
+// channel closed at the next change.
+func (s *Server) powerStatus() (byte, <-chan struct{}) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.power.IsOn() {
+		return 0x04, s.powerChanged
+	}
+	return 0, s.powerChanged
 }
 
 // Stats returns the device's counters.

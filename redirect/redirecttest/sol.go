@@ -73,10 +73,26 @@ func (s *Server) serveSOL(c *devConn) error {
 		defer wg.Done()
 		// Let amtterm finish with the 0x21 read before anything else arrives.
 		st.wait(ctx)
-		_ = c.write(wire.SOLControl(0, 0x03, 0x04)) // RTS, DTR; system powered on
+		status, changed := s.powerStatus()
+		_ = c.write(wire.SOLControl(0, 0x03, status)) // RTS, DTR; SYSTEM_POWER_STATE
 		// amtterm also discards what follows a 0x29 in the same read.
 		st.wait(ctx)
 		close(port.release)
+		wg.Add(1)
+		go func() { // a 0x29 for each power change while the session runs
+			defer wg.Done()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-changed:
+				}
+				status, changed = s.powerStatus()
+				if c.write(wire.SOLControl(0, 0x03, status)) != nil {
+					return
+				}
+			}
+		}()
 		_ = s.cfg.Console(ctx, port)
 	}()
 	go func() {

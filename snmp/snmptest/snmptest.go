@@ -1,11 +1,15 @@
 // Package snmptest runs net-snmp's snmpd and snmptrapd on loopback for tests
-// and benchmarks, as net/http/httptest runs a server: each call writes a
-// config into a temporary directory, picks a free high UDP port on
-// 127.0.0.1, starts the daemon in the foreground (SNMP_PERSISTENT_DIR in the
-// temporary directory, MIBS="") and stops it in t.Cleanup.
+// and benchmarks, as net/http/httptest runs a server: each start writes a
+// config into a temporary directory, picks a free high UDP port on a
+// loopback address, starts the daemon in the foreground
+// (SNMP_PERSISTENT_DIR in the temporary directory, MIBS="").
 //
-// Missing binaries are handled by internal/peer: the test fails under the
-// project test command and skips in a plain local run.
+// NewServer starts an agent with the shape every oobkit simulator shares
+// (NewServer, Target, Credential, Close). It needs Debian's snmpd and snmp
+// packages; when a binary is missing it returns an error naming the
+// package (errors.Is(err, ErrNotInstalled)), and the test decides whether
+// that skips or fails. StartTrapd starts snmptrapd and stops it in
+// t.Cleanup.
 package snmptest
 
 import (
@@ -54,16 +58,6 @@ var snmptrapdConf string
 //go:embed testdata/handler.sh.tmpl
 var handlerScript string
 
-// Agent is a running snmpd.
-type Agent struct {
-	// Addr is "ip:port" (127.0.0.1 unless started with StartAgentAt).
-	Addr string
-	// Port is the UDP port.
-	Port int
-	// Dir is the temporary directory with the config and log.
-	Dir string
-}
-
 // FreeUDPPort returns a UDP port on 127.0.0.1 that was free a moment ago.
 func FreeUDPPort(t testing.TB) int {
 	t.Helper()
@@ -72,67 +66,27 @@ func FreeUDPPort(t testing.TB) int {
 
 func freeUDPPortAt(t testing.TB, ip string) int {
 	t.Helper()
+	port, err := freePort(ip)
+	if err != nil {
+		t.Fatalf("snmptest: %v", err)
+	}
+	return port
+}
+
+func freePort(ip string) (int, error) {
 	c, err := net.ListenPacket("udp4", net.JoinHostPort(ip, "0"))
 	if err != nil {
-		t.Fatalf("snmptest: no free UDP port: %v", err)
+		return 0, fmt.Errorf("no free UDP port on %s: %w", ip, err)
 	}
 	port := c.LocalAddr().(*net.UDPAddr).Port
 	_ = c.Close()
-	return port
+	return port, nil
 }
 
 // Env returns the environment for net-snmp commands: private persistent
 // directory and no MIB loading.
 func Env(dir string) []string {
 	return append(os.Environ(), "SNMP_PERSISTENT_DIR="+filepath.Join(dir, "persist"), "MIBS=")
-}
-
-// StartAgent starts snmpd on a free loopback port and waits until it
-// answers snmpget. It is stopped in t.Cleanup.
-func StartAgent(t testing.TB) *Agent {
-	t.Helper()
-	return StartAgentAt(t, "127.0.0.1")
-}
-
-// StartAgentAt is StartAgent on another loopback address (127.0.0.0/8), so
-// a test can give each simulated computer of a range its own address. The
-// communities accept requests from any loopback source.
-func StartAgentAt(t testing.TB, ip string) *Agent {
-	t.Helper()
-	if a := net.ParseIP(ip); a == nil || !a.IsLoopback() {
-		t.Fatalf("snmptest: %q is not a loopback address", ip)
-	}
-	snmpd := peer.Require(t, "snmpd", "snmpd")
-	snmpget := peer.Require(t, "snmpget", "snmp")
-	dir := t.TempDir()
-	var lastErr error
-	for attempt := 0; attempt < 3; attempt++ { // the free port may be taken in between
-		port := freeUDPPortAt(t, ip)
-		conf := filepath.Join(dir, "snmpd.conf")
-		text := strings.ReplaceAll(snmpdConf, "@PORT@", strconv.Itoa(port))
-		if ip != "127.0.0.1" {
-			text = strings.NewReplacer("udp:127.0.0.1:", "udp:"+ip+":", "public  127.0.0.1", "public  127.0.0.0/8",
-				"private 127.0.0.1", "private 127.0.0.0/8").Replace(text)
-		}
-		writeFile(t, conf, text, 0o600)
-		cmd := exec.Command(snmpd, "-f", "-C", "-c", conf, "-Lf", filepath.Join(dir, "snmpd.log"))
-		cmd.Env = Env(dir)
-		d := start(t, cmd)
-		a := &Agent{Addr: net.JoinHostPort(ip, strconv.Itoa(port)), Port: port, Dir: dir}
-		if lastErr = d.waitFor(func() error {
-			out, err := exec.Command(snmpget, "-v2c", "-c", Community, "-m", "", "-r", "0", "-t", "0.2", a.Addr, "1.3.6.1.2.1.1.5.0").CombinedOutput()
-			if err != nil {
-				return fmt.Errorf("%v: %s", err, out)
-			}
-			return nil
-		}); lastErr == nil {
-			return a
-		}
-		d.stop()
-	}
-	log, _ := os.ReadFile(filepath.Join(dir, "snmpd.log"))
-	t.Fatalf("snmptest: snmpd did not answer: %v\n%s", lastErr, log)
-	return nil
 }
 
 // Trapd is a running snmptrapd whose every trap runs one handler process
@@ -162,7 +116,11 @@ func StartTrapd(t testing.TB) *Trapd {
 	logFile := filepath.Join(dir, "snmptrapd.log")
 	cmd := exec.Command(bin, "-f", "-C", "-c", conf, "-On", "-Lf", logFile)
 	cmd.Env = Env(dir)
-	d := start(t, cmd)
+	d, err := start(cmd)
+	if err != nil {
+		t.Fatalf("snmptest: %v", err)
+	}
+	t.Cleanup(d.stop)
 	td := &Trapd{Addr: "127.0.0.1:" + strconv.Itoa(port), Port: port, Dir: dir, TrapsFile: filepath.Join(dir, "traps.txt")}
 	if err := d.waitFor(func() error {
 		b, _ := os.ReadFile(logFile)
@@ -210,19 +168,17 @@ type daemon struct {
 	done chan struct{}
 }
 
-// start starts cmd and stops it in t.Cleanup.
-func start(t testing.TB, cmd *exec.Cmd) *daemon {
-	t.Helper()
+// start starts cmd; the caller stops it.
+func start(cmd *exec.Cmd) (*daemon, error) {
 	if err := cmd.Start(); err != nil {
-		t.Fatalf("snmptest: start %s: %v", cmd.Path, err)
+		return nil, fmt.Errorf("start %s: %w", cmd.Path, err)
 	}
 	d := &daemon{cmd: cmd, done: make(chan struct{})}
 	go func() {
 		_ = cmd.Wait()
 		close(d.done)
 	}()
-	t.Cleanup(d.stop)
-	return d
+	return d, nil
 }
 
 // stop kills the process and waits for it; it may be called more than once.
