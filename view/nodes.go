@@ -445,6 +445,7 @@ func registerNodes(r *Registry) {
 		"SharedMAC", "SharedDynamicIP", "SharedStaticIP", "IPSync", "LinkPolicy"}
 	r.Register("Intel AMT Network Settings", amtT, amtNode(amt.NodeNetworkSettings, netCols...))
 	r.Register("Networking/Network Adapter Configuration", amtT, amtNode(amt.NodeNetworkSettings, netCols...))
+	r.Register("Networking/Network Adapter Configuration", ipmiT, ipmiLAN)
 	r.Register("Wireless Profile", amtT, amtNode(amt.NodeWirelessProfile, "Name", "SSID", "Priority", "Authentication", "Encryption", "BSSType"))
 	r.Register("Intel AMT Network Filtering/Filter network traffic", amtT, amtPolicies(policySummary))
 	r.Register("Intel AMT Network Filtering/Export filtering settings", amtT, amtPolicies(policyExport))
