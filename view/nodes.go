@@ -455,6 +455,20 @@ func registerNodes(r *Registry) {
 	r.Register("Physical System/Fan", dashT, dashNode(dash.NodeFan, "DeviceID", "Name", "VariableSpeed", "DesiredSpeed", "ActiveCooling", "Health", "State", "Status"))
 	r.Register("Physical System/Field Replaceable Unit", dashT, dashNode(dash.NodeFRU,
 		"Class", "Tag", "Name", "Manufacturer", "Model", "SerialNumber", "PartNumber", "SKU", "Version", "CanBeFRUed"))
+	// "WMI or AMT or DASH or IPMI" Motherboard Device: DASH's is the
+	// CIM_Card of the Physical Asset Profile (DSP1011: the system board is
+	// a CIM_Card), read with the FRU node.
+	r.Register("Physical System/Motherboard Device", dashT, func(ctx context.Context, c oobkit.Client) (*Table, error) {
+		t, err := dashNode(dash.NodeFRU, "Tag", "Name", "Manufacturer", "Model", "SerialNumber", "PartNumber", "Version")(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		t.Records = slices.DeleteFunc(t.Records, func(r Record) bool { return r.Get("Class") != "CIM_Card" })
+		if len(t.Records) == 0 {
+			return nil, &oobkit.Error{Protocol: oobkit.DASH, Op: "view", Class: oobkit.ErrUnsupported, Message: "the DASH computer reports no CIM_Card"}
+		}
+		return t, nil
+	})
 	r.Register("Physical System/Power Supply", dashT, dashNode(dash.NodePowerSupply, "DeviceID", "Name", "TotalOutputPowerW", "Health", "State", "Status"))
 	r.Register("Physical System/Sensors", dashT, dashNode(dash.NodeSensors, "DeviceID", "Name", "Type", "Value", "Unit", "State"))
 
