@@ -178,6 +178,15 @@ func TestWholeView(t *testing.T) {
 	pf := node(t, nodes, "Memory Usage/Page file @ C").Content.Records[0]
 	assert.Equal(t, `C:\pagefile.sys`, pf.Get("Name"))
 	assert.Equal(t, "4864", pf.Get("Allocated Size (MB)"))
+	// wmitest: 32 GiB of memory, a 4,864 MiB page file; Win32_OperatingSystem
+	// TotalVirtualMemorySize 38,535,168 KB, FreeVirtualMemory 19,777,216 KB.
+	vm := node(t, nodes, "Memory Usage/Virtual").Content.Records[0]
+	assert.Equal(t, "37632", vm.Get("Total Virtual Memory (MB)"))
+	assert.Equal(t, "19313", vm.Get("Available Virtual Memory (MB)"))
+	cm := node(t, nodes, "Memory Usage/Committed").Content.Records[0]
+	assert.Equal(t, "18318", cm.Get("Committed (MB)"))
+	assert.Equal(t, "37632", cm.Get("Commit Limit (MB)"))
+	assert.Equal(t, "48", cm.Get("Committed (%)"))
 	assert.Equal(t, "2", node(t, nodes, "Security").Content.Records[0].Get("Security Updates Installed"))
 	assert.NotEmpty(t, node(t, nodes, "DNS Server Log").Content.Records, "a domain controller's log")
 	assert.NotEmpty(t, node(t, nodes, "System Event Log").Content.Records, "ipmi_sim's SEL")
