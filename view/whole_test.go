@@ -17,6 +17,7 @@ import (
 	"github.com/oobkit/oobkit/snmp/snmptest"
 	"github.com/oobkit/oobkit/view"
 	"github.com/oobkit/oobkit/wmi"
+	"github.com/oobkit/oobkit/wmi/wmitest"
 )
 
 const (
@@ -367,4 +368,26 @@ func TestEveryTechnologyFails(t *testing.T) {
 	for _, p := range []string{"WMI: ", "AMT: ", "DASH: "} {
 		assert.Contains(t, msg, p)
 	}
+}
+
+// TestFallbackWMIClassMissing: WMI answers but lacks the class of a node
+// (Windows' "invalid class"): the next technology of the row serves it —
+// "WMI or AMT or DASH or IPMI" Motherboard Device from AMT when
+// Win32_BaseBoard is missing, "WMI or DASH" Cache Memory from DASH when
+// Win32_CacheMemory is.
+func TestFallbackWMIClassMissing(t *testing.T) {
+	pc, w := newWMI(t)
+	pc.Do(func(c *wmitest.Computer) { c.Missing = []string{"Win32_BaseBoard", "Win32_CacheMemory"} })
+	_, a := newAMT(t)
+	_, d := newDASH(t)
+	v := &view.View{Rows: rowsNamed(t, "Physical System/Motherboard Device", "Memory/Cache Memory", "Physical System/Processor")}
+	nodes, err := v.Assemble(ctx(t), view.Clients{WMI: w, AMT: a, DASH: d})
+	require.NoError(t, err)
+	mb := node(t, nodes, "Physical System/Motherboard Device")
+	served(t, mb, AMT)
+	assert.Equal(t, by(WMI, AMT), mb.Tried)
+	cm := node(t, nodes, "Memory/Cache Memory")
+	served(t, cm, DASH)
+	assert.Equal(t, by(WMI, DASH), cm.Tried)
+	served(t, node(t, nodes, "Physical System/Processor"), WMI)
 }
