@@ -262,12 +262,11 @@ func init() {
 		}))
 		r.Register("Disk Usage/Capacity", p, fromInventory(func(inv *oobkit.Inventory, t *Table) { disks(isDisk, t, inv) }))
 		r.Register("Network Connectivity", p, fromInventory(network))
-		r.Register("Mass Storage/Disk Drive", p, fromInventory(func(inv *oobkit.Inventory, t *Table) { disks(isDisk, t, inv) }))
 	}
+	r.Register("Mass Storage/Disk Drive", amtT, fromInventory(func(inv *oobkit.Inventory, t *Table) { disks(isDisk, t, inv) }))
 	usage := fromInventory(func(inv *oobkit.Inventory, t *Table) { disks(isVolume, t, inv) })
 	r.Register("Disk Usage/Used", wmiT, usage)
 	r.Register("Disk Usage/Free", wmiT, usage)
-	r.Register("Mass Storage/Logical Drive", wmiT, usage)
 
 	// Table A-5, Event Logs.
 	for node, log := range map[string]string{
@@ -281,23 +280,6 @@ func init() {
 	r.Register("Intel AMT Event Log", amtT, eventLog)
 
 	// Table A-6, Information nodes.
-	r.Register("Operating System/Operating System", wmiT, props("os.name", "Caption", "os.version", "Version",
-		"os.build", "Build Number", "os.architecture", "OS Architecture", "os.installDate", "Install Date", "os.lastBoot", "Last Boot Up Time"))
-	r.Register("Operating System/Quick-Fix Engineering", wmiT, fromInventory(func(inv *oobkit.Inventory, t *Table) {
-		osName, _ := inv.Property("os.name")
-		for _, s := range inv.Software {
-			if s.Source == oobkit.WMI && s.Name != osName {
-				t.Add(s.Source, "HotFixID", s.Name, "Description", s.Version)
-			}
-		}
-	}))
-	r.Register("Physical System/Agent Watchdogs", amtT, fromInventory(func(inv *oobkit.Inventory, t *Table) {
-		for _, p := range inv.Properties {
-			if name, ok := strings.CutPrefix(p.Name, "amt.agentWatchdog."); ok {
-				t.Add(p.Source, "Agent", name, "Current State", p.Value)
-			}
-		}
-	}))
 	for _, p := range []oobkit.Protocol{wmiT, amtT, ipmiT} {
 		r.Register("Physical System/BIOS", p, fromInventory(func(inv *oobkit.Inventory, t *Table) {
 			for _, f := range inv.BIOS {
@@ -309,18 +291,10 @@ func init() {
 		r.Register("Physical System/Computer System", p, fromInventory(func(inv *oobkit.Inventory, t *Table) { systems("", t, inv) }))
 	}
 	r.Register("Physical System/DASH Registered Profiles", dashT, dashProfiles)
-	r.Register("Physical System/DASH Software", dashT, fromInventory(func(inv *oobkit.Inventory, t *Table) {
-		for _, s := range inv.Software {
-			t.Add(s.Source, "Name", s.Name, "Version", s.Version, "Manufacturer", s.Vendor)
-		}
-	}))
-	r.Register("Physical System/Fan", dashT, fromInventory(func(inv *oobkit.Inventory, t *Table) { sensors("fan", t, inv) }))
 	for _, p := range []oobkit.Protocol{amtT, dashT, ipmiT} {
 		r.Register("Physical System/Motherboard Device", p, fromInventory(func(inv *oobkit.Inventory, t *Table) { systems("board", t, inv) }))
 	}
-	for _, p := range []oobkit.Protocol{dashT, ipmiT} {
-		r.Register("Physical System/Sensors", p, fromInventory(func(inv *oobkit.Inventory, t *Table) { sensors("", t, inv) }))
-	}
+	r.Register("Physical System/Sensors", ipmiT, fromInventory(func(inv *oobkit.Inventory, t *Table) { sensors("", t, inv) }))
 	r.Register("Memory/Cache Memory", dashT, fromInventory(func(inv *oobkit.Inventory, t *Table) {
 		for _, p := range inv.Properties {
 			if id, ok := strings.CutPrefix(p.Name, "cache "); ok {
@@ -328,13 +302,8 @@ func init() {
 			}
 		}
 	}))
-	for _, p := range []oobkit.Protocol{wmiT, dashT} {
-		r.Register("Memory/Physical Memory", p, fromInventory(memory))
-	}
-	for _, p := range []oobkit.Protocol{wmiT, snmpT} {
-		r.Register("Networking/Network Adapter", p, fromInventory(network))
-	}
-	for _, p := range []oobkit.Protocol{wmiT, amtT, snmpT} {
-		r.Register("Networking/Network Adapter Configuration", p, fromInventory(network))
-	}
+	r.Register("Memory/Physical Memory", dashT, fromInventory(memory))
+	r.Register("Networking/Network Adapter Configuration", snmpT, fromInventory(network))
+
+	registerNodes(r)
 }

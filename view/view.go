@@ -6,14 +6,34 @@
 //
 // Nodes are streamed as they arrive ([View.Stream], [View.Nodes]), so a
 // slow node does not hold the page. What a node shows comes from a
-// [Reader] found in a [Registry] by node name and technology; [Default]
-// holds the readers built on what packages wmi, amt, dash, ipmi and snmp
-// read today, and more are plugged in with [Registry.Register], keyed by
-// the node's [Row.Name] ("Group/Data" as the tables print them, e.g.
-// "Input and Output Devices/Printer", "Physical System/Fan") and the
-// technology. [Typed] adapts a client method returning a list of structs:
+// [Reader] found in a [Registry] by node name and technology. [Default]
+// has a reader for every technology of every row except Virtual memory
+// through AMT or DASH (firmware does not see the operating system's
+// virtual memory):
 //
-//	view.Default.Register("Physical System/Fan", oobkit.DASH,
+//   - WMI: each node of wmi.Nodes read with wmi.Client.ReadNode, the
+//     Registry node reading [RegistryKey], the Table A-4 summary nodes
+//     from the inventory and from the classes that report them
+//     (Win32_ComputerSystem.PrimaryOwnerName, Win32_Processor.LoadPercentage,
+//     Win32_OperatingSystem's virtual memory, Win32_PageFileUsage,
+//     Win32_LogicalDisk.FileSystem, security updates and the firewall and
+//     Defender services), Win32_BaseBoard, the Windows event logs;
+//   - AMT: the inventory, amt.Client.NodeRows (battery, FRU, agent
+//     watchdogs, network settings, wireless profiles), the System Defense
+//     policy of each interface, the event log;
+//   - DASH: the inventory, dash.Client.NodeRows (software, fans, FRU,
+//     power supplies, sensors), the registered profiles;
+//   - SNMP: the inventory, snmp.Client.NodeRows (route table, adapters);
+//   - IPMI: the inventory, the SEL, the LAN configuration parameters.
+//
+// Readers are replaced or added with [Registry.Register] (on a
+// [Registry.Clone] to leave Default alone), keyed by the node's [Row.Name]
+// ("Group/Data" as the tables print them, e.g. "Input and Output
+// Devices/Printer", "Physical System/Fan") and the technology. [Typed]
+// adapts a client method returning a list of structs:
+//
+//	reg := view.Default.Clone()
+//	reg.Register("Physical System/Fan", oobkit.DASH,
 //		view.Typed(func(ctx context.Context, c *dash.Client) ([]dash.Fan, error) { return c.Fans(ctx) }))
 //
 // Custom views ([ViewFile], YAML) add nodes read from any WS-Management

@@ -42,6 +42,17 @@ func (c *Computer) viewClasses(class string) ([]*object, bool) {
 		return []*object{newObject(class).str("Name", `C:\pagefile.sys`).str("Caption", `C:\ 'pagefile.sys'`).
 			str("Description", `'pagefile.sys' @ C:\`).str("SettingID", "pagefile.sys @ C:").
 			num("InitialSize", 0).num("MaximumSize", 0)}, true
+	case "Win32_BaseBoard":
+		// https://learn.microsoft.com/windows/win32/cimwin32prov/win32-baseboard
+		return []*object{newObject(class).str("Tag", "Base Board").str("Name", "Base Board").str("Caption", "Base Board").
+			str("Manufacturer", h.Manufacturer).str("Product", "0A9F").str("SerialNumber", "/"+h.Serial+"/CNFCW0012345/").
+			str("Version", "A01").boolean("HostingBoard", true).boolean("Replaceable", true).str("Status", "OK")}, true
+	case "Win32_PageFileUsage":
+		// https://learn.microsoft.com/windows/win32/cimwin32prov/win32-pagefileusage:
+		// AllocatedBaseSize, CurrentUsage and PeakUsage are in megabytes.
+		return []*object{newObject(class).str("Name", `C:\pagefile.sys`).str("Caption", `C:\pagefile.sys`).
+			str("Description", `C:\pagefile.sys`).num("AllocatedBaseSize", 4864).num("CurrentUsage", 180).
+			num("PeakUsage", 412).boolean("TempPageFile", false).datetime("InstallDate", c.Hardware.InstallDate).str("Status", "")}, true
 	case "Win32_PrintJob":
 		var out []*object
 		for _, j := range c.sortedJobs() {

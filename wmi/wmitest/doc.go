@@ -25,9 +25,9 @@
 // CannotProcessFilter fault with WMI's 0x80041017 (invalid query), an
 // unknown class 0x80041010 (invalid class). The classes of the one-to-one
 // view (printers and print jobs, shares, devices, controllers, ports,
-// memory, drives, routes, adapters, SMB connections and sessions, local
-// groups and their Win32_GroupUser associations) carry Windows' class and
-// property names; printers pause and resume, print jobs can be deleted,
+// memory, page file usage, the base board, drives, routes, adapters, SMB
+// connections and sessions, local groups and their Win32_GroupUser
+// associations) carry Windows' class and property names; printers pause and resume, print jobs can be deleted,
 // Win32_UserAccount.Disabled can be Put, StdRegProv reads a small registry
 // ([Computer.SetRegistryValues]), and the ADSI group helper package wmi
 // runs changes group membership. Fault injection (latency, dropped

@@ -28,6 +28,8 @@ var classKeys = map[string][]string{
 	"Win32_NTEventlogFile":              {"Name"},
 	"Win32_LocalTime":                   {},
 	"Win32_PageFileSetting":             {"Name"},
+	"Win32_PageFileUsage":               {"Name"},
+	"Win32_BaseBoard":                   {"Tag"},
 	"Win32_PrintJob":                    {"Name"},
 	"Win32_Printer":                     {"DeviceID"},
 	"Win32_Proxy":                       {"ServerName"},

@@ -54,6 +54,7 @@ func (c *Computer) classObjects(class string) ([]*object, bool) {
 		}
 		return []*object{newObject(class).str("Name", c.Name).str("Domain", c.Domain).str("Manufacturer", h.Manufacturer).
 			str("Model", h.Model).num("TotalPhysicalMemory", total).str("UserName", c.Name+`\alice`).
+			str("PrimaryOwnerName", "Alice Contoso").
 			boolean("PartOfDomain", c.dc).num("DomainRole", role)}, true
 	case "Win32_OperatingSystem":
 		memKB := uint64(0)
@@ -83,7 +84,8 @@ func (c *Computer) classObjects(class string) ([]*object, bool) {
 	case "Win32_Processor":
 		return []*object{newObject(class).str("DeviceID", "CPU0").str("Name", h.CPU).str("Manufacturer", "GenuineIntel").
 			num("Family", 198).num("NumberOfCores", uint64(h.Cores)).num("NumberOfLogicalProcessors", uint64(h.Threads)).
-			num("MaxClockSpeed", uint64(h.MHz)).num("CurrentClockSpeed", uint64(h.MHz)).str("SocketDesignation", "LGA1700")}, true
+			num("MaxClockSpeed", uint64(h.MHz)).num("CurrentClockSpeed", uint64(h.MHz)).str("SocketDesignation", "LGA1700").
+			num("LoadPercentage", 7)}, true
 	case "Win32_PhysicalMemory":
 		var out []*object
 		for i, m := range h.MemoryModules {
