@@ -354,15 +354,8 @@ func Serve(ctx context.Context, reg *Registry, conns Connections, r Row) Node {
 }
 
 // Find returns the row whose name ([Row.Name]) or Available Data is name,
-// case-insensitively, of every row of [Rows].
-func Find(name string) (Row, bool) {
-	for _, r := range Rows() {
-		if strings.EqualFold(r.Name(), name) || strings.EqualFold(r.Data, name) || (r.Data == "" && strings.EqualFold(r.Group, name)) {
-			return r, true
-		}
-	}
-	return Row{}, false
-}
+// case-insensitively, of every row of [Rows] (see [FindIn]).
+func Find(name string) (Row, bool) { return FindIn(Rows(), name) }
 
 func serve(ctx context.Context, reg *Registry, conns Connections, r Row) Node {
 	start := time.Now()

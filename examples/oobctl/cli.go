@@ -177,8 +177,9 @@ Flags (before or after the command):
   --nats URL            dispatch over NATS JetStream to oobctl workers (see worker)
   --activity-log FILE   log every operation to FILE (JSON lines, rotated; default $OOBKIT_ACTIVITY_LOG)
   --operator NAME       who runs the command, for the activity log (default $USER)
-  --allow-unencrypted   let WMI log on with basic authentication over plain HTTP (a lab
-                        WinRM with AllowUnencrypted; never on a production network)
+  --allow-unencrypted   let WMI, wsman, wmi query and custom views (OpenWSMan) log on with basic
+                        authentication over plain HTTP (a lab WinRM with AllowUnencrypted; never
+                        on a production network); without it basic goes over TLS only
 
 A target labelled protocols=amt,redirection (as oobsim writes them) is only tried
 with those protocols.
