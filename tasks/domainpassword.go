@@ -37,6 +37,9 @@ func init() {
 // was not reset, so a run that did half the accounts never looks finished.
 // A retried step resets again the accounts it had already reset (the same
 // password, so the outcome is the same).
+//
+// Outside a job, [ResetDomainPasswords] does the same in one call and
+// [ChangeDomainPassword] is the user's own change.
 type DomainPasswordTask struct {
 	// Server is the domain controller (see [adpassword.Config].Server);
 	// empty: the target's address.
