@@ -103,6 +103,8 @@ type SocketError struct {
 	ICMP, UDP error
 }
 
+// Error says which sockets failed and why, with the sysctl that lets
+// unprivileged ICMP sockets in.
 func (e *SocketError) Error() string {
 	var parts []string
 	if e.ICMP != nil {
