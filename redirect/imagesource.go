@@ -47,8 +47,11 @@ type ImageSourceOptions struct {
 	// MaxSize is the largest image accepted, in bytes (default
 	// [DefaultMaxImageSize]).
 	MaxSize int64
-	// ReadTimeout bounds each read of an http(s) image: the request, the
-	// server's answer and its body (default [DefaultImageReadTimeout]). A
+	// ReadTimeout bounds each read of an http(s) image from the server:
+	// the request, the answer and its body (default
+	// [DefaultImageReadTimeout]). A ReadAt makes one such read per 256 KiB
+	// block it needs that is not the one kept, so an IDE-R command's read
+	// (a few sectors) waits at most twice this long. A
 	// server that stalls fails that read, and with it the IDE-R command,
 	// with an error of class [oobkit.ErrUnreachable] wrapping
 	// context.DeadlineExceeded instead of hanging the session. The ctx
