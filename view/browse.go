@@ -75,11 +75,11 @@ func Browser(ctx context.Context, t oobkit.Target, creds tasks.Credentials, f ws
 		}
 		cred.Auth = oobkit.AuthBasic
 	}
-	if cred.Auth == oobkit.AuthBasic && !tls && !o.AllowUnencrypted {
-		return nil, &oobkit.Error{Protocol: wsbrowse.Protocol, Op: "connect", Class: oobkit.ErrInvalidArgument,
-			Message: "basic authentication over plain HTTP would send the password in clear text: enable TLS, or allow unencrypted traffic explicitly"}
-	}
+	// wsbrowse itself refuses basic over plain HTTP unless allowed.
 	opts := append([]wsbrowse.Option(nil), o.Options...)
+	if o.AllowUnencrypted {
+		opts = append(opts, wsbrowse.WithAllowUnencrypted())
+	}
 	if o.Endpoint != "" {
 		opts = append(opts, wsbrowse.WithEndpoint(o.Endpoint))
 	}
