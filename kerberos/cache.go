@@ -47,7 +47,6 @@ type Cache struct {
 	idle    time.Duration
 	now     func() time.Time
 	timer   *time.Timer // sweeps idle clients; nil when none is armed
-	closed  bool
 	as, tgs atomic.Int64
 	perSPN  sync.Map // spn → *atomic.Int64
 	kdcSem  chan struct{}
