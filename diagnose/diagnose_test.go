@@ -270,7 +270,7 @@ func TestDASH(t *testing.T) {
 // Table B-1, IPMI: "The connection credentials are incorrect." and "The
 // target computer is not IPMI capable."
 func TestIPMI(t *testing.T) {
-	b, err := ipmitest.NewServer(ipmitest.BMCConfig{})
+	b, err := ipmitest.NewServer(ipmitest.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -155,7 +155,7 @@ func TestSimBootDevice(t *testing.T) {
 }
 
 func TestSimChassisIdentifyAndDiscovery(t *testing.T) {
-	sim := ipmitest.StartSim(t, ipmitest.SimConfig{PowerOn: true})
+	sim := ipmitest.StartSim(t, ipmitest.SimConfig{Power: oobkit.PowerS0})
 	ctx := testCtx(t)
 	c := newSimClient(t, sim)
 
@@ -285,7 +285,7 @@ func TestSimEventLogReadAndClear(t *testing.T) {
 }
 
 func TestSimSOL(t *testing.T) {
-	sim := ipmitest.StartSim(t, ipmitest.SimConfig{PowerOn: true})
+	sim := ipmitest.StartSim(t, ipmitest.SimConfig{Power: oobkit.PowerS0})
 	ctx := testCtx(t)
 	c := newSimClient(t, sim)
 

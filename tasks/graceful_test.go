@@ -279,7 +279,7 @@ func TestRestoreStateMixedFleetOnOffSleepingHibernating(t *testing.T) {
 	}})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = fleet.Close() })
-	bmcs, err := ipmitest.StartFleet(2, ipmitest.BMCConfig{})
+	bmcs, err := ipmitest.NewFleet(2, ipmitest.Config{})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = bmcs.Close() })
 

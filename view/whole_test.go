@@ -43,7 +43,7 @@ func everyTechnology(t *testing.T) view.Clients {
 	pc.PromoteToDomainController("contoso.example")
 	_, a := newAMT(t)
 	_, d := newDASH(t)
-	sim := ipmitest.StartSim(t, ipmitest.SimConfig{PowerOn: true})
+	sim := ipmitest.StartSim(t, ipmitest.SimConfig{Power: oobkit.PowerS0})
 	i, err := ipmi.New(sim.Target(), sim.Credential())
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = i.Close() })

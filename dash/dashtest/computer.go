@@ -50,12 +50,6 @@ type Config struct {
 	// 12–16, Other, or Off-Soft rather than Hibernate for S4, say); when set
 	// it wins over Power (default: the value Power maps to, above).
 	ExactPowerState dmtf.PowerState
-	// PowerState is ExactPowerState as a bare number, read only when
-	// ExactPowerState is not set.
-	//
-	// Deprecated: use Power, or ExactPowerState for a value Power does not
-	// name. Kept while examples/ still sets it; to be removed.
-	PowerState int
 	// GracefulPower offers the graceful states 12–16 (an OS agent runs).
 	GracefulPower bool
 	// BIOSPassword is the BIOS administrator password, which protects BIOS
@@ -129,11 +123,6 @@ type Server struct {
 	*Computer
 }
 
-// New returns a simulated computer described by cfg.
-//
-// Deprecated: use NewServer, or NewComputer to serve it on a wsmansim.Host.
-func New(cfg Config) *Computer { return NewComputer(cfg) }
-
 // NewComputer returns a simulated computer described by cfg, not yet
 // serving: Start or StartTLS it, or add it to a wsmansim.Host (AddTo).
 func NewComputer(cfg Config) *Computer {
@@ -145,9 +134,6 @@ func NewComputer(cfg Config) *Computer {
 	}
 	if cfg.Profiles == nil {
 		cfg.Profiles = DefaultProfiles
-	}
-	if cfg.ExactPowerState == dmtf.PowerUnknown {
-		cfg.ExactPowerState = dmtf.PowerState(cfg.PowerState)
 	}
 	if cfg.ExactPowerState == dmtf.PowerUnknown {
 		cfg.ExactPowerState = dmtf.PowerState(dmtfFromRow(cfg.Power))

@@ -160,7 +160,7 @@ func TestClientsHoldNoPlainSecrets(t *testing.T) {
 
 	t.Run("ipmi", func(t *testing.T) {
 		const user, pw = "admin", "canary-ipmi-4e5f6a" // RMCP+: at most 20 bytes
-		bmc, err := ipmitest.NewServer(ipmitest.BMCConfig{Username: user, Password: pw})
+		bmc, err := ipmitest.NewServer(ipmitest.Config{Username: user, Password: pw})
 		require.NoError(t, err)
 		t.Cleanup(func() { _ = bmc.Close() })
 		c, err := ipmi.New(bmc.Target(), bmc.Credential())

@@ -20,7 +20,7 @@
 //
 // A fleet for package tasks:
 //
-//	fleet, err := ipmitest.StartFleet(100, ipmitest.BMCConfig{PowerOn: true, Username: "ops", Password: "pw"})
+//	fleet, err := ipmitest.NewFleet(100, ipmitest.Config{Power: oobkit.PowerS0, Username: "ops", Password: "pw"})
 //	defer fleet.Close()
 //	targets := fleet.Targets() // []oobkit.Target, one per BMC
 package ipmitest

@@ -18,7 +18,7 @@ import (
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 func TestStartSimAnswersIpmitool(t *testing.T) {
-	sim := ipmitest.StartSim(t, ipmitest.SimConfig{Username: "root", Password: "s3cret", PowerOn: true})
+	sim := ipmitest.StartSim(t, ipmitest.SimConfig{Username: "root", Password: "s3cret", Power: oobkit.PowerS0})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	out, err := sim.Ipmitool(ctx, "chassis", "power", "status")
@@ -39,7 +39,7 @@ func TestStartSimAnswersIpmitool(t *testing.T) {
 
 func TestTwoSimsDoNotCollide(t *testing.T) {
 	a := ipmitest.StartSim(t, ipmitest.SimConfig{})
-	b := ipmitest.StartSim(t, ipmitest.SimConfig{PowerOn: true})
+	b := ipmitest.StartSim(t, ipmitest.SimConfig{Power: oobkit.PowerS0})
 	assert.NotEqual(t, a.Port, b.Port)
 	ctx := context.Background()
 	oa, err := a.Ipmitool(ctx, "chassis", "power", "status")
@@ -51,7 +51,7 @@ func TestTwoSimsDoNotCollide(t *testing.T) {
 }
 
 func TestFleet(t *testing.T) {
-	f, err := ipmitest.StartFleet(50, ipmitest.BMCConfig{Name: "rack1", PowerOn: true, Username: "u", Password: "p"})
+	f, err := ipmitest.NewFleet(50, ipmitest.Config{Name: "rack1", Power: oobkit.PowerS0, Username: "u", Password: "p"})
 	require.NoError(t, err)
 	defer f.Close()
 	targets := f.Targets()
@@ -89,17 +89,16 @@ func itoa(i int) string {
 }
 
 // Config.Power, the initial state as a Table C-3 row as every simulator
-// takes it, decides the host's power; unknown leaves it to PowerOn.
+// takes it, decides the host's power; unknown starts it off.
 func TestNewServerPower(t *testing.T) {
 	for _, tc := range []struct {
 		cfg ipmitest.Config
 		on  bool
 	}{
 		{ipmitest.Config{}, false},
-		{ipmitest.Config{PowerOn: true}, true},
 		{ipmitest.Config{Power: oobkit.PowerS0}, true},
 		{ipmitest.Config{Power: oobkit.PowerLegacyOn}, true},
-		{ipmitest.Config{Power: oobkit.PowerS5, PowerOn: true}, false},
+		{ipmitest.Config{Power: oobkit.PowerS5}, false},
 	} {
 		s, err := ipmitest.NewServer(tc.cfg)
 		require.NoError(t, err)

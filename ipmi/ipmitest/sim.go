@@ -36,8 +36,10 @@ type SimConfig struct {
 	// Username and Password of the administrator account (user 2). Empty means
 	// [SimUser] / [SimPassword].
 	Username, Password string
-	// PowerOn starts the simulated host powered on.
-	PowerOn bool
+	// Power is the host's initial power state, a row of Table C-3 as every
+	// oobkit simulator's Config takes it: S0 and Legacy ON are on, every
+	// other row off. The zero value (unknown) starts the host off.
+	Power oobkit.PowerState
 }
 
 // Sim is a running Debian OpenIPMI ipmi_sim BMC on a free loopback UDP port,
@@ -158,7 +160,7 @@ func (s *Sim) writeFiles(repl *strings.Replacer, cfg SimConfig) error {
 		return err
 	}
 	power := "0"
-	if cfg.PowerOn {
+	if cfg.Power.IsOn() {
 		power = "1"
 	}
 	return os.WriteFile(filepath.Join(s.chassisDir(), "power"), []byte(power+"\n"), 0o600)

@@ -244,12 +244,6 @@ func (c *Computer) logNames() []string {
 	return standardLogs
 }
 
-// New returns a computer as NewComputer does.
-//
-// Deprecated: use NewServer, or NewComputer for a computer to serve on a
-// wsmansim.Host or to start yourself.
-func New(adminPassword string) *Computer { return NewComputer(adminPassword) }
-
 // NewComputer returns a running computer "PC42" in workgroup "WORKGROUP" with the
 // built-in Administrator (password adminPassword), a second local
 // administrator "helpdesk" (same password; filtered by UAC remote
