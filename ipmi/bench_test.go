@@ -19,7 +19,9 @@ import (
 // ... chassis power status` run once per call (a new process and session
 // each time).
 func BenchmarkSimPowerStatus(b *testing.B) {
-	sim := ipmitest.StartSim(b, ipmitest.SimConfig{Power: oobkit.PowerS0})
+	sim, err := ipmitest.NewSim(ipmitest.SimConfig{Power: oobkit.PowerS0})
+	peer.Check(b, err)
+	b.Cleanup(func() { _ = sim.Close() })
 	ctx := context.Background()
 	b.Run("sdk-one-session", func(b *testing.B) {
 		c, err := ipmi.New(sim.Target(), sim.Credential())

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/internal/peer"
 	"github.com/oobkit/oobkit/ipmi/ipmitest"
 )
 
@@ -62,7 +63,9 @@ func TestInventoryPartialWhenSDRMissing(t *testing.T) {
 // ipmi_sim's default configuration answers every FRU and SDR the SDK asks
 // for: its inventory is complete.
 func TestSimInventoryNotPartial(t *testing.T) {
-	sim := ipmitest.StartSim(t, ipmitest.SimConfig{})
+	sim, err := ipmitest.NewSim(ipmitest.SimConfig{})
+	peer.Check(t, err)
+	t.Cleanup(func() { _ = sim.Close() })
 	inv, err := newSimClient(t, sim).Inventory(testCtx(t))
 	require.NoError(t, err)
 	assert.False(t, inv.Partial(), "%+v", inv.Missing)

@@ -205,8 +205,10 @@ type Device struct {
 // sends; the firmware version follows.
 const AMTServerHeader = "Intel(R) Active Management Technology "
 
-// NewDevice returns a device handler for cfg (not listening; see NewServer
-// and Fleet).
+// NewDevice returns the device for cfg without a listener of its own: its
+// Handler serves on a listener of yours or a wsmansim.Host shared by many
+// devices (as Fleet does). NewServer and NewTLSServer start one device on
+// its own port instead.
 func NewDevice(cfg Config) *Device {
 	cfg = cfg.withDefaults()
 	d := &Device{

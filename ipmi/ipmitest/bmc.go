@@ -183,7 +183,7 @@ type Fleet struct {
 	BMCs []*Server
 }
 
-// StartFleet starts n embedded BMCs, all with cfg (each named
+// NewFleet starts n embedded BMCs, all with cfg (each named
 // "<cfg.Name or bmc>-<i>"). On error the ones already started are closed.
 func NewFleet(n int, cfg Config) (*Fleet, error) {
 	if n < 0 {

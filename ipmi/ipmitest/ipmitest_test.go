@@ -12,13 +12,16 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/internal/peer"
 	"github.com/oobkit/oobkit/ipmi/ipmitest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-func TestStartSimAnswersIpmitool(t *testing.T) {
-	sim := ipmitest.StartSim(t, ipmitest.SimConfig{Username: "root", Password: "s3cret", Power: oobkit.PowerS0})
+func TestNewSimAnswersIpmitool(t *testing.T) {
+	sim, err := ipmitest.NewSim(ipmitest.SimConfig{Username: "root", Password: "s3cret", Power: oobkit.PowerS0})
+	peer.Check(t, err)
+	t.Cleanup(func() { _ = sim.Close() })
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	out, err := sim.Ipmitool(ctx, "chassis", "power", "status")
@@ -38,8 +41,12 @@ func TestStartSimAnswersIpmitool(t *testing.T) {
 }
 
 func TestTwoSimsDoNotCollide(t *testing.T) {
-	a := ipmitest.StartSim(t, ipmitest.SimConfig{})
-	b := ipmitest.StartSim(t, ipmitest.SimConfig{Power: oobkit.PowerS0})
+	a, err := ipmitest.NewSim(ipmitest.SimConfig{})
+	peer.Check(t, err)
+	t.Cleanup(func() { _ = a.Close() })
+	b, err := ipmitest.NewSim(ipmitest.SimConfig{Power: oobkit.PowerS0})
+	peer.Check(t, err)
+	t.Cleanup(func() { _ = b.Close() })
 	assert.NotEqual(t, a.Port, b.Port)
 	ctx := context.Background()
 	oa, err := a.Ipmitool(ctx, "chassis", "power", "status")

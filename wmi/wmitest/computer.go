@@ -249,7 +249,10 @@ func (c *Computer) logNames() []string {
 // administrator "helpdesk" (same password; filtered by UAC remote
 // restrictions), a standard user "alice", system processes, a set of
 // services with dependencies, and event logs. Both basic and NTLM
-// authentication are offered.
+// authentication are offered. It is not yet serving: it is the computer
+// to customise (users, policy, domain) before Start or StartTLS, or to
+// serve with many others on one wsmansim.Host (Server); NewServer builds
+// and starts one in a single call.
 func NewComputer(adminPassword string) *Computer {
 	c := &Computer{
 		Name: "PC42", Domain: "WORKGROUP", AllowBasic: true, AllowNTLM: true,
