@@ -144,8 +144,9 @@ type Fleet struct {
 
 func defaultOff(_ oobkit.Protocol, i int) bool { return i%3 == 1 }
 
-// Start starts a fleet. Close it when done.
-func Start(cfg Config) (f *Fleet, err error) {
+// New starts a fleet, each computer serving on its own loopback port.
+// Close it when done.
+func New(cfg Config) (f *Fleet, err error) {
 	if cfg.AMT < 0 || cfg.IPMI < 0 || cfg.DASH < 0 || cfg.WMI < 0 || cfg.AMT+cfg.IPMI+cfg.DASH+cfg.WMI == 0 {
 		return nil, fmt.Errorf("%w: a fleet needs at least one computer", oobkit.ErrInvalidArgument)
 	}
