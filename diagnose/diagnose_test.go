@@ -31,11 +31,8 @@ func prof(p oobkit.Protocol, c oobkit.Credential, more ...oobkit.Protocol) profi
 
 func amtServer(t *testing.T, cfg amttest.Config, tls bool) *amttest.Server {
 	t.Helper()
-	start := amttest.NewServer
-	if tls {
-		start = amttest.NewTLSServer
-	}
-	s, err := start(cfg)
+	cfg.TLS = tls
+	s, err := amttest.NewServer(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

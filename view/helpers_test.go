@@ -46,11 +46,8 @@ func newWMI(t testing.TB) (*wmitest.Computer, *wmi.Client) {
 func newAMT(t testing.TB) (*amttest.Server, *amt.Client) {
 	t.Helper()
 	cfg := amttest.Config{}
-	newServer := amttest.NewServer
-	if cfg.Generation().TLSOnly {
-		newServer = amttest.NewTLSServer
-	}
-	srv, err := newServer(cfg)
+	cfg.TLS = cfg.Generation().TLSOnly
+	srv, err := amttest.NewServer(cfg)
 	require.NoError(t, err)
 	c, err := amt.New(srv.Target(), srv.Credential())
 	require.NoError(t, err)

@@ -60,11 +60,8 @@ func TestResourceURI(t *testing.T) {
 
 func TestAMT(t *testing.T) {
 	cfg := amttest.Config{}
-	newServer := amttest.NewServer
-	if cfg.Generation().TLSOnly {
-		newServer = amttest.NewTLSServer
-	}
-	srv, err := newServer(cfg)
+	cfg.TLS = cfg.Generation().TLSOnly
+	srv, err := amttest.NewServer(cfg)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = srv.Close() })
 	c, err := wsbrowse.New(srv.Target(), srv.Credential(), wsbrowse.AMT)

@@ -35,6 +35,10 @@ type Config struct {
 	Name string
 	// User and Password are the WS-Management credential (digest).
 	User, Password string
+	// TLS makes NewServer serve HTTPS (port 664's role) with a fresh
+	// self-signed certificate, which Credential pins; without it the
+	// computer serves plain HTTP.
+	TLS bool
 	// Profiles lists the registered profiles; nil means DefaultProfiles. A
 	// feature whose profile is missing is not served at all.
 	Profiles []string
@@ -106,12 +110,16 @@ type Computer struct {
 }
 
 // NewServer starts a simulated computer described by cfg on its own
-// 127.0.0.1 listener over plain HTTP; Close stops it. (NewComputer builds
-// one to serve on a shared wsmansim.Host instead, or over TLS with
-// StartTLS.)
+// 127.0.0.1 listener, over TLS when cfg.TLS is set and plain HTTP
+// otherwise; Close stops it. (NewComputer builds one, not yet serving, to
+// serve on a shared wsmansim.Host instead.)
 func NewServer(cfg Config) (*Server, error) {
 	c := NewComputer(cfg)
-	if err := c.Start(); err != nil {
+	start := c.Start
+	if cfg.TLS {
+		start = c.StartTLS
+	}
+	if err := start(); err != nil {
 		return nil, err
 	}
 	return &Server{Computer: c}, nil
