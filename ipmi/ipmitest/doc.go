@@ -1,7 +1,7 @@
 // Package ipmitest starts IPMI BMCs on loopback for tests, benchmarks and
 // simulated fleets.
 //
-// Two kinds, each with the shape every oobkit simulator shares (a
+// Three kinds, each with the shape every oobkit simulator shares (a
 // constructor taking a Config and returning the simulator and an error,
 // Target, Credential, Close):
 //
@@ -22,6 +22,9 @@
 //     removes the directory. [Sim.Ipmitool] runs ipmitool against it for
 //     cross-checks. When ipmi_sim or ipmitool is missing the error wraps
 //     [ErrNotInstalled].
+//
+//   - [NewPyghmi]: pyghmi's BMC server (Debian python3-pyghmi), a third
+//     RMCP+ implementation written independently of both, for cross-checks.
 //
 // A fleet for package tasks:
 //

@@ -31,7 +31,8 @@ const (
 )
 
 // ErrNotInstalled is wrapped by NewSim's error when ipmi_sim (Debian
-// package openipmi) or ipmitool (Debian package ipmitool) is not installed;
+// package openipmi) or ipmitool (Debian package ipmitool) is not installed,
+// and by NewPyghmi's when pyghmi (Debian package python3-pyghmi) is not;
 // the error's text names the package. A test skips or fails on it as it
 // sees fit (oobkit's own tests fail under OOBKIT_REQUIRE_PEERS=1).
 var ErrNotInstalled = peer.ErrMissing
