@@ -8,8 +8,8 @@
 // (NewServer, Target, Credential, Close). It needs Debian's snmpd and snmp
 // packages; when a binary is missing it returns an error naming the
 // package (errors.Is(err, ErrNotInstalled)), and the test decides whether
-// that skips or fails. StartTrapd starts snmptrapd and stops it in
-// t.Cleanup.
+// that skips or fails. NewTrapd starts snmptrapd the same way (Close stops
+// it).
 package snmptest
 
 import (
