@@ -235,7 +235,7 @@ func TestOtherFixRefused(t *testing.T) {
 // Table B-1, WMI: "The connection credentials are incorrect." and "The
 // firewall does not allow incoming WMI connections."
 func TestWMI(t *testing.T) {
-	c := wmitest.NewComputer("Admin-pw1")
+	c := wmitest.NewComputer(wmitest.Config{AdminPassword: "Admin-pw1"})
 	if err := c.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -214,7 +214,7 @@ func New(cfg Config) (f *Fleet, err error) {
 // as domain-less fleets configure it).
 func startWMI(i int) (*Computer, error) {
 	name := fmt.Sprintf("win-%02d", i+1)
-	w := wmitest.NewComputer(Password)
+	w := wmitest.NewComputer(wmitest.Config{AdminPassword: Password})
 	w.Name = strings.ToUpper(name)
 	w.LocalAccountTokenFilterPolicy = true
 	w.AddUser(wmitest.User{Name: User, Password: Password, Admin: true})

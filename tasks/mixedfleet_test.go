@@ -70,7 +70,7 @@ func TestMixedFleetRestoreState(t *testing.T) {
 		fleet = append(fleet, simComputer{labelled(tg, oobkit.DASH), func() bool { return dash.StateFromDMTF(dmtf.PowerState(c.PowerState())).IsOn() }})
 	}
 	for i := range 2 { // in-band only: running computers; power on and restore leave them alone
-		pc := wmitest.NewComputer("Adm1n-Passw0rd")
+		pc := wmitest.NewComputer(wmitest.Config{AdminPassword: "Adm1n-Passw0rd"})
 		require.NoError(t, pc.Start())
 		t.Cleanup(func() { _ = pc.Close() })
 		tg := pc.Target()

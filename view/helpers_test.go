@@ -32,7 +32,7 @@ func ctx(t testing.TB) context.Context {
 // newWMI starts a simulated Windows computer and a WinRM client for it.
 func newWMI(t testing.TB) (*wmitest.Computer, *wmi.Client) {
 	t.Helper()
-	pc := wmitest.NewComputer(adminPassword)
+	pc := wmitest.NewComputer(wmitest.Config{AdminPassword: adminPassword})
 	require.NoError(t, pc.Start())
 	t.Cleanup(func() { _ = pc.Close() })
 	cred := oobkit.Credential{Auth: oobkit.AuthNTLM, Username: `PC42\Administrator`, Password: oobkit.NewSecret(adminPassword)}

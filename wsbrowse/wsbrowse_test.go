@@ -114,7 +114,7 @@ func TestDASH(t *testing.T) {
 const adminPassword = "Adm1n-Passw0rd"
 
 func newWMI(t *testing.T) (*wmitest.Computer, *wsbrowse.Client) {
-	pc := wmitest.NewComputer(adminPassword)
+	pc := wmitest.NewComputer(wmitest.Config{AdminPassword: adminPassword})
 	require.NoError(t, pc.Start())
 	t.Cleanup(func() { _ = pc.Close() })
 	cred := oobkit.Credential{Auth: oobkit.AuthNTLM, Username: `PC42\Administrator`, Password: oobkit.NewSecret(adminPassword)}

@@ -196,7 +196,7 @@ func oobctlEnv(t *testing.T, env map[string]string, args ...string) cli {
 // TestAllowUnencryptedWMI: a lab WinRM that offers basic authentication
 // only (AllowUnencrypted, no Negotiate) answers with --allow-unencrypted.
 func TestAllowUnencryptedWMI(t *testing.T) {
-	pc := wmitest.NewComputer("Adm1n-Passw0rd")
+	pc := wmitest.NewComputer(wmitest.Config{AdminPassword: "Adm1n-Passw0rd"})
 	pc.AllowNTLM = false
 	require.NoError(t, pc.Start())
 	t.Cleanup(func() { _ = pc.Close() })

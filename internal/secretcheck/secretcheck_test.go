@@ -137,7 +137,7 @@ func TestClientsHoldNoPlainSecrets(t *testing.T) {
 	for _, auth := range []oobkit.AuthKind{oobkit.AuthBasic, oobkit.AuthNTLM} {
 		t.Run("wmi "+string(auth), func(t *testing.T) {
 			const user, pw = "Administrator", "Canary-wmi-90ab1c!"
-			sim := wmitest.NewComputer(pw)
+			sim := wmitest.NewComputer(wmitest.Config{AdminPassword: pw})
 			require.NoError(t, sim.Start())
 			t.Cleanup(func() { _ = sim.Close() })
 			cred := oobkit.UserPassword(user, pw)
