@@ -48,7 +48,7 @@ func TestKerberosRedirection(t *testing.T) {
 	clientAs := func(t *testing.T, target oobkit.Target, username, password string) *redirect.Client {
 		cred := oobkit.Credential{Auth: oobkit.AuthKerberos, Username: username, Password: oobkit.NewSecret(password),
 			Kerberos: &oobkit.KerberosSettings{KDC: []string{kdc.Addr()}}}
-		c, err := redirect.New(target, cred, redirect.WithDialer(dial), redirect.WithTimeout(30*time.Second), redirect.WithKerberosCache(cache))
+		c, err := redirect.New(target, cred, redirect.WithDialContext(dial), redirect.WithTimeout(30*time.Second), redirect.WithKerberosCache(cache))
 		require.NoError(t, err)
 		return c
 	}

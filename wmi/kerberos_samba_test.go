@@ -24,7 +24,7 @@ import (
 // SPN; many calls ask the KDC for one service ticket.
 func TestKerberosWinRM(t *testing.T) {
 	dc := sambatest.Start(t)
-	comp := wmitest.NewComputer("Admin-Passw0rd")
+	comp := wmitest.NewComputer(wmitest.Config{AdminPassword: "Admin-Passw0rd"})
 	require.NoError(t, comp.StartTLS())
 	t.Cleanup(func() { comp.Close() })
 	fqdn := sambatest.Name("pc") + ".oobkit.test"
