@@ -18,8 +18,8 @@ import (
 // protocol.
 func TestSharedOptions(t *testing.T) {
 	optcheck.Run(t, oobkit.WMI, "tcp", func(t *testing.T, o optcheck.Options) func(context.Context) error {
-		pc := wmitest.New(adminPassword)
-		require.NoError(t, pc.Start())
+		pc, err := wmitest.NewServer(wmitest.Config{AdminPassword: adminPassword})
+		require.NoError(t, err)
 		t.Cleanup(func() { _ = pc.Close() })
 		cred := oobkit.Credential{Auth: oobkit.AuthNTLM, Username: `PC42\Administrator`, Password: oobkit.NewSecret(adminPassword)}
 		c, err := wsbrowse.New(pc.Target(), cred, wsbrowse.WMI, wsbrowse.WithDialContext(o.Dial), wsbrowse.WithHooks(o.Hooks),
