@@ -29,10 +29,7 @@ import (
 	"strings"
 
 	"github.com/oobkit/oobkit"
-	"github.com/oobkit/oobkit/amt"
 	"github.com/oobkit/oobkit/amt/amttest"
-	"github.com/oobkit/oobkit/connect"
-	"github.com/oobkit/oobkit/dash"
 	"github.com/oobkit/oobkit/dash/dashtest"
 	"github.com/oobkit/oobkit/dmtf"
 	"github.com/oobkit/oobkit/ipmi/ipmitest"
@@ -52,8 +49,11 @@ const (
 const ProfileName = "oobsim"
 
 // LabelProtocols is the target label listing the protocols a simulated
-// computer has, comma-separated ("amt,redirection"): [connect.LabelProtocols].
-const LabelProtocols = connect.LabelProtocols
+// computer has, comma-separated ("amt,redirection"). It has the name and
+// meaning of package connect's LabelProtocols, which the simulated fleet does
+// not import: like the simulators it is made of, it builds on no client
+// package.
+const LabelProtocols = "protocols"
 
 // Firmwares is the AMT firmware mix, assigned round-robin: an AMT 8 device
 // without graceful power, AMT 11 and 12, and an AMT 16.0 device whose digest
@@ -130,7 +130,7 @@ func (c *Computer) PowerOn() bool {
 	case c.AMT != nil:
 		return c.AMT.PowerState().IsOn()
 	case c.DASH != nil:
-		return dash.StateFromDMTF(dmtf.PowerState(c.DASH.PowerState())).IsOn()
+		return dmtf.PowerState(c.DASH.PowerState()).State().IsOn()
 	case c.WMI != nil:
 		return c.WMI.IsOn()
 	}
@@ -273,10 +273,7 @@ func startAMT(i int, off bool, fault, imageSHA256 string) (*Computer, error) {
 	if fault == "busy" {
 		dev.SetRedirectionSession(true)
 	}
-	screen := redirecttest.NewScreen(redirecttest.ScreenConfig{HostName: name, Consent: func() bool {
-		req, st := dev.ConsentState()
-		return req == amt.ConsentNone || st == amt.ConsentReceived || st == amt.ConsentInSession
-	}})
+	screen := redirecttest.NewScreen(redirecttest.ScreenConfig{HostName: name, Consent: dev.ConsentGiven})
 	stopScreen := screen.Follow(context.Background(), ScreenOf(dev))
 	red, err := redirecttest.NewServer(redirecttest.Config{
 		KVM:          screen.Serve,

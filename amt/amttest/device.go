@@ -387,6 +387,16 @@ func (d *Device) ConsentState() (required int64, state int) {
 	return d.optRequired, d.optState
 }
 
+// ConsentGiven reports whether a redirection session may show the screen
+// now: no user consent is required (OptInRequired 0), or the user typed the
+// code (OptInState 3, "Received") or a session runs on it (4, "In Session")
+// — the IPS_OptInService values of the Intel AMT SDK.
+func (d *Device) ConsentGiven() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.optRequired == 0 || d.optState == 3 || d.optState == 4
+}
+
 // MESettings returns the idle timeout and the active power scheme.
 func (d *Device) MESettings() (idleTimeout int, scheme string) {
 	d.mu.Lock()

@@ -19,7 +19,7 @@ const module = "github.com/oobkit/oobkit/"
 // bytes themselves.
 var simulators = []string{
 	"amt/amttest", "dash/dashtest", "wmi/wmitest", "redirect/redirecttest", "ipmi/ipmitest",
-	"snmp/snmptest", "asf/asftest", "internal/wsmanreplay",
+	"snmp/snmptest", "asf/asftest", "internal/wsmanreplay", "wsmansim", "simfleet",
 }
 
 // clientTrees are the client packages' directories: every package in them
