@@ -23,6 +23,9 @@ go vet ./...
 echo "== simulators import no client package (issue 18)"
 go test -count=1 -run 'TestSimulatorsImportNoClientPackage|TestCheckNamesAClientImport' ./internal/simindep
 
+echo "== allocation bounds (without -race, where sync.Pool drops at random)"
+go test -count=1 -run 'Allocations' ./internal/xmllimit
+
 echo "== go test -race"
 go test -race -count=1 -timeout 20m ./...
 

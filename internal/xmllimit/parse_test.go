@@ -93,6 +93,12 @@ func TestReadDocumentAllocations(t *testing.T) {
 		}
 	})
 	t.Logf("%d bytes: %.0f allocations per parse", len(body), n)
+	if raceEnabled {
+		// The pooled parser is dropped at random under the race detector;
+		// scripts/test.sh checks the bound in its run of the allocation
+		// tests without -race.
+		t.Skip("allocation counts vary under -race (sync.Pool drops at random); run without -race to check the bound")
+	}
 	assert.LessOrEqual(t, n, 12.0)
 }
 

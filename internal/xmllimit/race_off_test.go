@@ -1,0 +1,5 @@
+//go:build !race
+
+package xmllimit_test
+
+const raceEnabled = false
