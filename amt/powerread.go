@@ -3,6 +3,7 @@ package amt
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync/atomic"
 
 	"github.com/oobkit/oobkit"
@@ -93,7 +94,9 @@ func getDeclined(err error) bool {
 
 // associationKeys returns the selectors that name an association instance:
 // its reference-valued key properties, each an endpoint reference. It
-// returns nil unless every key is present as a reference.
+// returns nil unless every key is present as a reference. The selectors are
+// copies: kept for the client's life, they must not pin the reply they were
+// parsed from (its strings may share the reply's buffer).
 func associationKeys(in *wsman.Instance, keys ...string) wsman.Selectors {
 	sel := make(wsman.Selectors, 0, len(keys))
 	for _, k := range keys {
@@ -101,7 +104,24 @@ func associationKeys(in *wsman.Instance, keys ...string) wsman.Selectors {
 		if epr == nil || epr.ResourceURI == "" || len(epr.Selectors) == 0 {
 			return nil
 		}
-		sel = append(sel, wsman.Selector{Name: k, EPR: epr})
+		sel = append(sel, wsman.Selector{Name: k, EPR: cloneEPR(epr)})
 	}
 	return sel
+}
+
+// cloneEPR copies an endpoint reference, its strings included.
+func cloneEPR(e *wsman.EndpointReference) *wsman.EndpointReference {
+	if e == nil {
+		return nil
+	}
+	c := &wsman.EndpointReference{
+		Address:     strings.Clone(e.Address),
+		ResourceURI: strings.Clone(e.ResourceURI),
+		Identifier:  strings.Clone(e.Identifier),
+		Selectors:   make(wsman.Selectors, len(e.Selectors)),
+	}
+	for i, s := range e.Selectors {
+		c.Selectors[i] = wsman.Selector{Name: strings.Clone(s.Name), Value: strings.Clone(s.Value), EPR: cloneEPR(s.EPR)}
+	}
+	return c
 }
