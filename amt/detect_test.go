@@ -104,7 +104,7 @@ func TestDetectNotAMT(t *testing.T) {
 }
 
 func TestDetectTLS(t *testing.T) {
-	srv, err := amttest.NewTLSServer(amttest.Config{Firmware: "16.1.25"})
+	srv, err := amttest.NewServer(amttest.Config{TLS: true, Firmware: "16.1.25"})
 	require.NoError(t, err)
 	defer srv.Close()
 

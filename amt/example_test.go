@@ -17,7 +17,7 @@ import (
 // Detect a device, then power it on into BIOS setup. AMT 16.1 and later
 // answer over TLS only; the simulator's credential pins its certificate.
 func Example() {
-	dev, err := amttest.NewTLSServer(amttest.Config{Firmware: "16.1.25", Power: oobkit.PowerS5})
+	dev, err := amttest.NewServer(amttest.Config{TLS: true, Firmware: "16.1.25", Power: oobkit.PowerS5})
 	if err != nil {
 		panic(err)
 	}

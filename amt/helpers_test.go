@@ -15,11 +15,8 @@ import (
 func start(t *testing.T, cfg amttest.Config) (*amttest.Server, *amt.Client) {
 	t.Helper()
 	// AMT 16.1 and later answer over TLS only (amttest.Generation.TLSOnly).
-	newServer := amttest.NewServer
-	if cfg.Generation().TLSOnly {
-		newServer = amttest.NewTLSServer
-	}
-	srv, err := newServer(cfg)
+	cfg.TLS = cfg.Generation().TLSOnly
+	srv, err := amttest.NewServer(cfg)
 	require.NoError(t, err)
 	c, err := amt.New(srv.Target(), srv.Credential())
 	require.NoError(t, err)

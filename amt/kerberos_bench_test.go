@@ -16,6 +16,7 @@ import (
 	"github.com/oobkit/oobkit/amt"
 	"github.com/oobkit/oobkit/amt/amttest"
 	"github.com/oobkit/oobkit/internal/krbtest"
+	"github.com/oobkit/oobkit/internal/peer"
 	"github.com/oobkit/oobkit/internal/sambatest"
 	"github.com/oobkit/oobkit/kerberos"
 )
@@ -45,11 +46,12 @@ func BenchmarkKerberosPowerStateFleet(b *testing.B) {
 	for i := 1; i < n; i++ {
 		fmt.Fprintf(&ldif, "servicePrincipalName: %s\n", spn(i))
 	}
-	cmd := exec.Command("ldapmodify", "-x", "-H", "ldaps://"+dc.IP, "-D", dc.UPN(dc.AdminUser), "-w", dc.AdminPassword)
+	ldapmodify := peer.Require(b, "ldapmodify", "ldap-utils")
+	cmd := exec.Command(ldapmodify, "-x", "-H", "ldaps://"+dc.IP, "-D", dc.UPN(dc.AdminUser), "-w", dc.AdminPassword)
 	cmd.Env = append(os.Environ(), "LDAPTLS_CACERT="+dc.CAFile)
 	cmd.Stdin = strings.NewReader(ldif.String())
 	if out, err := cmd.CombinedOutput(); err != nil {
-		b.Skipf("ldapmodify (Debian package ldap-utils): %v\n%s", err, out)
+		b.Fatalf("ldapmodify: %v\n%s", err, out)
 	}
 	kt, err := keytab.Load(base)
 	if err != nil {

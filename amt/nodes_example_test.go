@@ -14,7 +14,7 @@ import (
 // station reaches AMT through would cut the station off, so it is refused
 // unless forced.
 func ExampleClient_SetNetworkSettings() {
-	dev, err := amttest.NewTLSServer(amttest.Config{})
+	dev, err := amttest.NewServer(amttest.Config{TLS: true})
 	if err != nil {
 		panic(err)
 	}
@@ -49,7 +49,7 @@ func ExampleClient_SetNetworkSettings() {
 
 // Read every AMT node of the one-to-one view as rows of strings.
 func ExampleClient_NodeRows() {
-	dev, err := amttest.NewTLSServer(amttest.Config{})
+	dev, err := amttest.NewServer(amttest.Config{TLS: true})
 	if err != nil {
 		panic(err)
 	}

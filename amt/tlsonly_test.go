@@ -46,7 +46,7 @@ func TestTLSOnlyFirmware(t *testing.T) {
 		assert.Zero(t, srv.Counters().Requests, "nothing answered on the plain port")
 	})
 	t.Run("16.1 over TLS", func(t *testing.T) {
-		srv, err := amttest.NewTLSServer(amttest.Config{Firmware: "16.1.25"})
+		srv, err := amttest.NewServer(amttest.Config{TLS: true, Firmware: "16.1.25"})
 		require.NoError(t, err)
 		defer srv.Close()
 		c, err := amt.New(srv.Target(), srv.Credential())

@@ -19,7 +19,7 @@ import (
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // startDevice starts a simulated managed client and closes it with the test.
-func startDevice(t *testing.T, cfg asftest.Config) *asftest.Device {
+func startDevice(t *testing.T, cfg asftest.Config) *asftest.Server {
 	t.Helper()
 	d, err := asftest.NewServer(cfg)
 	require.NoError(t, err)
@@ -28,7 +28,7 @@ func startDevice(t *testing.T, cfg asftest.Config) *asftest.Device {
 }
 
 // newClient returns a client for d with cred and closes it with the test.
-func newClient(t *testing.T, d *asftest.Device, cred oobkit.Credential, opts ...asf.Option) *asf.Client {
+func newClient(t *testing.T, d *asftest.Server, cred oobkit.Credential, opts ...asf.Option) *asf.Client {
 	t.Helper()
 	opts = append([]asf.Option{asf.WithSecurePort(d.SecurePort()), asf.WithTimeout(2 * time.Second)}, opts...)
 	c, err := asf.New(d.Target(), cred, opts...)

@@ -53,7 +53,9 @@ func TestRmcppingGetsPong(t *testing.T) {
 // TestPingIPMISim: the SDK's presence ping against OpenIPMI's ipmi_sim, a
 // BMC written by others that answers ASF presence ping; its pong says IPMI.
 func TestPingIPMISim(t *testing.T) {
-	sim := ipmitest.StartSim(t, ipmitest.SimConfig{})
+	sim, err := ipmitest.NewSim(ipmitest.SimConfig{})
+	peer.Check(t, err)
+	t.Cleanup(func() { _ = sim.Close() })
 	target := oobkit.Target{Address: "127.0.0.1", Ports: map[oobkit.Protocol]int{oobkit.ASF: sim.Port}}
 	c, err := asf.New(target, oobkit.Credential{})
 	require.NoError(t, err)

@@ -23,8 +23,8 @@
 //   - alerts (Indications, DSP1054): [Client.IndicationFilters],
 //     [Client.Subscriptions], [Client.Subscribe], [Client.Unsubscribe] and
 //     [Client.ApplyAlerts] (oobkit.AlertConfigurer) with Push or PushWithAck
-//     delivery. Events arrive at an indication listener
-//     (internal/indication, used by examples and tasks).
+//     delivery. Events arrive at a [wseventing.Listener], the
+//     WS-Eventing sink AMT devices push to as well.
 //
 // To start, build a client from a target and a credential (digest
 // authentication by default; set cred.TLS.Enabled for port 664) and ask the

@@ -8,6 +8,7 @@ import (
 	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/dash"
 	"github.com/oobkit/oobkit/dash/dashtest"
+	"github.com/oobkit/oobkit/wseventing"
 )
 
 // startSim starts a simulated computer for the examples.
@@ -88,7 +89,7 @@ func ExampleClient_ApplyAlerts() {
 	defer c.Close()
 	ctx := context.Background()
 
-	l := dash.NewListener()
+	l := wseventing.New()
 	if err := l.Start("127.0.0.1:0"); err != nil {
 		panic(err)
 	}

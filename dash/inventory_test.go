@@ -104,8 +104,8 @@ func TestTransportFaults(t *testing.T) {
 }
 
 func TestTLSPinned(t *testing.T) {
-	sim := dashtest.NewComputer(dashtest.Config{})
-	require.NoError(t, sim.StartTLS())
+	sim, err := dashtest.NewServer(dashtest.Config{TLS: true})
+	require.NoError(t, err)
 	defer sim.Close()
 	c, err := dash.New(sim.Target(), sim.Credential())
 	require.NoError(t, err)

@@ -11,8 +11,8 @@ import (
 // Read the "Sensors" node (DSP1009): numeric sensors with their value and
 // unit, discrete ones with their state.
 func ExampleClient_Sensors() {
-	sim := dashtest.New(dashtest.Config{})
-	if err := sim.Start(); err != nil {
+	sim, err := dashtest.NewServer(dashtest.Config{})
+	if err != nil {
 		panic(err)
 	}
 	defer sim.Close()

@@ -31,11 +31,8 @@ func prof(p oobkit.Protocol, c oobkit.Credential, more ...oobkit.Protocol) profi
 
 func amtServer(t *testing.T, cfg amttest.Config, tls bool) *amttest.Server {
 	t.Helper()
-	start := amttest.NewServer
-	if tls {
-		start = amttest.NewTLSServer
-	}
-	s, err := start(cfg)
+	cfg.TLS = tls
+	s, err := amttest.NewServer(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,7 +235,7 @@ func TestOtherFixRefused(t *testing.T) {
 // Table B-1, WMI: "The connection credentials are incorrect." and "The
 // firewall does not allow incoming WMI connections."
 func TestWMI(t *testing.T) {
-	c := wmitest.NewComputer("Admin-pw1")
+	c := wmitest.NewComputer(wmitest.Config{AdminPassword: "Admin-pw1"})
 	if err := c.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -270,7 +267,7 @@ func TestDASH(t *testing.T) {
 // Table B-1, IPMI: "The connection credentials are incorrect." and "The
 // target computer is not IPMI capable."
 func TestIPMI(t *testing.T) {
-	b, err := ipmitest.NewServer(ipmitest.BMCConfig{})
+	b, err := ipmitest.NewServer(ipmitest.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}

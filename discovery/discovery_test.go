@@ -134,7 +134,7 @@ func TestDiscoverMixedRange(t *testing.T) {
 	agent, err := snmptest.NewServer(snmptest.Config{IP: snmpIP})
 	peer.Check(t, err)
 	t.Cleanup(func() { _ = agent.Close() })
-	wmiPort := serveHTTP(t, wmiIP, wmitest.NewComputer("Adm1n-Passw0rd").Server(), false)
+	wmiPort := serveHTTP(t, wmiIP, wmitest.NewComputer(wmitest.Config{AdminPassword: "Adm1n-Passw0rd"}).Server(), false)
 	silent(t, silentIP, []int{amtPort, amtTLSPort, dashPort, wmiPort}, []int{ipmiPort, dev.Port(), agent.Port()})
 
 	cfg := discovery.Config{

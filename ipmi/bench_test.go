@@ -19,7 +19,9 @@ import (
 // ... chassis power status` run once per call (a new process and session
 // each time).
 func BenchmarkSimPowerStatus(b *testing.B) {
-	sim := ipmitest.StartSim(b, ipmitest.SimConfig{PowerOn: true})
+	sim, err := ipmitest.NewSim(ipmitest.SimConfig{Power: oobkit.PowerS0})
+	peer.Check(b, err)
+	b.Cleanup(func() { _ = sim.Close() })
 	ctx := context.Background()
 	b.Run("sdk-one-session", func(b *testing.B) {
 		c, err := ipmi.New(sim.Target(), sim.Credential())
@@ -56,7 +58,7 @@ func BenchmarkSimPowerStatus(b *testing.B) {
 // hosts/s.
 func BenchmarkFleetPowerStatus(b *testing.B) {
 	const hosts, workers = 1000, 64
-	f, err := ipmitest.StartFleet(hosts, ipmitest.BMCConfig{PowerOn: true})
+	f, err := ipmitest.NewFleet(hosts, ipmitest.Config{Power: oobkit.PowerS0})
 	if err != nil {
 		b.Fatal(err)
 	}

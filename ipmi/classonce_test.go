@@ -14,7 +14,7 @@ import (
 // TestRefusedActionSaysItsClassOnce: an action the power state forbids read
 // "ipmi: Chassis Control: invalid state: invalid state: …".
 func TestRefusedActionSaysItsClassOnce(t *testing.T) {
-	b, c := startBMC(t, ipmitest.BMCConfig{})
+	b, c := startBMC(t, ipmitest.Config{})
 	b.SetPowerOn(true)
 	err := c.SetPower(testCtx(t), oobkit.ActionOn)
 	require.ErrorIs(t, err, oobkit.ErrInvalidState)

@@ -12,7 +12,7 @@ import (
 // TestDescribe: Describe reports the BMC's Get Device ID (the embedded BMC
 // says firmware 1.10, manufacturer 0157h).
 func TestDescribe(t *testing.T) {
-	_, c := startBMC(t, ipmitest.BMCConfig{})
+	_, c := startBMC(t, ipmitest.Config{})
 	d, err := c.Describe(testCtx(t))
 	require.NoError(t, err)
 	assert.Equal(t, "1.10", d["firmware"])

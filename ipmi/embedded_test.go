@@ -16,7 +16,7 @@ import (
 // These tests use go-ipmi's embedded BMC, which speaks cipher suite 17 and
 // stores every boot flag.
 
-func startBMC(t *testing.T, cfg ipmitest.BMCConfig) (*ipmitest.BMC, *ipmi.Client) {
+func startBMC(t *testing.T, cfg ipmitest.Config) (*ipmitest.Server, *ipmi.Client) {
 	t.Helper()
 	b, err := ipmitest.NewServer(cfg)
 	require.NoError(t, err)
@@ -28,7 +28,7 @@ func startBMC(t *testing.T, cfg ipmitest.BMCConfig) (*ipmitest.BMC, *ipmi.Client
 }
 
 func TestEmbeddedPowerAndSuite17(t *testing.T) {
-	b, c := startBMC(t, ipmitest.BMCConfig{})
+	b, c := startBMC(t, ipmitest.Config{})
 	ctx := testCtx(t)
 	st, err := c.PowerState(ctx)
 	require.NoError(t, err)
@@ -48,7 +48,7 @@ func TestEmbeddedPowerAndSuite17(t *testing.T) {
 }
 
 func TestEmbeddedBootFlags(t *testing.T) {
-	b, c := startBMC(t, ipmitest.BMCConfig{PowerOn: true})
+	b, c := startBMC(t, ipmitest.Config{Power: oobkit.PowerS0})
 	ctx := testCtx(t)
 	cases := []oobkit.BootOptions{
 		{Device: oobkit.BootPXE},
@@ -87,7 +87,7 @@ func TestEmbeddedBootFlags(t *testing.T) {
 
 func TestEmbeddedUnsupportedSEL(t *testing.T) {
 	// go-ipmi's reference BMC implements no SEL: Get SEL Info answers C1h.
-	_, c := startBMC(t, ipmitest.BMCConfig{})
+	_, c := startBMC(t, ipmitest.Config{})
 	_, err := c.EventLog(testCtx(t), 0)
 	require.ErrorIs(t, err, oobkit.ErrUnsupported)
 	assert.Equal(t, "0xc1", oobkit.DeviceCode(err))
@@ -95,7 +95,7 @@ func TestEmbeddedUnsupportedSEL(t *testing.T) {
 }
 
 func TestEmbeddedWrongPassword(t *testing.T) {
-	b, err := ipmitest.NewServer(ipmitest.BMCConfig{Username: "root", Password: "secret"})
+	b, err := ipmitest.NewServer(ipmitest.Config{Username: "root", Password: "secret"})
 	require.NoError(t, err)
 	defer b.Close()
 	c, err := ipmi.New(b.Target(), oobkit.UserPassword("root", "wrong"))
@@ -106,7 +106,7 @@ func TestEmbeddedWrongPassword(t *testing.T) {
 }
 
 func TestEmbeddedInventory(t *testing.T) {
-	_, c := startBMC(t, ipmitest.BMCConfig{Name: "node7"})
+	_, c := startBMC(t, ipmitest.Config{Name: "node7"})
 	inv, err := c.Inventory(testCtx(t))
 	require.NoError(t, err)
 	var product oobkit.System
@@ -122,7 +122,7 @@ func TestEmbeddedInventory(t *testing.T) {
 }
 
 func TestFleetConcurrentClients(t *testing.T) {
-	f, err := ipmitest.StartFleet(20, ipmitest.BMCConfig{PowerOn: true, Username: "ops", Password: "fleetpw"})
+	f, err := ipmitest.NewFleet(20, ipmitest.Config{Power: oobkit.PowerS0, Username: "ops", Password: "fleetpw"})
 	require.NoError(t, err)
 	defer f.Close()
 	ctx := testCtx(t)

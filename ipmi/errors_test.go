@@ -12,12 +12,15 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/internal/peer"
 	"github.com/oobkit/oobkit/ipmi"
 	"github.com/oobkit/oobkit/ipmi/ipmitest"
 )
 
 func TestSimRefusedCredentials(t *testing.T) {
-	sim := ipmitest.StartSim(t, ipmitest.SimConfig{})
+	sim, err := ipmitest.NewSim(ipmitest.SimConfig{})
+	peer.Check(t, err)
+	t.Cleanup(func() { _ = sim.Close() })
 	cases := []struct {
 		name string
 		cred oobkit.Credential
@@ -87,11 +90,13 @@ func TestCallerContextBoundsSilentBMC(t *testing.T) {
 }
 
 func TestSimUnsupportedCommand(t *testing.T) {
-	sim := ipmitest.StartSim(t, ipmitest.SimConfig{})
+	sim, err := ipmitest.NewSim(ipmitest.SimConfig{})
+	peer.Check(t, err)
+	t.Cleanup(func() { _ = sim.Close() })
 	ctx := testCtx(t)
 	c := newSimClient(t, sim)
 	// App netFn 06h, command 7Fh is not defined by IPMI v2.0: ipmi_sim answers C1h.
-	_, err := c.Raw(ctx, 0x06, 0x7F, nil)
+	_, err = c.Raw(ctx, 0x06, 0x7F, nil)
 	require.ErrorIs(t, err, oobkit.ErrUnsupported)
 	assert.Equal(t, "0xc1", oobkit.DeviceCode(err))
 	out, _ := sim.Ipmitool(ctx, "raw", "0x06", "0x7f")

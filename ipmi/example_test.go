@@ -14,7 +14,7 @@ import (
 // is go-ipmi's embedded BMC from ipmitest; a real one is just a Target with
 // its address.
 func Example() {
-	bmc, err := ipmitest.NewServer(ipmitest.BMCConfig{Username: "admin", Password: "secret"})
+	bmc, err := ipmitest.NewServer(ipmitest.Config{Username: "admin", Password: "secret"})
 	if err != nil {
 		panic(err)
 	}
@@ -43,7 +43,7 @@ func Example() {
 
 // Boot from the network once, in UEFI mode, and read the setting back.
 func ExampleClient_SetNextBoot() {
-	bmc, _ := ipmitest.NewServer(ipmitest.BMCConfig{})
+	bmc, _ := ipmitest.NewServer(ipmitest.Config{})
 	defer bmc.Close()
 	c, _ := ipmi.New(bmc.Target(), bmc.Credential())
 	defer c.Close()
@@ -59,7 +59,7 @@ func ExampleClient_SetNextBoot() {
 
 // Errors carry a class and the device's completion code.
 func ExampleClient_Raw() {
-	bmc, _ := ipmitest.NewServer(ipmitest.BMCConfig{})
+	bmc, _ := ipmitest.NewServer(ipmitest.Config{})
 	defer bmc.Close()
 	c, _ := ipmi.New(bmc.Target(), bmc.Credential())
 	defer c.Close()
@@ -72,7 +72,7 @@ func ExampleClient_Raw() {
 
 // Start a simulated fleet and collect every target, as package tasks does.
 func ExampleClient_PowerState_fleet() {
-	fleet, err := ipmitest.StartFleet(3, ipmitest.BMCConfig{PowerOn: true, Username: "ops", Password: "pw"})
+	fleet, err := ipmitest.NewFleet(3, ipmitest.Config{Power: oobkit.PowerS0, Username: "ops", Password: "pw"})
 	if err != nil {
 		panic(err)
 	}

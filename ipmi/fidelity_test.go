@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/internal/peer"
 	"github.com/oobkit/oobkit/ipmi"
 	"github.com/oobkit/oobkit/ipmi/ipmitest"
 )
@@ -16,11 +17,13 @@ import (
 // ipmitool reads back "Options apply to only next boot" and "BIOS PC
 // Compatible (legacy) boot". SetNextBoot must not report success.
 func TestSimBootFlagsNotKept(t *testing.T) {
-	sim := ipmitest.StartSim(t, ipmitest.SimConfig{})
+	sim, err := ipmitest.NewSim(ipmitest.SimConfig{})
+	peer.Check(t, err)
+	t.Cleanup(func() { _ = sim.Close() })
 	ctx := testCtx(t)
 	c := newSimClient(t, sim)
 
-	err := c.SetNextBoot(ctx, oobkit.BootOptions{Device: oobkit.BootPXE, Persistent: true, EFI: true})
+	err = c.SetNextBoot(ctx, oobkit.BootOptions{Device: oobkit.BootPXE, Persistent: true, EFI: true})
 	require.ErrorIs(t, err, oobkit.ErrUnsupported)
 	var nk *ipmi.BootNotKeptError
 	require.ErrorAs(t, err, &nk)

@@ -93,7 +93,9 @@ func freeIPMIState(s oobkit.Severity) string {
 // high".) Offsets FreeIPMI leaves uninterpreted (N/A: Watchdog 1) are
 // skipped.
 func TestSELSeverityMatchesIpmiSel(t *testing.T) {
-	sim := ipmitest.StartSim(t, ipmitest.SimConfig{})
+	sim, err := ipmitest.NewSim(ipmitest.SimConfig{})
+	peer.Check(t, err)
+	t.Cleanup(func() { _ = sim.Close() })
 	ctx := testCtx(t)
 	c := newSimClient(t, sim)
 	require.NoError(t, c.ClearSEL(ctx))
@@ -163,7 +165,9 @@ func freeIPMIText(t *testing.T, ctx context.Context, sim *ipmitest.Sim, tool str
 // part numbers are PartNumber (not Board Version or Product Model), and
 // the board manufacturing date and the FRU file ID are kept.
 func TestFRUMatchesIpmiFruAndIpmitool(t *testing.T) {
-	sim := ipmitest.StartSim(t, ipmitest.SimConfig{})
+	sim, err := ipmitest.NewSim(ipmitest.SimConfig{})
+	peer.Check(t, err)
+	t.Cleanup(func() { _ = sim.Close() })
 	ctx := testCtx(t)
 	c := newSimClient(t, sim)
 	inv, err := c.Inventory(ctx)
@@ -235,9 +239,11 @@ func TestFRUMatchesIpmiFruAndIpmitool(t *testing.T) {
 // leaves empty, so it prints N/A; ipmitool and the SDK take them from Get
 // Sensor Thresholds).
 func TestSensorsMatchIpmiSensorsAndIpmitool(t *testing.T) {
-	sim := ipmitest.StartSim(t, ipmitest.SimConfig{})
+	sim, err := ipmitest.NewSim(ipmitest.SimConfig{})
+	peer.Check(t, err)
+	t.Cleanup(func() { _ = sim.Close() })
 	ctx := testCtx(t)
-	_, err := sim.Command(ctx, "sensor_set_value 0x20 0 1 0x52 1") // 82 C: above upper non-critical
+	_, err = sim.Command(ctx, "sensor_set_value 0x20 0 1 0x52 1") // 82 C: above upper non-critical
 	require.NoError(t, err)
 	c := newSimClient(t, sim)
 	sensors, err := c.Sensors(ctx)
@@ -299,9 +305,11 @@ func TestSensorsMatchIpmiSensorsAndIpmitool(t *testing.T) {
 // deassertion, and DIMM presence (Entity Present, Entity Absent asserted
 // and deasserted).
 func TestSELMatchesIpmiSel(t *testing.T) {
-	sim := ipmitest.StartSim(t, ipmitest.SimConfig{})
+	sim, err := ipmitest.NewSim(ipmitest.SimConfig{})
+	peer.Check(t, err)
+	t.Cleanup(func() { _ = sim.Close() })
 	ctx := testCtx(t)
-	_, err := sim.Command(ctx, "sensor_set_value 0x20 0 1 0x58 1")
+	_, err = sim.Command(ctx, "sensor_set_value 0x20 0 1 0x58 1")
 	require.NoError(t, err)
 	selAdd(t, ctx, sim, 0x01, 1, 0x81, [3]byte{0x59, 0x50, 0x55}) // Upper Critical going high, deasserted
 	selAdd(t, ctx, sim, 0x25, 2, 0x6F, [3]byte{0x00, 0xFF, 0xFF}) // Entity Present
@@ -361,7 +369,9 @@ func petBytes(severity, sensor, entity uint8, evData []byte) []byte {
 // sensor as FreeIPMI's ipmi-pet does given the same BMC ("CPU Temp",
 // "DIMM1 Presence"), with the same state.
 func TestPETNamedLikeIpmiPet(t *testing.T) {
-	sim := ipmitest.StartSim(t, ipmitest.SimConfig{})
+	sim, err := ipmitest.NewSim(ipmitest.SimConfig{})
+	peer.Check(t, err)
+	t.Cleanup(func() { _ = sim.Close() })
 	ctx := testCtx(t)
 	c := newSimClient(t, sim)
 	sdr, err := c.SDR(ctx)

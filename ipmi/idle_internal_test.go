@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/internal/peer"
 	"github.com/oobkit/oobkit/ipmi/ipmitest"
 )
 
@@ -43,7 +44,9 @@ func TestSimIdleSessionRenewed(t *testing.T) {
 		{"not probed", time.Hour, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			sim := ipmitest.StartSim(t, ipmitest.SimConfig{})
+			sim, err := ipmitest.NewSim(ipmitest.SimConfig{})
+			peer.Check(t, err)
+			t.Cleanup(func() { _ = sim.Close() })
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 			defer cancel()
 			c, err := New(sim.Target(), sim.Credential(), WithIdleProbe(tc.probe))

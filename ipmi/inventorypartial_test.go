@@ -7,13 +7,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/internal/peer"
 	"github.com/oobkit/oobkit/ipmi/ipmitest"
 )
 
 // A BMC that announces FRU inventory but has no FRU data yields the rest of
 // the inventory and names the FRU device that failed.
 func TestInventoryPartialWhenFRUMissing(t *testing.T) {
-	_, c := startBMC(t, ipmitest.BMCConfig{Name: "nofru", Missing: []string{"FRU"}})
+	_, c := startBMC(t, ipmitest.Config{Name: "nofru", Missing: []string{"FRU"}})
 	inv, err := c.Inventory(testCtx(t))
 	require.NoError(t, err)
 	t.Logf("missing: %+v", inv.Missing)
@@ -31,7 +32,7 @@ func TestInventoryPartialWhenFRUMissing(t *testing.T) {
 
 // A BMC with FRU and SDR is not partial.
 func TestInventoryEmbeddedNotPartial(t *testing.T) {
-	_, c := startBMC(t, ipmitest.BMCConfig{Name: "full"})
+	_, c := startBMC(t, ipmitest.Config{Name: "full"})
 	inv, err := c.Inventory(testCtx(t))
 	require.NoError(t, err)
 	assert.False(t, inv.Partial(), "%+v", inv.Missing)
@@ -40,7 +41,7 @@ func TestInventoryEmbeddedNotPartial(t *testing.T) {
 // A BMC that announces an SDR repository but refuses to read it yields the
 // FRU and device inventory and names the SDR as missing.
 func TestInventoryPartialWhenSDRMissing(t *testing.T) {
-	_, c := startBMC(t, ipmitest.BMCConfig{Name: "nosdr", Missing: []string{"SDR"}})
+	_, c := startBMC(t, ipmitest.Config{Name: "nosdr", Missing: []string{"SDR"}})
 	inv, err := c.Inventory(testCtx(t))
 	require.NoError(t, err)
 	t.Logf("missing: %+v", inv.Missing)
@@ -62,7 +63,9 @@ func TestInventoryPartialWhenSDRMissing(t *testing.T) {
 // ipmi_sim's default configuration answers every FRU and SDR the SDK asks
 // for: its inventory is complete.
 func TestSimInventoryNotPartial(t *testing.T) {
-	sim := ipmitest.StartSim(t, ipmitest.SimConfig{})
+	sim, err := ipmitest.NewSim(ipmitest.SimConfig{})
+	peer.Check(t, err)
+	t.Cleanup(func() { _ = sim.Close() })
 	inv, err := newSimClient(t, sim).Inventory(testCtx(t))
 	require.NoError(t, err)
 	assert.False(t, inv.Partial(), "%+v", inv.Missing)

@@ -16,7 +16,7 @@ import (
 // oobkit client shares, take effect (issue 19).
 func TestSharedOptions(t *testing.T) {
 	optcheck.Run(t, oobkit.IPMI, "udp", func(t *testing.T, o optcheck.Options) func(context.Context) error {
-		b, err := ipmitest.NewServer(ipmitest.BMCConfig{})
+		b, err := ipmitest.NewServer(ipmitest.Config{})
 		require.NoError(t, err)
 		t.Cleanup(func() { _ = b.Close() })
 		c, err := ipmi.New(b.Target(), b.Credential(), ipmi.WithDialContext(o.Dial), ipmi.WithHooks(o.Hooks),

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/internal/peer"
 	"github.com/oobkit/oobkit/ipmi"
 	"github.com/oobkit/oobkit/ipmi/ipmitest"
 )
@@ -29,7 +30,9 @@ func newPyghmiClient(t *testing.T, bmc *ipmitest.Pyghmi, opts ...ipmi.Option) *i
 // algorithm 0x01 is not what we requested 0x03"); so must the SDK, and it
 // must never report suite 17 on a SHA-1 session.
 func TestPyghmiCipherDowngradeRefused(t *testing.T) {
-	bmc := ipmitest.StartPyghmi(t, "", "")
+	bmc, err := ipmitest.NewPyghmi(ipmitest.PyghmiConfig{})
+	peer.Check(t, err)
+	t.Cleanup(func() { _ = bmc.Close() })
 	ctx := testCtx(t)
 
 	out, err := bmc.Ipmitool(ctx, 17, "mc", "info")
@@ -54,7 +57,9 @@ func TestPyghmiCipherDowngradeRefused(t *testing.T) {
 // pyghmi's Get Device ID answer has 14 data bytes: the optional auxiliary
 // firmware revision (4 bytes) is cut short. ipmitool accepts it.
 func TestPyghmiDeviceIDWithoutAuxFirmware(t *testing.T) {
-	bmc := ipmitest.StartPyghmi(t, "", "")
+	bmc, err := ipmitest.NewPyghmi(ipmitest.PyghmiConfig{})
+	peer.Check(t, err)
+	t.Cleanup(func() { _ = bmc.Close() })
 	ctx := testCtx(t)
 	c := newPyghmiClient(t, bmc)
 	dev, err := c.DeviceID(ctx)
@@ -77,7 +82,9 @@ func TestPyghmiDeviceIDWithoutAuxFirmware(t *testing.T) {
 }
 
 func TestPyghmiPower(t *testing.T) {
-	bmc := ipmitest.StartPyghmi(t, "", "")
+	bmc, err := ipmitest.NewPyghmi(ipmitest.PyghmiConfig{})
+	peer.Check(t, err)
+	t.Cleanup(func() { _ = bmc.Close() })
 	ctx := testCtx(t)
 	c := newPyghmiClient(t, bmc)
 
@@ -103,7 +110,9 @@ func TestPyghmiPower(t *testing.T) {
 }
 
 func TestPyghmiBoot(t *testing.T) {
-	bmc := ipmitest.StartPyghmi(t, "", "")
+	bmc, err := ipmitest.NewPyghmi(ipmitest.PyghmiConfig{})
+	peer.Check(t, err)
+	t.Cleanup(func() { _ = bmc.Close() })
 	ctx := testCtx(t)
 	c := newPyghmiClient(t, bmc)
 
@@ -135,7 +144,7 @@ func TestPyghmiBoot(t *testing.T) {
 	// legacy" (ipmitool: "Options apply to only next boot", "BIOS PC
 	// Compatible (legacy) boot"). The SDK says so instead of returning nil.
 	before := len(bmc.Actions())
-	err := c.SetNextBoot(ctx, oobkit.BootOptions{Device: oobkit.BootPXE, Persistent: true, EFI: true})
+	err = c.SetNextBoot(ctx, oobkit.BootOptions{Device: oobkit.BootPXE, Persistent: true, EFI: true})
 	require.ErrorIs(t, err, oobkit.ErrUnsupported)
 	var nk *ipmi.BootNotKeptError
 	require.ErrorAs(t, err, &nk)

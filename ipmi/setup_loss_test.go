@@ -58,7 +58,7 @@ func TestSessionSetupWithLateRAKP(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			b, err := ipmitest.NewServer(ipmitest.BMCConfig{})
+			b, err := ipmitest.NewServer(ipmitest.Config{})
 			require.NoError(t, err)
 			t.Cleanup(func() { _ = b.Close() })
 			relay := startDelayRelay(t, b.Port(), tc.delay)

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/internal/peer"
 	"github.com/oobkit/oobkit/ipmi"
 	"github.com/oobkit/oobkit/ipmi/ipmitest"
 )
@@ -43,7 +44,9 @@ func ipmitoolPower(t *testing.T, ctx context.Context, sim *ipmitest.Sim) string 
 }
 
 func TestSimPowerCrossCheckedWithIpmitool(t *testing.T) {
-	sim := ipmitest.StartSim(t, ipmitest.SimConfig{})
+	sim, err := ipmitest.NewSim(ipmitest.SimConfig{})
+	peer.Check(t, err)
+	t.Cleanup(func() { _ = sim.Close() })
 	ctx := testCtx(t)
 	c := newSimClient(t, sim)
 
@@ -98,10 +101,12 @@ func TestSimPowerCrossCheckedWithIpmitool(t *testing.T) {
 }
 
 func TestSimPowerReadsWhatIpmitoolSet(t *testing.T) {
-	sim := ipmitest.StartSim(t, ipmitest.SimConfig{})
+	sim, err := ipmitest.NewSim(ipmitest.SimConfig{})
+	peer.Check(t, err)
+	t.Cleanup(func() { _ = sim.Close() })
 	ctx := testCtx(t)
 	c := newSimClient(t, sim)
-	_, err := sim.Ipmitool(ctx, "chassis", "power", "on")
+	_, err = sim.Ipmitool(ctx, "chassis", "power", "on")
 	require.NoError(t, err)
 	st, err := c.PowerState(ctx)
 	require.NoError(t, err)
@@ -109,7 +114,9 @@ func TestSimPowerReadsWhatIpmitoolSet(t *testing.T) {
 }
 
 func TestSimBootDevice(t *testing.T) {
-	sim := ipmitest.StartSim(t, ipmitest.SimConfig{})
+	sim, err := ipmitest.NewSim(ipmitest.SimConfig{})
+	peer.Check(t, err)
+	t.Cleanup(func() { _ = sim.Close() })
 	ctx := testCtx(t)
 	c := newSimClient(t, sim)
 	cases := []struct {
@@ -155,7 +162,9 @@ func TestSimBootDevice(t *testing.T) {
 }
 
 func TestSimChassisIdentifyAndDiscovery(t *testing.T) {
-	sim := ipmitest.StartSim(t, ipmitest.SimConfig{PowerOn: true})
+	sim, err := ipmitest.NewSim(ipmitest.SimConfig{Power: oobkit.PowerS0})
+	peer.Check(t, err)
+	t.Cleanup(func() { _ = sim.Close() })
 	ctx := testCtx(t)
 	c := newSimClient(t, sim)
 
@@ -192,7 +201,9 @@ func TestSimChassisIdentifyAndDiscovery(t *testing.T) {
 }
 
 func TestSimInventoryMatchesIpmitool(t *testing.T) {
-	sim := ipmitest.StartSim(t, ipmitest.SimConfig{})
+	sim, err := ipmitest.NewSim(ipmitest.SimConfig{})
+	peer.Check(t, err)
+	t.Cleanup(func() { _ = sim.Close() })
 	ctx := testCtx(t)
 	c := newSimClient(t, sim)
 	inv, err := c.Inventory(ctx)
@@ -233,13 +244,15 @@ func TestSimInventoryMatchesIpmitool(t *testing.T) {
 }
 
 func TestSimEventLogReadAndClear(t *testing.T) {
-	sim := ipmitest.StartSim(t, ipmitest.SimConfig{})
+	sim, err := ipmitest.NewSim(ipmitest.SimConfig{})
+	peer.Check(t, err)
+	t.Cleanup(func() { _ = sim.Close() })
 	ctx := testCtx(t)
 	c := newSimClient(t, sim)
 
 	// Raise the temperature past two thresholds: ipmi_sim logs an upper
 	// non-critical and an upper critical event.
-	_, err := sim.Command(ctx, "sensor_set_value 0x20 0 1 0x58 1")
+	_, err = sim.Command(ctx, "sensor_set_value 0x20 0 1 0x58 1")
 	require.NoError(t, err)
 
 	events, err := c.EventLog(ctx, 0)
@@ -285,7 +298,9 @@ func TestSimEventLogReadAndClear(t *testing.T) {
 }
 
 func TestSimSOL(t *testing.T) {
-	sim := ipmitest.StartSim(t, ipmitest.SimConfig{PowerOn: true})
+	sim, err := ipmitest.NewSim(ipmitest.SimConfig{Power: oobkit.PowerS0})
+	peer.Check(t, err)
+	t.Cleanup(func() { _ = sim.Close() })
 	ctx := testCtx(t)
 	c := newSimClient(t, sim)
 

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/internal/peer"
 	"github.com/oobkit/oobkit/ipmi"
 	"github.com/oobkit/oobkit/ipmi/ipmitest"
 )
@@ -73,7 +74,9 @@ func (r *solReader) echo(t *testing.T, sol io.Writer, line string) {
 // stream must keep sending IPMI messages (Get Session Info) on that session
 // at the keepalive interval, and the BMC must answer them.
 func TestSimSOLKeepalive(t *testing.T) {
-	sim := ipmitest.StartSim(t, ipmitest.SimConfig{PowerOn: true})
+	sim, err := ipmitest.NewSim(ipmitest.SimConfig{Power: oobkit.PowerS0})
+	peer.Check(t, err)
+	t.Cleanup(func() { _ = sim.Close() })
 	relay := startRelay(t, sim.Port)
 	target := sim.Target()
 	target.Ports[oobkit.IPMI] = relay.port()
@@ -121,7 +124,9 @@ func TestSimSOLSurvivesIdle(t *testing.T) {
 	if os.Getenv("OOBKIT_LONG") != "1" {
 		t.Skip("takes 70 s; set OOBKIT_LONG=1 to run it")
 	}
-	sim := ipmitest.StartSim(t, ipmitest.SimConfig{PowerOn: true})
+	sim, err := ipmitest.NewSim(ipmitest.SimConfig{Power: oobkit.PowerS0})
+	peer.Check(t, err)
+	t.Cleanup(func() { _ = sim.Close() })
 	c := newSimClient(t, sim)
 	sol, err := c.OpenSOL(testCtx(t))
 	require.NoError(t, err)

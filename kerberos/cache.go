@@ -1,10 +1,12 @@
 package kerberos
 
 import (
+	"container/list"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -28,13 +30,57 @@ import (
 // by user principal (and key source) and SPN, so that a fleet run asks the
 // KDC for a TGT once per user and for a service ticket once per service,
 // however many calls and goroutines use them. Tickets are reused until they
-// expire. The zero value is not usable; use [NewCache] or [Default].
+// expire.
+//
+// A signed-in client holds the user's key source (gokrb5 keeps a password
+// as a string, which Go cannot wipe) and a renewal goroutine per TGT, so the
+// cache does not keep them forever: a client unused for the idle TTL, or the
+// least recently used one past the cache's bound, is destroyed (its
+// goroutines stopped, its credentials dropped), as are those [Cache.Forget]
+// names and all of them on [Cache.Close]. The zero value is not usable; use
+// [NewCache] or [Default].
 type Cache struct {
 	mu      sync.Mutex
 	clients map[string]*entry
+	lru     *list.List // of *entry, most recently used first
+	max     int
+	idle    time.Duration
+	now     func() time.Time
+	timer   *time.Timer // sweeps idle clients; nil when none is armed
 	as, tgs atomic.Int64
 	perSPN  sync.Map // spn → *atomic.Int64
 	kdcSem  chan struct{}
+}
+
+// DefaultMaxClients bounds the signed-in clients of a cache (one per user
+// principal and key source) unless [WithMaxClients] says otherwise.
+const DefaultMaxClients = 256
+
+// DefaultIdleTTL is how long a signed-in client unused is kept unless
+// [WithIdleTTL] says otherwise.
+const DefaultIdleTTL = 15 * time.Minute
+
+// CacheOption configures [NewCache].
+type CacheOption func(*Cache)
+
+// WithMaxClients bounds the signed-in clients the cache keeps; the least
+// recently used goes first. n <= 0 keeps the default.
+func WithMaxClients(n int) CacheOption {
+	return func(c *Cache) {
+		if n > 0 {
+			c.max = n
+		}
+	}
+}
+
+// WithIdleTTL sets how long an unused signed-in client is kept. d <= 0
+// keeps the default.
+func WithIdleTTL(d time.Duration) CacheOption {
+	return func(c *Cache) {
+		if d > 0 {
+			c.idle = d
+		}
+	}
 }
 
 // MaxKDCConcurrency is how many requests one cache has at the KDCs at a
@@ -48,17 +94,32 @@ const MaxKDCConcurrency = 8
 var Default = NewCache()
 
 // NewCache returns an empty cache.
-func NewCache() *Cache {
-	return &Cache{clients: map[string]*entry{}, kdcSem: make(chan struct{}, MaxKDCConcurrency)}
+func NewCache(opts ...CacheOption) *Cache {
+	c := &Cache{clients: map[string]*entry{}, lru: list.New(), max: DefaultMaxClients, idle: DefaultIdleTTL,
+		now: time.Now, kdcSem: make(chan struct{}, MaxKDCConcurrency)}
+	for _, o := range opts {
+		o(c)
+	}
+	return c
 }
 
-// atKDC runs f holding one of the cache's KDC slots. A request that fails
-// for the network (the KDC did not answer in time) is tried once more.
-func (c *Cache) atKDC(f func() error) error {
-	c.kdcSem <- struct{}{}
+// atKDC runs f holding one of the cache's KDC slots; a caller whose ctx
+// ends while it waits for a slot gives up without taking one. A request
+// that fails for the network (the KDC did not answer in time) is tried once
+// more if ctx still allows. gokrb5 itself bounds each KDC exchange: 5 s to
+// dial, 5 s for the reply, per KDC (client/network.go).
+func (c *Cache) atKDC(ctx context.Context, f func() error) error {
+	select {
+	case c.kdcSem <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 	defer func() { <-c.kdcSem }()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	err := f()
-	if err != nil && Classify(err, "", "", "").Reason == ReasonKDCUnreachable {
+	if err != nil && ctx.Err() == nil && Classify(err, "", "", "").Reason == ReasonKDCUnreachable {
 		err = f()
 	}
 	return err
@@ -66,9 +127,13 @@ func (c *Cache) atKDC(f func() error) error {
 
 // entry is one user's signed-in client.
 type entry struct {
+	key       string
 	principal string
+	elem      *list.Element // in Cache.lru; nil once evicted
+	used      time.Time     // under Cache.mu
 	login     sync.Mutex
 	loggedIn  bool
+	gone      bool // destroyed: a caller that finds it so looks again
 	cl        *client.Client
 	fromCC    bool
 	tgtEnd    time.Time
@@ -96,18 +161,114 @@ func (c *Cache) Stats() Stats {
 }
 
 // Close forgets every client and ticket and stops gokrb5's renewal
-// goroutines.
+// goroutines. The cache stays usable: a later call signs in again.
 func (c *Cache) Close() {
 	c.mu.Lock()
 	old := c.clients
 	c.clients = map[string]*entry{}
+	c.lru.Init()
+	if c.timer != nil {
+		c.timer.Stop()
+		c.timer = nil
+	}
 	c.mu.Unlock()
 	for _, e := range old {
-		e.login.Lock()
-		if e.cl != nil {
-			e.cl.Destroy()
+		e.destroy()
+	}
+}
+
+// Forget destroys the signed-in client of cred, if the cache has one: its
+// tickets, its copy of the key source and its renewal goroutines. Call it
+// when a credential is changed or no longer needed.
+func (c *Cache) Forget(cred oobkit.Credential) {
+	key, err := cacheKey(cred)
+	if err != nil {
+		return
+	}
+	c.mu.Lock()
+	e := c.clients[key]
+	if e != nil {
+		c.unlink(e)
+	}
+	c.mu.Unlock()
+	if e != nil {
+		e.destroy()
+	}
+}
+
+// Len returns how many signed-in clients the cache holds.
+func (c *Cache) Len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.clients)
+}
+
+// unlink removes e from the cache's map and list; c.mu is held.
+func (c *Cache) unlink(e *entry) {
+	if c.clients[e.key] == e {
+		delete(c.clients, e.key)
+	}
+	if e.elem != nil {
+		c.lru.Remove(e.elem)
+		e.elem = nil
+	}
+}
+
+// destroy stops e's client: gokrb5's Destroy ends its renewal goroutines
+// and replaces its credentials (password or keytab) with empty ones.
+func (e *entry) destroy() {
+	e.login.Lock()
+	defer e.login.Unlock()
+	if e.cl != nil {
+		e.cl.Destroy()
+		e.cl = nil
+	}
+	e.loggedIn, e.gone = false, true
+}
+
+// evictLocked unlinks the clients idle past the TTL and those past the
+// bound, least recently used first, and returns them for destroying
+// outside c.mu; c.mu is held.
+func (c *Cache) evictLocked(now time.Time) []*entry {
+	var out []*entry
+	for b := c.lru.Back(); b != nil; b = c.lru.Back() {
+		e := b.Value.(*entry)
+		if c.lru.Len() <= c.max && now.Sub(e.used) < c.idle {
+			break
 		}
-		e.login.Unlock()
+		c.unlink(e)
+		out = append(out, e)
+	}
+	return out
+}
+
+// armLocked makes sure a sweep runs when the oldest client would go idle;
+// c.mu is held. The timer holds no goroutine while it waits.
+func (c *Cache) armLocked(now time.Time) {
+	if c.timer != nil {
+		return
+	}
+	b := c.lru.Back()
+	if b == nil {
+		return
+	}
+	d := b.Value.(*entry).used.Add(c.idle).Sub(now)
+	if d < 0 {
+		d = 0
+	}
+	c.timer = time.AfterFunc(d, c.sweep)
+}
+
+// sweep destroys the clients idle past the TTL.
+func (c *Cache) sweep() {
+	c.mu.Lock()
+	c.timer = nil
+	now := c.now()
+	gone := c.evictLocked(now)
+	c.armLocked(now)
+	c.mu.Unlock()
+	for _, e := range gone {
+		e.destroy()
 	}
 }
 
@@ -273,27 +434,51 @@ func defaultCCache() string {
 
 // signedIn returns cred's client, signing in (one AS exchange) the first
 // time.
-func (c *Cache) signedIn(cred oobkit.Credential) (*entry, error) {
+func (c *Cache) signedIn(ctx context.Context, cred oobkit.Credential) (*entry, error) {
 	key, err := cacheKey(cred)
 	if err != nil {
 		return nil, err
 	}
+	for {
+		e, err, again := c.signIn(ctx, cred, key)
+		if !again {
+			return e, err
+		}
+	}
+}
+
+// signIn is one try of signedIn; again is true when the entry found was
+// destroyed (evicted or forgotten) before this caller got to it.
+func (c *Cache) signIn(ctx context.Context, cred oobkit.Credential, key string) (_ *entry, _ error, again bool) {
 	c.mu.Lock()
+	now := c.now()
 	e := c.clients[key]
 	if e == nil {
-		e = &entry{principal: key[:strings.IndexByte(key, '#')]}
+		e = &entry{key: key, principal: key[:strings.IndexByte(key, '#')]}
 		c.clients[key] = e
+		e.elem = c.lru.PushFront(e)
+	} else {
+		c.lru.MoveToFront(e.elem)
 	}
+	e.used = now
+	gone := c.evictLocked(now)
+	c.armLocked(now)
 	c.mu.Unlock()
+	for _, g := range gone {
+		g.destroy()
+	}
 	e.login.Lock()
 	defer e.login.Unlock()
+	if e.gone {
+		return nil, nil, true
+	}
 	if e.loggedIn && (e.tgtEnd.IsZero() || time.Now().Before(e.tgtEnd)) {
-		return e, nil
+		return e, nil, false
 	}
 	if e.cl == nil {
 		cl, end, err := newClient(cred)
 		if err != nil {
-			return nil, err
+			return nil, err, false
 		}
 		e.cl, e.fromCC, e.tgtEnd = cl, !end.IsZero(), end
 	}
@@ -303,24 +488,27 @@ func (c *Cache) signedIn(cred oobkit.Credential) (*entry, error) {
 		end := e.tgtEnd
 		if !time.Now().Before(end) {
 			return nil, &Error{Reason: ReasonExpired, Stage: "as", Principal: e.principal,
-				Err: fmt.Errorf("the credential cache's TGT expired at %s and there is no key to get another", end.UTC().Format(time.RFC3339))}
+				Err: fmt.Errorf("the credential cache's TGT expired at %s and there is no key to get another", end.UTC().Format(time.RFC3339))}, false
 		}
 		e.tgtEnd, e.loggedIn = end, true
-		return e, nil
+		return e, nil, false
 	}
-	c.as.Add(1)
-	if err := c.atKDC(e.cl.Login); err != nil {
+	cl := e.cl
+	if err := c.atKDC(ctx, func() error { c.as.Add(1); return cl.Login() }); err != nil {
 		cfg := e.cl.Config
 		e.cl.Destroy()
 		e.cl = nil
+		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+			return nil, err, false
+		}
 		ke := Classify(err, "as", e.principal, "")
-		if ke.Reason == ReasonUnknownPrincipal && !realmServed(cfg, e.cl0Realm(cred)) {
+		if ke.Reason == ReasonUnknownPrincipal && !c.realmServed(ctx, cfg, e.cl0Realm(cred)) {
 			ke.Reason = ReasonWrongRealm
 		}
-		return nil, ke
+		return nil, ke, false
 	}
 	e.loggedIn, e.tgtEnd = true, time.Time{}
-	return e, nil
+	return e, nil, false
 }
 
 func (e *entry) cl0Realm(cred oobkit.Credential) string {
@@ -335,11 +523,12 @@ func (e *entry) cl0Realm(cred oobkit.Credential) string {
 // krbtgt/REALM (RFC 4120 §7.3); an AS request naming it as the client is
 // answered with something other than "client unknown" (pre-authentication
 // required, or a policy refusal) exactly when the realm is the KDC's. This
-// costs one more KDC request, on failures only.
-func realmServed(cfg *config.Config, realm string) bool {
+// costs one more AS exchange, on failures only; it takes a KDC slot and
+// counts in [Stats] like any other.
+func (c *Cache) realmServed(ctx context.Context, cfg *config.Config, realm string) bool {
 	probe := client.NewWithPassword("krbtgt", realm, "-", cfg, client.DisablePAFXFAST(true))
 	defer probe.Destroy()
-	err := probe.Login()
+	err := c.atKDC(ctx, func() error { c.as.Add(1); return probe.Login() })
 	if err == nil {
 		return true
 	}
@@ -357,7 +546,7 @@ func (c *Cache) Token(ctx context.Context, cred oobkit.Credential, spn string) (
 	}
 	ch := make(chan result, 1)
 	go func() {
-		b, err := c.token(cred, spn)
+		b, err := c.token(ctx, cred, spn)
 		ch <- result{b, err}
 	}()
 	select {
@@ -368,8 +557,11 @@ func (c *Cache) Token(ctx context.Context, cred oobkit.Credential, spn string) (
 	}
 }
 
-func (c *Cache) token(cred oobkit.Credential, spn string) ([]byte, error) {
-	e, err := c.signedIn(cred)
+// token does Token's work; it gives up waiting for a KDC slot when ctx
+// ends, so a caller that went away leaves no goroutine queued behind the
+// others.
+func (c *Cache) token(ctx context.Context, cred oobkit.Credential, spn string) ([]byte, error) {
+	e, err := c.signedIn(ctx, cred)
 	if err != nil {
 		return nil, err
 	}
@@ -380,19 +572,25 @@ func (c *Cache) token(cred oobkit.Credential, spn string) ([]byte, error) {
 		return nil, &Error{Reason: ReasonOther, Stage: "tgs", Principal: e.principal, SPN: spn, Err: fmt.Errorf("the client was forgotten meanwhile")}
 	}
 	tkt, key, ok := cl.GetCachedTicket(spn)
-	if !ok {
+	for !ok {
 		_, err, _ := e.sf.Do(spn, func() (any, error) {
 			if _, _, ok := cl.GetCachedTicket(spn); ok {
 				return nil, nil
 			}
-			c.tgs.Add(1)
-			n, _ := c.perSPN.LoadOrStore(spn, new(atomic.Int64))
-			n.(*atomic.Int64).Add(1)
-			return nil, c.atKDC(func() error {
+			return nil, c.atKDC(ctx, func() error {
+				c.tgs.Add(1)
+				n, _ := c.perSPN.LoadOrStore(spn, new(atomic.Int64))
+				n.(*atomic.Int64).Add(1)
 				_, _, err := cl.GetServiceTicket(spn)
 				return err
 			})
 		})
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			continue // the leader of the exchange went away; this caller has not
+		}
 		if err != nil {
 			return nil, Classify(err, "tgs", e.principal, spn)
 		}

@@ -14,6 +14,12 @@
 // pass another with the clients' WithKerberosCache option to count or
 // isolate.
 //
+// A cache keeps a signed-in user's client (which holds the key source and
+// runs gokrb5's TGT renewal goroutine) only while it is used: one idle for
+// [DefaultIdleTTL], or the least recently used past [DefaultMaxClients],
+// is destroyed ([WithIdleTTL], [WithMaxClients] change both);
+// [Cache.Forget] drops one credential's at once, [Cache.Close] all.
+//
 // A failed sign-in is an *[Error] that wraps oobkit.ErrAuth and carries a
 // [Reason]: clock skew, wrong realm, expired ticket, unknown SPN, wrong
 // password, and the rest of RFC 4120 §7.5.9's codes that matter to an

@@ -3,11 +3,13 @@ package kerberos
 import (
 	"errors"
 	"fmt"
+	"net"
 	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/jcmturner/gokrb5/v8/iana/errorcode"
+	"github.com/jcmturner/gokrb5/v8/krberror"
 	"github.com/jcmturner/gokrb5/v8/messages"
 
 	"github.com/oobkit/oobkit"
@@ -150,15 +152,22 @@ func reasonForCode(code int32) Reason {
 	return ReasonOther
 }
 
-// gokrb5 flattens the KDC's KRB-ERROR into text ("KRB Error: (24)
-// KDC_ERR_PREAUTH_FAILED …"); the code is read back from it.
+// gokrb5 (v8.4.4) wraps the KDC's KRB-ERROR into a krberror.Krberror
+// whose root cause is krberror.KDCError, keeping the KRB-ERROR only as the
+// text of its Error method ("KRB Error: (24) KDC_ERR_PREAUTH_FAILED …",
+// messages.KRBError.Error and errorcode.Lookup); the code is read back from
+// that text, which TestClassifyGokrb5Errors pins.
 var krbCode = regexp.MustCompile(`KRB Error: \((\d+)\)`)
 
 // Classify turns an error of the gokrb5 client into an *Error for
-// principal and spn at stage. The KDC's error code decides when there is
-// one; otherwise the text of gokrb5's error: a reply that does not decrypt
-// is a wrong password (or keytab), a realm without KDC a wrong realm, a
-// network failure an unreachable KDC.
+// principal and spn at stage. Typed values decide first: a
+// messages.KRBError in the chain gives its code; a krberror.Krberror its
+// root cause (KDC_Error: the KDC's code, read from the wrapped KRB-ERROR's
+// text; Decrypting_Error: the reply did not decrypt with the user's key, a
+// wrong password or keytab; Networking_Error: no KDC answered, unless none
+// is configured for the realm); a net.Error an unreachable KDC. Only
+// errors gokrb5 makes with errors.New or fmt.Errorf("%v"), which carry
+// nothing typed, are told apart by their text.
 func Classify(err error, stage, principal, spn string) *Error {
 	if err == nil {
 		return nil
@@ -169,24 +178,55 @@ func Classify(err error, stage, principal, spn string) *Error {
 	}
 	e := &Error{Stage: stage, Principal: principal, SPN: spn, Err: err}
 	var kerr messages.KRBError
-	if errors.As(err, &kerr) {
-		e.Code = kerr.ErrorCode
-		e.Reason = reasonForCode(kerr.ErrorCode)
+	var kerrp *messages.KRBError
+	switch {
+	case errors.As(err, &kerr):
+		e.Code, e.Reason = kerr.ErrorCode, reasonForCode(kerr.ErrorCode)
+		return e
+	case errors.As(err, &kerrp) && kerrp != nil:
+		e.Code, e.Reason = kerrp.ErrorCode, reasonForCode(kerrp.ErrorCode)
 		return e
 	}
 	msg := err.Error()
-	if m := krbCode.FindAllStringSubmatch(msg, -1); len(m) > 0 {
-		// The innermost (last) code is the KDC's.
-		if n, perr := strconv.ParseInt(m[len(m)-1][1], 10, 32); perr == nil {
-			e.Code = int32(n)
-			e.Reason = reasonForCode(e.Code)
+	var kr krberror.Krberror
+	if errors.As(err, &kr) {
+		switch kr.RootCause {
+		case krberror.KDCError:
+			if code, ok := codeIn(msg); ok {
+				e.Code, e.Reason = code, reasonForCode(code)
+				return e
+			}
+			e.Reason = ReasonOther
+			return e
+		case krberror.DecryptingError:
+			e.Reason = ReasonWrongPassword
+			return e
+		case krberror.NetworkingError:
+			// gokrb5 reports "no KDC configured for the realm" as a failure
+			// to send, its cause flattened to text (client/network.go).
+			if strings.Contains(msg, "no KDCs defined") {
+				e.Reason = ReasonWrongRealm
+			} else {
+				e.Reason = ReasonKDCUnreachable
+			}
 			return e
 		}
+	}
+	var ne net.Error
+	if errors.As(err, &ne) {
+		e.Reason = ReasonKDCUnreachable
+		return e
+	}
+	// Last resort: text of errors gokrb5 does not type.
+	if code, ok := codeIn(msg); ok {
+		e.Code, e.Reason = code, reasonForCode(code)
+		return e
 	}
 	switch {
 	case strings.Contains(msg, "client password/keytab incorrect"), strings.Contains(msg, "Decrypting_Error"):
 		e.Reason = ReasonWrongPassword
-	case strings.Contains(msg, "no KDCs defined"), strings.Contains(msg, "error getting KDCs"):
+	case strings.Contains(msg, "no KDCs defined"), strings.Contains(msg, "error getting KDCs"),
+		strings.Contains(msg, "does not have any defined KDCs"):
 		e.Reason = ReasonWrongRealm
 	case strings.Contains(msg, "Networking_Error"), strings.Contains(msg, "communication error with KDC"),
 		strings.Contains(msg, "failed to communicate with KDC"):
@@ -197,4 +237,15 @@ func Classify(err error, stage, principal, spn string) *Error {
 		e.Reason = ReasonOther
 	}
 	return e
+}
+
+// codeIn returns the innermost (last) "KRB Error: (N)" code of msg: the
+// KDC's.
+func codeIn(msg string) (int32, bool) {
+	m := krbCode.FindAllStringSubmatch(msg, -1)
+	if len(m) == 0 {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(m[len(m)-1][1], 10, 32)
+	return int32(n), err == nil
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/internal/krbservice"
+	"github.com/oobkit/oobkit/internal/peer"
 	"github.com/oobkit/oobkit/kerberos"
 )
 
@@ -37,9 +38,7 @@ func TestKeytabCredential(t *testing.T) {
 // kinit fills an MIT credential cache for the fixture's user with the
 // system's kinit (Debian package krb5-user).
 func kinit(t *testing.T, f *fixture) string {
-	if _, err := exec.LookPath("kinit"); err != nil {
-		t.Skip("kinit not installed (Debian package krb5-user)")
-	}
+	peer.Require(t, "kinit", "krb5-user")
 	cc := filepath.Join(t.TempDir(), "cc")
 	cmd := exec.Command("kinit", "-c", "FILE:"+cc, f.dc.UPN(f.user))
 	cmd.Env = append(os.Environ(), "KRB5_CONFIG="+f.dc.Krb5Conf)

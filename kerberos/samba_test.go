@@ -3,6 +3,7 @@ package kerberos_test
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -90,8 +91,14 @@ func TestWrongRealm(t *testing.T) {
 	f := newFixture(t)
 	c := f.cred()
 	c.Username = f.user + "@WRONG.EXAMPLE"
+	n0 := f.kdc.Requests()
 	_, err := f.cache.Token(ctx(t), c, f.spn)
 	assert.Equal(t, kerberos.ReasonWrongRealm, reasonOf(t, err), "%v", err)
+	// The sign-in and the probe for krbtgt/WRONG.EXAMPLE are two AS
+	// exchanges, both counted (review of issue 22, item 11), one request
+	// each at the KDC (it refuses both at once).
+	assert.Equal(t, int64(2), f.cache.Stats().AS)
+	assert.Equal(t, int64(2), f.kdc.Requests()-n0)
 
 	// An unknown user of the KDC's own realm is not a wrong realm.
 	c.Username = f.dc.UPN(sambatest.Name("nouser"))
@@ -160,4 +167,45 @@ func TestTicketCacheAsksOncePerService(t *testing.T) {
 	// The KDC saw the AS exchange (two messages: the first is answered with
 	// "pre-authentication required") and one TGS exchange per service.
 	assert.Equal(t, int64(4), f.kdc.Requests())
+}
+
+// TestCloseAndEvictStopGoroutines: a signed-in client runs gokrb5's TGT
+// renewal goroutine; Close, Forget and eviction past the cache's bound
+// destroy the client and the goroutine ends (review of issue 22, item 4).
+func TestCloseAndEvictStopGoroutines(t *testing.T) {
+	f := newFixture(t)
+	other, otherPass := sambatest.Name("krbv"), "Pw-"+sambatest.Name("y")+"!b2"
+	f.dc.AddUser(t, other, otherPass)
+	otherCred := f.cred()
+	otherCred.Username, otherCred.Password = f.dc.UPN(other), oobkit.NewSecret(otherPass)
+
+	base := runtime.NumGoroutine()
+	c := kerberos.NewCache()
+	_, err := c.Token(ctx(t), f.cred(), f.spn)
+	require.NoError(t, err)
+	assert.Greater(t, runtime.NumGoroutine(), base, "gokrb5 renews the TGT in a goroutine")
+	c.Close()
+	kerberos.WaitGoroutines(t, base)
+	assert.Equal(t, 0, c.Len())
+
+	// Bound of one: signing in the second user destroys the first.
+	c = kerberos.NewCache(kerberos.WithMaxClients(1))
+	defer c.Close()
+	_, err = c.Token(ctx(t), f.cred(), f.spn)
+	require.NoError(t, err)
+	one := runtime.NumGoroutine()
+	_, err = c.Token(ctx(t), otherCred, f.spn)
+	require.NoError(t, err)
+	assert.Equal(t, 1, c.Len())
+	kerberos.WaitGoroutines(t, one)
+
+	// Forget destroys the one left.
+	c.Forget(otherCred)
+	assert.Equal(t, 0, c.Len())
+	kerberos.WaitGoroutines(t, base)
+
+	// A forgotten credential signs in again when used.
+	_, err = c.Token(ctx(t), otherCred, f.spn)
+	require.NoError(t, err)
+	assert.Equal(t, int64(3), c.Stats().AS)
 }

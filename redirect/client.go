@@ -59,11 +59,6 @@ func WithDialContext(f func(ctx context.Context, network, addr string) (net.Conn
 	return func(c *config) { c.dial = f }
 }
 
-// WithDialer replaces the TCP dialer, for tunnels and tests.
-//
-// Deprecated: use WithDialContext, the option every oobkit client shares.
-func WithDialer(d DialFunc) Option { return WithDialContext(d) }
-
 // WithHooks reports each session opening (connect, TLS, the redirection
 // handshake and authentication) to h, with Protocol redirection and the
 // operation "open SOL", "open IDER" or "open KVMR".

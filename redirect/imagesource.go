@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/oobkit/oobkit"
 )
@@ -24,33 +26,66 @@ const imageBlock = 256 << 10
 // (or file) claiming more is refused rather than trusted.
 const DefaultMaxImageSize = 64 << 30
 
-// ImageSourceOptions are [OpenImageSource]'s options. The zero value is
-// http.DefaultClient and [DefaultMaxImageSize].
+// DefaultImageReadTimeout is how long one read of an http(s) image may
+// take (the request, the answer's headers and its body) unless
+// [ImageSourceOptions].ReadTimeout says otherwise.
+const DefaultImageReadTimeout = 60 * time.Second
+
+// maxImageRedirects caps the redirects the default client follows.
+const maxImageRedirects = 10
+
+// ImageSourceOptions are [OpenImageSource]'s options. The zero value is a
+// client of [OpenImageSource]'s own (see there), [DefaultMaxImageSize] and
+// [DefaultImageReadTimeout].
 type ImageSourceOptions struct {
-	// HTTPClient fetches an http(s) image (default http.DefaultClient). Its
-	// TLS settings verify an https server; give one with RootCAs for a
-	// private certificate authority.
+	// HTTPClient fetches an http(s) image (default: the client described
+	// at [OpenImageSource]). Its TLS settings verify an https server; give
+	// one with RootCAs for a private certificate authority. Whatever the
+	// client, a redirect from https to http is refused; the client's own
+	// CheckRedirect decides the rest.
 	HTTPClient *http.Client
 	// MaxSize is the largest image accepted, in bytes (default
 	// [DefaultMaxImageSize]).
 	MaxSize int64
+	// ReadTimeout bounds each read of an http(s) image from the server:
+	// the request, the answer and its body (default
+	// [DefaultImageReadTimeout]). A ReadAt makes one such read per 256 KiB
+	// block it needs that is not the one kept, so an IDE-R command's read
+	// (a few sectors) waits at most twice this long. A
+	// server that stalls fails that read, and with it the IDE-R command,
+	// with an error of class [oobkit.ErrUnreachable] wrapping
+	// context.DeadlineExceeded instead of hanging the session. The ctx
+	// given to [OpenImageSource] still ends every read.
+	ReadTimeout time.Duration
 }
 
 // OpenImageSource opens an image to serve over IDE-R from source: a file
 // path, or an http:// or https:// URL whose server honours range requests
 // (any static file server does), read block by block under ctx while the
-// session runs, so ctx must last as long as the session. The caller closes
-// the returned closer when every session using the image has ended.
+// session runs, so ctx must last as long as the session; each read is
+// also bounded by the ReadTimeout option. The caller closes the returned
+// closer when every session using the image has ended.
 //
-// A URL that does not parse, has another scheme or no host, a server that
-// does not answer 206 Partial Content with the image's length, and an image
-// larger than the MaxSize option are errors of class
-// [oobkit.ErrInvalidArgument] that say why; a password in the URL is never
-// part of an error.
+// Without the HTTPClient option the image is fetched by a client of its
+// own: connecting is bounded (30 s), and so are the TLS handshake (10 s)
+// and the wait for an answer's headers (30 s); it follows at most ten
+// redirects, each to the same host name and never from https to http (a
+// mirror elsewhere needs an HTTPClient that allows it). It verifies https
+// servers against the system's certificate authorities.
+//
+// A URL that does not parse, has another scheme or no host, a redirect
+// refused, a server that does not answer 206 Partial Content with the
+// image's length, and an image larger than the MaxSize option are errors
+// of class [oobkit.ErrInvalidArgument] that say why; a password in the URL
+// is never part of an error.
 func OpenImageSource(ctx context.Context, source string, o ImageSourceOptions) (*Image, io.Closer, error) {
 	maxSize := o.MaxSize
 	if maxSize <= 0 {
 		maxSize = DefaultMaxImageSize
+	}
+	readTimeout := o.ReadTimeout
+	if readTimeout <= 0 {
+		readTimeout = DefaultImageReadTimeout
 	}
 	scheme, _, isURL := strings.Cut(source, "://")
 	if !isURL {
@@ -78,19 +113,82 @@ func OpenImageSource(ctx context.Context, source string, o ImageSourceOptions) (
 	case u.Host == "":
 		return nil, nil, imageError(u.Redacted(), "the URL names no host")
 	}
-	client := o.HTTPClient
-	if client == nil {
-		client = http.DefaultClient
+	var client *http.Client
+	var closer io.Closer = io.NopCloser(nil)
+	if o.HTTPClient == nil {
+		tr := imageTransport()
+		client = &http.Client{Transport: tr, CheckRedirect: refuseDowngrade(sameHostRedirect)}
+		closer = closeFunc(func() error { tr.CloseIdleConnections(); return nil })
+	} else {
+		c := *o.HTTPClient
+		c.CheckRedirect = refuseDowngrade(o.HTTPClient.CheckRedirect)
+		client = &c
 	}
-	r := &httpImage{ctx: ctx, client: client, url: u}
+	r := &httpImage{ctx: ctx, client: client, url: u, readTimeout: readTimeout}
 	size, err := r.size()
 	if err != nil {
+		_ = closer.Close()
 		return nil, nil, err
 	}
 	if size > maxSize {
+		_ = closer.Close()
 		return nil, nil, r.fail("%d bytes, more than the %d allowed", size, maxSize)
 	}
-	return &Image{R: r, Size: size}, io.NopCloser(nil), nil
+	return &Image{R: r, Size: size}, closer, nil
+}
+
+// closeFunc is an io.Closer calling itself.
+type closeFunc func() error
+
+func (f closeFunc) Close() error { return f() }
+
+// imageTransport is the default client's transport: every step that waits
+// on the server is bounded (net/http's DefaultTransport bounds connecting
+// and the TLS handshake, not the wait for an answer).
+func imageTransport() *http.Transport {
+	return &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ResponseHeaderTimeout: 30 * time.Second,
+		ExpectContinueTimeout: time.Second,
+		IdleConnTimeout:       90 * time.Second,
+		MaxIdleConnsPerHost:   2,
+		ForceAttemptHTTP2:     true,
+	}
+}
+
+// refuseDowngrade is a CheckRedirect that refuses a redirect from https
+// to http (the image, and any password, would then cross the network in
+// clear text, and an attacker on the path could serve another image) and
+// leaves the rest to next (nil: net/http's default, at most ten).
+func refuseDowngrade(next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
+	return func(req *http.Request, via []*http.Request) error {
+		for _, v := range via {
+			if v.URL.Scheme == "https" && req.URL.Scheme != "https" {
+				return imageError(via[0].URL.Redacted(), "refused a redirect from https to %s (%s)", req.URL.Scheme, req.URL.Redacted())
+			}
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		if len(via) >= maxImageRedirects {
+			return imageError(via[0].URL.Redacted(), "stopped after %d redirects", maxImageRedirects)
+		}
+		return nil
+	}
+}
+
+// sameHostRedirect is the default client's redirect policy: at most ten,
+// each to the host name first asked.
+func sameHostRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) >= maxImageRedirects {
+		return imageError(via[0].URL.Redacted(), "stopped after %d redirects", maxImageRedirects)
+	}
+	if !strings.EqualFold(req.URL.Hostname(), via[0].URL.Hostname()) {
+		return imageError(via[0].URL.Redacted(), "refused a redirect to another host (%s): give an HTTPClient that allows it", req.URL.Redacted())
+	}
+	return nil
 }
 
 // imageError is an invalid image source.
@@ -103,9 +201,10 @@ func imageError(source, format string, a ...any) error {
 // honours Range requests (any static file server does). It keeps the last
 // block fetched. Safe for concurrent use.
 type httpImage struct {
-	ctx    context.Context
-	client *http.Client
-	url    *url.URL
+	ctx         context.Context
+	client      *http.Client
+	url         *url.URL
+	readTimeout time.Duration
 
 	mu    sync.Mutex
 	off   int64
@@ -115,7 +214,9 @@ type httpImage struct {
 // size asks for the first byte and reads the image's length from the
 // Content-Range of the answer, which also proves ranges are honoured.
 func (r *httpImage) size() (int64, error) {
-	resp, err := r.get(0, 0)
+	ctx, cancel := context.WithTimeout(r.ctx, r.readTimeout)
+	defer cancel()
+	resp, err := r.get(ctx, 0, 0)
 	if err != nil {
 		return 0, err
 	}
@@ -148,9 +249,10 @@ func rangeLength(cr string) (int64, bool) {
 	return size, true
 }
 
-// get requests bytes [from, to] and checks the answer is that range.
-func (r *httpImage) get(from, to int64) (*http.Response, error) {
-	req, err := http.NewRequestWithContext(r.ctx, http.MethodGet, r.url.String(), nil)
+// get requests bytes [from, to] under ctx (a read's: r.ctx bounded by
+// the read timeout) and checks the answer is that range.
+func (r *httpImage) get(ctx context.Context, from, to int64) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.url.String(), nil)
 	if err != nil {
 		return nil, r.fail("%v", err)
 	}
@@ -161,7 +263,11 @@ func (r *httpImage) get(from, to int64) (*http.Response, error) {
 		if errors.As(err, &uerr) {
 			err = uerr.Err // its text repeats the URL, which may hold a password
 		}
-		return nil, fmt.Errorf("image %s: %w", r.url.Redacted(), err)
+		var oerr *oobkit.Error
+		if errors.As(err, &oerr) {
+			return nil, err // a redirect refused: says why already
+		}
+		return nil, r.transferError(ctx, err)
 	}
 	if resp.StatusCode != http.StatusPartialContent {
 		_ = resp.Body.Close()
@@ -171,6 +277,23 @@ func (r *httpImage) get(from, to int64) (*http.Response, error) {
 		return nil, r.fail("%s", resp.Status)
 	}
 	return resp, nil
+}
+
+// transferError is a request or body read that failed under ctx. A read
+// that ran out of its time while r.ctx is still open is, as the WS-Man
+// client says of a silent device, of class oobkit.ErrUnreachable wrapping
+// context.DeadlineExceeded.
+func (r *httpImage) transferError(ctx context.Context, err error) error {
+	var nerr net.Error
+	timedOut := errors.Is(ctx.Err(), context.DeadlineExceeded) || (errors.As(err, &nerr) && nerr.Timeout())
+	if r.ctx.Err() == nil && timedOut {
+		if !errors.Is(err, context.DeadlineExceeded) {
+			err = fmt.Errorf("%w (%v)", context.DeadlineExceeded, err)
+		}
+		return &oobkit.Error{Protocol: oobkit.Redirection, Op: "image", Class: oobkit.ErrUnreachable,
+			Message: fmt.Sprintf("%s: no answer within %s", r.url.Redacted(), r.readTimeout), Err: err}
+	}
+	return fmt.Errorf("image %s: %w", r.url.Redacted(), err)
 }
 
 func (r *httpImage) fail(format string, a ...any) error {
@@ -199,8 +322,11 @@ func (r *httpImage) ReadAt(p []byte, off int64) (int, error) {
 }
 
 // fetch reads the block starting at off; it is shorter at the image's end.
+// The read timeout bounds the request and the body.
 func (r *httpImage) fetch(off int64) error {
-	resp, err := r.get(off, off+imageBlock-1)
+	ctx, cancel := context.WithTimeout(r.ctx, r.readTimeout)
+	defer cancel()
+	resp, err := r.get(ctx, off, off+imageBlock-1)
 	if err != nil {
 		return err
 	}
@@ -210,7 +336,7 @@ func (r *httpImage) fetch(off int64) error {
 	}
 	buf, err := io.ReadAll(io.LimitReader(resp.Body, imageBlock+1))
 	if err != nil {
-		return fmt.Errorf("image %s: %w", r.url.Redacted(), err)
+		return r.transferError(ctx, err)
 	}
 	if len(buf) > imageBlock {
 		return r.fail("asked for %d bytes from %d, the server sent more", imageBlock, off)

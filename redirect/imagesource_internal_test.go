@@ -50,3 +50,14 @@ func FuzzRangeLength(f *testing.F) {
 		}
 	})
 }
+
+// The default client bounds every wait on the server: connecting, the TLS
+// handshake and the answer's headers (http.DefaultClient bounds none of
+// them in its client and not the headers in its transport).
+func TestImageTransportTimeouts(t *testing.T) {
+	tr := imageTransport()
+	assert.NotNil(t, tr.DialContext)
+	assert.Positive(t, tr.TLSHandshakeTimeout)
+	assert.Positive(t, tr.ResponseHeaderTimeout)
+	assert.Nil(t, tr.TLSClientConfig, "certificate verification as net/http's default: on")
+}

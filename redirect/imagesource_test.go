@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -155,4 +156,109 @@ func ExampleOpenImageSource() {
 	// Output:
 	// 4096 bytes
 	// redirection: image: invalid argument: ftp://mirror.example/boot.iso: unsupported scheme "ftp" (want http or https)
+}
+
+// stallingImage serves the image's first byte (the length probe of
+// OpenImageSource) and then answers nothing until the client gives up: a
+// server that stalls mid-session. asked receives each stalled request.
+func stallingImage(t *testing.T, size int) (url string, asked <-chan struct{}) {
+	t.Helper()
+	ch := make(chan struct{}, 16)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Range") == "bytes=0-0" {
+			w.Header().Set("Content-Range", fmt.Sprintf("bytes 0-0/%d", size))
+			w.WriteHeader(http.StatusPartialContent)
+			_, _ = w.Write([]byte{0})
+			return
+		}
+		ch <- struct{}{}
+		<-r.Context().Done() // the client went away
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL + "/boot.iso", ch
+}
+
+// A server that stalls mid-session fails the read once ReadTimeout has
+// passed, while the context the image was opened with (the session's) is
+// still open: before, every read ran under that context alone and a
+// stalled server hung IDE-R for as long as the session lasted.
+func TestImageSourceReadTimeout(t *testing.T) {
+	src, _ := stallingImage(t, 1<<20)
+	// The session's context is far away: only ReadTimeout can end the read.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	img, c, err := redirect.OpenImageSource(ctx, src, redirect.ImageSourceOptions{ReadTimeout: 50 * time.Millisecond})
+	require.NoError(t, err)
+	defer c.Close()
+	_, err = img.R.ReadAt(make([]byte, 512), 4096)
+	require.Error(t, err)
+	assert.ErrorIs(t, err, oobkit.ErrUnreachable)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Contains(t, err.Error(), "no answer within 50ms")
+	assert.NoError(t, ctx.Err(), "the read timeout, not the session's context, ended the read")
+}
+
+// The context given at open still ends a read that waits, whatever the
+// read timeout.
+func TestImageSourceCancel(t *testing.T) {
+	src, asked := stallingImage(t, 1<<20)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	img, c, err := redirect.OpenImageSource(ctx, src, redirect.ImageSourceOptions{ReadTimeout: time.Hour})
+	require.NoError(t, err)
+	defer c.Close()
+	done := make(chan error, 1)
+	go func() {
+		_, err := img.R.ReadAt(make([]byte, 512), 0)
+		done <- err
+	}()
+	<-asked // the read is waiting on the server
+	cancel()
+	err = <-done
+	assert.ErrorIs(t, err, context.Canceled)
+	assert.NotErrorIs(t, err, oobkit.ErrUnreachable, "the caller cancelled: not a timeout")
+}
+
+// Redirects: from https to http is refused whatever the client (the image
+// would cross the network in clear text, open to substitution); the
+// default client also refuses another host, and follows one on the same.
+func TestImageSourceRedirects(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	content := make([]byte, 5000)
+	var plainHits int
+	var mu sync.Mutex
+	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		plainHits++
+		mu.Unlock()
+		http.ServeContent(w, r, "boot.iso", time.Time{}, bytes.NewReader(content))
+	}))
+	defer plain.Close()
+	tlsSrv := httptest.NewTLSServer(http.RedirectHandler(plain.URL+"/boot.iso", http.StatusFound))
+	defer tlsSrv.Close()
+
+	_, _, err := redirect.OpenImageSource(ctx, tlsSrv.URL+"/boot.iso", redirect.ImageSourceOptions{HTTPClient: tlsSrv.Client()})
+	require.Error(t, err)
+	assert.ErrorIs(t, err, oobkit.ErrInvalidArgument)
+	assert.Contains(t, err.Error(), "refused a redirect from https to http")
+	mu.Lock()
+	assert.Zero(t, plainHits, "nothing was asked of the http server")
+	mu.Unlock()
+
+	// Same host (127.0.0.1), another path: followed.
+	same := httptest.NewServer(http.RedirectHandler(plain.URL+"/boot.iso", http.StatusFound))
+	defer same.Close()
+	img, c, err := redirect.OpenImageSource(ctx, same.URL+"/old.iso", redirect.ImageSourceOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, int64(len(content)), img.Size)
+	require.NoError(t, c.Close())
+
+	// Another host name: refused by the default client.
+	other := httptest.NewServer(http.RedirectHandler(strings.Replace(plain.URL, "127.0.0.1", "localhost", 1)+"/boot.iso", http.StatusFound))
+	defer other.Close()
+	_, _, err = redirect.OpenImageSource(ctx, other.URL+"/boot.iso", redirect.ImageSourceOptions{})
+	require.Error(t, err)
+	assert.ErrorIs(t, err, oobkit.ErrInvalidArgument)
+	assert.Contains(t, err.Error(), "another host")
 }

@@ -21,7 +21,8 @@ import (
 // TestKerberosRedirection: AuthenticateSession type 2 ("2 Kerberos",
 // reference §2.4) with a ticket for HTTP/<fqdn>:<redirection port> from the
 // real Samba KDC opens a SOL session; the device's refusal of a ticket
-// (moved clock), a wrong password and an unregistered SPN each name their
+// (moved clock, expired ticket), a wrong password, a wrong realm and an
+// unregistered SPN each name their
 // reason; two sessions ask the KDC for one ticket.
 func TestKerberosRedirection(t *testing.T) {
 	dc := sambatest.Start(t)
@@ -44,12 +45,15 @@ func TestKerberosRedirection(t *testing.T) {
 	dial := func(ctx context.Context, network, _ string) (net.Conn, error) {
 		return d.DialContext(ctx, network, addr)
 	}
-	client := func(t *testing.T, target oobkit.Target, password string) *redirect.Client {
-		cred := oobkit.Credential{Auth: oobkit.AuthKerberos, Username: dc.UPN(user), Password: oobkit.NewSecret(password),
+	clientAs := func(t *testing.T, target oobkit.Target, username, password string) *redirect.Client {
+		cred := oobkit.Credential{Auth: oobkit.AuthKerberos, Username: username, Password: oobkit.NewSecret(password),
 			Kerberos: &oobkit.KerberosSettings{KDC: []string{kdc.Addr()}}}
-		c, err := redirect.New(target, cred, redirect.WithDialer(dial), redirect.WithTimeout(30*time.Second), redirect.WithKerberosCache(cache))
+		c, err := redirect.New(target, cred, redirect.WithDialContext(dial), redirect.WithTimeout(30*time.Second), redirect.WithKerberosCache(cache))
 		require.NoError(t, err)
 		return c
+	}
+	client := func(t *testing.T, target oobkit.Target, password string) *redirect.Client {
+		return clientAs(t, target, dc.UPN(user), password)
 	}
 	// The device frees the SOL slot when it sees a connection close.
 	idle := func(t *testing.T) {
@@ -86,6 +90,10 @@ func TestKerberosRedirection(t *testing.T) {
 	t.Run("wrong password", func(t *testing.T) {
 		_, err := client(t, tg, "wrong").OpenSOL(ctxT(t), redirect.SOLSettings{})
 		check(t, err, kerberos.ReasonWrongPassword)
+	})
+	t.Run("wrong realm", func(t *testing.T) {
+		_, err := clientAs(t, tg, user+"@ELSEWHERE.TEST", pass).OpenSOL(ctxT(t), redirect.SOLSettings{})
+		check(t, err, kerberos.ReasonWrongRealm)
 	})
 	t.Run("unknown SPN", func(t *testing.T) {
 		other := tg

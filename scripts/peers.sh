@@ -4,8 +4,8 @@
 # scripts/test.sh and scripts/flakehunt.sh; safe to run again.
 set -euo pipefail
 
-PEER_PACKAGES=(openipmi ipmitool freeipmi-tools snmpd snmptrapd snmp amtterm wsl uuid-runtime python3-pyghmi python3-winrm vncsnapshot chromium samba-ad-dc samba-ad-provision samba-dsdb-modules krb5-user)
-PEER_BINARIES=(ipmi_sim ipmitool ipmi-pet ipmi-sel ipmi-fru ipmi-sensors snmpd snmptrapd snmpget snmptrap amtterm wsl uuidgen fakebmc vncsnapshot chromium samba samba-tool kinit kvno)
+PEER_PACKAGES=(openipmi ipmitool freeipmi-tools snmpd snmptrapd snmp amtterm wsl uuid-runtime python3-pyghmi python3-winrm vncsnapshot chromium samba-ad-dc samba-ad-provision samba-dsdb-modules krb5-user ldap-utils)
+PEER_BINARIES=(ipmi_sim ipmitool ipmi-pet ipmi-sel ipmi-fru ipmi-sensors snmpd snmptrapd snmpget snmptrap amtterm wsl uuidgen fakebmc vncsnapshot chromium samba samba-tool kinit kvno ldapmodify)
 
 missing=0
 for b in "${PEER_BINARIES[@]}"; do

@@ -59,7 +59,7 @@ func amtterm(t *testing.T, c *Computer) (*exec.Cmd, io.WriteCloser, *lockedBuffe
 // could not log in.
 func TestAmttermLogsInToLegacyFirmware(t *testing.T) {
 	peer.Require(t, "amtterm", "amtterm")
-	f, err := Start(Config{AMT: 4, Off: func(oobkit.Protocol, int) bool { return false }})
+	f, err := New(Config{AMT: 4, Off: func(oobkit.Protocol, int) bool { return false }})
 	require.NoError(t, err)
 	defer f.Close()
 	c := f.Computer("amt-04")
@@ -84,7 +84,7 @@ func TestAmttermLogsInToLegacyFirmware(t *testing.T) {
 // there.
 func TestAmttermRefusedByDigestOnlyFirmware(t *testing.T) {
 	peer.Require(t, "amtterm", "amtterm")
-	f, err := Start(Config{AMT: 1, Off: func(oobkit.Protocol, int) bool { return false }})
+	f, err := New(Config{AMT: 1, Off: func(oobkit.Protocol, int) bool { return false }})
 	require.NoError(t, err)
 	defer f.Close()
 	c := f.Computer("amt-01")

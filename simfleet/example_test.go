@@ -15,7 +15,7 @@ import (
 // IPMI BMC and a DASH computer, reached through the default connector
 // with the fleet's one user, each only over the protocols its label lists.
 func Example() {
-	fleet, err := simfleet.Start(simfleet.Config{AMT: 1, IPMI: 1, DASH: 1})
+	fleet, err := simfleet.New(simfleet.Config{AMT: 1, IPMI: 1, DASH: 1})
 	if err != nil {
 		panic(err)
 	}

@@ -90,7 +90,7 @@ type Computer struct {
 	// computer, DASH for a DASH computer, WMI for a Windows computer.
 	AMT      *amttest.Device
 	Redirect *redirecttest.Server
-	BMC      *ipmitest.BMC
+	BMC      *ipmitest.Server
 	DASH     *dashtest.Computer
 	WMI      *wmitest.Computer
 	// InitiallyOn is the power state the computer started in.
@@ -144,8 +144,9 @@ type Fleet struct {
 
 func defaultOff(_ oobkit.Protocol, i int) bool { return i%3 == 1 }
 
-// Start starts a fleet. Close it when done.
-func Start(cfg Config) (f *Fleet, err error) {
+// New starts a fleet, each computer serving on its own loopback port.
+// Close it when done.
+func New(cfg Config) (f *Fleet, err error) {
 	if cfg.AMT < 0 || cfg.IPMI < 0 || cfg.DASH < 0 || cfg.WMI < 0 || cfg.AMT+cfg.IPMI+cfg.DASH+cfg.WMI == 0 {
 		return nil, fmt.Errorf("%w: a fleet needs at least one computer", oobkit.ErrInvalidArgument)
 	}
@@ -176,8 +177,8 @@ func Start(cfg Config) (f *Fleet, err error) {
 	}
 	for i := range cfg.IPMI {
 		on := !off(oobkit.IPMI, i)
-		b, err := ipmitest.StartBMC(ipmitest.BMCConfig{
-			Name: fmt.Sprintf("bmc-%02d", i+1), Username: User, Password: Password, PowerOn: on,
+		b, err := ipmitest.NewServer(ipmitest.Config{
+			Name: fmt.Sprintf("bmc-%02d", i+1), Username: User, Password: Password, Power: initialPower(on),
 		})
 		if err != nil {
 			return nil, fmt.Errorf("start BMC %d: %w", i+1, err)
@@ -188,14 +189,12 @@ func Start(cfg Config) (f *Fleet, err error) {
 	}
 	for i := range cfg.DASH {
 		on := !off(oobkit.DASH, i)
-		dc := dashtest.Config{Name: fmt.Sprintf("dash-%02d", i+1), User: User, Password: Password}
-		if !on {
-			dc.PowerState = dmtfSoftOff
-		}
-		comp := dashtest.New(dc)
-		if err := comp.Start(); err != nil {
+		srv, err := dashtest.NewServer(dashtest.Config{Name: fmt.Sprintf("dash-%02d", i+1), User: User, Password: Password,
+			Power: initialPower(on)})
+		if err != nil {
 			return nil, fmt.Errorf("start DASH computer %d: %w", i+1, err)
 		}
+		comp := srv.Computer
 		t := comp.Target()
 		t.Labels = map[string]string{LabelProtocols: string(oobkit.DASH)}
 		f.Computers = append(f.Computers, &Computer{Target: t, DASH: comp, InitiallyOn: on})
@@ -215,7 +214,7 @@ func Start(cfg Config) (f *Fleet, err error) {
 // as domain-less fleets configure it).
 func startWMI(i int) (*Computer, error) {
 	name := fmt.Sprintf("win-%02d", i+1)
-	w := wmitest.New(Password)
+	w := wmitest.NewComputer(wmitest.Config{AdminPassword: Password})
 	w.Name = strings.ToUpper(name)
 	w.LocalAccountTokenFilterPolicy = true
 	w.AddUser(wmitest.User{Name: User, Password: Password, Admin: true})
@@ -228,8 +227,14 @@ func startWMI(i int) (*Computer, error) {
 	return &Computer{Target: t, WMI: w, InitiallyOn: true}, nil
 }
 
-// dmtfSoftOff is the DMTF power state "off - soft" (CIM_AssociatedPowerManagementService).
-const dmtfSoftOff = 8
+// initialPower is the Table C-3 row a simulator starts in: S0 when on,
+// S5 (soft off) otherwise.
+func initialPower(on bool) oobkit.PowerState {
+	if on {
+		return oobkit.PowerS0
+	}
+	return oobkit.PowerS5
+}
 
 func faultFor(i, n int) string {
 	switch i {

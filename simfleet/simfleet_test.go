@@ -11,8 +11,8 @@ import (
 
 // A mixed fleet: named computers of each kind with their protocols label,
 // every third one off, one profile for all; Close stops them.
-func TestStartMixedFleet(t *testing.T) {
-	f, err := Start(Config{AMT: 2, IPMI: 2, DASH: 1, WMI: 1})
+func TestNewMixedFleet(t *testing.T) {
+	f, err := New(Config{AMT: 2, IPMI: 2, DASH: 1, WMI: 1})
 	require.NoError(t, err)
 	defer func() { require.NoError(t, f.Close()) }()
 
@@ -39,9 +39,9 @@ func TestStartMixedFleet(t *testing.T) {
 	}
 }
 
-func TestStartRefusesEmptyFleet(t *testing.T) {
-	_, err := Start(Config{})
+func TestNewRefusesEmptyFleet(t *testing.T) {
+	_, err := New(Config{})
 	assert.ErrorIs(t, err, oobkit.ErrInvalidArgument)
-	_, err = Start(Config{AMT: 2, Faults: true})
+	_, err = New(Config{AMT: 2, Faults: true})
 	assert.ErrorIs(t, err, oobkit.ErrInvalidArgument)
 }

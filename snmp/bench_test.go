@@ -8,6 +8,7 @@ import (
 
 	"github.com/gosnmp/gosnmp"
 
+	"github.com/oobkit/oobkit/internal/peer"
 	"github.com/oobkit/oobkit/snmp/snmptest"
 )
 
@@ -83,7 +84,9 @@ func BenchmarkListenerThroughput(b *testing.B) {
 // snmptrapd running one handler process per trap (traphandle), fed the same
 // gosnmp v1 PETs. It reports handled traps/s and how many were never handled.
 func BenchmarkSnmptrapdHandlerProcess(b *testing.B) {
-	td := snmptest.StartTrapd(b)
+	td, err := snmptest.NewTrapd()
+	peer.Check(b, err)
+	b.Cleanup(func() { _ = td.Close() })
 	g := &gosnmp.GoSNMP{Target: "127.0.0.1", Port: uint16(td.Port), Transport: "udp", Community: snmptest.Community,
 		Version: gosnmp.Version1, Timeout: time.Second, Logger: gosnmp.NewLogger(nil)}
 	if err := g.Connect(); err != nil {

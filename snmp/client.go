@@ -119,29 +119,23 @@ func New(target oobkit.Target, cred oobkit.Credential, opts ...Option) (*Client,
 }
 
 // connect opens the client's socket. gosnmp allocates its receive buffer,
-// request ids and v3 parameters only in Connect, so with [WithConn] or [WithDialContext] it
+// request ids and v3 parameters only in Connect, so with [WithDialContext] it
 // connects a throwaway UDP socket to the loopback discard port (a UDP connect
 // sends nothing) and then swaps in the caller's conn.
 func (c *Client) connect(ctx context.Context) error {
-	conn := c.cfg.conn
-	if conn == nil && c.cfg.dial != nil {
-		var err error
-		conn, err = c.cfg.dial(ctx, "udp", net.JoinHostPort(c.g.Target, strconv.Itoa(int(c.g.Port))))
-		if err != nil {
-			return err
-		}
-	}
-	if conn == nil {
+	if c.cfg.dial == nil {
 		return c.g.Connect()
+	}
+	conn, err := c.cfg.dial(ctx, "udp", net.JoinHostPort(c.g.Target, strconv.Itoa(int(c.g.Port))))
+	if err != nil {
+		return err
 	}
 	target, port, transport := c.g.Target, c.g.Port, c.g.Transport
 	c.g.Target, c.g.Port, c.g.Transport = "127.0.0.1", 9, "udp"
-	err := c.g.Connect()
+	err = c.g.Connect()
 	c.g.Target, c.g.Port, c.g.Transport = target, port, transport
 	if err != nil {
-		if c.cfg.conn == nil {
-			_ = conn.Close() // dialed here: nobody else closes it
-		}
+		_ = conn.Close() // dialed here: nobody else closes it
 		return err
 	}
 	_ = c.g.Conn.Close()
@@ -188,9 +182,6 @@ func (c *Client) Close() error {
 	c.closed = true
 	if c.g.Conn != nil {
 		return c.g.Conn.Close()
-	}
-	if c.cfg.conn != nil { // WithConn: never used, still ours to close
-		return c.cfg.conn.Close()
 	}
 	return nil
 }

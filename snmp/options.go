@@ -20,7 +20,6 @@ type clientConfig struct {
 	version        Version
 	maxRepetitions uint32
 	maxVarbinds    int
-	conn           net.Conn
 	dial           func(ctx context.Context, network, addr string) (net.Conn, error)
 	hooks          oobkit.Hooks
 }
@@ -102,12 +101,3 @@ func WithDialContext(f func(ctx context.Context, network, addr string) (net.Conn
 // WithHooks reports each SNMP operation to h (metrics, tracing), with
 // Protocol snmp and the operation's name ("Get", "BulkWalk").
 func WithHooks(h oobkit.Hooks) Option { return func(c *clientConfig) { c.hooks = h } }
-
-// WithConn makes the client use conn (a connected UDP socket or any
-// datagram-preserving net.Conn, e.g. a tunnel) instead of dialling the
-// target. The client closes conn on Close.
-//
-// Deprecated: use WithDialContext, the option every oobkit client shares.
-func WithConn(conn net.Conn) Option {
-	return func(c *clientConfig) { c.conn = conn }
-}

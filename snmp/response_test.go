@@ -223,10 +223,10 @@ func TestClientWrongRequestID(t *testing.T) {
 	})
 }
 
-// TestWithConn: a client given a connected socket (as a tunnel would hand
-// it) reads inventory through it and never dials the target itself; Close
-// closes the socket.
-func TestWithConn(t *testing.T) {
+// TestWithDialContextTunnel: a client whose dial function hands it a
+// connected socket (as a tunnel would) reads inventory through it, asks for
+// the target's own address, and closes the socket on Close.
+func TestWithDialContextTunnel(t *testing.T) {
 	a := startFakeAgent(t, func(_ []byte, req *gosnmp.SnmpPacket) [][]byte {
 		if req == nil {
 			return nil
@@ -236,13 +236,19 @@ func TestWithConn(t *testing.T) {
 	conn, err := net.DialUDP("udp", nil, a.conn.LocalAddr().(*net.UDPAddr))
 	require.NoError(t, err)
 	// The target's address is not where the agent is: only conn reaches it.
-	c := v2cClient(t, oobkit.Target{Name: "tunnelled", Address: "192.0.2.1"}, WithConn(conn))
+	var dialled []string
+	dial := func(_ context.Context, network, addr string) (net.Conn, error) {
+		dialled = append(dialled, network+" "+addr)
+		return conn, nil
+	}
+	c := v2cClient(t, oobkit.Target{Name: "tunnelled", Address: "192.0.2.1"}, WithDialContext(dial))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	inv, err := c.Inventory(ctx)
 	require.NoError(t, err)
 	require.NotEmpty(t, inv.System)
 	assert.Equal(t, "forged", inv.System[0].Name)
+	assert.Equal(t, []string{"udp 192.0.2.1:161"}, dialled, "dialled once, for the target's own address")
 	require.NoError(t, c.Close())
 	_, err = conn.Write([]byte{0})
 	assert.ErrorIs(t, err, net.ErrClosed, "Close closes the caller's conn")

@@ -36,7 +36,7 @@ func silentUDP(b *testing.B, n int) []oobkit.Target {
 // BMCs (RMCP+ session setup plus Get Chassis Status per target).
 func BenchmarkPowerStatusIPMI(b *testing.B) {
 	const n = 500
-	fleet, err := ipmitest.StartFleet(n, ipmitest.BMCConfig{})
+	fleet, err := ipmitest.NewFleet(n, ipmitest.Config{})
 	require.NoError(b, err)
 	b.Cleanup(func() { _ = fleet.Close() })
 	r := ipmiRunner(WithConcurrency(256))
@@ -55,7 +55,7 @@ func BenchmarkPowerStatusIPMI(b *testing.B) {
 // deadline; the job must end in about the deadline, not 500 × deadline.
 func BenchmarkBlackholed(b *testing.B) {
 	const live = 500
-	fleet, err := ipmitest.StartFleet(live, ipmitest.BMCConfig{})
+	fleet, err := ipmitest.NewFleet(live, ipmitest.Config{})
 	require.NoError(b, err)
 	b.Cleanup(func() { _ = fleet.Close() })
 	targets := append(fleet.Targets(), silentUDP(b, 500)...)

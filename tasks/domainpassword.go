@@ -37,6 +37,9 @@ func init() {
 // was not reset, so a run that did half the accounts never looks finished.
 // A retried step resets again the accounts it had already reset (the same
 // password, so the outcome is the same).
+//
+// Outside a job, [ResetDomainPasswords] does the same in one call and
+// [ChangeDomainPassword] is the user's own change.
 type DomainPasswordTask struct {
 	// Server is the domain controller (see [adpassword.Config].Server);
 	// empty: the target's address.
@@ -73,7 +76,9 @@ type DomainPasswordTask struct {
 
 // Outcomes of one account of a [DomainPasswordTask].
 const (
-	AccountReset        = "reset"
+	AccountReset = "reset"
+	// AccountChanged is the outcome of [ChangeDomainPassword] that worked.
+	AccountChanged      = "changed"
 	AccountFailed       = "failed"
 	AccountNotAttempted = "not-attempted"
 )
@@ -88,14 +93,16 @@ type DomainAccountResult struct {
 	Account string `json:"account"`
 	// DN is the account's distinguished name, when it was found.
 	DN string `json:"dn,omitempty"`
-	// Status is reset, failed or not-attempted.
+	// Status is reset (changed for [ChangeDomainPassword]), failed or
+	// not-attempted.
 	Status string `json:"status"`
 	// Reason is the failure's [adpassword.Reason] ("history",
 	// "complexity", "no-such-user"…), when it has one.
 	Reason string `json:"reason,omitempty"`
 	// Code and Class are the failure's stable return code and class name
 	// ([oobkit.ReturnCode], [oobkit.ClassName]); 0 and "ok" when reset,
-	// 1 and "failed" when not attempted.
+	// 1 and "failed" when not attempted (the refusal's when the input was
+	// refused).
 	Code  int    `json:"code"`
 	Class string `json:"class"`
 	// DeviceCode is the directory's code ("19/0000052D").
@@ -196,16 +203,90 @@ func (t *DomainPasswordTask) Run(ctx context.Context, env *Env) (any, error) {
 			server = net.JoinHostPort(server, strconv.Itoa(n))
 		}
 	}
-	out := &DomainPasswordOutput{Server: server, ResetBy: t.AdminUser}
+	return t.reset(ctx, t.config(server))
+}
+
+// ResetDomainPasswords resets the passwords of accounts (sAMAccountName,
+// DOMAIN\name, user@domain or a DN) in the directory of cfg to
+// newPassword, with one connection and one bind as admin (its Username
+// and Password): the guide's "Reset Domain Password" for many accounts, in
+// one call, as a [DomainPasswordTask] does it without a job. newPassword
+// must equal confirm, the password typed again ("Type and confirm a new
+// password."); that, the account list, the administrator and cfg are
+// checked before anything is dialed (an error of class
+// [oobkit.ErrInvalidArgument], every account not attempted).
+//
+// The output has one line per account, in order, as the task's; the error
+// is nil only when every account was reset, and otherwise names the
+// accounts not reset and wraps the first failure (its class and the
+// directory's code).
+func ResetDomainPasswords(ctx context.Context, cfg adpassword.Config, admin oobkit.Credential, accounts []string, newPassword, confirm oobkit.Secret) (*DomainPasswordOutput, error) {
+	t := &DomainPasswordTask{Server: cfg.Server, StartTLS: cfg.StartTLS, TLS: cfg.TLS, BaseDN: cfg.BaseDN,
+		Accounts: accounts, Password: newPassword, Confirm: confirm, AdminUser: admin.Username, AdminPassword: admin.Password}
+	return t.reset(ctx, cfg)
+}
+
+// ChangeDomainPassword changes account's own password from oldPassword to
+// newPassword ([adpassword.Change]: the account binds itself, so the
+// directory applies the policy a user faces) after checking that
+// newPassword equals confirm, the password typed again, before anything is
+// dialed. It returns the account's line as a [DomainPasswordTask] reports
+// one: Status [AccountChanged], [AccountFailed] (with the directory's
+// reason, code and message; a wrong old password is
+// adpassword.ReasonWrongOldPassword) or [AccountNotAttempted] (the input
+// was refused), and the error.
+func ChangeDomainPassword(ctx context.Context, cfg adpassword.Config, account string, oldPassword, newPassword, confirm oobkit.Secret) (DomainAccountResult, error) {
+	r := DomainAccountResult{Account: account, Status: AccountNotAttempted, Code: oobkit.CodeFailed, Class: oobkit.ClassName(errNotAttempted)}
+	const kind = "domainpassword"
+	var err error
+	switch {
+	case strings.TrimSpace(account) == "":
+		err = invalidTask(kind, "no account")
+	case oldPassword.IsZero():
+		err = invalidTask(kind, "no old password")
+	case newPassword.IsZero():
+		err = invalidTask(kind, "no new password")
+	case subtle.ConstantTimeCompare([]byte(newPassword.Reveal()), []byte(confirm.Reveal())) != 1:
+		err = invalidTask(kind, "the new password and its confirmation differ")
+	}
+	if err == nil {
+		if verr := cfg.Validate(); verr != nil {
+			err = invalidArgument(kind, verr)
+		}
+	}
+	if err != nil {
+		r.Code, r.Class, r.Error = oobkit.ReturnCode(err), oobkit.ClassName(err), err.Error()
+		return r, err
+	}
+	err = adpassword.Change(ctx, cfg, account, oldPassword, newPassword)
+	if err == nil {
+		r.Status, r.Code, r.Class = AccountChanged, oobkit.CodeOK, oobkit.ClassName(nil)
+		return r, nil
+	}
+	r.Status, r.Reason, r.Code, r.Class = AccountFailed, string(adpassword.ReasonOf(err)), oobkit.ReturnCode(err), oobkit.ClassName(err)
+	r.DeviceCode, r.Error = oobkit.DeviceCode(err), err.Error()
+	return r, err
+}
+
+// reset checks t (its secrets included) and resets its accounts in the
+// directory of cfg.
+func (t *DomainPasswordTask) reset(ctx context.Context, cfg adpassword.Config) (*DomainPasswordOutput, error) {
+	out := &DomainPasswordOutput{Server: cfg.Server, ResetBy: t.AdminUser}
 	for _, a := range t.Accounts {
 		out.Accounts = append(out.Accounts, DomainAccountResult{Account: a, Status: AccountNotAttempted, Code: oobkit.CodeFailed, Class: oobkit.ClassName(errNotAttempted)})
 	}
 	out.NotAttempted = len(out.Accounts)
+	if err := t.Validate(); err != nil {
+		return out, err
+	}
+	if err := cfg.Validate(); err != nil {
+		return out, invalidArgument("domainpassword", err)
+	}
 	newPW, adminPW, err := t.secrets()
 	if err != nil {
 		return out, err
 	}
-	conn, err := adpassword.Dial(ctx, t.config(server), oobkit.Credential{Username: t.AdminUser, Password: adminPW})
+	conn, err := adpassword.Dial(ctx, cfg, oobkit.Credential{Username: t.AdminUser, Password: adminPW})
 	if err != nil {
 		return out, err
 	}

@@ -176,3 +176,114 @@ func TestDomainPasswordTaskSambaWrongAdmin(t *testing.T) {
 	assert.Equal(t, "failed", out.Accounts[0].Class)
 	assert.Equal(t, 1, out.NotAttempted)
 }
+
+// noDial is a directory configuration whose dialer fails the test: what is
+// checked "before anything is dialed" must not reach it.
+func noDial(t *testing.T) adpassword.Config {
+	return adpassword.Config{Server: "dc1.example.com", DialContext: func(context.Context, string, string) (net.Conn, error) {
+		t.Error("dialed the directory")
+		return nil, net.ErrClosed
+	}}
+}
+
+// "5 Type and confirm a new password." — ResetDomainPasswords and
+// ChangeDomainPassword refuse a missing or different confirmation before
+// anything is dialed, with the class of a caller's mistake; every account
+// says it was not attempted and no password is in the error.
+func TestDomainPasswordFunctionsConfirm(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	admin := oobkit.UserPassword("Administrator", "Canary-Admin-1")
+	for name, confirm := range map[string]oobkit.Secret{"missing": {}, "different": oobkit.NewSecret("Canary-Pw-2")} {
+		out, err := ResetDomainPasswords(ctx, noDial(t), admin, []string{"alice", "bob"}, oobkit.NewSecret("Canary-Pw-1"), confirm)
+		require.ErrorIs(t, err, oobkit.ErrInvalidArgument, name)
+		assert.NotContains(t, err.Error(), "Canary", name)
+		require.NotNil(t, out, name)
+		assert.Equal(t, [3]int{0, 0, 2}, [3]int{out.Reset, out.Failed, out.NotAttempted}, name)
+		assert.Equal(t, "dc1.example.com", out.Server)
+		assert.Equal(t, "Administrator", out.ResetBy)
+		for _, a := range out.Accounts {
+			assert.Equal(t, AccountNotAttempted, a.Status, name)
+		}
+
+		r, err := ChangeDomainPassword(ctx, noDial(t), "alice", oobkit.NewSecret("Canary-Old-1"), oobkit.NewSecret("Canary-Pw-1"), confirm)
+		require.ErrorIs(t, err, oobkit.ErrInvalidArgument, name)
+		assert.Contains(t, err.Error(), "confirmation differ", name)
+		assert.Equal(t, AccountNotAttempted, r.Status, name)
+		assert.Equal(t, "invalid-argument", r.Class, name)
+		assert.NotContains(t, r.Error, "Canary", name)
+	}
+	// The other inputs are checked before the dial too.
+	for name, call := range map[string]func() error{
+		"no accounts": func() error {
+			_, err := ResetDomainPasswords(ctx, noDial(t), admin, nil, oobkit.NewSecret("P-w-1x"), oobkit.NewSecret("P-w-1x"))
+			return err
+		},
+		"no admin password": func() error {
+			_, err := ResetDomainPasswords(ctx, noDial(t), oobkit.Credential{Username: "Administrator"}, []string{"alice"}, oobkit.NewSecret("P-w-1x"), oobkit.NewSecret("P-w-1x"))
+			return err
+		},
+		"plain ldap": func() error {
+			cfg := noDial(t)
+			cfg.Server = "ldap://dc1.example.com"
+			_, err := ResetDomainPasswords(ctx, cfg, admin, []string{"alice"}, oobkit.NewSecret("P-w-1x"), oobkit.NewSecret("P-w-1x"))
+			return err
+		},
+		"change, plain ldap": func() error {
+			cfg := noDial(t)
+			cfg.Server = "ldap://dc1.example.com"
+			_, err := ChangeDomainPassword(ctx, cfg, "alice", oobkit.NewSecret("Old-1x"), oobkit.NewSecret("P-w-1x"), oobkit.NewSecret("P-w-1x"))
+			return err
+		},
+		"change, no old password": func() error {
+			_, err := ChangeDomainPassword(ctx, noDial(t), "alice", oobkit.Secret{}, oobkit.NewSecret("P-w-1x"), oobkit.NewSecret("P-w-1x"))
+			return err
+		},
+	} {
+		assert.ErrorIs(t, call(), oobkit.ErrInvalidArgument, name)
+	}
+}
+
+// The guide's "Reset Domain Password" in one call (no job, no runner)
+// against the real Samba AD DC: one bind, one line per account; then the
+// user's own change with its old password, and a wrong old password.
+func TestDomainPasswordFunctionsSamba(t *testing.T) {
+	dc := sambatest.Start(t)
+	t.Parallel()
+	u1, u2, nobody := sambatest.Name("one"), sambatest.Name("one"), sambatest.Name("nobody")
+	dc.AddUser(t, u1, "Initial-Pw-1")
+	dc.AddUser(t, u2, "Initial-Pw-1")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cfg := adpassword.Config{Server: dc.LDAPS, TLS: oobkit.TLSSettings{CAFile: dc.CAFile}}
+	newPW := oobkit.NewSecret("One-Call-Pw-3")
+
+	out, err := ResetDomainPasswords(ctx, cfg, oobkit.UserPassword(dc.AdminUser, dc.AdminPassword), []string{u1, nobody, u2}, newPW, newPW)
+	require.Error(t, err)
+	assert.ErrorIs(t, err, adpassword.ReasonNoSuchUser)
+	assert.Contains(t, err.Error(), "1 of 3 accounts not reset ("+nobody+"; 1 failed, 0 not attempted)")
+	assert.Equal(t, dc.LDAPS, out.Server)
+	assert.Equal(t, [3]int{2, 1, 0}, [3]int{out.Reset, out.Failed, out.NotAttempted})
+	assert.Equal(t, AccountReset, out.Accounts[0].Status)
+	assert.True(t, strings.HasPrefix(out.Accounts[0].DN, "CN="+u1+","), out.Accounts[0].DN)
+	assert.Equal(t, "no-such-user", out.Accounts[1].Reason)
+	assert.Equal(t, AccountReset, out.Accounts[2].Status)
+
+	out, err = ResetDomainPasswords(ctx, cfg, oobkit.UserPassword(dc.AdminUser, dc.AdminPassword), []string{u1}, newPW, newPW)
+	require.NoError(t, err)
+	assert.Equal(t, 1, out.Reset)
+
+	r, err := ChangeDomainPassword(ctx, cfg, u2, newPW, oobkit.NewSecret("One-Change-Pw-4"), oobkit.NewSecret("One-Change-Pw-4"))
+	require.NoError(t, err)
+	assert.Equal(t, DomainAccountResult{Account: u2, Status: AccountChanged, Code: oobkit.CodeOK, Class: "ok"}, r)
+	c, err := adpassword.Dial(ctx, cfg, oobkit.UserPassword(u2, "One-Change-Pw-4"))
+	require.NoError(t, err, "the changed password signs in")
+	_ = c.Close()
+
+	r, err = ChangeDomainPassword(ctx, cfg, u2, oobkit.NewSecret("Never-Was-Pw-9"), oobkit.NewSecret("One-Change-Pw-5"), oobkit.NewSecret("One-Change-Pw-5"))
+	require.ErrorIs(t, err, adpassword.ReasonWrongOldPassword)
+	assert.Equal(t, AccountFailed, r.Status)
+	assert.Equal(t, "wrong-old-password", r.Reason)
+	assert.Equal(t, "auth", r.Class)
+	assert.NotContains(t, r.Error, "Never-Was-Pw-9")
+}

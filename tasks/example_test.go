@@ -17,7 +17,7 @@ import (
 // computers that were off — here over two embedded IPMI BMCs, one on and one
 // off.
 func Example() {
-	fleet, err := ipmitest.StartFleet(2, ipmitest.BMCConfig{Name: "node"})
+	fleet, err := ipmitest.NewFleet(2, ipmitest.Config{Name: "node"})
 	if err != nil {
 		panic(err)
 	}

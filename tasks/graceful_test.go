@@ -49,7 +49,7 @@ func newGracefulRig(t *testing.T, fw string, win bool, power oobkit.PowerState) 
 		protos = append(protos, oobkit.AMT)
 	}
 	if win {
-		pc := wmitest.NewComputer(gracefulAdminPassword)
+		pc := wmitest.NewComputer(wmitest.Config{AdminPassword: gracefulAdminPassword})
 		pc.BootTime = 0 // a restart is over at the next request
 		if rig.amt != nil {
 			dev := rig.amt
@@ -279,7 +279,7 @@ func TestRestoreStateMixedFleetOnOffSleepingHibernating(t *testing.T) {
 	}})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = fleet.Close() })
-	bmcs, err := ipmitest.StartFleet(2, ipmitest.BMCConfig{})
+	bmcs, err := ipmitest.NewFleet(2, ipmitest.Config{})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = bmcs.Close() })
 

@@ -27,7 +27,7 @@ func ipmiDialer(opts ...ipmi.Option) Dialer {
 // default profile's works, and the runtime profile learns it per computer.
 func TestIPMIFleetRestoreState(t *testing.T) {
 	const n = 12
-	fleet, err := ipmitest.StartFleet(n, ipmitest.BMCConfig{})
+	fleet, err := ipmitest.NewFleet(n, ipmitest.Config{})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = fleet.Close() })
 	for i, b := range fleet.BMCs {

@@ -42,7 +42,7 @@ func TestMixedFleetRestoreState(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = amtFleet.Close() })
 
-	bmcs, err := ipmitest.StartFleet(perKind, ipmitest.BMCConfig{})
+	bmcs, err := ipmitest.NewFleet(perKind, ipmitest.Config{})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = bmcs.Close() })
 
@@ -62,7 +62,7 @@ func TestMixedFleetRestoreState(t *testing.T) {
 	for i := range perKind {
 		cfg := dashtest.Config{Name: fmt.Sprintf("dash-%d", i)}
 		if i%2 == 1 {
-			cfg.PowerState = 8 // DMTF off - soft
+			cfg.Power = oobkit.PowerS5 // DSP1027 Off-Soft
 		}
 		c := dashtest.NewComputer(cfg)
 		tg := c.AddTo(dashHost, fmt.Sprintf("127.2.0.%d:623", i+1))
@@ -70,7 +70,7 @@ func TestMixedFleetRestoreState(t *testing.T) {
 		fleet = append(fleet, simComputer{labelled(tg, oobkit.DASH), func() bool { return dash.StateFromDMTF(dmtf.PowerState(c.PowerState())).IsOn() }})
 	}
 	for i := range 2 { // in-band only: running computers; power on and restore leave them alone
-		pc := wmitest.NewComputer("Adm1n-Passw0rd")
+		pc := wmitest.NewComputer(wmitest.Config{AdminPassword: "Adm1n-Passw0rd"})
 		require.NoError(t, pc.Start())
 		t.Cleanup(func() { _ = pc.Close() })
 		tg := pc.Target()

@@ -162,7 +162,7 @@ type wholeFleet struct {
 	amt      *amttest.Fleet
 	hang     *hangListener
 	rt       *http.Transport
-	bmcs     []*ipmitest.BMC
+	bmcs     []*ipmitest.Server
 	silent   []net.PacketConn
 	targets  []oobkit.Target
 	runner   *Runner
@@ -199,7 +199,7 @@ func newWholeFleet(tb testing.TB, n int, deadline time.Duration) *wholeFleet {
 		}
 		switch k.name {
 		case "ipmi-healthy", "ipmi-wrong-password":
-			cfg := ipmitest.BMCConfig{Name: fmt.Sprintf("%s-%d", k.name, i), PowerOn: true}
+			cfg := ipmitest.Config{Name: fmt.Sprintf("%s-%d", k.name, i), Power: oobkit.PowerS0}
 			if k.name == "ipmi-wrong-password" {
 				cfg.Password = "Other!pass"
 			}

@@ -23,7 +23,7 @@ const winAdminPassword = "Adm1n-Passw0rd"
 // runner reaching it through WMI, with an activity log.
 func winRig(t *testing.T) (*wmitest.Computer, oobkit.Target, *Runner, *bytes.Buffer) {
 	t.Helper()
-	pc := wmitest.NewComputer(winAdminPassword)
+	pc := wmitest.NewComputer(wmitest.Config{AdminPassword: winAdminPassword})
 	require.NoError(t, pc.StartTLS())
 	t.Cleanup(func() { _ = pc.Close() })
 	cred := oobkit.Credential{Auth: oobkit.AuthBasic, Username: "Administrator", Password: oobkit.NewSecret(winAdminPassword),

@@ -103,6 +103,8 @@ type SocketError struct {
 	ICMP, UDP error
 }
 
+// Error says which sockets failed and why, with the sysctl that lets
+// unprivileged ICMP sockets in.
 func (e *SocketError) Error() string {
 	var parts []string
 	if e.ICMP != nil {
@@ -290,7 +292,7 @@ func probe(ctx context.Context, fd int, m Method, dst netip.Addr, ttl int, opts 
 			}
 		}
 		if pfd[0].Revents&unix.POLLIN != 0 {
-			if a, reply, ok := readReply(fd, m, ttl); ok {
+			if a, reply, ok := readReply(fd, m, dst, ttl); ok {
 				hop.Addr, hop.Reply, hop.RTT = a, reply, time.Since(sent)
 				return hop, true, nil
 			}
@@ -315,8 +317,9 @@ func drain(fd int) {
 }
 
 // readReply reads a normal answer: an echo reply (ICMP) or a datagram back
-// from the computer (UDP).
-func readReply(fd int, m Method, ttl int) (netip.Addr, string, bool) {
+// from the computer (UDP). The socket is not connected, so anyone may send
+// to it: only an answer from dst counts.
+func readReply(fd int, m Method, dst netip.Addr, ttl int) (netip.Addr, string, bool) {
 	buf := make([]byte, 1500)
 	n, from, err := unix.Recvfrom(fd, buf, unix.MSG_DONTWAIT)
 	if err != nil {
@@ -326,17 +329,29 @@ func readReply(fd int, m Method, ttl int) (netip.Addr, string, bool) {
 	if !ok {
 		return netip.Addr{}, "", false
 	}
+	src := netip.AddrFrom4(sa.Addr)
+	reply, ok := matchReply(m, dst, src, buf[:n], ttl)
+	return src, reply, ok
+}
+
+// matchReply says whether a datagram from src holding b answers the probe
+// of ttl sent to dst, and names it. A datagram from any other address is
+// not the computer's answer, whatever it holds.
+func matchReply(m Method, dst, src netip.Addr, b []byte, ttl int) (string, bool) {
+	if src != dst {
+		return "", false
+	}
 	if m == ICMP {
-		msg, err := icmp.ParseMessage(1, buf[:n])
+		msg, err := icmp.ParseMessage(1, b)
 		if err != nil || msg.Type != ipv4.ICMPTypeEchoReply {
-			return netip.Addr{}, "", false
+			return "", false
 		}
 		if e, ok := msg.Body.(*icmp.Echo); !ok || e.Seq != ttl {
-			return netip.Addr{}, "", false
+			return "", false
 		}
-		return netip.AddrFrom4(sa.Addr), "echo-reply", true
+		return "echo-reply", true
 	}
-	return netip.AddrFrom4(sa.Addr), "udp-reply", true
+	return "udp-reply", true
 }
 
 // readErr reads one ICMP error from the socket's error queue (ip(7),
@@ -349,17 +364,8 @@ func readErr(fd int, m Method, ttl int) (netip.Addr, string, bool, bool) {
 	if err != nil {
 		return netip.Addr{}, "", false, false
 	}
-	// The payload is what we sent: the echo request (its sequence number is
-	// the TTL) or the UDP payload (its first byte is the TTL).
-	switch {
-	case m == ICMP && n >= 8:
-		if int(binary.BigEndian.Uint16(buf[6:8])) != ttl {
-			return netip.Addr{}, "", false, false
-		}
-	case m == UDP && n >= 1:
-		if int(buf[0]) != ttl&0xff {
-			return netip.Addr{}, "", false, false
-		}
+	if !isProbe(m, buf[:n], ttl) {
+		return netip.Addr{}, "", false, false
 	}
 	cmsgs, err := unix.ParseSocketControlMessage(oob[:oobn])
 	if err != nil {
@@ -372,6 +378,21 @@ func readErr(fd int, m Method, ttl int) (netip.Addr, string, bool, bool) {
 		}
 	}
 	return netip.Addr{}, "", false, false
+}
+
+// isProbe says whether b, the payload an ICMP error sent back, is the
+// probe of ttl: the echo request (its sequence number, bytes 6-7, is the
+// TTL) or the UDP payload (its first byte is the TTL). A payload too short
+// to hold the TTL answers no probe: an error for an earlier probe must not
+// be taken for this one's.
+func isProbe(m Method, b []byte, ttl int) bool {
+	switch m {
+	case ICMP:
+		return len(b) >= 8 && int(binary.BigEndian.Uint16(b[6:8])) == ttl
+	case UDP:
+		return len(b) >= 1 && int(b[0]) == ttl&0xff
+	}
+	return false
 }
 
 // Extended error origins and ICMP types (linux/errqueue.h, RFC 792).

@@ -2,6 +2,7 @@ package traceroute_test
 
 import (
 	"context"
+	"net"
 	"net/netip"
 	"os"
 	"testing"
@@ -73,4 +74,39 @@ func TestNoSocket(t *testing.T) {
 	assert.NotNil(t, se.ICMP)
 	assert.NotNil(t, se.UDP)
 	assert.Contains(t, err.Error(), "ping_group_range")
+}
+
+// TestUDPStrayDatagram: the UDP probe socket is not connected, so any
+// host can send it a datagram while a probe waits. One from another
+// address (here 127.0.0.2) is not the computer's answer; the computer's
+// own (from 127.0.0.1, which listens on the probe's port and answers) is.
+func TestUDPStrayDatagram(t *testing.T) {
+	computer, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer computer.Close()
+	stray, err := net.ListenPacket("udp4", "127.0.0.2:0")
+	if err != nil {
+		t.Skipf("no 127.0.0.2 on this loopback: %v", err)
+	}
+	defer stray.Close()
+	served := make(chan error, 1)
+	go func() {
+		buf := make([]byte, 64)
+		_, prober, err := computer.ReadFrom(buf)
+		if err == nil {
+			_, err = stray.WriteTo([]byte("not the answer"), prober)
+		}
+		if err == nil {
+			_, err = computer.WriteTo([]byte("answer"), prober)
+		}
+		served <- err
+	}()
+	res, err := traceroute.Trace(ctx(t), "127.0.0.1", traceroute.Options{Method: traceroute.UDP, MaxHops: 1,
+		Port: computer.LocalAddr().(*net.UDPAddr).Port, Timeout: time.Minute})
+	require.NoError(t, err)
+	require.NoError(t, <-served)
+	require.Len(t, res.Hops, 1)
+	assert.Equal(t, netip.MustParseAddr("127.0.0.1"), res.Hops[0].Addr, "the stray datagram was taken for the answer")
+	assert.Equal(t, "udp-reply", res.Hops[0].Reply)
+	assert.True(t, res.Reached)
 }

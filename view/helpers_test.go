@@ -32,7 +32,7 @@ func ctx(t testing.TB) context.Context {
 // newWMI starts a simulated Windows computer and a WinRM client for it.
 func newWMI(t testing.TB) (*wmitest.Computer, *wmi.Client) {
 	t.Helper()
-	pc := wmitest.New(adminPassword)
+	pc := wmitest.NewComputer(wmitest.Config{AdminPassword: adminPassword})
 	require.NoError(t, pc.Start())
 	t.Cleanup(func() { _ = pc.Close() })
 	cred := oobkit.Credential{Auth: oobkit.AuthNTLM, Username: `PC42\Administrator`, Password: oobkit.NewSecret(adminPassword)}
@@ -46,11 +46,8 @@ func newWMI(t testing.TB) (*wmitest.Computer, *wmi.Client) {
 func newAMT(t testing.TB) (*amttest.Server, *amt.Client) {
 	t.Helper()
 	cfg := amttest.Config{}
-	newServer := amttest.NewServer
-	if cfg.Generation().TLSOnly {
-		newServer = amttest.NewTLSServer
-	}
-	srv, err := newServer(cfg)
+	cfg.TLS = cfg.Generation().TLSOnly
+	srv, err := amttest.NewServer(cfg)
 	require.NoError(t, err)
 	c, err := amt.New(srv.Target(), srv.Credential())
 	require.NoError(t, err)
@@ -62,10 +59,10 @@ func newAMT(t testing.TB) (*amttest.Server, *amt.Client) {
 }
 
 // newDASH starts a simulated DASH computer and a client for it.
-func newDASH(t testing.TB) (*dashtest.Computer, *dash.Client) {
+func newDASH(t testing.TB) (*dashtest.Server, *dash.Client) {
 	t.Helper()
-	sim := dashtest.New(dashtest.Config{})
-	require.NoError(t, sim.Start())
+	sim, err := dashtest.NewServer(dashtest.Config{})
+	require.NoError(t, err)
 	t.Cleanup(func() { sim.Close() })
 	c, err := dash.New(sim.Target(), sim.Credential())
 	require.NoError(t, err)
@@ -74,9 +71,9 @@ func newDASH(t testing.TB) (*dashtest.Computer, *dash.Client) {
 }
 
 // newIPMI starts go-ipmi's embedded BMC and a client for it.
-func newIPMI(t testing.TB) (*ipmitest.BMC, *ipmi.Client) {
+func newIPMI(t testing.TB) (*ipmitest.Server, *ipmi.Client) {
 	t.Helper()
-	b, err := ipmitest.StartBMC(ipmitest.BMCConfig{PowerOn: true})
+	b, err := ipmitest.NewServer(ipmitest.Config{Power: oobkit.PowerS0})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = b.Close() })
 	c, err := ipmi.New(b.Target(), b.Credential())

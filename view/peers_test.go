@@ -38,7 +38,9 @@ func TestSNMPServesComputerSystem(t *testing.T) {
 // TestIPMISystemEventLog: Table A-5's "xIPMISystem Event Log" read from
 // Debian's ipmi_sim, whose SEL holds a record.
 func TestIPMISystemEventLog(t *testing.T) {
-	sim := ipmitest.StartSim(t, ipmitest.SimConfig{PowerOn: true})
+	sim, err := ipmitest.NewSim(ipmitest.SimConfig{Power: oobkit.PowerS0})
+	peer.Check(t, err)
+	t.Cleanup(func() { _ = sim.Close() })
 	c, err := ipmi.New(sim.Target(), sim.Credential())
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = c.Close() })

@@ -52,6 +52,7 @@ import (
 	"time"
 
 	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/internal/panics"
 )
 
 // Property is one name/value line of a node.
@@ -353,15 +354,8 @@ func Serve(ctx context.Context, reg *Registry, conns Connections, r Row) Node {
 }
 
 // Find returns the row whose name ([Row.Name]) or Available Data is name,
-// case-insensitively, of every row of [Rows].
-func Find(name string) (Row, bool) {
-	for _, r := range Rows() {
-		if strings.EqualFold(r.Name(), name) || strings.EqualFold(r.Data, name) || (r.Data == "" && strings.EqualFold(r.Group, name)) {
-			return r, true
-		}
-	}
-	return Row{}, false
-}
+// case-insensitively, of every row of [Rows] (see [FindIn]).
+func Find(name string) (Row, bool) { return FindIn(Rows(), name) }
 
 func serve(ctx context.Context, reg *Registry, conns Connections, r Row) Node {
 	start := time.Now()
@@ -460,7 +454,9 @@ func withCache(ctx context.Context) context.Context {
 // between nodes: an inventory, a class enumerated once. The key must be
 // comparable and should name the client too (a session may retry a read
 // with another client, logged on with the next credential, after a
-// refusal): see [Inventory].
+// refusal): see [Inventory]. A panic in fn is recovered and returned, to
+// this caller and every waiter, as an error of class [oobkit.ErrInternal]
+// (see package internal/panics), so no waiter is left blocked.
 func Once(ctx context.Context, key any, fn func() (any, error)) (any, error) {
 	c, ok := ctx.Value(cacheKey{}).(*cache)
 	if !ok || key == nil || !reflect.TypeOf(key).Comparable() {
@@ -472,8 +468,7 @@ func Once(ctx context.Context, key any, fn func() (any, error)) (any, error) {
 		e = &cacheEntry{done: make(chan struct{})}
 		c.vals[key] = e
 		c.mu.Unlock()
-		e.val, e.err = fn()
-		close(e.done)
+		run(e, fn)
 		return e.val, e.err
 	}
 	c.mu.Unlock()
@@ -483,4 +478,16 @@ func Once(ctx context.Context, key any, fn func() (any, error)) (any, error) {
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+}
+
+// run runs fn for e and closes e.done however fn ends: a panic becomes
+// e.err, so the callers waiting on e.done are released.
+func run(e *cacheEntry, fn func() (any, error)) {
+	defer close(e.done)
+	defer func() {
+		if v := recover(); v != nil {
+			e.val, e.err = nil, panics.New("view once", v)
+		}
+	}()
+	e.val, e.err = fn()
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/amt"
 	"github.com/oobkit/oobkit/dash"
+	"github.com/oobkit/oobkit/internal/peer"
 	"github.com/oobkit/oobkit/ipmi"
 	"github.com/oobkit/oobkit/ipmi/ipmitest"
 	"github.com/oobkit/oobkit/snmp"
@@ -43,12 +44,16 @@ func everyTechnology(t *testing.T) view.Clients {
 	pc.PromoteToDomainController("contoso.example")
 	_, a := newAMT(t)
 	_, d := newDASH(t)
-	sim := ipmitest.StartSim(t, ipmitest.SimConfig{PowerOn: true})
+	sim, err := ipmitest.NewSim(ipmitest.SimConfig{Power: oobkit.PowerS0})
+	peer.Check(t, err)
+	t.Cleanup(func() { _ = sim.Close() })
 	i, err := ipmi.New(sim.Target(), sim.Credential())
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = i.Close() })
-	agent := snmptest.StartAgent(t)
-	s, err := snmp.New(oobkit.Target{Name: "snmphost", Address: "127.0.0.1", Ports: map[oobkit.Protocol]int{oobkit.SNMP: agent.Port}},
+	agent, err := snmptest.NewServer(snmptest.Config{})
+	peer.Check(t, err)
+	t.Cleanup(func() { _ = agent.Close() })
+	s, err := snmp.New(oobkit.Target{Name: "snmphost", Address: "127.0.0.1", Ports: map[oobkit.Protocol]int{oobkit.SNMP: agent.Port()}},
 		oobkit.Credential{Community: oobkit.NewSecret(snmptest.Community)})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = s.Close() })

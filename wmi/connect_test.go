@@ -201,7 +201,7 @@ func TestFleetOnHost(t *testing.T) {
 	const n = 40
 	pcs := make([]*wmitest.Computer, n)
 	for i := range pcs {
-		pcs[i] = wmitest.NewComputer(adminPassword)
+		pcs[i] = wmitest.NewComputer(wmitest.Config{AdminPassword: adminPassword})
 		host.Add("127.0.0.1:"+strconv.Itoa(20000+i), pcs[i])
 	}
 	tr := host.Transport()

@@ -14,7 +14,7 @@ import (
 
 // startExample starts a simulated computer and an NTLM client for it.
 func startExample() (*wmitest.Computer, *wmi.Client) {
-	pc := wmitest.NewComputer("Adm1n-Passw0rd")
+	pc := wmitest.NewComputer(wmitest.Config{AdminPassword: "Adm1n-Passw0rd"})
 	if err := pc.Start(); err != nil {
 		log.Fatal(err)
 	}
@@ -80,7 +80,7 @@ func ExampleClient_Shutdown() {
 }
 
 func ExampleClient_SetLocalPassword() {
-	pc := wmitest.NewComputer("Adm1n-Passw0rd")
+	pc := wmitest.NewComputer(wmitest.Config{AdminPassword: "Adm1n-Passw0rd"})
 	if err := pc.StartTLS(); err != nil {
 		log.Fatal(err)
 	}

@@ -14,6 +14,15 @@ var (
 	DecodeProcess   = decodeProcess
 	DecodeService   = decodeService
 	FromWSMan       = fromWSMan
+
+	DecodeLocalUser   = decodeLocalUser
+	DecodeLocalGroup  = decodeLocalGroup
+	DecodeGroupMember = decodeGroupMember
+	DecodePrinter     = decodePrinter
+	DecodePrintJob    = decodePrintJob
+	DecodeEnumValues  = decodeEnumValues
+	HelperResult      = helperResult
+	ErrNoHelperEvent  = errNoHelperEvent
 )
 
 // DeleteInstanceForTest sends a WS-Transfer Delete of a GroupUser-like

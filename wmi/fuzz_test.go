@@ -8,18 +8,27 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/internal/wsman"
 	"github.com/oobkit/oobkit/wmi"
 )
 
 // FuzzDecodeResponse feeds WinRM response bytes through the envelope parser
-// and every WMI decoder: none may panic, whatever the device sends.
+// and every WMI decoder (events, inventory, services, processes, users and
+// groups, printers and print jobs, registry values, nodes' instances, the
+// group helper's outcome): none may panic, whatever the device sends.
 func FuzzDecodeResponse(f *testing.F) {
 	for _, name := range []string{"wsmv-4.1.1-get-response.xml", "wsmv-4.1.2-pull-response.xml",
 		"wsmv-4.1.4-invoke-response.xml", "winrm-fault-access-denied.xml"} {
 		f.Add(fixture(f, name))
 	}
 	f.Add([]byte(`<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body><p:Win32_NTLogEvent><p:TimeGenerated><cim:Datetime>20240101120000.000000+060</cim:Datetime></p:TimeGenerated><p:EventType>9</p:EventType></p:Win32_NTLogEvent></s:Body></s:Envelope>`))
+	// The group helper's failure event, and one whose text ends in ":".
+	f.Add([]byte(`<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body><p:Win32_NTLogEvent><p:EventCode>1001</p:EventCode><p:Message>oobkit-group 0011 Users alice: Access is denied.</p:Message></p:Win32_NTLogEvent></s:Body></s:Envelope>`))
+	f.Add([]byte(`<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body><p:Win32_NTLogEvent><p:EventCode>1001</p:EventCode><p:Message>oobkit-group 0011 Users alice:</p:Message></p:Win32_NTLogEvent></s:Body></s:Envelope>`))
+	// StdRegProv.EnumValues output and a Win32_GroupUser association.
+	f.Add([]byte(`<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body><p:EnumValues_OUTPUT><p:sNames>Path</p:sNames><p:sNames>Count</p:sNames><p:Types>2</p:Types><p:Types>4</p:Types><p:ReturnValue>0</p:ReturnValue></p:EnumValues_OUTPUT></s:Body></s:Envelope>`))
+	f.Add([]byte(`<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing" xmlns:w="http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd"><s:Body><p:Win32_GroupUser><p:PartComponent><a:Address>http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous</a:Address><a:ReferenceParameters><w:ResourceURI>http://schemas.microsoft.com/wbem/wsman/1/wmi/root/cimv2/Win32_UserAccount</w:ResourceURI><w:SelectorSet><w:Selector Name="Domain">PC42</w:Selector><w:Selector Name="Name">alice</w:Selector></w:SelectorSet></a:ReferenceParameters></p:PartComponent></p:Win32_GroupUser></s:Body></s:Envelope>`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		env, err := wsman.ParseEnvelope(bytes.NewReader(b))
 		if err != nil || env == nil || env.Content() == nil {
@@ -42,8 +51,23 @@ func FuzzDecodeResponse(f *testing.F) {
 			}
 			_ = wmi.DecodeService(in)
 			_ = wmi.DecodeProcess(in)
+			_ = wmi.DecodeLocalUser(in)
+			_ = wmi.DecodeLocalGroup(in)
+			if m, ok := wmi.DecodeGroupMember(in); ok {
+				assert.Contains(t, m, `\`)
+			}
+			_ = wmi.DecodePrinter(in)
+			_ = wmi.DecodePrintJob(in)
+			if values, err := wmi.DecodeEnumValues(in); err == nil {
+				assert.LessOrEqual(t, len(values), 1024)
+			}
 			e := wmi.DecodeEvent(in, "pc")
 			assert.NotEmpty(t, e.Description)
+			// The group helper's outcome is read from an event's text:
+			// whatever the text, a result comes back (tag "" matches any).
+			if err := wmi.HelperResult([]oobkit.Event{e}, "AddGroupMember", ""); err != nil {
+				assert.NotErrorIs(t, err, wmi.ErrNoHelperEvent)
+			}
 			for _, class := range wmi.InventoryClasses {
 				classes[class] = append(classes[class], in)
 			}

@@ -20,7 +20,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // newComputer starts a simulated computer on its own listener.
 func newComputer(t testing.TB, useTLS bool) *wmitest.Computer {
 	t.Helper()
-	pc := wmitest.NewComputer(adminPassword)
+	pc := wmitest.NewComputer(wmitest.Config{AdminPassword: adminPassword})
 	if useTLS {
 		require.NoError(t, pc.StartTLS())
 	} else {

@@ -20,10 +20,11 @@ import (
 // TestKerberosWinRM: a domain administrator signs in to the simulated
 // Windows computer over HTTPS with a ticket for HTTP/<fqdn> from the real
 // Samba KDC; a wrong password, a moved clock and plain HTTP each fail
-// clearly; many calls ask the KDC for one service ticket.
+// clearly, as do an expired ticket, a wrong realm and an unregistered
+// SPN; many calls ask the KDC for one service ticket.
 func TestKerberosWinRM(t *testing.T) {
 	dc := sambatest.Start(t)
-	comp := wmitest.NewComputer("Admin-Passw0rd")
+	comp := wmitest.NewComputer(wmitest.Config{AdminPassword: "Admin-Passw0rd"})
 	require.NoError(t, comp.StartTLS())
 	t.Cleanup(func() { comp.Close() })
 	fqdn := sambatest.Name("pc") + ".oobkit.test"
@@ -85,6 +86,36 @@ func TestKerberosWinRM(t *testing.T) {
 	assert.ErrorIs(t, err, oobkit.ErrAuth)
 	assert.Equal(t, kerberos.ReasonClockSkew, kerberos.ReasonOf(err), "%v", err)
 	v.SetClockOffset(0)
+
+	// Every failure issue 22 names, as on AMT (amt/kerberos_samba_test.go).
+	t.Run("expired ticket", func(t *testing.T) {
+		// The computer's clock is past the ticket's end (AD's default
+		// lifetime is 10 hours).
+		v.SetClockOffset(30 * 24 * time.Hour)
+		defer v.SetClockOffset(0)
+		_, err := c.PowerState(ctx)
+		assert.ErrorIs(t, err, oobkit.ErrAuth)
+		assert.Equal(t, kerberos.ReasonExpired, kerberos.ReasonOf(err), "%v", err)
+	})
+	t.Run("wrong realm", func(t *testing.T) {
+		wr := cred(admin, pass)
+		wr.Username = admin + "@ELSEWHERE.TEST"
+		_, err := client(wr).PowerState(ctx)
+		assert.ErrorIs(t, err, oobkit.ErrAuth)
+		assert.Equal(t, kerberos.ReasonWrongRealm, kerberos.ReasonOf(err), "%v", err)
+	})
+	t.Run("unknown SPN", func(t *testing.T) {
+		// Neither HTTP/<name> nor WSMAN/<name> is registered.
+		other := tg
+		other.Address = sambatest.Name("nosuch") + ".oobkit.test"
+		cl, err := wmi.New(other, cred(admin, pass), wmi.WithDialContext(dial), wmi.WithKerberosCache(cache))
+		require.NoError(t, err)
+		t.Cleanup(func() { cl.Close() })
+		_, err = cl.PowerState(ctx)
+		assert.ErrorIs(t, err, oobkit.ErrAuth)
+		assert.Equal(t, kerberos.ReasonUnknownSPN, kerberos.ReasonOf(err), "%v", err)
+		assert.Contains(t, err.Error(), other.Address)
+	})
 
 	// Plain HTTP: WinRM needs its messages sealed, which oobkit does not do.
 	plain := cred(admin, pass)

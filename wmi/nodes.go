@@ -61,7 +61,15 @@ var nodeTable = []Node{
 	{"Controllers and Ports", "USB Controller", "root/cimv2", "Win32_USBController", []string{"DeviceID", "Name", "Manufacturer", "ProtocolSupported", "Status"}, nil, cimDoc + "win32-usbcontroller"},
 	{"Controllers and Ports", "SCSI Controller", "root/cimv2", "Win32_SCSIController", []string{"DeviceID", "Name", "Manufacturer", "DriverName", "ProtocolSupported", "Status"}, nil, cimDoc + "win32-scsicontroller"},
 	{"Controllers and Ports", "USB Hub", "root/cimv2", "Win32_USBHub", []string{"DeviceID", "Name", "Description", "NumberOfPorts", "USBVersion", "Status"}, nil, cimDoc + "win32-usbhub"},
-	{"Physical System", "SMBIOS", "root/cimv2", "Win32_SMBIOSMemory", []string{"DeviceID", "Name", "BlockSize", "NumberOfBlocks", "Purpose", "Status"}, nil, cimDoc + "win32-smbiosmemory"},
+	// The guide's SMBIOS node is the computer's SMBIOS identity: whether
+	// the firmware publishes SMBIOS tables (SMBIOSPresent), their version
+	// (SMBIOSMajorVersion, SMBIOSMinorVersion) and the BIOS they describe
+	// (SMBIOSBIOSVersion comes from the BIOS Version member of the SMBIOS
+	// BIOS Information structure, type 0), as Win32_BIOS reports them
+	// (https://learn.microsoft.com/windows/win32/cimwin32prov/win32-bios).
+	// Win32_SMBIOSMemory, which served it before, is a low-level memory
+	// object, not SMBIOS itself.
+	{"Physical System", "SMBIOS", "root/cimv2", "Win32_BIOS", []string{"SMBIOSPresent", "SMBIOSMajorVersion", "SMBIOSMinorVersion", "SMBIOSBIOSVersion", "Manufacturer", "ReleaseDate", "SerialNumber"}, nil, cimDoc + "win32-bios"},
 	{"Physical System", "Sound Device", "root/cimv2", "Win32_SoundDevice", []string{"DeviceID", "Name", "Manufacturer", "ProductName", "Status"}, nil, cimDoc + "win32-sounddevice"},
 	{"Memory", "Cache Memory", "root/cimv2", "Win32_CacheMemory", []string{"DeviceID", "Purpose", "Level", "InstalledSize", "MaxCacheSize", "CacheType", "Associativity", "Status"}, nil, cimDoc + "win32-cachememory"},
 	{"Memory", "Logical Memory Configuration", "root/cimv2", "Win32_LogicalMemoryConfiguration", []string{"Name", "TotalPhysicalMemory", "TotalVirtualMemory", "AvailableVirtualMemory", "TotalPageFileSpace"},

@@ -51,7 +51,7 @@ func TestNodeTable(t *testing.T) {
 		{"Controllers and Ports", "USB Controller", "Win32_USBController"},
 		{"Controllers and Ports", "SCSI Controller", "Win32_SCSIController"},
 		{"Controllers and Ports", "USB Hub", "Win32_USBHub"},
-		{"Physical System", "SMBIOS", "Win32_SMBIOSMemory"},
+		{"Physical System", "SMBIOS", "Win32_BIOS"},
 		{"Physical System", "Sound Device", "Win32_SoundDevice"},
 		{"Memory", "Cache Memory", "Win32_CacheMemory"},
 		{"Memory", "Logical Memory Configuration", "Win32_LogicalMemoryConfiguration"},
@@ -233,4 +233,28 @@ func TestRegistry(t *testing.T) {
 	vals, err = c.RegistryValues(ctx(t), wmi.HKeyLocalMachine, `SOFTWARE\Contoso`)
 	require.NoError(t, err)
 	assert.Equal(t, []wmi.RegistryValue{{Name: "Asset", Type: wmi.RegSZ, Data: []string{"A-1234"}}}, vals)
+}
+
+// TestSMBIOSNode: the guide's Table A-6 row "WMI SMBIOS" (group "Physical
+// System") is the SMBIOS identity Win32_BIOS reports — SMBIOSPresent,
+// SMBIOSMajorVersion, SMBIOSMinorVersion, SMBIOSBIOSVersion
+// (https://learn.microsoft.com/windows/win32/cimwin32prov/win32-bios) —
+// not Win32_SMBIOSMemory, a memory object.
+func TestSMBIOSNode(t *testing.T) {
+	pc := newComputer(t, false)
+	c := ntlmClient(t, pc)
+	class, items, err := c.ReadNode(ctx(t), "SMBIOS")
+	require.NoError(t, err)
+	assert.Equal(t, "Win32_BIOS", class)
+	require.Len(t, items, 1)
+	for prop, want := range map[string]string{
+		"SMBIOSPresent":      "true",
+		"SMBIOSMajorVersion": "3",
+		"SMBIOSMinorVersion": "4",
+		"SMBIOSBIOSVersion":  pc.Hardware.BIOSVersion,
+		"Manufacturer":       pc.Hardware.BIOSVendor,
+		"SerialNumber":       pc.Hardware.Serial,
+	} {
+		assert.Equal(t, want, items[0].Get(prop), prop)
+	}
 }

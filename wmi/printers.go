@@ -54,11 +54,23 @@ func (c *Client) Printers(ctx context.Context) ([]Printer, error) {
 	}
 	out := make([]Printer, 0, len(items))
 	for _, p := range items {
-		out = append(out, Printer{Name: text(p, "DeviceID"), DriverName: text(p, "DriverName"), PortName: text(p, "PortName"),
-			Location: text(p, "Location"), Shared: p.Bool("Shared"), ShareName: text(p, "ShareName"), Default: p.Bool("Default"),
-			Paused: uintProp(p, "ExtendedPrinterStatus") == 8, Offline: p.Bool("WorkOffline"), Status: uintProp(p, "ExtendedPrinterStatus")})
+		out = append(out, decodePrinter(p))
 	}
 	return out, nil
+}
+
+// decodePrinter reads a Win32_Printer instance.
+func decodePrinter(p *wsman.Instance) Printer {
+	return Printer{Name: text(p, "DeviceID"), DriverName: text(p, "DriverName"), PortName: text(p, "PortName"),
+		Location: text(p, "Location"), Shared: p.Bool("Shared"), ShareName: text(p, "ShareName"), Default: p.Bool("Default"),
+		Paused: uintProp(p, "ExtendedPrinterStatus") == 8, Offline: p.Bool("WorkOffline"), Status: uintProp(p, "ExtendedPrinterStatus")}
+}
+
+// decodePrintJob reads a Win32_PrintJob instance.
+func decodePrintJob(j *wsman.Instance) PrintJob {
+	return PrintJob{Name: text(j, "Name"), ID: uint32(uintProp(j, "JobId")), Document: text(j, "Document"),
+		Owner: text(j, "Owner"), TotalPages: uintProp(j, "TotalPages"), Size: uintProp(j, "Size"), Status: text(j, "Status"),
+		Submitted: timeProp(j, "TimeSubmitted")}
 }
 
 // PausePrinter pauses a print queue (Win32_Printer.Pause): "No jobs can
@@ -107,9 +119,7 @@ func (c *Client) PrintJobs(ctx context.Context, printer string) ([]PrintJob, err
 	}
 	out := make([]PrintJob, 0, len(items))
 	for _, j := range items {
-		out = append(out, PrintJob{Name: text(j, "Name"), ID: uint32(uintProp(j, "JobId")), Document: text(j, "Document"),
-			Owner: text(j, "Owner"), TotalPages: uintProp(j, "TotalPages"), Size: uintProp(j, "Size"), Status: text(j, "Status"),
-			Submitted: timeProp(j, "TimeSubmitted")})
+		out = append(out, decodePrintJob(j))
 	}
 	return out, nil
 }

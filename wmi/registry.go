@@ -64,33 +64,16 @@ func (c *Client) RegistryValues(ctx context.Context, hive uint32, key string) ([
 	if err := registryError("EnumValues", key, rv); err != nil {
 		return nil, err
 	}
-	names, types := out.All("sNames"), out.All("Types")
-	if len(names) != len(types) || len(names) > maxRegistryValues {
-		return nil, &oobkit.Error{Protocol: oobkit.WMI, Op: "EnumValues", Class: oobkit.ErrProtocol,
-			Message: fmt.Sprintf("%d names and %d types", len(names), len(types))}
+	values, err := decodeEnumValues(out)
+	if err != nil {
+		return nil, err
 	}
-	values := make([]RegistryValue, 0, len(names))
-	for i, name := range names {
-		t, _ := strconv.Atoi(strings.TrimSpace(types[i]))
-		v := RegistryValue{Name: name, Type: t}
-		method, field := "", ""
-		switch t {
-		case RegSZ:
-			method, field = "GetStringValue", "sValue"
-		case RegExpandSZ:
-			method, field = "GetExpandedStringValue", "sValue"
-		case RegBinary:
-			method, field = "GetBinaryValue", "uValue"
-		case RegDWORD:
-			method, field = "GetDWORDValue", "uValue"
-		case RegMultiSZ:
-			method, field = "GetMultiStringValue", "sValue"
-		case RegQWORD:
-			method, field = "GetQWORDValue", "uValue"
-		}
+	for i := range values {
+		v := &values[i]
+		method, field := registryGetter(v.Type)
 		if method != "" {
 			gin := wsman.MethodInput(stdRegProv, method).Set("hDefKey", strconv.FormatUint(uint64(hive), 10)).
-				Set("sSubKeyName", key).Set("sValueName", name)
+				Set("sSubKeyName", key).Set("sValueName", v.Name)
 			gout, grv, err := c.invoke(ctx, "StdRegProv", method, nil, gin)
 			if err != nil {
 				return nil, err
@@ -99,9 +82,49 @@ func (c *Client) RegistryValues(ctx context.Context, hive uint32, key string) ([
 				v.Data = gout.All(field)
 			}
 		}
-		values = append(values, v)
 	}
 	return values, nil
+}
+
+// decodeEnumValues reads StdRegProv.EnumValues' output: the value names
+// (sNames) and their REG_* types (Types), which must pair up, at most
+// maxRegistryValues of them. A type that is not a number is 0 (listed
+// with no data).
+func decodeEnumValues(out *wsman.Instance) ([]RegistryValue, error) {
+	if out == nil {
+		return nil, &oobkit.Error{Protocol: oobkit.WMI, Op: "EnumValues", Class: oobkit.ErrProtocol, Message: "no output"}
+	}
+	names, types := out.All("sNames"), out.All("Types")
+	if len(names) != len(types) || len(names) > maxRegistryValues {
+		return nil, &oobkit.Error{Protocol: oobkit.WMI, Op: "EnumValues", Class: oobkit.ErrProtocol,
+			Message: fmt.Sprintf("%d names and %d types", len(names), len(types))}
+	}
+	values := make([]RegistryValue, 0, len(names))
+	for i, name := range names {
+		t, _ := strconv.Atoi(strings.TrimSpace(types[i]))
+		values = append(values, RegistryValue{Name: name, Type: t})
+	}
+	return values, nil
+}
+
+// registryGetter names the StdRegProv method that reads a value of REG_*
+// type t and its output field; "" for a type it does not read.
+func registryGetter(t int) (method, field string) {
+	switch t {
+	case RegSZ:
+		return "GetStringValue", "sValue"
+	case RegExpandSZ:
+		return "GetExpandedStringValue", "sValue"
+	case RegBinary:
+		return "GetBinaryValue", "uValue"
+	case RegDWORD:
+		return "GetDWORDValue", "uValue"
+	case RegMultiSZ:
+		return "GetMultiStringValue", "sValue"
+	case RegQWORD:
+		return "GetQWORDValue", "uValue"
+	}
+	return "", ""
 }
 
 // RegistrySubkeys lists the subkeys of a registry key (StdRegProv.EnumKey).

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -42,11 +43,31 @@ func (c *Client) LocalUsers(ctx context.Context) ([]LocalUser, error) {
 	}
 	out := make([]LocalUser, 0, len(items))
 	for _, u := range items {
-		out = append(out, LocalUser{Name: text(u, "Name"), Domain: text(u, "Domain"), FullName: text(u, "FullName"),
-			Description: text(u, "Description"), SID: text(u, "SID"), Disabled: u.Bool("Disabled"), Lockout: u.Bool("Lockout"),
-			PasswordRequired: u.Bool("PasswordRequired"), PasswordExpires: u.Bool("PasswordExpires"), Status: text(u, "Status")})
+		out = append(out, decodeLocalUser(u))
 	}
 	return out, nil
+}
+
+// decodeLocalUser reads a Win32_UserAccount instance.
+func decodeLocalUser(u *wsman.Instance) LocalUser {
+	return LocalUser{Name: text(u, "Name"), Domain: text(u, "Domain"), FullName: text(u, "FullName"),
+		Description: text(u, "Description"), SID: text(u, "SID"), Disabled: u.Bool("Disabled"), Lockout: u.Bool("Lockout"),
+		PasswordRequired: u.Bool("PasswordRequired"), PasswordExpires: u.Bool("PasswordExpires"), Status: text(u, "Status")}
+}
+
+// decodeLocalGroup reads a Win32_Group instance (without its members).
+func decodeLocalGroup(g *wsman.Instance) LocalGroup {
+	return LocalGroup{Name: text(g, "Name"), Domain: text(g, "Domain"), Description: text(g, "Description"), SID: text(g, "SID")}
+}
+
+// decodeGroupMember reads the member ("DOMAIN\Name") a Win32_GroupUser
+// instance's PartComponent reference names; false when it names none.
+func decodeGroupMember(l *wsman.Instance) (string, bool) {
+	p, ok := l.Prop("PartComponent")
+	if !ok || p.EPR == nil {
+		return "", false
+	}
+	return p.EPR.Selectors.Get("Domain") + `\` + p.EPR.Selectors.Get("Name"), true
 }
 
 // LocalGroups lists the local groups and their members: Win32_Group for
@@ -61,18 +82,16 @@ func (c *Client) LocalGroups(ctx context.Context) ([]LocalGroup, error) {
 	}
 	out := make([]LocalGroup, 0, len(items))
 	for _, g := range items {
-		lg := LocalGroup{Name: text(g, "Name"), Domain: text(g, "Domain"), Description: text(g, "Description"), SID: text(g, "SID")}
+		lg := decodeLocalGroup(g)
 		path := `Win32_Group.Domain="` + lg.Domain + `",Name="` + lg.Name + `"`
 		links, err := c.query(ctx, "SELECT * FROM Win32_GroupUser WHERE GroupComponent = "+quoteWQL(path), 0)
 		if err != nil {
 			return nil, err
 		}
 		for _, l := range links {
-			p, ok := l.Prop("PartComponent")
-			if !ok || p.EPR == nil {
-				continue
+			if m, ok := decodeGroupMember(l); ok {
+				lg.Members = append(lg.Members, m)
 			}
-			lg.Members = append(lg.Members, p.EPR.Selectors.Get("Domain")+`\`+p.EPR.Selectors.Get("Name"))
 		}
 		sort.Strings(lg.Members)
 		out = append(out, lg)
@@ -187,6 +206,24 @@ func (c *Client) helperOutcome(ctx context.Context, op, tag, what string, since 
 	if err != nil {
 		return err
 	}
+	if err := helperResult(events, op, tag); !errors.Is(err, errNoHelperEvent) {
+		return err
+	}
+	return &oobkit.Error{Protocol: oobkit.WMI, Op: op, Class: oobkit.ErrDevice,
+		Message: fmt.Sprintf("%s exited without reporting (started %s): PowerShell missing or blocked by policy?", what, since.UTC().Format(time.RFC3339))}
+}
+
+// errNoHelperEvent says no event carries the helper's tag.
+var errNoHelperEvent = errors.New("no helper event")
+
+// helperResult reads the outcome of the helper run tagged tag from the
+// Application-log events its script wrote: nil for event
+// [PasswordEventOK], an error quoting Windows' reason (what follows the
+// first ": " of the message) otherwise, errNoHelperEvent when no event
+// carries the tag. The event text comes from the computer: a message
+// without ": " (or ending in ":") is quoted whole or as empty, never
+// sliced out of range.
+func helperResult(events []oobkit.Event, op, tag string) error {
 	for _, e := range events {
 		if !strings.HasPrefix(e.Description, tag) {
 			continue
@@ -194,7 +231,15 @@ func (c *Client) helperOutcome(ctx context.Context, op, tag, what string, since 
 		if e.Code == fmt.Sprint(PasswordEventOK) {
 			return nil
 		}
-		reason := e.Description[strings.IndexByte(e.Description, ':')+2:]
+		_, reason, found := strings.Cut(e.Description, ":")
+		if found {
+			reason = strings.TrimPrefix(reason, " ")
+		} else {
+			reason = e.Description
+		}
+		if reason == "" {
+			reason = "the helper failed without a reason (event " + e.Code + ")"
+		}
 		class := oobkit.ErrDevice
 		l := strings.ToLower(reason)
 		switch {
@@ -205,8 +250,7 @@ func (c *Client) helperOutcome(ctx context.Context, op, tag, what string, since 
 		}
 		return &oobkit.Error{Protocol: oobkit.WMI, Op: op, Class: class, DeviceCode: e.Code, Message: reason}
 	}
-	return &oobkit.Error{Protocol: oobkit.WMI, Op: op, Class: oobkit.ErrDevice,
-		Message: fmt.Sprintf("%s exited without reporting (started %s): PowerShell missing or blocked by policy?", what, since.UTC().Format(time.RFC3339))}
+	return errNoHelperEvent
 }
 
 // checkGroupName refuses names Windows does not allow in local groups

@@ -134,3 +134,28 @@ func TestResetLocalPasswordAdminUser(t *testing.T) {
 	pw, _ := pc.Password("alice")
 	assert.Equal(t, "N3w-Passw0rd!", pw)
 }
+
+// TestHelperResult: the group helper's outcome is read from the event its
+// script writes, "oobkit-group ID Group User: reason". The text comes from
+// the computer, so a message ending in ":" or holding none must not panic
+// (it did: the reason was sliced from past the colon's index + 2).
+func TestHelperResult(t *testing.T) {
+	tag := "oobkit-group 00aa "
+	ev := func(code, msg string) []oobkit.Event { return []oobkit.Event{{Code: code, Description: msg}} }
+	assert.NoError(t, wmi.HelperResult(ev("1000", tag+"Users alice: member added"), "Add", tag))
+
+	err := wmi.HelperResult(ev("1001", tag+"Users alice: Access is denied."), "Add", tag)
+	assert.ErrorIs(t, err, oobkit.ErrAuth)
+	assert.Contains(t, err.Error(), "Access is denied.")
+	err = wmi.HelperResult(ev("1001", tag+"Users alice: The group name could not be found."), "Add", tag)
+	assert.ErrorIs(t, err, oobkit.ErrInvalidArgument)
+
+	for _, msg := range []string{tag + "Users alice:", tag + "Users alice: ", tag + "no colon at all", tag} {
+		var err error
+		require.NotPanics(t, func() { err = wmi.HelperResult(ev("1001", msg), "Add", tag) }, msg)
+		assert.ErrorIs(t, err, oobkit.ErrDevice, msg)
+		assert.NotErrorIs(t, err, wmi.ErrNoHelperEvent, msg)
+	}
+	assert.ErrorIs(t, wmi.HelperResult(ev("1001", "oobkit-group 00bb Users alice: x"), "Add", tag), wmi.ErrNoHelperEvent,
+		"another run's event is not this one's")
+}

@@ -11,7 +11,10 @@ package wsbrowse
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"net"
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -139,24 +142,51 @@ func ResourceURI(f Flavor, class string) (string, error) {
 type Option func(*config)
 
 type config struct {
-	rt       http.RoundTripper
-	endpoint string
-	timeout  time.Duration
-	maxBody  int64
+	rt          http.RoundTripper
+	dial        func(ctx context.Context, network, addr string) (net.Conn, error)
+	hooks       *oobkit.Hooks
+	log         *slog.Logger
+	endpoint    string
+	timeout     time.Duration
+	maxBody     int64
+	unencrypted bool
 }
 
 // WithTransport sends requests through rt (a simulator's, a proxy's).
 func WithTransport(rt http.RoundTripper) Option { return func(c *config) { c.rt = rt } }
 
+// WithDialContext dials through f (a tunnel, a jump host, a test's
+// counter) while keeping the client's own TLS settings.
+func WithDialContext(f func(ctx context.Context, network, addr string) (net.Conn, error)) Option {
+	return func(c *config) { c.dial = f }
+}
+
+// WithHooks reports each HTTP exchange to h (metrics, tracing), with the
+// flavor's protocol (oobkit.AMT, oobkit.DASH, or oobkit.WMI for the WMI
+// and OpenWSMan flavors), the service's host:port as the target and the
+// operation as "Enumerate Win32_Service".
+func WithHooks(h oobkit.Hooks) Option { return func(c *config) { c.hooks = &h } }
+
+// WithLogger logs each exchange at debug level (action, class, status;
+// never bodies or secrets). Default: discard.
+func WithLogger(l *slog.Logger) Option { return func(c *config) { c.log = l } }
+
 // WithEndpoint sets the service URL ("https://host:5986/wsman"), replacing
 // the one built from the target and flavor.
 func WithEndpoint(url string) Option { return func(c *config) { c.endpoint = url } }
 
-// WithTimeout bounds each request (default: the WS-Man client's).
+// WithTimeout bounds each HTTP exchange when the caller's context has no
+// earlier deadline (default 30 s, the WS-Man client's).
 func WithTimeout(d time.Duration) Option { return func(c *config) { c.timeout = d } }
 
 // WithMaxResponseBytes caps a response body.
 func WithMaxResponseBytes(n int64) Option { return func(c *config) { c.maxBody = n } }
+
+// WithAllowUnencrypted permits basic authentication over plain HTTP. The
+// password then crosses the network base64-encoded, which is clear text to
+// anyone on the path; prefer HTTPS (cred.TLS.Enabled, or an https
+// endpoint), or digest or NTLM authentication.
+func WithAllowUnencrypted() Option { return func(c *config) { c.unencrypted = true } }
 
 // Client browses one WS-Management service. It is safe for concurrent use.
 // It implements oobkit.Client with [Protocol].
@@ -167,7 +197,11 @@ type Client struct {
 
 // New returns a client of the WS-Management service of target of flavor f.
 // The endpoint is http(s)://host:port/wsman on the flavor's port (TLS when
-// cred.TLS.Enabled). New does not touch the network.
+// cred.TLS.Enabled), or the one given [WithEndpoint]. cred.Auth is digest
+// (the default), basic, ntlm or kerberos. Basic authentication over plain
+// HTTP would send the password in clear text: New refuses it with an error
+// of class oobkit.ErrInvalidArgument unless [WithAllowUnencrypted] is
+// given. New does not touch the network.
 func New(target oobkit.Target, cred oobkit.Credential, f Flavor, opts ...Option) (*Client, error) {
 	if _, err := ParseFlavor(string(f)); err != nil {
 		return nil, err
@@ -187,9 +221,27 @@ func New(target oobkit.Target, cred oobkit.Credential, f Flavor, opts ...Option)
 		}
 		endpoint = scheme + "://" + target.HostPort(f.protocol(), cred.TLS.Enabled) + "/wsman"
 	}
+	u, err := url.Parse(endpoint)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, &oobkit.Error{Protocol: f.protocol(), Op: "wsbrowse", Class: oobkit.ErrInvalidArgument,
+			Message: "the WS-Management endpoint must be http(s)://host:port/path"}
+	}
+	if cred.Auth == oobkit.AuthBasic && !strings.EqualFold(u.Scheme, "https") && !cfg.unencrypted {
+		return nil, &oobkit.Error{Protocol: f.protocol(), Op: "connect", Class: oobkit.ErrInvalidArgument,
+			Message: "basic authentication over plain HTTP would send the password in clear text: use HTTPS, digest or NTLM, or pass WithAllowUnencrypted"}
+	}
 	wopts := []wsman.Option{wsman.WithProtocol(f.protocol())}
 	if cfg.rt != nil {
 		wopts = append(wopts, wsman.WithTransport(cfg.rt))
+	}
+	if cfg.dial != nil {
+		wopts = append(wopts, wsman.WithDialContext(cfg.dial))
+	}
+	if cfg.log != nil {
+		wopts = append(wopts, wsman.WithLogger(cfg.log))
+	}
+	if cfg.hooks != nil {
+		wopts = append(wopts, wsman.ObserveWith(*cfg.hooks, f.protocol(), u.Host))
 	}
 	if cfg.timeout > 0 {
 		wopts = append(wopts, wsman.WithTimeout(cfg.timeout))

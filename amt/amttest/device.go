@@ -26,6 +26,11 @@ type Config struct {
 	// graceful power (12/14); 16 and later offer digest qop "auth-int, auth";
 	// 16.1 and later answer over TLS only (see Generation).
 	Firmware string
+	// TLS makes NewServer serve HTTPS with a fresh self-signed certificate,
+	// which Credential pins (see Fingerprint); without it the device serves
+	// plain HTTP. A device of firmware 16.1 and later needs it: its plain
+	// port does not listen (Generation.TLSOnly).
+	TLS bool
 	// Unprovisioned puts the device in pre-provisioning.
 	Unprovisioned bool
 	// ClientControl selects client control mode (CCM) instead of admin (ACM).
@@ -211,8 +216,10 @@ type Device struct {
 // sends; the firmware version follows.
 const AMTServerHeader = "Intel(R) Active Management Technology "
 
-// NewDevice returns a device handler for cfg (not listening; see NewServer
-// and Fleet).
+// NewDevice returns the device for cfg without a listener of its own: its
+// Handler serves on a listener of yours or a wsmansim.Host shared by many
+// devices (as Fleet does). NewServer starts one device on its own port
+// instead.
 func NewDevice(cfg Config) *Device {
 	cfg = cfg.withDefaults()
 	d := &Device{

@@ -22,7 +22,7 @@
 // below firmware 18, an SNMPv1 Platform Event Trap to every PET destination
 // (Config.PETPort). Alerts go to loopback destinations only.
 //
-// [NewServer] and [NewTLSServer] start one device on its own loopback
-// listener. [NewFleet] starts thousands on one listener, built lazily on
+// [NewServer] starts one device on its own loopback listener (over TLS
+// with Config.TLS). [NewFleet] starts thousands on one listener, built lazily on
 // their first request; clients reach them with amt.WithTransport(fleet.Transport()).
 package amttest

@@ -19,7 +19,7 @@ type Generation struct {
 	// Enforced: the device closes every plain-HTTP connection unanswered
 	// (NewServer, Handler behind a plain listener), and a Fleet, which is
 	// plain HTTP on 16992, refuses the connection as a port that does not
-	// listen. Serve such a device with NewTLSServer.
+	// listen. Serve such a device with Config.TLS set.
 	TLSOnly bool
 	// LocalTLSOnly: also local (host) connections must use TLS, "Starting
 	// from Intel CSME 19 firmware on Arrow Lake platforms" (same page).

@@ -14,16 +14,13 @@ type Server struct {
 	tls bool
 }
 
-// NewServer starts a device for cfg on 127.0.0.1 over plain HTTP. A device
-// of firmware 16.1 and later closes every connection unanswered there, as
-// its plain port does not listen (Generation.TLSOnly): use NewTLSServer.
-func NewServer(cfg Config) (*Server, error) { return start(cfg, false) }
-
-// NewTLSServer starts a device for cfg on 127.0.0.1 over TLS with a fresh
-// self-signed certificate (see Fingerprint).
-func NewTLSServer(cfg Config) (*Server, error) { return start(cfg, true) }
-
-func start(cfg Config, useTLS bool) (*Server, error) {
+// NewServer starts a device for cfg on 127.0.0.1, over TLS with a fresh
+// self-signed certificate when cfg.TLS is set and over plain HTTP
+// otherwise; Close stops it. A device of firmware 16.1 and later served
+// over plain HTTP closes every connection unanswered, as its plain port does
+// not listen (Generation.TLSOnly).
+func NewServer(cfg Config) (*Server, error) {
+	useTLS := cfg.TLS
 	d := NewDevice(cfg)
 	var err error
 	if useTLS {

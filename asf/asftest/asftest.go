@@ -95,8 +95,9 @@ type Counters struct {
 	Refused      int // remote control received on the compatibility port (acknowledged, not performed)
 }
 
-// Device is one simulated managed client.
-type Device struct {
+// Server is one simulated ASF managed client serving on its own ports: the
+// shape every oobkit simulator shares (NewServer, Target, Credential, Close).
+type Server struct {
 	cfg            Config
 	compat, secure *net.UDPConn
 	ka, ko, kg     []byte
@@ -120,15 +121,6 @@ type simSession struct {
 	top, seen  uint32
 	ctlSeq     int // RMCP sequence number of the last remote control acted on
 }
-
-// Server is a simulated ASF device serving on its own ports: the shape
-// every oobkit simulator shares (NewServer, Target, Credential, Close).
-type Server = Device
-
-// Start starts a device as NewServer does.
-//
-// Deprecated: use NewServer.
-func Start(cfg Config) (*Device, error) { return NewServer(cfg) }
 
 // NewServer binds the compatibility port (and, unless NoSecurity, the
 // secure port) on cfg.Addr at free ports and serves until Close.
@@ -158,7 +150,7 @@ func NewServer(cfg Config) (*Server, error) {
 	if ip == nil || !ip.IsLoopback() {
 		return nil, errors.New("asftest: Addr must be a loopback IP address")
 	}
-	d := &Device{cfg: cfg, state: cfg.State, sessions: map[uint32]*simSession{},
+	d := &Server{cfg: cfg, state: cfg.State, sessions: map[uint32]*simSession{},
 		ka: key(cfg.Key), ko: key(cfg.OperatorKey), kg: key(cfg.GenerationKey)}
 	var err error
 	if d.compat, err = net.ListenUDP("udp", &net.UDPAddr{IP: ip, Port: cfg.Port}); err != nil {
@@ -191,13 +183,13 @@ func key(s string) []byte {
 }
 
 // Addr returns the IP address the device listens on.
-func (d *Device) Addr() string { return d.cfg.Addr }
+func (d *Server) Addr() string { return d.cfg.Addr }
 
 // Port returns the compatibility port.
-func (d *Device) Port() int { return d.compat.LocalAddr().(*net.UDPAddr).Port }
+func (d *Server) Port() int { return d.compat.LocalAddr().(*net.UDPAddr).Port }
 
 // SecurePort returns the secure (RSP) port, 0 with NoSecurity.
-func (d *Device) SecurePort() int {
+func (d *Server) SecurePort() int {
 	if d.secure == nil {
 		return 0
 	}
@@ -206,49 +198,49 @@ func (d *Device) SecurePort() int {
 
 // Target returns a target for the device with the ASF port overridden to
 // the compatibility port (the secure port goes to the client's option).
-func (d *Device) Target() oobkit.Target {
+func (d *Server) Target() oobkit.Target {
 	return oobkit.Target{Name: "asf-" + d.cfg.Addr + "-" + strconv.Itoa(d.Port()), Address: d.cfg.Addr,
 		Ports: map[oobkit.Protocol]int{oobkit.ASF: d.Port()}}
 }
 
 // Credential returns the administrator credential the device accepts.
-func (d *Device) Credential() oobkit.Credential {
+func (d *Server) Credential() oobkit.Credential {
 	return oobkit.Credential{Auth: oobkit.AuthDigest, Username: d.cfg.Username, Password: oobkit.NewSecret(d.cfg.Key)}
 }
 
 // GUID returns the device's GUID.
-func (d *Device) GUID() [16]byte { return d.cfg.GUID }
+func (d *Server) GUID() [16]byte { return d.cfg.GUID }
 
 // State returns the current System State value.
-func (d *Device) State() byte {
+func (d *Server) State() byte {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.state
 }
 
 // SetState sets the System State value the device reports.
-func (d *Device) SetState(s byte) {
+func (d *Server) SetState(s byte) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.state = s
 }
 
 // Actions returns the remote-control message types performed, in order.
-func (d *Device) Actions() []byte {
+func (d *Server) Actions() []byte {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return append([]byte(nil), d.actions...)
 }
 
 // Counters returns what the device saw.
-func (d *Device) Counters() Counters {
+func (d *Server) Counters() Counters {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.counters
 }
 
 // Close stops the device and waits for its goroutines.
-func (d *Device) Close() error {
+func (d *Server) Close() error {
 	err := d.compat.Close()
 	if d.secure != nil {
 		err = errors.Join(err, d.secure.Close())
@@ -257,7 +249,7 @@ func (d *Device) Close() error {
 	return err
 }
 
-func (d *Device) serve(conn *net.UDPConn, handle func([]byte) [][]byte) {
+func (d *Server) serve(conn *net.UDPConn, handle func([]byte) [][]byte) {
 	defer d.wg.Done()
 	buf := make([]byte, 1024)
 	for {
@@ -313,7 +305,7 @@ func writeRMCP(typ, tag byte, data []byte) []byte {
 // ackOf is the RMCP ACK of a message: its sequence number, class with bit 7.
 func ackOf(m rmcp) []byte { return []byte{0x06, 0, m.seq, 0x80 | m.class&0x1F} }
 
-func (d *Device) discard() [][]byte {
+func (d *Server) discard() [][]byte {
 	d.mu.Lock()
 	d.counters.Discarded++
 	d.mu.Unlock()
@@ -321,7 +313,7 @@ func (d *Device) discard() [][]byte {
 }
 
 // handleCompat answers the compatibility port.
-func (d *Device) handleCompat(b []byte) [][]byte {
+func (d *Server) handleCompat(b []byte) [][]byte {
 	m, ok := readRMCP(b)
 	if !ok {
 		return d.discard()
@@ -351,7 +343,7 @@ func (d *Device) handleCompat(b []byte) [][]byte {
 
 // answerLocked builds the reply to a ping, capabilities or system state
 // request (d.mu held).
-func (d *Device) answerLocked(m rmcp) []byte {
+func (d *Server) answerLocked(m rmcp) []byte {
 	switch m.typ {
 	case 0x80: // Presence Ping → Presence Pong (§3.2.4.3)
 		d.counters.Pings++
@@ -378,7 +370,7 @@ func (d *Device) answerLocked(m rmcp) []byte {
 
 // handleSecure answers the secure port: RSSP and RAKP under the Bypass
 // Session ID, everything else integrity-protected in a session.
-func (d *Device) handleSecure(b []byte) [][]byte {
+func (d *Server) handleSecure(b []byte) [][]byte {
 	if len(b) < 8 {
 		return d.discard()
 	}
@@ -416,7 +408,7 @@ func (d *Device) handleSecure(b []byte) [][]byte {
 func bypassOf(r []byte) []byte { return append(make([]byte, 8), r...) }
 
 // openSession answers an Open Session Request (§3.2.4.11, §3.2.4.6).
-func (d *Device) openSession(m rmcp) []byte {
+func (d *Server) openSession(m rmcp) []byte {
 	if len(m.data) < 4 {
 		return nil
 	}
@@ -457,7 +449,7 @@ func mac(k []byte, parts ...[]byte) []byte {
 func be32(v uint32) []byte { return binary.BigEndian.AppendUint32(nil, v) }
 
 // rakp1 answers RAKP Message 1 with Message 2 (§3.2.4.13, §3.2.4.14).
-func (d *Device) rakp1(m rmcp) []byte {
+func (d *Server) rakp1(m rmcp) []byte {
 	if len(m.data) < 24 {
 		return nil
 	}
@@ -502,7 +494,7 @@ func (d *Device) rakp1(m rmcp) []byte {
 }
 
 // rakp3 checks RAKP Message 3 (§3.2.4.15) and activates the session.
-func (d *Device) rakp3(m rmcp) {
+func (d *Server) rakp3(m rmcp) {
 	if len(m.data) < 20 {
 		return
 	}
@@ -529,7 +521,7 @@ func (d *Device) rakp3(m rmcp) {
 // sealed handles an integrity-protected message of session sid
 // (§3.2.3.3): unknown session, bad integrity or a replayed sequence
 // number are silently discarded.
-func (d *Device) sealed(sid uint32, b []byte) [][]byte {
+func (d *Server) sealed(sid uint32, b []byte) [][]byte {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	s := d.sessions[sid]
@@ -595,7 +587,7 @@ func (s *simSession) accept(seq uint32) bool {
 }
 
 // seal protects r for the console's session (d.mu held).
-func (d *Device) seal(s *simSession, r []byte) []byte {
+func (d *Server) seal(s *simSession, r []byte) []byte {
 	s.out++
 	b := append(be32(s.sidM), be32(s.out)...)
 	b = append(b, r...)
@@ -606,7 +598,7 @@ func (d *Device) seal(s *simSession, r []byte) []byte {
 }
 
 // perform acts on a remote-control message (d.mu held).
-func (d *Device) perform(typ byte) {
+func (d *Server) perform(typ byte) {
 	d.actions = append(d.actions, typ)
 	switch typ {
 	case 0x10, 0x11, 0x13: // Reset, Power-up, Power Cycle Reset: the system runs

@@ -35,6 +35,10 @@ type Config struct {
 	Name string
 	// User and Password are the WS-Management credential (digest).
 	User, Password string
+	// TLS makes NewServer serve HTTPS (port 664's role) with a fresh
+	// self-signed certificate, which Credential pins; without it the
+	// computer serves plain HTTP.
+	TLS bool
 	// Profiles lists the registered profiles; nil means DefaultProfiles. A
 	// feature whose profile is missing is not served at all.
 	Profiles []string
@@ -50,12 +54,6 @@ type Config struct {
 	// 12–16, Other, or Off-Soft rather than Hibernate for S4, say); when set
 	// it wins over Power (default: the value Power maps to, above).
 	ExactPowerState dmtf.PowerState
-	// PowerState is ExactPowerState as a bare number, read only when
-	// ExactPowerState is not set.
-	//
-	// Deprecated: use Power, or ExactPowerState for a value Power does not
-	// name. Kept while examples/ still sets it; to be removed.
-	PowerState int
 	// GracefulPower offers the graceful states 12–16 (an OS agent runs).
 	GracefulPower bool
 	// BIOSPassword is the BIOS administrator password, which protects BIOS
@@ -112,12 +110,16 @@ type Computer struct {
 }
 
 // NewServer starts a simulated computer described by cfg on its own
-// 127.0.0.1 listener over plain HTTP; Close stops it. (NewComputer builds
-// one to serve on a shared wsmansim.Host instead, or over TLS with
-// StartTLS.)
+// 127.0.0.1 listener, over TLS when cfg.TLS is set and plain HTTP
+// otherwise; Close stops it. (NewComputer builds one, not yet serving, to
+// serve on a shared wsmansim.Host instead.)
 func NewServer(cfg Config) (*Server, error) {
 	c := NewComputer(cfg)
-	if err := c.Start(); err != nil {
+	start := c.Start
+	if cfg.TLS {
+		start = c.StartTLS
+	}
+	if err := start(); err != nil {
 		return nil, err
 	}
 	return &Server{Computer: c}, nil
@@ -128,11 +130,6 @@ func NewServer(cfg Config) (*Server, error) {
 type Server struct {
 	*Computer
 }
-
-// New returns a simulated computer described by cfg.
-//
-// Deprecated: use NewServer, or NewComputer to serve it on a wsmansim.Host.
-func New(cfg Config) *Computer { return NewComputer(cfg) }
 
 // NewComputer returns a simulated computer described by cfg, not yet
 // serving: Start or StartTLS it, or add it to a wsmansim.Host (AddTo).
@@ -145,9 +142,6 @@ func NewComputer(cfg Config) *Computer {
 	}
 	if cfg.Profiles == nil {
 		cfg.Profiles = DefaultProfiles
-	}
-	if cfg.ExactPowerState == dmtf.PowerUnknown {
-		cfg.ExactPowerState = dmtf.PowerState(cfg.PowerState)
 	}
 	if cfg.ExactPowerState == dmtf.PowerUnknown {
 		cfg.ExactPowerState = dmtf.PowerState(dmtfFromRow(cfg.Power))

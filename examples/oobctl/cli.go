@@ -54,9 +54,9 @@ Commands over many targets (a table per computer; --json for scripts):
   users enable|disable ACCOUNT      ACCOUNT as COMPUTER\User, .\User or User
   users reset-password ACCOUNT [--admin-user COMPUTER\User]
                                     new password from $OOBKIT_NEW_PASSWORD, typed again in
-                                    $OOBKIT_CONFIRM_PASSWORD; the administrative user's from
-                                    $OOBKIT_ADMIN_PASSWORD (other names: --password-env,
-                                    --confirm-env, --admin-password-env)
+                                    $OOBKIT_CONFIRM_PASSWORD (required, must match); the
+                                    administrative user's from $OOBKIT_ADMIN_PASSWORD (other
+                                    names: --password-env, --confirm-env, --admin-password-env)
   diagnose [--protocol amt] [--fix reboot-os]
                                     why a job failed on one computer: the field notes' playbook and the
                                     guide's Table B-1 (ports, detection, TLS, profile, runtime profile,
@@ -115,10 +115,13 @@ Directory (Active Directory or Samba AD, over LDAPS or StartTLS; never plain LDA
       [--starttls] [--ca FILE] [--server-name N] [--pin SHA256]
                                     reset domain user passwords (the guide's Reset Domain Password), one
                                     line per account with the directory's reason (complexity, history,
-                                    no such user…); NAME's password in $OOBKIT_PASSWORD, the new one in
-                                    $OOBKIT_NEW_PASSWORD (+ $OOBKIT_NEW_PASSWORD_CONFIRM) or typed twice
+                                    no such user…); NAME's password in $OOBKIT_ADMIN_PASSWORD (no
+                                    --admin: --user's, in $OOBKIT_PASSWORD); the new one in
+                                    $OOBKIT_NEW_PASSWORD and again in $OOBKIT_CONFIRM_PASSWORD
+                                    (required, must match), or typed twice on a terminal
   password domain --change --server DC ACCOUNT
-                                    the user's own change, old password in $OOBKIT_OLD_PASSWORD
+                                    the user's own change, old password in $OOBKIT_OLD_PASSWORD, the
+                                    new one as for a reset
 
 Local:
   filter ports [--add-port …]       the ports the quarantine policy keeps open, with the port flags
@@ -177,8 +180,16 @@ Flags (before or after the command):
   --nats URL            dispatch over NATS JetStream to oobctl workers (see worker)
   --activity-log FILE   log every operation to FILE (JSON lines, rotated; default $OOBKIT_ACTIVITY_LOG)
   --operator NAME       who runs the command, for the activity log (default $USER)
-  --allow-unencrypted   let WMI log on with basic authentication over plain HTTP (a lab
-                        WinRM with AllowUnencrypted; never on a production network)
+  --allow-unencrypted   let WMI, wsman, wmi query and custom views (OpenWSMan) log on with basic
+                        authentication over plain HTTP (a lab WinRM with AllowUnencrypted; never
+                        on a production network); without it basic goes over TLS only
+
+Passwords (never on the command line), the same names for every command:
+  OOBKIT_PASSWORD          --user's password
+  OOBKIT_ADMIN_PASSWORD    the administrative user's (users --admin-user, password domain --admin)
+  OOBKIT_NEW_PASSWORD      a new password (users reset-password, password domain)
+  OOBKIT_CONFIRM_PASSWORD  the new password typed again: required, and it must match
+  OOBKIT_OLD_PASSWORD      the account's old password (password domain --change)
 
 A target labelled protocols=amt,redirection (as oobsim writes them) is only tried
 with those protocols.

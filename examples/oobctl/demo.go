@@ -153,7 +153,7 @@ func (a *app) cmdDemo(ctx context.Context, args []string) error {
 		return setupf("boot image: %w", err)
 	}
 	cfg.BootImageSHA256 = image.SHA256
-	fleet, err := simfleet.Start(cfg)
+	fleet, err := simfleet.New(cfg)
 	if err != nil {
 		return setupf("simulated fleet: %w", err)
 	}

@@ -25,7 +25,7 @@ func demoFleet(t *testing.T) (*simfleet.Fleet, bootImage) {
 	t.Helper()
 	image, err := writeDemoImage(t.TempDir())
 	require.NoError(t, err)
-	f, err := simfleet.Start(simfleet.Config{AMT: 6, IPMI: 2, DASH: 1, WMI: 1, BootImageSHA256: image.SHA256})
+	f, err := simfleet.New(simfleet.Config{AMT: 6, IPMI: 2, DASH: 1, WMI: 1, BootImageSHA256: image.SHA256})
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, f.Close()) })
 	return f, image

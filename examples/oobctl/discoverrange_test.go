@@ -16,7 +16,7 @@ import (
 // TestDiscoverRange: "oobctl discover --range" reports an ASF device on
 // its own loopback address and nothing at its neighbours.
 func TestDiscoverRange(t *testing.T) {
-	d, err := asftest.Start(asftest.Config{Addr: "127.0.0.41", State: asftest.StateS0})
+	d, err := asftest.NewServer(asftest.Config{Addr: "127.0.0.41", State: asftest.StateS0})
 	require.NoError(t, err)
 	defer d.Close()
 	port := strconv.Itoa(d.Port())

@@ -18,14 +18,6 @@ import (
 	"github.com/oobkit/oobkit/tasks"
 )
 
-// Environment variables of `oobctl password domain`.
-const (
-	envNewPassword     = "OOBKIT_NEW_PASSWORD"
-	envConfirmPassword = "OOBKIT_NEW_PASSWORD_CONFIRM"
-	envOldPassword     = "OOBKIT_OLD_PASSWORD"
-	envAdminPassword   = "OOBKIT_PASSWORD"
-)
-
 // cmdPassword dispatches "password domain".
 func (a *app) cmdPassword(ctx context.Context, args []string) error {
 	if len(args) == 0 || args[0] != "domain" {
@@ -78,77 +70,79 @@ func (a *app) cmdDomainPassword(ctx context.Context, args []string) error {
 	if change {
 		return a.changeDomainPassword(ctx, cfg, accounts, admin)
 	}
-	if admin == "" {
-		admin = a.opt.user
-	}
-	if admin == "" {
-		return usagef("password domain: give --admin NAME (its password in $%s), or --change for a user's own change", envAdminPassword)
-	}
-	adminPW := a.getenv(envAdminPassword)
-	if adminPW == "" {
-		return usagef("password domain: the password of %s goes in $%s", admin, envAdminPassword)
-	}
-	newPW, confirm, err := a.newPassword()
+	adminPW, err := a.domainAdmin(&admin)
 	if err != nil {
 		return err
 	}
-	task := &tasks.DomainPasswordTask{Server: server, StartTLS: startTLS, TLS: cfg.TLS, Accounts: accounts,
-		Password: newPW, Confirm: confirm, AdminUser: admin, AdminPassword: oobkit.NewSecret(adminPW)}
-	if err := task.Validate(); err != nil {
-		return usagef("%v", err)
-	}
-	host := serverHost(server)
-	job := oneStep("password domain", task)
-	runner := tasks.NewRunner(tasks.NewConnector(tasks.StaticCredentials{}), tasks.WithProbe(nil), tasks.WithTargetTimeout(a.opt.timeout))
-	rep, err := runner.Run(ctx, job, []oobkit.Target{{Name: host, Address: host}})
+	newPW, confirm, err := a.newPassword("password domain")
 	if err != nil {
-		return usagef("%v", err)
+		return err
 	}
+	ctx, cancel := context.WithTimeout(ctx, a.opt.timeout)
+	defer cancel()
+	out, err := tasks.ResetDomainPasswords(ctx, cfg, oobkit.Credential{Username: admin, Password: adminPW}, accounts, newPW, confirm)
 	if a.opt.json {
-		if err := writeJSON(a.stdout, rep); err != nil {
-			return err
+		if werr := writeJSON(a.stdout, struct {
+			*tasks.DomainPasswordOutput
+			Code  int    `json:"code"`
+			Class string `json:"class"`
+			Error string `json:"error,omitempty"`
+		}{out, oobkit.ReturnCode(err), oobkit.ClassName(err), errText(err)}); werr != nil {
+			return werr
 		}
 	} else {
-		writeDomainPasswordTable(a, rep)
+		writeDomainPasswordTable(a, out, err)
 	}
-	if len(rep.Failed()) > 0 {
+	if err != nil {
 		return errTargetsFailed
 	}
 	return nil
 }
 
-// writeDomainPasswordTable writes one line per account, then the step's
-// error when it failed before any account (a refused administrator, an
+// domainAdmin returns the password of the administrator resetting domain
+// passwords: --admin NAME's from $OOBKIT_ADMIN_PASSWORD, or --user's (the
+// administrator when --admin is absent) from $OOBKIT_PASSWORD.
+func (a *app) domainAdmin(admin *string) (oobkit.Secret, error) {
+	env := envAdminPassword
+	if *admin == "" {
+		*admin, env = a.opt.user, envPassword
+	}
+	if *admin == "" {
+		return oobkit.Secret{}, usagef("password domain: give --admin NAME (its password in $%s), or --change for a user's own change", envAdminPassword)
+	}
+	pw := a.getenv(env)
+	if pw == "" {
+		return oobkit.Secret{}, usagef("password domain: the password of %s goes in $%s", *admin, env)
+	}
+	return oobkit.NewSecret(pw), nil
+}
+
+// errText is err's text, "" for nil.
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+// writeDomainPasswordTable writes one line per account, then the error
+// (the accounts not reset, or why none was: a refused administrator, an
 // unreachable or untrusted directory).
-func writeDomainPasswordTable(a *app, rep *tasks.Report) {
+func writeDomainPasswordTable(a *app, out *tasks.DomainPasswordOutput, err error) {
 	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ACCOUNT\tSTATUS\tREASON\tCODE\tDETAIL")
-	var out *tasks.DomainPasswordOutput
-	for _, r := range rep.Results {
-		for _, st := range r.Steps {
-			if o, ok := st.Output.(*tasks.DomainPasswordOutput); ok {
-				out = o
-			}
+	for _, ar := range out.Accounts {
+		detail := ar.DN
+		if ar.Status != tasks.AccountReset {
+			detail = ar.Error
 		}
-	}
-	if out != nil {
-		for _, ar := range out.Accounts {
-			detail := ar.DN
-			if ar.Status != tasks.AccountReset {
-				detail = ar.Error
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", cell(ar.Account), ar.Status, orDash(ar.Reason), orDash(ar.DeviceCode), orDash(cell(detail)))
-		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", cell(ar.Account), ar.Status, orDash(ar.Reason), orDash(ar.DeviceCode), orDash(cell(detail)))
 	}
 	_ = tw.Flush()
-	for _, r := range rep.Results {
-		if r.Status != tasks.StatusOK {
-			fmt.Fprintf(a.stdout, "%s: %s (%s)\n", cell(r.Target), cell(r.Error), r.Class)
-		}
+	if err != nil {
+		fmt.Fprintf(a.stdout, "%s: %s (%s)\n", cell(out.Server), cell(err.Error()), oobkit.ClassName(err))
 	}
-	if out != nil {
-		fmt.Fprintf(a.stdout, "%d accounts: %d reset, %d failed, %d not attempted\n", len(out.Accounts), out.Reset, out.Failed, out.NotAttempted)
-	}
+	fmt.Fprintf(a.stdout, "%d accounts: %d reset, %d failed, %d not attempted\n", len(out.Accounts), out.Reset, out.Failed, out.NotAttempted)
 }
 
 // changeDomainPassword is --change: the account's own change, with its old
@@ -165,28 +159,13 @@ func (a *app) changeDomainPassword(ctx context.Context, cfg adpassword.Config, a
 		}
 		old = pw
 	}
-	newPW, confirm, err := a.newPassword()
+	newPW, confirm, err := a.newPassword("password domain --change")
 	if err != nil {
 		return err
 	}
-	if !newPW.Equal(confirm) {
-		return usagef("password domain: the new password and its confirmation differ")
-	}
 	ctx, cancel := context.WithTimeout(ctx, a.opt.timeout)
 	defer cancel()
-	err = adpassword.Change(ctx, cfg, accounts[0], oobkit.NewSecret(old), newPW)
-	res := struct {
-		Account string `json:"account"`
-		Status  string `json:"status"`
-		Reason  string `json:"reason,omitempty"`
-		Code    int    `json:"code"`
-		Class   string `json:"class"`
-		Device  string `json:"deviceCode,omitempty"`
-		Error   string `json:"error,omitempty"`
-	}{Account: accounts[0], Status: "changed", Code: oobkit.ReturnCode(err), Class: oobkit.ClassName(err)}
-	if err != nil {
-		res.Status, res.Reason, res.Device, res.Error = "failed", string(adpassword.ReasonOf(err)), oobkit.DeviceCode(err), err.Error()
-	}
+	res, err := tasks.ChangeDomainPassword(ctx, cfg, accounts[0], oobkit.NewSecret(old), newPW, confirm)
 	if a.opt.json {
 		if werr := writeJSON(a.stdout, res); werr != nil {
 			return werr
@@ -202,27 +181,30 @@ func (a *app) changeDomainPassword(ctx context.Context, cfg adpassword.Config, a
 	return nil
 }
 
-// newPassword returns the new password and its confirmation: from
-// $OOBKIT_NEW_PASSWORD (confirmed by $OOBKIT_NEW_PASSWORD_CONFIRM when set),
-// or typed twice on a terminal, as the guide asks ("Type and confirm a new
-// password.").
-func (a *app) newPassword() (oobkit.Secret, oobkit.Secret, error) {
-	if pw := a.getenv(envNewPassword); pw != "" {
-		confirm := a.getenv(envConfirmPassword)
-		if confirm == "" {
-			confirm = pw
+// newPassword returns the new password once its confirmation matched, as
+// the guide asks ("Type and confirm a new password."): from
+// $OOBKIT_NEW_PASSWORD confirmed by $OOBKIT_CONFIRM_PASSWORD, or typed
+// twice on a terminal. A missing or different confirmation is a usage
+// error, before anything is sent.
+func (a *app) newPassword(cmd string) (newPW, confirmPW oobkit.Secret, err error) {
+	var pw, confirm string
+	if pw = a.getenv(envNewPassword); pw != "" {
+		if confirm = a.getenv(envConfirmPassword); confirm == "" {
+			return newPW, confirmPW, usagef("%s: type the new password again in $%s (the guide: \"Type and confirm a new password.\")", cmd, envConfirmPassword)
 		}
-		return oobkit.NewSecret(pw), oobkit.NewSecret(confirm), nil
+	} else {
+		if pw, err = a.prompt("new password: "); err != nil {
+			return newPW, confirmPW, usagef("%s: the new password goes in $%s and again in $%s (or type it twice on a terminal)", cmd, envNewPassword, envConfirmPassword)
+		}
+		if confirm, err = a.prompt("confirm the new password: "); err != nil {
+			return newPW, confirmPW, usagef("%s: the new password was not confirmed: %v", cmd, err)
+		}
 	}
-	pw, err := a.prompt("new password: ")
-	if err != nil {
-		return oobkit.Secret{}, oobkit.Secret{}, usagef("password domain: the new password goes in $%s (or type it on a terminal)", envNewPassword)
+	newPW, confirmPW = oobkit.NewSecret(pw), oobkit.NewSecret(confirm)
+	if !newPW.Equal(confirmPW) {
+		return oobkit.Secret{}, oobkit.Secret{}, usagef("%s: the new password and its confirmation differ", cmd)
 	}
-	confirm, err := a.prompt("confirm the new password: ")
-	if err != nil {
-		return oobkit.Secret{}, oobkit.Secret{}, err
-	}
-	return oobkit.NewSecret(pw), oobkit.NewSecret(confirm), nil
+	return newPW, confirmPW, nil
 }
 
 // prompt reads a password from the terminal without echo; it fails when

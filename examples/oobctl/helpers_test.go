@@ -79,7 +79,7 @@ func oobctlCtx(ctx context.Context, stdin io.Reader, args ...string) cli {
 // startFleet starts a simulated fleet and writes its targets file.
 func startFleet(t *testing.T, cfg simfleet.Config) (*simfleet.Fleet, string) {
 	t.Helper()
-	f, err := simfleet.Start(cfg)
+	f, err := simfleet.New(cfg)
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, f.Close()) })
 	data, err := yaml.Marshal(f.Targets())

@@ -14,6 +14,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/internal/peer"
 	"github.com/oobkit/oobkit/ipmi/ipmitest"
 	"github.com/oobkit/oobkit/simfleet"
 	"github.com/oobkit/oobkit/tasks"
@@ -164,7 +165,9 @@ func TestNothingAnsweredSaysWhy(t *testing.T) {
 // SEL (OpenIPMI's ipmi_sim, with one record) reads it; a BMC without one
 // (go-ipmi's embedded BMC) says so instead of failing the computer.
 func TestEventLogReadsSELOnIPMI(t *testing.T) {
-	sim := ipmitest.StartSim(t, ipmitest.SimConfig{})
+	sim, err := ipmitest.NewSim(ipmitest.SimConfig{})
+	peer.Check(t, err)
+	t.Cleanup(func() { _ = sim.Close() })
 	tg := sim.Target()
 	tg.Name = "sim"
 	tg.Labels = map[string]string{"protocols": "ipmi"}
@@ -193,7 +196,7 @@ func oobctlEnv(t *testing.T, env map[string]string, args ...string) cli {
 // TestAllowUnencryptedWMI: a lab WinRM that offers basic authentication
 // only (AllowUnencrypted, no Negotiate) answers with --allow-unencrypted.
 func TestAllowUnencryptedWMI(t *testing.T) {
-	pc := wmitest.New("Adm1n-Passw0rd")
+	pc := wmitest.NewComputer(wmitest.Config{AdminPassword: "Adm1n-Passw0rd"})
 	pc.AllowNTLM = false
 	require.NoError(t, pc.Start())
 	t.Cleanup(func() { _ = pc.Close() })

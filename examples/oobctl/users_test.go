@@ -68,3 +68,26 @@ func TestUsersCommand(t *testing.T) {
 		assert.Equal(t, exitUsage, res.code, bad)
 	}
 }
+
+// The guide's Password Management steps: "5 Type and confirm a new
+// password." users reset-password requires the confirmation
+// ($OOBKIT_CONFIRM_PASSWORD) and refuses one that differs as a usage error
+// (exit 2) before the computer is contacted: its password is unchanged
+// and the simulator saw no request.
+func TestUsersResetPasswordConfirmation(t *testing.T) {
+	f, targets := startFleet(t, simfleet.Config{WMI: 1})
+	w := f.Computers[0].WMI
+	before, _ := w.Password("alice")
+	requests := w.Counters().Requests
+	args := []string{"--targets-file", targets, "--user", simfleet.User, "users", "reset-password", `.\alice`, "--admin-user", "Administrator"}
+	for name, confirm := range map[string]string{"missing": "", "different": "Other-Passw0rd-43"} {
+		env := map[string]string{"OOBKIT_PASSWORD": simfleet.Password, "OOBKIT_ADMIN_PASSWORD": simfleet.Password,
+			"OOBKIT_NEW_PASSWORD": "Reset-Passw0rd-42", "OOBKIT_CONFIRM_PASSWORD": confirm}
+		r := dpwOobctl(t, env, args...)
+		assert.Equal(t, exitUsage, r.code, name, r.stdout+r.stderr)
+		assert.NotContains(t, r.stdout+r.stderr, "Reset-Passw0rd-42", name)
+	}
+	after, _ := w.Password("alice")
+	assert.Equal(t, before, after)
+	assert.Equal(t, requests, w.Counters().Requests, "nothing sent")
+}

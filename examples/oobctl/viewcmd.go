@@ -49,25 +49,20 @@ func (a *app) cmdView(ctx context.Context, args []string) error {
 		if err != nil {
 			return usagef("--custom: %v", err)
 		}
-		if len(files) > 0 && !strings.EqualFold(files[0].Flavor, f.Flavor) {
-			return usagef("--custom: %s is a %s view and %s a %s one: a computer's custom views share one WS-Management service", customs[0], files[0].Flavor, path, f.Flavor)
-		}
 		f.Register(reg)
 		rows = append(rows, f.Rows()...)
 		files = append(files, f)
 	}
+	flavor, err := view.CustomFlavor(files...)
+	if err != nil {
+		return usagef("--custom: %v", err)
+	}
 	if nodeName != "" {
-		var picked []view.Row
-		for _, r := range rows {
-			if strings.EqualFold(r.Name(), nodeName) || strings.EqualFold(r.Data, nodeName) || (r.Data == "" && strings.EqualFold(r.Group, nodeName)) {
-				picked = append(picked, r)
-				break
-			}
-		}
-		if len(picked) == 0 {
+		r, ok := view.FindIn(rows, nodeName)
+		if !ok {
 			return usagef("--node: no node %q (names as Tables A-4 to A-6 print them, e.g. \"Computer name\" or \"Physical System/BIOS\")", nodeName)
 		}
-		rows = picked
+		rows = []view.Row{r}
 	}
 	creds, err := a.credentialsFor(ctx, profile.OriginOneToOne)
 	if err != nil {
@@ -86,18 +81,14 @@ func (a *app) cmdView(ctx context.Context, args []string) error {
 	}
 	sess := conn.Session(t, protos...)
 	defer sess.Close()
-	conns := &viewConns{sess: view.Shared(sess)}
-	for _, f := range files {
-		if conns.browse != nil {
-			continue // one WS-Man service per view (checked above)
-		}
-		b, err := a.browser(ctx, t, creds, wsbrowse.Flavor(strings.ToLower(f.Flavor)), "")
-		if err != nil {
+	var b *wsbrowse.Client
+	if flavor != "" {
+		if b, err = a.browser(ctx, t, creds, flavor, ""); err != nil {
 			return err
 		}
 		defer b.Close()
-		conns.browse = b
 	}
+	conns := view.WithBrowser(view.Shared(sess), b)
 	v := &view.View{Rows: rows, Registry: reg}
 	var nodes []view.Node
 	failed := 0
@@ -171,58 +162,14 @@ func writeNode(w io.Writer, n view.Node) {
 	}
 }
 
-// viewConns gives the view the session's clients and the custom views'
-// WS-Man browser.
-type viewConns struct {
-	sess   view.Connections
-	browse *wsbrowse.Client
-}
-
-func (c *viewConns) Use(ctx context.Context, p oobkit.Protocol, fn func(oobkit.Client) error) error {
-	if p == wsbrowse.Protocol {
-		if c.browse == nil {
-			return &oobkit.Error{Protocol: p, Op: "connect", Class: oobkit.ErrNotDetected, Message: "no custom view service"}
-		}
-		return fn(c.browse)
-	}
-	return c.sess.Use(ctx, p, fn)
-}
-
-// flavorProtocol is the protocol whose credentials a WS-Man flavor uses
-// (OpenWSMan and WinRM: WMI's).
-func flavorProtocol(f wsbrowse.Flavor) oobkit.Protocol {
-	switch f {
-	case wsbrowse.AMT:
-		return oobkit.AMT
-	case wsbrowse.DASH:
-		return oobkit.DASH
-	}
-	return oobkit.WMI
-}
-
-// browser opens a WS-Man browser of flavor f on t with the first
-// credential the source offers for the flavor's protocol that the service
-// accepts (Identify does not check credentials, so the first is taken).
+// browser opens a WS-Management browser of flavor f on t (view.Browser):
+// basic authentication over plain HTTP only under --allow-unencrypted.
 func (a *app) browser(ctx context.Context, t oobkit.Target, creds tasks.Credentials, f wsbrowse.Flavor, endpoint string) (*wsbrowse.Client, error) {
-	if _, err := wsbrowse.ParseFlavor(string(f)); err != nil {
-		return nil, usagef("--flavor: %v", err)
+	b, err := view.Browser(ctx, t, creds, f, view.BrowserOptions{Endpoint: endpoint, AllowUnencrypted: a.opt.allowPlain})
+	if errors.Is(err, oobkit.ErrInvalidArgument) {
+		return nil, usagef("%v", err)
 	}
-	cands, err := creds.Candidates(ctx, t, flavorProtocol(f))
-	if err != nil {
-		return nil, err
-	}
-	if len(cands) == 0 {
-		return nil, usagef("no %s credential for %s", flavorProtocol(f), t)
-	}
-	cred := cands[0].Credential
-	if f == wsbrowse.OpenWSMan && cred.Auth == oobkit.AuthNTLM {
-		cred.Auth = oobkit.AuthBasic // OpenWSMan authenticates with basic (over TLS) or digest
-	}
-	var opts []wsbrowse.Option
-	if endpoint != "" {
-		opts = append(opts, wsbrowse.WithEndpoint(endpoint))
-	}
-	return wsbrowse.New(t, cred, f, opts...)
+	return b, err
 }
 
 // cmdWSMan browses any WS-Management service: identify, enum CLASS|URI,

@@ -164,3 +164,22 @@ func TestTracerouteCommand(t *testing.T) {
 	res = oobctl(t, nil, "--target", "127.0.0.1", "traceroute", "--method", "tcp")
 	assert.Equal(t, exitUsage, res.code)
 }
+
+// TestViewCommandOpenWSManPlainHTTP: OpenWSMan takes basic, not NTLM;
+// oobctl no longer turns the WMI credential into basic over plain HTTP
+// behind the user's back (the password would cross the network
+// base64-encoded): without TLS it is a usage error before anything is
+// sent, and --allow-unencrypted is the user's explicit choice.
+func TestViewCommandOpenWSManPlainHTTP(t *testing.T) {
+	_, targets := startFleet(t, simfleet.Config{WMI: 1})
+	linux := filepath.Join(t.TempDir(), "linux.yaml")
+	require.NoError(t, os.WriteFile(linux, view.SampleLinuxOpenWSMan, 0o600))
+	res := oobctl(t, nil, "--targets-file", targets, "--user", simfleet.User, "view", "--custom", linux)
+	assert.Equal(t, exitUsage, res.code, res.stdout+res.stderr)
+	assert.Contains(t, res.stderr, "clear text")
+	assert.Empty(t, res.stdout, "nothing read")
+
+	res = oobctl(t, nil, "--targets-file", targets, "--user", simfleet.User, "--allow-unencrypted", "view", "--custom", linux, "--node", "Linux OpenWSMan/Computer System")
+	assert.NotEqual(t, exitUsage, res.code, res.stdout+res.stderr)
+	assert.Contains(t, res.stdout, "== Linux OpenWSMan/Computer System  [custom view; WSMAN]")
+}

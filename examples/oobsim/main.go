@@ -72,7 +72,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%w: unexpected arguments %v", errUsage, fs.Args())
 	}
-	fleet, err := simfleet.Start(simfleet.Config{AMT: *nAMT, IPMI: *nIPMI, DASH: *nDASH, WMI: *nWMI, Faults: *faults})
+	fleet, err := simfleet.New(simfleet.Config{AMT: *nAMT, IPMI: *nIPMI, DASH: *nDASH, WMI: *nWMI, Faults: *faults})
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -41,7 +42,21 @@ type Verifier struct {
 	maxSkew time.Duration
 	counts  map[string]int
 	seen    map[string]time.Time // authenticators seen, until when
+	queue   []seenEntry          // the same, oldest expiry first
+	maxSeen int
 }
+
+// seenEntry is one authenticator of the replay cache and when it expires.
+type seenEntry struct {
+	key string
+	exp time.Time
+}
+
+// MaxReplayEntries bounds a verifier's replay cache. When it is full of
+// authenticators still inside their window, Verify refuses new ones
+// (KRB_ERR_GENERIC) rather than forget any: forgetting would let a replay
+// through.
+const MaxReplayEntries = 1 << 16
 
 // New returns a verifier for the keys in the keytab file at path.
 func New(path string) (*Verifier, error) {
@@ -49,7 +64,7 @@ func New(path string) (*Verifier, error) {
 	if err != nil {
 		return nil, fmt.Errorf("krbservice: keytab %s: %w", path, err)
 	}
-	return &Verifier{kt: kt, maxSkew: DefaultMaxSkew, counts: map[string]int{}}, nil
+	return &Verifier{kt: kt, maxSkew: DefaultMaxSkew, counts: map[string]int{}, seen: map[string]time.Time{}, maxSeen: MaxReplayEntries}, nil
 }
 
 // SetClockOffset makes the service's clock run d ahead (negative: behind).
@@ -78,6 +93,7 @@ type Refusal struct {
 	Token []byte
 }
 
+// Error names the Kerberos error code and the service's reason.
 func (r *Refusal) Error() string {
 	return fmt.Sprintf("krbservice: refused (%s): %s", errorcode.Lookup(r.Code), r.Text)
 }
@@ -131,33 +147,58 @@ func (v *Verifier) Verify(token []byte) (string, error) {
 	if !apreq.Authenticator.CName.Equal(enc.CName) {
 		return "", v.refuse(errorcode.KRB_AP_ERR_BADMATCH, "the authenticator's client is not the ticket's")
 	}
-	if v.replayed(enc.CName.PrincipalNameString()+"@"+enc.CRealm, ct, now, skew) {
+	switch v.replayed(enc.CName.PrincipalNameString()+"@"+enc.CRealm, ct, now, skew) {
+	case replayYes:
 		return "", v.refuse(errorcode.KRB_AP_ERR_REPEAT, "replay detected")
+	case replayFull:
+		return "", v.refuse(errorcode.KRB_ERR_GENERIC, "the replay cache is full")
 	}
 	return v.accept(enc.CName.PrincipalNameString() + "@" + enc.CRealm), nil
 }
 
-// replayed remembers authenticators for the allowed skew (RFC 4120
+// The answers of replayed.
+const (
+	replayNo   = iota // first use, remembered
+	replayYes         // seen before
+	replayFull        // the cache is full; not remembered
+)
+
+// replayed remembers authenticators for twice the allowed skew (RFC 4120
 // §3.2.3: "the server MUST utilize a replay cache"); a second use of one is
-// a replay. The service's own cache, not gokrb5's process-wide one, whose
-// cleanup goroutine never ends.
-func (v *Verifier) replayed(client string, ct, now time.Time, skew time.Duration) bool {
+// a replay. Expired entries leave from the front of a queue ordered by
+// expiry (every entry lives 2*skew from the service's now, which only moves
+// forward, except when a test moves the clock back: then the queue is
+// re-sorted), so each Verify costs amortised O(1). When the cache is full it
+// answers replayFull instead of forgetting entries still in their window.
+// The service's own cache, not gokrb5's process-wide one, whose cleanup
+// goroutine never ends.
+func (v *Verifier) replayed(client string, ct, now time.Time, skew time.Duration) int {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	if v.seen == nil || len(v.seen) > 1<<16 {
-		v.seen = map[string]time.Time{}
-	}
-	for k, exp := range v.seen {
-		if now.After(exp) {
-			delete(v.seen, k)
-		}
+	for len(v.queue) > 0 && now.After(v.queue[0].exp) {
+		delete(v.seen, v.queue[0].key)
+		v.queue[0] = seenEntry{}
+		v.queue = v.queue[1:]
 	}
 	key := client + "|" + ct.UTC().Format(time.RFC3339Nano)
 	if _, ok := v.seen[key]; ok {
-		return true
+		return replayYes
 	}
-	v.seen[key] = now.Add(2 * skew)
-	return false
+	if len(v.seen) >= v.maxSeen {
+		return replayFull
+	}
+	exp := now.Add(2 * skew)
+	if n := len(v.queue); n > 0 && exp.Before(v.queue[n-1].exp) {
+		// The clock was moved back: keep the queue ordered.
+		i := sort.Search(n, func(i int) bool { return v.queue[i].exp.After(exp) })
+		v.queue = append(v.queue, seenEntry{})
+		copy(v.queue[i+1:], v.queue[i:])
+		v.queue[i] = seenEntry{key, exp}
+	} else {
+		v.queue = append(v.queue, seenEntry{key, exp})
+	}
+	v.seen[key] = exp
+	return replayNo
 }
 
 func (v *Verifier) accept(p string) string {

@@ -7,6 +7,8 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/oobkit/oobkit/internal/peer"
 )
 
 // The harness's DC is real: its LDAPS certificate verifies against the CA
@@ -36,9 +38,8 @@ func TestDCAnswers(t *testing.T) {
 	if out, err := exec.Command("klist", "-k", keytab).CombinedOutput(); err != nil || !strings.Contains(string(out), spn+"@"+dc.Realm) {
 		t.Fatalf("keytab lacks %s: %v\n%s", spn, err, out)
 	}
-	if _, err := exec.LookPath("kinit"); err != nil {
-		t.Skip("kinit missing: apt-get install krb5-user")
-	}
+	peer.Require(t, "kinit", "krb5-user")
+	peer.Require(t, "kvno", "krb5-user")
 	env := append(os.Environ(), "KRB5_CONFIG="+dc.Krb5Conf, "KRB5CCNAME=FILE:"+t.TempDir()+"/cc")
 	kinit := exec.Command("kinit", dc.UPN(dc.AdminUser))
 	kinit.Env, kinit.Stdin = env, strings.NewReader(dc.AdminPassword+"\n")

@@ -137,7 +137,7 @@ func TestClientsHoldNoPlainSecrets(t *testing.T) {
 	for _, auth := range []oobkit.AuthKind{oobkit.AuthBasic, oobkit.AuthNTLM} {
 		t.Run("wmi "+string(auth), func(t *testing.T) {
 			const user, pw = "Administrator", "Canary-wmi-90ab1c!"
-			sim := wmitest.NewComputer(pw)
+			sim := wmitest.NewComputer(wmitest.Config{AdminPassword: pw})
 			require.NoError(t, sim.Start())
 			t.Cleanup(func() { _ = sim.Close() })
 			cred := oobkit.UserPassword(user, pw)
@@ -160,7 +160,7 @@ func TestClientsHoldNoPlainSecrets(t *testing.T) {
 
 	t.Run("ipmi", func(t *testing.T) {
 		const user, pw = "admin", "canary-ipmi-4e5f6a" // RMCP+: at most 20 bytes
-		bmc, err := ipmitest.NewServer(ipmitest.BMCConfig{Username: user, Password: pw})
+		bmc, err := ipmitest.NewServer(ipmitest.Config{Username: user, Password: pw})
 		require.NoError(t, err)
 		t.Cleanup(func() { _ = bmc.Close() })
 		c, err := ipmi.New(bmc.Target(), bmc.Credential())

@@ -67,7 +67,7 @@ func (a *krbAuth) header(ctx context.Context) (string, error) {
 		if err == nil {
 			if i > 0 {
 				a.mu.Lock()
-				a.spns = append([]string{spn}, spns[:i]...)
+				a.spns = promote(spns, i)
 				a.mu.Unlock()
 			}
 			return h, nil
@@ -80,6 +80,16 @@ func (a *krbAuth) header(ctx context.Context) (string, error) {
 		}
 	}
 	return "", first
+}
+
+// promote returns a new list of spns with spns[i] first and every other
+// candidate kept, in its order (a later request may need them: the SPN that
+// worked can be removed from the directory).
+func promote(spns []string, i int) []string {
+	out := make([]string, 0, len(spns))
+	out = append(out, spns[i])
+	out = append(out, spns[:i]...)
+	return append(out, spns[i+1:]...)
 }
 
 // spn returns the service principal in use.

@@ -33,7 +33,7 @@ func (s *splitFirstHandshake) RoundTrip(r *http.Request) (*http.Response, error)
 
 func TestNTLMHandshakeSplitAcrossConnectionsIsRetried(t *testing.T) {
 	const pw = "CANARY-ntlm-Pw1"
-	comp := wmitest.NewComputer(pw)
+	comp := wmitest.NewComputer(wmitest.Config{AdminPassword: pw})
 	require.NoError(t, comp.Start())
 	defer comp.Close()
 	cred := oobkit.UserPassword("Administrator", pw)
@@ -74,7 +74,7 @@ func (c *closeTracker) Close() error { c.closed.Store(true); return c.Conn.Close
 // the call on to the transport it wraps.
 func TestNTLMCloseIdleConnectionsClosesConnections(t *testing.T) {
 	const pw = "CANARY-ntlm-Pw1"
-	comp := wmitest.NewComputer(pw)
+	comp := wmitest.NewComputer(wmitest.Config{AdminPassword: pw})
 	require.NoError(t, comp.Start())
 	defer comp.Close()
 	cred := oobkit.UserPassword("Administrator", pw)

@@ -26,8 +26,9 @@ const (
 	BMCPassword = "ADMIN"
 )
 
-// BMCConfig configures an embedded BMC. The zero value is usable.
-type BMCConfig struct {
+// Config configures the embedded BMC [NewServer] starts. The zero value is
+// usable.
+type Config struct {
 	// Name is the target name (default "bmc-<port>").
 	Name string
 	// Username and Password of the administrator (default [BMCUser] /
@@ -35,10 +36,8 @@ type BMCConfig struct {
 	Username, Password string
 	// Power is the host's initial power state, a row of Table C-3 as every
 	// oobkit simulator's Config takes it: S0 and Legacy ON are on, every
-	// other row off. The zero value (unknown) leaves it to PowerOn.
+	// other row off. The zero value (unknown) starts the host off.
 	Power oobkit.PowerState
-	// PowerOn starts the host powered on (when Power is unknown).
-	PowerOn bool
 	// Missing lists what the BMC lacks although Get Device ID announces it,
 	// as real BMCs do: "FRU" (FRU device 0 holds no data, so reading it
 	// fails with completion code 0xCB) and "SDR" (the BMC has no SDR
@@ -46,12 +45,13 @@ type BMCConfig struct {
 	Missing []string
 }
 
-// BMC is go-ipmi's reference BMC server (pkg/server with the in-memory
+// Server is go-ipmi's reference BMC server (pkg/server with the in-memory
 // pkg/hal/mock hardware) listening on 127.0.0.1 on a free UDP port. It speaks
 // RMCP+ with cipher suites 3 and 17, and answers chassis, boot, device-ID,
 // FRU and SDR commands. It costs one UDP socket and a few goroutines, so a
-// test can run a thousand of them.
-type BMC struct {
+// test can run a thousand of them. It has the shape every oobkit simulator
+// shares (NewServer, Target, Credential, Close).
+type Server struct {
 	name               string
 	username, password string
 	port               int
@@ -61,24 +61,8 @@ type BMC struct {
 	closeOnce          sync.Once
 }
 
-// Config configures the embedded BMC NewServer starts (the name every
-// oobkit simulator's configuration has).
-type Config = BMCConfig
-
-// Server is an embedded BMC serving on its own UDP port: the shape every
-// oobkit simulator shares (NewServer, Target, Credential, Close).
-type Server = BMC
-
-// StartBMC starts one embedded BMC.
-//
-// Deprecated: use NewServer.
-func StartBMC(cfg BMCConfig) (*BMC, error) { return NewServer(cfg) }
-
 // NewServer starts one embedded BMC on 127.0.0.1. Close stops it.
 func NewServer(cfg Config) (*Server, error) {
-	if cfg.Power != oobkit.PowerUnknown {
-		cfg.PowerOn = cfg.Power.IsOn()
-	}
 	if cfg.Username == "" {
 		cfg.Username = BMCUser
 	}
@@ -114,7 +98,7 @@ func NewServer(cfg Config) (*Server, error) {
 	u.Enabled = true
 	u.ChannelAccess[1] = bmc.UserChannelAccess{MaxPrivilege: bmc.PrivilegeLevelAdministrator, Enabled: true}
 
-	e := &BMC{name: cfg.Name, username: cfg.Username, password: cfg.Password, port: port, hal: h,
+	e := &Server{name: cfg.Name, username: cfg.Username, password: cfg.Password, port: port, hal: h,
 		srv: server.NewServer(b, conn), done: make(chan struct{})}
 	go func() {
 		defer close(e.done)
@@ -125,9 +109,9 @@ func NewServer(cfg Config) (*Server, error) {
 
 // seedHAL sets the initial power state and writes a FRU (board + product)
 // and an SDR repository (MC locator, one temperature sensor).
-func seedHAL(h *mock.HAL, cfg BMCConfig) error {
+func seedHAL(h *mock.HAL, cfg Config) error {
 	ctx := context.Background()
-	if err := h.Chassis().SetPower(ctx, cfg.PowerOn); err != nil {
+	if err := h.Chassis().SetPower(ctx, cfg.Power.IsOn()); err != nil {
 		return err
 	}
 	if !slices.Contains(cfg.Missing, "FRU") {
@@ -139,7 +123,7 @@ func seedHAL(h *mock.HAL, cfg BMCConfig) error {
 }
 
 // seedFRU writes FRU device 0: board and product areas.
-func seedFRU(h *mock.HAL, cfg BMCConfig) error {
+func seedFRU(h *mock.HAL, cfg Config) error {
 	ctx := context.Background()
 	fru, err := types.PackFRU(types.FRUPackConfig{
 		Board:   &types.FRUPackBoard{MfgDate: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), Mfg: "oobkit", Product: "EmbeddedBoard", Serial: "B-" + cfg.Name, PartNumber: "EB-1"},
@@ -153,27 +137,27 @@ func seedFRU(h *mock.HAL, cfg BMCConfig) error {
 
 // Target returns the BMC as an oobkit target: 127.0.0.1 with the port in
 // Ports[oobkit.IPMI].
-func (b *BMC) Target() oobkit.Target {
+func (b *Server) Target() oobkit.Target {
 	return oobkit.Target{Name: b.name, Address: "127.0.0.1", Ports: map[oobkit.Protocol]int{oobkit.IPMI: b.port}}
 }
 
 // Credential returns the administrator credential.
-func (b *BMC) Credential() oobkit.Credential { return oobkit.UserPassword(b.username, b.password) }
+func (b *Server) Credential() oobkit.Credential { return oobkit.UserPassword(b.username, b.password) }
 
 // Port is the UDP port at 127.0.0.1.
-func (b *BMC) Port() int { return b.port }
+func (b *Server) Port() int { return b.port }
 
 // PowerOn reports the simulated host's power.
-func (b *BMC) PowerOn() bool {
+func (b *Server) PowerOn() bool {
 	on, _ := b.hal.Chassis().PowerState(context.Background())
 	return on
 }
 
 // SetPowerOn changes the simulated host's power from the "hardware" side.
-func (b *BMC) SetPowerOn(on bool) { _ = b.hal.Chassis().SetPower(context.Background(), on) }
+func (b *Server) SetPowerOn(on bool) { _ = b.hal.Chassis().SetPower(context.Background(), on) }
 
 // BootFlags returns the boot flags the BMC holds (nil if never set).
-func (b *BMC) BootFlags() *types.BootOptionParam_BootFlags {
+func (b *Server) BootFlags() *types.BootOptionParam_BootFlags {
 	f, err := b.hal.Chassis().GetBootFlags(context.Background())
 	if err != nil {
 		return nil
@@ -183,10 +167,10 @@ func (b *BMC) BootFlags() *types.BootOptionParam_BootFlags {
 
 // Chassis exposes the mock hardware's chassis for counters (resets, cycles,
 // identify seconds).
-func (b *BMC) Chassis() hal.ChassisHAL { return b.hal.Chassis() }
+func (b *Server) Chassis() hal.ChassisHAL { return b.hal.Chassis() }
 
 // Close stops the server and waits for its loop to end. It is idempotent.
-func (b *BMC) Close() error {
+func (b *Server) Close() error {
 	b.closeOnce.Do(func() {
 		_ = b.srv.Close()
 		<-b.done
@@ -196,12 +180,12 @@ func (b *BMC) Close() error {
 
 // Fleet is a set of embedded BMCs started together.
 type Fleet struct {
-	BMCs []*BMC
+	BMCs []*Server
 }
 
-// StartFleet starts n embedded BMCs, all with cfg (each named
+// NewFleet starts n embedded BMCs, all with cfg (each named
 // "<cfg.Name or bmc>-<i>"). On error the ones already started are closed.
-func StartFleet(n int, cfg BMCConfig) (*Fleet, error) {
+func NewFleet(n int, cfg Config) (*Fleet, error) {
 	if n < 0 {
 		return nil, errors.New("ipmitest: negative fleet size")
 	}
@@ -209,7 +193,7 @@ func StartFleet(n int, cfg BMCConfig) (*Fleet, error) {
 	if prefix == "" {
 		prefix = "bmc"
 	}
-	f := &Fleet{BMCs: make([]*BMC, 0, n)}
+	f := &Fleet{BMCs: make([]*Server, 0, n)}
 	for i := 0; i < n; i++ {
 		c := cfg
 		c.Name = fmt.Sprintf("%s-%d", prefix, i)
@@ -257,7 +241,7 @@ func (h noSDRHAL) Storage() hal.StorageHAL { return noSDRStorage{h.HAL.Storage()
 
 // bmcHAL returns the hardware the BMC serves: h, without its SDR
 // repository when cfg.Missing says "SDR".
-func bmcHAL(h *mock.HAL, cfg BMCConfig) hal.HAL {
+func bmcHAL(h *mock.HAL, cfg Config) hal.HAL {
 	if slices.Contains(cfg.Missing, "SDR") {
 		return noSDRHAL{h}
 	}

@@ -12,7 +12,7 @@ import (
 // Start one in-process BMC, power it on through the SDK and see the
 // simulated chassis change.
 func ExampleNewServer() {
-	bmc, err := ipmitest.NewServer(ipmitest.BMCConfig{})
+	bmc, err := ipmitest.NewServer(ipmitest.Config{})
 	if err != nil {
 		panic(err)
 	}
@@ -35,8 +35,8 @@ func ExampleNewServer() {
 }
 
 // A fleet of BMCs gives the targets a one-to-many job runs over.
-func ExampleStartFleet() {
-	fleet, err := ipmitest.StartFleet(2, ipmitest.BMCConfig{PowerOn: true, Username: "ops", Password: "pw"})
+func ExampleNewFleet() {
+	fleet, err := ipmitest.NewFleet(2, ipmitest.Config{Power: oobkit.PowerS0, Username: "ops", Password: "pw"})
 	if err != nil {
 		panic(err)
 	}

@@ -12,13 +12,16 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/oobkit/oobkit"
+	"github.com/oobkit/oobkit/internal/peer"
 	"github.com/oobkit/oobkit/ipmi/ipmitest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-func TestStartSimAnswersIpmitool(t *testing.T) {
-	sim := ipmitest.StartSim(t, ipmitest.SimConfig{Username: "root", Password: "s3cret", PowerOn: true})
+func TestNewSimAnswersIpmitool(t *testing.T) {
+	sim, err := ipmitest.NewSim(ipmitest.SimConfig{Username: "root", Password: "s3cret", Power: oobkit.PowerS0})
+	peer.Check(t, err)
+	t.Cleanup(func() { _ = sim.Close() })
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	out, err := sim.Ipmitool(ctx, "chassis", "power", "status")
@@ -38,8 +41,12 @@ func TestStartSimAnswersIpmitool(t *testing.T) {
 }
 
 func TestTwoSimsDoNotCollide(t *testing.T) {
-	a := ipmitest.StartSim(t, ipmitest.SimConfig{})
-	b := ipmitest.StartSim(t, ipmitest.SimConfig{PowerOn: true})
+	a, err := ipmitest.NewSim(ipmitest.SimConfig{})
+	peer.Check(t, err)
+	t.Cleanup(func() { _ = a.Close() })
+	b, err := ipmitest.NewSim(ipmitest.SimConfig{Power: oobkit.PowerS0})
+	peer.Check(t, err)
+	t.Cleanup(func() { _ = b.Close() })
 	assert.NotEqual(t, a.Port, b.Port)
 	ctx := context.Background()
 	oa, err := a.Ipmitool(ctx, "chassis", "power", "status")
@@ -51,7 +58,7 @@ func TestTwoSimsDoNotCollide(t *testing.T) {
 }
 
 func TestFleet(t *testing.T) {
-	f, err := ipmitest.StartFleet(50, ipmitest.BMCConfig{Name: "rack1", PowerOn: true, Username: "u", Password: "p"})
+	f, err := ipmitest.NewFleet(50, ipmitest.Config{Name: "rack1", Power: oobkit.PowerS0, Username: "u", Password: "p"})
 	require.NoError(t, err)
 	defer f.Close()
 	targets := f.Targets()
@@ -89,17 +96,16 @@ func itoa(i int) string {
 }
 
 // Config.Power, the initial state as a Table C-3 row as every simulator
-// takes it, decides the host's power; unknown leaves it to PowerOn.
+// takes it, decides the host's power; unknown starts it off.
 func TestNewServerPower(t *testing.T) {
 	for _, tc := range []struct {
 		cfg ipmitest.Config
 		on  bool
 	}{
 		{ipmitest.Config{}, false},
-		{ipmitest.Config{PowerOn: true}, true},
 		{ipmitest.Config{Power: oobkit.PowerS0}, true},
 		{ipmitest.Config{Power: oobkit.PowerLegacyOn}, true},
-		{ipmitest.Config{Power: oobkit.PowerS5, PowerOn: true}, false},
+		{ipmitest.Config{Power: oobkit.PowerS5}, false},
 	} {
 		s, err := ipmitest.NewServer(tc.cfg)
 		require.NoError(t, err)

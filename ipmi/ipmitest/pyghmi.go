@@ -13,7 +13,6 @@ import (
 	"strings"
 	"sync"
 	"syscall"
-	"testing"
 	"time"
 
 	"github.com/oobkit/oobkit"
@@ -43,55 +42,66 @@ type Pyghmi struct {
 	// Username and Password of its only user.
 	Username, Password string
 
-	cmd    *exec.Cmd
-	done   chan struct{}
-	mu     sync.Mutex
-	out    []string      // stdout lines after READY
-	logged chan struct{} // closed and replaced at each new line
+	dir       string
+	closeOnce sync.Once
+	cmd       *exec.Cmd
+	done      chan struct{}
+	mu        sync.Mutex
+	out       []string      // stdout lines after READY
+	logged    chan struct{} // closed and replaced at each new line
 }
 
-// StartPyghmi starts the pyghmi BMC with user admin / password ("admin" and
-// "password" when empty) and stops it in t.Cleanup. Without
-// /usr/bin/python3 and the pyghmi module the test skips, or fails under the
-// project test command (see internal/peer).
-func StartPyghmi(t testing.TB, user, password string) *Pyghmi {
-	t.Helper()
-	if user == "" {
-		user = SimUser
+// PyghmiConfig configures [NewPyghmi]. The zero value is usable.
+type PyghmiConfig struct {
+	// Username and Password of the BMC's only user. Empty means [SimUser] /
+	// [SimPassword].
+	Username, Password string
+}
+
+// NewPyghmi starts the pyghmi BMC for cfg on a free loopback port. Close
+// stops it. Without /usr/bin/python3 and the pyghmi module the error wraps
+// ErrNotInstalled and names the Debian package (python3-pyghmi).
+func NewPyghmi(cfg PyghmiConfig) (*Pyghmi, error) {
+	if cfg.Username == "" {
+		cfg.Username = SimUser
 	}
-	if password == "" {
-		password = SimPassword
+	if cfg.Password == "" {
+		cfg.Password = SimPassword
 	}
-	requirePyghmi(t)
-	script := filepath.Join(t.TempDir(), "pyghmi_bmc.py")
+	if err := findPyghmi(); err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "ipmitest-pyghmi-")
+	if err != nil {
+		return nil, err
+	}
+	script := filepath.Join(dir, "pyghmi_bmc.py")
 	if err := os.WriteFile(script, pyghmiScript, 0o600); err != nil {
-		t.Fatal(err)
+		_ = os.RemoveAll(dir)
+		return nil, err
 	}
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ { // a free port can be taken between probe and bind
-		p, err := startPyghmi(script, user, password)
+		p, err := startPyghmi(script, cfg.Username, cfg.Password)
 		if err == nil {
-			t.Cleanup(p.stop)
-			return p
+			p.dir = dir
+			return p, nil
 		}
 		lastErr = err
 	}
-	t.Fatalf("ipmitest: pyghmi BMC did not start: %v", lastErr)
-	return nil
+	_ = os.RemoveAll(dir)
+	return nil, fmt.Errorf("ipmitest: pyghmi BMC did not start: %w", lastErr)
 }
 
-// requirePyghmi stops the test when Debian's python3 cannot import pyghmi.
-func requirePyghmi(t testing.TB) {
-	t.Helper()
+// findPyghmi reports a *peer.MissingError when Debian's python3 cannot
+// import pyghmi.
+func findPyghmi() error {
 	if _, err := os.Stat(PyghmiPython); err == nil {
 		if exec.Command(PyghmiPython, "-c", "import pyghmi.ipmi.bmc").Run() == nil {
-			return
+			return nil
 		}
 	}
-	if peer.Required() {
-		t.Fatalf("real peer pyghmi is missing: install Debian package %q (scripts/test.sh does this)", "python3-pyghmi")
-	}
-	t.Skipf("real peer pyghmi not installed: apt-get install python3-pyghmi (or run scripts/test.sh)")
+	return &peer.MissingError{Binary: "pyghmi", Package: "python3-pyghmi"}
 }
 
 func startPyghmi(script, user, password string) (*Pyghmi, error) {
@@ -144,6 +154,17 @@ func startPyghmi(script, user, password string) (*Pyghmi, error) {
 		p.stop()
 		return nil, fmt.Errorf("pyghmi BMC did not bind within 30 s: %s", stderr.String())
 	}
+}
+
+// Close stops the BMC and removes its script's directory. It is safe to
+// call more than once.
+func (p *Pyghmi) Close() error {
+	var err error
+	p.closeOnce.Do(func() {
+		p.stop()
+		err = os.RemoveAll(p.dir)
+	})
+	return err
 }
 
 func (p *Pyghmi) stop() {

@@ -15,7 +15,6 @@ import (
 	"strings"
 	"sync"
 	"syscall"
-	"testing"
 	"time"
 
 	"github.com/oobkit/oobkit"
@@ -31,13 +30,22 @@ const (
 	SimPassword = "password"
 )
 
-// SimConfig configures [StartSim]. The zero value is usable.
+// ErrNotInstalled is wrapped by NewSim's error when ipmi_sim (Debian
+// package openipmi) or ipmitool (Debian package ipmitool) is not installed,
+// and by NewPyghmi's when pyghmi (Debian package python3-pyghmi) is not;
+// the error's text names the package. A test skips or fails on it as it
+// sees fit (oobkit's own tests fail under OOBKIT_REQUIRE_PEERS=1).
+var ErrNotInstalled = peer.ErrMissing
+
+// SimConfig configures [NewSim]. The zero value is usable.
 type SimConfig struct {
 	// Username and Password of the administrator account (user 2). Empty means
 	// [SimUser] / [SimPassword].
 	Username, Password string
-	// PowerOn starts the simulated host powered on.
-	PowerOn bool
+	// Power is the host's initial power state, a row of Table C-3 as every
+	// oobkit simulator's Config takes it: S0 and Legacy ON are on, every
+	// other row off. The zero value (unknown) starts the host off.
+	Power oobkit.PowerState
 }
 
 // Sim is a running Debian OpenIPMI ipmi_sim BMC on a free loopback UDP port,
@@ -54,40 +62,52 @@ type Sim struct {
 
 	cmd         *exec.Cmd
 	done        chan struct{}
+	closeOnce   sync.Once
 	consolePort int
 	sol         *solConsole
 	logBuf      *lockedBuffer
 }
 
-// StartSim generates an ipmi_sim configuration in t.TempDir(), starts ipmi_sim
-// on a free loopback port, waits until it answers an RMCP+ session, and stops
-// it in t.Cleanup. It needs ipmi_sim (Debian openipmi) and ipmitool; when they
-// are missing the test skips, or fails under the project test command (see
-// internal/peer).
-func StartSim(t testing.TB, cfg SimConfig) *Sim {
-	t.Helper()
-	bin := peer.Require(t, "ipmi_sim", "openipmi")
-	peer.Require(t, "ipmitool", "ipmitool")
+// NewSim generates an ipmi_sim configuration in a new temporary directory,
+// starts ipmi_sim on a free loopback port and waits until it answers an
+// RMCP+ session. Close stops it and removes the directory. It needs ipmi_sim
+// (Debian openipmi) and ipmitool: when one is missing the error wraps
+// ErrNotInstalled and names the Debian package to install.
+func NewSim(cfg SimConfig) (*Sim, error) {
+	bin, err := peer.Find("ipmi_sim", "openipmi")
+	if err != nil {
+		return nil, err
+	}
+	if _, err := peer.Find("ipmitool", "ipmitool"); err != nil {
+		return nil, err
+	}
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ { // a free port can be taken between probe and bind
-		s, err := startSim(t, bin, cfg)
+		s, err := startSim(bin, cfg)
 		if err == nil {
-			return s
+			return s, nil
 		}
 		lastErr = err
 	}
-	t.Fatalf("ipmitest: ipmi_sim did not start: %v", lastErr)
-	return nil
+	return nil, fmt.Errorf("ipmitest: ipmi_sim did not start: %w", lastErr)
 }
 
-func startSim(t testing.TB, bin string, cfg SimConfig) (*Sim, error) {
+func startSim(bin string, cfg SimConfig) (s *Sim, err error) {
 	if cfg.Username == "" {
 		cfg.Username = SimUser
 	}
 	if cfg.Password == "" {
 		cfg.Password = SimPassword
 	}
-	dir := t.TempDir()
+	dir, err := os.MkdirTemp("", "ipmitest-sim-")
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			_ = os.RemoveAll(dir)
+		}
+	}()
 	port, err := freeUDPPort()
 	if err != nil {
 		return nil, err
@@ -100,7 +120,7 @@ func startSim(t testing.TB, bin string, cfg SimConfig) (*Sim, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Sim{Port: port, Dir: dir, Username: cfg.Username, Password: cfg.Password,
+	s = &Sim{Port: port, Dir: dir, Username: cfg.Username, Password: cfg.Password,
 		consolePort: consolePort, sol: sol, done: make(chan struct{}), logBuf: &lockedBuffer{}}
 	repl := strings.NewReplacer("@DIR@", dir, "@PORT@", strconv.Itoa(port),
 		"@SOLPORT@", strconv.Itoa(sol.port()), "@CONSOLEPORT@", strconv.Itoa(consolePort),
@@ -114,18 +134,28 @@ func startSim(t testing.TB, bin string, cfg SimConfig) (*Sim, error) {
 	cmd.Env = append(os.Environ(), "IPMISIM_STATE="+s.chassisDir())
 	cmd.Stdout, cmd.Stderr = s.logBuf, s.logBuf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
+	if err = cmd.Start(); err != nil {
 		sol.close()
 		return nil, fmt.Errorf("start ipmi_sim: %w", err)
 	}
 	s.cmd = cmd
 	go func() { _ = cmd.Wait(); close(s.done) }()
-	if err := s.waitReady(); err != nil {
+	if err = s.waitReady(); err != nil {
 		s.stop()
 		return nil, fmt.Errorf("%w\nipmi_sim output:\n%s", err, s.logBuf.String())
 	}
-	t.Cleanup(s.stop)
 	return s, nil
+}
+
+// Close stops ipmi_sim and the SOL console and removes the generated
+// configuration. It is safe to call more than once.
+func (s *Sim) Close() error {
+	var err error
+	s.closeOnce.Do(func() {
+		s.stop()
+		err = os.RemoveAll(s.Dir)
+	})
+	return err
 }
 
 func (s *Sim) writeFiles(repl *strings.Replacer, cfg SimConfig) error {
@@ -158,7 +188,7 @@ func (s *Sim) writeFiles(repl *strings.Replacer, cfg SimConfig) error {
 		return err
 	}
 	power := "0"
-	if cfg.PowerOn {
+	if cfg.Power.IsOn() {
 		power = "1"
 	}
 	return os.WriteFile(filepath.Join(s.chassisDir(), "power"), []byte(power+"\n"), 0o600)

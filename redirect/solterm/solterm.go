@@ -46,8 +46,9 @@ type Options struct {
 // ends and the host stays quiet for o.Quiet. sol is closed when Bridge
 // returns, and out is not written after it returns: sol's Read must return
 // once sol is closed, as a [redirect.SOL]'s and a net.Conn's do. Bridge
-// returns the error that ended it: nil for a quit, the end of ctx or the
-// end of the session, sol.Close's error after quiet input, else the error
+// returns the error that ended it: nil for a quit or the end of the
+// session, ctx.Err() when ctx ends (context.DeadlineExceeded or
+// context.Canceled), sol.Close's error after quiet input, else the error
 // of a read or write. It does not close in, and a Read on in that never
 // returns keeps one goroutine waiting on it.
 func Bridge(ctx context.Context, sol io.ReadWriteCloser, in io.Reader, out io.Writer, o Options) error {
@@ -124,8 +125,10 @@ func Bridge(ctx context.Context, sol io.ReadWriteCloser, in io.Reader, out io.Wr
 	for {
 		select {
 		case <-ctx.Done():
+			// The caller's deadline or cancellation is an error: a
+			// "--timeout" that ran out is not a session that ended well.
 			_ = end(nil)
-			return nil
+			return ctx.Err()
 		case err := <-outDone:
 			_ = sol.Close()
 			return err

@@ -150,11 +150,21 @@ func TestBridgeSessionEnds(t *testing.T) {
 	assert.Equal(t, 1, h.closed)
 }
 
+// The end of ctx ends the bridge with ctx's error, so a caller's timeout is
+// not reported as a session that ended well.
 func TestBridgeContextEnds(t *testing.T) {
 	h := newHost(false, "")
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	require.NoError(t, Bridge(ctx, h, stuckInput(t), io.Discard, Options{Interactive: true}))
+	err := Bridge(ctx, h, stuckInput(t), io.Discard, Options{Interactive: true})
+	assert.ErrorIs(t, err, context.Canceled)
+	assert.Equal(t, 1, h.closed)
+
+	h = newHost(false, "")
+	ctx, cancel = context.WithDeadline(context.Background(), time.Unix(0, 0)) // already past
+	defer cancel()
+	err = Bridge(ctx, h, stuckInput(t), io.Discard, Options{Interactive: true})
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.Equal(t, 1, h.closed)
 }
 

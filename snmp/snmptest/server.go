@@ -16,10 +16,11 @@ import (
 	"github.com/oobkit/oobkit/internal/peer"
 )
 
-// ErrNotInstalled is wrapped by NewServer's error when snmpd (Debian
-// package snmpd) or snmpget (Debian package snmp) is not installed; the
-// error's text names the package. A test skips or fails on it as it sees
-// fit (oobkit's own tests fail under OOBKIT_REQUIRE_PEERS=1).
+// ErrNotInstalled is wrapped by NewServer's and NewTrapd's error when snmpd
+// (Debian package snmpd), snmpget (Debian package snmp) or snmptrapd
+// (Debian package snmptrapd) is not installed; the error's text names the
+// package. A test skips or fails on it as it sees fit (oobkit's own tests
+// fail under OOBKIT_REQUIRE_PEERS=1).
 var ErrNotInstalled = peer.ErrMissing
 
 // Config describes a simulated SNMP agent (a real net-snmp snmpd). The zero

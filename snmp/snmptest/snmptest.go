@@ -8,8 +8,8 @@
 // (NewServer, Target, Credential, Close). It needs Debian's snmpd and snmp
 // packages; when a binary is missing it returns an error naming the
 // package (errors.Is(err, ErrNotInstalled)), and the test decides whether
-// that skips or fails. StartTrapd starts snmptrapd and stops it in
-// t.Cleanup.
+// that skips or fails. NewTrapd starts snmptrapd the same way (Close stops
+// it).
 package snmptest
 
 import (
@@ -100,38 +100,65 @@ type Trapd struct {
 	Dir string
 	// TrapsFile is where the handler appends each trap, after a "----" line.
 	TrapsFile string
+
+	d *daemon
 }
 
-// StartTrapd starts snmptrapd on a free loopback port. It is stopped in
-// t.Cleanup.
-func StartTrapd(t testing.TB) *Trapd {
-	t.Helper()
-	bin := peer.Require(t, "snmptrapd", "snmptrapd")
-	dir := t.TempDir()
-	port := FreeUDPPort(t)
+// NewTrapd writes an snmptrapd configuration into a new temporary
+// directory and starts snmptrapd on a free loopback port. Close stops it and
+// removes the directory. When snmptrapd is missing the error wraps
+// ErrNotInstalled and names the Debian package to install.
+func NewTrapd() (td *Trapd, err error) {
+	bin, err := peer.Find("snmptrapd", "snmptrapd")
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "snmptest-trapd-")
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			_ = os.RemoveAll(dir)
+		}
+	}()
+	port, err := freePort("127.0.0.1")
+	if err != nil {
+		return nil, err
+	}
 	repl := strings.NewReplacer("@PORT@", strconv.Itoa(port), "@DIR@", dir)
-	writeFile(t, filepath.Join(dir, "handler.sh"), repl.Replace(handlerScript), 0o700)
+	if err = os.WriteFile(filepath.Join(dir, "handler.sh"), []byte(repl.Replace(handlerScript)), 0o700); err != nil {
+		return nil, err
+	}
 	conf := filepath.Join(dir, "snmptrapd.conf")
-	writeFile(t, conf, repl.Replace(snmptrapdConf), 0o600)
+	if err = os.WriteFile(conf, []byte(repl.Replace(snmptrapdConf)), 0o600); err != nil {
+		return nil, err
+	}
 	logFile := filepath.Join(dir, "snmptrapd.log")
 	cmd := exec.Command(bin, "-f", "-C", "-c", conf, "-On", "-Lf", logFile)
 	cmd.Env = Env(dir)
 	d, err := start(cmd)
 	if err != nil {
-		t.Fatalf("snmptest: %v", err)
+		return nil, fmt.Errorf("snmptest: %w", err)
 	}
-	t.Cleanup(d.stop)
-	td := &Trapd{Addr: "127.0.0.1:" + strconv.Itoa(port), Port: port, Dir: dir, TrapsFile: filepath.Join(dir, "traps.txt")}
-	if err := d.waitFor(func() error {
+	if err = d.waitFor(func() error {
 		b, _ := os.ReadFile(logFile)
 		if !bytes.Contains(b, []byte("NET-SNMP version")) {
 			return fmt.Errorf("not started: %s", b)
 		}
 		return nil
 	}); err != nil {
-		t.Fatalf("snmptest: snmptrapd did not start: %v", err)
+		d.stop()
+		return nil, fmt.Errorf("snmptest: snmptrapd did not start: %w", err)
 	}
-	return td
+	return &Trapd{Addr: "127.0.0.1:" + strconv.Itoa(port), Port: port, Dir: dir, TrapsFile: filepath.Join(dir, "traps.txt"), d: d}, nil
+}
+
+// Close stops snmptrapd and removes its directory. It may be called more
+// than once.
+func (td *Trapd) Close() error {
+	td.d.stop()
+	return os.RemoveAll(td.Dir)
 }
 
 // Handled returns how many traps the handler has written so far.
@@ -152,13 +179,6 @@ func (td *Trapd) WaitHandled(ctx context.Context, n int) int {
 		case <-ctx.Done():
 		case <-time.After(20 * time.Millisecond):
 		}
-	}
-}
-
-func writeFile(t testing.TB, path, content string, mode os.FileMode) {
-	t.Helper()
-	if err := os.WriteFile(path, []byte(content), mode); err != nil {
-		t.Fatalf("snmptest: %v", err)
 	}
 }
 

@@ -21,7 +21,7 @@ import (
 // through an embedded NATS server. In production the server is a NATS
 // deployment and each worker runs in its own process, near its site.
 func Example() {
-	fleet, _ := ipmitest.StartFleet(3, ipmitest.BMCConfig{})
+	fleet, _ := ipmitest.NewFleet(3, ipmitest.Config{})
 	defer fleet.Close()
 	fleet.BMCs[1].SetPowerOn(true)
 

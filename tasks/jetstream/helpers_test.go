@@ -56,7 +56,7 @@ func connect(tb testing.TB, ns *server.Server, name string) (*nats.Conn, natsjs.
 // fixed seed, so a job's results differ from target to target.
 func startFleet(tb testing.TB, good, bad int) []oobkit.Target {
 	tb.Helper()
-	ok, err := ipmitest.StartFleet(good, ipmitest.BMCConfig{})
+	ok, err := ipmitest.NewFleet(good, ipmitest.Config{})
 	require.NoError(tb, err)
 	tb.Cleanup(func() { _ = ok.Close() })
 	for i, b := range ok.BMCs {
@@ -64,7 +64,7 @@ func startFleet(tb testing.TB, good, bad int) []oobkit.Target {
 	}
 	targets := ok.Targets()
 	if bad > 0 {
-		locked, err := ipmitest.StartFleet(bad, ipmitest.BMCConfig{Name: "locked", Password: "not-the-lab-one"})
+		locked, err := ipmitest.NewFleet(bad, ipmitest.Config{Name: "locked", Password: "not-the-lab-one"})
 		require.NoError(tb, err)
 		tb.Cleanup(func() { _ = locked.Close() })
 		targets = append(targets, locked.Targets()...)

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/oobkit/oobkit"
 	"github.com/oobkit/oobkit/internal/wsmantest"
 	"github.com/oobkit/oobkit/wsmansim"
 )
@@ -244,19 +245,21 @@ func (c *Computer) logNames() []string {
 	return standardLogs
 }
 
-// New returns a computer as NewComputer does.
-//
-// Deprecated: use NewServer, or NewComputer for a computer to serve on a
-// wsmansim.Host or to start yourself.
-func New(adminPassword string) *Computer { return NewComputer(adminPassword) }
-
-// NewComputer returns a running computer "PC42" in workgroup "WORKGROUP" with the
-// built-in Administrator (password adminPassword), a second local
+// NewComputer returns a running computer described by cfg (default "PC42")
+// in workgroup "WORKGROUP" with the built-in Administrator (password
+// cfg.AdminPassword, default DefaultAdminPassword), a second local
 // administrator "helpdesk" (same password; filtered by UAC remote
 // restrictions), a standard user "alice", system processes, a set of
 // services with dependencies, and event logs. Both basic and NTLM
-// authentication are offered.
-func NewComputer(adminPassword string) *Computer {
+// authentication are offered. It is not yet serving: it is the computer
+// to customise (users, policy, domain) before Start or StartTLS, or to
+// serve with many others on one wsmansim.Host (Server); NewServer builds
+// and starts one in a single call. (cfg.TLS is NewServer's: a Computer is
+// served over TLS by StartTLS.)
+func NewComputer(cfg Config) *Computer {
+	if cfg.AdminPassword == "" {
+		cfg.AdminPassword = DefaultAdminPassword
+	}
 	c := &Computer{
 		Name: "PC42", Domain: "WORKGROUP", AllowBasic: true, AllowNTLM: true,
 		MinPasswordLength: 8, Files: map[string]bool{}, Shares: map[string]bool{},
@@ -266,8 +269,8 @@ func NewComputer(adminPassword string) *Computer {
 		noticed: make(chan struct{}),
 	}
 	c.initManaged()
-	c.AddUser(User{Name: "Administrator", Password: adminPassword, Admin: true, Builtin: true})
-	c.AddUser(User{Name: "helpdesk", Password: adminPassword, Admin: true})
+	c.AddUser(User{Name: "Administrator", Password: cfg.AdminPassword, Admin: true, Builtin: true})
+	c.AddUser(User{Name: "helpdesk", Password: cfg.AdminPassword, Admin: true})
 	c.AddUser(User{Name: "alice", Password: "Alice-Passw0rd"})
 	for _, s := range defaultServices() {
 		c.services[strings.ToLower(s.Name)] = s
@@ -280,6 +283,12 @@ func NewComputer(adminPassword string) *Computer {
 	c.mu.Lock()
 	c.boot()
 	c.mu.Unlock()
+	if cfg.Name != "" {
+		c.Name = cfg.Name
+	}
+	if cfg.Power != oobkit.PowerUnknown && !cfg.Power.IsOn() {
+		c.PowerOff()
+	}
 	return c
 }
 

@@ -6,7 +6,7 @@ import "github.com/oobkit/oobkit"
 // NewServer computer whose Config names none.
 const DefaultAdminPassword = "Adm1n-Passw0rd"
 
-// Config describes a computer for NewServer: the shape every oobkit
+// Config describes a computer for NewServer (and NewComputer): the shape every oobkit
 // simulator's Config shares for what they have in common.
 type Config struct {
 	// Name is the computer name (default "PC42").
@@ -37,13 +37,7 @@ func NewServer(cfg Config) (*Server, error) {
 	if cfg.AdminPassword == "" {
 		cfg.AdminPassword = DefaultAdminPassword
 	}
-	c := NewComputer(cfg.AdminPassword)
-	if cfg.Name != "" {
-		c.Name = cfg.Name
-	}
-	if cfg.Power != oobkit.PowerUnknown && !cfg.Power.IsOn() {
-		c.PowerOff()
-	}
+	c := NewComputer(cfg)
 	var err error
 	if cfg.TLS {
 		err = c.StartTLS()

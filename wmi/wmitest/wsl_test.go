@@ -60,7 +60,7 @@ func TestWSLEnumeratesWin32Service(t *testing.T) {
 	peer.Require(t, "uuidgen", "uuid-runtime")
 	peer.Require(t, "curl", "curl")             // wsl's HTTP client
 	peer.Require(t, "xmllint", "libxml2-utils") // wsl formats requests with it
-	pc := wmitest.NewComputer("Adm1n-Passw0rd")
+	pc := wmitest.NewComputer(wmitest.Config{AdminPassword: "Adm1n-Passw0rd"})
 	pc.AllowNTLM = false // wsl speaks basic only
 	require.NoError(t, pc.Start())
 	defer pc.Close()

@@ -18,7 +18,7 @@ import (
 // selectors, as WinRM does, not the instances.
 func TestWSLEnumeratesEPRs(t *testing.T) {
 	bin := requireWSL(t)
-	pc := wmitest.NewComputer("Adm1n-Passw0rd")
+	pc := wmitest.NewComputer(wmitest.Config{AdminPassword: "Adm1n-Passw0rd"})
 	pc.AllowNTLM = false // wsl speaks basic only
 	require.NoError(t, pc.Start())
 	defer pc.Close()
@@ -38,7 +38,7 @@ func TestWSLEnumeratesEPRs(t *testing.T) {
 // silently sent nothing.
 func TestWSLInvokeByEPR(t *testing.T) {
 	bin := requireWSL(t)
-	pc := wmitest.NewComputer("Adm1n-Passw0rd")
+	pc := wmitest.NewComputer(wmitest.Config{AdminPassword: "Adm1n-Passw0rd"})
 	pc.AllowNTLM = false
 	require.NoError(t, pc.Start())
 	defer pc.Close()
