@@ -57,9 +57,10 @@ func TestHelperFleet(t *testing.T) {
 // connections); "reconnect" keeps at most 1,024 idle connections in all, as
 // amttest's Fleet.Transport does, so most reads open a new one.
 //
-// The first pass (devices built, selectors learned by one enumeration,
-// digest nonce learned with one 401, TCP connections opened) is reported
-// apart as first-*; in later passes a read is one Get. Besides wall-clock
+// The first pass (devices built, digest nonce learned with one 401, TCP
+// connections opened; the read itself is one Get without selectors, as in
+// later passes) is reported apart as first-*; in later passes a read is one
+// Get. Besides wall-clock
 // devices/s (which depends on what else runs on the machine) it reports
 // each side's CPU per device and the rate two otherwise idle cores would
 // give: 2 s of CPU per second over the CPU one device costs both processes.

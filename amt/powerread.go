@@ -3,6 +3,7 @@ package amt
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync/atomic"
 
 	"github.com/oobkit/oobkit"
@@ -10,50 +11,62 @@ import (
 	"github.com/oobkit/oobkit/internal/wsman"
 )
 
-// powerRead is how the client reads CIM_AssociatedPowerManagementService:
-// the first read enumerates the class (one request when the firmware honours
-// optimized enumeration, Enumerate + Pull when it does not) and learns the
-// instance's keys; every later read is one Get with those keys as selectors
-// (DSP0226 §7.1: a Get names the instance by its key properties; the keys
-// of this association are its two references, ServiceProvided and
-// UserOfService, CIM schema 2.x CIM_AssociatedPowerManagementService).
+// powerRead is how the client reads CIM_AssociatedPowerManagementService.
+// AMT has one instance of the class and answers a Get without selectors, so
+// the first read is one such Get (go-wsman-messages reads the class so:
+// AssociatedPowerManagementService.Get is base.WSManService.Get, which is
+// getBySelector(nil), and message.Base.Get(nil) sends an empty SelectorSet;
+// https://github.com/device-management-toolkit/go-wsman-messages/blob/b455ed389365ee9ef9e5d5cf4331c2c487f6b8ce/pkg/wsman/base/wsmanservice.go#L27
+// and .../internal/message/base.go#L37). A device that declines it is
+// enumerated once (one request when the firmware honours optimized
+// enumeration, Enumerate + Pull when it does not) and the instance's keys are
+// learned; later reads are one Get with those keys as selectors (DSP0226
+// §7.1: a Get names the instance by its key properties; the keys of this
+// association are its two references, ServiceProvided and UserOfService, CIM
+// schema 2.x CIM_AssociatedPowerManagementService). A device that declines
+// that Get too is enumerated from then on.
 type powerRead struct {
-	// sel holds the learned selectors; nil until the first enumeration.
+	// sel holds the selectors a Get uses: nil until a Get has been
+	// answered or keys learned, empty for the Get without selectors.
 	sel atomic.Pointer[wsman.Selectors]
-	// noGet is set when the device declined a Get of the class: the client
-	// enumerates from then on.
+	// noBare is set when the device declined the Get without selectors.
+	noBare atomic.Bool
+	// noGet is set when the device declined the Get with the keys too: the
+	// client enumerates from then on.
 	noGet atomic.Bool
 }
 
+// noSelectors is the Get without selectors.
+var noSelectors = wsman.Selectors{}
+
 // associatedPower returns the CIM_AssociatedPowerManagementService instance
-// with one request per call after the first. A device that declines the Get
-// with the keys (ActionNotSupported, InvalidSelectors…) is asked once more
-// with a Get without selectors, and uses that from then on if it answers;
-// if it declines that too, it is enumerated from then on. Either way the
-// fallback costs one or two extra requests once.
+// with one request per call, the first included, on a device that answers a
+// Get without selectors (AMT does). A device that declines it
+// (ActionNotSupported, InvalidSelectors…) costs the enumeration once more
+// and is then read with a Get with the keys it taught; one that declines
+// that too costs one request more once and is enumerated from then on.
 func (c *Client) associatedPower(ctx context.Context) (*wsman.Instance, error) {
-	if sel := c.power.sel.Load(); sel != nil {
-		in, err := c.get(ctx, schema.AssociatedPower, *sel)
-		switch {
-		case err == nil && in.Has("PowerState"):
-			return in, nil
-		case err != nil && !getDeclined(err):
-			return nil, err
+	if !c.power.noGet.Load() {
+		sel := c.power.sel.Load()
+		if sel == nil && !c.power.noBare.Load() {
+			sel = &noSelectors
 		}
-		if len(*sel) > 0 {
-			// AMT has one instance of the class and answers a Get without
-			// selectors (go-wsman-messages reads it so); try that once.
-			in, err := c.get(ctx, schema.AssociatedPower, nil)
+		if sel != nil {
+			in, err := c.get(ctx, schema.AssociatedPower, *sel)
 			switch {
 			case err == nil && in.Has("PowerState"):
-				c.power.sel.Store(&wsman.Selectors{})
+				c.power.sel.Store(sel)
 				return in, nil
 			case err != nil && !getDeclined(err):
 				return nil, err
 			}
+			c.power.sel.Store(nil)
+			if len(*sel) == 0 {
+				c.power.noBare.Store(true)
+			} else {
+				c.power.noGet.Store(true)
+			}
 		}
-		c.power.noGet.Store(true)
-		c.power.sel.Store(nil)
 	}
 	in, err := c.first(ctx, schema.AssociatedPower)
 	if err != nil {
@@ -62,6 +75,8 @@ func (c *Client) associatedPower(ctx context.Context) (*wsman.Instance, error) {
 	if !c.power.noGet.Load() {
 		if sel := associationKeys(in, "ServiceProvided", "UserOfService"); sel != nil {
 			c.power.sel.Store(&sel)
+		} else {
+			c.power.noGet.Store(true)
 		}
 	}
 	return in, nil
@@ -79,7 +94,9 @@ func getDeclined(err error) bool {
 
 // associationKeys returns the selectors that name an association instance:
 // its reference-valued key properties, each an endpoint reference. It
-// returns nil unless every key is present as a reference.
+// returns nil unless every key is present as a reference. The selectors are
+// copies: kept for the client's life, they must not pin the reply they were
+// parsed from (its strings may share the reply's buffer).
 func associationKeys(in *wsman.Instance, keys ...string) wsman.Selectors {
 	sel := make(wsman.Selectors, 0, len(keys))
 	for _, k := range keys {
@@ -87,7 +104,24 @@ func associationKeys(in *wsman.Instance, keys ...string) wsman.Selectors {
 		if epr == nil || epr.ResourceURI == "" || len(epr.Selectors) == 0 {
 			return nil
 		}
-		sel = append(sel, wsman.Selector{Name: k, EPR: epr})
+		sel = append(sel, wsman.Selector{Name: k, EPR: cloneEPR(epr)})
 	}
 	return sel
+}
+
+// cloneEPR copies an endpoint reference, its strings included.
+func cloneEPR(e *wsman.EndpointReference) *wsman.EndpointReference {
+	if e == nil {
+		return nil
+	}
+	c := &wsman.EndpointReference{
+		Address:     strings.Clone(e.Address),
+		ResourceURI: strings.Clone(e.ResourceURI),
+		Identifier:  strings.Clone(e.Identifier),
+		Selectors:   make(wsman.Selectors, len(e.Selectors)),
+	}
+	for i, s := range e.Selectors {
+		c.Selectors[i] = wsman.Selector{Name: strings.Clone(s.Name), Value: strings.Clone(s.Value), EPR: cloneEPR(s.EPR)}
+	}
+	return c
 }

@@ -46,6 +46,12 @@ type Config struct {
 	// saving: the hardware stays in S0 and only IPS_PowerManagementService
 	// tells (firmware 10 and later with Power S0; see SetOSPowerSaving).
 	OSPowerSaving bool
+	// PowerGetNeedsKeys makes the device decline a Get of
+	// CIM_AssociatedPowerManagementService without selectors with an
+	// InvalidSelectors fault: it answers only a Get that names the instance
+	// by its keys (DSP0226 §7.1), as firmware that does not single out a
+	// class's one instance would. AMT answers both.
+	PowerGetNeedsKeys bool
 	// NoKVM removes CIM_KVMRedirectionSAP (AMT without KVM, e.g. 8.x on
 	// some SKUs).
 	NoKVM bool
