@@ -99,12 +99,19 @@ func TestPanicFailsItsItemOnce(t *testing.T) {
 			want := map[string]string{"task": "assignment to entry in nil map", "marshal": "output encoder bug"}[in]
 			assert.Contains(t, bad.Error, want)
 
-			var reported, redelivered int64
-			for _, w := range workers {
-				st := w.Stats()
-				reported += st.Reported
-				redelivered += st.Redelivered
+			// A worker counts a result after its write, which the dispatcher
+			// may see first: wait for the count, then check it is exact.
+			counts := func() (reported, redelivered int64) {
+				for _, w := range workers {
+					st := w.Stats()
+					reported += st.Reported
+					redelivered += st.Redelivered
+				}
+				return reported, redelivered
 			}
+			require.Eventually(t, func() bool { r, _ := counts(); return r >= 20 }, 20*time.Second, 5*time.Millisecond,
+				"every result counted by its worker")
+			reported, redelivered := counts()
 			assert.EqualValues(t, 20, reported, "every result written once")
 			assert.Zero(t, redelivered, "no item delivered twice")
 			cons, err := js.Consumer(context.Background(), workers[0].names.Stream, workers[0].names.consumerName(DefaultSite))

@@ -217,13 +217,15 @@ func (w *Worker) setup(ctx context.Context) (natsjs.KeyValue, natsjs.Consumer, e
 	if err != nil {
 		return nil, nil, err
 	}
-	cons, err := w.js.CreateOrUpdateConsumer(ctx, w.names.Stream, natsjs.ConsumerConfig{
-		Durable:       w.names.consumerName(w.site),
-		Description:   "oobkit workers of site " + w.site,
-		FilterSubject: w.names.siteFilter(w.site),
-		AckPolicy:     natsjs.AckExplicitPolicy,
-		AckWait:       w.ack,
-		MaxDeliver:    w.maxDel,
+	cons, err := retrySetup(ctx, func(ctx context.Context) (natsjs.Consumer, error) {
+		return w.js.CreateOrUpdateConsumer(ctx, w.names.Stream, natsjs.ConsumerConfig{
+			Durable:       w.names.consumerName(w.site),
+			Description:   "oobkit workers of site " + w.site,
+			FilterSubject: w.names.siteFilter(w.site),
+			AckPolicy:     natsjs.AckExplicitPolicy,
+			AckWait:       w.ack,
+			MaxDeliver:    w.maxDel,
+		})
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("jetstream: consumer for site %s: %w", w.site, err)
