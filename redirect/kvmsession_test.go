@@ -17,6 +17,7 @@ import (
 	"github.com/oobkit/oobkit/redirect"
 	"github.com/oobkit/oobkit/redirect/redirecttest"
 	"github.com/oobkit/oobkit/redirect/rfb"
+	"github.com/oobkit/oobkit/simfleet"
 )
 
 // *amt.Client is what a KVM session asks for consent and power actions.
@@ -45,31 +46,6 @@ type kvmRig struct {
 	sim    *redirecttest.Server
 }
 
-// machineOf maps the device's state to what its screen shows: off when not
-// on; BIOS setup while the computer sits there; the OS login while it runs
-// from the start; the boot progress of an IDE-R boot; otherwise the POST
-// prompt after a boot.
-func machineOf(dev *amttest.Server) func() (redirecttest.Machine, <-chan struct{}) {
-	return func() (redirecttest.Machine, <-chan struct{}) {
-		ch := dev.Changed()
-		b := dev.BootState()
-		m := redirecttest.Machine{ConsentCode: dev.ConsentCode()}
-		switch {
-		case !dev.PowerState().IsOn():
-			m.Phase = redirecttest.PhaseOff
-		case b.InBIOSSetup:
-			m.Phase = redirecttest.PhaseBIOSSetup
-		case b.Boots == 0:
-			m.Phase = redirecttest.PhaseOS
-		case b.LastBoot == "ider-cd" || b.LastBoot == "ider-floppy":
-			m.Phase, m.BootDevice, m.Progress = redirecttest.PhaseBooting, b.LastBoot, 50
-		default:
-			m.Phase = redirecttest.PhasePOST
-		}
-		return m, ch
-	}
-}
-
 func newKVMRig(t *testing.T, cfg amttest.Config) *kvmRig {
 	t.Helper()
 	dev, err := amttest.NewServer(cfg)
@@ -77,13 +53,8 @@ func newKVMRig(t *testing.T, cfg amttest.Config) *kvmRig {
 	t.Cleanup(func() { _ = dev.Close() })
 	ac, err := amt.New(dev.Target(), dev.Credential())
 	require.NoError(t, err)
-	screen := redirecttest.NewScreen(redirecttest.ScreenConfig{
-		Consent: func() bool {
-			req, st := dev.ConsentState()
-			return req == amt.ConsentNone || st == amt.ConsentReceived || st == amt.ConsentInSession
-		},
-	})
-	stop := screen.Follow(context.Background(), machineOf(dev))
+	screen := redirecttest.NewScreen(redirecttest.ScreenConfig{Consent: dev.ConsentGiven})
+	stop := screen.Follow(context.Background(), simfleet.ScreenOf(dev.Device))
 	t.Cleanup(stop)
 	sim := newSim(t, redirecttest.Config{KVM: screen.Serve})
 	return &kvmRig{dev: dev, amt: ac, screen: screen, sim: sim}
